@@ -18,6 +18,7 @@ function sub(name: string, summary: string, load: Subcommand["load"]): void {
 }
 
 // Subcommands are registered here as they land.
+sub("bench", "load generator: pub/sub, queue, request/reply and connection benchmarks", () => import("../bench/cli.js"));
 
 function usage(): string {
   const lines = Object.entries(SUBCOMMANDS).map(([n, s]) => `  ${n.padEnd(10)} ${s.summary}`);
