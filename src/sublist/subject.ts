@@ -162,25 +162,25 @@ function tokensEqual(a: string, aStart: number, aEnd: number, b: string, bStart:
  * removed subscription affects (nats-server matchLiteral).
  */
 export function matchLiteral(literal: string, pattern: string): boolean {
+  // One pass over the pattern's characters; `li` walks the literal in step. Runs for every
+  // cached subject on each wildcard insert/remove, hence no token slicing.
   const literalLen = literal.length;
-  const patternLen = pattern.length;
+  const last = pattern.length - 1;
   let li = 0;
-  let pi = 0;
-  for (;;) {
-    if (li > literalLen) return false; // pattern has more tokens than the literal
-    const pe = tokenEnd(pattern, pi);
-    const le = tokenEnd(literal, li);
-    if (pe - pi === 1) {
-      const c = pattern.charCodeAt(pi);
-      if (c === FWC_CODE) return true;
-      if (c !== PWC_CODE && !tokensEqual(literal, li, le, pattern, pi, pe)) return false;
-    } else if (!tokensEqual(literal, li, le, pattern, pi, pe)) {
-      return false;
+  for (let pi = 0; pi <= last; pi++) {
+    if (li >= literalLen) return false;
+    const c = pattern.charCodeAt(pi);
+    if ((c === PWC_CODE || c === FWC_CODE) &&
+      (pi === 0 || pattern.charCodeAt(pi - 1) === DOT_CODE) &&
+      (pi === last || pattern.charCodeAt(pi + 1) === DOT_CODE)) {
+      if (c === FWC_CODE) return true; // the literal has at least one token left
+      while (li < literalLen && literal.charCodeAt(li) !== DOT_CODE) li++;
+      continue;
     }
-    if (pe === patternLen) return le === literalLen;
-    pi = pe + 1;
-    li = le + 1;
+    if (c !== literal.charCodeAt(li)) return false;
+    li++;
   }
+  return li >= literalLen;
 }
 
 /**
