@@ -1,0 +1,450 @@
+/**
+ * Analyses one source file: source text in, direct findings and imports out. No I/O,
+ * so every rule is tested on strings (test/caps/analyse-file.test.ts).
+ *
+ * Two passes over acorn's AST: scope.ts declares bindings and the values they hold,
+ * then this walk resolves every interesting identifier through its scope, follows
+ * its member chain (`fs.promises.readFile`), looks at how the end of the chain is
+ * used (called, written, passed on...) and asks rules.ts what that use grants.
+ */
+import { parse } from "acorn";
+import type { FileAnalysis, Finding, ImportRef } from "./model.js";
+import {
+  DYNAMIC_MEMBER,
+  INTEROP_HELPERS,
+  KNOWN_GLOBALS,
+  classifyUse,
+  moduleValue,
+  normalise,
+  type UseContext,
+  type Value,
+} from "./rules.js";
+import {
+  buildScopes,
+  forEachChild,
+  isRequireCallee,
+  keyName,
+  literalString,
+  propertyName,
+  type AstNode,
+  type Scope,
+  type ScopeInfo,
+} from "./scope.js";
+
+/** Parses as an ES module, then as a script (CJS: top-level return allowed). */
+export function parseSource(source: string): { ast: AstNode } | { error: { line: number; message: string } } {
+  let first: unknown;
+  try {
+    return { ast: parse(source, { ecmaVersion: "latest", sourceType: "module", allowHashBang: true }) as AstNode };
+  } catch (e) {
+    first = e;
+  }
+  try {
+    return {
+      ast: parse(source, {
+        ecmaVersion: "latest",
+        sourceType: "script",
+        allowHashBang: true,
+        allowReturnOutsideFunction: true,
+      }) as AstNode,
+    };
+  } catch (second) {
+    // Report whichever parse got further: that is the likelier intended dialect.
+    const a = first as { pos?: number; loc?: { line: number }; message?: string };
+    const b = second as { pos?: number; loc?: { line: number }; message?: string };
+    const e = (b.pos ?? 0) >= (a.pos ?? 0) ? b : a;
+    return { error: { line: e.loc?.line ?? 0, message: String(e.message ?? e) } };
+  }
+}
+
+/**
+ * Direct findings and imports of one file. Never throws: a file that cannot be parsed
+ * or walked yields one UNANALYZED finding saying why.
+ */
+export function analyseSource(source: string): FileAnalysis {
+  const parsed = parseSource(source);
+  if ("error" in parsed) {
+    return {
+      findings: [{ capability: "UNANALYZED", line: parsed.error.line, detail: `parse error: ${parsed.error.message}` }],
+      imports: [],
+    };
+  }
+  const w = new FileWalker(source, buildScopesSafe(parsed.ast));
+  try {
+    w.walk(parsed.ast);
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    w.findings.push({ capability: "UNANALYZED", line: 0, detail: "syntax tree too deep to walk" });
+  }
+  return { findings: dedupe(w.findings), imports: w.imports };
+}
+
+/** Drops repeats of the same capability, line and detail (a selection and its call on one line). */
+function dedupe(findings: Finding[]): Finding[] {
+  const seen = new Set<string>();
+  return findings.filter((f) => {
+    const k = `${f.capability}\0${f.line}\0${f.detail}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function buildScopesSafe(ast: AstNode): ScopeInfo | null {
+  try {
+    return buildScopes(ast);
+  } catch (e) {
+    if (e instanceof RangeError) return null;
+    throw e;
+  }
+}
+
+const CHECK_OPERATORS = new Set(["===", "!==", "==", "!=", "instanceof", "in"]);
+const WRITE_HELPERS = new Set(["assign", "defineProperty", "defineProperties"]);
+
+class FileWalker {
+  readonly findings: Finding[] = [];
+  readonly imports: ImportRef[] = [];
+  private readonly stack: AstNode[] = [];
+  private scope: Scope;
+  private lineStarts: number[] | null = null;
+
+  constructor(
+    private readonly source: string,
+    private readonly info: ScopeInfo | null,
+  ) {
+    if (info === null) throw new RangeError("scope pass overflowed");
+    this.scope = info.root;
+  }
+
+  private lineOf(offset: number): number {
+    if (this.lineStarts === null) {
+      const starts = [0];
+      for (let i = 0; i < this.source.length; i++) {
+        const c = this.source.charCodeAt(i);
+        if (c === 10) starts.push(i + 1);
+        else if (c === 13 && this.source.charCodeAt(i + 1) !== 10) starts.push(i + 1);
+      }
+      this.lineStarts = starts;
+    }
+    const s = this.lineStarts;
+    let lo = 0;
+    let hi = s.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((s[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  }
+
+  private hit(v: Value, ctx: UseContext, at: AstNode): void {
+    const h = classifyUse(v, ctx);
+    if (h) this.findings.push({ capability: h.capability, line: this.lineOf(at.start), detail: h.detail });
+  }
+
+  walk(node: AstNode): void {
+    const own = this.info?.scopes.get(node);
+    const saved = this.scope;
+    if (own) this.scope = own;
+    this.stack.push(node);
+    this.visit(node);
+    this.stack.pop();
+    this.scope = saved;
+  }
+
+  private visit(node: AstNode): void {
+    switch (node.type) {
+      case "Identifier":
+        this.reference(node);
+        return;
+      case "MemberExpression":
+        this.walk(node.object);
+        if (node.computed) this.walk(node.property);
+        return;
+      case "Property":
+      case "MethodDefinition":
+      case "PropertyDefinition":
+        if (node.computed) this.walk(node.key);
+        if (node.value) this.walk(node.value);
+        return;
+      case "VariableDeclarator":
+        this.pattern(node.id);
+        if (node.init) this.walk(node.init);
+        return;
+      case "AssignmentExpression":
+        if (node.left.type !== "Identifier") this.pattern(node.left);
+        this.walk(node.right);
+        return;
+      case "FunctionDeclaration":
+      case "FunctionExpression":
+      case "ArrowFunctionExpression":
+        for (const p of node.params as AstNode[]) this.pattern(p);
+        this.walk(node.body);
+        return;
+      case "ClassDeclaration":
+      case "ClassExpression":
+        if (node.superClass) this.walk(node.superClass);
+        this.walk(node.body);
+        return;
+      case "CatchClause":
+        if (node.param) this.pattern(node.param);
+        this.walk(node.body);
+        return;
+      case "ForInStatement":
+      case "ForOfStatement":
+        if (node.left.type === "VariableDeclaration") this.walk(node.left);
+        else if (node.left.type !== "Identifier") this.pattern(node.left);
+        this.walk(node.right);
+        this.walk(node.body);
+        return;
+      case "LabeledStatement":
+        this.walk(node.body);
+        return;
+      case "BreakStatement":
+      case "ContinueStatement":
+      case "MetaProperty":
+        return;
+      case "ImportDeclaration":
+        this.importDeclaration(node);
+        return;
+      case "ExportNamedDeclaration":
+        this.exportNamed(node);
+        return;
+      case "ExportAllDeclaration":
+        this.addImport(node.source.value as string, node);
+        this.escapeModule(node.source.value as string, node);
+        return;
+      case "CallExpression":
+        this.call(node);
+        break;
+      case "ImportExpression":
+        this.importExpression(node);
+        break;
+    }
+    forEachChild(node, (c) => this.walk(c));
+  }
+
+  /** A binding target: only default values and computed keys hold references. */
+  private pattern(p: AstNode | null): void {
+    if (!p) return;
+    switch (p.type) {
+      case "Identifier":
+        return;
+      case "ObjectPattern":
+        for (const prop of p.properties as AstNode[]) {
+          if (prop.type === "RestElement") this.pattern(prop.argument);
+          else {
+            if (prop.computed) this.walk(prop.key);
+            this.pattern(prop.value);
+          }
+        }
+        return;
+      case "ArrayPattern":
+        for (const el of p.elements as (AstNode | null)[]) this.pattern(el);
+        return;
+      case "RestElement":
+        this.pattern(p.argument);
+        return;
+      case "AssignmentPattern":
+        this.pattern(p.left);
+        this.walk(p.right);
+        return;
+      default:
+        this.walk(p); // member expression target: `process.env.X = ...`
+    }
+  }
+
+  private valueOfIdentifier(name: string): Value | null {
+    if (!this.info?.interesting.has(name)) return null;
+    const b = this.scope.lookup(name);
+    if (b) return b.value;
+    return KNOWN_GLOBALS.has(name) ? { root: `global:${name}`, path: [] } : null;
+  }
+
+  private reference(id: AstNode): void {
+    const v = this.valueOfIdentifier(id.name as string);
+    if (v) this.follow(this.stack.length - 1, v);
+  }
+
+  /**
+   * Follows the member chain above stack[index] (a node whose value is `v`), then
+   * classifies how the end of the chain is used.
+   */
+  private follow(index: number, v: Value): void {
+    const path = [...v.path];
+    let i = index;
+    let cur = this.stack[i] as AstNode;
+    while (i > 0) {
+      const parent = this.stack[i - 1] as AstNode;
+      if (parent.type === "MemberExpression" && parent.object === cur) {
+        const name = propertyName(parent);
+        path.push(name ?? DYNAMIC_MEMBER);
+        cur = parent;
+        i--;
+        if (name === null) break;
+        continue;
+      }
+      const interop =
+        parent.type === "CallExpression" &&
+        parent.arguments[0] === cur &&
+        parent.callee.type === "Identifier" &&
+        INTEROP_HELPERS.has(parent.callee.name as string);
+      if (parent.type === "ChainExpression" || interop) {
+        cur = parent;
+        i--;
+        continue;
+      }
+      break;
+    }
+    const value: Value = { root: v.root, path };
+    const parent = i > 0 ? (this.stack[i - 1] as AstNode) : null;
+    if (parent && this.isDestructured(cur, parent)) {
+      this.destructure(value, parent.type === "VariableDeclarator" ? parent.id : parent.left);
+      return;
+    }
+    this.hit(value, parent ? this.contextOf(cur, parent, value) : "read", cur);
+  }
+
+  private isDestructured(cur: AstNode, parent: AstNode): boolean {
+    if (parent.type === "VariableDeclarator") return parent.init === cur && parent.id.type === "ObjectPattern";
+    if (parent.type === "AssignmentExpression") return parent.right === cur && parent.left.type === "ObjectPattern";
+    return false;
+  }
+
+  /** `const { readFile: r, ...rest } = fs`: each selected member is a use. */
+  private destructure(v: Value, pattern: AstNode): void {
+    for (const prop of pattern.properties as AstNode[]) {
+      const key = prop.type === "RestElement" ? DYNAMIC_MEMBER : (keyName(prop) ?? DYNAMIC_MEMBER);
+      this.hit({ root: v.root, path: [...v.path, key] }, "select", prop);
+    }
+  }
+
+  /** Whether `target` is a local that the scope pass gave exactly this value. */
+  private aliasTarget(target: AstNode, v: Value): boolean {
+    if (target.type !== "Identifier") return false;
+    const held = this.scope.lookup(target.name as string)?.value ?? null;
+    if (held === null) return false;
+    const n = normalise(v);
+    return held.root === n.root && held.path.length === n.path.length && held.path.every((p, i) => p === n.path[i]);
+  }
+
+  private contextOf(cur: AstNode, parent: AstNode, v: Value): UseContext {
+    switch (parent.type) {
+      case "CallExpression": {
+        if (parent.callee === cur) return "call";
+        const c = parent.callee as AstNode;
+        const writes =
+          parent.arguments[0] === cur &&
+          c.type === "MemberExpression" &&
+          c.object.type === "Identifier" &&
+          c.object.name === "Object" &&
+          WRITE_HELPERS.has(propertyName(c) ?? "");
+        return writes ? "write" : "read";
+      }
+      case "NewExpression":
+        return parent.callee === cur ? "new" : "read";
+      case "AssignmentExpression":
+        if (parent.left === cur) return "write";
+        return this.aliasTarget(parent.left, v) ? "alias" : "read";
+      case "VariableDeclarator":
+        return this.aliasTarget(parent.id, v) ? "alias" : "read";
+      case "UpdateExpression":
+        return "write";
+      case "UnaryExpression":
+        if (parent.operator === "delete") return "write";
+        return parent.operator === "typeof" || parent.operator === "!" || parent.operator === "void" ? "check" : "read";
+      case "BinaryExpression":
+        return CHECK_OPERATORS.has(parent.operator as string) ? "check" : "read";
+      case "IfStatement":
+      case "WhileStatement":
+      case "DoWhileStatement":
+      case "ForStatement":
+        return parent.test === cur ? "check" : "read";
+      case "ConditionalExpression":
+        return parent.test === cur ? "check" : "read";
+      case "ExpressionStatement":
+        return "check";
+      case "SequenceExpression":
+        return parent.expressions[parent.expressions.length - 1] === cur ? "read" : "check";
+      default:
+        return "read";
+    }
+  }
+
+  private addImport(specifier: string, at: AstNode): void {
+    this.imports.push({ specifier, line: this.lineOf(at.start) });
+  }
+
+  /** A built-in module handed on whole (`export * from "fs"`, an unawaited `import("fs")`). */
+  private escapeModule(specifier: string, at: AstNode): void {
+    const v = moduleValue(specifier);
+    if (v) this.hit(v, "read", at);
+  }
+
+  private importDeclaration(node: AstNode): void {
+    const source = node.source.value as string;
+    this.addImport(source, node);
+    const v = moduleValue(source);
+    if (!v) return;
+    for (const spec of node.specifiers as AstNode[]) {
+      if (spec.type !== "ImportSpecifier") continue;
+      const name = (spec.imported.name ?? spec.imported.value) as string;
+      if (name !== "default") this.hit({ root: v.root, path: [...v.path, name] }, "select", spec);
+    }
+  }
+
+  private exportNamed(node: AstNode): void {
+    if (node.declaration) {
+      this.walk(node.declaration);
+      return;
+    }
+    if (!node.source) {
+      // `export { fs }`: each local leaves the file, so it is a plain read.
+      for (const spec of node.specifiers as AstNode[]) {
+        this.stack.push(spec);
+        this.walk(spec.local);
+        this.stack.pop();
+      }
+      return;
+    }
+    const source = node.source.value as string;
+    this.addImport(source, node);
+    const v = moduleValue(source);
+    if (!v) return;
+    for (const spec of node.specifiers as AstNode[]) {
+      const name = (spec.local.name ?? spec.local.value) as string;
+      const path = name === "default" ? v.path : [...v.path, name];
+      this.hit({ root: v.root, path }, name === "default" ? "read" : "select", spec);
+    }
+  }
+
+  private call(node: AstNode): void {
+    if (!isRequireCallee(node.callee, this.scope)) return;
+    const arg0 = node.arguments[0] as AstNode | undefined;
+    if (!arg0) return;
+    const spec = literalString(arg0);
+    if (spec === null) {
+      this.findings.push({ capability: "ARBITRARY_EXECUTION", line: this.lineOf(node.start), detail: "require(<expression>)" });
+      return;
+    }
+    this.addImport(spec, node);
+    const v = moduleValue(spec);
+    if (v) this.follow(this.stack.length - 1, v);
+  }
+
+  private importExpression(node: AstNode): void {
+    const spec = literalString(node.source);
+    if (spec === null) {
+      this.findings.push({ capability: "ARBITRARY_EXECUTION", line: this.lineOf(node.start), detail: "import(<expression>)" });
+      return;
+    }
+    this.addImport(spec, node);
+    const v = moduleValue(spec);
+    if (!v) return;
+    const top = this.stack.length - 1;
+    const parent = this.stack[top - 1];
+    if (parent?.type === "AwaitExpression") this.follow(top - 1, v);
+    else this.hit(v, "read", node);
+  }
+}
