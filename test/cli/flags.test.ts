@@ -13,7 +13,8 @@ import {
 } from "../../src/cli/flags.js";
 import { SERVER_USAGE, TLS_USAGE } from "../../src/cli/usage.js";
 
-const NATS_SERVER = "/usr/sbin/nats-server";
+/** The reference server; NATS_SERVER overrides the Debian/Ubuntu path. */
+const NATS_SERVER = process.env["NATS_SERVER"] ?? "/usr/sbin/nats-server";
 
 /** Every way Go's flag package accepts a valued flag: -n v, --n v, -n=v, --n=v. */
 function valueSpellings(name: string, value: string): string[][] {

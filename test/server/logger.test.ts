@@ -8,7 +8,8 @@ import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { Logger, NULL_LOGGER, type LoggerOptions } from "../../src/server/logger.js";
 
-const NATS_SERVER = "/usr/sbin/nats-server";
+/** The reference server; NATS_SERVER overrides the Debian/Ubuntu path. */
+const NATS_SERVER = process.env["NATS_SERVER"] ?? "/usr/sbin/nats-server";
 const LOGGER_JS = fileURLToPath(new URL("../../src/server/logger.js", import.meta.url));
 
 /** `[pid] YYYY/MM/DD HH:MM:SS.uuuuuu [LVL] msg` (nats-server logger/log.go, Go log flags). */
