@@ -1,0 +1,296 @@
+/**
+ * tsnats against nats-server, side by side (`npm run bench:compare`).
+ *
+ * Starts both servers on free ports and runs every scenario on each, alternating which
+ * goes first, for several rounds: pub-only, pub->sub 1:1, fan-out 1->4, queue group of 4
+ * (16 B and 1 KiB), request/reply (latency with 1 in flight, throughput with a window),
+ * idle connections (1,000 and 10,000: setup rate, server RSS per connection, delivery),
+ * start-to-ready of each server, and `startServer()` in-process. Around each run it reads
+ * the server's CPU time from /proc, giving CPU per message. Prints medians, min–max and
+ * tsnats/nats-server ratios, and writes every sample to bench/results/*.csv.
+ *
+ * Options: --rounds N (3), --quick (1 round, counts / 20, 1,000 connections only),
+ * --only a,b (scenario names or prefixes), --timeout SECONDS (30 per run),
+ * --tsnats-cmd "CMD ... {port} ..." (or env TSNATS_CMD; e.g. a second nats-server while
+ * tsnats-server is being written), --nats-server PATH.
+ */
+import { execSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseServerUrl, type BenchOptions, type ServerAddress } from "../src/bench/args.js";
+import { runConnections } from "../src/bench/connections.js";
+import { readCpuSeconds } from "../src/bench/proc.js";
+import { runBench } from "../src/bench/runner.js";
+import {
+  defaultTsnatsServerPath,
+  findNatsServer,
+  startServer,
+  timeInProcessStart,
+  waitIdle,
+  type RunningServer,
+  type ServerSpec,
+} from "./compare-servers.js";
+import { formatTable, toCsv, type Row } from "./compare-report.js";
+
+/** One benchmark scenario; `msgs` is sized for a few seconds at nats-server speed on 2 cores. */
+export interface Scenario {
+  name: string;
+  kind: "pubsub" | "request" | "connections";
+  pubs: number;
+  subs: number;
+  queue: boolean;
+  msgs: number;
+  sizeBytes: number;
+  window: number;
+  connections: number;
+}
+
+function ps(name: string, subs: number, queue: boolean, sizeBytes: number, msgs: number): Scenario {
+  return { name, kind: "pubsub", pubs: 1, subs, queue, msgs, sizeBytes, window: 1, connections: 0 };
+}
+
+/**
+ * Message counts from nats-server 2.9.10 on a 2-core machine driven by `tsnats bench`
+ * (~11M msgs/s pub 16 B, ~3M 1:1 16 B, ~7M delivered/s fan-out 16 B, ~2.6M queue 16 B,
+ * ~540k 1:1 1 KiB): each run takes about 2 s there.
+ */
+export const SCENARIOS: readonly Scenario[] = [
+  ps("pub-16B", 0, false, 16, 20_000_000),
+  ps("pub-1KiB", 0, false, 1024, 3_000_000),
+  ps("pubsub-16B", 1, false, 16, 6_000_000),
+  ps("pubsub-1KiB", 1, false, 1024, 1_000_000),
+  ps("fanout4-16B", 4, false, 16, 2_500_000),
+  ps("fanout4-1KiB", 4, false, 1024, 500_000),
+  ps("queue4-16B", 4, true, 16, 5_000_000),
+  ps("queue4-1KiB", 4, true, 1024, 1_500_000),
+  { name: "request-latency", kind: "request", pubs: 1, subs: 1, queue: false, msgs: 20_000, sizeBytes: 128, window: 1, connections: 0 },
+  { name: "request-window64", kind: "request", pubs: 1, subs: 1, queue: false, msgs: 400_000, sizeBytes: 128, window: 64, connections: 0 },
+  { name: "connections-1000", kind: "connections", pubs: 0, subs: 0, queue: false, msgs: 0, sizeBytes: 0, window: 1, connections: 1000 },
+  { name: "connections-10000", kind: "connections", pubs: 0, subs: 0, queue: false, msgs: 0, sizeBytes: 0, window: 1, connections: 10_000 },
+];
+
+interface CompareOptions {
+  rounds: number;
+  quick: boolean;
+  only: string[];
+  timeoutMs: number;
+  tsnatsCmd: string;
+  natsServer: string;
+}
+
+const QUICK_DIVISOR = 20;
+
+function parseArgs(argv: string[]): CompareOptions {
+  const o: CompareOptions = { rounds: 3, quick: false, only: [], timeoutMs: 30_000, tsnatsCmd: process.env.TSNATS_CMD ?? "", natsServer: "" };
+  let roundsSet = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const v = (): string => {
+      const x = argv[++i];
+      if (x === undefined) throw new Error(`${a} needs a value`);
+      return x;
+    };
+    if (a === "--quick") o.quick = true;
+    else if (a === "--rounds") {
+      o.rounds = Math.max(1, Math.min(20, Number.parseInt(v(), 10) || 1));
+      roundsSet = true;
+    } else if (a === "--only") o.only = v().split(",").filter((s) => s !== "");
+    else if (a === "--timeout") o.timeoutMs = Math.max(1, Number.parseInt(v(), 10) || 30) * 1000;
+    else if (a === "--tsnats-cmd") o.tsnatsCmd = v();
+    else if (a === "--nats-server") o.natsServer = v();
+    else if (a === "-h" || a === "--help") {
+      process.stdout.write(
+        "Usage: node dist/bench/compare.js [--rounds N] [--quick] [--only name,prefix] [--timeout SECONDS]\n" +
+          "       [--tsnats-cmd 'CMD ARGS with {port}'] [--nats-server PATH]\n" +
+          `Scenarios: ${SCENARIOS.map((s) => s.name).join(", ")}, startup\n`,
+      );
+      process.exit(0);
+    } else throw new Error(`unknown option '${a}'`);
+  }
+  if (o.quick && !roundsSet) o.rounds = 1;
+  return o;
+}
+
+function selected(o: CompareOptions): Scenario[] {
+  let list = SCENARIOS.filter((s) => o.only.length === 0 || o.only.some((p) => s.name.startsWith(p)));
+  if (o.quick) {
+    list = list
+      .filter((s) => s.connections <= 1000)
+      .map((s) => ({ ...s, msgs: Math.max(100, Math.ceil(s.msgs / QUICK_DIVISOR)) }));
+  }
+  return list;
+}
+
+function gitRevision(): string {
+  try {
+    const rev = execSync("git rev-parse --short HEAD", { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    const dirty = execSync("git status --porcelain", { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() !== "";
+    return dirty ? `${rev}+dirty` : rev;
+  } catch {
+    return "unknown";
+  }
+}
+
+function benchOptions(s: Scenario, server: ServerAddress, timeoutMs: number): BenchOptions {
+  return {
+    subject: `bench.${s.name}`,
+    pubs: s.pubs,
+    subs: s.subs,
+    msgs: s.msgs,
+    sizeBytes: s.sizeBytes,
+    queue: s.queue,
+    request: s.kind === "request",
+    window: s.window,
+    url: `nats://127.0.0.1:${server.port}`,
+    server,
+    json: false,
+    timeoutMs,
+    connections: 0,
+    serverPid: 0,
+  };
+}
+
+function address(port: number): ServerAddress {
+  const a = parseServerUrl(`nats://127.0.0.1:${port}`);
+  if (typeof a === "string") throw new Error(a);
+  return a;
+}
+
+/** Runs one message scenario against a running server and returns its rows. */
+async function runMessages(s: Scenario, srv: RunningServer, round: number, timeoutMs: number): Promise<Row[]> {
+  await waitIdle(srv.pid);
+  const cpu0 = readCpuSeconds(srv.pid);
+  const r = await runBench(benchOptions(s, address(srv.port), timeoutMs));
+  const cpu1 = readCpuSeconds(srv.pid);
+  const row = (metric: string, value: number): Row => ({ scenario: s.name, server: srv.spec.name, round, metric, value });
+  const rows: Row[] = [];
+  let msgsForCpu: number;
+  if (r.mode === "request") {
+    rows.push(row("req_per_sec", r.pubStats.msgsPerSec));
+    if (r.latency !== null) {
+      rows.push(row("p50_us", r.latency.p50Us), row("p90_us", r.latency.p90Us), row("p99_us", r.latency.p99Us));
+    }
+    msgsForCpu = r.received * 2;
+  } else if (s.subs === 0) {
+    rows.push(row("msgs_per_sec", r.pubStats.msgsPerSec), row("mb_per_sec", r.pubStats.bytesPerSec / 2 ** 20));
+    msgsForCpu = r.pubStats.msgs;
+  } else {
+    rows.push(
+      row("msgs_per_sec", r.subStats.msgsPerSec),
+      row("pub_msgs_per_sec", r.pubStats.msgsPerSec),
+      row("mb_per_sec", r.subStats.bytesPerSec / 2 ** 20),
+    );
+    msgsForCpu = r.received;
+  }
+  if (cpu0 !== null && cpu1 !== null && msgsForCpu > 0) rows.push(row("cpu_ns_per_msg", ((cpu1 - cpu0) * 1e9) / msgsForCpu));
+  rows.push(row("complete", r.timedOut || r.errors.length > 0 ? 0 : 1));
+  if (r.timedOut || r.errors.length > 0) {
+    process.stdout.write(`  ! ${s.name} on ${srv.spec.name}: ${r.timedOut ? `timed out (${r.received}/${r.expected})` : ""} ${r.errors.join("; ")}\n`);
+  }
+  return rows;
+}
+
+/** Runs a connections scenario on a fresh server (so its RSS baseline is clean); also yields startup rows. */
+async function runConns(s: Scenario, spec: ServerSpec, round: number, timeoutMs: number): Promise<Row[]> {
+  const srv = await startServer(spec);
+  try {
+    const row = (scenario: string, metric: string, value: number): Row => ({ scenario, server: spec.name, round, metric, value });
+    const rows: Row[] = [row("startup", "start_ms", srv.startMs)];
+    if (srv.readyLineMs !== null) rows.push(row("startup", "ready_line_ms", srv.readyLineMs));
+    await waitIdle(srv.pid, 1000);
+    const r = await runConnections({ server: address(srv.port), subject: "bench.conns", count: s.connections, serverPid: srv.pid, timeoutMs });
+    rows.push(row(s.name, "conns_per_sec", r.connsPerSec));
+    if (r.rssPerConnBytes !== null) rows.push(row(s.name, "rss_per_conn_bytes", r.rssPerConnBytes));
+    if (r.rssBeforeBytes !== null) rows.push(row(s.name, "rss_idle_bytes", r.rssBeforeBytes));
+    rows.push(row(s.name, "delivered_fraction", r.opened > 0 ? r.delivered / r.opened : 0));
+    rows.push(row(s.name, "complete", r.timedOut || r.failed > 0 || r.delivered < r.opened ? 0 : 1));
+    if (r.timedOut || r.failed > 0) {
+      process.stdout.write(`  ! ${s.name} on ${spec.name}: opened ${r.opened}/${r.count}, delivered ${r.delivered} ${r.errors.join("; ")}\n`);
+    }
+    return rows;
+  } finally {
+    await srv.stop();
+  }
+}
+
+function specs(o: CompareOptions): [ServerSpec, ServerSpec] {
+  const natsPath = o.natsServer !== "" ? o.natsServer : findNatsServer();
+  if (natsPath === null) throw new Error("nats-server not found (looked at /usr/sbin/nats-server and PATH); install it or pass --nats-server PATH");
+  const nats: ServerSpec = { name: "nats-server", argv: [natsPath, "-p", "{port}", "-a", "127.0.0.1"] };
+  let tsArgv: string[];
+  if (o.tsnatsCmd !== "") {
+    tsArgv = o.tsnatsCmd.split(/\s+/).filter((x) => x !== "");
+    if (!tsArgv.some((a) => a.includes("{port}"))) throw new Error("--tsnats-cmd must contain {port}");
+  } else {
+    const entry = defaultTsnatsServerPath();
+    if (!existsSync(entry)) {
+      throw new Error(`${entry} not built yet; build it, or compare against another server with --tsnats-cmd "nats-server -p {port} -a 127.0.0.1"`);
+    }
+    tsArgv = [process.execPath, entry, "-p", "{port}", "-a", "127.0.0.1"];
+  }
+  return [nats, { name: "tsnats", argv: tsArgv }];
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs(process.argv.slice(2));
+  const [natsSpec, tsSpec] = specs(o);
+  const scenarios = selected(o);
+  const rev = gitRevision();
+  const load0 = loadavg();
+  process.stdout.write(
+    `tsnats vs nats-server  rev ${rev}  ${cpus().length} cpus  load ${load0.map((x) => x.toFixed(2)).join(" ")}  rounds ${o.rounds}${o.quick ? " (quick)" : ""}\n` +
+      `  A: ${natsSpec.argv.join(" ")}\n  B: ${tsSpec.argv.join(" ")}\n`,
+  );
+  const rows: Row[] = [];
+  const notes: string[] = [];
+  for (let round = 1; round <= o.rounds; round++) {
+    const order = round % 2 === 1 ? [natsSpec, tsSpec] : [tsSpec, natsSpec];
+    const running = new Map<string, RunningServer>();
+    try {
+      for (const spec of order) {
+        const srv = await startServer(spec);
+        running.set(spec.name, srv);
+        rows.push({ scenario: "startup", server: spec.name, round, metric: "start_ms", value: srv.startMs });
+      }
+      for (const s of scenarios) {
+        for (const spec of order) {
+          process.stdout.write(`round ${round}/${o.rounds}  ${s.name.padEnd(18)} ${spec.name}\n`);
+          if (s.kind === "connections") {
+            // A fresh server each time: a clean RSS baseline, and one more startup sample.
+            rows.push(...(await runConns(s, spec, round, o.timeoutMs)));
+          } else {
+            rows.push(...(await runMessages(s, running.get(spec.name)!, round, o.timeoutMs)));
+          }
+        }
+      }
+    } finally {
+      for (const srv of running.values()) await srv.stop();
+    }
+    if (o.only.length === 0 || o.only.includes("startup")) {
+      const inproc = await timeInProcessStart();
+      if ("skipped" in inproc) {
+        if (!notes.some((n) => n.startsWith("startServer()"))) notes.push(`startServer() in-process: skipped (${inproc.skipped})`);
+      } else {
+        rows.push({ scenario: "startup", server: tsSpec.name, round, metric: "inproc_import_ms", value: inproc.importMs });
+        rows.push({ scenario: "startup", server: tsSpec.name, round, metric: "inproc_start_ms", value: inproc.startMs });
+      }
+    }
+  }
+  const load1 = loadavg();
+  const table = formatTable(rows, natsSpec.name, tsSpec.name);
+  process.stdout.write(`\n${table}`);
+  for (const n of notes) process.stdout.write(`note: ${n}\n`);
+  process.stdout.write(`rev ${rev}  load before ${load0.map((x) => x.toFixed(2)).join(" ")}  after ${load1.map((x) => x.toFixed(2)).join(" ")}\n`);
+  const dir = fileURLToPath(new URL("../../bench/results/", import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  const file = `${dir}compare-${stamp}-${rev}.csv`;
+  writeFileSync(file, toCsv(rows, { rev, loadavg: load0[0] ?? 0, date: new Date().toISOString(), tsnats: tsSpec.argv.join(" ") }));
+  process.stdout.write(`wrote ${file}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench:compare: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});
