@@ -76,7 +76,9 @@ export function analyseSource(source: string): FileAnalysis {
     if (!(e instanceof RangeError)) throw e;
     w.findings.push({ capability: "UNANALYZED", line: 0, detail: "syntax tree too deep to walk" });
   }
-  return { findings: dedupe(w.findings), imports: w.imports };
+  // Sorted by line (stable), so "the first finding" of a file is the topmost one.
+  const byLine = (a: { line: number }, b: { line: number }): number => a.line - b.line;
+  return { findings: dedupe(w.findings).sort(byLine), imports: w.imports.sort(byLine) };
 }
 
 /** Drops repeats of the same capability, line and detail (a selection and its call on one line). */

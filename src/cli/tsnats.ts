@@ -18,6 +18,7 @@ function sub(name: string, summary: string, load: Subcommand["load"]): void {
 }
 
 // Subcommands are registered here as they land.
+sub("caps", "analyse dependencies' capabilities", () => import("../caps/cli.js"));
 sub("bench", "load generator: pub/sub, queue, request/reply and connection benchmarks", () => import("../bench/cli.js"));
 
 function usage(): string {
