@@ -98,6 +98,8 @@ abstract class BenchClient {
   finish(error = ""): void {
     if (this.finished) return;
     this.finished = true;
+    // Stopped mid-run (timeout): the span ends now, so the partial rate is still meaningful.
+    if (this.endNs === 0 && this.msgs > 0) this.endNs = nowNs();
     const sample: ClientSample = {
       role: this.cfg.role,
       id: this.cfg.id,
@@ -142,6 +144,11 @@ class Publisher extends BenchClient {
     await this.conn.ready();
   }
 
+  override finish(error = ""): void {
+    this.bytes = this.msgs * this.cfg.sizeBytes;
+    super.finish(error);
+  }
+
   override go(): void {
     const { subject, sizeBytes, msgs } = this.cfg;
     const { batch, frameLength } = encodePubBatch(subject, "", sizeBytes, framesPerBatch(pubFrameLength(subject, "", sizeBytes), msgs));
@@ -166,7 +173,6 @@ class Publisher extends BenchClient {
       this.conn.flush().then(
         () => {
           this.endNs = nowNs();
-          this.bytes = this.msgs * sizeBytes;
           this.finish();
         },
         (e: Error) => this.finish(e.message),

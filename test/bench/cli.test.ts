@@ -2,6 +2,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 
 /** The reference server; NATS_SERVER overrides the Debian/Ubuntu path. */
@@ -12,6 +13,20 @@ const STEP_TIMEOUT_MS = 30_000;
 function bench(args: string[]): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, "bench", ...args], { encoding: "utf8", timeout: STEP_TIMEOUT_MS });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Async variant, for when this process must keep serving a fake server meanwhile. */
+function benchAsync(args: string[]): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, "bench", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+    let stdout = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    const timer = setTimeout(() => child.kill("SIGKILL"), STEP_TIMEOUT_MS);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout });
+    });
+  });
 }
 
 describe("tsnats bench (CLI)", () => {
@@ -29,6 +44,29 @@ describe("tsnats bench (CLI)", () => {
     const r = bench(["foo", "--msgs", "10", "-s", "nats://127.0.0.1:1"]);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /Error: pub1: .*ECONNREFUSED/);
+  });
+});
+
+describe("tsnats bench against a server that never delivers", () => {
+  test("times out, reports what arrived, exits 1", async (t) => {
+    // Answers PING with PONG and swallows everything else: publishers finish, subscribers wait.
+    const fake = createServer((sock) => {
+      sock.write('INFO {"server_id":"FAKE","max_payload":1048576}\r\n');
+      let carry = "";
+      sock.on("data", (d: Buffer) => {
+        const lines = (carry + d.toString("latin1")).split("\r\n");
+        carry = lines.pop() ?? "";
+        for (const l of lines) if (l === "PING") sock.write("PONG\r\n");
+      });
+      sock.on("error", () => {});
+    });
+    await new Promise<void>((r) => fake.listen(0, "127.0.0.1", r));
+    t.after(() => fake.close());
+    const port = (fake.address() as AddressInfo).port;
+    const r = await benchAsync(["bench.none", "--sub", "1", "--msgs", "10", "--timeout", "1", "-s", `nats://127.0.0.1:${port}`]);
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stdout, /^Timed out: received 0 of 10 messages$/m);
+    assert.match(r.stdout, /^ Pub stats: .*\(10 msgs in /m);
   });
 });
 
