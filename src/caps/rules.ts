@@ -192,14 +192,16 @@ function moduleHit(name: string, v: Value, ctx: UseContext): Hit | null {
 
 function processHit(v: Value, ctx: UseContext): Hit | null {
   const member = v.path[0];
-  // `process` passed around whole is not followed (see README); aliases are classified at their uses.
-  if (member === undefined || ctx === "alias") return null;
+  // `process` passed around whole is not followed (see README).
+  if (member === undefined) return null;
   if (member === "env") {
+    // `const env = process.env` is classified at env's uses; `const h = process.env.HOME` is the read.
+    if (ctx === "alias" && v.path.length === 1) return null;
     return ctx === "write"
       ? { capability: "MODIFY_SYSTEM_STATE", detail: `${dotted(v)} (write)` }
       : { capability: "READ_SYSTEM_STATE", detail: dotted({ root: v.root, path: v.path.slice(0, 2) }) };
   }
-  if (ctx === "check") return null; // typeof process.exit
+  if (ctx === "check" || ctx === "alias") return null; // typeof process.exit, aliases: see their uses
   if (PROCESS_MODIFY.has(member)) return { capability: "MODIFY_SYSTEM_STATE", detail: dotted(v) };
   if (PROCESS_ARBITRARY.has(member)) return { capability: "ARBITRARY_EXECUTION", detail: dotted(v) };
   return null;
