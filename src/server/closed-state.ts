@@ -1,0 +1,26 @@
+/**
+ * Why a connection was closed, with the text nats-server shows in /connz `reason`
+ * (server/monitor.go ClosedState.String).
+ */
+export const ClosedState = {
+  ClientClosed: "Client Closed",
+  AuthenticationTimeout: "Authentication Timeout",
+  AuthenticationViolation: "Authentication Failure",
+  TLSHandshakeError: "TLS Handshake Failure",
+  SlowConsumerPendingBytes: "Slow Consumer (Pending Bytes)",
+  SlowConsumerWriteDeadline: "Slow Consumer (Write Deadline)",
+  WriteError: "Write Error",
+  ReadError: "Read Error",
+  ParseError: "Parse Error",
+  StaleConnection: "Stale Connection",
+  ProtocolViolation: "Protocol Violation",
+  BadClientProtocolVersion: "Bad Client Protocol Version",
+  MaxConnectionsExceeded: "Maximum Connections Exceeded",
+  MaxPayloadExceeded: "Maximum Message Payload Exceeded",
+  MaxControlLineExceeded: "Maximum Control Line Exceeded",
+  ServerShutdown: "Server Shutdown",
+  MsgHeaderViolation: "Message Header Violation",
+  NoRespondersRequiresHeaders: "No Responders Requires Headers",
+} as const;
+
+export type ClosedReason = (typeof ClosedState)[keyof typeof ClosedState];

@@ -1,0 +1,81 @@
+/**
+ * A connection's outbound buffer: protocol frames are appended here while a read batch
+ * is processed, then handed to the socket in one write per batch (nats-server
+ * flushClients). When the socket took the previous write synchronously (nothing left
+ * in `writableLength`) the same memory is reused, so the steady state allocates nothing.
+ */
+
+/** Smallest allocation; an idle connection holds no outbound memory at all. */
+const OUTBOUND_MIN_SIZE = 1024;
+/** A buffer grown past this for one large batch is dropped after the write. */
+const OUTBOUND_KEEP_MAX = 256 * 1024;
+const EMPTY = Buffer.alloc(0);
+
+export class Outbound {
+  buf: Buffer = EMPTY;
+  len = 0;
+
+  /** Makes room for `n` more bytes. */
+  ensure(n: number): void {
+    const need = this.len + n;
+    if (need <= this.buf.length) return;
+    let size = Math.max(OUTBOUND_MIN_SIZE, this.buf.length * 2);
+    while (size < need) size *= 2;
+    const bigger = Buffer.allocUnsafe(size);
+    this.buf.copy(bigger, 0, 0, this.len);
+    this.buf = bigger;
+  }
+
+  /** Appends bytes `src[start, end)`. Short runs are copied by hand: Buffer#copy allocates a view. */
+  append(src: Uint8Array, start: number, end: number): void {
+    const n = end - start;
+    this.ensure(n);
+    const buf = this.buf;
+    let o = this.len;
+    if (n < 64) {
+      for (let i = start; i < end; i++) buf[o++] = src[i]!;
+    } else {
+      buf.set(n === src.length ? src : src.subarray(start, end), o);
+      o += n;
+    }
+    this.len = o;
+  }
+
+  /** Appends a latin1 string (protocol text). */
+  appendString(s: string): void {
+    this.ensure(s.length);
+    this.len += this.buf.write(s, this.len, "latin1");
+  }
+
+  /** Appends a non-negative integer in decimal without allocating. */
+  appendInt(v: number): void {
+    this.ensure(16);
+    const buf = this.buf;
+    if (v === 0) {
+      buf[this.len++] = 48;
+      return;
+    }
+    let digits = 0;
+    for (let t = v; t > 0; t = Math.floor(t / 10)) digits++;
+    let o = this.len + digits;
+    this.len = o;
+    for (let t = v; t > 0; t = Math.floor(t / 10)) buf[--o] = 48 + (t % 10);
+  }
+
+  /** Takes the pending bytes for one socket write; follow with `release` or `recycle`. */
+  take(): Buffer {
+    const chunk = this.buf.subarray(0, this.len);
+    this.len = 0;
+    return chunk;
+  }
+
+  /** After a write the socket did not finish synchronously: the buffer is the socket's now. */
+  release(): void {
+    this.buf = EMPTY;
+  }
+
+  /** After a synchronous write: keep the memory, unless it grew large for one big message. */
+  recycle(): void {
+    if (this.buf.length > OUTBOUND_KEEP_MAX) this.buf = EMPTY;
+  }
+}

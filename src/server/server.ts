@@ -1,0 +1,466 @@
+/**
+ * The server: listener, accounts, clients, message delivery and lifecycle
+ * (nats-server server.go). Clients parse and match; the server writes MSG frames into
+ * each target's outbound buffer and flushes every touched connection once per read.
+ */
+import net from "node:net";
+import { networkInterfaces } from "node:os";
+import { createServer as createServerKeys } from "@nats-io/nkeys";
+import { Authenticator } from "../auth/authenticator.js";
+import { PubArg } from "../protocol/client-parser.js";
+import { ERR_MAX_CONNECTIONS } from "../protocol/errors.js";
+import type { SublistResult } from "../sublist/index.js";
+import { NATS_COMPAT_VERSION, PROTO_VERSION, VERSION } from "../version.js";
+import { Account, GLOBAL_ACCOUNT } from "./account.js";
+import { Client, type ConnectOptions } from "./client.js";
+import { ClosedState } from "./closed-state.js";
+import { removeProcessFiles, writePidFile, writePortsFile } from "./process-files.js";
+import type { ServerLogger } from "./logger.js";
+import type { ServerOptions } from "./options.js";
+import type { Subscription } from "./subscription.js";
+
+/** How many closed connections /connz remembers (nats-server MaxClosedClients). */
+export const MAX_CLOSED_CLIENTS = 10_000;
+
+/** A closed connection as /connz?state=closed shows it. */
+export interface ClosedClientInfo {
+  cid: number;
+  ip: string;
+  port: number;
+  startMs: number;
+  stopMs: number;
+  reason: string;
+  name: string;
+  lang: string;
+  version: string;
+  user: string;
+  account: string;
+  inMsgs: number;
+  outMsgs: number;
+  inBytes: number;
+  outBytes: number;
+  subscriptions: string[];
+}
+
+export class Server {
+  readonly id: string;
+  readonly name: string;
+  readonly startMs = Date.now();
+  readonly clients = new Map<number, Client>();
+  readonly accounts = new Map<string, Account>();
+  readonly globalAccount: Account;
+  readonly closedClients: ClosedClientInfo[] = [];
+  readonly auth: Authenticator;
+
+  inMsgs = 0;
+  inBytes = 0;
+  outMsgs = 0;
+  outBytes = 0;
+  slowConsumers = 0;
+  totalConnections = 0;
+  /** Socket bytes queued at a subscriber beyond which its producers are paused. */
+  readonly stallThreshold: number;
+  readonly traceEnabled: boolean;
+
+  /** True while a client's read is being parsed: flushing waits for its end. */
+  inReadBatch = false;
+  private readonly pending: Client[] = [];
+  private flushScheduled = false;
+  private nextCid = 0;
+  private listener: net.Server | null = null;
+  private lameDuck = false;
+  private shuttingDown = false;
+  private closedPromise: Promise<void> | null = null;
+  /** Address clients are told to use, set once listening. */
+  private listenHost = "";
+  listenPort = 0;
+  private readonly infoBase: Record<string, unknown>;
+  private readonly extraCloseHooks: Array<() => Promise<void> | void> = [];
+
+  constructor(
+    readonly options: ServerOptions,
+    readonly logger: ServerLogger,
+  ) {
+    this.id = createServerKeys().getPublicKey();
+    this.name = options.serverName ?? this.id;
+    this.globalAccount = new Account(GLOBAL_ACCOUNT);
+    this.accounts.set(GLOBAL_ACCOUNT, this.globalAccount);
+    this.auth = new Authenticator(options);
+    this.stallThreshold = Math.min(Math.floor((options.maxPending / 4) * 3), 4 * 1024 * 1024);
+    this.traceEnabled = logger.traceEnabled;
+    this.infoBase = {};
+  }
+
+  get authRequired(): boolean {
+    return this.auth.required;
+  }
+
+  /** Binds the client port, writes pid/ports files and logs the banner. */
+  async start(): Promise<void> {
+    const o = this.options;
+    const log = this.logger;
+    log.notice(`Starting tsnats-server`);
+    log.notice(`  Version:  ${VERSION} (nats-server ${NATS_COMPAT_VERSION} compatible)`);
+    log.notice(`  Name:     ${this.name}`);
+    log.notice(`  ID:       ${this.id}`);
+    if (o.configFile) log.notice(`Using configuration file: ${o.configFile}`);
+
+    const listener = net.createServer({ noDelay: true, pauseOnConnect: false });
+    listener.on("connection", (socket) => this.acceptConnection(socket));
+    const port = o.port === -1 ? 0 : o.port;
+    await new Promise<void>((resolve, reject) => {
+      listener.once("error", reject);
+      listener.listen({ port, host: o.host, backlog: 8192 }, () => {
+        listener.off("error", reject);
+        resolve();
+      });
+    });
+    listener.on("error", (err) => log.error(`Client listener error: ${err.message}`));
+    this.listener = listener;
+    const addr = listener.address() as net.AddressInfo;
+    this.listenPort = addr.port;
+    this.listenHost = o.host;
+    this.refreshInfo();
+    log.notice(`Listening for client connections on ${hostPort(o.host, addr.port)}`);
+    if (this.authRequired) log.notice(`Authentication required for clients`);
+    if (o.pidFile) writePidFile(o.pidFile);
+    log.notice(`Server is ready`);
+  }
+
+  /** Writes the ports file once every listener is up (monitoring may add its URL). */
+  writePortsFile(monitoring: string[]): void {
+    if (this.options.portsFileDir) {
+      writePortsFile(this.options.portsFileDir, { nats: this.clientURLs(), monitoring });
+    }
+  }
+
+  /** Client URLs as nats-server lists them: an IPv4 address first. */
+  clientURLs(): string[] {
+    return listenURLs("nats", this.options.host, this.listenPort);
+  }
+
+  /** Registers work to run on shutdown (monitoring listener, etc.). */
+  onClose(hook: () => Promise<void> | void): void {
+    this.extraCloseHooks.push(hook);
+  }
+
+  private refreshInfo(): void {
+    const o = this.options;
+    const info: Record<string, unknown> = {
+      server_id: this.id,
+      server_name: this.name,
+      version: NATS_COMPAT_VERSION,
+      proto: PROTO_VERSION,
+      go: `node${process.versions.node}`,
+      host: this.listenHost,
+      port: this.listenPort,
+      headers: !o.noHeaderSupport,
+      max_payload: o.maxPayload,
+    };
+    if (this.authRequired) info.auth_required = true;
+    if (this.lameDuck) info.ldm = true;
+    info.tsnats_version = VERSION;
+    Object.assign(this.infoBase, info);
+  }
+
+  /** The INFO line for one client (client_id and client_ip are per connection). */
+  infoFor(c: Client): string {
+    const info = { ...this.infoBase, client_id: c.id, client_ip: c.host };
+    return `INFO ${JSON.stringify(info)} \r\n`;
+  }
+
+  private acceptConnection(socket: net.Socket): void {
+    if (this.shuttingDown || this.lameDuck) {
+      socket.destroy();
+      return;
+    }
+    const c = new Client(this, ++this.nextCid, socket, this.globalAccount);
+    this.totalConnections++;
+    const max = this.options.maxConnections;
+    if (max > 0 && this.clients.size >= max) {
+      // As nats-server: INFO first, then the error, then close.
+      socket.on("error", () => {});
+      socket.end(`${this.infoFor(c)}-ERR '${ERR_MAX_CONNECTIONS}'\r\n`);
+      this.logger.error(`${c.logPrefix()}Maximum Connections Exceeded`);
+      return;
+    }
+    this.clients.set(c.id, c);
+    this.logger.debug(`${c.logPrefix()}Client connection created`);
+    c.start();
+  }
+
+  /** Checks CONNECT credentials; on success the client is bound to its user and account. */
+  authenticate(c: Client, o: ConnectOptions): boolean {
+    const r = this.auth.authenticate(o);
+    if (r === null) return false;
+    c.user = r.user;
+    if (r.account !== undefined) {
+      const acc = this.accounts.get(r.account);
+      if (acc) c.account = acc;
+    }
+    return true;
+  }
+
+  /** Called by a client when it closes: forget it and remember why. */
+  removeClient(c: Client): void {
+    if (!this.clients.delete(c.id)) return;
+    this.logger.debug(`${c.logPrefix()}Client connection closed: ${c.closeReason}`);
+    const closed = this.closedClients;
+    if (closed.length >= MAX_CLOSED_CLIENTS) closed.shift();
+    closed.push({
+      cid: c.id,
+      ip: c.host,
+      port: c.port,
+      startMs: c.startMs,
+      stopMs: c.stopMs,
+      reason: c.closeReason,
+      name: c.name,
+      lang: c.lang,
+      version: c.version,
+      user: c.user,
+      account: c.account.name,
+      inMsgs: c.inMsgs,
+      outMsgs: c.outMsgs,
+      inBytes: c.inBytes,
+      outBytes: c.outBytes,
+      subscriptions: [...c.subs.values()].map((s) => s.subject),
+    });
+  }
+
+  // ---- delivery (the hot path) ----
+
+  /** Delivers one message to a match result: every plain sub, one member per queue group. */
+  deliverResult(producer: Client | null, r: SublistResult<Subscription>, pa: PubArg): void {
+    const psubs = r.psubs;
+    const noEcho = producer !== null && !producer.echo;
+    for (let i = 0; i < psubs.length; i++) {
+      const sub = psubs[i]!;
+      if (noEcho && sub.client === producer) continue;
+      this.deliver(producer, sub, pa);
+    }
+    const qsubs = r.qsubs;
+    for (let g = 0; g < qsubs.length; g++) {
+      const group = qsubs[g]!;
+      // A random member, skipping ones that cannot take it (nats-server processMsgResults).
+      const n = group.length;
+      const start = Math.floor(Math.random() * n);
+      for (let k = 0; k < n; k++) {
+        const sub = group[(start + k) % n]!;
+        if (sub.closed || sub.client.closed || (noEcho && sub.client === producer)) continue;
+        this.deliver(producer, sub, pa);
+        break;
+      }
+    }
+  }
+
+  /**
+   * Appends `MSG subject sid [reply] size\r\n` (or HMSG with the header size) and the
+   * payload to the subscriber's outbound buffer. Subject, reply and sizes are copied as
+   * bytes from the publisher's control line (nats-server msgb/szb); nothing is encoded.
+   */
+  deliver(producer: Client | null, sub: Subscription, pa: PubArg): void {
+    const c = sub.client;
+    if (c.closed || sub.closed) return;
+    if (sub.max > 0 && sub.delivered >= sub.max) return;
+    const arg = pa.arg;
+    const sid = sub.sidBytes;
+    const payload = pa.payload;
+    const replyLen = pa.replyEnd - pa.replyStart;
+    const hasHdr = pa.hdr >= 0;
+    const lineLen =
+      (hasHdr ? 5 : 4) +
+      (pa.subjectEnd - pa.subjectStart) +
+      1 +
+      sid.length +
+      1 +
+      (replyLen > 0 ? replyLen + 1 : 0) +
+      (hasHdr ? pa.hdrEnd - pa.hdrStart + 1 : 0) +
+      (pa.sizeEnd - pa.sizeStart) +
+      2;
+    if (!c.admit(producer ?? c, lineLen + payload.length)) return;
+    const out = c.out;
+    out.ensure(lineLen + payload.length);
+    const buf = out.buf;
+    let o = out.len;
+    if (hasHdr) buf[o++] = 72; // H
+    buf[o++] = 77; // M
+    buf[o++] = 83; // S
+    buf[o++] = 71; // G
+    buf[o++] = 32;
+    for (let i = pa.subjectStart; i < pa.subjectEnd; i++) buf[o++] = arg[i]!;
+    buf[o++] = 32;
+    for (let i = 0; i < sid.length; i++) buf[o++] = sid[i]!;
+    buf[o++] = 32;
+    if (replyLen > 0) {
+      for (let i = pa.replyStart; i < pa.replyEnd; i++) buf[o++] = arg[i]!;
+      buf[o++] = 32;
+    }
+    if (hasHdr) {
+      for (let i = pa.hdrStart; i < pa.hdrEnd; i++) buf[o++] = arg[i]!;
+      buf[o++] = 32;
+    }
+    for (let i = pa.sizeStart; i < pa.sizeEnd; i++) buf[o++] = arg[i]!;
+    buf[o++] = 13;
+    buf[o++] = 10;
+    out.len = o;
+    out.append(payload, 0, payload.length);
+    c.outMsgs++;
+    c.outBytes += pa.size;
+    this.outMsgs++;
+    this.outBytes += pa.size;
+    this.markPending(c);
+    if (++sub.delivered === sub.max) c.removeSub(sub);
+  }
+
+  /**
+   * Publishes a server-originated message (no-responders status, system events).
+   * `payload` ends with CRLF; `hdrLen` is the header length or -1.
+   */
+  publishInternal(account: Account, subject: string, reply: string, payload: Buffer, hdrLen: number): void {
+    const size = payload.length - 2;
+    const line = [subject, reply, hdrLen >= 0 ? String(hdrLen) : "", String(size)].filter((f) => f !== "").join(" ");
+    const pa = new PubArg();
+    pa.arg = Buffer.from(line, "latin1");
+    let o = 0;
+    pa.subjectStart = 0;
+    pa.subjectEnd = o = subject.length;
+    if (reply !== "") {
+      pa.replyStart = o + 1;
+      pa.replyEnd = o = o + 1 + reply.length;
+    } else {
+      pa.replyStart = pa.replyEnd = o;
+    }
+    if (hdrLen >= 0) {
+      const h = String(hdrLen);
+      pa.hdrStart = o + 1;
+      pa.hdrEnd = o = o + 1 + h.length;
+    }
+    pa.hdr = hdrLen;
+    pa.sizeStart = o + 1;
+    pa.sizeEnd = pa.arg.length;
+    pa.size = size;
+    pa.payload = payload;
+    this.deliverResult(null, account.sublist.match(subject), pa);
+    this.flushPending();
+  }
+
+  /** Queues a connection for the flush at the end of the current read batch. */
+  markPending(c: Client): void {
+    if (c.flushQueued) return;
+    c.flushQueued = true;
+    this.pending.push(c);
+    if (!this.inReadBatch && !this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flushPending());
+    }
+  }
+
+  /** One socket write per touched connection (nats-server flushClients). */
+  flushPending(): void {
+    this.flushScheduled = false;
+    const pending = this.pending;
+    for (let i = 0; i < pending.length; i++) pending[i]!.flush();
+    pending.length = 0;
+  }
+
+  // ---- lifecycle ----
+
+  /**
+   * Lame duck mode (SIGUSR2): stop accepting, tell clients via INFO `ldm: true`, then
+   * close them spread over the lame duck duration, and shut down.
+   */
+  async enterLameDuckMode(): Promise<void> {
+    if (this.lameDuck || this.shuttingDown) return;
+    const o = this.options;
+    this.lameDuck = true;
+    this.logger.notice(`Entering lame duck mode, stop accepting new clients`);
+    this.listener?.close();
+    this.refreshInfo();
+    const ldmInfo = `INFO ${JSON.stringify({ ...this.infoBase })} \r\n`;
+    for (const c of this.clients.values()) c.sendProto(ldmInfo);
+    this.flushPending();
+    const grace = Math.min(o.lameDuckGracePeriodMs, o.lameDuckDurationMs);
+    await delay(grace);
+    const clients = [...this.clients.values()];
+    const spread = Math.max(0, o.lameDuckDurationMs - grace);
+    const step = clients.length > 0 ? spread / clients.length : 0;
+    for (const c of clients) {
+      if (this.shuttingDown) break;
+      c.closeConnection(ClosedState.ServerShutdown);
+      if (step >= 1) await delay(Math.min(step, 1000));
+    }
+    await this.close();
+  }
+
+  /** Graceful shutdown: stop accepting, flush what each client has pending, close. */
+  close(): Promise<void> {
+    if (this.closedPromise) return this.closedPromise;
+    this.shuttingDown = true;
+    this.closedPromise = (async () => {
+      this.logger.notice(`Initiating Shutdown...`);
+      const listener = this.listener;
+      const listenerClosed = listener
+        ? new Promise<void>((resolve) => (listener.listening ? listener.close(() => resolve()) : resolve()))
+        : Promise.resolve();
+      this.flushPending();
+      const sockets = [...this.clients.values()].map((c) => c.socket);
+      for (const c of [...this.clients.values()]) c.closeConnection(ClosedState.ServerShutdown);
+      await Promise.all(sockets.map((s) => waitClosed(s, 2000)));
+      await listenerClosed;
+      for (const hook of this.extraCloseHooks) await hook();
+      removeProcessFiles(this.options);
+      this.logger.notice(`Server Exiting..`);
+    })();
+    return this.closedPromise;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Resolves when the socket is closed, or destroys it after `timeoutMs`. */
+function waitClosed(s: net.Socket, timeoutMs: number): Promise<void> {
+  if (s.destroyed && s.closed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => {
+      s.destroy();
+      resolve();
+    }, timeoutMs);
+    s.once("close", () => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}
+
+/** `host:port`, bracketing IPv6 literals. */
+export function hostPort(host: string, port: number): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * The URLs a listener can be reached at. For a wildcard host, every local address,
+ * IPv4 first and loopback before the rest (as nats-server's ports file lists them).
+ */
+export function listenURLs(scheme: string, host: string, port: number): string[] {
+  if (host !== "0.0.0.0" && host !== "::" && host !== "") return [`${scheme}://${hostPort(host, port)}`];
+  const out: string[] = [];
+  const v6: string[] = [];
+  for (const list of Object.values(networkInterfacesSafe())) {
+    for (const a of list ?? []) {
+      if (a.family === "IPv4") out.push(`${scheme}://${hostPort(a.address, port)}`);
+      else if (host === "::") v6.push(`${scheme}://${hostPort(a.address, port)}`);
+    }
+  }
+  out.sort((a, b) => Number(!a.includes("127.0.0.1")) - Number(!b.includes("127.0.0.1")));
+  return out.length + v6.length > 0 ? [...out, ...v6] : [`${scheme}://${hostPort("127.0.0.1", port)}`];
+}
+
+function networkInterfacesSafe(): ReturnType<typeof networkInterfaces> {
+  try {
+    return networkInterfaces();
+  } catch {
+    return {};
+  }
+}
