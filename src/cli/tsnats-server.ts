@@ -1,0 +1,108 @@
+#!/usr/bin/env node
+/**
+ * `tsnats-server`: a drop-in for `nats-server`. Same flags, same config file, same logs,
+ * same ports file, same signals, so tools that spawn nats-server can spawn this instead.
+ */
+import { formatIssue, loadConfigFile } from "../config/index.js";
+import { startMonitoring } from "../monitor/index.js";
+import { Logger } from "../server/logger.js";
+import { resolveOptions, type ServerOptions } from "../server/options.js";
+import { Server } from "../server/server.js";
+import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
+import { parseServerFlags, unsupportedFlagWarning } from "./flags.js";
+import { sendSignal } from "./signal.js";
+import { SERVER_PROGRAM_NAME, SERVER_USAGE, TLS_USAGE } from "./usage.js";
+
+function fail(msg: string): never {
+  process.stderr.write(`${SERVER_PROGRAM_NAME}: ${msg}\n`);
+  process.exit(1);
+}
+
+async function main(argv: string[]): Promise<void> {
+  const flags = parseServerFlags(argv);
+  if (flags.errors.length > 0) {
+    process.stderr.write(`${flags.errors.join("\n")}\n`);
+    process.stdout.write(SERVER_USAGE);
+    process.exit(1);
+  }
+  if (flags.showHelp) {
+    process.stdout.write(SERVER_USAGE);
+    return;
+  }
+  if (flags.showTlsHelp) {
+    process.stdout.write(TLS_USAGE);
+    return;
+  }
+  if (flags.showVersion) {
+    process.stdout.write(`${SERVER_PROGRAM_NAME}: v${VERSION} (nats-server v${NATS_COMPAT_VERSION} compatible)\n`);
+    return;
+  }
+  if (flags.signal) {
+    try {
+      sendSignal(flags.signal.command, flags.signal.pid);
+    } catch (err) {
+      fail((err as Error).message);
+    }
+    return;
+  }
+
+  let fileOptions: Partial<ServerOptions> = {};
+  let configWarnings: string[] = [];
+  if (flags.configFile) {
+    const r = loadConfigFile(flags.configFile);
+    if (r.errors.length > 0) fail(r.errors.map(formatIssue).join("\n"));
+    fileOptions = { ...r.options, configFile: flags.configFile };
+    configWarnings = r.warnings.map(formatIssue);
+  }
+  if (flags.testConfig) {
+    if (!flags.configFile) fail("must specify [-c, --config] option to check configuration file syntax");
+    process.stderr.write(`${SERVER_PROGRAM_NAME}: configuration file ${flags.configFile} is valid\n`);
+    return;
+  }
+
+  const options = resolveOptions(fileOptions, flags.options);
+  const logger = new Logger({
+    debug: options.debug,
+    trace: options.trace,
+    logtime: options.logtime,
+    logtimeUtc: options.logtimeUtc,
+    logFile: options.logFile,
+  });
+  for (const w of configWarnings) logger.warn(w);
+  for (const f of flags.unsupported) logger.warn(unsupportedFlagWarning(f));
+
+  const server = new Server(options, logger);
+  try {
+    await server.start();
+    const monitoring = await startMonitoring(server);
+    server.writePortsFile(monitoring);
+  } catch (err) {
+    logger.fatal((err as Error).message);
+    process.exit(1);
+  }
+
+  const shutdown = (): void => {
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on("SIGINT", () => {
+    logger.notice("Trapped \"interrupt\" signal");
+    shutdown();
+  });
+  process.on("SIGTERM", () => {
+    logger.notice("Trapped \"terminated\" signal");
+    shutdown();
+  });
+  process.on("SIGUSR1", () => logger.reopen());
+  process.on("SIGUSR2", () => {
+    server.enterLameDuckMode().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  });
+  process.on("SIGHUP", () => logger.warn("Config reload is not supported yet by tsnats, ignoring SIGHUP"));
+}
+
+main(process.argv.slice(2)).catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));

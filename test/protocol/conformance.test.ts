@@ -1,0 +1,171 @@
+/**
+ * Protocol conformance: raw bytes in, exact bytes out. Each case's expected reply was
+ * taken from nats-server 2.9.10; where nats-server is installed the same cases run
+ * against it too, so the table stays true to the reference.
+ */
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { startServer, type NatsServer } from "../../src/index.js";
+import { exchange } from "../helpers/raw.js";
+import { natsServerBinary, startNatsServer, type RunningNatsServer } from "../helpers/nats-server.js";
+
+interface Case {
+  name: string;
+  input: string;
+  /** What the server sends after INFO. */
+  output: string;
+  closed: boolean;
+}
+
+const C = (verbose: boolean, extra = ""): string => `CONNECT {"verbose":${verbose}${extra}}\r\n`;
+const LONG = "a".repeat(5000);
+
+export const CASES: Case[] = [
+  { name: "PING", input: "PING\r\n", output: "PONG\r\n", closed: false },
+  { name: "lower-case verb", input: "ping\r\n", output: "PONG\r\n", closed: false },
+  { name: "bare LF", input: "PING\n", output: "PONG\r\n", closed: false },
+  { name: "unknown verb", input: "FOO\r\n", output: "-ERR 'Unknown Protocol Operation'\r\n", closed: true },
+  { name: "leading space", input: "  PING\r\n", output: "-ERR 'Unknown Protocol Operation'\r\n", closed: true },
+  { name: "broken verb", input: "PI NG\r\n", output: "-ERR 'Unknown Protocol Operation'\r\n", closed: true },
+  { name: "MSG from a client", input: "MSG a 1 1\r\nx\r\n", output: "-ERR 'Unknown Protocol Operation'\r\n", closed: true },
+  { name: "PUB without args", input: "PUB\r\n", output: "-ERR 'Unknown Protocol Operation'\r\n", closed: true },
+  { name: "PUB with empty args", input: "PUB \r\n", output: "", closed: true },
+  { name: "PUB missing size", input: "PUB a\r\n", output: "", closed: true },
+  { name: "PUB too many args", input: "PUB a b c d\r\n", output: "", closed: true },
+  { name: "PUB negative size", input: "PUB a -1\r\n", output: "", closed: true },
+  { name: "PUB bad size", input: "PUB a x\r\n", output: "", closed: true },
+  { name: "payload longer than size", input: "PUB a 1\r\nxx\r\n", output: "-ERR 'Unknown Protocol Operation'\r\n", closed: true },
+  { name: "payload without CRLF", input: "PUB foo 2\r\nhiXX\r\n", output: "-ERR 'Unknown Protocol Operation'\r\n", closed: true },
+  { name: "max payload", input: "PUB a 2000000\r\n", output: "-ERR 'Maximum Payload Violation'\r\n", closed: true },
+  { name: "max control line (SUB)", input: `SUB ${LONG} 1\r\n`, output: "-ERR 'maximum control line exceeded'\r\n", closed: true },
+  { name: "max control line (split PUB)", input: `PUB foo ${LONG}`, output: "-ERR 'maximum control line exceeded'\r\n", closed: true },
+  { name: "SUB without args", input: "SUB\r\n", output: "-ERR 'Unknown Protocol Operation'\r\n", closed: true },
+  { name: "SUB missing sid", input: "SUB a\r\n", output: "", closed: true },
+  { name: "SUB too many args", input: "SUB a b c 1\r\n", output: "", closed: true },
+  { name: "UNSUB without args", input: "SUB a 1\r\nUNSUB\r\n", output: "+OK\r\n-ERR 'Unknown Protocol Operation'\r\n", closed: true },
+  { name: "UNSUB too many args", input: "UNSUB 1 2 3\r\n", output: "", closed: true },
+  { name: "UNSUB unknown sid", input: "UNSUB x\r\n", output: "+OK\r\n", closed: false },
+  { name: "verbose by default", input: "SUB a 1\r\nSUB a 1\r\nPING\r\n", output: "+OK\r\n+OK\r\nPONG\r\n", closed: false },
+  { name: "verbose CONNECT", input: `${C(true)}PING\r\n`, output: "+OK\r\nPONG\r\n", closed: false },
+  { name: "bad CONNECT json", input: "CONNECT {bad json\r\n", output: "", closed: true },
+  { name: "client PONG, +OK, INFO ignored", input: "PONG\r\n+OK\r\nINFO {}\r\n", output: "", closed: false },
+  { name: "client -ERR closes", input: "-ERR foo\r\n", output: "", closed: true },
+  {
+    name: "pedantic subjects",
+    input: `${C(true, ',"pedantic":true')}PUB a.*.b 1\r\nx\r\nSUB a..b 1\r\nSUB a 1\r\nPUB a 1\r\nx\r\n`,
+    output: "+OK\r\n-ERR 'Invalid Publish Subject'\r\n+OK\r\n-ERR 'Invalid Subject'\r\n+OK\r\n+OK\r\nMSG a 1 1\r\nx\r\n",
+    closed: false,
+  },
+  {
+    name: "pedantic still delivers a wildcard publish",
+    input: `${C(false, ',"pedantic":true')}SUB a.> 1\r\nPUB a.> 1\r\nx\r\nSUB >.a 2\r\nSUB a b\r\nPING\r\n`,
+    output: "-ERR 'Invalid Publish Subject'\r\nMSG a.> 1 1\r\nx\r\n-ERR 'Invalid Subject'\r\nPONG\r\n",
+    closed: false,
+  },
+  {
+    name: "invalid subject without pedantic",
+    input: `${C(false, ',"pedantic":false')}SUB a..b 1\r\nPUB a.* 1\r\nx\r\nPING\r\n`,
+    output: "-ERR 'Invalid Subject'\r\nPONG\r\n",
+    closed: false,
+  },
+  {
+    name: "echo and reply",
+    input: `CONNECT {"echo":true}\r\nSUB foo 1\r\nPUB foo bar 2\r\nhi\r\nPING\r\n`,
+    output: "+OK\r\n+OK\r\n+OK\r\nMSG foo 1 bar 2\r\nhi\r\nPONG\r\n",
+    closed: false,
+  },
+  { name: "queue sub", input: "SUB foo q 1\r\nPUB foo 2\r\nhi\r\nPING\r\n", output: "+OK\r\n+OK\r\nMSG foo 1 2\r\nhi\r\nPONG\r\n", closed: false },
+  { name: "echo false", input: `${C(false, ',"echo":false')}SUB b 1\r\nPUB b 1\r\nx\r\nPING\r\n`, output: "PONG\r\n", closed: false },
+  {
+    name: "tabs and extra spaces",
+    input: `${C(false)}SUB b 1 \r\nPUB b  2\r\nxx\r\nPUB\tb\t3\r\nxxx\r\nPING\r\n`,
+    output: "MSG b 1 2\r\nxx\r\nMSG b 1 3\r\nxxx\r\nPONG\r\n",
+    closed: false,
+  },
+  {
+    name: "UNSUB with max",
+    input: `${C(false)}SUB a 1 2\r\nUNSUB 1 1\r\nPUB a 1\r\nx\r\nPUB a 1\r\ny\r\nPING\r\n`,
+    output: "MSG a 2 1\r\nx\r\nMSG a 2 1\r\ny\r\nPONG\r\n",
+    closed: false,
+  },
+  {
+    name: "auto-unsubscribe",
+    input: `${C(false)}SUB a 9\r\nUNSUB 9 2\r\nPUB a 1\r\nx\r\nPUB a 1\r\ny\r\nPUB a 1\r\nz\r\nPING\r\n`,
+    output: "MSG a 9 1\r\nx\r\nMSG a 9 1\r\ny\r\nPONG\r\n",
+    closed: false,
+  },
+  { name: "HPUB without headers", input: `${C(false)}HPUB a 5 3\r\n`, output: "", closed: true },
+  { name: "HPUB before CONNECT", input: "HPUB a 3 5\r\nNATS/1.0\r\n\r\n\r\n", output: "", closed: true },
+  {
+    name: "HPUB to HMSG",
+    input: `${C(false, ',"headers":true')}SUB b 1\r\nHPUB b r 12 14\r\nNATS/1.0\r\n\r\nxx\r\nPING\r\n`,
+    output: "HMSG b 1 r 12 14\r\nNATS/1.0\r\n\r\nxx\r\nPONG\r\n",
+    closed: false,
+  },
+  { name: "HPUB header larger than total", input: `${C(false, ',"headers":true')}HPUB a 20 14\r\nNATS/1.0\r\n\r\nxx\r\n`, output: "", closed: true },
+  {
+    name: "no responders",
+    input: `${C(false, ',"headers":true,"no_responders":true')}HPUB b r 12 14\r\nNATS/1.0\r\n\r\nxx\r\nSUB r 1\r\nHPUB b r 0 0\r\n\r\nPING\r\n`,
+    output: "HMSG r 1 16 16\r\nNATS/1.0 503\r\n\r\n\r\nPONG\r\n",
+    closed: false,
+  },
+  {
+    name: "no responders requires headers",
+    input: `${C(false, ',"no_responders":true')}PING\r\n`,
+    output: "-ERR 'no responders requires headers support'\r\n",
+    closed: true,
+  },
+  { name: "bad protocol version", input: `${C(false, ',"protocol":2}')}PING\r\n`.replace("}}", "}"), output: "-ERR 'invalid client protocol'\r\n", closed: true },
+  { name: "zero-length payload", input: `${C(false)}SUB z 1\r\nPUB z 0\r\n\r\nPING\r\n`, output: "MSG z 1 0\r\n\r\nPONG\r\n", closed: false },
+  {
+    name: "many ops in one read",
+    input: `${C(false)}SUB m.* 1\r\nPUB m.a 1\r\na\r\nPUB m.b 1\r\nb\r\nPUB x 1\r\nc\r\nPING\r\n`,
+    output: "MSG m.a 1 1\r\na\r\nMSG m.b 1 1\r\nb\r\nPONG\r\n",
+    closed: false,
+  },
+];
+
+/**
+ * Runs the cases one after another (they share subjects). A case ending in PING is done
+ * at its PONG; the others wait for the server to close or go quiet.
+ */
+async function runCases(port: number, chunkSize?: number): Promise<void> {
+  for (const c of CASES) {
+    const done = c.input.endsWith("PING\r\n") ? (d: string) => d.endsWith("PONG\r\n") : undefined;
+    const r = await exchange(port, c.input, { chunkSize, done });
+    assert.deepEqual({ output: r.data, closed: r.closed }, { output: c.output, closed: c.closed }, c.name);
+  }
+}
+
+describe("protocol conformance (tsnats)", () => {
+  let s: NatsServer;
+  before(async () => {
+    s = await startServer({ port: 0, host: "127.0.0.1" });
+  });
+  after(() => s.close());
+
+  test("every case, whole", async () => {
+    await runCases(s.port);
+  });
+
+  test("every case, split into 1-byte writes", async () => {
+    await runCases(s.port, 1);
+  });
+
+  test("every case, split into 7-byte writes", async () => {
+    await runCases(s.port, 7);
+  });
+});
+
+const bin = natsServerBinary();
+describe("protocol conformance (reference nats-server)", { skip: bin === null ? "nats-server not installed" : false }, () => {
+  let ns: RunningNatsServer;
+  before(async () => {
+    ns = await startNatsServer(bin!);
+  });
+  after(() => ns.stop());
+
+  test("the same table holds for nats-server", async () => {
+    await runCases(ns.port);
+  });
+});
