@@ -128,7 +128,7 @@ function parseUser(issues: Issues, map: MapNode): UserOptions | undefined {
       case "permission":
       case "permissions":
       case "authorization":
-        u.permissions = parsePermissions(issues, e);
+        setIf(u, "permissions", parsePermissions(issues, e));
         break;
       case "allowed_connection_types":
       case "connection_types":
@@ -167,6 +167,11 @@ function isPublicUserKey(key: string): boolean {
   }
 }
 
+/** Sets `o[k]` only when `v` is defined, so failed or empty parts leave no `undefined` keys. */
+function setIf<T extends object, K extends keyof T>(o: T, k: K, v: T[K] | undefined): void {
+  if (v !== undefined) o[k] = v;
+}
+
 /** nats-server opts.go parseUserPermissions: `{publish, subscribe, allow_responses}`. */
 export function parsePermissions(issues: Issues, e: MapEntry): PermissionsOptions | undefined {
   const map = e.value;
@@ -181,12 +186,12 @@ export function parsePermissions(issues: Issues, e: MapEntry): PermissionsOption
       case "pub":
       case "publish":
       case "import":
-        p.publish = parseSubjectPermission(issues, pe);
+        setIf(p, "publish", parseSubjectPermission(issues, pe));
         break;
       case "sub":
       case "subscribe":
       case "export":
-        p.subscribe = parseSubjectPermission(issues, pe);
+        setIf(p, "subscribe", parseSubjectPermission(issues, pe));
         break;
       case "publish_allow_responses":
       case "allow_responses":
@@ -197,7 +202,7 @@ export function parsePermissions(issues: Issues, e: MapEntry): PermissionsOption
     }
   }
   if (responses) {
-    p.allowResponses = parseAllowResponses(issues, responses);
+    setIf(p, "allowResponses", parseAllowResponses(issues, responses));
     if (p.allowResponses) {
       // As nats-server: response permissions turn off the implicit "publish anything".
       p.publish ??= {};
