@@ -51,6 +51,12 @@ const CRLF = "\r\n";
 const NO_RESPONDERS_HDR = "NATS/1.0 503\r\n\r\n";
 /** Subjects longer than this skip the per-connection match cache. */
 const L1_SUBJECT_MAX = 256;
+/**
+ * Longest a producer stays paused for one backed-up subscriber. A subscriber that does
+ * not drain by then is left to fill up to max_pending and be cut off as a slow consumer,
+ * so a dead reader cannot hold its publishers for the whole write deadline.
+ */
+const STALL_MAX_MS = 100;
 /** nats-server client proto versions: 0 = original, 1 = dynamic cluster INFO. */
 const CLIENT_PROTO_INFO = 1;
 
@@ -91,6 +97,10 @@ export class Client implements ClientParserSink {
   /** Producers paused because this client's socket is backed up; resumed on drain. */
   private stalledProducers: Client[] | null = null;
   private pausedByStall = false;
+  /** Ends a stall that the socket does not drain from in time. */
+  private stallTimer: NodeJS.Timeout | null = null;
+  /** A stall ran out without a drain: stop stalling producers until the socket drains. */
+  private stallSpent = false;
 
   private authTimer: NodeJS.Timeout | null = null;
   private pingTimer: NodeJS.Timeout | null = null;
@@ -405,6 +415,7 @@ export class Client implements ClientParserSink {
   }
 
   private onDrain(): void {
+    this.stallSpent = false;
     if (this.writeDeadlineTimer !== null) {
       clearTimeout(this.writeDeadlineTimer);
       this.writeDeadlineTimer = null;
@@ -430,15 +441,24 @@ export class Client implements ClientParserSink {
       this.slowConsumer(ClosedState.SlowConsumerPendingBytes, `MaxPending of ${opts.maxPending} Exceeded`);
       return false;
     }
-    if (queued > this.server.stallThreshold && producer !== this && !producer.pausedByStall) {
+    if (queued > this.server.stallThreshold && !this.stallSpent && producer !== this && !producer.pausedByStall) {
       producer.pausedByStall = true;
       producer.socket.pause();
       (this.stalledProducers ??= []).push(producer);
+      this.stallTimer ??= setTimeout(() => {
+        this.stallTimer = null;
+        this.stallSpent = true;
+        this.resumeStalled();
+      }, STALL_MAX_MS);
     }
     return true;
   }
 
   private resumeStalled(): void {
+    if (this.stallTimer !== null) {
+      clearTimeout(this.stallTimer);
+      this.stallTimer = null;
+    }
     const stalled = this.stalledProducers;
     if (stalled === null) return;
     this.stalledProducers = null;

@@ -87,6 +87,11 @@ export class RawConn {
     }
   }
 
+  /** Stops reading: the server sees a consumer that never drains. */
+  pause(): void {
+    this.socket.pause();
+  }
+
   close(): void {
     this.socket.destroy();
   }
