@@ -103,3 +103,40 @@ describe("config corpus: invalid", () => {
     });
   }
 });
+
+describe("config corpus: tls with generated certificates", () => {
+  // nats-server loads the certificate files while checking, and no key may be committed,
+  // so this case makes a throw-away self-signed pair in a temporary directory.
+  const haveOpenssl = spawnSync("openssl", ["version"], { encoding: "utf8" }).status === 0;
+  test("a tls block with real files maps and passes nats-server -t", { skip: !haveOpenssl && "openssl not installed" }, async (t) => {
+    const { mkdtempSync, rmSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(join(tmpdir(), "tsnats-tls-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const gen = spawnSync(
+      "openssl",
+      ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+        "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")],
+      { encoding: "utf8", timeout: 30_000 },
+    );
+    assert.equal(gen.status, 0, gen.stderr);
+    const file = join(dir, "tls.conf");
+    writeFileSync(
+      file,
+      `tls {\n  cert_file: "${join(dir, "cert.pem")}"\n  key_file: "${join(dir, "key.pem")}"\n  ca_file: "${join(dir, "cert.pem")}"\n  verify: true\n  timeout: 2\n}\n`,
+    );
+    const r = loadConfigFile(file);
+    assert.deepEqual(r.errors.map(formatIssue), []);
+    assert.deepEqual(r.options.tls, {
+      certFile: join(dir, "cert.pem"),
+      keyFile: join(dir, "key.pem"),
+      caFile: join(dir, "cert.pem"),
+      verify: true,
+      timeoutMs: 2000,
+    });
+    if (HAVE_NATS) {
+      const n = natsCheck(file);
+      assert.ok(n.ok, n.output);
+    }
+  });
+});
