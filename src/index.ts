@@ -53,7 +53,7 @@ export async function startServer(opts: StartServerOptions = {}): Promise<NatsSe
   return {
     clientURL: `nats://${host.includes(":") ? `[${host}]` : host}:${port}`,
     port,
-    httpPort: undefined,
+    httpPort: server.monitorPort || undefined,
     server,
     close: () => server.close(),
   };

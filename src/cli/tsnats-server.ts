@@ -4,7 +4,6 @@
  * same ports file, same signals, so tools that spawn nats-server can spawn this instead.
  */
 import { formatIssue, loadConfigFile } from "../config/index.js";
-import { startMonitoring } from "../monitor/index.js";
 import { Logger } from "../server/logger.js";
 import { resolveOptions, type ServerOptions } from "../server/options.js";
 import { Server } from "../server/server.js";
@@ -74,8 +73,6 @@ async function main(argv: string[]): Promise<void> {
   const server = new Server(options, logger);
   try {
     await server.start();
-    const monitoring = await startMonitoring(server);
-    server.writePortsFile(monitoring);
   } catch (err) {
     logger.fatal((err as Error).message);
     process.exit(1);

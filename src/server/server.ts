@@ -4,7 +4,6 @@
  * each target's outbound buffer and flushes every touched connection once per read.
  */
 import net from "node:net";
-import { networkInterfaces } from "node:os";
 import { createServer as createServerKeys } from "@nats-io/nkeys";
 import { Authenticator } from "../auth/authenticator.js";
 import { PubArg } from "../protocol/client-parser.js";
@@ -14,6 +13,8 @@ import { NATS_COMPAT_VERSION, PROTO_VERSION, VERSION } from "../version.js";
 import { Account, GLOBAL_ACCOUNT } from "./account.js";
 import { Client, type ConnectOptions } from "./client.js";
 import { ClosedState } from "./closed-state.js";
+import { startMonitoring } from "../monitor/index.js";
+import { hostPort, listenURLs } from "./net-util.js";
 import { removeProcessFiles, writePidFile, writePortsFile } from "./process-files.js";
 import type { ServerLogger } from "./logger.js";
 import type { ServerOptions } from "./options.js";
@@ -74,6 +75,8 @@ export class Server {
   /** Address clients are told to use, set once listening. */
   private listenHost = "";
   listenPort = 0;
+  /** The monitoring HTTP port, 0 when monitoring is off. */
+  monitorPort = 0;
   private readonly infoBase: Record<string, unknown>;
   private readonly extraCloseHooks: Array<() => Promise<void> | void> = [];
 
@@ -95,7 +98,10 @@ export class Server {
     return this.auth.required;
   }
 
-  /** Binds the client port, writes pid/ports files and logs the banner. */
+  /**
+   * Starts the monitoring and client listeners, then writes the pid and ports files and
+   * logs "Server is ready": tools wait for that line or the ports file, so both come last.
+   */
   async start(): Promise<void> {
     const o = this.options;
     const log = this.logger;
@@ -105,7 +111,11 @@ export class Server {
     log.notice(`  ID:       ${this.id}`);
     if (o.configFile) log.notice(`Using configuration file: ${o.configFile}`);
 
-    const listener = net.createServer({ noDelay: true, pauseOnConnect: false });
+    const monitoring = await startMonitoring(this);
+    const first = monitoring[0];
+    this.monitorPort = first ? Number(new URL(first).port) : 0;
+
+    const listener = net.createServer({ noDelay: true });
     listener.on("connection", (socket) => this.acceptConnection(socket));
     const port = o.port === -1 ? 0 : o.port;
     await new Promise<void>((resolve, reject) => {
@@ -124,14 +134,8 @@ export class Server {
     log.notice(`Listening for client connections on ${hostPort(o.host, addr.port)}`);
     if (this.authRequired) log.notice(`Authentication required for clients`);
     if (o.pidFile) writePidFile(o.pidFile);
+    if (o.portsFileDir) writePortsFile(o.portsFileDir, { nats: this.clientURLs(), monitoring });
     log.notice(`Server is ready`);
-  }
-
-  /** Writes the ports file once every listener is up (monitoring may add its URL). */
-  writePortsFile(monitoring: string[]): void {
-    if (this.options.portsFileDir) {
-      writePortsFile(this.options.portsFileDir, { nats: this.clientURLs(), monitoring });
-    }
   }
 
   /** Client URLs as nats-server lists them: an IPv4 address first. */
@@ -432,35 +436,4 @@ function waitClosed(s: net.Socket, timeoutMs: number): Promise<void> {
       resolve();
     });
   });
-}
-
-/** `host:port`, bracketing IPv6 literals. */
-export function hostPort(host: string, port: number): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/**
- * The URLs a listener can be reached at. For a wildcard host, every local address,
- * IPv4 first and loopback before the rest (as nats-server's ports file lists them).
- */
-export function listenURLs(scheme: string, host: string, port: number): string[] {
-  if (host !== "0.0.0.0" && host !== "::" && host !== "") return [`${scheme}://${hostPort(host, port)}`];
-  const out: string[] = [];
-  const v6: string[] = [];
-  for (const list of Object.values(networkInterfacesSafe())) {
-    for (const a of list ?? []) {
-      if (a.family === "IPv4") out.push(`${scheme}://${hostPort(a.address, port)}`);
-      else if (host === "::") v6.push(`${scheme}://${hostPort(a.address, port)}`);
-    }
-  }
-  out.sort((a, b) => Number(!a.includes("127.0.0.1")) - Number(!b.includes("127.0.0.1")));
-  return out.length + v6.length > 0 ? [...out, ...v6] : [`${scheme}://${hostPort("127.0.0.1", port)}`];
-}
-
-function networkInterfacesSafe(): ReturnType<typeof networkInterfaces> {
-  try {
-    return networkInterfaces();
-  } catch {
-    return {};
-  }
 }
