@@ -158,7 +158,7 @@ const t0 = performance.now();
 const m = await import(${JSON.stringify(new URL("../src/index.js", import.meta.url).href)});
 const t1 = performance.now();
 if (typeof m.startServer !== "function") { console.log(JSON.stringify({ skipped: "index.js has no startServer export" })); process.exit(0); }
-const s = await m.startServer({ port: -1, host: "127.0.0.1", noLog: true });
+const s = await m.startServer({ port: -1, host: "127.0.0.1" });
 const t2 = performance.now();
 console.log(JSON.stringify({ importMs: t1 - t0, startMs: t2 - t1 }));
 try { const stop = s && (s.shutdown ?? s.close ?? s.stop); if (typeof stop === "function") await stop.call(s); } catch {}
