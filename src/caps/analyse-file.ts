@@ -69,12 +69,13 @@ export function analyseSource(source: string): FileAnalysis {
       imports: [],
     };
   }
-  const w = new FileWalker(source, buildScopesSafe(parsed.ast));
+  let w: FileWalker;
   try {
+    w = new FileWalker(source, buildScopes(parsed.ast));
     w.walk(parsed.ast);
   } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
-    w.findings.push({ capability: "UNANALYZED", line: 0, detail: "syntax tree too deep to walk" });
+    if (!(e instanceof RangeError)) throw e; // stack overflow on a pathologically deep tree
+    return { findings: [{ capability: "UNANALYZED", line: 0, detail: "syntax tree too deep to walk" }], imports: [] };
   }
   // Sorted by line (stable), so "the first finding" of a file is the topmost one.
   const byLine = (a: { line: number }, b: { line: number }): number => a.line - b.line;
@@ -92,15 +93,6 @@ function dedupe(findings: Finding[]): Finding[] {
   });
 }
 
-function buildScopesSafe(ast: AstNode): ScopeInfo | null {
-  try {
-    return buildScopes(ast);
-  } catch (e) {
-    if (e instanceof RangeError) return null;
-    throw e;
-  }
-}
-
 const CHECK_OPERATORS = new Set(["===", "!==", "==", "!=", "instanceof", "in"]);
 const WRITE_HELPERS = new Set(["assign", "defineProperty", "defineProperties"]);
 
@@ -113,9 +105,8 @@ class FileWalker {
 
   constructor(
     private readonly source: string,
-    private readonly info: ScopeInfo | null,
+    private readonly info: ScopeInfo,
   ) {
-    if (info === null) throw new RangeError("scope pass overflowed");
     this.scope = info.root;
   }
 
@@ -146,7 +137,7 @@ class FileWalker {
   }
 
   walk(node: AstNode): void {
-    const own = this.info?.scopes.get(node);
+    const own = this.info.scopes.get(node);
     const saved = this.scope;
     if (own) this.scope = own;
     this.stack.push(node);
@@ -258,7 +249,7 @@ class FileWalker {
   }
 
   private valueOfIdentifier(name: string): Value | null {
-    if (!this.info?.interesting.has(name)) return null;
+    if (!this.info.interesting.has(name)) return null;
     const b = this.scope.lookup(name);
     if (b) return b.value;
     return KNOWN_GLOBALS.has(name) ? { root: `global:${name}`, path: [] } : null;
