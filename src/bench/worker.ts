@@ -230,6 +230,7 @@ class Requester extends BenchClient {
   }
 
   override finish(error = ""): void {
+    if (this.finished) return; // the latencies were transferred (detached) already
     if (this.latenciesNs) this.latenciesNs = this.latenciesNs.slice(0, this.msgs);
     super.finish(error);
   }
