@@ -54,6 +54,19 @@ describe("tsnats caps: usage", () => {
     assert.match(r.stderr, /no package\.json in /);
   });
 
+  test("a root dependency that is not installed exits 2 and names it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "caps-missing-"));
+    try {
+      cpSync(FIXTURE, dir, { recursive: true });
+      rmSync(join(dir, "node_modules/benign"), { recursive: true });
+      const r = caps(dir);
+      assert.equal(r.code, 2);
+      assert.match(r.stderr, /dependencies not installed in .*node_modules: benign \(run npm ci first\)/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test("a missing or malformed baseline exits 2", () => {
     const dir = mkdtempSync(join(tmpdir(), "caps-bad-"));
     try {
