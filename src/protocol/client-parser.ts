@@ -82,7 +82,10 @@ const LEN_CR_LF = 2;
  * reply and size bytes into MSG lines without converting them to strings.
  */
 export class PubArg {
+  /** The buffer holding the control line; all offsets below index into it. */
   arg: Buffer = EMPTY;
+  argStart = 0;
+  argEnd = 0;
   subjectStart = 0;
   subjectEnd = 0;
   /** replyStart === replyEnd when there is no reply subject. */
@@ -97,8 +100,14 @@ export class PubArg {
   hdr = -1;
   /** Total payload length (headers included), without the trailing CRLF. */
   size = 0;
-  /** The payload plus its trailing `\r\n`. Valid only during `processMsg`. */
-  payload: Buffer = EMPTY;
+  /**
+   * The payload plus its trailing `\r\n` is `payloadBuf[payloadStart, payloadEnd)`: a
+   * range of the read buffer, not a view, so no object is made per message. Valid only
+   * during `processMsg`.
+   */
+  payloadBuf: Buffer = EMPTY;
+  payloadStart = 0;
+  payloadEnd = 0;
 }
 
 /**
@@ -125,6 +134,20 @@ export interface ClientParserSink {
   authViolation(): void;
 }
 
+/** `scanArg` results besides the index of the newline. */
+const ARG_CONTINUES = -1;
+const ARG_FAILED = -2;
+
+/** "UB " after a "P": the rest of the PUB verb, any case, then a space or tab. */
+function isPubTail(b1: number, b2: number, b3: number): boolean {
+  return (b1 === 85 || b1 === 117) && (b2 === 66 || b2 === 98) && (b3 === SPACE || b3 === TAB);
+}
+
+/** The control line of a PubArg as text, for logs. */
+export function argText(pa: PubArg): string {
+  return pa.arg.toString("latin1", pa.argStart, pa.argEnd);
+}
+
 /** Parses a non-negative decimal from bytes; -1 if empty or not all digits (parser.go parseSize). */
 export function parseSize(buf: Buffer, start: number, end: number): number {
   if (end <= start || end - start > 9) return -1;
@@ -142,8 +165,6 @@ export class ClientParser {
   state: State = State.OP_START;
   /** Start of the current argument in the current buffer. */
   private argStart = 0;
-  /** Bytes to drop from the end of an argument (the `\r`). */
-  private drop = 0;
   /** The split control line so far, or null when it lies whole in the current buffer. */
   private argScratch: Buffer | null = null;
   private argLen = 0;
@@ -185,7 +206,13 @@ export class ClientParser {
           switch (b) {
             case 80: // P
             case 112:
-              this.state = State.OP_P;
+              // Fast path for the hot verb: "PUB " whole in this buffer.
+              if (i + 3 < len && isPubTail(buf[i + 1]!, buf[i + 2]!, buf[i + 3]!)) {
+                this.state = State.OP_PUB_SPC;
+                i += 3;
+              } else {
+                this.state = State.OP_P;
+              }
               break;
             case 72: // H
             case 104:
@@ -237,43 +264,51 @@ export class ClientParser {
           if (b !== SPACE && b !== TAB) {
             this.state = State.PUB_ARG;
             this.argStart = i;
+            i--; // scan the argument from this byte
           }
           break;
         case State.PUB_ARG:
-        case State.HPUB_ARG:
-          if (b === CR) {
-            this.drop = 1;
-          } else if (b === LF) {
-            const isHpub = this.state === State.HPUB_ARG;
-            if (!this.setPubArg(this.takeArg(buf, i), isHpub)) return;
-            this.drop = 0;
-            this.argStart = i + 1;
-            this.state = State.MSG_PAYLOAD;
+        case State.HPUB_ARG: {
+          const nl = this.scanArg(buf, i, len);
+          if (nl < 0) {
+            if (nl === ARG_FAILED) return;
+            i = len;
+            break;
+          }
+          const pa = this.pa;
+          if (!this.setPubArg(this.state === State.HPUB_ARG)) return;
+          i = nl;
+          const start = nl + 1;
+          const end = start + pa.size + LEN_CR_LF;
+          if (end <= len) {
             // Fast path: the whole payload and its CRLF are in this buffer.
-            const end = this.argStart + this.pa.size;
-            if (end + LEN_CR_LF <= len) {
-              if (buf[end] !== CR || buf[end + 1] !== LF) return this.parseError(buf, end);
-              this.pa.payload = buf.subarray(this.argStart, end + LEN_CR_LF);
-              this.state = State.OP_START;
-              i = end + 1;
-              if (!sink.processMsg(this.pa)) return this.close();
-            } else {
-              i = this.bufferPayload(buf, this.argStart) - 1;
-            }
-          } else if (this.argScratch !== null && !this.appendArgByte(b)) {
-            return;
+            if (buf[end - 2] !== CR || buf[end - 1] !== LF) return this.parseError(buf, end - 2);
+            pa.payloadBuf = buf;
+            pa.payloadStart = start;
+            pa.payloadEnd = end;
+            this.state = State.OP_START;
+            i = end - 1;
+            if (!sink.processMsg(pa)) return this.close();
+          } else {
+            this.state = State.MSG_PAYLOAD;
+            i = this.bufferPayload(buf, start) - 1;
           }
           break;
+        }
         case State.MSG_PAYLOAD: {
           // Only reached for a payload split across reads.
           i = this.bufferPayload(buf, i) - 1;
           if ((this.state as State) === State.OP_START) {
-            const p = this.msgScratch!.subarray(0, this.msgLen);
+            const p = this.msgScratch!;
+            const n = this.msgLen;
             this.msgScratch = null;
             this.msgLen = 0;
-            if (p[p.length - 2] !== CR || p[p.length - 1] !== LF) return this.parseError(buf, i);
-            this.pa.payload = p;
-            if (!sink.processMsg(this.pa)) return this.close();
+            if (p[n - 2] !== CR || p[n - 1] !== LF) return this.parseError(buf, i);
+            const pa = this.pa;
+            pa.payloadBuf = p;
+            pa.payloadStart = 0;
+            pa.payloadEnd = n;
+            if (!sink.processMsg(pa)) return this.close();
           }
           break;
         }
@@ -328,6 +363,7 @@ export class ClientParser {
           if (b !== SPACE && b !== TAB) {
             this.state = State.HPUB_ARG;
             this.argStart = i;
+            i--; // scan the argument from this byte
           }
           break;
 
@@ -348,6 +384,7 @@ export class ClientParser {
           if (b !== SPACE && b !== TAB) {
             this.state = State.SUB_ARG;
             this.argStart = i;
+            i--; // scan the argument from this byte
           }
           break;
 
@@ -376,6 +413,7 @@ export class ClientParser {
           if (b !== SPACE && b !== TAB) {
             this.state = State.UNSUB_ARG;
             this.argStart = i;
+            i--; // scan the argument from this byte
           }
           break;
 
@@ -408,6 +446,7 @@ export class ClientParser {
           if (b !== SPACE && b !== TAB) {
             this.state = State.CONNECT_ARG;
             this.argStart = i;
+            i--; // scan the argument from this byte
           }
           break;
 
@@ -428,6 +467,7 @@ export class ClientParser {
           if (b !== SPACE && b !== TAB) {
             this.state = State.INFO_ARG;
             this.argStart = i;
+            i--; // scan the argument from this byte
           }
           break;
 
@@ -465,6 +505,7 @@ export class ClientParser {
           if (b !== SPACE && b !== TAB) {
             this.state = State.MINUS_ERR_ARG;
             this.argStart = i;
+            i--; // scan the argument from this byte
           }
           break;
 
@@ -473,20 +514,21 @@ export class ClientParser {
         case State.UNSUB_ARG:
         case State.CONNECT_ARG:
         case State.INFO_ARG:
-        case State.MINUS_ERR_ARG:
-          if (b === CR) {
-            this.drop = 1;
-          } else if (b === LF) {
-            const state = this.state;
-            const arg = this.takeArg(buf, i);
-            if (arg === null) return;
-            this.drop = 0;
-            this.state = State.OP_START;
-            if (!this.dispatchArg(state, arg)) return this.close();
-          } else if (this.argScratch !== null && !this.appendArgByte(b)) {
-            return;
+        case State.MINUS_ERR_ARG: {
+          const nl = this.scanArg(buf, i, len);
+          if (nl < 0) {
+            if (nl === ARG_FAILED) return;
+            i = len;
+            break;
           }
+          const state = this.state;
+          const pa = this.pa;
+          const arg = pa.arg.subarray(pa.argStart, pa.argEnd);
+          this.state = State.OP_START;
+          i = nl;
+          if (!this.dispatchArg(state, arg)) return this.close();
           break;
+        }
 
         case State.CLOSED:
           return;
@@ -494,7 +536,6 @@ export class ClientParser {
           return this.parseError(buf, i);
       }
     }
-    this.saveSplitArg(buf, len);
   }
 
   /** Hands a complete control line to the sink. */
@@ -516,62 +557,55 @@ export class ClientParser {
   }
 
   /**
-   * The argument that ends at `i` (the `\n`), from the scratch copy if it was split.
-   * Returns null (after reporting) when it is over the control line limit.
+   * Finds the end of the control line that starts at `argStart` (or continues a split
+   * one in the scratch) in one tight loop. On success the line, without its `\r`, is
+   * `pa.arg[pa.argStart, pa.argEnd)` and the index of the `\n` is returned. Returns
+   * ARG_CONTINUES when the line goes on in the next read (it was copied aside), or
+   * ARG_FAILED when it is over the control line limit (already reported).
    */
-  private takeArg(buf: Buffer, i: number): Buffer | null {
-    let arg: Buffer;
+  private scanArg(buf: Buffer, from: number, len: number): number {
+    let j = from;
+    while (j < len && buf[j] !== LF) j++;
+    if (j === len) {
+      return this.stashArg(buf, this.argScratch === null ? this.argStart : from, len) ? ARG_CONTINUES : ARG_FAILED;
+    }
+    const pa = this.pa;
     if (this.argScratch !== null) {
-      // The scratch never holds the `\r` (see saveSplitArg), so nothing to drop.
-      arg = this.argScratch.subarray(0, this.argLen);
+      if (!this.stashArg(buf, from, j)) return ARG_FAILED;
+      pa.arg = this.argScratch;
+      pa.argStart = 0;
+      pa.argEnd = this.argLen;
       this.argScratch = null;
       this.argLen = 0;
     } else {
-      arg = buf.subarray(this.argStart, i - this.drop);
+      pa.arg = buf;
+      pa.argStart = this.argStart;
+      pa.argEnd = j;
     }
-    if (arg.length > this.maxControlLine) {
-      this.overControlLine(arg.length);
-      return null;
+    if (pa.argEnd > pa.argStart && pa.arg[pa.argEnd - 1] === CR) pa.argEnd--;
+    if (pa.argEnd - pa.argStart > this.maxControlLine) {
+      this.overControlLine(pa.argEnd - pa.argStart);
+      return ARG_FAILED;
     }
-    return arg;
+    return j;
   }
 
-  /** At the end of a read, copies an unfinished control line aside (parser.go argBuf). */
-  private saveSplitArg(buf: Buffer, len: number): void {
-    switch (this.state) {
-      case State.PUB_ARG:
-      case State.HPUB_ARG:
-      case State.SUB_ARG:
-      case State.UNSUB_ARG:
-      case State.CONNECT_ARG:
-      case State.INFO_ARG:
-      case State.MINUS_ERR_ARG:
-        if (this.argScratch === null) {
-          const end = len - this.drop;
-          const n = end - this.argStart;
-          if (n > this.maxControlLine) return this.overControlLine(n);
-          this.argScratch = Buffer.allocUnsafe(Math.max(256, n * 2));
-          buf.copy(this.argScratch, 0, this.argStart, end);
-          this.argLen = n;
-        }
-        break;
-      default:
-        break;
-    }
-  }
-
-  /** Appends to a split control line; false (after reporting) when over the limit. */
-  private appendArgByte(b: number): boolean {
-    if (this.argLen >= this.maxControlLine) {
-      this.overControlLine(this.argLen + 1);
+  /** Copies `buf[from, to)` onto the split control line (parser.go argBuf). */
+  private stashArg(buf: Buffer, from: number, to: number): boolean {
+    const n = to - from;
+    const have = this.argScratch === null ? 0 : this.argLen;
+    // One byte of slack: a trailing `\r` is not part of the line.
+    if (have + n > this.maxControlLine + 1) {
+      this.overControlLine(have + n);
       return false;
     }
-    if (this.argLen === this.argScratch!.length) {
-      const bigger = Buffer.allocUnsafe(this.argLen * 2);
-      this.argScratch!.copy(bigger, 0, 0, this.argLen);
+    if (this.argScratch === null || have + n > this.argScratch.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(256, (have + n) * 2));
+      if (this.argScratch !== null) this.argScratch.copy(bigger, 0, 0, have);
       this.argScratch = bigger;
     }
-    this.argScratch![this.argLen++] = b;
+    buf.copy(this.argScratch, have, from, to);
+    this.argLen = have + n;
     return true;
   }
 
@@ -595,18 +629,33 @@ export class ClientParser {
     return from + n;
   }
 
-  /** Copies the PubArg's control line out of the read buffer (only on a split payload). */
+  /**
+   * Copies the PubArg's control line out of the read buffer, rebasing its offsets
+   * (only on a split payload, whose arguments must outlive this read).
+   */
   private detachArg(): void {
-    this.pa.arg = Buffer.from(this.pa.arg);
+    const pa = this.pa;
+    const base = pa.argStart;
+    pa.arg = Buffer.from(pa.arg.subarray(base, pa.argEnd));
+    pa.argStart = 0;
+    pa.argEnd -= base;
+    pa.subjectStart -= base;
+    pa.subjectEnd -= base;
+    pa.replyStart -= base;
+    pa.replyEnd -= base;
+    pa.hdrStart -= base;
+    pa.hdrEnd -= base;
+    pa.sizeStart -= base;
+    pa.sizeEnd -= base;
   }
 
   /**
    * Parses `subject [reply] [hdr] size` in place into `pa`. Reports and returns false
    * on a malformed line, an oversized payload or headers not enabled.
    */
-  private setPubArg(arg: Buffer | null, isHpub: boolean): boolean {
-    if (arg === null) return false;
+  private setPubArg(isHpub: boolean): boolean {
     const pa = this.pa;
+    const arg = pa.arg;
     if (isHpub && !this.headers) {
       this.state = State.CLOSED;
       this.sink.protocolViolation(null, "message headers not supported");
@@ -616,8 +665,8 @@ export class ClientParser {
     let n = 0;
     let s0 = 0, e0 = 0, s1 = 0, e1 = 0, s2 = 0, e2 = 0, s3 = 0, e3 = 0;
     let start = -1;
-    const len = arg.length;
-    for (let i = 0; i <= len; i++) {
+    const len = pa.argEnd;
+    for (let i = pa.argStart; i <= len; i++) {
       const b = i < len ? arg[i]! : SPACE;
       if (b === SPACE || b === TAB || b === CR || b === LF) {
         if (start >= 0) {
@@ -634,7 +683,6 @@ export class ClientParser {
         start = i;
       }
     }
-    pa.arg = arg;
     pa.subjectStart = s0;
     pa.subjectEnd = e0;
     pa.hdr = -1;
@@ -650,7 +698,7 @@ export class ClientParser {
         pa.sizeStart = s2;
         pa.sizeEnd = e2;
       } else {
-        return this.badArg("processPub", arg);
+        return this.badArg("processPub");
       }
     } else {
       if (n === 3) {
@@ -667,13 +715,13 @@ export class ClientParser {
         pa.sizeStart = s3;
         pa.sizeEnd = e3;
       } else {
-        return this.badArg("processHeaderPub", arg);
+        return this.badArg("processHeaderPub");
       }
       pa.hdr = parseSize(arg, pa.hdrStart, pa.hdrEnd);
-      if (pa.hdr < 0) return this.badArg("processHeaderPub", arg);
+      if (pa.hdr < 0) return this.badArg("processHeaderPub");
     }
     pa.size = parseSize(arg, pa.sizeStart, pa.sizeEnd);
-    if (pa.size < 0) return this.badArg(isHpub ? "processHeaderPub" : "processPub", arg);
+    if (pa.size < 0) return this.badArg(isHpub ? "processHeaderPub" : "processPub");
     if (pa.size > this.maxPayload) {
       this.state = State.CLOSED;
       this.sink.protocolViolation(ERR_MAX_PAYLOAD, `${ERR_MAX_PAYLOAD} (size ${pa.size} > ${this.maxPayload})`);
@@ -681,16 +729,16 @@ export class ClientParser {
     }
     if (pa.hdr > pa.size) {
       this.state = State.CLOSED;
-      this.sink.protocolViolation(null, `processHeaderPub Header Size larger then TotalSize: "${arg.toString("latin1")}"`);
+      this.sink.protocolViolation(null, `processHeaderPub Header Size larger then TotalSize: "${argText(pa)}"`);
       return false;
     }
     return true;
   }
 
   /** A malformed argument line: nats-server closes the connection without an -ERR. */
-  private badArg(op: string, arg: Buffer): false {
+  private badArg(op: string): false {
     this.state = State.CLOSED;
-    this.sink.protocolViolation(null, `${op} Parse Error: '${arg.toString("latin1")}'`);
+    this.sink.protocolViolation(null, `${op} Parse Error: '${argText(this.pa)}'`);
     return false;
   }
 

@@ -7,7 +7,7 @@
  * before buffering: control line and payload in the parser, pending bytes here.
  */
 import type { Socket } from "node:net";
-import { ClientParser, type ClientParserSink, type PubArg } from "../protocol/client-parser.js";
+import { argText, ClientParser, type ClientParserSink, type PubArg } from "../protocol/client-parser.js";
 import {
   ERR_AUTHORIZATION,
   ERR_AUTH_TIMEOUT,
@@ -511,7 +511,7 @@ export class Client implements ClientParserSink {
   }
 
   private traceMsg(pa: PubArg): void {
-    const line = pa.arg.toString("latin1");
+    const line = argText(pa);
     this.server.logger.trace(`${this.logPrefix()}<<- [${pa.hdr >= 0 ? "HPUB" : "PUB"} ${line}]`);
   }
 }

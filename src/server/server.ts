@@ -268,7 +268,7 @@ export class Server {
     if (sub.max > 0 && sub.delivered >= sub.max) return;
     const arg = pa.arg;
     const sid = sub.sidBytes;
-    const payload = pa.payload;
+    const payloadLen = pa.payloadEnd - pa.payloadStart;
     const replyLen = pa.replyEnd - pa.replyStart;
     const hasHdr = pa.hdr >= 0;
     const lineLen =
@@ -281,9 +281,9 @@ export class Server {
       (hasHdr ? pa.hdrEnd - pa.hdrStart + 1 : 0) +
       (pa.sizeEnd - pa.sizeStart) +
       2;
-    if (!c.admit(producer ?? c, lineLen + payload.length)) return;
+    if (!c.admit(producer ?? c, lineLen + payloadLen)) return;
     const out = c.out;
-    out.ensure(lineLen + payload.length);
+    out.ensure(lineLen + payloadLen);
     const buf = out.buf;
     let o = out.len;
     if (hasHdr) buf[o++] = 72; // H
@@ -307,7 +307,7 @@ export class Server {
     buf[o++] = 13;
     buf[o++] = 10;
     out.len = o;
-    out.append(payload, 0, payload.length);
+    out.append(pa.payloadBuf, pa.payloadStart, pa.payloadEnd);
     c.outMsgs++;
     c.outBytes += pa.size;
     this.outMsgs++;
@@ -343,7 +343,11 @@ export class Server {
     pa.sizeStart = o + 1;
     pa.sizeEnd = pa.arg.length;
     pa.size = size;
-    pa.payload = payload;
+    pa.argStart = 0;
+    pa.argEnd = pa.arg.length;
+    pa.payloadBuf = payload;
+    pa.payloadStart = 0;
+    pa.payloadEnd = payload.length;
     this.deliverResult(null, account.sublist.match(subject), pa);
     this.flushPending();
   }
