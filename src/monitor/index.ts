@@ -1,56 +1,79 @@
 /**
- * The monitoring HTTP listener (nats-server monitor.go): `-m PORT` / `http: host:port`.
- * Starts nothing when the port is 0. Returns the URLs it listens on, for the ports file.
+ * The monitoring HTTP listener (nats-server monitor.go): `-m PORT` / `http: host:port`,
+ * `http_base_path`. Serves the nats-server endpoints (/varz /connz /subsz /routez
+ * /gatewayz /leafz /accountz /jsz /healthz), Prometheus /metrics and the live dashboard
+ * at `/`. Starts nothing when the port is 0.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { listenURLs, type Server } from "../server/server.js";
-import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
+import { listenURLs } from "../server/net-util.js";
+import type { Server } from "../server/server.js";
+import { createRequestHandler, normaliseBasePath } from "./http.js";
+import { Sampler } from "./sampler.js";
+import { ServiceWatcher } from "./services.js";
+import type { MonitorState } from "./state.js";
+import { UsageSampler } from "./usage.js";
 
+/** Where a server's monitor listens, for embedders and tests. */
+export interface MonitorAddress {
+  host: string;
+  port: number;
+  /** `http://host:port<base path>`, ready for `fetch`. */
+  url: string;
+}
+
+const running = new WeakMap<Server, MonitorState>();
+
+/**
+ * Starts the monitor for a started server and returns its URLs (for the ports file).
+ * Registers its own shutdown with `server.onClose`.
+ */
 export async function startMonitoring(server: Server): Promise<string[]> {
   const o = server.options;
   if (o.httpPort === 0) return [];
   const host = o.httpHost ?? o.host;
-  const httpServer = http.createServer((req, res) => {
-    const path = (req.url ?? "/").split("?")[0];
-    let body: unknown;
-    if (path === "/healthz") body = { status: "ok" };
-    else if (path === "/varz") body = varz(server);
-    else {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(body, null, 2));
-  });
+  const usage = new UsageSampler();
+  const state: MonitorState = {
+    server,
+    httpHost: host,
+    httpPort: 0,
+    basePath: normaliseBasePath(o.httpBasePath),
+    httpReqStats: new Map(),
+    usage,
+    sampler: new Sampler(server, usage),
+    services: new ServiceWatcher(server),
+    closing: false,
+  };
+  const httpServer = http.createServer(createRequestHandler(state));
+  httpServer.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);
-    httpServer.listen(o.httpPort === -1 ? 0 : o.httpPort, host, () => resolve());
+    httpServer.listen(o.httpPort === -1 ? 0 : o.httpPort, host, () => {
+      httpServer.off("error", reject);
+      resolve();
+    });
   });
-  const port = (httpServer.address() as AddressInfo).port;
-  server.logger.notice(`Starting http monitor on ${host}:${port}`);
-  server.onClose(() => new Promise<void>((resolve) => httpServer.close(() => resolve())));
-  return listenURLs("http", host, port);
+  state.httpPort = (httpServer.address() as AddressInfo).port;
+  state.sampler.start();
+  running.set(server, state);
+  server.logger.notice(`Starting http monitor on ${host.includes(":") ? `[${host}]` : host}:${state.httpPort}`);
+  server.onClose(async () => {
+    state.closing = true;
+    state.sampler.stop();
+    state.services.stop();
+    running.delete(server);
+    httpServer.closeIdleConnections();
+    await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+  });
+  return listenURLs("http", host, state.httpPort);
 }
 
-function varz(s: Server): Record<string, unknown> {
-  const o = s.options;
-  return {
-    server_id: s.id,
-    server_name: s.name,
-    version: NATS_COMPAT_VERSION,
-    tsnats_version: VERSION,
-    proto: 1,
-    host: o.host,
-    port: s.listenPort,
-    max_payload: o.maxPayload,
-    connections: s.clients.size,
-    total_connections: s.totalConnections,
-    in_msgs: s.inMsgs,
-    out_msgs: s.outMsgs,
-    in_bytes: s.inBytes,
-    out_bytes: s.outBytes,
-    slow_consumers: s.slowConsumers,
-    start: new Date(s.startMs).toISOString(),
-    now: new Date().toISOString(),
-  };
+/** The monitor's address for a server started with {@link startMonitoring}, if running. */
+export function monitorAddress(server: Server): MonitorAddress | undefined {
+  const m = running.get(server);
+  if (!m) return undefined;
+  const wildcard = m.httpHost === "0.0.0.0" || m.httpHost === "" || m.httpHost === "::";
+  const host = wildcard ? "127.0.0.1" : m.httpHost;
+  const h = host.includes(":") ? `[${host}]` : host;
+  return { host, port: m.httpPort, url: `http://${h}:${m.httpPort}${m.basePath}` };
 }

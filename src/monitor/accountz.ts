@@ -1,0 +1,41 @@
+/**
+ * /accountz: the account names, or with `acc=NAME` one account's detail
+ * (nats-server monitor.go Accountz / AccountInfo). Imports and exports arrive with
+ * account support (issue 3); until then the lists are empty.
+ */
+import type { Server } from "../server/server.js";
+import { isoTime } from "./format.js";
+import { BadRequestError } from "./query.js";
+import { sublistStatsJSON } from "./subsz.js";
+
+export function accountz(s: Server, q: URLSearchParams): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    server_id: s.id,
+    now: isoTime(Date.now()),
+    system_account: s.options.systemAccount ?? "",
+  };
+  const name = q.get("acc") ?? "";
+  if (name === "") {
+    out.accounts = [...s.accounts.keys()].sort();
+    return out;
+  }
+  const acc = s.accounts.get(name);
+  if (!acc) throw new BadRequestError(`Account ${name} does not exist`);
+  let conns = 0;
+  for (const c of s.clients.values()) if (c.account === acc) conns++;
+  const st = acc.sublist.stats();
+  out.account_detail = {
+    account_name: acc.name,
+    update_time: isoTime(s.startMs),
+    expired: false,
+    complete: true,
+    jetstream_enabled: false,
+    leafnode_connections: 0,
+    client_connections: conns,
+    subscriptions: st.numSubs,
+    imports: [],
+    exports: [],
+    sublist_stats: sublistStatsJSON(st),
+  };
+  return out;
+}

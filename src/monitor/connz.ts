@@ -1,0 +1,258 @@
+/**
+ * /connz: open and recently closed client connections (nats-server monitor.go Connz),
+ * with its query options (`sort`, `limit`, `offset`, `subs`, `auth`, `state`, `cid`,
+ * `acc`, `user`), its sort orders and its error texts. Closed connections come from the
+ * server's bounded ring (`Server.closedClients`) and carry the close `reason`.
+ */
+import type { Client } from "../server/client.js";
+import type { ClosedClientInfo, Server } from "../server/server.js";
+import { goDuration, isoTime, uptime } from "./format.js";
+import { BadRequestError, decodeBool, decodeInt, decodeSubs } from "./query.js";
+
+/** Page size when `limit` is absent (nats-server DefaultConnListSize). */
+export const DEFAULT_CONN_LIST_SIZE = 1024;
+
+/** One connection, open or closed, in the shape the sorters and the JSON need. */
+export interface ConnRow {
+  cid: number;
+  ip: string;
+  port: number;
+  startMs: number;
+  lastActivityMs: number;
+  /** 0 while open. */
+  stopMs: number;
+  reason: string;
+  rttMs: number;
+  pendingBytes: number;
+  inMsgs: number;
+  outMsgs: number;
+  inBytes: number;
+  outBytes: number;
+  numSubs: number;
+  name: string;
+  lang: string;
+  version: string;
+  user: string;
+  account: string;
+  /** Present for open connections only: per-subscription detail. */
+  subs: Array<{ subject: string; queue: string | null; sid: string; msgs: number; max: number }>;
+  /** Subjects, for closed connections (the ring keeps subjects only). */
+  subjects: string[];
+}
+
+/** Snapshot of an open client. */
+export function openRow(c: Client): ConnRow {
+  const subs = [...c.subs.values()].map((s) => ({ subject: s.subject, queue: s.queue, sid: s.sid, msgs: s.delivered, max: s.max }));
+  return {
+    cid: c.id,
+    ip: c.host,
+    port: c.port,
+    startMs: c.startMs,
+    lastActivityMs: c.lastActivityMs,
+    stopMs: 0,
+    reason: "",
+    rttMs: c.rttMs,
+    pendingBytes: c.closed ? 0 : c.pendingBytes(),
+    inMsgs: c.inMsgs,
+    outMsgs: c.outMsgs,
+    inBytes: c.inBytes,
+    outBytes: c.outBytes,
+    numSubs: subs.length,
+    name: c.name,
+    lang: c.lang,
+    version: c.version,
+    user: c.user,
+    account: c.account.name,
+    subs,
+    subjects: subs.map((s) => s.subject),
+  };
+}
+
+/** Snapshot of a closed client from the ring. */
+export function closedRow(c: ClosedClientInfo): ConnRow {
+  return {
+    cid: c.cid,
+    ip: c.ip,
+    port: c.port,
+    startMs: c.startMs,
+    lastActivityMs: c.stopMs,
+    stopMs: c.stopMs,
+    reason: c.reason,
+    rttMs: 0,
+    pendingBytes: 0,
+    inMsgs: c.inMsgs,
+    outMsgs: c.outMsgs,
+    inBytes: c.inBytes,
+    outBytes: c.outBytes,
+    numSubs: c.subscriptions.length,
+    name: c.name,
+    lang: c.lang,
+    version: c.version,
+    user: c.user,
+    account: c.account,
+    subs: [],
+    subjects: c.subscriptions,
+  };
+}
+
+type Cmp = (a: ConnRow, b: ConnRow) => number;
+const desc =
+  (f: (r: ConnRow) => number): Cmp =>
+  (a, b) =>
+    f(b) - f(a) || a.cid - b.cid;
+
+/**
+ * Sort orders by their query names (nats-server SortOpt): cid and start ascending, reason
+ * alphabetical, everything else largest first. `rtt` is a tsnats addition.
+ */
+export const CONNZ_SORTS: Readonly<Record<string, Cmp>> = {
+  cid: (a, b) => a.cid - b.cid,
+  start: (a, b) => a.startMs - b.startMs || a.cid - b.cid,
+  subs: desc((r) => r.numSubs),
+  pending: desc((r) => r.pendingBytes),
+  msgs_to: desc((r) => r.outMsgs),
+  msgs_from: desc((r) => r.inMsgs),
+  bytes_to: desc((r) => r.outBytes),
+  bytes_from: desc((r) => r.inBytes),
+  last: desc((r) => r.lastActivityMs),
+  idle: desc((r) => (r.stopMs || Date.now()) - r.lastActivityMs),
+  uptime: desc((r) => (r.stopMs || Date.now()) - r.startMs),
+  stop: desc((r) => r.stopMs),
+  reason: (a, b) => (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : a.cid - b.cid),
+  rtt: desc((r) => r.rttMs),
+};
+
+/** Sorts that only make sense for closed connections. */
+const CLOSED_ONLY_SORTS = new Set(["stop", "reason"]);
+
+/** Decoded /connz query. */
+export interface ConnzOptions {
+  sort: string;
+  subs: boolean;
+  subsDetail: boolean;
+  auth: boolean;
+  offset: number;
+  limit: number;
+  cid: number;
+  state: "open" | "closed" | "all";
+  account: string;
+  user: string;
+}
+
+/** Decodes and validates the query; throws {@link BadRequestError} with nats-server's text. */
+export function parseConnzOptions(q: URLSearchParams): ConnzOptions {
+  const sort = q.get("sort") || "cid";
+  const { subs, detail } = decodeSubs(q);
+  const stateText = q.get("state") ?? "";
+  let state: ConnzOptions["state"];
+  if (stateText === "" || stateText === "open") state = "open";
+  else if (stateText === "closed") state = "closed";
+  else if (stateText === "all" || stateText === "any") state = "all";
+  else throw new BadRequestError(`Error decoding state for ${stateText}`);
+  if (!(sort in CONNZ_SORTS)) throw new BadRequestError(`invalid sorting option: ${sort}`);
+  if (CLOSED_ONLY_SORTS.has(sort) && state === "open") {
+    throw new BadRequestError(`sort by ${sort} only valid on closed connections`);
+  }
+  const cid = decodeInt(q, "cid");
+  const limit = decodeInt(q, "limit");
+  return {
+    sort,
+    subs,
+    subsDetail: detail,
+    auth: decodeBool(q, "auth"),
+    offset: Math.max(0, decodeInt(q, "offset")),
+    limit: cid > 0 ? 1 : limit > 0 ? limit : DEFAULT_CONN_LIST_SIZE,
+    cid,
+    state,
+    account: q.get("acc") ?? "",
+    user: q.get("user") ?? "",
+  };
+}
+
+/** Open and/or closed rows for the options, filtered, sorted and paged. */
+export function selectConnections(s: Server, o: ConnzOptions): { total: number; rows: ConnRow[] } {
+  let rows: ConnRow[] = [];
+  if (o.state !== "closed") {
+    if (o.cid > 0) {
+      const c = s.clients.get(o.cid);
+      if (c) rows.push(openRow(c));
+    } else {
+      for (const c of s.clients.values()) rows.push(openRow(c));
+    }
+  }
+  if (o.state !== "open") {
+    for (const c of s.closedClients) if (o.cid === 0 || c.cid === o.cid) rows.push(closedRow(c));
+  }
+  if (o.account !== "") rows = rows.filter((r) => r.account === o.account);
+  if (o.user !== "") rows = rows.filter((r) => r.user === o.user);
+  rows.sort(CONNZ_SORTS[o.sort]);
+  const total = rows.length;
+  return { total, rows: rows.slice(Math.min(o.offset, total), Math.min(o.offset + o.limit, total)) };
+}
+
+/** One `connections[]` entry, keys in nats-server's order. */
+export function connInfo(r: ConnRow, o: ConnzOptions, now: number): Record<string, unknown> {
+  const end = r.stopMs > 0 ? r.stopMs : now;
+  const ci: Record<string, unknown> = {
+    cid: r.cid,
+    kind: "Client",
+    type: "nats",
+    ip: r.ip,
+    port: r.port,
+    start: isoTime(r.startMs),
+    last_activity: isoTime(r.lastActivityMs),
+  };
+  if (r.stopMs > 0) {
+    ci.stop = isoTime(r.stopMs);
+    ci.reason = r.reason;
+  }
+  Object.assign(ci, {
+    rtt: goDuration(r.rttMs),
+    uptime: uptime(end - r.startMs),
+    idle: uptime(end - r.lastActivityMs),
+    pending_bytes: r.pendingBytes,
+    in_msgs: r.inMsgs,
+    out_msgs: r.outMsgs,
+    in_bytes: r.inBytes,
+    out_bytes: r.outBytes,
+    subscriptions: r.numSubs,
+  });
+  if (r.name !== "") ci.name = r.name;
+  if (r.lang !== "") ci.lang = r.lang;
+  if (r.version !== "") ci.version = r.version;
+  if (o.auth) {
+    if (r.user !== "") ci.authorized_user = r.user;
+    ci.account = r.account;
+  }
+  if (o.subs && r.numSubs > 0) {
+    if (o.subsDetail && r.stopMs === 0) {
+      ci.subscriptions_list_detail = r.subs.map((s) => {
+        const d: Record<string, unknown> = { account: r.account, subject: s.subject };
+        if (s.queue) d.qgroup = s.queue;
+        d.sid = s.sid;
+        d.msgs = s.msgs;
+        if (s.max > 0) d.max = s.max;
+        d.cid = r.cid;
+        return d;
+      });
+    } else {
+      ci.subscriptions_list = r.subjects;
+    }
+  }
+  return ci;
+}
+
+/** The /connz document for a decoded query. */
+export function connz(s: Server, o: ConnzOptions): Record<string, unknown> {
+  const now = Date.now();
+  const { total, rows } = selectConnections(s, o);
+  return {
+    server_id: s.id,
+    now: isoTime(now),
+    num_connections: rows.length,
+    total,
+    offset: o.offset,
+    limit: o.limit,
+    connections: rows.map((r) => connInfo(r, o, now)),
+  };
+}

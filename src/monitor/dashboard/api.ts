@@ -1,0 +1,111 @@
+/**
+ * The JSON the dashboard page polls once a second: server totals, the rate history,
+ * connections, busiest subjects and slow consumers in one document, so one request per
+ * tick is all a page costs. Services come from a separate endpoint (they need a round of
+ * micro-protocol requests, see ../services.ts).
+ */
+import type { ClosedClientInfo } from "../../server/server.js";
+import { openRow } from "../connz.js";
+import { uptime } from "../format.js";
+import type { MonitorState } from "../state.js";
+import { MONITOR_CLIENT_NAME } from "../services.js";
+import { varz } from "../varz.js";
+
+/** At most this many connections go to the page (largest message counts first). */
+export const DASHBOARD_MAX_CONNECTIONS = 500;
+/** How many recent slow consumers the page lists. */
+const RECENT_SLOW = 20;
+
+export interface DashboardConnection {
+  cid: number;
+  name: string;
+  lang: string;
+  version: string;
+  ip: string;
+  port: number;
+  subs: number;
+  pendingBytes: number;
+  inMsgs: number;
+  outMsgs: number;
+  inBytes: number;
+  outBytes: number;
+  uptimeMs: number;
+  rttMs: number;
+  /** The monitor's own connection (service discovery). */
+  internal: boolean;
+}
+
+/** Builds the document for `GET api/dashboard?since=<epoch ms>`. */
+export function dashboardData(m: MonitorState, sinceMs: number): Record<string, unknown> {
+  const s = m.server;
+  const now = Date.now();
+  const v = varz(m);
+  const internalPort = m.services.clientPort;
+  const conns: DashboardConnection[] = [];
+  for (const c of s.clients.values()) {
+    const r = openRow(c);
+    conns.push({
+      cid: r.cid,
+      name: r.name,
+      lang: r.lang,
+      version: r.version,
+      ip: r.ip,
+      port: r.port,
+      subs: r.numSubs,
+      pendingBytes: r.pendingBytes,
+      inMsgs: r.inMsgs,
+      outMsgs: r.outMsgs,
+      inBytes: r.inBytes,
+      outBytes: r.outBytes,
+      uptimeMs: now - r.startMs,
+      rttMs: r.rttMs,
+      internal: internalPort !== 0 && r.port === internalPort && r.name === MONITOR_CLIENT_NAME,
+    });
+  }
+  const total = conns.length;
+  if (conns.length > DASHBOARD_MAX_CONNECTIONS) {
+    conns.sort((a, b) => b.inMsgs + b.outMsgs - (a.inMsgs + a.outMsgs));
+    conns.length = DASHBOARD_MAX_CONNECTIONS;
+  }
+  const atRiskBytes = Math.min(s.options.maxPending / 2, s.stallThreshold);
+  return {
+    now,
+    server: {
+      id: s.id,
+      name: s.name,
+      version: v.version,
+      tsnats_version: v.tsnats_version,
+      uptime: uptime(now - s.startMs),
+      connections: s.clients.size,
+      total_connections: s.totalConnections,
+      subscriptions: v.subscriptions,
+      in_msgs: s.inMsgs,
+      out_msgs: s.outMsgs,
+      in_bytes: s.inBytes,
+      out_bytes: s.outBytes,
+      slow_consumers: s.slowConsumers,
+      mem: v.mem,
+      cpu: v.cpu,
+      max_pending: s.options.maxPending,
+    },
+    series: m.sampler.history.filter((p) => p.t > sinceMs),
+    connections: conns,
+    connectionsTotal: total,
+    subjects: m.sampler.subjects,
+    subjectsWarmingUp: m.sampler.subjects.length === 0,
+    slow: {
+      total: s.slowConsumers,
+      recent: recentSlow(s.closedClients),
+      atRisk: conns.filter((c) => c.pendingBytes >= atRiskBytes).map((c) => ({ cid: c.cid, name: c.name, pendingBytes: c.pendingBytes })),
+    },
+  };
+}
+
+function recentSlow(closed: readonly ClosedClientInfo[]): Array<Record<string, unknown>> {
+  const out: Array<Record<string, unknown>> = [];
+  for (let i = closed.length - 1; i >= 0 && out.length < RECENT_SLOW; i--) {
+    const c = closed[i]!;
+    if (c.reason.startsWith("Slow Consumer")) out.push({ cid: c.cid, name: c.name, reason: c.reason, stopMs: c.stopMs, ip: c.ip, port: c.port });
+  }
+  return out;
+}
