@@ -4,7 +4,6 @@
  * each target's outbound buffer and flushes every touched connection once per read.
  */
 import net from "node:net";
-import { createServer as createServerKeys } from "@nats-io/nkeys";
 import { Authenticator } from "../auth/authenticator.js";
 import { PubArg } from "../protocol/client-parser.js";
 import { ERR_MAX_CONNECTIONS } from "../protocol/errors.js";
@@ -15,6 +14,7 @@ import { Client, type ConnectOptions } from "./client.js";
 import { ClosedState } from "./closed-state.js";
 import { startMonitoring } from "../monitor/index.js";
 import { hostPort, listenURLs } from "./net-util.js";
+import { createServerIdentity } from "./server-id.js";
 import { removeProcessFiles, writePidFile, writePortsFile } from "./process-files.js";
 import type { ServerLogger } from "./logger.js";
 import type { ServerOptions } from "./options.js";
@@ -84,7 +84,7 @@ export class Server {
     readonly options: ServerOptions,
     readonly logger: ServerLogger,
   ) {
-    this.id = createServerKeys().getPublicKey();
+    this.id = createServerIdentity().publicKey;
     this.name = options.serverName ?? this.id;
     this.globalAccount = new Account(GLOBAL_ACCOUNT);
     this.accounts.set(GLOBAL_ACCOUNT, this.globalAccount);

@@ -1,0 +1,39 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createPair, fromPublic, Prefix } from "@nats-io/nkeys";
+import { createServerIdentity, encodePublicNkey } from "../../src/server/server-id.js";
+
+test("server ids are valid server nkeys (checked with the official codec)", () => {
+  for (let i = 0; i < 20; i++) {
+    const id = createServerIdentity().publicKey;
+    assert.match(id, /^N[A-Z2-7]{55}$/);
+    assert.equal(fromPublic(id).getPublicKey(), id);
+  }
+});
+
+test("encoding matches @nats-io/nkeys for the same key", () => {
+  for (let i = 0; i < 20; i++) {
+    const kp = createPair(Prefix.Server);
+    const raw = Buffer.from(kp.getPublicKey()).toString(); // the nkey string
+    const decoded = fromPublic(raw);
+    const key = decodeRaw(decoded.getPublicKey());
+    assert.equal(encodePublicNkey(13 << 3, key), raw);
+  }
+});
+
+/** The 32 raw key bytes of a public nkey (base32 decode, drop prefix and CRC). */
+function decodeRaw(nkey: string): Uint8Array {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  const out: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of nkey) {
+    value = (value << 5) | alphabet.indexOf(ch);
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 255);
+      bits -= 8;
+    }
+  }
+  return Uint8Array.from(out.slice(1, 33));
+}
