@@ -92,6 +92,11 @@ export class Client implements ClientParserSink {
   closed = false;
   closeReason: ClosedReason | "" = "";
   stopMs = 0;
+  /**
+   * The socket's `writableLength` as of the last flush or drain: an upper bound between
+   * them, so the per-message admission check reads no socket properties.
+   */
+  private socketQueued = 0;
   /** Set while this client is in the server's pending-flush list. */
   flushQueued = false;
   /** Producers paused because this client's socket is backed up; resumed on drain. */
@@ -404,7 +409,8 @@ export class Client implements ClientParserSink {
     }
     const socket = this.socket;
     socket.write(out.take());
-    if (socket.writableLength === 0) {
+    this.socketQueued = socket.writableLength;
+    if (this.socketQueued === 0) {
       out.recycle();
     } else {
       out.release();
@@ -415,6 +421,7 @@ export class Client implements ClientParserSink {
   }
 
   private onDrain(): void {
+    this.socketQueued = 0;
     this.stallSpent = false;
     if (this.writeDeadlineTimer !== null) {
       clearTimeout(this.writeDeadlineTimer);
@@ -435,7 +442,14 @@ export class Client implements ClientParserSink {
    * up (nats-server stalls fast producers the same way). Returns false if closed.
    */
   admit(producer: Client, n: number): boolean {
-    const queued = this.socket.writableLength;
+    // Fast path, no socket property reads: well under every threshold.
+    if (this.out.len + this.socketQueued + n <= this.server.stallThreshold && !this.closed) return true;
+    return this.admitSlow(producer, n);
+  }
+
+  private admitSlow(producer: Client, n: number): boolean {
+    if (this.closed) return false;
+    const queued = (this.socketQueued = this.socket.writableLength);
     const opts = this.server.options;
     if (queued + this.out.len + n > opts.maxPending) {
       this.slowConsumer(ClosedState.SlowConsumerPendingBytes, `MaxPending of ${opts.maxPending} Exceeded`);

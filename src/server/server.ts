@@ -12,7 +12,6 @@ import { NATS_COMPAT_VERSION, PROTO_VERSION, VERSION } from "../version.js";
 import { Account, GLOBAL_ACCOUNT } from "./account.js";
 import { Client, type ConnectOptions } from "./client.js";
 import { ClosedState } from "./closed-state.js";
-import { startMonitoring } from "../monitor/index.js";
 import { hostPort, listenURLs } from "./net-util.js";
 import { createServerIdentity } from "./server-id.js";
 import { removeProcessFiles, writePidFile, writePortsFile } from "./process-files.js";
@@ -111,7 +110,8 @@ export class Server {
     log.notice(`  ID:       ${this.id}`);
     if (o.configFile) log.notice(`Using configuration file: ${o.configFile}`);
 
-    const monitoring = await startMonitoring(this);
+    // Loaded only when asked for: it is most of the import time of an embedded server.
+    const monitoring = o.httpPort !== 0 ? await (await import("../monitor/index.js")).startMonitoring(this) : [];
     const first = monitoring[0];
     this.monitorPort = first ? Number(new URL(first).port) : 0;
 
