@@ -1,69 +1,162 @@
 /**
  * Checks a client's CONNECT credentials against the configured auth (nats-server
- * auth.go). Comparisons are timing-safe; bcrypt hashes (`$2a$`...) are verified as such.
+ * auth.go processClientOrLeafAuthentication). Order as nats-server: nkey users (when the
+ * client sends an `nkey`), then the users list, then the token, then the single
+ * user/password; `no_auth_user` stands in for a client that sends no credentials at all.
+ * Comparisons are timing-safe; bcrypt hashes (`$2a$`...) are verified as such.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import bcrypt from "bcryptjs";
+import { TsnatsError } from "../errors.js";
 import type { ServerOptions, UserOptions } from "../server/options.js";
+import { verifyNonceSignature } from "./nkeys.js";
+import { Permissions } from "./permissions.js";
 
 /** What a client presented in CONNECT. */
 export interface Credentials {
   auth_token?: string;
   user?: string;
   pass?: string;
+  nkey?: string;
+  sig?: string;
+  jwt?: string;
 }
 
 /** The identity a successful authentication yields. */
 export interface AuthResult {
+  /** Username or nkey ("" for token or no auth). */
   user: string;
+  /** Account name; undefined = the global account. */
   account?: string;
   userOptions?: UserOptions;
+  /** Compiled permissions, shared by every connection of this user; null = unrestricted. */
+  permissions: Permissions | null;
 }
+
+/** Why authentication failed, for the log line (nats-server authViolation). */
+export interface AuthFailure {
+  /** `User "x"` / `Nkey "U..."` / "" as nats-server adds to "authentication error". */
+  detail: string;
+}
+
+/** Error code when `no_auth_user` names nobody (nats-server validateAuth). */
+export const ERR_NO_AUTH_USER_UNKNOWN = "ERR_NO_AUTH_USER_UNKNOWN";
 
 /** Compares secrets in constant time (hashing first so lengths do not leak). */
 export function secretsEqual(given: string, expected: string): boolean {
-  if (isBcrypt(expected)) return bcrypt.compareSync(given, expected);
+  if (isBcrypt(expected)) {
+    try {
+      return bcrypt.compareSync(given, expected);
+    } catch {
+      return false;
+    }
+  }
   const a = createHash("sha256").update(given).digest();
   const b = createHash("sha256").update(expected).digest();
   return timingSafeEqual(a, b);
 }
 
-function isBcrypt(s: string): boolean {
-  return s.startsWith("$2a$") || s.startsWith("$2b$") || s.startsWith("$2y$");
+/** nats-server auth.go isBcrypt: `$2a$`, `$2b$`, `$2y$`... prefixes. */
+export function isBcrypt(s: string): boolean {
+  return /^\$2[abxy]?\$/.test(s);
 }
 
+interface UserEntry {
+  options: UserOptions;
+  permissions: Permissions | null;
+}
+
+function entry(u: UserOptions): UserEntry {
+  const p = u.permissions;
+  const restricted = p !== undefined && (p.publish !== undefined || p.subscribe !== undefined || p.allowResponses !== undefined);
+  return { options: u, permissions: restricted ? new Permissions(p) : null };
+}
+
+/**
+ * Every user of the configuration: `authorization.users` (global account) and each
+ * account's `users` (bound to that account).
+ */
+export function allUsers(opts: ServerOptions): UserOptions[] {
+  const out: UserOptions[] = [...(opts.users ?? [])];
+  for (const a of opts.accounts ?? []) {
+    for (const u of a.users ?? []) out.push({ ...u, account: a.name });
+  }
+  return out;
+}
+
+/**
+ * Authenticates CONNECTs for one configuration. Immutable: a reload builds a new one and
+ * re-checks the open connections against it.
+ */
 export class Authenticator {
-  private readonly users = new Map<string, UserOptions>();
+  private readonly users = new Map<string, UserEntry>();
+  private readonly nkeys = new Map<string, UserEntry>();
 
   constructor(private readonly opts: ServerOptions) {
-    for (const u of opts.users ?? []) if (u.user !== undefined) this.users.set(u.user, u);
+    for (const u of allUsers(opts)) {
+      if (u.nkey !== undefined) this.nkeys.set(u.nkey, entry(u));
+      else if (u.user !== undefined) this.users.set(u.user, entry(u));
+    }
+    const na = opts.noAuthUser;
+    if (na !== undefined && !this.users.has(na) && !this.nkeys.has(na)) {
+      throw new TsnatsError(
+        ERR_NO_AUTH_USER_UNKNOWN,
+        `no_auth_user: "${na}" not present as user or nkey in authorization block or account configuration`,
+      );
+    }
   }
 
   /** True when clients must present credentials (INFO `auth_required`). */
   get required(): boolean {
     const o = this.opts;
-    return o.authToken !== undefined || o.username !== undefined || this.users.size > 0;
+    return o.authToken !== undefined || o.username !== undefined || this.users.size > 0 || this.nkeys.size > 0;
   }
 
-  /** Returns the authenticated identity, or null for a violation. */
-  authenticate(c: Credentials): AuthResult | null {
+  /** True when INFO must carry a nonce for nkey signatures. */
+  get nonceRequired(): boolean {
+    return this.nkeys.size > 0;
+  }
+
+  /**
+   * Returns the authenticated identity, or an {@link AuthFailure}. `nonce` is the one sent
+   * to this client in INFO (for nkey signatures).
+   */
+  authenticate(c: Credentials, nonce = ""): AuthResult | AuthFailure {
     const o = this.opts;
-    if (o.noAuthUser !== undefined && c.auth_token === undefined && c.user === undefined) {
-      const u = this.users.get(o.noAuthUser);
-      if (u) return { user: o.noAuthUser, account: u.account, userOptions: u };
+    const noCredentials = c.auth_token === undefined && c.user === undefined && c.nkey === undefined && c.jwt === undefined;
+    if (o.noAuthUser !== undefined && noCredentials) {
+      const u = this.users.get(o.noAuthUser) ?? this.nkeys.get(o.noAuthUser);
+      if (u) return this.result(o.noAuthUser, u);
+    }
+    if (this.nkeys.size > 0 && c.nkey !== undefined) {
+      const u = this.nkeys.get(c.nkey);
+      if (!u || !verifyNonceSignature(c.nkey, nonce, c.sig ?? "")) return { detail: `Nkey "${c.nkey}"` };
+      return this.result(c.nkey, u);
     }
     if (this.users.size > 0) {
       const u = c.user !== undefined ? this.users.get(c.user) : undefined;
-      if (!u || !secretsEqual(c.pass ?? "", u.password ?? "")) return null;
-      return { user: u.user ?? "", account: u.account, userOptions: u };
+      if (!u || !secretsEqual(c.pass ?? "", u.options.password ?? "")) return { detail: `User "${c.user ?? ""}"` };
+      return this.result(u.options.user ?? "", u);
     }
+    if (this.nkeys.size > 0) return { detail: `Nkey "${c.nkey ?? ""}"` };
     if (o.authToken !== undefined) {
-      return secretsEqual(c.auth_token ?? "", o.authToken) ? { user: "" } : null;
+      return secretsEqual(c.auth_token ?? "", o.authToken) ? { user: "", permissions: null } : { detail: "" };
     }
     if (o.username !== undefined) {
-      if (c.user === undefined || !secretsEqual(c.user, o.username)) return null;
-      return secretsEqual(c.pass ?? "", o.password ?? "") ? { user: o.username } : null;
+      const ok = c.user !== undefined && secretsEqual(c.user, o.username) && secretsEqual(c.pass ?? "", o.password ?? "");
+      return ok ? { user: o.username, permissions: null } : { detail: `User "${c.user ?? ""}"` };
     }
-    return { user: "" };
+    return { user: "", permissions: null };
   }
+
+  private result(name: string, u: UserEntry): AuthResult {
+    const r: AuthResult = { user: name, userOptions: u.options, permissions: u.permissions };
+    if (u.options.account !== undefined) r.account = u.options.account;
+    return r;
+  }
+}
+
+/** Narrows an authenticate() outcome. */
+export function isAuthFailure(r: AuthResult | AuthFailure): r is AuthFailure {
+  return "detail" in r;
 }

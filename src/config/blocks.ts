@@ -93,7 +93,7 @@ function authTimeoutMs(issues: Issues, e: MapEntry): number {
 }
 
 /** nats-server opts.go parseUsers: `users: [ {user, password, permissions} | {nkey} ]`. */
-function parseUsers(issues: Issues, e: MapEntry): UserOptions[] | undefined {
+export function parseUsers(issues: Issues, e: MapEntry): UserOptions[] | undefined {
   if (e.value.kind !== "array") {
     issues.error(e.value, `Expected users field to be an array, got ${describeNode(e.value)}`);
     return undefined;

@@ -10,6 +10,7 @@
  */
 import { readFileSync } from "node:fs";
 import type { ServerOptions } from "../server/options.js";
+import { checkAccounts, DECENTRALIZED_AUTH_KEYS, decentralizedAuthError, parseAccounts } from "./accounts.js";
 import { parseAuthorization, parseJetStream, parseTls, type JetStreamExtra } from "./blocks.js";
 import type { ConfigIssue } from "./issues.js";
 import { parseConfig, type MapEntry, type MapNode } from "./parser.js";
@@ -40,7 +41,6 @@ const MIN_LAME_DUCK_DURATION_MS = 30_000;
  * yet: accepted with a warning, so a config written for nats-server still loads.
  */
 export const UNSUPPORTED_TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
-  "accounts",
   "cluster",
   "gateway",
   "leaf",
@@ -48,20 +48,6 @@ export const UNSUPPORTED_TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
   "websocket",
   "ws",
   "mqtt",
-  "operator",
-  "operators",
-  "root",
-  "roots",
-  "root_operator",
-  "root_operators",
-  "resolver",
-  "account_resolver",
-  "accounts_resolver",
-  "resolver_tls",
-  "resolver_preload",
-  "resolver_pinned_accounts",
-  "trusted",
-  "trusted_keys",
   "mappings",
   "maps",
   "disable_sublist_cache",
@@ -74,7 +60,6 @@ export const UNSUPPORTED_TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
   "max_sub_tokens",
   "max_subscription_tokens",
   "ocsp",
-  "allow_non_tls",
   "no_system_account",
   "no_system",
   "no_sys_acc",
@@ -113,6 +98,8 @@ export function configToOptions(tree: MapNode, file: string): ConfigResult {
   const o: Partial<ServerOptions> = { configFile: file };
   const extra: ConfigExtra = {};
   let storeDirEntry: MapEntry | undefined;
+  let accountsEntry: MapEntry | undefined;
+  let authEntry: MapEntry | undefined;
   for (const e of tree.entries.values()) {
     const key = e.key.toLowerCase();
     if (mapSimple(issues, o, key, e)) continue;
@@ -184,7 +171,15 @@ export function configToOptions(tree: MapNode, file: string): ConfigResult {
         if (e.value.kind === "string") o.systemAccount = e.value.value;
         else issues.error(e.value, "system account name must be a string");
         break;
+      case "accounts":
+        accountsEntry = e;
+        o.accounts = parseAccounts(issues, e);
+        break;
+      case "allow_non_tls":
+        o.allowNonTls = getBool(issues, e);
+        break;
       case "authorization": {
+        authEntry = e;
         const auth = parseAuthorization(issues, e);
         if (auth) {
           o.username = auth.username;
@@ -217,10 +212,12 @@ export function configToOptions(tree: MapNode, file: string): ConfigResult {
         break;
       }
       default:
-        if (UNSUPPORTED_TOP_LEVEL_KEYS.has(key)) issues.unsupported(e);
+        if (DECENTRALIZED_AUTH_KEYS.has(key)) decentralizedAuthError(issues, e);
+        else if (UNSUPPORTED_TOP_LEVEL_KEYS.has(key)) issues.unsupported(e);
         else issues.unknown(e);
     }
   }
+  checkAccounts(issues, o, accountsEntry, authEntry);
   return { options: dropUndefined(o), warnings: issues.warnings, errors: issues.errors, extra };
 }
 

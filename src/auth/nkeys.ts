@@ -1,0 +1,47 @@
+/**
+ * NKey challenge/response (nats-server auth.go, client.go nonce handling): the server
+ * puts a random `nonce` in INFO, the client signs the nonce text with its Ed25519 user
+ * key and sends `nkey` and `sig` in CONNECT; the server verifies with the public key.
+ * Uses the official `@nats-io/nkeys` for key decoding and verification.
+ */
+import { randomBytes } from "node:crypto";
+import { fromPublic } from "@nats-io/nkeys";
+
+/** nats-server client.go nonceRawLen: random bytes in a nonce. */
+export const NONCE_RAW_LEN = 11;
+
+/** A fresh nonce: 11 random bytes, base64 raw URL encoded (15 characters), as nats-server. */
+export function generateNonce(): string {
+  return randomBytes(NONCE_RAW_LEN).toString("base64url");
+}
+
+/**
+ * Decodes a signature as nats-server does: base64 raw URL encoding first, then standard
+ * encoding. Returns null when neither decodes to the 64 bytes of an Ed25519 signature.
+ */
+export function decodeSignature(sig: string): Uint8Array | null {
+  if (/^[A-Za-z0-9_-]+$/.test(sig)) {
+    const b = Buffer.from(sig, "base64url");
+    if (b.length === 64) return b;
+  }
+  if (/^[A-Za-z0-9+/]+={0,2}$/.test(sig)) {
+    const b = Buffer.from(sig, "base64");
+    if (b.length === 64) return b;
+  }
+  return null;
+}
+
+/**
+ * Whether `sig` is a valid signature of `nonce` by the user key `publicKey` (a `U...`
+ * public nkey). Never throws: a malformed key or signature is simply not valid.
+ */
+export function verifyNonceSignature(publicKey: string, nonce: string, sig: string): boolean {
+  if (nonce === "" || sig === "") return false;
+  const sigBytes = decodeSignature(sig);
+  if (sigBytes === null) return false;
+  try {
+    return fromPublic(publicKey).verify(Buffer.from(nonce, "utf8"), sigBytes);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,282 @@
+/**
+ * Mapping of the `accounts` block and of the decentralized-auth keys (nats-server opts.go
+ * parseAccounts, parseAccountImports/Exports, parseImportStreamOrService). Key names,
+ * aliases and error texts follow nats-server v2.9.10; positions are those of the entries.
+ */
+import {
+  RESPONSE_TYPES,
+  importError,
+  type AccountOptions,
+  type ExportOptions,
+  type ImportOptions,
+  type ResponseType,
+} from "../auth/accounts.js";
+import type { ServerOptions, UserOptions } from "../server/options.js";
+import { isValidSubject, parsePermissions, parseUsers } from "./blocks.js";
+import type { ConfigNode, MapEntry, MapNode } from "./parser.js";
+import { describeNode, getBool, getString, getStringList, type Issues } from "./values.js";
+
+/** Keys of the decentralized (JWT) auth model: parsed, then rejected until tsnats has it. */
+export const DECENTRALIZED_AUTH_KEYS: ReadonlySet<string> = new Set([
+  "operator",
+  "operators",
+  "root",
+  "roots",
+  "root_operator",
+  "root_operators",
+  "resolver",
+  "account_resolver",
+  "accounts_resolver",
+  "resolver_preload",
+  "resolver_tls",
+  "resolver_pinned_accounts",
+  "trusted",
+  "trusted_keys",
+]);
+
+/** The error for a decentralized-auth key (one per key, at the key). */
+export function decentralizedAuthError(issues: Issues, e: MapEntry): void {
+  issues.error(
+    { pos: e.keyPos },
+    `"${e.key}": decentralized authentication (operator JWTs and account resolvers) is not supported yet by tsnats; use "accounts" and "authorization" blocks`,
+  );
+}
+
+/** Account block keys nats-server knows that tsnats ignores (one warning each). */
+const ACCOUNT_UNSUPPORTED = new Set(["nkey", "mappings", "maps", "limits"]);
+
+/** nats-server opts.go parseAccounts: a map of name → block, or an array of names. */
+export function parseAccounts(issues: Issues, e: MapEntry): AccountOptions[] | undefined {
+  const v = e.value;
+  if (v.kind === "array") {
+    const out: AccountOptions[] = [];
+    for (const item of v.items) {
+      if (item.kind === "string") out.push({ name: item.value });
+      else issues.error(item, `Expected an account name, got ${describeNode(item)}`);
+    }
+    return out;
+  }
+  if (v.kind !== "map") {
+    issues.error(v, `Expected map or array of accounts, got ${describeNode(v)}`);
+    return undefined;
+  }
+  const out: AccountOptions[] = [];
+  for (const ae of v.entries.values()) {
+    if (ae.value.kind !== "map") {
+      issues.error(ae.value, `Expected map entry for account "${ae.key}", got ${describeNode(ae.value)}`);
+      continue;
+    }
+    out.push(parseAccount(issues, ae.key, ae.value));
+  }
+  return out;
+}
+
+function parseAccount(issues: Issues, name: string, map: MapNode): AccountOptions {
+  const acc: AccountOptions = { name };
+  let defaults: UserOptions["permissions"];
+  for (const e of map.entries.values()) {
+    const key = e.key.toLowerCase();
+    switch (key) {
+      case "users": {
+        const users = parseUsers(issues, e);
+        if (users) acc.users = users.map((u) => ({ ...u, account: name }));
+        break;
+      }
+      case "exports":
+        acc.exports = listOf(issues, e, parseExport);
+        break;
+      case "imports":
+        acc.imports = listOf(issues, e, parseImport);
+        break;
+      case "jetstream": {
+        const jv = e.value;
+        if (jv.kind === "bool") acc.jetstream = jv.value;
+        else if (jv.kind === "string") acc.jetstream = /^enabled?$/i.test(jv.value);
+        else if (jv.kind === "map") acc.jetstream = true;
+        else issues.error(jv, `Expected map, bool or string to define JetStream, got ${describeNode(jv)}`);
+        break;
+      }
+      case "default_permissions":
+      case "default_permission":
+        defaults = parsePermissions(issues, e);
+        break;
+      default:
+        if (ACCOUNT_UNSUPPORTED.has(key)) issues.unsupported(e, `accounts.${name}.${e.key}`);
+        else issues.unknown(e);
+    }
+  }
+  if (defaults && acc.users) for (const u of acc.users) u.permissions ??= defaults;
+  return acc;
+}
+
+function listOf<T>(issues: Issues, e: MapEntry, item: (issues: Issues, m: MapNode) => T | undefined): T[] {
+  const v = e.value;
+  if (v.kind !== "array") {
+    issues.error(v, `${e.key} should be an array, got ${describeNode(v)}`);
+    return [];
+  }
+  const out: T[] = [];
+  for (const it of v.items) {
+    if (it.kind !== "map") {
+      issues.error(it, `Import/Export items should be a map, got ${describeNode(it)}`);
+      continue;
+    }
+    const x = item(issues, it);
+    if (x !== undefined) out.push(x);
+  }
+  return out;
+}
+
+/** Export keys nats-server knows that tsnats ignores. */
+const EXPORT_UNSUPPORTED = new Set(["response_threshold", "threshold", "latency", "account_token_position", "advertise", "token_req"]);
+
+function parseExport(issues: Issues, m: MapNode): ExportOptions | undefined {
+  let ex: ExportOptions | undefined;
+  let accounts: string[] | undefined;
+  let responseType: ResponseType | undefined;
+  let bad = false;
+  for (const e of m.entries.values()) {
+    const key = e.key.toLowerCase();
+    switch (key) {
+      case "stream":
+      case "service": {
+        if (ex) {
+          issues.error(e.value, `Detected ${key} "${stringOf(e.value)}" but already saw a ${ex.kind}`);
+          bad = true;
+          break;
+        }
+        const subject = getString(issues, e);
+        if (subject === undefined) bad = true;
+        else if (!isValidSubject(subject)) {
+          issues.error(e.value, `subject "${subject}" is not a valid subject`);
+          bad = true;
+        } else ex = { kind: key, subject };
+        break;
+      }
+      case "accounts":
+        accounts = getStringList(issues, e);
+        break;
+      case "response":
+      case "response_type": {
+        const s = getString(issues, e);
+        const t = s?.toLowerCase() as ResponseType | undefined;
+        if (t !== undefined && RESPONSE_TYPES.includes(t)) responseType = t;
+        else if (s !== undefined) {
+          issues.error(e.value, `Unknown response type: "${s}"`);
+          bad = true;
+        }
+        break;
+      }
+      default:
+        if (EXPORT_UNSUPPORTED.has(key)) issues.unsupported(e, `exports.${e.key}`);
+        else issues.unknown(e);
+    }
+  }
+  if (bad) return undefined;
+  if (!ex) {
+    issues.error(m, "Expected a stream or service to export");
+    return undefined;
+  }
+  if (accounts !== undefined) ex.accounts = accounts;
+  if (responseType !== undefined) {
+    if (ex.kind !== "service") {
+      issues.error(m, "Detected response directive on non-service");
+      return undefined;
+    }
+    ex.responseType = responseType;
+  }
+  return ex;
+}
+
+function stringOf(n: ConfigNode): string {
+  return n.kind === "string" ? n.value : describeNode(n);
+}
+
+function parseImport(issues: Issues, m: MapNode): ImportOptions | undefined {
+  let imp: ImportOptions | undefined;
+  let to: string | undefined;
+  let prefix: string | undefined;
+  let bad = false;
+  for (const e of m.entries.values()) {
+    const key = e.key.toLowerCase();
+    switch (key) {
+      case "stream":
+      case "service": {
+        if (imp) {
+          issues.error(e.value, `Detected ${key} but already saw a ${imp.kind}`);
+          bad = true;
+          break;
+        }
+        const src = e.value.kind === "map" ? e.value : undefined;
+        const account = src?.entries.get("account")?.value;
+        const subject = src?.entries.get("subject")?.value;
+        if (account?.kind !== "string" || subject?.kind !== "string") {
+          issues.error(e.value, "Expect an account name and a subject");
+          bad = true;
+          break;
+        }
+        for (const se of src!.entries.values()) {
+          if (se.key !== "account" && se.key !== "subject") issues.unknown(se);
+        }
+        if (!isValidSubject(subject.value)) {
+          issues.error(subject, `subject "${subject.value}" is not a valid subject`);
+          bad = true;
+          break;
+        }
+        imp = { kind: key, account: account.value, subject: subject.value };
+        break;
+      }
+      case "to":
+        to = getString(issues, e);
+        break;
+      case "prefix":
+        prefix = getString(issues, e);
+        break;
+      case "share":
+        getBool(issues, e);
+        issues.unsupported(e, `imports.${e.key}`);
+        break;
+      default:
+        issues.unknown(e);
+    }
+  }
+  if (bad) return undefined;
+  if (!imp) {
+    issues.error(m, "Expected a stream or service to import");
+    return undefined;
+  }
+  if (to !== undefined) imp.to = to;
+  if (prefix !== undefined) {
+    if (imp.kind === "service") {
+      issues.error(m, `Detected prefix "${prefix}" on a service import, use "to"`);
+      return undefined;
+    }
+    imp.prefix = prefix;
+  }
+  return imp;
+}
+
+/**
+ * Cross-checks after the whole file is read (nats-server does these while configuring
+ * accounts): one user name in one place only, imports authorized by an export. `block`
+ * is the `accounts` entry, for positions of whole-config problems.
+ */
+export function checkAccounts(issues: Issues, o: Partial<ServerOptions>, block: MapEntry | undefined, authBlock: MapEntry | undefined): void {
+  const seen = new Set<string>();
+  const dup = (u: UserOptions, at: MapEntry | undefined): void => {
+    const name = u.nkey ?? u.user ?? "";
+    if (seen.has(name) && at) issues.error(at.value, `Duplicate user "${name}" detected`);
+    seen.add(name);
+  };
+  const accounts = o.accounts ?? [];
+  for (const a of accounts) for (const u of a.users ?? []) dup(u, block);
+  for (const u of o.users ?? []) dup(u, authBlock);
+  if (!block) return;
+  const byName = new Map(accounts.map((a) => [a.name, a]));
+  for (const a of accounts) {
+    for (const imp of a.imports ?? []) {
+      const err = importError(byName, a.name, imp);
+      if (err !== null) issues.error(block.value, err);
+    }
+  }
+}
