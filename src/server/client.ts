@@ -26,6 +26,10 @@ import { ClosedState, type ClosedReason } from "./closed-state.js";
 import { Outbound } from "./outbound.js";
 import type { Server } from "./server.js";
 import { Subscription } from "./subscription.js";
+import { checkPublish, checkSubscribe } from "../auth/connection.js";
+import { generateNonce } from "../auth/nkeys.js";
+import type { ConnectionPermissions } from "../auth/permissions.js";
+import { routeMessage } from "../auth/routing.js";
 
 /** What a client may say in CONNECT (nats-server client.go clientOpts). */
 export interface ConnectOptions {
@@ -80,6 +84,16 @@ export class Client implements ClientParserSink {
   version = "";
   user = "";
   connected = false;
+  /** The user's permissions with this connection's caches; null = unrestricted (src/auth). */
+  perms: ConnectionPermissions | null = null;
+  /** Deliveries here must pass permitDelivery (deny filter, allow_responses). */
+  deliveryChecks = false;
+  /** The nonce sent in INFO for nkey signatures ("" when none is needed). */
+  nonce = "";
+  /** CONNECT as received, kept so a config reload can re-authenticate. */
+  connectOpts: ConnectOptions | null = null;
+  /** INFO already went out before a TLS upgrade (src/server/tls.ts). */
+  infoSent = false;
 
   inMsgs = 0;
   inBytes = 0;
@@ -127,6 +141,7 @@ export class Client implements ClientParserSink {
     this.parser = new ClientParser(this, opts.maxControlLine, opts.maxPayload);
     this.host = socket.remoteAddress ?? "";
     this.port = socket.remotePort ?? 0;
+    if (server.auth.nonceRequired) this.nonce = generateNonce();
   }
 
   /** Sends INFO and starts reading. Called once, right after accept. */
@@ -141,7 +156,7 @@ export class Client implements ClientParserSink {
     s.on("close", () => this.closeConnection(ClosedState.ClientClosed));
     s.on("drain", () => this.onDrain());
 
-    this.sendProto(this.server.infoFor(this));
+    if (!this.infoSent) this.sendProto(this.server.infoFor(this));
     if (this.server.authRequired) {
       this.parser.awaitingConnect = true;
       this.authTimer = setTimeout(() => this.authTimeout(), this.server.options.authTimeoutMs);
@@ -163,6 +178,7 @@ export class Client implements ClientParserSink {
   // ---- ClientParserSink ----
 
   processConnect(arg: Buffer): boolean {
+    if (this.server.traceEnabled) this.traceIn("CONNECT", arg);
     let o: ConnectOptions;
     try {
       o = JSON.parse(arg.toString("utf8")) as ConnectOptions;
@@ -186,11 +202,12 @@ export class Client implements ClientParserSink {
     this.lang = typeof o.lang === "string" ? o.lang : "";
     this.version = typeof o.version === "string" ? o.version : "";
     this.parser.headers = this.headers;
+    this.connectOpts = o;
 
     if (this.server.authRequired && !this.connected) {
-      const ok = this.server.authenticate(this, o);
-      if (!ok) {
-        this.authViolation();
+      const failure = this.server.authenticate(this, o);
+      if (failure !== null) {
+        this.authViolation(failure);
         return false;
       }
       if (this.authTimer) clearTimeout(this.authTimer);
@@ -219,12 +236,14 @@ export class Client implements ClientParserSink {
       const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
       if (!isValidLiteralSubject(subject)) this.sendErr(ERR_INVALID_PUBLISH_SUBJECT);
     }
+    if (this.perms !== null && !checkPublish(this, pa)) return !this.closed;
     if (this.verbose) this.sendOK();
     if (server.traceEnabled) this.traceMsg(pa);
 
     const r = this.match(pa);
+    const routed = this.account.routes !== null ? routeMessage(server, this, this.account, pa) : 0;
     if (r.psubs.length === 0 && r.qsubs.length === 0) {
-      if (this.noResponders && pa.replyEnd > pa.replyStart) this.sendNoResponders(pa);
+      if (routed === 0 && this.noResponders && pa.replyEnd > pa.replyStart) this.sendNoResponders(pa);
     } else {
       server.deliverResult(this, r, pa);
     }
@@ -261,6 +280,7 @@ export class Client implements ClientParserSink {
   }
 
   processSub(arg: Buffer): boolean {
+    if (this.server.traceEnabled) this.traceIn("SUB", arg);
     const fields = splitArgs(arg);
     let subject: string, queue: string | null, sid: string;
     if (fields.length === 2) {
@@ -277,6 +297,7 @@ export class Client implements ClientParserSink {
       this.sendErr(ERR_INVALID_SUBJECT);
       return true;
     }
+    if (this.perms !== null && !checkSubscribe(this, subject, queue, sid)) return true;
     const maxSubs = this.server.options.maxSubscriptions;
     if (maxSubs > 0 && this.subs.size >= maxSubs) {
       this.sendErr(ERR_MAX_SUBSCRIPTIONS);
@@ -294,6 +315,7 @@ export class Client implements ClientParserSink {
   }
 
   processUnsub(arg: Buffer): boolean {
+    if (this.server.traceEnabled) this.traceIn("UNSUB", arg);
     const fields = splitArgs(arg);
     if (fields.length < 1 || fields.length > 2) {
       this.server.logger.error(`${this.logPrefix()}processUnsub Parse Error: '${arg.toString("latin1")}'`);
@@ -320,11 +342,13 @@ export class Client implements ClientParserSink {
   }
 
   processPing(): boolean {
+    if (this.server.traceEnabled) this.traceIn("PING", null);
     this.sendProto("PONG\r\n");
     return true;
   }
 
   processPong(): void {
+    if (this.server.traceEnabled) this.traceIn("PONG", null);
     this.pingsOut = 0;
     if (this.rttStart > 0) {
       this.rttMs = Date.now() - this.rttStart;
@@ -347,8 +371,9 @@ export class Client implements ClientParserSink {
     this.closeConnection(closedStateFor(clientError));
   }
 
-  authViolation(): void {
-    this.server.logger.error(`${this.logPrefix()}${ERR_AUTHORIZATION}`);
+  /** `detail` names the offender as nats-server logs it (`User "x"`, `Nkey "U..."`). */
+  authViolation(detail = ""): void {
+    this.server.logger.error(`${this.logPrefix()}authentication error${detail !== "" ? ` - ${detail}` : ""}`);
     this.sendErr(ERR_AUTHORIZATION);
     this.closeConnection(ClosedState.AuthenticationViolation);
   }
@@ -382,6 +407,7 @@ export class Client implements ClientParserSink {
   /** Queues protocol text and makes sure it gets flushed. */
   sendProto(s: string): void {
     if (this.closed) return;
+    if (this.server.traceEnabled) this.traceOut(s);
     this.out.appendString(s);
     this.server.markPending(this);
   }
@@ -524,9 +550,23 @@ export class Client implements ClientParserSink {
     return `${this.host}:${this.port} - cid:${this.id} - `;
   }
 
+  /** `<<- [PUB subject size]` and `<<- MSG_PAYLOAD: ["..."]`, as nats-server traces. */
   private traceMsg(pa: PubArg): void {
-    const line = argText(pa);
-    this.server.logger.trace(`${this.logPrefix()}<<- [${pa.hdr >= 0 ? "HPUB" : "PUB"} ${line}]`);
+    const log = this.server.logger;
+    log.trace(`${this.logPrefix()}<<- [${pa.hdr >= 0 ? "HPUB" : "PUB"} ${argText(pa)}]`);
+    const payload = pa.payloadBuf.toString("latin1", pa.payloadStart, pa.payloadEnd - 2);
+    log.trace(`${this.logPrefix()}<<- MSG_PAYLOAD: [${JSON.stringify(payload)}]`);
+  }
+
+  private traceIn(op: string, arg: Buffer | null): void {
+    this.server.logger.trace(`${this.logPrefix()}<<- [${op}${arg ? ` ${arg.toString("latin1")}` : ""}]`);
+  }
+
+  /** `->> [MSG ...]` for what the server sends; one line per protocol line. */
+  traceOut(proto: string): void {
+    for (const line of proto.split("\r\n")) {
+      if (line !== "") this.server.logger.trace(`${this.logPrefix()}->> [${line === "+OK" ? "OK" : line}]`);
+    }
   }
 }
 

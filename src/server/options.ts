@@ -4,6 +4,7 @@
  * `resolveOptions` fills in the defaults. Names follow nats-server's config keys
  * (camelCased, with units in the name), defaults follow nats-server const.go.
  */
+import type { AccountOptions } from "../auth/accounts.js";
 
 /** nats-server const.go defaults. */
 export const DEFAULT_PORT = 4222;
@@ -103,7 +104,11 @@ export interface ServerOptions {
   users?: UserOptions[];
   noAuthUser?: string;
   systemAccount?: string;
+  /** `accounts { ... }` (src/auth/accounts.ts); none = everyone in `$G`. */
+  accounts?: AccountOptions[];
   tls?: TlsOptions;
+  /** `allow_non_tls`: with `tls`, plain clients are accepted too (INFO `tls_available`). */
+  allowNonTls?: boolean;
 
   jetstream: boolean;
   storeDir?: string;
@@ -146,4 +151,20 @@ export function resolveOptions(...parts: Array<Partial<ServerOptions> | undefine
     }
   }
   return out;
+}
+
+/**
+ * Cross-option checks nats-server makes at start-up (server/opts.go and server.go),
+ * with its wording. Returns the problems found; none means the options are usable.
+ */
+export function validateOptions(o: ServerOptions): string[] {
+  const problems: string[] = [];
+  if (o.maxPayload > o.maxPending) {
+    problems.push(`max_payload (${o.maxPayload}) cannot be higher than max_pending (${o.maxPending})`);
+  }
+  if (o.port < -1 || o.port > 65535) problems.push(`invalid port ${o.port}`);
+  if (o.httpPort < -1 || o.httpPort > 65535) problems.push(`invalid monitoring port ${o.httpPort}`);
+  if (o.maxControlLine <= 0) problems.push(`max_control_line must be positive`);
+  if (o.maxPayload <= 0) problems.push(`max_payload must be positive`);
+  return problems;
 }

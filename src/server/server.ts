@@ -16,7 +16,8 @@ import { hostPort, listenURLs } from "./net-util.js";
 import { createServerIdentity } from "./server-id.js";
 import { removeProcessFiles, writePidFile, writePortsFile } from "./process-files.js";
 import type { ServerLogger } from "./logger.js";
-import type { ServerOptions } from "./options.js";
+import { validateOptions, type ServerOptions } from "./options.js";
+import { TsnatsError } from "../errors.js";
 import type { Subscription } from "./subscription.js";
 
 /** How many closed connections /connz remembers (nats-server MaxClosedClients). */
@@ -83,6 +84,8 @@ export class Server {
     readonly options: ServerOptions,
     readonly logger: ServerLogger,
   ) {
+    const problems = validateOptions(options);
+    if (problems.length > 0) throw new TsnatsError("ERR_INVALID_OPTIONS", problems.join("; "));
     this.id = createServerIdentity().publicKey;
     this.name = options.serverName ?? this.id;
     this.globalAccount = new Account(GLOBAL_ACCOUNT);
@@ -133,6 +136,7 @@ export class Server {
     this.refreshInfo();
     log.notice(`Listening for client connections on ${hostPort(o.host, addr.port)}`);
     if (this.authRequired) log.notice(`Authentication required for clients`);
+    if (o.jetstream) log.warn(`JetStream is not supported yet by tsnats, ignoring it`);
     if (o.pidFile) writePidFile(o.pidFile);
     if (o.portsFileDir) writePortsFile(o.portsFileDir, { nats: this.clientURLs(), monitoring });
     log.notice(`Server is ready`);
@@ -313,6 +317,7 @@ export class Server {
     this.outMsgs++;
     this.outBytes += pa.size;
     this.markPending(c);
+    if (this.traceEnabled) c.traceOut(out.buf.toString("latin1", out.len - payloadLen - lineLen, out.len - payloadLen));
     if (++sub.delivered === sub.max) c.removeSub(sub);
   }
 
