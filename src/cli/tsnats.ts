@@ -20,6 +20,12 @@ function sub(name: string, summary: string, load: Subcommand["load"]): void {
 // Subcommands are registered here as they land.
 sub("caps", "analyse dependencies' capabilities", () => import("../caps/cli.js"));
 sub("bench", "load generator: pub/sub, queue, request/reply and connection benchmarks", () => import("../bench/cli.js"));
+sub("pub", "publish a message (or --count N of them) to a subject", () => import("./commands/pub.js"));
+sub("sub", "print the messages arriving on a subject (optionally in a queue group)", () => import("./commands/sub.js"));
+sub("req", "send a request and print the reply", () => import("./commands/req.js"));
+sub("reply", "answer requests on a subject (instances share a queue group)", () => import("./commands/reply.js"));
+sub("server", "server info (from /varz) and ping", () => import("./commands/server.js"));
+sub("micro", "NATS micro services: ls, info, stats, ping", () => import("./commands/micro.js"));
 
 function usage(): string {
   const lines = Object.entries(SUBCOMMANDS).map(([n, s]) => `  ${n.padEnd(10)} ${s.summary}`);
