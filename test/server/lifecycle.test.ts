@@ -1,0 +1,52 @@
+/** Start, graceful close and lame duck mode, as clients see them. */
+import assert from "node:assert/strict";
+import net from "node:net";
+import { test } from "node:test";
+import { connect } from "@nats-io/transport-node";
+import { startServer } from "../../src/index.js";
+import { RawConn } from "../helpers/raw.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+test("many servers in one process, each on its own port", async () => {
+  const servers = await Promise.all(Array.from({ length: 12 }, () => startServer({ port: 0, host: "127.0.0.1" })));
+  assert.equal(new Set(servers.map((s) => s.port)).size, 12);
+  assert.equal(new Set(servers.map((s) => s.server.id)).size, 12);
+  await Promise.all(servers.map((s) => s.close()));
+});
+
+test("close() flushes what subscribers have pending before closing", async () => {
+  const s = await startServer({ port: 0, host: "127.0.0.1" });
+  const sub = await RawConn.connect(s.port);
+  sub.send('CONNECT {"verbose":false}\r\nSUB x 1\r\nPING\r\n');
+  await sub.waitFor((d) => d.includes("PONG"));
+  const pub = await RawConn.connect(s.port);
+  const n = 2000;
+  pub.send('CONNECT {"verbose":false}\r\n' + "PUB x 3\r\nabc\r\n".repeat(n) + "PING\r\n");
+  await pub.waitFor((d) => d.includes("PONG"));
+  await s.close();
+  await sub.waitClosed();
+  assert.equal(sub.data.split("MSG x 1 3\r\n").length - 1, n);
+});
+
+test("lame duck mode: clients hear ldm, new connections are refused, then all close", async () => {
+  const s = await startServer({ port: 0, host: "127.0.0.1", lameDuckDurationMs: 400, lameDuckGracePeriodMs: 50 });
+  const nc = await connect({ servers: s.clientURL, reconnect: false });
+  let sawLdm = false;
+  (async () => {
+    for await (const st of nc.status()) if (st.type === "ldm") sawLdm = true;
+  })().catch(() => undefined);
+  const raw = await RawConn.connect(s.port);
+  const done = s.server.enterLameDuckMode();
+  await raw.waitFor((d) => /INFO .*"ldm":true/.test(d.slice(d.indexOf("\r\n") + 2)));
+  // The listener is closed: a new connection is refused.
+  const refused = await new Promise<boolean>((resolve) => {
+    const sock = net.connect(s.port, "127.0.0.1");
+    sock.on("error", () => resolve(true));
+    sock.on("data", () => resolve(false));
+  });
+  assert.equal(refused, true);
+  await done;
+  await raw.waitClosed();
+  await waitFor(() => nc.isClosed());
+  assert.equal(sawLdm, true);
+});
