@@ -71,7 +71,8 @@ export class Permissions {
   constructor(readonly options: PermissionsOptions) {
     const pub = options.publish;
     const sub = options.subscribe;
-    this.pubAllow = sublistOf(pub?.allow, false);
+    // As nats-server's config does: response permissions turn off "publish anything".
+    this.pubAllow = sublistOf(pub?.allow ?? (options.allowResponses ? [] : undefined), false);
     this.pubDeny = pub?.deny && pub.deny.length > 0 ? sublistOf(pub.deny, false) : null;
     this.subAllow = sub?.allow && sub.allow.length > 0 ? sublistOf(sub.allow, true) : null;
     this.subDeny = sub?.deny && sub.deny.length > 0 ? sublistOf(sub.deny, true) : null;

@@ -1,0 +1,202 @@
+/**
+ * Cross-account delivery at run time (nats-server accounts.go stream/service imports,
+ * client.go processServiceImport): built from the pure model in `accounts.ts`.
+ *
+ * An account gets an {@link AccountRoutes} only when something leaves it: another account
+ * imports one of its streams, it imports a service, it owes responses to an importer, or
+ * it is the system account. The client's publish path checks `account.routes !== null`
+ * once per message, so accounts without imports pay nothing else.
+ *
+ * - Stream import: a message published in the exporter on a subject an importer imports
+ *   is delivered into the importer's sublist under the mapped subject.
+ * - Service import: a request published in the importer on the import's local subject is
+ *   delivered into the exporter under the exported subject, with its reply replaced by a
+ *   fresh `_R_.` subject; the exporter's response on that subject is delivered back into
+ *   the importer on the original reply (once for singleton, until expiry for streams).
+ */
+import { nuid } from "@nats-io/nuid";
+import { PubArg } from "../protocol/client-parser.js";
+import { Sublist } from "../sublist/index.js";
+import { Account } from "../server/account.js";
+import type { Client } from "../server/client.js";
+import type { Server } from "../server/server.js";
+import {
+  applyImportMapping,
+  findServiceExport,
+  serviceImportLocalSubject,
+  serviceImportMapping,
+  streamImportMapping,
+  type AccountOptions,
+  type ResponseType,
+  type SubjectMapping,
+} from "./accounts.js";
+
+/** nats-server accounts.go replyPrefix: reply subjects of routed service requests. */
+export const SERVICE_REPLY_PREFIX = "_R_.";
+/** nats-server DEFAULT_SERVICE_EXPORT_RESPONSE_THRESHOLD: how long a response is awaited. */
+export const RESPONSE_THRESHOLD_MS = 2 * 60 * 1000;
+/** Pending responses per account above which expired ones are swept. */
+export const RESPONSE_SWEEP_SIZE = 1024;
+
+/** A stream importer, stored in the exporter under the exported subject it imports. */
+class StreamRoute {
+  readonly queue = null;
+  constructor(
+    readonly subject: string,
+    readonly target: Account,
+    readonly mapping: SubjectMapping | string | null,
+  ) {}
+}
+
+/** A service import, stored in the importer under its local subject. */
+class ServiceRoute {
+  readonly queue = null;
+  constructor(
+    readonly subject: string,
+    readonly target: Account,
+    readonly mapping: SubjectMapping | string | null,
+    readonly responseType: ResponseType,
+  ) {}
+}
+
+/** Where a response to a routed request goes. */
+interface ResponseRoute {
+  account: Account;
+  reply: string;
+  singleton: boolean;
+  sinceMs: number;
+}
+
+/**
+ * Handles a message published in the system account; returns true if it answered.
+ * `payload` is the message body (without headers and CRLF).
+ */
+export type SystemRequestHandler = (subject: string, reply: string) => boolean;
+
+/** What leaves one account; see the module comment. */
+export class AccountRoutes {
+  readonly streamImporters = new Sublist<StreamRoute>();
+  readonly serviceImports = new Sublist<ServiceRoute>();
+  readonly responses = new Map<string, ResponseRoute>();
+  system: SystemRequestHandler | null = null;
+}
+
+function routesOf(a: Account): AccountRoutes {
+  return (a.routes ??= new AccountRoutes());
+}
+
+/**
+ * Creates the configured accounts that do not exist yet, and (re)wires every import.
+ * Called at start and on reload; existing accounts keep their sublists (and so their
+ * subscriptions), only their routes are rebuilt.
+ */
+export function configureAccounts(server: Server, configs: readonly AccountOptions[]): void {
+  for (const cfg of configs) {
+    if (!server.accounts.has(cfg.name)) server.accounts.set(cfg.name, new Account(cfg.name));
+  }
+  for (const acc of server.accounts.values()) {
+    const keepSystem = acc.routes?.system ?? null;
+    acc.routes = null;
+    if (keepSystem !== null) routesOf(acc).system = keepSystem;
+  }
+  const byName = new Map(configs.map((c) => [c.name, c]));
+  for (const cfg of configs) {
+    const importer = server.accounts.get(cfg.name)!;
+    for (const imp of cfg.imports ?? []) {
+      const exporter = server.accounts.get(imp.account);
+      const exporterCfg = byName.get(imp.account);
+      if (!exporter || !exporterCfg) continue; // rejected by config validation
+      if (imp.kind === "stream") {
+        routesOf(exporter).streamImporters.insert(new StreamRoute(imp.subject, importer, streamImportMapping(imp)));
+      } else {
+        const responseType = findServiceExport(exporterCfg, imp.subject)?.responseType ?? "singleton";
+        routesOf(importer).serviceImports.insert(
+          new ServiceRoute(serviceImportLocalSubject(imp), exporter, serviceImportMapping(imp), responseType),
+        );
+      }
+    }
+  }
+}
+
+/**
+ * Routes one published message out of `acc` (which has routes). Returns how many
+ * deliveries (subscriptions or groups) it made, so no-responders can be decided.
+ */
+export function routeMessage(server: Server, producer: Client | null, acc: Account, pa: PubArg): number {
+  const routes = acc.routes!;
+  const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
+  const reply = pa.replyEnd > pa.replyStart ? pa.arg.toString("latin1", pa.replyStart, pa.replyEnd) : "";
+  let n = 0;
+  if (routes.responses.size > 0) {
+    const resp = routes.responses.get(subject);
+    if (resp !== undefined) {
+      if (resp.singleton) routes.responses.delete(subject);
+      n += deliverInto(server, producer, resp.account, resp.reply, "", pa);
+    }
+  }
+  if (routes.system !== null && routes.system(subject, reply)) n++;
+  const streams = routes.streamImporters.match(subject).psubs;
+  for (let i = 0; i < streams.length; i++) {
+    const r = streams[i]!;
+    n += deliverInto(server, producer, r.target, applyImportMapping(r.mapping, subject), reply, pa);
+  }
+  const services = routes.serviceImports.match(subject).psubs;
+  for (let i = 0; i < services.length; i++) {
+    const r = services[i]!;
+    let routedReply = "";
+    if (reply !== "") {
+      routedReply = SERVICE_REPLY_PREFIX + nuid.next();
+      const target = routesOf(r.target);
+      target.responses.set(routedReply, { account: acc, reply, singleton: r.responseType === "singleton", sinceMs: Date.now() });
+      if (target.responses.size > RESPONSE_SWEEP_SIZE) sweepResponses(target);
+    }
+    n += deliverInto(server, producer, r.target, applyImportMapping(r.mapping, subject), routedReply, pa);
+  }
+  return n;
+}
+
+function sweepResponses(routes: AccountRoutes): void {
+  const cutoff = Date.now() - RESPONSE_THRESHOLD_MS;
+  for (const [k, v] of routes.responses) if (v.sinceMs < cutoff) routes.responses.delete(k);
+}
+
+/** Delivers `pa`'s payload into `target` under a new subject and reply. */
+function deliverInto(server: Server, producer: Client | null, target: Account, subject: string, reply: string, pa: PubArg): number {
+  const r = target.sublist.match(subject);
+  const n = r.psubs.length + r.qsubs.length;
+  if (n === 0) return 0;
+  server.deliverResult(producer, r, derivePubArg(pa, subject, reply));
+  return n;
+}
+
+/** A PubArg carrying `pa`'s headers and payload under another subject and reply. */
+export function derivePubArg(pa: PubArg, subject: string, reply: string): PubArg {
+  const hdr = pa.hdr >= 0 ? String(pa.hdr) : "";
+  const size = String(pa.size);
+  const line = [subject, reply, hdr, size].filter((f) => f !== "").join(" ");
+  const out = new PubArg();
+  out.arg = Buffer.from(line, "latin1");
+  out.argStart = 0;
+  out.argEnd = out.arg.length;
+  let o = subject.length;
+  out.subjectStart = 0;
+  out.subjectEnd = o;
+  if (reply !== "") {
+    out.replyStart = o + 1;
+    out.replyEnd = o = o + 1 + reply.length;
+  } else {
+    out.replyStart = out.replyEnd = o;
+  }
+  if (hdr !== "") {
+    out.hdrStart = o + 1;
+    out.hdrEnd = o = o + 1 + hdr.length;
+  }
+  out.hdr = pa.hdr;
+  out.sizeStart = o + 1;
+  out.sizeEnd = out.arg.length;
+  out.size = pa.size;
+  out.payloadBuf = pa.payloadBuf;
+  out.payloadStart = pa.payloadStart;
+  out.payloadEnd = pa.payloadEnd;
+  return out;
+}
