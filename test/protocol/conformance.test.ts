@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startServer, type NatsServer } from "../../src/index.js";
-import { exchange } from "../helpers/raw.js";
+import { exchange, RawConn } from "../helpers/raw.js";
 import { natsServerBinary, startNatsServer, type RunningNatsServer } from "../helpers/nats-server.js";
 
 interface Case {
@@ -168,4 +168,30 @@ describe("protocol conformance (reference nats-server)", { skip: bin === null ? 
   test("the same table holds for nats-server", async () => {
     await runCases(ns.port);
   });
+
+  test("our INFO has every field nats-server's has, with the same types and framing", async () => {
+    const theirs = await infoOf(ns.port);
+    const s = await startServer({ port: 0, host: "127.0.0.1" });
+    try {
+      const ours = await infoOf(s.port);
+      for (const [k, v] of Object.entries(theirs.json)) {
+        assert.ok(k in ours.json, `INFO lacks ${k}`);
+        assert.equal(typeof ours.json[k], typeof v, `INFO ${k} type`);
+      }
+      for (const k of ["headers", "max_payload", "proto", "host", "client_ip"]) assert.deepEqual(ours.json[k], theirs.json[k], k);
+      assert.equal(ours.tail, theirs.tail);
+    } finally {
+      await s.close();
+    }
+  });
 });
+
+/** The first line a server sends: its INFO JSON and how the line ends. */
+async function infoOf(port: number): Promise<{ json: Record<string, unknown>; tail: string }> {
+  const c = await RawConn.connect(port);
+  const line = c.data.slice(0, c.data.indexOf("\r\n") + 2);
+  c.close();
+  const m = /^INFO (\{.*\})( ?\r\n)$/.exec(line);
+  assert.ok(m, `bad INFO line ${JSON.stringify(line)}`);
+  return { json: JSON.parse(m[1]!) as Record<string, unknown>, tail: m[2]! };
+}
