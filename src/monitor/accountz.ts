@@ -12,7 +12,7 @@ export function accountz(s: Server, q: URLSearchParams): Record<string, unknown>
   const out: Record<string, unknown> = {
     server_id: s.id,
     now: isoTime(Date.now()),
-    system_account: s.options.systemAccount ?? "",
+    system_account: s.options.systemAccount ?? (s.accounts.has("$SYS") ? "$SYS" : ""),
   };
   const name = q.get("acc") ?? "";
   if (name === "") {

@@ -13,6 +13,7 @@ import { Sampler } from "./sampler.js";
 import { ServiceWatcher } from "./services.js";
 import type { MonitorState } from "./state.js";
 import { UsageSampler } from "./usage.js";
+import { varz } from "./varz.js";
 
 /** Where a server's monitor listens, for embedders and tests. */
 export interface MonitorAddress {
@@ -66,6 +67,28 @@ export async function startMonitoring(server: Server): Promise<string[]> {
     await new Promise<void>((resolve) => httpServer.close(() => resolve()));
   });
   return listenURLs("http", host, state.httpPort);
+}
+
+/**
+ * /varz for a server, from its running monitor when there is one (so `http_port`,
+ * `http_req_stats` and `cpu` are real), for callers outside HTTP such as the system
+ * account's `$SYS.REQ.SERVER.PING.VARZ`.
+ */
+export function serverVarz(server: Server): Record<string, unknown> {
+  const m = running.get(server);
+  if (m) return varz(m);
+  const usage = new UsageSampler();
+  return varz({
+    server,
+    httpHost: server.options.httpHost ?? server.options.host,
+    httpPort: 0,
+    basePath: normaliseBasePath(server.options.httpBasePath),
+    httpReqStats: new Map(),
+    usage,
+    sampler: new Sampler(server, usage),
+    services: new ServiceWatcher(server),
+    closing: false,
+  });
 }
 
 /** The monitor's address for a server started with {@link startMonitoring}, if running. */

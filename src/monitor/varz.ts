@@ -11,6 +11,8 @@ import type { MonitorState } from "./state.js";
 import { coreCount, residentBytes } from "./usage.js";
 
 const NS_PER_MS = 1_000_000;
+/** nats-server's default system account name. */
+const DEFAULT_SYSTEM_ACCOUNT = "$SYS";
 /** nats-server's default TLS handshake timeout, in seconds (const.go TLS_TIMEOUT). */
 const DEFAULT_TLS_TIMEOUT_S = 2;
 
@@ -85,7 +87,7 @@ export function varz(m: MonitorState): Record<string, unknown> {
     config_load_time: isoTime(s.startMs),
   });
   if (o.serverTags.length > 0) v.tags = o.serverTags;
-  v.system_account = o.systemAccount ?? "";
+  v.system_account = o.systemAccount ?? (s.accounts.has(DEFAULT_SYSTEM_ACCOUNT) ? DEFAULT_SYSTEM_ACCOUNT : "");
   v.tsnats_version = VERSION;
   return v;
 }
