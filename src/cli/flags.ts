@@ -15,6 +15,9 @@
  */
 import type { ServerOptions, TlsOptions } from "../server/options.js";
 
+/** The command's name in messages and help (nats-server says "nats-server"). */
+export const SERVER_PROGRAM_NAME = "tsnats-server";
+
 /** Values of flags that have no field in {@link ServerOptions} (yet). */
 export interface FlagExtras {
   /** `-VV`/`-DVV`: trace the system account as well (nats-server TraceVerbose). */

@@ -3,14 +3,13 @@
  * `tsnats-server`: a drop-in for `nats-server`. Same flags, same config file, same logs,
  * same ports file, same signals, so tools that spawn nats-server can spawn this instead.
  */
-import { formatIssue, loadConfigFile } from "../config/index.js";
 import { Logger } from "../server/logger.js";
 import { resolveOptions, type ServerOptions } from "../server/options.js";
-import { Server } from "../server/server.js";
 import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
-import { parseServerFlags, unsupportedFlagWarning } from "./flags.js";
-import { sendSignal } from "./signal.js";
-import { SERVER_PROGRAM_NAME, SERVER_USAGE, TLS_USAGE } from "./usage.js";
+import { parseServerFlags, SERVER_PROGRAM_NAME, unsupportedFlagWarning } from "./flags.js";
+
+// Modules only some runs need are imported where they are used: start-up time is a
+// feature (tools start a server per test), and each module costs milliseconds.
 
 function fail(msg: string): never {
   process.stderr.write(`${SERVER_PROGRAM_NAME}: ${msg}\n`);
@@ -21,15 +20,15 @@ async function main(argv: string[]): Promise<void> {
   const flags = parseServerFlags(argv);
   if (flags.errors.length > 0) {
     process.stderr.write(`${flags.errors.join("\n")}\n`);
-    process.stdout.write(SERVER_USAGE);
+    process.stdout.write((await import("./usage.js")).SERVER_USAGE);
     process.exit(1);
   }
   if (flags.showHelp) {
-    process.stdout.write(SERVER_USAGE);
+    process.stdout.write((await import("./usage.js")).SERVER_USAGE);
     return;
   }
   if (flags.showTlsHelp) {
-    process.stdout.write(TLS_USAGE);
+    process.stdout.write((await import("./usage.js")).TLS_USAGE);
     return;
   }
   if (flags.showVersion) {
@@ -38,7 +37,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (flags.signal) {
     try {
-      sendSignal(flags.signal.command, flags.signal.pid);
+      (await import("./signal.js")).sendSignal(flags.signal.command, flags.signal.pid);
     } catch (err) {
       fail((err as Error).message);
     }
@@ -48,6 +47,7 @@ async function main(argv: string[]): Promise<void> {
   let fileOptions: Partial<ServerOptions> = {};
   let configWarnings: string[] = [];
   if (flags.configFile) {
+    const { formatIssue, loadConfigFile } = await import("../config/index.js");
     const r = loadConfigFile(flags.configFile);
     if (r.errors.length > 0) fail(r.errors.map(formatIssue).join("\n"));
     fileOptions = { ...r.options, configFile: flags.configFile };
@@ -70,6 +70,7 @@ async function main(argv: string[]): Promise<void> {
   for (const w of configWarnings) logger.warn(w);
   for (const f of flags.unsupported) logger.warn(unsupportedFlagWarning(f));
 
+  const { Server } = await import("../server/server.js");
   const server = new Server(options, logger);
   try {
     await server.start();

@@ -4,10 +4,10 @@
  * descriptions are our own words. test/cli/flags.test.ts checks that every flag the
  * parser accepts is listed here, and that every flag the live nats-server lists is too.
  */
-import { TSNATS_EXTENSION_FLAGS, UNSUPPORTED_FLAGS } from "./flags.js";
+import { SERVER_PROGRAM_NAME, TSNATS_EXTENSION_FLAGS, UNSUPPORTED_FLAGS } from "./flags.js";
 
 /** Program name printed in usage and messages. */
-export const SERVER_PROGRAM_NAME = "tsnats-server";
+export { SERVER_PROGRAM_NAME };
 
 /** Lists flags as `--a, --b`; used for the "not supported yet" note. */
 function flagList(names: Iterable<string>): string {
