@@ -5,6 +5,7 @@
  * handshake comes before INFO. A client that sends plain text instead gets the socket
  * closed with "TLS handshake error" logged, as nats-server does.
  */
+import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type net from "node:net";
 import { Duplex } from "node:stream";
@@ -33,6 +34,8 @@ export class ServerTls {
     readonly options: TlsOptions,
     readonly context: tls.SecureContext,
     readonly timeoutMs: number,
+    /** Trusted issuers of client certificates (ca_file, else the system roots). */
+    private readonly cas: readonly X509Certificate[],
   ) {}
 
   /** Loads cert, key and CA files; throws TsnatsError ERR_TLS_CONFIG with the reason. */
@@ -55,7 +58,13 @@ export class ServerTls {
       throw new TsnatsError(ERR_TLS_CONFIG, `error parsing X509 certificate/key pair: ${(err as Error).message}`, { cause: err });
     }
     const timeoutMs = o.timeoutMs !== undefined && o.timeoutMs > 0 ? o.timeoutMs : DEFAULT_TLS_TIMEOUT_MS;
-    return new ServerTls(o, context, timeoutMs);
+    let cas: X509Certificate[];
+    try {
+      cas = splitPem(ca !== undefined ? ca.toString("latin1") : tls.rootCertificates.join("\n")).map((p) => new X509Certificate(p));
+    } catch (err) {
+      throw new TsnatsError(ERR_TLS_CONFIG, `failed to parse root ca certificate: ${(err as Error).message}`, { cause: err });
+    }
+    return new ServerTls(o, context, timeoutMs, cas);
   }
 
   /** Whether clients must present a certificate signed by the CA (`verify`). */
@@ -81,6 +90,14 @@ export class ServerTls {
     timer.unref();
     s.once("secure", () => {
       clearTimeout(timer);
+      // A TLSSocket made by hand does not reject a certificate from an unknown issuer
+      // (OpenSSL only enforces that one is sent), so verify the chain here.
+      const why = this.verify ? this.peerProblem(s) : null;
+      if (why !== null) {
+        logger.error(`${c.logPrefix()}TLS handshake error: ${why}`);
+        c.closeConnection(ClosedState.TLSHandshakeError, true);
+        return;
+      }
       logger.debug(`${c.logPrefix()}TLS handshake complete`);
     });
     s.once("close", () => clearTimeout(timer));
@@ -93,6 +110,32 @@ export class ServerTls {
     });
     return s;
   }
+
+  /**
+   * Why the client's certificate chain is not acceptable, or null: every certificate must
+   * be in its validity period and signed by the next, the last by a trusted CA.
+   */
+  private peerProblem(s: tls.TLSSocket): string | null {
+    const detailed = s.getPeerCertificate(true);
+    if (!detailed || Object.keys(detailed).length === 0) return "client didn't provide a certificate";
+    const now = Date.now();
+    let cert: tls.DetailedPeerCertificate | undefined = detailed;
+    for (let depth = 0; cert !== undefined && depth < 10; depth++) {
+      const x = new X509Certificate(cert.raw);
+      if (Date.parse(x.validFrom) > now || Date.parse(x.validTo) < now) return "certificate has expired or is not yet valid";
+      if (this.cas.some((ca) => x.checkIssued(ca) && x.verify(ca.publicKey))) return null;
+      const issuer: tls.DetailedPeerCertificate | undefined = cert.issuerCertificate;
+      if (issuer === undefined || issuer === cert || issuer.raw.equals(cert.raw)) break;
+      const ix = new X509Certificate(issuer.raw);
+      if (!x.checkIssued(ix) || !x.verify(ix.publicKey)) break;
+      cert = issuer;
+    }
+    return "certificate signed by unknown authority";
+  }
+}
+
+function splitPem(text: string): string[] {
+  return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
 /** INFO fields for TLS (nats-server Info.TLSRequired / TLSVerify / TLSAvailable). */
