@@ -1,0 +1,141 @@
+/**
+ * Config reload: a changed password closes only the connections it no longer admits, a
+ * new permission applies to open connections, a broken file keeps the running config.
+ * In process through reloadConfig(), and end to end with `tsnats-server --signal reload`.
+ */
+import assert from "node:assert/strict";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, describe, test } from "node:test";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { loadConfigFile } from "../../src/config/index.js";
+import { startServer, type NatsServer } from "../../src/index.js";
+import { reloadConfig } from "../../src/server/reload.js";
+import { RawConn } from "../helpers/raw.js";
+import { freePort } from "../helpers/nats-server.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+const dir = mkdtempSync(join(tmpdir(), "tsnats-reload-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+function conf(text: string): string {
+  const file = join(dir, `r${++n}.conf`);
+  writeFileSync(file, text);
+  return file;
+}
+
+async function serve(file: string): Promise<NatsServer> {
+  const r = loadConfigFile(file);
+  assert.deepEqual(r.errors, []);
+  return startServer({ ...r.options, port: 0, host: "127.0.0.1" });
+}
+
+async function rawLogin(port: number, user: string, pass: string): Promise<RawConn> {
+  const c = await RawConn.connect(port);
+  c.send(`CONNECT {"verbose":false,"user":"${user}","pass":"${pass}"}\r\nPING\r\n`);
+  await c.waitFor((d) => d.includes("PONG") || d.includes("-ERR"));
+  return c;
+}
+
+describe("reload in process", () => {
+  test("changing a password closes that user's connections only", async (t) => {
+    const file = conf(`authorization { users: [ {user: a, password: one}, {user: b, password: bee} ] }\n`);
+    const s = await serve(file);
+    t.after(() => s.close());
+    const a = await rawLogin(s.port, "a", "one");
+    const b = await rawLogin(s.port, "b", "bee");
+    writeFileSync(file, `authorization { users: [ {user: a, password: two}, {user: b, password: bee} ] }\n`);
+    const r = reloadConfig(s.server);
+    assert.equal(r.ok, true, r.errors.join("\n"));
+    assert.equal(r.closed, 1);
+    await a.waitClosed();
+    assert.ok(a.data.endsWith("-ERR 'Authorization Violation'\r\n"), a.data);
+    b.send("PING\r\n");
+    await b.waitFor((d) => d.split("PONG").length === 3);
+    const again = await rawLogin(s.port, "a", "two");
+    assert.ok(again.data.includes("PONG"));
+    const old = await rawLogin(s.port, "a", "one");
+    await old.waitClosed();
+    b.close();
+    again.close();
+  });
+
+  test("adding a permission applies to open connections, which stay open", async (t) => {
+    const file = conf(`authorization { users: [ {user: u, password: p} ] }\n`);
+    const s = await serve(file);
+    t.after(() => s.close());
+    const nc: NatsConnection = await connect({ servers: s.clientURL, user: "u", pass: "p" });
+    t.after(() => nc.close());
+    const got: string[] = [];
+    // The reload removes this subscription: the client hears about it as an error.
+    nc.subscribe("secret.>", { callback: (e, m) => void (e === null && got.push(m.subject)) });
+    nc.subscribe("ok", { callback: (_e, m) => void got.push(m.subject) });
+    await nc.flush();
+    nc.publish("secret.a");
+    await nc.flush();
+    await waitFor(() => got.length === 1);
+    writeFileSync(file, `authorization { users: [ {user: u, password: p, permissions: { publish: { deny: "secret.>" }, subscribe: { deny: "secret.>" } }} ] }\n`);
+    const r = reloadConfig(s.server);
+    assert.equal(r.ok, true, r.errors.join("\n"));
+    assert.equal(r.closed, 0);
+    nc.publish("secret.b");
+    nc.publish("ok");
+    await nc.flush();
+    await waitFor(() => got.includes("ok"));
+    assert.deepEqual(got, ["secret.a", "ok"]);
+    assert.equal(nc.isClosed(), false);
+    const raw = await rawLogin(s.port, "u", "p");
+    raw.send("PUB secret.c 0\r\n\r\nPING\r\n");
+    await raw.waitFor((d) => d.split("PONG").length === 3);
+    assert.ok(raw.data.includes(`-ERR 'Permissions Violation for Publish to "secret.c"'`), raw.data);
+    raw.close();
+  });
+
+  test("a broken file keeps the running config and reports file:line", async (t) => {
+    const file = conf(`authorization { users: [ {user: u, password: p} ] }\n`);
+    const s = await serve(file);
+    t.after(() => s.close());
+    const c = await rawLogin(s.port, "u", "p");
+    writeFileSync(file, `authorization { users: [ {user: u, password: q} ]\n`);
+    const r = reloadConfig(s.server);
+    assert.equal(r.ok, false);
+    assert.match(r.errors[0] ?? "", new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+: `));
+    c.send("PING\r\n");
+    await c.waitFor((d) => d.split("PONG").length === 3);
+    const again = await rawLogin(s.port, "u", "p");
+    assert.ok(again.data.includes("PONG"));
+    c.close();
+    again.close();
+  });
+});
+
+describe("reload through the CLI", () => {
+  const cli = fileURLToPath(new URL("../../src/cli/tsnats-server.js", import.meta.url));
+  test("tsnats-server --signal reload=PID applies a new password", async (t) => {
+    const port = await freePort();
+    const file = conf(`listen: 127.0.0.1:${port}\nauthorization { user: u, password: one }\n`);
+    const child = spawn(process.execPath, [cli, "-c", file], { stdio: ["ignore", "ignore", "pipe"] });
+    let log = "";
+    child.stderr!.on("data", (d: Buffer) => (log += d.toString()));
+    t.after(() => {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    });
+    await waitFor(() => log.includes("Server is ready"), { timeoutMs: 10_000, what: "server start" });
+    const c = await rawLogin(port, "u", "one");
+    assert.ok(c.data.includes("PONG"));
+    writeFileSync(file, `listen: 127.0.0.1:${port}\nauthorization { user: u, password: two }\n`);
+    const sig = spawnSync(process.execPath, [cli, "--signal", `reload=${child.pid}`], { encoding: "utf8" });
+    assert.equal(sig.status, 0, sig.stderr);
+    await c.waitClosed(5000);
+    await waitFor(() => log.includes("Reloaded server configuration"), { what: "reload log" });
+    const fresh = await rawLogin(port, "u", "two");
+    assert.ok(fresh.data.includes("PONG"), fresh.data);
+    fresh.close();
+    child.kill("SIGTERM");
+    await new Promise((r) => child.once("exit", r));
+  });
+});
