@@ -65,7 +65,7 @@ export const DASHBOARD_SCRIPT = String.raw`
     var g = canvas.getContext("2d");
     g.setTransform(dpr, 0, 0, dpr, 0, 0);
     g.clearRect(0, 0, w, h);
-    var padL = 58, padR = 8, padT = 8, padB = 20;
+    var padL = 58, padR = 14, padT = 8, padB = 20;
     var pw = w - padL - padR, ph = h - padT - padB;
     var max = 0;
     for (var i = 0; i < series.length; i++) max = Math.max(max, series[i][keyIn], series[i][keyOut]);
@@ -80,16 +80,19 @@ export const DASHBOARD_SCRIPT = String.raw`
     }
     g.textAlign = "center"; g.textBaseline = "top";
     var now = series.length ? series[series.length - 1].t : Date.now();
-    for (var m = 0; m <= 5; m++) {
-      var x = padL + pw - (pw * m) / 5;
-      g.fillText(m === 0 ? "now" : "-" + m + "m", x, padT + ph + 4);
+    // The window grows with the history: one minute at first, up to HISTORY seconds.
+    var spanSec = series.length ? Math.min(HISTORY, Math.max(60, Math.ceil((now - series[0].t) / 60000) * 60)) : 60;
+    for (var m = 0; m <= 4; m++) {
+      var x = padL + pw - (pw * m) / 4;
+      var ago = (spanSec * m) / 4;
+      g.fillText(m === 0 ? "now" : "-" + (ago >= 60 && ago % 60 === 0 ? ago / 60 + "m" : Math.round(ago) + "s"), x, padT + ph + 4);
     }
     function line(key, color) {
       g.strokeStyle = color; g.lineWidth = 1.6; g.beginPath();
       var started = false;
       for (var i = 0; i < series.length; i++) {
         var p = series[i];
-        var x = padL + pw - ((now - p.t) / 1000 / HISTORY) * pw;
+        var x = padL + pw - ((now - p.t) / 1000 / spanSec) * pw;
         if (x < padL) continue;
         var y = padT + ph - (p[key] / max) * ph;
         if (!started) { g.moveTo(x, y); started = true; } else g.lineTo(x, y);

@@ -6,7 +6,7 @@ export const DASHBOARD_STYLE = String.raw`
 }
 * { box-sizing: border-box; }
 body { margin:0; font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif; background:var(--bg); color:var(--fg); }
-header { display:flex; flex-wrap:wrap; gap:.4rem 1rem; align-items:baseline; padding:.8rem 1rem; background:var(--card); border-bottom:1px solid var(--line); position:sticky; top:0; z-index:2; }
+header { display:flex; flex-wrap:wrap; gap:.4rem 1rem; align-items:baseline; padding:.8rem 1rem; background:var(--card); border-bottom:1px solid var(--line); }
 .brand { font-weight:700; font-size:1.1rem; }
 .dot { display:inline-block; width:.6rem; height:.6rem; border-radius:50%; background:var(--muted); vertical-align:middle; }
 .dot.ok { background:var(--ok); } .dot.bad { background:var(--bad); }
