@@ -13,6 +13,7 @@ import {
 } from "../auth/accounts.js";
 import type { ServerOptions, UserOptions } from "../server/options.js";
 import { isValidSubject, parsePermissions, parseUsers } from "./blocks.js";
+import type { Pos } from "./issues.js";
 import type { ConfigNode, MapEntry, MapNode } from "./parser.js";
 import { describeNode, getBool, getString, getStringList, type Issues } from "./values.js";
 
@@ -41,6 +42,9 @@ export function decentralizedAuthError(issues: Issues, e: MapEntry): void {
     `"${e.key}": decentralized authentication (operator JWTs and account resolvers) is not supported yet by tsnats; use "accounts" and "authorization" blocks`,
   );
 }
+
+/** Where each parsed user and import was written, for the cross-checks' positions. */
+const positions = new WeakMap<object, { pos: Pos }>();
 
 /** Account block keys nats-server knows that tsnats ignores (one warning each). */
 const ACCOUNT_UNSUPPORTED = new Set(["nkey", "mappings", "maps", "limits"]);
@@ -79,7 +83,15 @@ function parseAccount(issues: Issues, name: string, map: MapNode): AccountOption
     switch (key) {
       case "users": {
         const users = parseUsers(issues, e);
-        if (users) acc.users = users.map((u) => ({ ...u, account: name }));
+        const nodes = e.value.kind === "array" ? e.value.items.filter((n) => n.kind === "map") : [];
+        if (users) {
+          acc.users = users.map((u, i) => {
+            const bound = { ...u, account: name };
+            const node = nodes[i];
+            if (node !== undefined && users.length === nodes.length) positions.set(bound, node);
+            return bound;
+          });
+        }
         break;
       }
       case "exports":
@@ -109,7 +121,7 @@ function parseAccount(issues: Issues, name: string, map: MapNode): AccountOption
   return acc;
 }
 
-function listOf<T>(issues: Issues, e: MapEntry, item: (issues: Issues, m: MapNode) => T | undefined): T[] {
+function listOf<T extends object>(issues: Issues, e: MapEntry, item: (issues: Issues, m: MapNode) => T | undefined): T[] {
   const v = e.value;
   if (v.kind !== "array") {
     issues.error(v, `${e.key} should be an array, got ${describeNode(v)}`);
@@ -122,7 +134,10 @@ function listOf<T>(issues: Issues, e: MapEntry, item: (issues: Issues, m: MapNod
       continue;
     }
     const x = item(issues, it);
-    if (x !== undefined) out.push(x);
+    if (x !== undefined) {
+      positions.set(x as object, it);
+      out.push(x);
+    }
   }
   return out;
 }
@@ -265,7 +280,7 @@ export function checkAccounts(issues: Issues, o: Partial<ServerOptions>, block: 
   const seen = new Set<string>();
   const dup = (u: UserOptions, at: MapEntry | undefined): void => {
     const name = u.nkey ?? u.user ?? "";
-    if (seen.has(name) && at) issues.error(at.value, `Duplicate user "${name}" detected`);
+    if (seen.has(name) && at) issues.error(positions.get(u) ?? at.value, `Duplicate user "${name}" detected`);
     seen.add(name);
   };
   const accounts = o.accounts ?? [];
@@ -276,7 +291,7 @@ export function checkAccounts(issues: Issues, o: Partial<ServerOptions>, block: 
   for (const a of accounts) {
     for (const imp of a.imports ?? []) {
       const err = importError(byName, a.name, imp);
-      if (err !== null) issues.error(block.value, err);
+      if (err !== null) issues.error(positions.get(imp) ?? block.value, err);
     }
   }
 }
