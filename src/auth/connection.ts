@@ -42,8 +42,8 @@ export function bindIdentity(server: Server, c: Client, r: AuthResult): void {
  * connection stays open and nothing is delivered.
  */
 export function checkPublish(c: Client, pa: PubArg): boolean {
+  if (c.perms!.canPublishBytes(pa.arg, pa.subjectStart, pa.subjectEnd)) return true;
   const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
-  if (c.perms!.canPublish(subject)) return true;
   c.sendErr(errPublishPermission(subject));
   c.server.logger.error(`${c.logPrefix()}Publish Violation - ${userDesc(c)}, Subject "${subject}"`);
   return false;

@@ -14,6 +14,8 @@ import type { PermissionsOptions, ResponsePermission } from "../server/options.j
 export const MAX_PERM_CACHE_SIZE = 128;
 /** nats-server client.go pruneSize: entries dropped when the cache is full. */
 export const PERM_CACHE_PRUNE_SIZE = 32;
+/** Longest subject kept in the one-entry byte cache. */
+const LAST_SUBJECT_MAX = 256;
 /** nats-server client.go replyPermLimit: reply entries kept before expired ones are swept. */
 export const REPLY_PERM_LIMIT = 4096;
 
@@ -144,6 +146,12 @@ interface ReplyGrant {
  */
 export class ConnectionPermissions {
   private readonly pubCache = new Map<string, boolean>();
+  /** One-entry cache by subject bytes, so a repeated subject costs no string (client.go readCache idea). */
+  private readonly lastSubject = Buffer.allocUnsafe(LAST_SUBJECT_MAX);
+  private lastLen = -1;
+  private lastAllowed = false;
+  /** Whether the last canPublish decision may be cached (reply grants may not). */
+  private lastCacheable = false;
   /** Reply subjects seen on delivered requests; null without allow_responses. */
   private readonly replies: Map<string, ReplyGrant> | null;
 
@@ -165,11 +173,15 @@ export class ConnectionPermissions {
    */
   canPublish(subject: string): boolean {
     const perms = this.perms;
+    this.lastCacheable = true;
     if (!perms.restrictsPublish) return true;
     const cached = this.pubCache.get(subject);
     if (cached !== undefined) return cached;
     const allowed = perms.publishAllowed(subject);
-    if (!allowed && this.replies !== null) return this.useReply(subject);
+    if (!allowed && this.replies !== null) {
+      this.lastCacheable = false;
+      return this.useReply(subject);
+    }
     const cache = this.pubCache;
     cache.set(subject, allowed);
     if (cache.size > MAX_PERM_CACHE_SIZE) {
@@ -180,6 +192,27 @@ export class ConnectionPermissions {
         if (++n >= PERM_CACHE_PRUNE_SIZE) break;
       }
     }
+    return allowed;
+  }
+
+  /**
+   * {@link canPublish} for a subject given as bytes `buf[start, end)` (the PUB control
+   * line): when the subject repeats, the answer comes without making a string.
+   */
+  canPublishBytes(buf: Buffer, start: number, end: number): boolean {
+    const n = end - start;
+    if (n === this.lastLen) {
+      const last = this.lastSubject;
+      let i = 0;
+      while (i < n && last[i] === buf[start + i]) i++;
+      if (i === n) return this.lastAllowed;
+    }
+    const allowed = this.canPublish(buf.toString("latin1", start, end));
+    if (this.lastCacheable && n <= LAST_SUBJECT_MAX) {
+      buf.copy(this.lastSubject, 0, start, end);
+      this.lastLen = n;
+      this.lastAllowed = allowed;
+    } else this.lastLen = -1;
     return allowed;
   }
 

@@ -117,3 +117,20 @@ describe("per-connection cache and allow_responses", () => {
     assert.equal(cp.canPublish("r.2"), true);
   });
 });
+
+describe("byte-keyed publish check", () => {
+  test("agrees with canPublish, including reply grants that must not be cached", () => {
+    const cp = new ConnectionPermissions(new Permissions({ publish: { allow: ["a.*"] }, allowResponses: { maxMsgs: 1, expiresMs: 0 } }));
+    const b = (s: string): [Buffer, number, number] => {
+      const buf = Buffer.from(`PUB ${s} 0`, "latin1");
+      return [buf, 4, 4 + s.length];
+    };
+    assert.equal(cp.canPublishBytes(...b("a.x")), true);
+    assert.equal(cp.canPublishBytes(...b("a.x")), true);
+    assert.equal(cp.canPublishBytes(...b("b.x")), false);
+    cp.grantReply("r.1");
+    assert.equal(cp.canPublishBytes(...b("r.1")), true);
+    assert.equal(cp.canPublishBytes(...b("r.1")), false);
+    assert.equal(cp.canPublishBytes(...b("a.y")), true);
+  });
+});
