@@ -83,12 +83,6 @@ export const UNSUPPORTED_FLAGS: ReadonlySet<string> = new Set([
   "max_traced_msg_len",
   // Go profiling
   "profile",
-  // TLS
-  "tls",
-  "tlscert",
-  "tlskey",
-  "tlsverify",
-  "tlscacert",
   // clustering
   "routes",
   "cluster",

@@ -60,6 +60,7 @@ async function main(argv: string[]): Promise<void> {
   }
 
   const options = resolveOptions(fileOptions, flags.options);
+  if (flags.extra.tlsDisabled) delete options.tls;
   const logger = new Logger({
     debug: options.debug,
     trace: options.trace,
@@ -100,7 +101,12 @@ async function main(argv: string[]): Promise<void> {
       () => process.exit(1),
     );
   });
-  process.on("SIGHUP", () => logger.warn("Config reload is not supported yet by tsnats, ignoring SIGHUP"));
+  process.on("SIGHUP", () => {
+    logger.notice("Trapped \"hangup\" signal");
+    void import("../server/reload.js").then(({ reloadConfig }) =>
+      reloadConfig(server, { options: flags.options, tlsDisabled: flags.extra.tlsDisabled }),
+    );
+  });
 }
 
 main(process.argv.slice(2)).catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));

@@ -1,4 +1,5 @@
 import { Sublist } from "../sublist/index.js";
+import type { AccountRoutes } from "../auth/routing.js";
 import type { Subscription } from "./subscription.js";
 
 /** The global account every client lands in when no accounts are configured. */
@@ -6,10 +7,12 @@ export const GLOBAL_ACCOUNT = "$G";
 
 /**
  * An isolated subject space: its own sublist, so messages never cross accounts unless
- * exported and imported (issue #3 adds those).
+ * exported and imported (src/auth/routing.ts).
  */
 export class Account {
   readonly sublist = new Sublist<Subscription>();
+  /** Imports/exports leaving this account; null (the common case) costs one check per PUB. */
+  routes: AccountRoutes | null = null;
 
   constructor(readonly name: string) {}
 }

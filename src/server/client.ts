@@ -134,7 +134,7 @@ export class Client implements ClientParserSink {
   constructor(
     readonly server: Server,
     readonly id: number,
-    readonly socket: Socket,
+    public socket: Socket,
     public account: Account,
   ) {
     const opts = server.options;

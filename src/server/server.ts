@@ -19,6 +19,10 @@ import type { ServerLogger } from "./logger.js";
 import { validateOptions, type ServerOptions } from "./options.js";
 import { TsnatsError } from "../errors.js";
 import type { Subscription } from "./subscription.js";
+import { authenticateClient, permitDelivery } from "../auth/connection.js";
+import { configureAccounts } from "../auth/routing.js";
+import { setupSystemAccount } from "../auth/system.js";
+import { ServerTls, startClientTls, tlsInfoFields } from "./tls.js";
 
 /** How many closed connections /connz remembers (nats-server MaxClosedClients). */
 export const MAX_CLOSED_CLIENTS = 10_000;
@@ -51,7 +55,12 @@ export class Server {
   readonly accounts = new Map<string, Account>();
   readonly globalAccount: Account;
   readonly closedClients: ClosedClientInfo[] = [];
-  readonly auth: Authenticator;
+  /** Replaced on config reload (src/server/reload.ts). */
+  auth: Authenticator;
+  /** Client TLS, null when off; replaced on reload. */
+  tls: ServerTls | null;
+  /** The system account (`system_account`, default `$SYS`). */
+  systemAccount: Account;
 
   inMsgs = 0;
   inBytes = 0;
@@ -91,6 +100,9 @@ export class Server {
     this.globalAccount = new Account(GLOBAL_ACCOUNT);
     this.accounts.set(GLOBAL_ACCOUNT, this.globalAccount);
     this.auth = new Authenticator(options);
+    configureAccounts(this, options.accounts ?? []);
+    this.systemAccount = setupSystemAccount(this);
+    this.tls = options.tls ? ServerTls.load(options.tls) : null;
     this.stallThreshold = Math.min(Math.floor((options.maxPending / 4) * 3), 4 * 1024 * 1024);
     this.traceEnabled = logger.traceEnabled;
     this.infoBase = {};
@@ -152,7 +164,8 @@ export class Server {
     this.extraCloseHooks.push(hook);
   }
 
-  private refreshInfo(): void {
+  /** Rebuilds the INFO template (after listen, lame duck, config reload). */
+  refreshInfo(): void {
     const o = this.options;
     const info: Record<string, unknown> = {
       server_id: this.id,
@@ -166,6 +179,7 @@ export class Server {
       max_payload: o.maxPayload,
     };
     if (this.authRequired) info.auth_required = true;
+    Object.assign(info, tlsInfoFields(this.tls, o.allowNonTls === true));
     if (this.lameDuck) info.ldm = true;
     info.tsnats_version = VERSION;
     Object.assign(this.infoBase, info);
@@ -173,7 +187,8 @@ export class Server {
 
   /** The INFO line for one client (client_id and client_ip are per connection). */
   infoFor(c: Client): string {
-    const info = { ...this.infoBase, client_id: c.id, client_ip: c.host };
+    const info: Record<string, unknown> = { ...this.infoBase, client_id: c.id, client_ip: c.host };
+    if (c.nonce !== "") info.nonce = c.nonce;
     return `INFO ${JSON.stringify(info)} \r\n`;
   }
 
@@ -194,19 +209,17 @@ export class Server {
     }
     this.clients.set(c.id, c);
     this.logger.debug(`${c.logPrefix()}Client connection created`);
-    c.start();
+    if (this.tls !== null) startClientTls(this.tls, c, this.options.allowNonTls === true, this.logger, () => c.start());
+    else c.start();
   }
 
-  /** Checks CONNECT credentials; on success the client is bound to its user and account. */
-  authenticate(c: Client, o: ConnectOptions): boolean {
-    const r = this.auth.authenticate(o);
-    if (r === null) return false;
-    c.user = r.user;
-    if (r.account !== undefined) {
-      const acc = this.accounts.get(r.account);
-      if (acc) c.account = acc;
-    }
-    return true;
+  /**
+   * Checks CONNECT credentials; on success the client is bound to its user, account and
+   * permissions. Returns null, or what to name in the "authentication error" log line.
+   */
+  authenticate(c: Client, o: ConnectOptions): string | null {
+    const failure = authenticateClient(this, c, o);
+    return failure === null ? null : failure.detail;
   }
 
   /** Called by a client when it closes: forget it and remember why. */
@@ -270,6 +283,7 @@ export class Server {
     const c = sub.client;
     if (c.closed || sub.closed) return;
     if (sub.max > 0 && sub.delivered >= sub.max) return;
+    if (c.deliveryChecks && !permitDelivery(c, sub, pa)) return;
     const arg = pa.arg;
     const sid = sub.sidBytes;
     const payloadLen = pa.payloadEnd - pa.payloadStart;

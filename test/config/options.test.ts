@@ -199,7 +199,7 @@ describe("configToOptions: unknown and unsupported keys", () => {
   });
 
   test("blocks tsnats does not do yet give one warning each", () => {
-    const src = "cluster { name: c, listen: 127.0.0.1:6222, routes: [nats://a:1] }\nleafnodes { port: 7422 }\ngateway { name: g }\nwebsocket { port: 8080 }\nmqtt { port: 1883 }\naccounts { A: {} }\noperator: /x.jwt\nresolver: MEMORY\nresolver_preload { }";
+    const src = "cluster { name: c, listen: 127.0.0.1:6222, routes: [nats://a:1] }\nleafnodes { port: 7422 }\ngateway { name: g }\nwebsocket { port: 8080 }\nmqtt { port: 1883 }";
     const r = map(src);
     assert.deepEqual(r.errors, []);
     assert.deepEqual(r.warnings.map(formatIssue), [
@@ -208,10 +208,6 @@ describe("configToOptions: unknown and unsupported keys", () => {
       't.conf:3:1: "gateway" is not supported yet by tsnats, ignoring',
       't.conf:4:1: "websocket" is not supported yet by tsnats, ignoring',
       't.conf:5:1: "mqtt" is not supported yet by tsnats, ignoring',
-      't.conf:6:1: "accounts" is not supported yet by tsnats, ignoring',
-      't.conf:7:1: "operator" is not supported yet by tsnats, ignoring',
-      't.conf:8:1: "resolver" is not supported yet by tsnats, ignoring',
-      't.conf:9:1: "resolver_preload" is not supported yet by tsnats, ignoring',
     ]);
   });
 
