@@ -6,7 +6,9 @@
  * Comparisons are timing-safe; bcrypt hashes (`$2a$`...) are verified as such.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import bcrypt from "bcryptjs";
+import { lazyRequire } from "../util/lazy-require.js";
+
+const bcrypt = lazyRequire<typeof import("bcryptjs")>("bcryptjs");
 import { TsnatsError } from "../errors.js";
 import type { ServerOptions, UserOptions } from "../server/options.js";
 import { verifyNonceSignature } from "./nkeys.js";
@@ -46,7 +48,7 @@ export const ERR_NO_AUTH_USER_UNKNOWN = "ERR_NO_AUTH_USER_UNKNOWN";
 export function secretsEqual(given: string, expected: string): boolean {
   if (isBcrypt(expected)) {
     try {
-      return bcrypt.compareSync(given, expected);
+      return bcrypt().compareSync(given, expected);
     } catch {
       return false;
     }

@@ -5,7 +5,9 @@
  * Uses the official `@nats-io/nkeys` for key decoding and verification.
  */
 import { randomBytes } from "node:crypto";
-import { fromPublic } from "@nats-io/nkeys";
+import { lazyRequire } from "../util/lazy-require.js";
+
+const nkeys = lazyRequire<typeof import("@nats-io/nkeys")>("@nats-io/nkeys");
 
 /** nats-server client.go nonceRawLen: random bytes in a nonce. */
 export const NONCE_RAW_LEN = 11;
@@ -40,7 +42,7 @@ export function verifyNonceSignature(publicKey: string, nonce: string, sig: stri
   const sigBytes = decodeSignature(sig);
   if (sigBytes === null) return false;
   try {
-    return fromPublic(publicKey).verify(Buffer.from(nonce, "utf8"), sigBytes);
+    return nkeys().fromPublic(publicKey).verify(Buffer.from(nonce, "utf8"), sigBytes);
   } catch {
     return false;
   }

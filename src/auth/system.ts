@@ -10,10 +10,6 @@ import { AccountRoutes } from "./routing.js";
 import { Account } from "../server/account.js";
 import type { Server } from "../server/server.js";
 import { NATS_COMPAT_VERSION } from "../version.js";
-import { connz, parseConnzOptions } from "../monitor/connz.js";
-import { subsz } from "../monitor/subsz.js";
-import { totalSubscriptions, varz } from "../monitor/varz.js";
-import type { MonitorState } from "../monitor/state.js";
 
 /** nats-server events.go serverPingReqSubj / serverDirectReqSubj prefixes. */
 export const SERVER_PING_SUBJECT = "$SYS.REQ.SERVER.PING";
@@ -58,43 +54,34 @@ export function statsz(server: Server): Record<string, unknown> {
     connections: server.clients.size,
     total_connections: server.totalConnections,
     active_accounts: [...server.accounts.values()].filter((a) => a.sublist.count() > 0).length,
-    subscriptions: totalSubscriptions(server),
+    subscriptions: [...server.accounts.values()].reduce((n, a) => n + a.sublist.count(), 0),
     sent: { msgs: server.outMsgs, bytes: server.outBytes },
     received: { msgs: server.inMsgs, bytes: server.inBytes },
     slow_consumers: server.slowConsumers,
   };
 }
 
-/**
- * The monitor's /varz wants the monitoring listener's state; system requests may come
- * without one, so this gives the fields /varz reads from it.
- */
-function monitorStateFor(server: Server): MonitorState {
-  return {
-    server,
-    httpHost: server.options.httpHost ?? server.options.host,
-    httpPort: server.monitorPort,
-    basePath: server.options.httpBasePath ?? "",
-    httpReqStats: new Map(),
-    usage: { cpuPercent: 0 },
-    closing: false,
-  } as unknown as MonitorState;
-}
+/** The request kinds answered besides STATSZ, as nats-server's z endpoints. */
+const ENDPOINT_KINDS = new Set(["VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "IDZ"]);
 
-function endpoint(server: Server, kind: string): Record<string, unknown> | null {
+/**
+ * The JSON of one z endpoint. The monitoring modules are loaded on the first request,
+ * not at start-up: most servers never get one.
+ */
+async function endpoint(server: Server, kind: string): Promise<Record<string, unknown>> {
   switch (kind) {
     case "VARZ":
-      return varz(monitorStateFor(server));
-    case "CONNZ":
+      return (await import("../monitor/index.js")).serverVarz(server);
+    case "CONNZ": {
+      const { connz, parseConnzOptions } = await import("../monitor/connz.js");
       return connz(server, parseConnzOptions(new URLSearchParams()));
+    }
     case "SUBSZ":
-      return subsz(server, new URLSearchParams());
+      return (await import("../monitor/subsz.js")).subsz(server, new URLSearchParams());
     case "HEALTHZ":
       return { status: "ok" };
-    case "IDZ":
-      return { name: server.name, host: server.options.host, id: server.id };
     default:
-      return null;
+      return { name: server.name, host: server.options.host, id: server.id };
   }
 }
 
@@ -106,15 +93,20 @@ export function handleSystemRequest(server: Server, sys: Account, subject: strin
   else if (subject.startsWith(`${SERVER_PING_SUBJECT}.`)) kind = subject.slice(SERVER_PING_SUBJECT.length + 1);
   else if (subject.startsWith(`${SERVER_REQ_PREFIX}${server.id}.`)) kind = subject.slice(SERVER_REQ_PREFIX.length + server.id.length + 1);
   else return false;
-  let body: Record<string, unknown>;
-  if (kind === "STATSZ") body = { server: serverInfo(server), statsz: statsz(server) };
-  else {
-    const data = endpoint(server, kind);
-    if (data === null) return false;
-    body = { server: serverInfo(server), data };
-  }
-  const payload = Buffer.from(`${JSON.stringify(body)}\r\n`, "utf8");
-  // Answer after the request's own deliveries, outside the publisher's read batch.
-  setImmediate(() => server.publishInternal(sys, reply, "", payload, -1));
+  if (kind !== "STATSZ" && !ENDPOINT_KINDS.has(kind)) return false;
+  // Answered after the request's own deliveries, outside the publisher's read batch.
+  void respond(server, sys, kind, reply).catch((err: unknown) =>
+    server.logger.error(`System request ${subject}: ${err instanceof Error ? err.message : String(err)}`),
+  );
   return true;
+}
+
+async function respond(server: Server, sys: Account, kind: string, reply: string): Promise<void> {
+  const body =
+    kind === "STATSZ"
+      ? { server: serverInfo(server), statsz: statsz(server) }
+      : { server: serverInfo(server), data: await endpoint(server, kind) };
+  const payload = Buffer.from(`${JSON.stringify(body)}\r\n`, "utf8");
+  await new Promise((resolve) => setImmediate(resolve));
+  server.publishInternal(sys, reply, "", payload, -1);
 }

@@ -4,7 +4,9 @@
  * nats-server v2.9.10 opts.go (parseAuthorization, parseUsers, parseUserPermissions,
  * parseAllowResponses, parseTLS, parseJetStream).
  */
-import { fromPublic } from "@nats-io/nkeys";
+import { lazyRequire } from "../util/lazy-require.js";
+
+const nkeys = lazyRequire<typeof import("@nats-io/nkeys")>("@nats-io/nkeys");
 import type {
   PermissionsOptions,
   ResponsePermission,
@@ -160,7 +162,7 @@ function parseUser(issues: Issues, map: MapNode): UserOptions | undefined {
 function isPublicUserKey(key: string): boolean {
   if (!key.startsWith("U")) return false;
   try {
-    fromPublic(key);
+    nkeys().fromPublic(key);
     return true;
   } catch {
     return false;
