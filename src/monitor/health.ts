@@ -14,6 +14,7 @@ export interface HealthResult {
 
 export function healthz(m: MonitorState): HealthResult {
   if (m.closing) return unavailable("server is shutting down");
+  if (m.server.lameDuckMode) return unavailable("server is in lame duck mode");
   if (m.server.listenPort === 0) return unavailable("client listener is not ready");
   return { httpStatus: 200, body: { status: "ok" } };
 }

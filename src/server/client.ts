@@ -61,6 +61,8 @@ const L1_SUBJECT_MAX = 256;
  * so a dead reader cannot hold its publishers for the whole write deadline.
  */
 const STALL_MAX_MS = 100;
+/** Delay of the first server PING after connect (nats-server firstClientPingInterval). */
+const FIRST_PING_INTERVAL_MS = 2000;
 /** nats-server client proto versions: 0 = original, 1 = dynamic cluster INFO. */
 const CLIENT_PROTO_INFO = 1;
 
@@ -100,6 +102,7 @@ export class Client implements ClientParserSink {
   outMsgs = 0;
   outBytes = 0;
   pingsOut = 0;
+  /** Round-trip time of the last server PING, in fractional milliseconds. */
   rttMs = 0;
   private rttStart = 0;
 
@@ -162,7 +165,13 @@ export class Client implements ClientParserSink {
       this.authTimer = setTimeout(() => this.authTimeout(), this.server.options.authTimeoutMs);
     }
     const pingMs = this.server.options.pingIntervalMs;
-    if (pingMs > 0) this.pingTimer = setInterval(() => this.processPingTimer(), pingMs);
+    if (pingMs > 0) {
+      // The first PING comes early so the RTT is known soon (nats-server firstClientPingInterval).
+      this.pingTimer = setTimeout(() => {
+        this.processPingTimer();
+        if (!this.closed) this.pingTimer = setInterval(() => this.processPingTimer(), pingMs);
+      }, Math.min(pingMs, FIRST_PING_INTERVAL_MS));
+    }
     this.server.flushPending();
   }
 
@@ -351,7 +360,7 @@ export class Client implements ClientParserSink {
     if (this.server.traceEnabled) this.traceIn("PONG", null);
     this.pingsOut = 0;
     if (this.rttStart > 0) {
-      this.rttMs = Date.now() - this.rttStart;
+      this.rttMs = performance.now() - this.rttStart;
       this.rttStart = 0;
     }
   }
@@ -398,7 +407,7 @@ export class Client implements ClientParserSink {
       return;
     }
     this.pingsOut++;
-    this.rttStart = Date.now();
+    this.rttStart = performance.now();
     this.sendProto("PING\r\n");
   }
 

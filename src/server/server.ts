@@ -108,6 +108,11 @@ export class Server {
     this.infoBase = {};
   }
 
+  /** True once lame duck mode started: no new clients, existing ones being moved off. */
+  get lameDuckMode(): boolean {
+    return this.lameDuck;
+  }
+
   get authRequired(): boolean {
     return this.auth.required;
   }

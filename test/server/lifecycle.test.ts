@@ -50,3 +50,15 @@ test("lame duck mode: clients hear ldm, new connections are refused, then all cl
   await waitFor(() => nc.isClosed());
   assert.equal(sawLdm, true);
 });
+
+test("the server pings soon after connect, so the RTT is known", async () => {
+  const s = await startServer({ port: 0, host: "127.0.0.1" });
+  const nc = await connect({ servers: s.clientURL });
+  try {
+    const [c] = [...s.server.clients.values()];
+    await waitFor(() => c!.rttMs > 0, { timeoutMs: 5000, what: "rtt measured" });
+  } finally {
+    await nc.close();
+    await s.close();
+  }
+});
