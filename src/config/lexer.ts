@@ -111,6 +111,11 @@ function isNewline(c: number): boolean {
   return c === NL || c === CR;
 }
 
+/** `"` or `'`: the two quote characters of the format. */
+function isQuote(c: number): boolean {
+  return c === 0x22 || c === 0x27;
+}
+
 function isSpace(c: number): boolean {
   return isBlank(c) || isNewline(c) || c === 0x0b || c === 0x0c;
 }
@@ -297,27 +302,10 @@ class Lexer {
   private lexKeyText(): number {
     const line = this.line;
     const col = this.col();
-    const q = this.peek();
-    let key: string;
-    if (q === 0x22 || q === 0x27) {
-      this.advance();
-      const start = this.pos;
-      while (this.peek() !== q) {
-        if (this.peek() === EOF) return this.fail("unexpected EOF in quoted key", line, col);
-        this.advance();
-      }
-      key = this.input.slice(start, this.pos);
-      this.advance();
-    } else {
-      const start = this.pos;
-      for (;;) {
-        const c = this.peek();
-        if (c === EOF || isSpace(c) || c === 0x3a || c === 0x3d || c === 0x7b || c === 0x5b) break;
-        this.advance();
-      }
-      key = this.input.slice(start, this.pos);
-      if (key.toLowerCase() === "include" && isSpace(this.peek())) return this.lexInclude(line, col);
-    }
+    const quoted = isQuote(this.peek());
+    const key = this.readWord((c) => isSpace(c) || c === 0x3a || c === 0x3d || c === 0x7b || c === 0x5b);
+    if (key === null) return this.fail("unexpected EOF in quoted key", line, col);
+    if (!quoted && key.toLowerCase() === "include" && isSpace(this.peek())) return this.lexInclude(line, col);
     this.emit("key", key, line, col);
     // Whitespace (new lines too, as in lex.go lexKeyEnd) may separate key and value.
     while (isSpace(this.peek())) this.advance();
@@ -330,6 +318,28 @@ class Lexer {
     return MODE_VALUE;
   }
 
+  /**
+   * A quoted word (`"…"` or `'…'`, taken as is) or a bare one that ends where `isEnd`
+   * says or at EOF. Null when the file ends inside the quotes.
+   */
+  private readWord(isEnd: (c: number) => boolean): string | null {
+    const q = this.peek();
+    if (isQuote(q)) {
+      this.advance();
+      const start = this.pos;
+      while (this.peek() !== q) {
+        if (this.peek() === EOF) return null;
+        this.advance();
+      }
+      const word = this.input.slice(start, this.pos);
+      this.advance();
+      return word;
+    }
+    const start = this.pos;
+    while (this.peek() !== EOF && !isEnd(this.peek())) this.advance();
+    return this.input.slice(start, this.pos);
+  }
+
   /** `include path`: path quoted, or bare up to whitespace, new line, `;` or `}`. */
   private lexInclude(line: number, col: number): number {
     while (isBlank(this.peek())) this.advance();
@@ -338,25 +348,8 @@ class Lexer {
     if (c === 0x5b || c === 0x7b || c === 0x28 || c === 0x2d || isDigit(c)) {
       return this.fail(`expected include value but found ${describe(c)}`);
     }
-    let path: string;
-    if (c === 0x22 || c === 0x27) {
-      this.advance();
-      const start = this.pos;
-      while (this.peek() !== c) {
-        if (this.peek() === EOF) return this.fail("unexpected EOF in quoted include path", line, col);
-        this.advance();
-      }
-      path = this.input.slice(start, this.pos);
-      this.advance();
-    } else {
-      const start = this.pos;
-      for (;;) {
-        const d = this.peek();
-        if (d === EOF || isSpace(d) || d === 0x3b || d === 0x7d) break;
-        this.advance();
-      }
-      path = this.input.slice(start, this.pos);
-    }
+    const path = this.readWord((d) => isSpace(d) || d === 0x3b || d === 0x7d);
+    if (path === null) return this.fail("unexpected EOF in quoted include path", line, col);
     this.emit("include", path, line, col);
     return MODE_AFTER_VALUE;
   }
