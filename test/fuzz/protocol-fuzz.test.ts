@@ -11,18 +11,7 @@ import { connect } from "@nats-io/transport-node";
 import { startServer } from "../../src/index.js";
 import { RawConn } from "../helpers/raw.js";
 import { waitFor } from "../helpers/wait-for.js";
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from "../helpers/prng.js";
 
 const VALID = [
   'CONNECT {"verbose":false,"pedantic":true,"headers":true}\r\n',

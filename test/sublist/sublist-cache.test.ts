@@ -9,21 +9,10 @@ import {
   matchLiteral,
   type SublistResult,
 } from "../../src/sublist/index.js";
+import { prng as rng } from "../helpers/prng.js";
 
 class Sub {
   constructor(readonly subject: string, readonly queue: string | null = null) {}
-}
-
-/** mulberry32: small seeded PRNG so a failure can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Canonical form of a result for comparison: sorted ids of plain subs and of each group. */
