@@ -22,6 +22,11 @@ export interface Credentials {
   nkey?: string;
   sig?: string;
   jwt?: string;
+  /**
+   * With TLS `verify_and_map`: the identities in the client's verified certificate, in
+   * the order they are tried as user names (see certIdentities in src/server/tls.ts).
+   */
+  certIdentities?: string[];
 }
 
 /** The identity a successful authentication yields. */
@@ -125,6 +130,7 @@ export class Authenticator {
    */
   authenticate(c: Credentials, nonce = ""): AuthResult | AuthFailure {
     const o = this.opts;
+    if (o.tls?.verifyAndMap === true) return this.mapCertificate(c.certIdentities ?? []);
     const noCredentials = c.auth_token === undefined && c.user === undefined && c.nkey === undefined && c.jwt === undefined;
     if (o.noAuthUser !== undefined && noCredentials) {
       const u = this.users.get(o.noAuthUser) ?? this.nkeys.get(o.noAuthUser);
@@ -149,6 +155,18 @@ export class Authenticator {
       return ok ? { user: o.username, permissions: null } : { detail: `User "${c.user ?? ""}"` };
     }
     return { user: "", permissions: null };
+  }
+
+  /**
+   * TLS `verify_and_map`: the first identity of the certificate that names a configured
+   * user authenticates as that user, with no password (nats-server checkClientTLSCertSubject).
+   */
+  private mapCertificate(identities: string[]): AuthResult | AuthFailure {
+    for (const id of identities) {
+      const u = this.users.get(id);
+      if (u !== undefined) return this.result(id, u);
+    }
+    return { detail: `TLS certificate "${identities.at(-1) ?? ""}" not mapped to a user` };
   }
 
   private result(name: string, u: UserEntry): AuthResult {

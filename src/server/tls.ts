@@ -134,6 +134,25 @@ export class ServerTls {
   }
 }
 
+/**
+ * The names a verified client certificate can map to a user with, in the order
+ * nats-server tries them: e-mail addresses, DNS names and URIs from the subject
+ * alternative names, then the subject DN as RFC 2253 writes it (`CN=alice,O=Acme,C=US`),
+ * then in the certificate's own order (`C=US,O=Acme,CN=alice`).
+ */
+export function certIdentities(s: tls.TLSSocket): string[] {
+  const x = s.getPeerX509Certificate();
+  if (x === undefined) return [];
+  const out: string[] = [];
+  const sans = (x.subjectAltName ?? "").split(/,\s*/).filter((e) => e.length > 0);
+  for (const kind of ["email:", "DNS:", "URI:"]) {
+    for (const san of sans) if (san.startsWith(kind)) out.push(san.slice(kind.length));
+  }
+  const rdns = x.subject.split("\n").filter((r) => r.length > 0);
+  out.push([...rdns].reverse().join(","), rdns.join(","));
+  return out;
+}
+
 function splitPem(text: string): string[] {
   return text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }

@@ -54,7 +54,7 @@ export function makeCerts(): TestCerts | null {
   const dir = mkdtempSync(join(tmpdir(), "tsnats-certs-"));
   const root = ca(dir, "ca");
   const server = leaf(dir, "server", root, "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n");
-  const client = leaf(dir, "client", root, "extendedKeyUsage=clientAuth\n");
+  const client = leaf(dir, "client", root, "subjectAltName=email:client@example.com\nextendedKeyUsage=clientAuth\n");
   const rogueRoot = ca(dir, "rogue-ca");
   const rogue = leaf(dir, "rogue", rogueRoot, "extendedKeyUsage=clientAuth\n");
   return {

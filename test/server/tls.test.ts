@@ -100,4 +100,43 @@ describe("client TLS", { skip }, () => {
     await plain.close();
     await secure.close();
   });
+
+  test("verify_and_map: the certificate's e-mail or subject names the user", async () => {
+    const ca = readFileSync(c.caCert, "utf8");
+    const clientTls = { ca, cert: readFileSync(c.clientCert, "utf8"), key: readFileSync(c.clientKey, "utf8") };
+    for (const user of ["client@example.com", "CN=client"]) {
+      const s = await serve(
+        { caFile: c.caCert, verifyAndMap: true },
+        { users: [{ user, permissions: { publish: { allow: ["allowed.>"] } } }] },
+      );
+      const nc = await connect({ servers: s.clientURL, tls: clientTls });
+      await nc.flush();
+      const [conn] = [...s.server.clients.values()];
+      assert.equal(conn?.user, user);
+      // The mapped user's permissions apply.
+      const errs: string[] = [];
+      (async () => {
+        for await (const st of nc.status()) if (st.type === "error") errs.push(String(st.error));
+      })().catch(() => undefined);
+      nc.publish("denied", "x");
+      await nc.flush();
+      await new Promise((r) => setTimeout(r, 100));
+      assert.ok(errs.some((e) => e.includes("Permissions Violation for Publish")), errs.join(";"));
+      await nc.close();
+    }
+  });
+
+  test("verify_and_map: a certificate that names no user is an authorization violation", async () => {
+    const s = await serve({ caFile: c.caCert, verifyAndMap: true }, { users: [{ user: "someone-else" }] });
+    const ca = readFileSync(c.caCert, "utf8");
+    await assert.rejects(
+      connect({
+        servers: s.clientURL,
+        tls: { ca, cert: readFileSync(c.clientCert, "utf8"), key: readFileSync(c.clientKey, "utf8") },
+        reconnect: false,
+        timeout: 2000,
+      }),
+      /Authorization Violation/i,
+    );
+  });
 });
