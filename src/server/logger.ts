@@ -36,6 +36,9 @@ export interface LoggerOptions {
   silent?: boolean;
 }
 
+/** The logging options a config reload may change. */
+export type LogSettings = Pick<LoggerOptions, "debug" | "trace" | "logtime" | "logtimeUtc" | "logFile">;
+
 /**
  * What the server needs from a logger, so an embedding application can pass its own.
  * Callers test `debugEnabled`/`traceEnabled` before building a debug or trace message.
@@ -43,6 +46,8 @@ export interface LoggerOptions {
 export interface ServerLogger {
   readonly debugEnabled: boolean;
   readonly traceEnabled: boolean;
+  /** Applies new logging options on config reload; loggers without it keep theirs. */
+  reconfigure?(opts: LogSettings): void;
   notice(msg: string): void;
   warn(msg: string): void;
   error(msg: string): void;
@@ -137,20 +142,22 @@ function writeAllSync(fd: number, buf: Buffer): void {
  * choice, since tsnats may be embedded in someone else's process.
  */
 export class Logger implements ServerLogger {
-  readonly debugEnabled: boolean;
-  readonly traceEnabled: boolean;
+  debugEnabled: boolean;
+  traceEnabled: boolean;
   /** The file this logger appends to, if any (for reopen and for /varz). */
-  readonly logFile: string | undefined;
+  logFile: string | undefined;
 
   private readonly prefix: string;
-  private readonly time: TimeFormatter | null;
-  private readonly labels: typeof PLAIN;
-  private readonly stream: NodeJS.WritableStream | null;
+  private time: TimeFormatter | null;
+  private labels: typeof PLAIN;
+  private stream: NodeJS.WritableStream | null;
+  private readonly silent: boolean;
   private sink: number;
   private fd: number;
 
   constructor(opts: LoggerOptions) {
     const silent = opts.silent === true;
+    this.silent = silent;
     this.debugEnabled = !silent && opts.debug;
     this.traceEnabled = !silent && opts.trace;
     this.logFile = silent ? undefined : opts.logFile;
@@ -172,6 +179,38 @@ export class Logger implements ServerLogger {
       colors = opts.colors ?? (stream as { isTTY?: boolean }).isTTY === true;
     }
     this.labels = colors ? COLORED : PLAIN;
+  }
+
+  /**
+   * Applies reloaded settings (nats-server reloads debug, trace, logtime and log_file):
+   * levels and time stamps at once; a new log file is opened before the old one closes,
+   * and a file that cannot be opened leaves the current output in place.
+   */
+  reconfigure(opts: LogSettings): void {
+    if (this.silent) return;
+    this.debugEnabled = opts.debug;
+    this.traceEnabled = opts.trace;
+    this.time = opts.logtime ? new TimeFormatter(opts.logtimeUtc) : null;
+    if (opts.logFile === this.logFile) return;
+    if (opts.logFile !== undefined) {
+      let fd: number;
+      try {
+        fd = openLogFile(opts.logFile);
+      } catch (err) {
+        this.error(`Error opening log file ${opts.logFile}: ${err instanceof Error ? err.message : String(err)}`);
+        return;
+      }
+      if (this.sink === SINK_FD) closeQuietly(this.fd);
+      this.fd = fd;
+      this.sink = SINK_FD;
+      this.labels = PLAIN;
+    } else {
+      if (this.sink === SINK_FD) closeQuietly(this.fd);
+      this.fd = -1;
+      this.stream = process.stderr;
+      this.sink = SINK_STREAM;
+    }
+    this.logFile = opts.logFile;
   }
 
   /** A logger that writes nothing and reports debug and trace as off. */

@@ -1,7 +1,8 @@
 /**
  * Config reload (SIGHUP, `tsnats-server --signal reload`), as nats-server reload.go:
  * re-read the file, re-apply the command-line flags over it, and apply what can change
- * at run time: authentication, permissions, accounts and their imports, limits, TLS.
+ * at run time: authentication, permissions, accounts and their imports, limits, TLS,
+ * logging (debug, trace, logtime, log_file).
  * Connections that are still allowed stay open with their new permissions; those that
  * no longer authenticate (or whose account changed) are closed with
  * `Authorization Violation`; subscriptions no longer permitted are removed. A file that
@@ -34,11 +35,6 @@ export const NOT_RELOADABLE: ReadonlySet<keyof ServerOptions> = new Set([
   "storeDir",
   "pidFile",
   "portsFileDir",
-  "logFile",
-  "debug",
-  "trace",
-  "logtime",
-  "logtimeUtc",
   "syslog",
 ]);
 
@@ -122,6 +118,9 @@ export function applyOptions(server: Server, next: ServerOptions): ReloadResult 
   }
   server.auth = auth;
   server.tls = tls;
+  const o = server.options;
+  server.logger.reconfigure?.({ debug: o.debug, trace: o.trace, logtime: o.logtime, logtimeUtc: o.logtimeUtc, logFile: o.logFile });
+  server.traceEnabled = server.logger.traceEnabled;
   configureAccounts(server, server.options.accounts ?? []);
   server.systemAccount = setupSystemAccount(server);
   server.refreshInfo();

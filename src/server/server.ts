@@ -70,7 +70,8 @@ export class Server {
   totalConnections = 0;
   /** Socket bytes queued at a subscriber beyond which its producers are paused. */
   readonly stallThreshold: number;
-  readonly traceEnabled: boolean;
+  /** Copied from the logger (a field read on the hot path); updated on reload. */
+  traceEnabled: boolean;
 
   /** True while a client's read is being parsed: flushing waits for its end. */
   inReadBatch = false;

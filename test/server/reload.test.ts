@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +13,7 @@ import { after, describe, test } from "node:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { loadConfigFile } from "../../src/config/index.js";
 import { startServer, type NatsServer } from "../../src/index.js";
+import { Logger } from "../../src/server/logger.js";
 import { reloadConfig } from "../../src/server/reload.js";
 import { RawConn } from "../helpers/raw.js";
 import { freePort } from "../helpers/nats-server.js";
@@ -137,5 +138,31 @@ describe("reload through the CLI", () => {
     fresh.close();
     child.kill("SIGTERM");
     await new Promise((r) => child.once("exit", r));
+  });
+});
+
+describe("reload of logging", () => {
+  test("trace and the log file follow the reloaded config", async (t) => {
+    const log1 = join(dir, "one.log");
+    const log2 = join(dir, "two.log");
+    const file = conf(`log_file: "${log1}"\n`);
+    const r = loadConfigFile(file);
+    const logger = new Logger({ debug: false, trace: false, logtime: false, logtimeUtc: false, logFile: log1 });
+    const s = await startServer({ ...r.options, configFile: file, port: 0, host: "127.0.0.1", logger });
+    t.after(() => s.close());
+    const nc = await connect({ servers: s.clientURL });
+    t.after(() => nc.close());
+    nc.publish("before.reload");
+    await nc.flush();
+    assert.ok(!readFileSync(log1, "utf8").includes("[TRC]"));
+
+    writeFileSync(file, `log_file: "${log2}"\ntrace: true\n`);
+    const res = reloadConfig(s.server);
+    assert.equal(res.ok, true, res.errors.join("\n"));
+    assert.ok(res.applied.includes("trace") && res.applied.includes("logFile"), res.applied.join(","));
+    nc.publish("after.reload");
+    await nc.flush();
+    await waitFor(() => readFileSync(log2, "utf8").includes("<<- [PUB after.reload 0]"));
+    assert.ok(!readFileSync(log1, "utf8").includes("after.reload"));
   });
 });
