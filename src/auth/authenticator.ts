@@ -49,14 +49,30 @@ export interface AuthFailure {
 /** Error code when `no_auth_user` names nobody (nats-server validateAuth). */
 export const ERR_NO_AUTH_USER_UNKNOWN = "ERR_NO_AUTH_USER_UNKNOWN";
 
+/**
+ * bcrypt matches already verified, keyed by hash and the SHA-256 of the password given.
+ * bcrypt is deliberately slow (~100 ms at cost 11) and blocks the event loop, so a
+ * reconnect storm of one user must not pay it per connection. Only successes are kept.
+ */
+const bcryptVerified = new Set<string>();
+const BCRYPT_CACHE_MAX = 1024;
+
 /** Compares secrets in constant time (hashing first so lengths do not leak). */
 export function secretsEqual(given: string, expected: string): boolean {
   if (isBcrypt(expected)) {
+    const key = `${expected}\0${createHash("sha256").update(given).digest("base64")}`;
+    if (bcryptVerified.has(key)) return true;
+    let ok: boolean;
     try {
-      return bcrypt().compareSync(given, expected);
+      ok = bcrypt().compareSync(given, expected);
     } catch {
       return false;
     }
+    if (ok) {
+      if (bcryptVerified.size >= BCRYPT_CACHE_MAX) bcryptVerified.clear();
+      bcryptVerified.add(key);
+    }
+    return ok;
   }
   const a = createHash("sha256").update(given).digest();
   const b = createHash("sha256").update(expected).digest();
