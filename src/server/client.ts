@@ -129,7 +129,7 @@ export class Client implements ClientParserSink {
   private writeDeadlineTimer: NodeJS.Timeout | null = null;
 
   // Per-connection match cache: the last subject's bytes and result (client.go readCache, one entry).
-  private readonly l1Subject = Buffer.allocUnsafe(L1_SUBJECT_MAX);
+  private l1Subject: Buffer | null = null;
   private l1Len = -1;
   private l1Gen = -1;
   private l1Result: SublistResult<Subscription> | null = null;
@@ -266,14 +266,16 @@ export class Client implements ClientParserSink {
     const start = pa.subjectStart;
     const n = pa.subjectEnd - start;
     if (n === this.l1Len && this.l1Gen === sl.genId) {
-      const cached = this.l1Subject;
+      const cached = this.l1Subject!;
       let i = 0;
       while (i < n && cached[i] === arg[start + i]) i++;
       if (i === n) return this.l1Result!;
     }
     const r = sl.match(arg.toString("latin1", start, pa.subjectEnd));
     if (n <= L1_SUBJECT_MAX) {
-      for (let i = 0; i < n; i++) this.l1Subject[i] = arg[start + i]!;
+      // Allocated on the first PUB: most connections only subscribe.
+      const cached = (this.l1Subject ??= Buffer.allocUnsafe(L1_SUBJECT_MAX));
+      for (let i = 0; i < n; i++) cached[i] = arg[start + i]!;
       this.l1Len = n;
       this.l1Gen = sl.genId;
       this.l1Result = r;

@@ -87,7 +87,10 @@ export class Server {
   listenPort = 0;
   /** The monitoring HTTP port, 0 when monitoring is off. */
   monitorPort = 0;
-  private readonly infoBase: Record<string, unknown>;
+  /** The INFO fields every client gets; rebuilt by refreshInfo(). */
+  private infoBase: Record<string, unknown> = {};
+  /** `infoBase` as JSON without its closing brace: per-client fields are appended. */
+  private infoPrefix = "{";
   private readonly extraCloseHooks: Array<() => Promise<void> | void> = [];
 
   constructor(
@@ -106,7 +109,6 @@ export class Server {
     this.tls = options.tls ? ServerTls.load(options.tls) : null;
     this.stallThreshold = Math.min(Math.floor((options.maxPending / 4) * 3), 4 * 1024 * 1024);
     this.traceEnabled = logger.traceEnabled;
-    this.infoBase = {};
   }
 
   /** True once lame duck mode started: no new clients, existing ones being moved off. */
@@ -188,14 +190,14 @@ export class Server {
     Object.assign(info, tlsInfoFields(this.tls, o.allowNonTls === true));
     if (this.lameDuck) info.ldm = true;
     info.tsnats_version = VERSION;
-    Object.assign(this.infoBase, info);
+    this.infoBase = info;
+    this.infoPrefix = JSON.stringify(info).slice(0, -1);
   }
 
   /** The INFO line for one client (client_id and client_ip are per connection). */
   infoFor(c: Client): string {
-    const info: Record<string, unknown> = { ...this.infoBase, client_id: c.id, client_ip: c.host };
-    if (c.nonce !== "") info.nonce = c.nonce;
-    return `INFO ${JSON.stringify(info)} \r\n`;
+    const nonce = c.nonce !== "" ? `,"nonce":${JSON.stringify(c.nonce)}` : "";
+    return `INFO ${this.infoPrefix},"client_id":${c.id},"client_ip":${JSON.stringify(c.host)}${nonce}} \r\n`;
   }
 
   private acceptConnection(socket: net.Socket): void {
@@ -409,7 +411,7 @@ export class Server {
     this.logger.notice(`Entering lame duck mode, stop accepting new clients`);
     this.listener?.close();
     this.refreshInfo();
-    const ldmInfo = `INFO ${JSON.stringify({ ...this.infoBase })} \r\n`;
+    const ldmInfo = `INFO ${JSON.stringify(this.infoBase)} \r\n`;
     for (const c of this.clients.values()) c.sendProto(ldmInfo);
     this.flushPending();
     const grace = Math.min(o.lameDuckGracePeriodMs, o.lameDuckDurationMs);
