@@ -6,9 +6,7 @@
  * Comparisons are timing-safe; bcrypt hashes (`$2a$`...) are verified as such.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { lazyRequire } from "../util/lazy-require.js";
-
-const bcrypt = lazyRequire<typeof import("bcryptjs")>("bcryptjs");
+import { bcryptCompareSync, bcryptVerdict } from "./bcrypt.js";
 import { TsnatsError } from "../errors.js";
 import type { ServerOptions, UserOptions } from "../server/options.js";
 import { verifyNonceSignature } from "./nkeys.js";
@@ -49,30 +47,26 @@ export interface AuthFailure {
 /** Error code when `no_auth_user` names nobody (nats-server validateAuth). */
 export const ERR_NO_AUTH_USER_UNKNOWN = "ERR_NO_AUTH_USER_UNKNOWN";
 
+/** A bcrypt comparison authenticate() needs and has no remembered verdict for. */
+export interface PendingBcrypt {
+  given: string;
+  hash: string;
+}
+
 /**
- * bcrypt matches already verified, keyed by hash and the SHA-256 of the password given.
- * bcrypt is deliberately slow (~100 ms at cost 11) and blocks the event loop, so a
- * reconnect storm of one user must not pay it per connection. Only successes are kept.
+ * Set while {@link Authenticator.pendingBcrypt} dry-runs authenticate(): an unknown
+ * bcrypt verdict is recorded here instead of being computed on this thread.
  */
-const bcryptVerified = new Set<string>();
-const BCRYPT_CACHE_MAX = 1024;
+let probe: PendingBcrypt | null | undefined;
 
 /** Compares secrets in constant time (hashing first so lengths do not leak). */
 export function secretsEqual(given: string, expected: string): boolean {
   if (isBcrypt(expected)) {
-    const key = `${expected}\0${createHash("sha256").update(given).digest("base64")}`;
-    if (bcryptVerified.has(key)) return true;
-    let ok: boolean;
-    try {
-      ok = bcrypt().compareSync(given, expected);
-    } catch {
-      return false;
-    }
-    if (ok) {
-      if (bcryptVerified.size >= BCRYPT_CACHE_MAX) bcryptVerified.clear();
-      bcryptVerified.add(key);
-    }
-    return ok;
+    if (probe === undefined) return bcryptCompareSync(given, expected);
+    const known = bcryptVerdict(given, expected);
+    if (known !== undefined) return known;
+    probe ??= { given, hash: expected };
+    return false;
   }
   const a = createHash("sha256").update(given).digest();
   const b = createHash("sha256").update(expected).digest();
@@ -171,6 +165,21 @@ export class Authenticator {
       return ok ? { user: o.username, permissions: null } : { detail: `User "${c.user ?? ""}"` };
     }
     return { user: "", permissions: null };
+  }
+
+  /**
+   * The bcrypt check that authenticating `c` would have to make first, if its verdict is
+   * not known yet: the caller verifies it off the event loop (bcryptCompare), then calls
+   * authenticate(), which then answers at once.
+   */
+  pendingBcrypt(c: Credentials, nonce = ""): PendingBcrypt | null {
+    probe = null;
+    try {
+      this.authenticate(c, nonce);
+      return probe;
+    } finally {
+      probe = undefined;
+    }
   }
 
   /**

@@ -179,6 +179,9 @@ export class ClientParser {
   headers = false;
   /** True until CONNECT arrives on a server that requires auth: any other op is a violation. */
   awaitingConnect = false;
+  /** Set by suspend(): parsing waits, and input is held, until resume(). */
+  private suspended = false;
+  private held: Buffer | null = null;
 
   constructor(
     private readonly sink: ClientParserSink,
@@ -189,8 +192,28 @@ export class ClientParser {
     this.maxPayload = maxPayload;
   }
 
+  /**
+   * Called by the sink during a callback (CONNECT waiting on a slow password check):
+   * the rest of the current read, and anything fed later, waits for resume().
+   */
+  suspend(): void {
+    this.suspended = true;
+  }
+
+  /** Parses what was held since suspend(). */
+  resume(): void {
+    this.suspended = false;
+    const held = this.held;
+    this.held = null;
+    if (held !== null && held.length > 0) this.parse(held);
+  }
+
   /** Feeds one read. Every event for it is delivered before this returns. */
   parse(buf: Buffer): void {
+    if (this.suspended) {
+      this.hold(buf, 0);
+      return;
+    }
     const sink = this.sink;
     const len = buf.length;
     let i = 0;
@@ -527,6 +550,7 @@ export class ClientParser {
           this.state = State.OP_START;
           i = nl;
           if (!this.dispatchArg(state, arg)) return this.close();
+          if (this.suspended) return this.hold(buf, i + 1);
           break;
         }
 
@@ -536,6 +560,13 @@ export class ClientParser {
           return this.parseError(buf, i);
       }
     }
+  }
+
+  /** Keeps `buf[from...]` (copied: the read buffer is not ours) until resume(). */
+  private hold(buf: Buffer, from: number): void {
+    if (from >= buf.length) return;
+    const rest = Buffer.from(buf.subarray(from));
+    this.held = this.held === null ? rest : Buffer.concat([this.held, rest]);
   }
 
   /** Hands a complete control line to the sink. */

@@ -30,6 +30,8 @@ import { checkPublish, checkSubscribe } from "../auth/connection.js";
 import { generateNonce } from "../auth/nkeys.js";
 import type { ConnectionPermissions } from "../auth/permissions.js";
 import { routeMessage } from "../auth/routing.js";
+import type { PendingBcrypt } from "../auth/authenticator.js";
+import { bcryptCompare } from "../auth/bcrypt.js";
 
 /** What a client may say in CONNECT (nats-server client.go clientOpts). */
 export interface ConnectOptions {
@@ -214,14 +216,49 @@ export class Client implements ClientParserSink {
     this.connectOpts = o;
 
     if (this.server.authRequired && !this.connected) {
-      const failure = this.server.authenticate(this, o);
-      if (failure !== null) {
-        this.authViolation(failure);
-        return false;
+      const slow = this.server.auth.pendingBcrypt(o, this.nonce);
+      if (slow !== null) {
+        this.verifyThenConnect(o, slow);
+        return true;
       }
-      if (this.authTimer) clearTimeout(this.authTimer);
-      this.authTimer = null;
+      return this.authenticateAndConnect(o);
     }
+    return this.finishConnect();
+  }
+
+  /**
+   * A bcrypt password: checked in the worker thread while this connection's parsing and
+   * reading wait, so nobody else waits for it; then CONNECT carries on as usual.
+   */
+  private verifyThenConnect(o: ConnectOptions, slow: PendingBcrypt): void {
+    this.parser.suspend();
+    this.socket.pause();
+    void bcryptCompare(slow.given, slow.hash).then(() => {
+      if (this.closed) return;
+      const server = this.server;
+      server.inReadBatch = true;
+      if (this.authenticateAndConnect(o)) {
+        this.socket.resume();
+        this.parser.resume();
+      }
+      server.inReadBatch = false;
+      server.flushPending();
+    });
+  }
+
+  private authenticateAndConnect(o: ConnectOptions): boolean {
+    const failure = this.server.authenticate(this, o);
+    if (failure !== null) {
+      this.authViolation(failure);
+      return false;
+    }
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.authTimer = null;
+    return this.finishConnect();
+  }
+
+  /** The end of CONNECT once the client is known: header checks, +OK. */
+  private finishConnect(): boolean {
     if (this.noResponders && !this.headers) {
       this.sendErr(ERR_NO_RESPONDERS_REQUIRES_HEADERS);
       this.closeConnection(ClosedState.NoRespondersRequiresHeaders);
