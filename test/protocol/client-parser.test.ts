@@ -137,3 +137,22 @@ describe("client parser", () => {
     assertAllSplits("-ERR 'oops'\r\n", ["ERR 'oops'"]);
   });
 });
+
+describe("client parser suspend/resume", () => {
+  test("input after a suspending CONNECT is held, in order, until resume", () => {
+    const r = new Recorder();
+    const p = new ClientParser(r, 64, 1024);
+    r.parser = p;
+    const connect = r.processConnect.bind(r);
+    r.processConnect = (arg: Buffer): boolean => {
+      connect(arg);
+      p.suspend();
+      return true;
+    };
+    p.parse(Buffer.from("CONNECT {}\r\nSUB a 1\r\nPUB a 2\r\n", "latin1"));
+    p.parse(Buffer.from("hi\r\nPING\r\n", "latin1"));
+    assert.deepEqual(r.events, ["CONNECT {}"]);
+    p.resume();
+    assert.deepEqual(r.events, ["CONNECT {}", "SUB a 1", 'MSG a||-1|2|"hi\\r\\n"|a 2', "PING"]);
+  });
+});
