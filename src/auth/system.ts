@@ -8,8 +8,53 @@
 import { DEFAULT_SYSTEM_ACCOUNT } from "./accounts.js";
 import { AccountRoutes } from "./routing.js";
 import { Account } from "../server/account.js";
+import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
+import { nuid } from "@nats-io/nuid";
 import { NATS_COMPAT_VERSION } from "../version.js";
+
+/** Advisory types of nats-server's client events (server/events.go). */
+const CONNECT_EVENT_TYPE = "io.nats.server.advisory.v1.client_connect";
+const DISCONNECT_EVENT_TYPE = "io.nats.server.advisory.v1.client_disconnect";
+
+/**
+ * Publishes `$SYS.ACCOUNT.<account>.CONNECT` or `.DISCONNECT` in the system account, as
+ * nats-server does for every client, so `nats event`-style tools and auditors see who
+ * comes and goes. Nothing is built unless someone listens.
+ */
+export function publishClientEvent(server: Server, c: Client, kind: "CONNECT" | "DISCONNECT"): void {
+  const sys = server.systemAccount;
+  const subject = `$SYS.ACCOUNT.${c.account.name}.${kind}`;
+  if (!sys.sublist.hasInterest(subject)) return;
+  const client: Record<string, unknown> = {
+    start: new Date(c.startMs).toISOString(),
+    host: c.host,
+    id: c.id,
+    acc: c.account.name,
+    user: c.user,
+    name: c.name,
+    lang: c.lang,
+    ver: c.version,
+    rtt: `${Math.round(c.rttMs * 1000)}µs`,
+    server: server.name,
+    kind: "Client",
+    client_type: "nats",
+  };
+  const event: Record<string, unknown> = {
+    type: kind === "CONNECT" ? CONNECT_EVENT_TYPE : DISCONNECT_EVENT_TYPE,
+    id: nuid.next(),
+    timestamp: new Date().toISOString(),
+    server: serverInfo(server),
+    client,
+  };
+  if (kind === "DISCONNECT") {
+    client.stop = new Date(c.stopMs || Date.now()).toISOString();
+    event.sent = { msgs: c.outMsgs, bytes: c.outBytes };
+    event.received = { msgs: c.inMsgs, bytes: c.inBytes };
+    event.reason = c.closeReason;
+  }
+  server.publishInternal(sys, subject, "", Buffer.from(`${JSON.stringify(event)}\r\n`, "utf8"), -1);
+}
 
 /** nats-server events.go serverPingReqSubj / serverDirectReqSubj prefixes. */
 export const SERVER_PING_SUBJECT = "$SYS.REQ.SERVER.PING";

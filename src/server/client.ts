@@ -32,6 +32,7 @@ import type { ConnectionPermissions } from "../auth/permissions.js";
 import { routeMessage } from "../auth/routing.js";
 import type { PendingBcrypt } from "../auth/authenticator.js";
 import { bcryptCompare } from "../auth/bcrypt.js";
+import { publishClientEvent } from "../auth/system.js";
 
 /** What a client may say in CONNECT (nats-server client.go clientOpts). */
 export interface ConnectOptions {
@@ -267,6 +268,7 @@ export class Client implements ClientParserSink {
     this.parser.awaitingConnect = false;
     this.connected = true;
     if (this.verbose) this.sendOK();
+    publishClientEvent(this.server, this, "CONNECT");
     this.server.logger.debug(`${this.logPrefix()}Client connection created`);
     return true;
   }

@@ -21,7 +21,7 @@ import { TsnatsError } from "../errors.js";
 import type { Subscription } from "./subscription.js";
 import { authenticateClient, permitDelivery } from "../auth/connection.js";
 import { configureAccounts } from "../auth/routing.js";
-import { setupSystemAccount } from "../auth/system.js";
+import { publishClientEvent, setupSystemAccount } from "../auth/system.js";
 import { ServerTls, startClientTls, tlsInfoFields } from "./tls.js";
 
 /** How many closed connections /connz remembers (nats-server MaxClosedClients). */
@@ -234,6 +234,7 @@ export class Server {
   removeClient(c: Client): void {
     if (!this.clients.delete(c.id)) return;
     this.logger.debug(`${c.logPrefix()}Client connection closed: ${c.closeReason}`);
+    if (c.connected) publishClientEvent(this, c, "DISCONNECT");
     const closed = this.closedClients;
     if (closed.length >= MAX_CLOSED_CLIENTS) closed.shift();
     closed.push({

@@ -298,6 +298,24 @@ describe("accounts", () => {
     await assert.rejects(c.request("time", "q", { timeout: 1000 }));
   });
 
+  test("system account: connect and disconnect events", async () => {
+    const sys = await as("sys");
+    const events: Array<{ type: string; client: { acc: string; user: string; name: string }; reason?: string }> = [];
+    sys.subscribe("$SYS.ACCOUNT.*.CONNECT", { callback: (_e, m) => void events.push(m.json()) });
+    sys.subscribe("$SYS.ACCOUNT.*.DISCONNECT", { callback: (_e, m) => void events.push(m.json()) });
+    await sys.flush();
+    const a = await connect({ servers: s.clientURL, user: "a", pass: "a", name: "audited" });
+    await a.close();
+    await waitFor(() => events.length === 2);
+    assert.deepEqual(
+      events.map((e) => [e.type, e.client.acc, e.client.user, e.client.name, e.reason]),
+      [
+        ["io.nats.server.advisory.v1.client_connect", "A", "a", "audited", undefined],
+        ["io.nats.server.advisory.v1.client_disconnect", "A", "a", "audited", "Client Closed"],
+      ],
+    );
+  });
+
   test("system account: $SYS.REQ.SERVER.PING and PING.VARZ", async () => {
     const sys = await as("sys");
     const ping = (await sys.request("$SYS.REQ.SERVER.PING", "", { timeout: 2000 })).json<{ server: { id: string }; statsz: { connections: number } }>();
