@@ -175,14 +175,15 @@ export class Server {
   /** Rebuilds the INFO template (after listen, lame duck, config reload). */
   refreshInfo(): void {
     const o = this.options;
+    const advertised = advertiseAddress(o.clientAdvertise, this.listenHost, this.listenPort);
     const info: Record<string, unknown> = {
       server_id: this.id,
       server_name: this.name,
       version: NATS_COMPAT_VERSION,
       proto: PROTO_VERSION,
       go: `node${process.versions.node}`,
-      host: this.listenHost,
-      port: this.listenPort,
+      host: advertised.host,
+      port: advertised.port,
       headers: !o.noHeaderSupport,
       max_payload: o.maxPayload,
     };
@@ -449,6 +450,17 @@ export class Server {
     })();
     return this.closedPromise;
   }
+}
+
+/**
+ * The host and port INFO tells clients: `client_advertise` ("host", "host:port" or
+ * "[v6]:port") when set, the port defaulting to the listen port (nats-server setInfoHostPort).
+ */
+export function advertiseAddress(advertise: string | undefined, host: string, port: number): { host: string; port: number } {
+  if (advertise === undefined || advertise === "") return { host, port };
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(advertise) ?? /^([^:]+)(?::(\d+))?$/.exec(advertise);
+  if (m === null) return { host: advertise, port };
+  return { host: m[1]!, port: m[2] !== undefined ? Number(m[2]) : port };
 }
 
 function delay(ms: number): Promise<void> {

@@ -62,3 +62,18 @@ test("the server pings soon after connect, so the RTT is known", async () => {
     await s.close();
   }
 });
+
+test("client_advertise sets the host and port INFO tells clients", async () => {
+  for (const [advertise, host, port] of [
+    ["nats.example.com:4333", "nats.example.com", 4333],
+    ["nats.example.com", "nats.example.com", -1],
+    ["[::1]:4444", "::1", 4444],
+  ] as const) {
+    const s = await startServer({ port: 0, host: "127.0.0.1", clientAdvertise: advertise });
+    const raw = await RawConn.connect(s.port);
+    const info = JSON.parse(raw.data.slice(5, raw.data.indexOf("\r\n"))) as { host: string; port: number };
+    assert.deepEqual([info.host, info.port], [host, port === -1 ? s.port : port], advertise);
+    raw.close();
+    await s.close();
+  }
+});
