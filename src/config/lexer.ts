@@ -267,14 +267,7 @@ class Lexer {
         continue;
       }
       if (c === 0x7d /* } */) {
-        if (this.ctx === CTX_MAP) {
-          const line = this.line;
-          const col = this.col();
-          this.advance();
-          this.stack.pop();
-          this.emit("mapEnd", "", line, col);
-          return MODE_AFTER_VALUE;
-        }
+        if (this.ctx === CTX_MAP) return this.endMap();
         if (this.topBraces > 0) {
           this.topBraces--;
           this.advance();
@@ -316,6 +309,16 @@ class Lexer {
     }
     if (c === EOF) return this.fail(`expected a value for key "${key}" but found EOF`);
     return MODE_VALUE;
+  }
+
+  /** The `}` of the current map: pops it and emits mapEnd at the brace's position. */
+  private endMap(): number {
+    const line = this.line;
+    const col = this.col();
+    this.advance();
+    this.stack.pop();
+    this.emit("mapEnd", "", line, col);
+    return MODE_AFTER_VALUE;
   }
 
   /**
@@ -687,14 +690,7 @@ class Lexer {
         return MODE_KEY;
       }
       if (c === 0x7d) {
-        if (ctx === CTX_MAP) {
-          const line = this.line;
-          const col = this.col();
-          this.advance();
-          this.stack.pop();
-          this.emit("mapEnd", "", line, col);
-          return MODE_AFTER_VALUE;
-        }
+        if (ctx === CTX_MAP) return this.endMap();
         if (this.topBraces > 0) {
           this.topBraces--;
           this.advance();
