@@ -4,7 +4,7 @@
  * so the same program checks both. Skips when Go or the package is missing.
  */
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -12,6 +12,7 @@ import { after, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { startServer } from "../../src/index.js";
 import { natsServerBinary, startNatsServer } from "../helpers/nats-server.js";
+import { runProgram } from "../helpers/program.js";
 
 // The Go source lives next to the TypeScript source, not in dist/.
 const SOURCE = fileURLToPath(new URL("../../../test/interop/go/client.go", import.meta.url));
@@ -38,29 +39,12 @@ function build(): string | null {
   return bin;
 }
 
-/** Runs the client without blocking the event loop: the server under test lives in it. */
-async function runClient(bin: string, url: string): Promise<string[]> {
-  const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
-    const p = spawn(bin, [url], { stdio: ["ignore", "pipe", "pipe"] });
-    let out = "";
-    p.stdout.on("data", (d: Buffer) => (out += d.toString()));
-    p.stderr.on("data", (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => p.kill("SIGKILL"), 60_000);
-    p.on("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-  assert.equal(r.code, 0, `client failed:\n${r.out}`);
-  return r.out.trim().split("\n");
-}
-
 const bin = build();
 describe("NATS Go client (nats.go)", { skip: bin === null ? "go or golang-github-nats-io-go-nats-dev not installed" : false }, () => {
   test("core features against tsnats", async () => {
     const s = await startServer({ port: 0, host: "127.0.0.1" });
     try {
-      assert.deepEqual(await runClient(bin!, s.clientURL), EXPECTED);
+      assert.deepEqual(await runProgram(bin!, s.clientURL), EXPECTED);
     } finally {
       await s.close();
     }
@@ -70,7 +54,7 @@ describe("NATS Go client (nats.go)", { skip: bin === null ? "go or golang-github
   test("the same program against nats-server", { skip: ns === null ? "nats-server not installed" : false }, async () => {
     const ref = await startNatsServer(ns!);
     try {
-      assert.deepEqual(await runClient(bin!, `nats://127.0.0.1:${ref.port}`), EXPECTED);
+      assert.deepEqual(await runProgram(bin!, `nats://127.0.0.1:${ref.port}`), EXPECTED);
     } finally {
       await ref.stop();
     }
