@@ -15,7 +15,7 @@
  *   the importer on the original reply (once for singleton, until expiry for streams).
  */
 import { nuid } from "@nats-io/nuid";
-import { PubArg } from "../protocol/client-parser.js";
+import { buildPubArg, type PubArg } from "../protocol/client-parser.js";
 import { Sublist } from "../sublist/index.js";
 import { Account } from "../server/account.js";
 import type { Client } from "../server/client.js";
@@ -171,32 +171,5 @@ function deliverInto(server: Server, producer: Client | null, target: Account, s
 
 /** A PubArg carrying `pa`'s headers and payload under another subject and reply. */
 export function derivePubArg(pa: PubArg, subject: string, reply: string): PubArg {
-  const hdr = pa.hdr >= 0 ? String(pa.hdr) : "";
-  const size = String(pa.size);
-  const line = [subject, reply, hdr, size].filter((f) => f !== "").join(" ");
-  const out = new PubArg();
-  out.arg = Buffer.from(line, "latin1");
-  out.argStart = 0;
-  out.argEnd = out.arg.length;
-  let o = subject.length;
-  out.subjectStart = 0;
-  out.subjectEnd = o;
-  if (reply !== "") {
-    out.replyStart = o + 1;
-    out.replyEnd = o = o + 1 + reply.length;
-  } else {
-    out.replyStart = out.replyEnd = o;
-  }
-  if (hdr !== "") {
-    out.hdrStart = o + 1;
-    out.hdrEnd = o = o + 1 + hdr.length;
-  }
-  out.hdr = pa.hdr;
-  out.sizeStart = o + 1;
-  out.sizeEnd = out.arg.length;
-  out.size = pa.size;
-  out.payloadBuf = pa.payloadBuf;
-  out.payloadStart = pa.payloadStart;
-  out.payloadEnd = pa.payloadEnd;
-  return out;
+  return buildPubArg(subject, reply, pa.hdr, pa.payloadBuf, pa.payloadStart, pa.payloadEnd);
 }

@@ -111,6 +111,40 @@ export class PubArg {
 }
 
 /**
+ * A PubArg for a message the server makes or re-addresses (no-responders status, system
+ * events, imports, subject mappings): the control line is built as text, the payload
+ * (`payloadBuf[start, end)`, ending with CRLF) is shared, not copied.
+ */
+export function buildPubArg(subject: string, reply: string, hdr: number, payloadBuf: Buffer, start: number, end: number): PubArg {
+  const size = end - start - LEN_CR_LF;
+  const hdrText = hdr >= 0 ? String(hdr) : "";
+  const pa = new PubArg();
+  pa.arg = Buffer.from([subject, reply, hdrText, String(size)].filter((f) => f !== "").join(" "), "latin1");
+  pa.argStart = 0;
+  pa.argEnd = pa.arg.length;
+  let o = subject.length;
+  pa.subjectEnd = o;
+  if (reply !== "") {
+    pa.replyStart = o + 1;
+    pa.replyEnd = o = o + 1 + reply.length;
+  } else {
+    pa.replyStart = pa.replyEnd = o;
+  }
+  if (hdr >= 0) {
+    pa.hdrStart = o + 1;
+    pa.hdrEnd = o = o + 1 + hdrText.length;
+  }
+  pa.hdr = hdr;
+  pa.sizeStart = o + 1;
+  pa.sizeEnd = pa.arg.length;
+  pa.size = size;
+  pa.payloadBuf = payloadBuf;
+  pa.payloadStart = start;
+  pa.payloadEnd = end;
+  return pa;
+}
+
+/**
  * What the parser reports to. Methods return false when the connection is closing, and
  * the parser then stops. The connection (src/server/client.ts) implements this.
  */

@@ -5,7 +5,7 @@
  */
 import net from "node:net";
 import { Authenticator } from "../auth/authenticator.js";
-import { PubArg } from "../protocol/client-parser.js";
+import { buildPubArg, type PubArg } from "../protocol/client-parser.js";
 import { ERR_MAX_CONNECTIONS } from "../protocol/errors.js";
 import type { SublistResult } from "../sublist/index.js";
 import { NATS_COMPAT_VERSION, PROTO_VERSION, VERSION } from "../version.js";
@@ -350,33 +350,7 @@ export class Server {
    * `payload` ends with CRLF; `hdrLen` is the header length or -1.
    */
   publishInternal(account: Account, subject: string, reply: string, payload: Buffer, hdrLen: number): void {
-    const size = payload.length - 2;
-    const line = [subject, reply, hdrLen >= 0 ? String(hdrLen) : "", String(size)].filter((f) => f !== "").join(" ");
-    const pa = new PubArg();
-    pa.arg = Buffer.from(line, "latin1");
-    let o = 0;
-    pa.subjectStart = 0;
-    pa.subjectEnd = o = subject.length;
-    if (reply !== "") {
-      pa.replyStart = o + 1;
-      pa.replyEnd = o = o + 1 + reply.length;
-    } else {
-      pa.replyStart = pa.replyEnd = o;
-    }
-    if (hdrLen >= 0) {
-      const h = String(hdrLen);
-      pa.hdrStart = o + 1;
-      pa.hdrEnd = o = o + 1 + h.length;
-    }
-    pa.hdr = hdrLen;
-    pa.sizeStart = o + 1;
-    pa.sizeEnd = pa.arg.length;
-    pa.size = size;
-    pa.argStart = 0;
-    pa.argEnd = pa.arg.length;
-    pa.payloadBuf = payload;
-    pa.payloadStart = 0;
-    pa.payloadEnd = payload.length;
+    const pa = buildPubArg(subject, reply, hdrLen, payload, 0, payload.length);
     this.deliverResult(null, account.sublist.match(subject), pa);
     this.flushPending();
   }
