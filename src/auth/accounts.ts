@@ -4,6 +4,7 @@
  * is authorized, and how subjects are mapped across the boundary. Pure: no sockets, no
  * server; the runtime routing in `routing.ts` is built from this.
  */
+import type { MappingOptions } from "../sublist/transform.js";
 import { subjectIsSubsetMatch } from "../sublist/index.js";
 import type { UserOptions } from "../server/options.js";
 
@@ -44,6 +45,8 @@ export interface AccountOptions {
   exports?: ExportOptions[];
   imports?: ImportOptions[];
   jetstream?: boolean;
+  /** Subject mappings applied to what this account's clients publish. */
+  mappings?: MappingOptions[];
 }
 
 /**

@@ -14,6 +14,7 @@
  *   fresh `_R_.` subject; the exporter's response on that subject is delivered back into
  *   the importer on the original reply (once for singleton, until expiry for streams).
  */
+import { SubjectMappings } from "../sublist/transform.js";
 import { nuid } from "@nats-io/nuid";
 import { buildPubArg, type PubArg } from "../protocol/client-parser.js";
 import { Sublist } from "../sublist/index.js";
@@ -93,6 +94,12 @@ function routesOf(a: Account): AccountRoutes {
 export function configureAccounts(server: Server, configs: readonly AccountOptions[]): void {
   for (const cfg of configs) {
     if (!server.accounts.has(cfg.name)) server.accounts.set(cfg.name, new Account(cfg.name));
+  }
+  // Mappings: the top-level block for the global account, each account's own for it.
+  const globalMappings = server.options.mappings ?? [];
+  server.globalAccount.mappings = globalMappings.length > 0 ? new SubjectMappings(globalMappings) : null;
+  for (const cfg of configs) {
+    server.accounts.get(cfg.name)!.mappings = cfg.mappings && cfg.mappings.length > 0 ? new SubjectMappings(cfg.mappings) : null;
   }
   for (const acc of server.accounts.values()) {
     const keepSystem = acc.routes?.system ?? null;

@@ -15,6 +15,7 @@ import type { ServerOptions, UserOptions } from "../server/options.js";
 import { isValidSubject, parsePermissions, parseUsers } from "./blocks.js";
 import type { Pos } from "./issues.js";
 import type { ConfigNode, MapEntry, MapNode } from "./parser.js";
+import { parseMappings } from "./mappings.js";
 import { describeNode, getBool, getString, getStringList, type Issues } from "./values.js";
 
 /** Keys of the decentralized (JWT) auth model: parsed, then rejected until tsnats has it. */
@@ -47,7 +48,7 @@ export function decentralizedAuthError(issues: Issues, e: MapEntry): void {
 const positions = new WeakMap<object, { pos: Pos }>();
 
 /** Account block keys nats-server knows that tsnats ignores (one warning each). */
-const ACCOUNT_UNSUPPORTED = new Set(["nkey", "mappings", "maps", "limits"]);
+const ACCOUNT_UNSUPPORTED = new Set(["nkey", "limits"]);
 
 /** nats-server opts.go parseAccounts: a map of name → block, or an array of names. */
 export function parseAccounts(issues: Issues, e: MapEntry): AccountOptions[] | undefined {
@@ -111,6 +112,10 @@ function parseAccount(issues: Issues, name: string, map: MapNode): AccountOption
       case "default_permissions":
       case "default_permission":
         defaults = parsePermissions(issues, e);
+        break;
+      case "mappings":
+      case "maps":
+        acc.mappings = parseMappings(issues, e);
         break;
       default:
         if (ACCOUNT_UNSUPPORTED.has(key)) issues.unsupported(e, `accounts.${name}.${e.key}`);

@@ -8,6 +8,7 @@
  * Blocks nats-server knows and tsnats does not implement yet are parsed and produce one
  * warning each.
  */
+import { parseMappings } from "./mappings.js";
 import { readFileSync } from "node:fs";
 import type { ServerOptions } from "../server/options.js";
 import { checkAccounts, DECENTRALIZED_AUTH_KEYS, decentralizedAuthError, parseAccounts } from "./accounts.js";
@@ -48,8 +49,6 @@ export const UNSUPPORTED_TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
   "websocket",
   "ws",
   "mqtt",
-  "mappings",
-  "maps",
   "disable_sublist_cache",
   "no_sublist_cache",
   "logfile_size_limit",
@@ -174,6 +173,10 @@ export function configToOptions(tree: MapNode, file: string): ConfigResult {
       case "accounts":
         accountsEntry = e;
         o.accounts = parseAccounts(issues, e);
+        break;
+      case "mappings":
+      case "maps":
+        o.mappings = parseMappings(issues, e);
         break;
       case "allow_non_tls":
         o.allowNonTls = getBool(issues, e);

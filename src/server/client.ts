@@ -21,6 +21,7 @@ import {
   ERR_STALE_CONNECTION,
 } from "../protocol/errors.js";
 import { isValidLiteralSubject, isValidQueueName, isValidSubject, type SublistResult } from "../sublist/index.js";
+import type { SubjectMappings } from "../sublist/transform.js";
 import type { Account } from "./account.js";
 import { ClosedState, type ClosedReason } from "./closed-state.js";
 import { Outbound } from "./outbound.js";
@@ -29,7 +30,7 @@ import { Subscription } from "./subscription.js";
 import { checkPublish, checkSubscribe } from "../auth/connection.js";
 import { generateNonce } from "../auth/nkeys.js";
 import type { ConnectionPermissions } from "../auth/permissions.js";
-import { routeMessage } from "../auth/routing.js";
+import { derivePubArg, routeMessage } from "../auth/routing.js";
 import type { PendingBcrypt } from "../auth/authenticator.js";
 import { bcryptCompare } from "../auth/bcrypt.js";
 import { publishClientEvent } from "../auth/system.js";
@@ -287,6 +288,8 @@ export class Client implements ClientParserSink {
     if (this.perms !== null && !checkPublish(this, pa)) return !this.closed;
     if (this.verbose) this.sendOK();
     if (server.traceEnabled) this.traceMsg(pa);
+    // Mappings rewrite the subject after the publish permission check, as nats-server.
+    if (this.account.mappings !== null) pa = mapSubject(this.account.mappings, pa);
 
     const r = this.match(pa);
     const routed = this.account.routes !== null ? routeMessage(server, this, this.account, pa) : 0;
@@ -618,6 +621,15 @@ export class Client implements ClientParserSink {
       if (line !== "") this.server.logger.trace(`${this.logPrefix()}->> [${line === "+OK" ? "OK" : line}]`);
     }
   }
+}
+
+/** `pa` re-addressed to the subject its account's mappings give, or `pa` itself when unmapped. */
+function mapSubject(mappings: SubjectMappings, pa: PubArg): PubArg {
+  const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
+  const mapped = mappings.map(subject);
+  if (mapped === subject) return pa;
+  const reply = pa.arg.toString("latin1", pa.replyStart, pa.replyEnd);
+  return derivePubArg(pa, mapped, reply);
 }
 
 /** Space/tab separated fields of a control line (not on the hot path). */

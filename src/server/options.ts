@@ -5,6 +5,7 @@
  * (camelCased, with units in the name), defaults follow nats-server const.go.
  */
 import type { AccountOptions } from "../auth/accounts.js";
+import type { MappingOptions } from "../sublist/transform.js";
 
 /** nats-server const.go defaults. */
 export const DEFAULT_PORT = 4222;
@@ -104,6 +105,8 @@ export interface ServerOptions {
   users?: UserOptions[];
   noAuthUser?: string;
   systemAccount?: string;
+  /** Top-level `mappings`: subject mappings of the global account (src/sublist/transform.ts). */
+  mappings?: MappingOptions[];
   /** `accounts { ... }` (src/auth/accounts.ts); none = everyone in `$G`. */
   accounts?: AccountOptions[];
   tls?: TlsOptions;
