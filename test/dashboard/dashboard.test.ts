@@ -96,6 +96,10 @@ test("dashboard: live charts, connections, services and subjects in headless Chr
   await page.locator("#conn-table tbody tr[data-name='dashboard-test-client']").waitFor({ timeout: 10_000 });
   assert.equal(await page.locator("#conn-table tbody tr[data-name='demo-load']").count(), 1);
   assert.equal(await page.locator("#conn-table tbody tr[data-name^='calc-']").count(), 3);
+  // RTT cells read as durations (e.g. "289µs", "1.25ms") or "–" before the first PING.
+  for (const cell of await page.locator("#conn-table tbody tr td:last-child").allTextContents()) {
+    assert.match(cell, /^(–|\d+µs|\d+(\.\d{2})?ms)$/, `RTT cell "${cell}"`);
+  }
   await page.locator("#conn-table th[data-key='inMsgs']").click();
   const firstCid = await page.locator("#conn-table tbody tr").first().getAttribute("data-cid");
   assert.ok(firstCid !== null);

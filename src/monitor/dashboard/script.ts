@@ -33,6 +33,11 @@ export const DASHBOARD_SCRIPT = String.raw`
     while (Math.abs(n) >= 1024 && i < u.length - 1) { n /= 1024; i++; }
     return (i === 0 ? String(Math.round(n)) : n.toFixed(1)) + " " + u[i];
   }
+  /** A round-trip time: microseconds below a millisecond, else milliseconds. */
+  function rtt(ms) {
+    if (ms < 1) return Math.round(ms * 1000) + "\u00b5s";
+    return (ms < 10 ? ms.toFixed(2) : Math.round(ms)) + "ms";
+  }
   function dur(ms) {
     var s = Math.floor(ms / 1000);
     if (s < 60) return s + "s";
@@ -134,7 +139,7 @@ export const DASHBOARD_SCRIPT = String.raw`
         "<td class='num'>" + num(c.inMsgs) + "</td>" +
         "<td class='num'>" + num(c.outMsgs) + "</td>" +
         "<td class='num'>" + dur(c.uptimeMs) + "</td>" +
-        "<td class='num'>" + (c.rttMs ? c.rttMs + "ms" : "–") + "</td></tr>";
+        "<td class='num'>" + (c.rttMs ? rtt(c.rttMs) : "–") + "</td></tr>";
     }).join("");
     document.querySelector("#conn-table tbody").innerHTML = html || "<tr><td colspan='9' class='empty'>No connections</td></tr>";
     $("conn-count").textContent = rows.length + " shown of " + data.connectionsTotal;
