@@ -103,9 +103,9 @@ async function main(argv: string[]): Promise<void> {
   });
   process.on("SIGHUP", () => {
     logger.notice("Trapped \"hangup\" signal");
-    void import("../server/reload.js").then(({ reloadConfig }) =>
-      reloadConfig(server, { options: flags.options, tlsDisabled: flags.extra.tlsDisabled }),
-    );
+    import("../server/reload.js")
+      .then(({ reloadConfig }) => reloadConfig(server, { options: flags.options, tlsDisabled: flags.extra.tlsDisabled }))
+      .catch((err: unknown) => logger.error(`Failed to reload server configuration: ${err instanceof Error ? err.message : String(err)}`));
   });
 }
 

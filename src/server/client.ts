@@ -183,9 +183,21 @@ export class Client implements ClientParserSink {
     this.lastActivityMs = Date.now();
     const server = this.server;
     server.inReadBatch = true;
-    this.parser.parse(buf);
+    try {
+      this.parser.parse(buf);
+    } catch (err) {
+      // A bug reached by some input must cost this connection, never the server.
+      this.internalError(err);
+    }
     server.inReadBatch = false;
     server.flushPending();
+  }
+
+  /** Logs an unexpected exception with its stack and closes this connection only. */
+  private internalError(err: unknown): void {
+    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    this.server.logger.error(`${this.logPrefix()}Internal error, closing the connection: ${detail}`);
+    this.closeConnection(ClosedState.ProtocolViolation, true);
   }
 
   // ---- ClientParserSink ----
@@ -235,17 +247,22 @@ export class Client implements ClientParserSink {
   private verifyThenConnect(o: ConnectOptions, slow: PendingBcrypt): void {
     this.parser.suspend();
     this.socket.pause();
-    void bcryptCompare(slow.given, slow.hash).then(() => {
-      if (this.closed) return;
-      const server = this.server;
-      server.inReadBatch = true;
-      if (this.authenticateAndConnect(o)) {
-        this.socket.resume();
-        this.parser.resume();
-      }
-      server.inReadBatch = false;
-      server.flushPending();
-    });
+    void bcryptCompare(slow.given, slow.hash)
+      .then(() => {
+        if (this.closed) return;
+        const server = this.server;
+        server.inReadBatch = true;
+        try {
+          if (this.authenticateAndConnect(o)) {
+            this.socket.resume();
+            this.parser.resume();
+          }
+        } finally {
+          server.inReadBatch = false;
+          server.flushPending();
+        }
+      })
+      .catch((err: unknown) => this.internalError(err));
   }
 
   private authenticateAndConnect(o: ConnectOptions): boolean {
