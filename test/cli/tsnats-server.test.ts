@@ -104,6 +104,19 @@ describe("tsnats-server", () => {
     await nc.close();
   });
 
+  test("-P writes the pid file and -l the log file; both are handled on shutdown", async () => {
+    const dir = tempDir();
+    const pidFile = join(dir, "server.pid");
+    const logFile = join(dir, "server.log");
+    const s = await start(["-p", "-1", "-a", "127.0.0.1", "--ports_file_dir", dir, "-P", pidFile, "-l", logFile], dir);
+    assert.equal(readFileSync(pidFile, "utf8").trim(), String(s.proc.pid));
+    assert.match(readFileSync(logFile, "utf8"), /\[INF\] Server is ready/);
+    s.proc.kill("SIGTERM");
+    assert.equal(await exited(s.proc), 0);
+    assert.ok(!readdirSync(dir).includes("server.pid"), "pid file removed on shutdown");
+    assert.match(readFileSync(logFile, "utf8"), /\[INF\] Server Exiting\.\./);
+  });
+
   test("-t checks a config file", () => {
     const dir = tempDir();
     const good = join(dir, "good.conf");
