@@ -26,6 +26,8 @@ import { ServerTls, startClientTls, tlsInfoFields } from "./tls.js";
 
 /** How many closed connections /connz remembers (nats-server MaxClosedClients). */
 export const MAX_CLOSED_CLIENTS = 10_000;
+/** Up to this many more are kept between trims, so a close costs O(1) amortized. */
+const CLOSED_TRIM_BATCH = 256;
 
 /** A closed connection as /connz?state=closed shows it. */
 export interface ClosedClientInfo {
@@ -54,6 +56,7 @@ export class Server {
   readonly clients = new Map<number, Client>();
   readonly accounts = new Map<string, Account>();
   readonly globalAccount: Account;
+  /** The last MAX_CLOSED_CLIENTS closed connections (up to CLOSED_TRIM_BATCH more between trims), oldest first. */
   readonly closedClients: ClosedClientInfo[] = [];
   /** Replaced on config reload (src/server/reload.ts). */
   auth: Authenticator;
@@ -237,7 +240,8 @@ export class Server {
     this.logger.debug(`${c.logPrefix()}Client connection closed: ${c.closeReason}`);
     if (c.connected) publishClientEvent(this, c, "DISCONNECT");
     const closed = this.closedClients;
-    if (closed.length >= MAX_CLOSED_CLIENTS) closed.shift();
+    // Trimmed in batches: shifting a 10,000-entry array per close is O(n) under churn.
+    if (closed.length >= MAX_CLOSED_CLIENTS + CLOSED_TRIM_BATCH) closed.splice(0, closed.length - MAX_CLOSED_CLIENTS + 1);
     closed.push({
       cid: c.id,
       ip: c.host,
