@@ -15,6 +15,9 @@ import type { UsageSampler } from "./usage.js";
 
 /** Seconds of rate history kept (5 minutes at one sample a second). */
 export const HISTORY_SECONDS = 300;
+/** Subscriptions on reply inboxes (`_INBOX.`), left out of the busiest subjects. */
+const INBOX_PREFIX = "_INBOX.";
+
 /** How many busiest subjects the dashboard shows. */
 export const TOP_SUBJECTS = 10;
 /** After a dashboard request, subject sampling stays on this long. */
@@ -65,6 +68,8 @@ export function rankSubjects(
   for (const sub of subs) {
     const delivered = sub.delivered;
     next.set(sub, delivered);
+    // Reply inboxes are plumbing, one per requester: they would crowd out real subjects.
+    if (sub.subject.startsWith(INBOX_PREFIX)) continue;
     const before = prev === null ? delivered : (prev.get(sub) ?? 0);
     const delta = Math.max(0, delivered - before);
     let row = bySubject.get(sub.subject);

@@ -39,6 +39,13 @@ test("rankSubjects keeps the top n and drops subjects with no deliveries", () =>
   assert.equal(rankSubjects(null, [sub("quiet", 0)], 1).top.length, 0);
 });
 
+test("rankSubjects leaves reply inboxes out", () => {
+  const subs = [sub("orders.new", 0), sub("_INBOX.abc.*", 0)];
+  const r0 = rankSubjects(null, subs, 1);
+  subs.forEach((s) => (s.delivered = 50));
+  assert.deepEqual(rankSubjects(r0.next, subs, 1).top.map((r) => r.subject), ["orders.new"]);
+});
+
 test("Sampler turns counters into per-second rates and keeps a bounded history", () => {
   let now = 1_000_000;
   const server = { inMsgs: 0, outMsgs: 0, inBytes: 0, outBytes: 0, slowConsumers: 0, clients: new Map() } as unknown as Server & { inMsgs: number; inBytes: number };
