@@ -163,6 +163,18 @@ describe("core pub/sub with @nats-io/transport-node", () => {
     }
   });
 
+  test("payloads up to max_payload arrive intact", async () => {
+    const c = await nc();
+    const sizes = [0, 1, 4095, 65_536, 1024 * 1024 - 1024];
+    const got: Uint8Array[] = [];
+    c.subscribe("big", { callback: (_e, m) => void got.push(m.data) });
+    await c.flush();
+    const sent = sizes.map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + n) & 0xff));
+    for (const p of sent) c.publish("big", p);
+    await waitFor(() => got.length === sizes.length);
+    got.forEach((g, i) => assert.ok(Buffer.from(g).equals(Buffer.from(sent[i]!)), `payload of ${sizes[i]} bytes`));
+  });
+
   test("INFO tells clients the protocol facts", async () => {
     const c = await nc();
     const info = c.info!;
