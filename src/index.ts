@@ -9,10 +9,12 @@
 import { Logger, NULL_LOGGER, type ServerLogger } from "./server/logger.js";
 import { resolveOptions, type ServerOptions } from "./server/options.js";
 import { Server } from "./server/server.js";
+import { TsnatsError } from "./errors.js";
 
 export type { ServerOptions, UserOptions, PermissionsOptions, TlsOptions } from "./server/options.js";
 export type { ServerLogger } from "./server/logger.js";
 export { VERSION, NATS_COMPAT_VERSION } from "./version.js";
+export { TsnatsError } from "./errors.js";
 
 /** Options for {@link startServer}: any server option, plus how to log. */
 export interface StartServerOptions extends Partial<ServerOptions> {
@@ -21,6 +23,12 @@ export interface StartServerOptions extends Partial<ServerOptions> {
    * own, or nothing (the default) for silence.
    */
   logger?: ServerLogger | boolean;
+  /**
+   * Configuration in the nats-server file format, as text. `configFile` loads a file
+   * instead (and makes SIGHUP-style reloads possible). Options given here directly
+   * override both, as command-line flags override the file.
+   */
+  config?: string;
 }
 
 /** A running embedded server. */
@@ -36,16 +44,28 @@ export interface NatsServer {
   close(): Promise<void>;
 }
 
+/** Loads config text or a file; throws a TsnatsError listing every error with file:line:col. */
+async function loadConfig(text: string | undefined, file: string | undefined): Promise<{ options: Partial<ServerOptions>; warnings: string[] }> {
+  const { formatIssue, loadConfigFile, loadConfigText } = await import("./config/index.js");
+  const r = text !== undefined ? loadConfigText(text, file ?? "<config>") : loadConfigFile(file!);
+  if (r.errors.length > 0) throw new TsnatsError("ERR_CONFIG", r.errors.map(formatIssue).join("\n"));
+  // Text given inline has no file to reload from.
+  if (file === undefined) delete r.options.configFile;
+  return { options: r.options, warnings: r.warnings.map(formatIssue) };
+}
+
 /** Starts a server; resolves once it accepts connections. */
 export async function startServer(opts: StartServerOptions = {}): Promise<NatsServer> {
-  const { logger: loggerOpt, ...serverOpts } = opts;
-  const options = resolveOptions(serverOpts);
+  const { logger: loggerOpt, config, ...serverOpts } = opts;
+  const fromConfig = config !== undefined || serverOpts.configFile !== undefined ? await loadConfig(config, serverOpts.configFile) : null;
+  const options = resolveOptions(fromConfig?.options, serverOpts);
   const logger =
     loggerOpt === true
       ? new Logger({ debug: options.debug, trace: options.trace, logtime: options.logtime, logtimeUtc: options.logtimeUtc, logFile: options.logFile })
       : loggerOpt === undefined || loggerOpt === false
         ? NULL_LOGGER
         : loggerOpt;
+  for (const w of fromConfig?.warnings ?? []) logger.warn(w);
   const server = new Server(options, logger);
   await server.start();
   const host = options.host === "0.0.0.0" || options.host === "::" || options.host === "" ? "127.0.0.1" : options.host;

@@ -16,4 +16,4 @@ export {
   type ParseResult,
 } from "./parser.js";
 export { parseDuration } from "./values.js";
-export { configToOptions, loadConfigFile, type ConfigExtra, type ConfigResult } from "./options.js";
+export { configToOptions, loadConfigFile, loadConfigText, type ConfigExtra, type ConfigResult } from "./options.js";

@@ -85,8 +85,17 @@ export function loadConfigFile(path: string): ConfigResult {
       extra: {},
     };
   }
-  const parsed = parseConfig(text, { file: path, readFile: (p) => readFileSync(p, "utf8") });
-  const result = configToOptions(parsed.tree, path);
+  return loadConfigText(text, path);
+}
+
+/**
+ * Loads config text as if it were the file `file` (relative includes resolve from its
+ * folder; for text with no file, pass a name such as "<config>" and they resolve from
+ * the working directory).
+ */
+export function loadConfigText(text: string, file: string): ConfigResult {
+  const parsed = parseConfig(text, { file, readFile: (p) => readFileSync(p, "utf8") });
+  const result = configToOptions(parsed.tree, file);
   result.errors.unshift(...parsed.errors);
   return result;
 }
