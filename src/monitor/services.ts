@@ -1,20 +1,14 @@
 /**
  * The dashboard's services panel: learns the NATS micro services running against this
  * server the way `nats micro` does, by scatter-gather requests to `$SRV.INFO` and
- * `$SRV.STATS` (ADR-32), over an internal client connection the monitor opens to its own
- * server. The connection is opened only when a dashboard asks for services and closed
- * after {@link IDLE_CLOSE_MS} without one, so an unwatched server sees no monitor traffic.
- * It shows in /connz as a client named {@link MONITOR_CLIENT_NAME}.
+ * `$SRV.STATS` (ADR-32). The server asks in every account through its own internal
+ * subscriptions (Server.requestManyInternal): no connection, no credentials, and only
+ * while a dashboard asks for services.
  */
 import type { Server } from "../server/server.js";
-import { InternalClient, type InternalAuth, type InternalMsg } from "./internal-client.js";
 
-/** The internal connection's CONNECT name, as /connz and the dashboard show it. */
-export const MONITOR_CLIENT_NAME = "tsnats-monitor";
 /** Minimum time between two discovery rounds. */
 export const POLL_INTERVAL_MS = 2000;
-/** Close the internal connection after this long without a dashboard. */
-export const IDLE_CLOSE_MS = 60_000;
 /** A discovery round waits at most this long, or this long after the last reply. */
 const MAX_WAIT_MS = 1000;
 const STALL_MS = 250;
@@ -158,11 +152,11 @@ function asArray(v: unknown): Json[] {
   return Array.isArray(v) ? v.filter((x): x is Json => typeof x === "object" && x !== null) : [];
 }
 
-function parseReplies(msgs: InternalMsg[]): Json[] {
+function parseReplies(replies: Buffer[]): Json[] {
   const out: Json[] = [];
-  for (const m of msgs) {
+  for (const data of replies) {
     try {
-      const v: unknown = JSON.parse(m.data.toString("utf8"));
+      const v: unknown = JSON.parse(data.toString("utf8"));
       if (typeof v === "object" && v !== null) out.push(v as Json);
     } catch {
       // Not a micro reply: ignore it, as `nats micro` does.
@@ -171,24 +165,9 @@ function parseReplies(msgs: InternalMsg[]): Json[] {
   return out;
 }
 
-/** What the monitor can present when the server requires authentication. */
-export function monitorAuth(s: Server): InternalAuth | null {
-  const o = s.options;
-  if (!s.authRequired) return {};
-  if (o.authToken) return { auth_token: o.authToken };
-  if (o.username !== undefined && o.password !== undefined) return { user: o.username, pass: o.password };
-  const u = o.users?.find((x) => x.user !== undefined && x.password !== undefined && !x.password.startsWith("$2"));
-  if (u) return { user: u.user, pass: u.password };
-  return null;
-}
-
 /** Keeps the latest services snapshot fresh while somebody looks at it. */
 export class ServiceWatcher {
-  private client: InternalClient | null = null;
-  private connecting: Promise<InternalClient> | null = null;
   private inFlight: Promise<void> | null = null;
-  private lastUseMs = 0;
-  private idleTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   latest: ServicesSnapshot = { available: true, error: "", updatedMs: 0, services: [] };
 
@@ -200,8 +179,6 @@ export class ServiceWatcher {
    */
   async snapshot(): Promise<ServicesSnapshot> {
     if (this.stopped) return this.latest;
-    this.lastUseMs = Date.now();
-    this.armIdleClose();
     if (this.inFlight === null && Date.now() - this.latest.updatedMs >= POLL_INTERVAL_MS) {
       this.inFlight = this.poll().finally(() => (this.inFlight = null));
     }
@@ -209,17 +186,11 @@ export class ServiceWatcher {
     return this.latest;
   }
 
-  /** The client id of the internal connection, if open (to label it in tables). */
-  get clientPort(): number {
-    return this.client?.localPort ?? 0;
-  }
-
   private async poll(): Promise<void> {
     try {
-      const c = await this.ensureClient();
       const [infos, stats] = await Promise.all([
-        c.requestMany("$SRV.INFO", "", MAX_WAIT_MS, STALL_MS),
-        c.requestMany("$SRV.STATS", "", MAX_WAIT_MS, STALL_MS),
+        this.server.requestManyInternal("$SRV.INFO", MAX_WAIT_MS, STALL_MS),
+        this.server.requestManyInternal("$SRV.STATS", MAX_WAIT_MS, STALL_MS),
       ]);
       this.latest = { available: true, error: "", updatedMs: Date.now(), services: mergeServices(parseReplies(infos), parseReplies(stats)) };
     } catch (err) {
@@ -227,42 +198,8 @@ export class ServiceWatcher {
     }
   }
 
-  private async ensureClient(): Promise<InternalClient> {
-    if (this.client && !this.client.closed) return this.client;
-    this.client = null;
-    if (this.connecting) return this.connecting;
-    const auth = monitorAuth(this.server);
-    if (auth === null) throw new Error("the server requires credentials the monitor cannot present (nkey or hashed password)");
-    const o = this.server.options;
-    const host = o.host === "0.0.0.0" || o.host === "" ? "127.0.0.1" : o.host === "::" ? "::1" : o.host;
-    this.connecting = InternalClient.connect(host, this.server.listenPort, MONITOR_CLIENT_NAME, auth);
-    try {
-      this.client = await this.connecting;
-      if (this.stopped) this.client.close();
-      return this.client;
-    } finally {
-      this.connecting = null;
-    }
-  }
-
-  private armIdleClose(): void {
-    if (this.idleTimer !== null) return;
-    this.idleTimer = setInterval(() => {
-      if (Date.now() - this.lastUseMs < IDLE_CLOSE_MS) return;
-      this.client?.close();
-      this.client = null;
-      if (this.idleTimer) clearInterval(this.idleTimer);
-      this.idleTimer = null;
-    }, IDLE_CLOSE_MS / 4);
-    this.idleTimer.unref();
-  }
-
-  /** Closes the internal connection; called on server shutdown. */
+  /** Stops discovery; called on server shutdown. */
   stop(): void {
     this.stopped = true;
-    if (this.idleTimer) clearInterval(this.idleTimer);
-    this.idleTimer = null;
-    this.client?.close();
-    this.client = null;
   }
 }

@@ -18,7 +18,7 @@ import { removeProcessFiles, writePidFile, writePortsFile } from "./process-file
 import type { ServerLogger } from "./logger.js";
 import { validateOptions, type ServerOptions } from "./options.js";
 import { TsnatsError } from "../errors.js";
-import type { Subscription } from "./subscription.js";
+import { Subscription, type InternalCallback } from "./subscription.js";
 import { authenticateClient, permitDelivery } from "../auth/connection.js";
 import { configureAccounts } from "../auth/routing.js";
 import { publishClientEvent, setupSystemAccount } from "../auth/system.js";
@@ -88,6 +88,10 @@ export class Server {
   /** Address clients are told to use, set once listening. */
   private listenHost = "";
   listenPort = 0;
+  /** Owner of the server's own subscriptions; created on first use. */
+  private internalClient: Client | null = null;
+  private internalSid = 0;
+  private readonly internalSubs = new Map<Subscription, Account>();
   /** The monitoring HTTP port, 0 when monitoring is off. */
   monitorPort = 0;
   /** The INFO fields every client gets; rebuilt by refreshInfo(). */
@@ -297,6 +301,7 @@ export class Server {
     const c = sub.client;
     if (c.closed || sub.closed) return;
     if (sub.max > 0 && sub.delivered >= sub.max) return;
+    if (sub.icb !== null) return deliverInternal(sub, sub.icb, pa);
     if (c.deliveryChecks && !permitDelivery(c, sub, pa)) return;
     const arg = pa.arg;
     const sid = sub.sidBytes;
@@ -357,6 +362,58 @@ export class Server {
     const pa = buildPubArg(subject, reply, hdrLen, payload, 0, payload.length);
     this.deliverResult(null, account.sublist.match(subject), pa);
     this.flushPending();
+  }
+
+  /**
+   * Subscribes the server itself in `account`: matching messages call `cb` (the
+   * nats-server internal subscription, `icb`). The subscription belongs to an internal
+   * client that has no socket and is not listed in /connz.
+   */
+  subscribeInternal(account: Account, subject: string, cb: InternalCallback): Subscription {
+    const owner = (this.internalClient ??= new Client(this, 0, new net.Socket(), this.globalAccount));
+    const sub = new Subscription(owner, subject, null, String(++this.internalSid), cb);
+    account.sublist.insert(sub);
+    this.internalSubs.set(sub, account);
+    return sub;
+  }
+
+  unsubscribeInternal(sub: Subscription): void {
+    const account = this.internalSubs.get(sub);
+    if (account === undefined) return;
+    this.internalSubs.delete(sub);
+    sub.closed = true;
+    account.sublist.remove(sub);
+  }
+
+  /**
+   * Scatter-gather request from the server in every account (micro service discovery):
+   * publishes `subject` with a fresh inbox as reply in each account, and collects the
+   * replies until `maxWaitMs`, or `stallMs` after the last one.
+   */
+  requestManyInternal(subject: string, maxWaitMs: number, stallMs: number): Promise<Buffer[]> {
+    const replies: Buffer[] = [];
+    const subs: Subscription[] = [];
+    return new Promise((resolve) => {
+      let stall: NodeJS.Timeout | null = null;
+      const finish = (): void => {
+        clearTimeout(deadline);
+        if (stall !== null) clearTimeout(stall);
+        for (const s of subs) this.unsubscribeInternal(s);
+        resolve(replies);
+      };
+      const deadline = setTimeout(finish, maxWaitMs);
+      for (const account of this.accounts.values()) {
+        const inbox = `_INBOX.${this.id.slice(0, 8)}.${++this.internalSid}`;
+        subs.push(
+          this.subscribeInternal(account, inbox, (_s, _r, _h, data) => {
+            replies.push(data);
+            if (stall !== null) clearTimeout(stall);
+            stall = setTimeout(finish, stallMs);
+          }),
+        );
+        this.publishInternal(account, subject, inbox, Buffer.from("\r\n"), -1);
+      }
+    });
   }
 
   /** Queues a connection for the flush at the end of the current read batch. */
@@ -428,6 +485,15 @@ export class Server {
     })();
     return this.closedPromise;
   }
+}
+
+/** Hands one message to an internal subscription, with its own copy of the payload. */
+function deliverInternal(sub: Subscription, cb: InternalCallback, pa: PubArg): void {
+  sub.delivered++;
+  const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
+  const reply = pa.arg.toString("latin1", pa.replyStart, pa.replyEnd);
+  const data = Buffer.from(pa.payloadBuf.subarray(pa.payloadStart, pa.payloadEnd - 2));
+  cb(subject, reply, pa.hdr, data);
 }
 
 /**

@@ -1,6 +1,13 @@
 import type { Client } from "./client.js";
 
 /**
+ * A subscription the server itself holds (monitoring, system services; later JetStream):
+ * called with the message instead of writing MSG to a socket. `data` is a copy of the
+ * payload (headers included when `hdr` >= 0), without the trailing CRLF.
+ */
+export type InternalCallback = (subject: string, reply: string, hdr: number, data: Buffer) => void;
+
+/**
  * One SUB of one connection. The sublist stores these by identity; `sidBytes` is kept
  * encoded so MSG lines are built without converting the sid per message.
  */
@@ -17,6 +24,8 @@ export class Subscription {
     readonly subject: string,
     readonly queue: string | null,
     readonly sid: string,
+    /** Set for the server's own subscriptions (see InternalCallback); null for clients'. */
+    readonly icb: InternalCallback | null = null,
   ) {
     this.sidBytes = Buffer.from(sid, "latin1");
   }

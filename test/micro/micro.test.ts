@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { Service } from "@nats-io/services";
-import { startCalculators } from "../../examples/services/calculator.js";
+import { addCalculator, startCalculators } from "../../examples/services/calculator.js";
 import { startGeometry } from "../../examples/services/geometry.js";
 import { waitFor } from "../helpers/wait-for.js";
 import { runCli, startMonitored, type MonitoredServer } from "./harness.js";
@@ -111,5 +111,38 @@ describe("micro services on tsnats", () => {
     const r = await runCli(["micro", "info", "nope", "-s", s.clientURL, "--timeout", "500ms"]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /no instance of service "nope" answered/);
+  });
+});
+
+describe("service discovery needs no credentials and sees every account", () => {
+  test("services in two accounts of an auth-only server (bcrypt, nkeys) show in the dashboard API", async () => {
+    const bcrypt = (await import("bcryptjs")).default;
+    const s = await startMonitored({
+      accounts: [
+        { name: "A", users: [{ user: "a", password: bcrypt.hashSync("a", 4), account: "A" }] },
+        { name: "B", users: [{ user: "b", password: bcrypt.hashSync("b", 4), account: "B" }] },
+      ],
+    });
+    const conns: NatsConnection[] = [];
+    try {
+      for (const u of ["a", "b"]) {
+        const nc = await connect({ servers: s.clientURL, user: u, pass: u, name: `calc-${u}` });
+        conns.push(nc);
+        await addCalculator(nc);
+      }
+      const snap = await waitFor(
+        async () => {
+          const v = (await s.get("/api/services")) as { available: boolean; services: Array<{ name: string; instances: unknown[] }> };
+          return v.services.find((x) => x.name === "calc")?.instances.length === 2 ? v : null;
+        },
+        { timeoutMs: 10_000, intervalMs: 200, what: "calc instances from both accounts" },
+      );
+      assert.equal(snap?.available, true);
+      const connz = await s.get("/connz");
+      assert.equal(connz.num_connections, 2, "discovery opens no connection of its own");
+    } finally {
+      for (const nc of conns) await nc.close();
+      await s.close();
+    }
   });
 });

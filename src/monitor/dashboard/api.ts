@@ -8,7 +8,6 @@ import type { ClosedClientInfo } from "../../server/server.js";
 import { openRow } from "../connz.js";
 import { uptime } from "../format.js";
 import type { MonitorState } from "../state.js";
-import { MONITOR_CLIENT_NAME } from "../services.js";
 import { varz } from "../varz.js";
 
 /** At most this many connections go to the page (largest message counts first). */
@@ -31,8 +30,6 @@ export interface DashboardConnection {
   outBytes: number;
   uptimeMs: number;
   rttMs: number;
-  /** The monitor's own connection (service discovery). */
-  internal: boolean;
 }
 
 /** Builds the document for `GET api/dashboard?since=<epoch ms>`. */
@@ -40,7 +37,6 @@ export function dashboardData(m: MonitorState, sinceMs: number): Record<string, 
   const s = m.server;
   const now = Date.now();
   const v = varz(m);
-  const internalPort = m.services.clientPort;
   const conns: DashboardConnection[] = [];
   for (const c of s.clients.values()) {
     const r = openRow(c);
@@ -59,7 +55,6 @@ export function dashboardData(m: MonitorState, sinceMs: number): Record<string, 
       outBytes: r.outBytes,
       uptimeMs: now - r.startMs,
       rttMs: r.rttMs,
-      internal: internalPort !== 0 && r.port === internalPort && r.name === MONITOR_CLIENT_NAME,
     });
   }
   const total = conns.length;

@@ -130,7 +130,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       return sortDir * (x - y) || a.cid - b.cid;
     });
     var html = rows.map(function (c) {
-      return "<tr data-cid='" + c.cid + "' data-name='" + esc(c.name) + "'" + (c.internal ? " class='internal' title='the monitor\u2019s own connection (service discovery)'" : "") + ">" +
+      return "<tr data-cid='" + c.cid + "' data-name='" + esc(c.name) + "'>" +
         "<td class='num'>" + c.cid + "</td>" +
         "<td class='name'>" + esc(c.name || "(unnamed)") + "</td>" +
         "<td>" + esc(c.lang) + (c.version ? " " + esc(c.version) : "") + "</td>" +

@@ -37,7 +37,6 @@ th { color:var(--muted); font-weight:600; font-size:.78rem; text-transform:upper
 th.num, td.num { text-align:right; }
 table.sortable th { cursor:pointer; user-select:none; }
 th.asc::after { content:" \25B2"; } th.desc::after { content:" \25BC"; }
-tr.internal td { color:var(--muted); font-style:italic; }
 td.name { max-width:18rem; overflow:hidden; text-overflow:ellipsis; }
 .empty { color:var(--muted); margin:.3rem 0; }
 .svc { border:1px solid var(--line); border-radius:6px; padding:.6rem; margin-bottom:.6rem; }
