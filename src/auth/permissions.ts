@@ -7,7 +7,7 @@
  * bounded publish cache and its allow_responses reply table. A connection whose user has no
  * permissions gets no object at all, so the hot path pays one null check.
  */
-import { Sublist, subjectIsSubsetMatch } from "../sublist/index.js";
+import { Sublist, subjectIsSubsetMatch, wireSubject } from "../sublist/index.js";
 import type { PermissionsOptions, ResponsePermission } from "../server/options.js";
 
 /** nats-server client.go maxPermCacheSize: publish cache entries per connection. */
@@ -36,7 +36,8 @@ export function splitPermSubject(s: string): { subject: string; queue: string | 
 function sublistOf(subjects: readonly string[] | undefined, withQueues: boolean): Sublist<PermEntry> | null {
   if (subjects === undefined) return null;
   const sl = new Sublist<PermEntry>();
-  for (const s of subjects) {
+  for (const given of subjects) {
+    const s = wireSubject(given);
     if (withQueues) {
       const { subject, queue } = splitPermSubject(s);
       sl.insert(new PermEntry(subject, queue));
@@ -78,7 +79,7 @@ export class Permissions {
     this.pubDeny = pub?.deny && pub.deny.length > 0 ? sublistOf(pub.deny, false) : null;
     this.subAllow = sub?.allow && sub.allow.length > 0 ? sublistOf(sub.allow, true) : null;
     this.subDeny = sub?.deny && sub.deny.length > 0 ? sublistOf(sub.deny, true) : null;
-    this.subDenyList = sub?.deny ?? [];
+    this.subDenyList = (sub?.deny ?? []).map(wireSubject);
     this.responses = options.allowResponses ?? null;
   }
 

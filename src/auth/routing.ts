@@ -17,7 +17,7 @@
 import { SubjectMappings } from "../sublist/transform.js";
 import { nuid } from "@nats-io/nuid";
 import { buildPubArg, type PubArg } from "../protocol/client-parser.js";
-import { Sublist } from "../sublist/index.js";
+import { Sublist, wireSubject } from "../sublist/index.js";
 import { Account } from "../server/account.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
@@ -28,6 +28,7 @@ import {
   serviceImportMapping,
   streamImportMapping,
   type AccountOptions,
+  type ImportOptions,
   type ResponseType,
   type SubjectMapping,
 } from "./accounts.js";
@@ -109,20 +110,30 @@ export function configureAccounts(server: Server, configs: readonly AccountOptio
   const byName = new Map(configs.map((c) => [c.name, c]));
   for (const cfg of configs) {
     const importer = server.accounts.get(cfg.name)!;
-    for (const imp of cfg.imports ?? []) {
+    for (const given of cfg.imports ?? []) {
+      const imp = wireImport(given);
       const exporter = server.accounts.get(imp.account);
       const exporterCfg = byName.get(imp.account);
       if (!exporter || !exporterCfg) continue; // rejected by config validation
       if (imp.kind === "stream") {
         routesOf(exporter).streamImporters.insert(new StreamRoute(imp.subject, importer, streamImportMapping(imp)));
       } else {
-        const responseType = findServiceExport(exporterCfg, imp.subject)?.responseType ?? "singleton";
+        // Exports are looked up in the config's own (JS string) form.
+        const responseType = findServiceExport(exporterCfg, given.subject)?.responseType ?? "singleton";
         routesOf(importer).serviceImports.insert(
           new ServiceRoute(serviceImportLocalSubject(imp), exporter, serviceImportMapping(imp), responseType),
         );
       }
     }
   }
+}
+
+/** An import with its subjects in the server's form (see wireSubject). */
+function wireImport(imp: ImportOptions): ImportOptions {
+  const w: ImportOptions = { ...imp, subject: wireSubject(imp.subject) };
+  if (imp.to !== undefined) w.to = wireSubject(imp.to);
+  if (imp.prefix !== undefined) w.prefix = wireSubject(imp.prefix);
+  return w;
 }
 
 /**

@@ -4,6 +4,7 @@
  * `acc`, `user`), its sort orders and its error texts. Closed connections come from the
  * server's bounded ring (`Server.closedClients`) and carry the close `reason`.
  */
+import { displaySubject } from "../sublist/index.js";
 import type { Client } from "../server/client.js";
 import type { ClosedClientInfo, Server } from "../server/server.js";
 import { goDuration, isoTime, uptime } from "./format.js";
@@ -42,7 +43,7 @@ export interface ConnRow {
 
 /** Snapshot of an open client. */
 export function openRow(c: Client): ConnRow {
-  const subs = [...c.subs.values()].map((s) => ({ subject: s.subject, queue: s.queue, sid: s.sid, msgs: s.delivered, max: s.max }));
+  const subs = [...c.subs.values()].map((s) => ({ subject: displaySubject(s.subject), queue: s.queue, sid: s.sid, msgs: s.delivered, max: s.max }));
   return {
     cid: c.id,
     ip: c.host,

@@ -9,6 +9,7 @@
  * (wildcard subscriptions show as their pattern); messages nobody subscribes to do not
  * appear. The scan walks every subscription, so it runs only while a dashboard is open.
  */
+import { displaySubject } from "../sublist/index.js";
 import type { Server } from "../server/server.js";
 import type { Subscription } from "../server/subscription.js";
 import type { UsageSampler } from "./usage.js";
@@ -74,7 +75,7 @@ export function rankSubjects(
     const delta = Math.max(0, delivered - before);
     let row = bySubject.get(sub.subject);
     if (!row) {
-      row = { subject: sub.subject, msgsPerSec: 0, delivered: 0, subscriptions: 0, queues: [] };
+      row = { subject: displaySubject(sub.subject), msgsPerSec: 0, delivered: 0, subscriptions: 0, queues: [] };
       bySubject.set(sub.subject, row);
     }
     row.msgsPerSec += dtSec > 0 ? delta / dtSec : 0;

@@ -5,7 +5,7 @@
  */
 import type { Server } from "../server/server.js";
 import type { Subscription } from "../server/subscription.js";
-import { isValidLiteralSubject, matchLiteral, type SublistStats } from "../sublist/index.js";
+import { isValidLiteralSubject, matchLiteral, type SublistStats, displaySubject, wireSubject } from "../sublist/index.js";
 import { DEFAULT_CONN_LIST_SIZE } from "./connz.js";
 import { isoTime } from "./format.js";
 import { BadRequestError, decodeBool, decodeInt } from "./query.js";
@@ -67,7 +67,7 @@ export function subsz(s: Server, q: URLSearchParams): Record<string, unknown> {
   for (const acc of s.accounts.values()) {
     if (account !== "" && acc.name !== account) continue;
     for (const sub of acc.sublist.all()) {
-      if (test === "" || matchLiteral(test, sub.subject)) subs.push({ account: acc.name, sub });
+      if (test === "" || matchLiteral(wireSubject(test), sub.subject)) subs.push({ account: acc.name, sub });
     }
   }
   subs.sort((a, b) => a.sub.client.id - b.sub.client.id || compareSid(a.sub.sid, b.sub.sid));
@@ -75,7 +75,7 @@ export function subsz(s: Server, q: URLSearchParams): Record<string, unknown> {
   out.offset = offset;
   out.limit = limit;
   out.subscriptions_list = subs.slice(offset, offset + limit).map(({ account: acc, sub }) => {
-    const d: Record<string, unknown> = { account: acc, subject: sub.subject };
+    const d: Record<string, unknown> = { account: acc, subject: displaySubject(sub.subject) };
     if (sub.queue) d.qgroup = sub.queue;
     d.sid = sub.sid;
     d.msgs = sub.delivered;

@@ -2,6 +2,7 @@
  * Subject matching: validation helpers and the subscription trie with its result cache.
  * Stands alone (imports nothing from server/), like nats-server's sublist.go.
  */
+export { wireSubject, displaySubject } from "./subject.js";
 export {
   FWC,
   PWC,

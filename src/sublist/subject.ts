@@ -228,3 +228,20 @@ export function subjectIsSubsetMatch(subject: string, test: string): boolean {
 export function subjectMatchesFilter(subject: string, filter: string): boolean {
   return subjectIsSubsetMatch(subject, filter);
 }
+
+/**
+ * The server's form of a subject that arrives as a JS string from configuration or the
+ * API: its UTF-8 bytes, one char per byte. Subjects from the wire are held that way
+ * (latin1, byte-exact), so non-ASCII subjects in permissions, mappings and imports must
+ * be converted to match what clients send.
+ */
+export function wireSubject(s: string): string {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, "utf8").toString("latin1");
+  return s;
+}
+
+/** The inverse of {@link wireSubject}, for showing subjects (monitoring JSON, logs). */
+export function displaySubject(s: string): string {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 0x7f) return Buffer.from(s, "latin1").toString("utf8");
+  return s;
+}

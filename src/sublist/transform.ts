@@ -8,7 +8,7 @@
  * final `>` when the source ends with `>`.
  */
 import { TsnatsError } from "../errors.js";
-import { isValidSubject } from "./subject.js";
+import { isValidSubject, wireSubject } from "./subject.js";
 
 export const ERR_BAD_MAPPING = "ERR_BAD_MAPPING";
 
@@ -174,7 +174,8 @@ export class SubjectMappings {
     mappings: readonly MappingOptions[],
     private readonly random: () => number = Math.random,
   ) {
-    for (const m of mappings) {
+    for (const given of mappings) {
+      const m = { source: wireSubject(given.source), destinations: given.destinations.map((d) => ({ ...d, subject: wireSubject(d.subject) })) };
       const total = m.destinations.reduce((n, d) => n + d.weight, 0);
       if (total > 100) throw new TsnatsError(ERR_BAD_MAPPING, `total weight of the destinations of "${m.source}" is ${total}%, more than 100%`);
       const wm = new WeightedMapping(
