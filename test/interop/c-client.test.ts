@@ -3,16 +3,13 @@
  * against nats-server where installed, so the same program checks both. Skips when the
  * C compiler or the library is missing (CI installs both).
  */
-import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { after, describe, test } from "node:test";
+import { after } from "node:test";
 import { fileURLToPath } from "node:url";
-import { startServer } from "../../src/index.js";
-import { natsServerBinary, startNatsServer } from "../helpers/nats-server.js";
-import { runProgram } from "../helpers/program.js";
+import { describeInterop } from "../helpers/program.js";
 
 // The C source lives next to the TypeScript source, not in dist/.
 const SOURCE = fileURLToPath(new URL("../../../test/interop/c/client.c", import.meta.url));
@@ -37,24 +34,4 @@ function build(): string | null {
   return bin;
 }
 
-const bin = build();
-describe("NATS C client (libnats)", { skip: bin === null ? "libnats-dev not installed" : false }, () => {
-  test("core features against tsnats", async () => {
-    const s = await startServer({ port: 0, host: "127.0.0.1" });
-    try {
-      assert.deepEqual(await runProgram(bin!, s.clientURL), EXPECTED);
-    } finally {
-      await s.close();
-    }
-  });
-
-  const ns = natsServerBinary();
-  test("the same program against nats-server", { skip: ns === null ? "nats-server not installed" : false }, async () => {
-    const ref = await startNatsServer(ns!);
-    try {
-      assert.deepEqual(await runProgram(bin!, `nats://127.0.0.1:${ref.port}`), EXPECTED);
-    } finally {
-      await ref.stop();
-    }
-  });
-});
+describeInterop("NATS C client (libnats)", build(), "libnats-dev not installed", EXPECTED);
