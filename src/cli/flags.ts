@@ -24,8 +24,6 @@ export interface FlagExtras {
   traceVerbose?: boolean;
   /** `--log_size_limit`: rotate the log file past this many bytes. */
   logSizeLimit?: number;
-  /** `--max_traced_msg_len`: cut traced payloads to this many bytes (0 = no limit). */
-  maxTracedMsgLen?: number;
   /** `-r/--remote_syslog`: syslog server URL. */
   remoteSyslog?: string;
   /** `--profile`: Go pprof HTTP port. */
@@ -80,7 +78,6 @@ export const UNSUPPORTED_FLAGS: ReadonlySet<string> = new Set([
   "remote_syslog",
   // log rotation by size, traced message truncation
   "log_size_limit",
-  "max_traced_msg_len",
   // Go profiling
   "profile",
   // clustering
@@ -227,7 +224,7 @@ function buildTable(): Map<string, FlagSpec> {
   def(t, ["tlscert"], tlsFlag((tls, v) => (tls.certFile = String(v)), "string"));
   def(t, ["tlskey"], tlsFlag((tls, v) => (tls.keyFile = String(v)), "string"));
   def(t, ["tlscacert"], tlsFlag((tls, v) => (tls.caFile = String(v)), "string"));
-  def(t, ["max_traced_msg_len"], int((st, v) => (st.out.extra.maxTracedMsgLen = v)));
+  def(t, ["max_traced_msg_len"], int((st, v) => (st.out.options.maxTracedMsgLen = v)));
   def(t, ["js", "jetstream"], bool((st, v) => (st.out.options.jetstream = v)));
   def(t, ["sd", "store_dir"], str((st, v) => (st.out.options.storeDir = v)));
   return t;

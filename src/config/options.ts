@@ -55,7 +55,6 @@ export const UNSUPPORTED_TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
   "log_size_limit",
   "remote_syslog",
   "prof_port",
-  "max_traced_msg_len",
   "max_sub_tokens",
   "max_subscription_tokens",
   "ocsp",
@@ -234,7 +233,7 @@ export function configToOptions(tree: MapNode, file: string): ConfigResult {
 }
 
 type StringKey = "host" | "serverName" | "clientAdvertise" | "httpBasePath" | "logFile" | "pidFile" | "portsFileDir" | "noAuthUser";
-type IntKey = "port" | "httpPort" | "httpsPort" | "maxPending" | "maxConnections" | "maxSubscriptions" | "pingMax";
+type IntKey = "port" | "httpPort" | "httpsPort" | "maxPending" | "maxConnections" | "maxSubscriptions" | "pingMax" | "maxTracedMsgLen";
 type BoolKey = "debug" | "trace" | "logtime" | "logtimeUtc" | "syslog" | "noHeaderSupport";
 
 /** Plain scalar keys: config name (and aliases) → option field. */
@@ -262,6 +261,7 @@ const INT_KEYS: Record<string, IntKey> = {
   max_subscriptions: "maxSubscriptions",
   max_subs: "maxSubscriptions",
   ping_max: "pingMax",
+  max_traced_msg_len: "maxTracedMsgLen",
 };
 const BOOL_KEYS: Record<string, BoolKey> = {
   debug: "debug",

@@ -624,8 +624,16 @@ export class Client implements ClientParserSink {
   private traceMsg(pa: PubArg): void {
     const log = this.server.logger;
     log.trace(`${this.logPrefix()}<<- [${pa.hdr >= 0 ? "HPUB" : "PUB"} ${argText(pa)}]`);
-    const payload = pa.payloadBuf.toString("latin1", pa.payloadStart, pa.payloadEnd - 2);
-    log.trace(`${this.logPrefix()}<<- MSG_PAYLOAD: [${JSON.stringify(payload)}]`);
+    const max = this.server.options.maxTracedMsgLen;
+    const size = pa.payloadEnd - 2 - pa.payloadStart;
+    if (max > 0 && size > max) {
+      // As nats-server: the first max bytes, quoted, then "...".
+      const cut = JSON.stringify(pa.payloadBuf.toString("latin1", pa.payloadStart, pa.payloadStart + max)).slice(1, -1);
+      log.trace(`${this.logPrefix()}<<- MSG_PAYLOAD: ["${cut}..."]`);
+    } else {
+      const payload = pa.payloadBuf.toString("latin1", pa.payloadStart, pa.payloadEnd - 2);
+      log.trace(`${this.logPrefix()}<<- MSG_PAYLOAD: [${JSON.stringify(payload)}]`);
+    }
   }
 
   private traceIn(op: string, arg: Buffer | null): void {

@@ -86,6 +86,8 @@ export interface ServerOptions {
   lameDuckDurationMs: number;
   lameDuckGracePeriodMs: number;
   noHeaderSupport: boolean;
+  /** Traced payloads are cut to this many bytes (`max_traced_msg_len`); 0 = whole. */
+  maxTracedMsgLen: number;
 
   debug: boolean;
   trace: boolean;
@@ -135,6 +137,7 @@ export function defaultOptions(): ServerOptions {
     lameDuckDurationMs: DEFAULT_LAME_DUCK_DURATION_MS,
     lameDuckGracePeriodMs: DEFAULT_LAME_DUCK_GRACE_PERIOD_MS,
     noHeaderSupport: false,
+    maxTracedMsgLen: 0,
     debug: false,
     trace: false,
     logtime: true,

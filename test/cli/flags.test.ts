@@ -59,7 +59,7 @@ describe("parseServerFlags: valued flags, every alias and spelling", () => {
       check: (r) => assert.deepEqual(r.signal, { command: "reload" }),
     },
     { names: ["log_size_limit"], value: "1024", check: (r) => assert.equal(r.extra.logSizeLimit, 1024) },
-    { names: ["max_traced_msg_len"], value: "64", check: (r) => assert.equal(r.extra.maxTracedMsgLen, 64) },
+    { names: ["max_traced_msg_len"], value: "64", check: (r) => assert.equal(r.options.maxTracedMsgLen, 64) },
     { names: ["r", "remote_syslog"], value: "udp://h:514", check: (r) => assert.equal(r.extra.remoteSyslog, "udp://h:514") },
     { names: ["profile"], value: "6060", check: (r) => assert.equal(r.extra.profPort, 6060) },
     {
