@@ -24,10 +24,6 @@ export const CAPABILITIES = [
 /** One capability category. */
 export type Capability = (typeof CAPABILITIES)[number];
 
-/** Rank of a capability in {@link CAPABILITIES}, for stable sorting. */
-export function capabilityRank(c: Capability): number {
-  return CAPABILITIES.indexOf(c);
-}
 
 /**
  * Capabilities that propagate to importers. INSTALL_SCRIPTS does not: an install

@@ -15,14 +15,6 @@ import type { MonitorState } from "./state.js";
 import { UsageSampler } from "./usage.js";
 import { varz } from "./varz.js";
 
-/** Where a server's monitor listens, for embedders and tests. */
-export interface MonitorAddress {
-  host: string;
-  port: number;
-  /** `http://host:port<base path>`, ready for `fetch`. */
-  url: string;
-}
-
 const running = new WeakMap<Server, MonitorState>();
 
 /**
@@ -91,12 +83,3 @@ export function serverVarz(server: Server): Record<string, unknown> {
   });
 }
 
-/** The monitor's address for a server started with {@link startMonitoring}, if running. */
-export function monitorAddress(server: Server): MonitorAddress | undefined {
-  const m = running.get(server);
-  if (!m) return undefined;
-  const wildcard = m.httpHost === "0.0.0.0" || m.httpHost === "" || m.httpHost === "::";
-  const host = wildcard ? "127.0.0.1" : m.httpHost;
-  const h = host.includes(":") ? `[${host}]` : host;
-  return { host, port: m.httpPort, url: `http://${h}:${m.httpPort}${m.basePath}` };
-}

@@ -13,8 +13,6 @@ export const ERR_INVALID_PUBLISH_SUBJECT = "Invalid Publish Subject";
 export const ERR_STALE_CONNECTION = "Stale Connection";
 export const ERR_MAX_CONNECTIONS = "maximum connections exceeded";
 export const ERR_MAX_SUBSCRIPTIONS = "maximum subscriptions exceeded";
-export const ERR_SECURE_CONNECTION_REQUIRED = "Secure Connection - TLS Required";
-export const ERR_NO_ECHO_NOT_SUPPORTED = "Server does not support no echo";
 export const ERR_BAD_CLIENT_PROTOCOL = "invalid client protocol";
 export const ERR_NO_RESPONDERS_REQUIRES_HEADERS = "no responders requires headers support";
 
