@@ -10,7 +10,7 @@ import {
   type ExportOptions,
   type ImportOptions,
   type ResponseType,
-} from "../auth/accounts.js";
+} from "../accounts/config.js";
 import type { ServerOptions, UserOptions } from "../server/options.js";
 import { isValidSubject, parsePermissions, parseUsers } from "./blocks.js";
 import type { Pos } from "./issues.js";

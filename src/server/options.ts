@@ -4,7 +4,7 @@
  * `resolveOptions` fills in the defaults. Names follow nats-server's config keys
  * (camelCased, with units in the name), defaults follow nats-server const.go.
  */
-import type { AccountOptions } from "../auth/accounts.js";
+import type { AccountOptions } from "../accounts/config.js";
 import type { MappingOptions } from "../sublist/transform.js";
 
 /** nats-server const.go defaults. */
@@ -109,7 +109,7 @@ export interface ServerOptions {
   systemAccount?: string;
   /** Top-level `mappings`: subject mappings of the global account (src/sublist/transform.ts). */
   mappings?: MappingOptions[];
-  /** `accounts { ... }` (src/auth/accounts.ts); none = everyone in `$G`. */
+  /** `accounts { ... }` (src/accounts/config.ts); none = everyone in `$G`. */
   accounts?: AccountOptions[];
   tls?: TlsOptions;
   /** `allow_non_tls`: with `tls`, plain clients are accepted too (INFO `tls_available`). */

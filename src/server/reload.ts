@@ -10,8 +10,8 @@
  */
 import { Authenticator, isAuthFailure } from "../auth/authenticator.js";
 import { bindIdentity } from "../auth/connection.js";
-import { configureAccounts } from "../auth/routing.js";
-import { setupSystemAccount } from "../auth/system.js";
+import { configureAccounts } from "../accounts/imports.js";
+import { setupSystemAccount } from "./events.js";
 import { formatIssue, loadConfigFile } from "../config/index.js";
 import { errSubscribePermission } from "../protocol/errors.js";
 import type { Client } from "./client.js";

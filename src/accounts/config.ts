@@ -2,7 +2,7 @@
  * The account import/export model (nats-server accounts.go, opts.go parseAccounts): what
  * an account exports (streams, services), what it imports from others, whether an import
  * is authorized, and how subjects are mapped across the boundary. Pure: no sockets, no
- * server; the runtime routing in `routing.ts` is built from this.
+ * server; the run-time delivery in `imports.ts` is built from this.
  */
 import type { MappingOptions } from "../sublist/transform.js";
 import { subjectIsSubsetMatch } from "../sublist/index.js";
