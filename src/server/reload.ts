@@ -15,7 +15,7 @@ import { setupSystemAccount } from "../auth/system.js";
 import { formatIssue, loadConfigFile } from "../config/index.js";
 import { errSubscribePermission } from "../protocol/errors.js";
 import type { Client } from "./client.js";
-import { resolveOptions, type ServerOptions } from "./options.js";
+import { resolveOptions, validateOptions, type ServerOptions, type ServerOptionsInput } from "./options.js";
 import type { Server } from "./server.js";
 import { ServerTls } from "./tls.js";
 
@@ -53,7 +53,7 @@ export interface ReloadResult {
 
 /** Flags given on the command line, re-applied over the file (as nats-server does). */
 export interface ReloadFlags {
-  options?: Partial<ServerOptions>;
+  options?: ServerOptionsInput;
   tlsDisabled?: boolean;
 }
 

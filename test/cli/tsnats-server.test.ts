@@ -146,9 +146,28 @@ describe("tsnats-server", () => {
 
   test("flags for features not built yet are accepted with a warning", async () => {
     const dir = tempDir();
-    const s = await start(["-p", "-1", "-a", "127.0.0.1", "--ports_file_dir", dir, "--routes", "nats://127.0.0.1:1"], dir);
+    const cluster = ["--cluster", "nats://127.0.0.1:-1", "--routes", "nats://127.0.0.1:1"];
+    const s = await start(["-p", "-1", "-a", "127.0.0.1", "--ports_file_dir", dir, ...cluster], dir);
     assert.match(s.log(), /\[WRN\] .*routes/);
     s.proc.kill("SIGTERM");
     await exited(s.proc);
+  });
+
+  test("--routes without a route listener is refused, as nats-server refuses it", () => {
+    const r = run(["-p", "-1", "--routes", "nats://127.0.0.1:1"]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /solicited routes require cluster capabilities, e\.g\. --cluster/);
+  });
+
+  test("-t passes an operator-mode config; starting with it is refused (not supported yet)", async () => {
+    const { createOperator, encodeOperator } = await import("@nats-io/jwt");
+    const dir = tempDir();
+    const conf = join(dir, "op.conf");
+    writeFileSync(conf, `operator: "${await encodeOperator("op", createOperator())}"\nresolver: MEMORY\n`);
+    const t = run(["-t", "-c", conf]);
+    assert.equal(t.status, 0, t.stderr);
+    const start = run(["-p", "-1", "-c", conf]);
+    assert.equal(start.status, 1);
+    assert.match(start.stderr, /decentralized authentication .* is not supported yet by tsnats/);
   });
 });
