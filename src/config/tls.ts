@@ -217,7 +217,7 @@ function nameList(issues: Issues, e: MapEntry, known: ReadonlySet<string>, what:
     return undefined;
   }
   if (v.items.length === 0) {
-    issues.error(v, `error parsing tls config, '${e.key}' cannot be empty`);
+    issues.error({ pos: e.keyPos }, `error parsing tls config, '${e.key}' cannot be empty`);
     return undefined;
   }
   const out: string[] = [];
