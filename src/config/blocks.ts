@@ -44,18 +44,8 @@ export function parseAuthorization(issues: Issues, block: MapEntry): Authorizati
   const auth: AuthorizationConfig = {};
   let defaults: PermissionsOptions | undefined;
   for (const e of map.entries.values()) {
+    if (credentialKey(issues, auth, e)) continue;
     switch (e.key.toLowerCase()) {
-      case "user":
-      case "username":
-        auth.username = getString(issues, e);
-        break;
-      case "pass":
-      case "password":
-        auth.password = getString(issues, e);
-        break;
-      case "token":
-        auth.token = getString(issues, e);
-        break;
       case "timeout":
         auth.timeoutMs = authTimeoutMs(issues, e);
         break;
@@ -129,27 +119,32 @@ export function parseSimpleAuth(issues: Issues, block: MapEntry): Omit<Authoriza
   const map = getMap(issues, block);
   if (!map) return auth;
   for (const e of map.entries.values()) {
-    switch (e.key.toLowerCase()) {
-      case "user":
-      case "username":
-        auth.username = getString(issues, e);
-        break;
-      case "pass":
-      case "password":
-        auth.password = getString(issues, e);
-        break;
-      case "token":
-        auth.token = getString(issues, e);
-        break;
-      case "timeout":
-        // nats-server: seconds as a number; anything else silently means 1s.
-        auth.timeoutMs = e.value.kind === "integer" || e.value.kind === "float" ? e.value.value * 1000 : 1000;
-        break;
-      default:
-        issues.unknown(e);
-    }
+    if (credentialKey(issues, auth, e)) continue;
+    if (e.key.toLowerCase() === "timeout") {
+      // nats-server: seconds as a number; anything else silently means 1s.
+      auth.timeoutMs = e.value.kind === "integer" || e.value.kind === "float" ? e.value.value * 1000 : 1000;
+    } else issues.unknown(e);
   }
   return auth;
+}
+
+/** `user`/`username`, `pass`/`password` and `token` of an authorization block. */
+function credentialKey(issues: Issues, auth: AuthorizationConfig, e: MapEntry): boolean {
+  switch (e.key.toLowerCase()) {
+    case "user":
+    case "username":
+      auth.username = getString(issues, e);
+      return true;
+    case "pass":
+    case "password":
+      auth.password = getString(issues, e);
+      return true;
+    case "token":
+      auth.token = getString(issues, e);
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** nats-server 2.10+ opts.go parseAuthCallout; every problem is an error, as there. */

@@ -26,8 +26,8 @@ import {
   getString,
   getStringArray,
   getUrls,
+  hostPortKey,
   parseDuration,
-  parseListen,
   type Issues,
 } from "./values.js";
 
@@ -96,22 +96,8 @@ export function parseCluster(issues: Issues, e: MapEntry): Partial<ClusterOption
 
 /** Keys every route-like listener has: listen, host, port, connect_retries, ... */
 function commonListenerKey(issues: Issues, c: Partial<ClusterOptions> | Partial<GatewayOptions>, e: MapEntry, key: string): boolean {
+  if (hostPortKey(issues, c, e, key)) return true;
   switch (key) {
-    case "listen": {
-      const hp = parseListen(issues, e);
-      if (hp) {
-        if (hp.host !== undefined) c.host = hp.host;
-        c.port = hp.port;
-      }
-      return true;
-    }
-    case "port":
-      c.port = getInteger(issues, e);
-      return true;
-    case "host":
-    case "net":
-      c.host = getString(issues, e);
-      return true;
     case "connect_retries":
       c.connectRetries = getInteger(issues, e);
       return true;

@@ -11,7 +11,7 @@ import { authTimeoutMs, isPublicKey, permSubjects } from "./blocks.js";
 import { parseCompression } from "./cluster.js";
 import type { MapEntry, MapNode } from "./parser.js";
 import { parseTls } from "./tls.js";
-import { checkedUrl, describeNode, getBool, getDurationMs, getInteger, getMap, getString, getUrls, parseListen, type Issues } from "./values.js";
+import { checkedUrl, describeNode, getBool, getDurationMs, getMap, getString, getUrls, hostPortKey, type Issues } from "./values.js";
 
 const nkeys = lazyRequire<typeof import("@nats-io/nkeys")>("@nats-io/nkeys");
 
@@ -34,22 +34,8 @@ export function parseLeafNodes(issues: Issues, e: MapEntry): LeafNodeConfig | un
 
 /** One key of a leafnodes block; false when unknown. */
 function leafKey(issues: Issues, l: LeafNodeConfig, e: MapEntry, key: string): boolean {
+  if (hostPortKey(issues, l, e, key)) return true;
   switch (key) {
-    case "listen": {
-      const hp = parseListen(issues, e);
-      if (hp) {
-        if (hp.host !== undefined) l.host = hp.host;
-        l.port = hp.port;
-      }
-      break;
-    }
-    case "port":
-      l.port = getInteger(issues, e);
-      break;
-    case "host":
-    case "net":
-      l.host = getString(issues, e);
-      break;
     case "authorization":
       leafAuthorization(issues, l, e);
       break;

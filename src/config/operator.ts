@@ -13,7 +13,7 @@ import { lazyRequire } from "../util/lazy-require.js";
 import { isPublicKey } from "./blocks.js";
 import type { ConfigNode, MapEntry, MapNode } from "./parser.js";
 import { parseTls } from "./tls.js";
-import { checkedUrl, describeNode, parseDuration, type Issues } from "./values.js";
+import { checkedUrl, describeNode, getStringArray, parseDuration, type Issues } from "./values.js";
 
 const jwtLib = lazyRequire<typeof import("@nats-io/jwt")>("@nats-io/jwt");
 
@@ -68,7 +68,7 @@ export function parseOperatorModeKey(issues: Issues, out: OperatorModeConfig, e:
       out.resolverTls = parseTls(issues, e);
       break;
     case "resolver_pinned_accounts":
-      out.resolverPinnedAccounts = keyList(issues, e, "resolver_pinned_accounts");
+      out.resolverPinnedAccounts = getStringArray(issues, e, "resolver_pinned_accounts");
       break;
     default:
       out.trustedKeys = parseTrustedKeys(issues, e);
@@ -283,25 +283,9 @@ function parsePreload(issues: Issues, e: MapEntry): Record<string, string> | und
   return out;
 }
 
-/** A string or a list of strings (`resolver_pinned_accounts`, `trusted_keys`). */
-function keyList(issues: Issues, e: MapEntry, what: string): string[] | undefined {
-  const v = e.value;
-  if (v.kind === "string") return [v.value];
-  if (v.kind !== "array") {
-    issues.error(v, `error parsing ${what}: unsupported type ${describeNode(v)}`);
-    return undefined;
-  }
-  const out: string[] = [];
-  for (const item of v.items) {
-    if (item.kind === "string") out.push(item.value);
-    else issues.error(item, `error parsing ${what}: unsupported type in array ${describeNode(item)}`);
-  }
-  return out;
-}
-
 /** `trusted_keys`: operator public keys. */
 function parseTrustedKeys(issues: Issues, e: MapEntry): string[] | undefined {
-  const keys = keyList(issues, e, "trusted");
+  const keys = getStringArray(issues, e, "trusted");
   for (const k of keys ?? []) {
     if (!isPublicKey(k, "O")) issues.error(e.value, `trust key ${JSON.stringify(k)} required to be a valid public operator nkey`);
   }

@@ -178,6 +178,32 @@ export interface HostPort {
   port: number;
 }
 
+/**
+ * The listener keys of cluster, gateway, leafnodes, websocket and mqtt blocks: `listen`
+ * (host:port), `port`, `host` (alias `net`). False when `key` is none of them.
+ */
+export function hostPortKey(issues: Issues, o: { host?: string; port?: number }, e: MapEntry, key: string): boolean {
+  switch (key) {
+    case "listen": {
+      const hp = parseListen(issues, e);
+      if (hp) {
+        if (hp.host !== undefined) o.host = hp.host;
+        o.port = hp.port;
+      }
+      return true;
+    }
+    case "port":
+      o.port = getInteger(issues, e);
+      return true;
+    case "host":
+    case "net":
+      o.host = getString(issues, e);
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** nats-server opts.go parseListen, with Go net.SplitHostPort's address rules. */
 export function parseListen(issues: Issues, e: MapEntry): HostPort | undefined {
   const v = e.value;

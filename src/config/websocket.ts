@@ -8,30 +8,7 @@ import type { MqttOptions, WebsocketOptions } from "../server/options.js";
 import { parseSimpleAuth } from "./blocks.js";
 import type { MapEntry } from "./parser.js";
 import { parseTls } from "./tls.js";
-import { describeNode, getBool, getDurationMs, getInteger, getString, getStringArray, parseDuration, parseListen, type Issues } from "./values.js";
-
-/** listen/host/port, shared by websocket and mqtt; false when `key` is none of them. */
-function listenerKey(issues: Issues, o: { host?: string; port?: number }, e: MapEntry, key: string): boolean {
-  switch (key) {
-    case "listen": {
-      const hp = parseListen(issues, e);
-      if (hp) {
-        if (hp.host !== undefined) o.host = hp.host;
-        o.port = hp.port;
-      }
-      return true;
-    }
-    case "port":
-      o.port = getInteger(issues, e);
-      return true;
-    case "host":
-    case "net":
-      o.host = getString(issues, e);
-      return true;
-    default:
-      return false;
-  }
-}
+import { describeNode, getBool, getDurationMs, getInteger, getString, getStringArray, hostPortKey, parseDuration, type Issues } from "./values.js";
 
 /** The simple authorization block, copied into a websocket or mqtt block. */
 function simpleAuth(issues: Issues, o: Partial<WebsocketOptions> | Partial<MqttOptions>, e: MapEntry): void {
@@ -52,7 +29,7 @@ export function parseWebsocket(issues: Issues, e: MapEntry): Partial<WebsocketOp
   const w: Partial<WebsocketOptions> = {};
   for (const we of map.entries.values()) {
     const key = we.key.toLowerCase();
-    if (!listenerKey(issues, w, we, key) && !websocketKey(issues, w, we, key)) issues.unknown(we);
+    if (!hostPortKey(issues, w, we, key) && !websocketKey(issues, w, we, key)) issues.unknown(we);
   }
   return w;
 }
@@ -151,7 +128,7 @@ export function parseMqtt(issues: Issues, e: MapEntry): Partial<MqttOptions> | u
   const m: Partial<MqttOptions> = {};
   for (const me of map.entries.values()) {
     const key = me.key.toLowerCase();
-    if (!listenerKey(issues, m, me, key) && !mqttKey(issues, m, me, key)) issues.unknown(me);
+    if (!hostPortKey(issues, m, me, key) && !mqttKey(issues, m, me, key)) issues.unknown(me);
   }
   return m;
 }
