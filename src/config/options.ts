@@ -113,7 +113,7 @@ export function loadConfigFile(path: string): ConfigResult {
  */
 export function loadConfigText(text: string, file: string): ConfigResult {
   const parsed = parseConfig(text, { file, readFile: (p) => readFileSync(p, "utf8") });
-  const result = configToOptions(parsed.tree, file);
+  const result = configToOptions(parsed.tree, file, true);
   result.errors.unshift(...parsed.errors);
   return result;
 }
@@ -128,9 +128,12 @@ interface MapContext {
   authEntry?: MapEntry;
 }
 
-/** Maps a parsed config tree to options; `file` becomes `options.configFile`. */
-export function configToOptions(tree: MapNode, file: string): ConfigResult {
-  const ctx: MapContext = { issues: new Issues(), o: { configFile: file }, extra: {} };
+/**
+ * Maps a parsed config tree to options; `file` becomes `options.configFile`. With
+ * `checkFiles`, the TLS certificates and keys named are loaded and checked too.
+ */
+export function configToOptions(tree: MapNode, file: string, checkFiles = false): ConfigResult {
+  const ctx: MapContext = { issues: new Issues(checkFiles), o: { configFile: file }, extra: {} };
   for (const e of tree.entries.values()) {
     const key = e.key.toLowerCase();
     if (mapSimple(ctx.issues, ctx.o, key, e) || mapListener(ctx, key, e) || mapLimit(ctx, key, e)) continue;

@@ -5,6 +5,8 @@
  * string forms of `handshake_first`) are accepted as the newest nats-server accepts them.
  * Cipher suite and curve names are Go's; unknown ones are errors, as in nats-server.
  */
+import { X509Certificate, createPrivateKey, type KeyObject } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { TlsOptions } from "../server/options.js";
 import type { MapEntry } from "./parser.js";
 import { describeNode, getDurationMs, getMap, parseDuration, type Issues } from "./values.js";
@@ -86,6 +88,7 @@ export function parseTls(issues: Issues, block: MapEntry, clientContext = true):
   if (!map) return undefined;
   const tls: TlsOptions = {};
   const insecure: string[] = [];
+  const errorsBefore = issues.errors.length;
   for (const e of map.entries.values()) {
     const key = e.key.toLowerCase();
     if (!parseTlsKey(issues, tls, e, key, clientContext, insecure)) {
@@ -97,6 +100,9 @@ export function parseTls(issues: Issues, block: MapEntry, clientContext = true):
   if (tls.certs && tls.certFile !== undefined) {
     issues.error(block.value, "error parsing tls config, cannot combine 'cert_file' option with 'certs' option");
   }
+  // Like nats-server, the files are loaded only when the block itself parsed cleanly.
+  const filesProblem = issues.checkFiles && issues.errors.length === errorsBefore ? tlsFilesProblem(tls) : undefined;
+  if (filesProblem !== undefined) issues.error({ pos: block.keyPos }, filesProblem);
   if (insecure.length > 0 && !tls.allowInsecureCipherSuites) {
     // nats-server v2.9 accepts these; 2.11+ refuses them without the opt-in.
     issues.warn(
@@ -332,4 +338,61 @@ function certPairs(issues: Issues, e: MapEntry): Array<{ certFile: string; keyFi
     } else out.push({ certFile, keyFile });
   }
   return out;
+}
+
+/** Go's wording for a file that cannot be read (`open x.pem: no such file or directory`). */
+function readPem(path: string): string {
+  try {
+    return readFileSync(path, "latin1");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "no such file or directory" : code === "EACCES" ? "permission denied" : (err as Error).message;
+    throw new Error(`open ${path}: ${why}`);
+  }
+}
+
+/** Go tls.LoadX509KeyPair: the first certificate of the file, the key, and that they match. */
+function keyPairProblem(certFile: string, keyFile: string): string | undefined {
+  try {
+    const certPem = readPem(certFile);
+    const keyPem = readPem(keyFile);
+    let cert: X509Certificate;
+    try {
+      cert = new X509Certificate(certPem);
+    } catch {
+      return "tls: failed to find any PEM data in certificate input";
+    }
+    let key: KeyObject;
+    try {
+      key = createPrivateKey(keyPem);
+    } catch {
+      return "tls: failed to find any PEM data in key input";
+    }
+    return cert.checkPrivateKey(key) ? undefined : "tls: private key does not match public key";
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/**
+ * nats-server GenTLSConfig, which `-t` runs too: cert and key come together, load, and
+ * match; the CA file holds a certificate. Returns the first problem, in its words.
+ */
+function tlsFilesProblem(tls: TlsOptions): string | undefined {
+  if (tls.certFile !== undefined && tls.keyFile === undefined) return "missing 'key_file' in TLS configuration";
+  if (tls.certFile === undefined && tls.keyFile !== undefined) return "missing 'cert_file' in TLS configuration";
+  const pairs = tls.certFile !== undefined && tls.keyFile !== undefined ? [{ certFile: tls.certFile, keyFile: tls.keyFile }] : [];
+  for (const p of [...pairs, ...(tls.certs ?? [])]) {
+    const bad = keyPairProblem(p.certFile, p.keyFile);
+    if (bad !== undefined) return `error parsing X509 certificate/key pair: ${bad}`;
+  }
+  if (tls.caFile !== undefined) {
+    try {
+      const pem = readPem(tls.caFile);
+      new X509Certificate(pem);
+    } catch (err) {
+      return (err as Error).message.startsWith("open ") ? (err as Error).message : "failed to parse root ca certificate";
+    }
+  }
+  return undefined;
 }

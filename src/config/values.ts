@@ -12,6 +12,12 @@ export class Issues {
   readonly errors: ConfigIssue[] = [];
   readonly warnings: ConfigIssue[] = [];
 
+  /**
+   * @param checkFiles also load the files a config names (TLS certificates and keys), as
+   *   nats-server does while parsing; off for pure mapping of a tree.
+   */
+  constructor(readonly checkFiles = false) {}
+
   error(node: { pos: ConfigNode["pos"] }, message: string): void {
     this.errors.push(issueAt(node.pos, message));
   }

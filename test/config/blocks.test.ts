@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { createAccount, createOperator, encodeAccount, encodeOperator } from "@nats-io/jwt";
 import { configToOptions, formatIssue, loadConfigFile, parseConfig, type ConfigResult } from "../../src/config/index.js";
 import { resolveOptions, validateOptions } from "../../src/server/options.js";
+import { makeCerts } from "../auth/certs.js";
 
 const NATS_SERVER = process.env["NATS_SERVER"] ?? "/usr/sbin/nats-server";
 const HAVE_NATS = existsSync(NATS_SERVER);
@@ -431,6 +432,32 @@ describe("verdicts agree with nats-server -t", () => {
     test(`nats-server agrees: ${src}`, { skip: !HAVE_NATS && "nats-server not installed" }, () => {
       const n = spawnSync(NATS_SERVER, ["-t", "-c", file], { encoding: "utf8", timeout: 10_000 });
       assert.equal(n.status === 0, valid, `${n.stdout}${n.stderr}`);
+    });
+  });
+});
+
+describe("-t loads the TLS files a config names, as nats-server's GenTLSConfig", () => {
+  const certs = makeCerts();
+  after(() => certs?.cleanup());
+  const cases = (c: NonNullable<typeof certs>): Array<[string, string, string | null]> => [
+    ["good pair and CA", `tls { cert_file: "${c.serverCert}", key_file: "${c.serverKey}", ca_file: "${c.caCert}" }`, null],
+    ["missing certificate file", `tls { cert_file: "${dir}/none.pem", key_file: "${c.serverKey}" }`, `error parsing X509 certificate/key pair: open ${dir}/none.pem: no such file or directory`],
+    ["key of another certificate", `tls { cert_file: "${c.serverCert}", key_file: "${c.clientKey}" }`, "error parsing X509 certificate/key pair: tls: private key does not match public key"],
+    ["certificate without key", `tls { cert_file: "${c.serverCert}" }`, "missing 'key_file' in TLS configuration"],
+    ["CA file that is a key", `tls { ca_file: "${c.serverKey}" }`, "failed to parse root ca certificate"],
+    ["cluster tls with a missing CA", `cluster { port: -1, tls { cert_file: "${c.serverCert}", key_file: "${c.serverKey}", ca_file: "${dir}/no-ca.pem" } }`, `open ${dir}/no-ca.pem: no such file or directory`],
+    ["leaf remote tls with a bad pair", `leafnodes { remotes: [ { url: "nats://h:1", tls { cert_file: "${c.caCert}", key_file: "${c.serverKey}" } } ] }`, "error parsing X509 certificate/key pair: tls: private key does not match public key"],
+  ];
+  test("verdicts and messages", { skip: !certs && "openssl not installed" }, () => {
+    cases(certs!).forEach(([what, src, problem], i) => {
+      const file = join(dir, `tls${i}.conf`);
+      writeFileSync(file, `${src}\n`);
+      const errs = loadConfigFile(file).errors.map((e) => e.message);
+      assert.deepEqual(errs, problem === null ? [] : [problem], what);
+      if (HAVE_NATS) {
+        const n = spawnSync(NATS_SERVER, ["-t", "-c", file], { encoding: "utf8", timeout: 10_000 });
+        assert.equal(n.status === 0, problem === null, `${what}: nats-server said ${n.stderr}`);
+      }
     });
   });
 });
