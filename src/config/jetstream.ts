@@ -49,6 +49,11 @@ function enabledString(issues: Issues, s: string, node: { pos: MapEntry["keyPos"
 
 /** One key of a `jetstream {}` block; false when unknown. */
 function jetStreamKey(issues: Issues, js: JetStreamConfig, je: MapEntry, key: string): boolean {
+  return storageKey(issues, js, je, key) || tuningKey(issues, js.options, je, key);
+}
+
+/** Where and how much JetStream stores, and whether it is on. */
+function storageKey(issues: Issues, js: JetStreamConfig, je: MapEntry, key: string): boolean {
   const o = js.options;
   switch (key) {
     case "store":
@@ -74,15 +79,24 @@ function jetStreamKey(issues: Issues, js: JetStreamConfig, je: MapEntry, key: st
       if (b !== undefined) js.enabled = b;
       break;
     }
+    case "sync":
+    case "sync_interval":
+      syncInterval(issues, o, je);
+      break;
+    default:
+      return false;
+  }
+  return true;
+}
+
+/** Limits, queues, encryption and the other server-wide JetStream settings. */
+function tuningKey(issues: Issues, o: Partial<JetStreamOptions>, je: MapEntry, key: string): boolean {
+  switch (key) {
     case "strict": {
       if (je.value.kind === "bool") o.strict = je.value.value;
       else issues.error(je.value, `Expected 'true' or 'false' for bool value, got ${describeNode(je.value)}`);
       break;
     }
-    case "sync":
-    case "sync_interval":
-      syncInterval(issues, o, je);
-      break;
     case "unique_tag":
       o.uniqueTag = getString(issues, je)?.trim().toLowerCase();
       break;

@@ -225,6 +225,11 @@ function parseRemote(issues: Issues, m: MapNode): Partial<RemoteLeafOptions> {
 
 /** One key of a leaf remote; false when unknown. */
 function remoteKey(issues: Issues, r: Partial<RemoteLeafOptions>, e: MapEntry, key: string): boolean {
+  return remoteConnectKey(issues, r, e, key) || remoteBehaviourKey(issues, r, e, key);
+}
+
+/** Where and as whom a remote connects. */
+function remoteConnectKey(issues: Issues, r: Partial<RemoteLeafOptions>, e: MapEntry, key: string): boolean {
   switch (key) {
     case "no_randomize":
     case "dont_randomize":
@@ -263,6 +268,15 @@ function remoteKey(issues: Issues, r: Partial<RemoteLeafOptions>, e: MapEntry, k
     case "deny_export":
       r.denyExports = permSubjects(issues, e);
       break;
+    default:
+      return false;
+  }
+  return true;
+}
+
+/** How a remote connection behaves. */
+function remoteBehaviourKey(issues: Issues, r: Partial<RemoteLeafOptions>, e: MapEntry, key: string): boolean {
+  switch (key) {
     case "ws_compress":
     case "ws_compression":
     case "websocket_compress":

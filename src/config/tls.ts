@@ -122,6 +122,11 @@ function parseTlsKey(
   clientContext: boolean,
   insecure: string[],
 ): boolean {
+  return identityKey(issues, tls, e, key, clientContext) || handshakeKey(issues, tls, e, key, insecure) || certStoreKey(issues, e, key);
+}
+
+/** Files and peer verification. */
+function identityKey(issues: Issues, tls: TlsOptions, e: MapEntry, key: string, clientContext: boolean): boolean {
   switch (key) {
     case "cert_file":
     case "key_file":
@@ -135,6 +140,10 @@ function parseTlsKey(
       else tls.caFile = e.value.value;
       break;
     }
+    case "certs":
+    case "certificates":
+      tls.certs = certPairs(issues, e);
+      break;
     case "verify":
       tls.verify = tlsBool(issues, e, key);
       break;
@@ -156,6 +165,18 @@ function parseTlsKey(
     case "insecure":
       tls.insecure = tlsBool(issues, e, key);
       break;
+    case "pinned_certs":
+      tls.pinnedCerts = pinnedCerts(issues, e);
+      break;
+    default:
+      return false;
+  }
+  return true;
+}
+
+/** Protocol versions, suites, curves, timeouts. */
+function handshakeKey(issues: Issues, tls: TlsOptions, e: MapEntry, key: string, insecure: string[]): boolean {
+  switch (key) {
     case "allow_insecure_cipher_suites":
       tls.allowInsecureCipherSuites = tlsBool(issues, e, key);
       break;
@@ -173,9 +194,6 @@ function parseTlsKey(
       if (e.value.kind === "integer") tls.connectionRateLimit = e.value.value;
       else issues.error(e.value, "error parsing tls config, 'connection_rate_limit' wrong type");
       break;
-    case "pinned_certs":
-      tls.pinnedCerts = pinnedCerts(issues, e);
-      break;
     case "handshake_first":
     case "first":
     case "immediate":
@@ -184,10 +202,15 @@ function parseTlsKey(
     case "min_version":
       tls.minVersion = minVersion(issues, e);
       break;
-    case "certs":
-    case "certificates":
-      tls.certs = certPairs(issues, e);
-      break;
+    default:
+      return false;
+  }
+  return true;
+}
+
+/** OCSP peer checks and the Windows certificate store: checked, not honoured. */
+function certStoreKey(issues: Issues, e: MapEntry, key: string): boolean {
+  switch (key) {
     case "ocsp_peer":
       if (e.value.kind !== "bool" && e.value.kind !== "map") {
         issues.error(e.value, `error parsing ocsp peer config: unsupported type ${describeNode(e.value)}`);
