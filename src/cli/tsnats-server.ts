@@ -47,9 +47,11 @@ async function main(argv: string[]): Promise<void> {
   let fileOptions: ServerOptionsInput = {};
   let configWarnings: string[] = [];
   if (flags.configFile) {
-    const { formatIssue, loadConfigFile } = await import("../config/index.js");
+    const { checkFailures, formatIssue, loadConfigFile } = await import("../config/index.js");
     const r = loadConfigFile(flags.configFile);
     if (r.errors.length > 0) fail(r.errors.map(formatIssue).join("\n"));
+    // nats-server -t fails on its own config warnings too.
+    if (flags.testConfig && checkFailures(r).length > 0) fail(checkFailures(r).map(formatIssue).join("\n"));
     fileOptions = { ...r.options, configFile: flags.configFile };
     configWarnings = r.warnings.map(formatIssue);
   }

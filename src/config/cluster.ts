@@ -161,7 +161,7 @@ function routeAuthorization(
   if (auth.timeoutMs !== undefined) c.authTimeoutMs = auth.timeoutMs;
   if (auth.defaultPermissions !== undefined) {
     if (kind === "Gateway") return undefined;
-    issues.warn(e.value, `setting "permissions" within cluster authorization block is deprecated`);
+    issues.natsWarn(e.value, `setting "permissions" within cluster authorization block is deprecated`);
   }
   return auth.defaultPermissions;
 }

@@ -22,8 +22,14 @@ export class Issues {
     this.errors.push(issueAt(node.pos, message));
   }
 
+  /** A warning of tsnats's own: never fails `-t`. */
   warn(node: { pos: ConfigNode["pos"] }, message: string): void {
     this.warnings.push(issueAt(node.pos, message));
+  }
+
+  /** A warning nats-server gives too, with its text: `-t` fails on it, as nats-server's. */
+  natsWarn(node: { pos: ConfigNode["pos"] }, message: string): void {
+    this.warnings.push({ ...issueAt(node.pos, message), natsWarning: true });
   }
 
   /** nats-server's message for a key it does not know in this block. */
@@ -168,10 +174,7 @@ export function getDurationMs(issues: Issues, e: MapEntry, allowSeconds: boolean
   }
   if (v.kind === "integer" && allowSeconds) {
     const hint = /[a-z]$/i.test(v.raw) ? ` (${v.raw} was read as a size; quote durations, e.g. "${v.raw}")` : "";
-    issues.warnings.push({
-      ...v.pos,
-      message: `invalid use of field "${e.key}": ${e.key} should be converted to a duration${hint}`,
-    });
+    issues.natsWarn(v, `invalid use of field "${e.key}": ${e.key} should be converted to a duration${hint}`);
     return v.value * 1000;
   }
   issues.error(v, `expected a duration string (e.g. "2s") for "${e.key}", got ${describeNode(v)}`);
@@ -327,7 +330,7 @@ export function getUrls(issues: Issues, e: MapEntry, what: string): string[] | u
       continue;
     }
     if (seen.has(item.value)) {
-      issues.warn(item, `Duplicate ${what} entry detected`);
+      issues.natsWarn(item, `Duplicate ${what} entry detected`);
       continue;
     }
     seen.add(item.value);

@@ -168,7 +168,8 @@ function mqttKey(issues: Issues, m: Partial<MqttOptions>, e: MapEntry, key: stri
       m.streamReplicas = getInteger(issues, e);
       break;
     case "consumer_replicas":
-      issues.warn(e.value, "consumer replicas setting ignored in this server version");
+      // v2.9 takes it; newer versions ignore it with a warning.
+      if (getInteger(issues, e) !== undefined) issues.warn(e.value, "consumer replicas setting ignored in this server version");
       break;
     case "consumer_memory_storage":
       m.consumerMemoryStorage = getBool(issues, e);

@@ -129,6 +129,16 @@ describe("tsnats-server", () => {
     const ko = run(["-t", "-c", bad]);
     assert.equal(ko.status, 1);
     assert.match(ko.stderr, /bad\.conf:\d+:\d+: /);
+    // Like nats-server -t, a config warning nats-server gives fails the check...
+    const warned = join(dir, "warned.conf");
+    writeFileSync(warned, "write_deadline: 5\n");
+    const w = run(["-t", "-c", warned]);
+    assert.equal(w.status, 1);
+    assert.match(w.stderr, /warned\.conf:1:17: invalid use of field "write_deadline": write_deadline should be converted to a duration/);
+    // ...but tsnats's own "not supported yet" warnings do not.
+    const later = join(dir, "later.conf");
+    writeFileSync(later, "websocket { port: 8080, no_tls: true }\n");
+    assert.equal(run(["-t", "-c", later]).status, 0);
   });
 
   test("--help, --version, bad flags", () => {

@@ -96,12 +96,15 @@ function resolverDirs(): string[] {
   return dirs.filter((d) => !existsSync(d));
 }
 
-/** tsnats verdicts of every file of one folder, in one child process run from that folder. */
+/**
+ * tsnats verdicts of every file of one folder, in one child process run from that folder:
+ * what `tsnats-server -t` checks (errors, and the warnings nats-server -t fails on).
+ */
 function tsnatsErrors(tree: string, dir: string): Map<string, string[]> {
   const files = FILES.filter((f) => split(f).dir === dir).map((f) => split(f).rel);
-  const script = `const { loadConfigFile, formatIssue } = await import(${JSON.stringify(CONFIG_MODULE)});
+  const script = `const { checkFailures, loadConfigFile, formatIssue } = await import(${JSON.stringify(CONFIG_MODULE)});
 const out = {};
-for (const f of process.argv.slice(1)) out[f] = loadConfigFile(f).errors.map(formatIssue);
+for (const f of process.argv.slice(1)) out[f] = checkFailures(loadConfigFile(f)).map(formatIssue);
 process.stdout.write(JSON.stringify(out));`;
   const r = spawnSync(process.execPath, ["--input-type=module", "-e", script, ...files], {
     cwd: join(tree, dir),
