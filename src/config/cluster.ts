@@ -123,12 +123,13 @@ function writeTimeoutPolicy(issues: Issues, e: MapEntry): void {
   } else issues.unsupported(e);
 }
 
+/**
+ * A cluster or gateway name. nats-server 2.10+ refuses spaces; v2.9 takes them, so tsnats
+ * warns (a config either version accepts loads).
+ */
 function name(issues: Issues, e: MapEntry, spacesError: string): string | undefined {
   const n = getString(issues, e);
-  if (n !== undefined && /\s/.test(n)) {
-    issues.error(e.value, spacesError);
-    return undefined;
-  }
+  if (n !== undefined && /\s/.test(n)) issues.warn(e.value, `${spacesError} (nats-server 2.10+ refuses it)`);
   return n;
 }
 

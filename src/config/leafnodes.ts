@@ -206,7 +206,8 @@ function parseRemotes(issues: Issues, e: MapEntry): Array<Partial<RemoteLeafOpti
     const r = parseRemote(issues, item);
     const name = `${r.account ?? "$G"}:${(r.urls ?? []).join(",")}:${r.credentials ?? r.nkey ?? ""}`;
     if (names.has(name)) {
-      issues.error(item, `duplicate remote ${(r.urls ?? []).join(", ")}`);
+      // nats-server 2.11+ refuses a repeated remote; v2.9 takes it.
+      issues.warn(item, `duplicate remote ${(r.urls ?? []).join(", ")} (nats-server 2.11+ refuses it)`);
       continue;
     }
     names.add(name);

@@ -4,8 +4,13 @@
  * Every problem is collected: errors (the config must be rejected) and warnings (it
  * works, but something is off or not supported yet). Top-level keys match case-
  * insensitively, with nats-server's aliases. A key no nats-server version knows is an
- * error (`unknown field "x"`), unless it only defines a `$variable` that is used; keys
- * that newer nats-server versions added are accepted as the newest one accepts them.
+ * error (`unknown field "x"`), unless it only defines a `$variable` that is used.
+ *
+ * Versions: the reference is nats-server v2.9.10; keys newer versions added are taken
+ * as the newest nats-server takes them. Where the two disagree on a config, tsnats
+ * accepts what either accepts, and turns the newer version's extra refusals into
+ * warnings (e.g. a cluster name with spaces, insecure cipher suites), so a config that
+ * runs on one of them loads in tsnats.
  * Blocks tsnats does not serve yet (cluster, gateway, leafnodes, websocket, mqtt) are
  * parsed and validated into typed options, and produce one warning each.
  */
