@@ -7,7 +7,7 @@
  * these fully; the server still refuses to start with them (not supported yet).
  */
 import { readFileSync, statSync } from "node:fs";
-import type { OperatorOptions, ResolverOptions, TlsOptions } from "../server/options.js";
+import type { OperatorOptions, ResolverOptions, ServerOptions } from "../server/options.js";
 import { DEFAULT_ACCOUNT_FETCH_TIMEOUT_MS, DEFAULT_RESOLVER_CACHE_LIMIT, DEFAULT_RESOLVER_SYNC_INTERVAL_MS } from "../server/options.js";
 import { lazyRequire } from "../util/lazy-require.js";
 import { isPublicKey } from "./blocks.js";
@@ -35,15 +35,8 @@ export const OPERATOR_MODE_KEYS: ReadonlySet<string> = new Set([
   "trusted_keys",
 ]);
 
-/** What the operator-mode keys set (ServerOptions fields of the same names). */
-export interface OperatorModeConfig {
-  operators?: OperatorOptions[];
-  resolver?: ResolverOptions;
-  resolverPreload?: Record<string, string>;
-  resolverTls?: TlsOptions;
-  resolverPinnedAccounts?: string[];
-  trustedKeys?: string[];
-}
+/** What the operator-mode keys set. */
+export type OperatorModeConfig = Pick<ServerOptions, "operators" | "resolver" | "resolverPreload" | "resolverTls" | "resolverPinnedAccounts" | "trustedKeys">;
 
 /** Maps one operator-mode key into `out`. */
 export function parseOperatorModeKey(issues: Issues, out: OperatorModeConfig, e: MapEntry, key: string): void {
