@@ -6,7 +6,7 @@
  */
 import type { MappingOptions } from "../sublist/transform.js";
 import { subjectIsSubsetMatch } from "../sublist/index.js";
-import type { UserOptions } from "../server/options.js";
+import type { JetStreamAccountLimits, UserOptions } from "../server/options.js";
 
 /** nats-server's default system account name (server.go DEFAULT_SYSTEM_ACCOUNT). */
 export const DEFAULT_SYSTEM_ACCOUNT = "$SYS";
@@ -45,6 +45,8 @@ export interface AccountOptions {
   exports?: ExportOptions[];
   imports?: ImportOptions[];
   jetstream?: boolean;
+  /** Limits from an account `jetstream { ... }` block (absent: dynamic limits). */
+  jetstreamLimits?: JetStreamAccountLimits;
   /** Subject mappings applied to what this account's clients publish. */
   mappings?: MappingOptions[];
 }
