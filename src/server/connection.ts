@@ -14,11 +14,14 @@ import { KIND_NAMES, type Kind } from "./connection-kind.js";
 import type { Server } from "./server.js";
 
 /**
- * Longest a producer stays paused for one backed-up subscriber. A subscriber that does
- * not drain by then is left to fill up to max_pending and be cut off as a slow consumer,
- * so a dead reader cannot hold its publishers for the whole write deadline.
+ * Longest a producer stays paused for one backed-up subscriber at a time. It is paused
+ * again at its next delivery there while the subscriber stays behind, so a steady
+ * overload is throttled to the subscriber's pace; a subscriber that stops reading is
+ * still cut at max_pending or at the write deadline (nats-server stalledWait).
  */
 const STALL_MAX_MS = 100;
+/** How many times per write deadline a backed-up socket's progress is looked at. */
+const WRITE_DEADLINE_LOOKS = 10;
 
 export abstract class Connection {
   abstract readonly kind: Kind;
@@ -47,16 +50,23 @@ export abstract class Connection {
   private socketQueued = 0;
   /** Set while this connection is in the server's pending-flush list. */
   flushQueued = false;
-  /** Producers paused because this connection's socket is backed up; resumed on drain. */
+  /** Producers paused because this connection's socket is backed up; resumed as it drains. */
   private stalledProducers: Connection[] | null = null;
   private pausedByStall = false;
   /** Ends a stall that the socket does not drain from in time. */
   private stallTimer: NodeJS.Timeout | null = null;
-  /** A stall ran out without a drain: stop stalling producers until the socket drains. */
-  private stallSpent = false;
 
   protected pingTimer: NodeJS.Timeout | null = null;
+  /**
+   * The write deadline applies to a socket that makes no progress (nats-server sets it on
+   * each write): `lastWriteMs` is when the kernel last took bytes of ours, `lastInFlight`
+   * the bytes of the write in flight that it had not taken at the last look.
+   */
   private writeDeadlineTimer: NodeJS.Timeout | null = null;
+  private lastWriteMs = 0;
+  private lastInFlight = -1;
+  /** Called by the socket when a write of ours reached the kernel; one function per connection. */
+  private readonly onWritten = (): void => this.writeProgress();
 
   constructor(
     readonly server: Server,
@@ -180,21 +190,27 @@ export abstract class Connection {
       return;
     }
     const socket = this.socket;
-    socket.write(out.take());
+    const queuedBefore = this.socketQueued;
+    socket.write(out.take(), this.onWritten);
     this.socketQueued = socket.writableLength;
     if (this.socketQueued === 0) {
       out.recycle();
     } else {
       out.release();
-      if (this.writeDeadlineTimer === null && !this.closed) {
-        this.writeDeadlineTimer = setTimeout(() => this.writeDeadlineExceeded(), this.server.options.writeDeadlineMs);
-      }
+      if (queuedBefore === 0) this.lastWriteMs = Date.now();
+      if (this.writeDeadlineTimer === null && !this.closed) this.armWriteDeadline();
     }
+  }
+
+  /** A write reached the kernel: progress for the deadline, and room for stalled producers. */
+  private writeProgress(): void {
+    this.lastWriteMs = Date.now();
+    const queued = (this.socketQueued = this.socket.writableLength);
+    if (this.stalledProducers !== null && queued + this.out.len <= this.server.stallThreshold / 2) this.resumeStalled();
   }
 
   private onDrain(): void {
     this.socketQueued = 0;
-    this.stallSpent = false;
     if (this.writeDeadlineTimer !== null) {
       clearTimeout(this.writeDeadlineTimer);
       this.writeDeadlineTimer = null;
@@ -202,10 +218,33 @@ export abstract class Connection {
     this.resumeStalled();
   }
 
-  private writeDeadlineExceeded(): void {
+  /** Looks at the socket's progress a few times per write deadline while it holds data. */
+  private armWriteDeadline(): void {
+    const period = Math.max(10, Math.floor(this.server.options.writeDeadlineMs / WRITE_DEADLINE_LOOKS));
+    this.writeDeadlineTimer = setTimeout(() => this.checkWriteDeadline(), period);
+  }
+
+  /**
+   * Cuts the connection only when its socket took nothing for a whole write deadline. A
+   * big write completes only once all of it is taken, so partial progress is read from
+   * the bytes of the write in flight (the handle's write queue) shrinking.
+   */
+  private checkWriteDeadline(): void {
     this.writeDeadlineTimer = null;
-    if (this.closed || this.socket.writableLength === 0) return;
-    this.slowConsumer(ClosedState.SlowConsumerWriteDeadline, `Write Deadline of ${this.server.options.writeDeadlineMs}ms Exceeded`);
+    if (this.closed || this.socket.writableLength === 0) {
+      this.lastInFlight = -1;
+      return;
+    }
+    const inFlight = writeQueueSize(this.socket);
+    const now = Date.now();
+    if (inFlight >= 0 && this.lastInFlight >= 0 && inFlight < this.lastInFlight) this.lastWriteMs = now;
+    this.lastInFlight = inFlight;
+    const deadline = this.server.options.writeDeadlineMs;
+    if (now - this.lastWriteMs < deadline) {
+      this.armWriteDeadline();
+      return;
+    }
+    this.slowConsumer(ClosedState.SlowConsumerWriteDeadline, `Write Deadline of ${deadline}ms Exceeded`);
   }
 
   /**
@@ -227,13 +266,12 @@ export abstract class Connection {
       this.slowConsumer(ClosedState.SlowConsumerPendingBytes, `MaxPending of ${opts.maxPending} Exceeded`);
       return false;
     }
-    if (producer !== null && queued > this.server.stallThreshold && !this.stallSpent && producer !== this && !producer.pausedByStall) {
+    if (producer !== null && queued > this.server.stallThreshold && producer !== this && !producer.pausedByStall) {
       producer.pausedByStall = true;
       producer.socket.pause();
       (this.stalledProducers ??= []).push(producer);
       this.stallTimer ??= setTimeout(() => {
         this.stallTimer = null;
-        this.stallSpent = true;
         this.resumeStalled();
       }, STALL_MAX_MS);
     }
@@ -301,4 +339,14 @@ export abstract class Connection {
       if (line !== "") this.server.logger.trace(`${this.logPrefix()}->> [${line === "+OK" ? "OK" : line}]`);
     }
   }
+}
+
+/**
+ * Bytes of the write in flight that the kernel has not taken yet (libuv's write queue, as
+ * Node's `socket.bufferSize` reads it), or -1 where the handle does not say.
+ */
+function writeQueueSize(socket: Socket): number {
+  const handle = (socket as unknown as { _handle?: { writeQueueSize?: unknown } | null })._handle;
+  const n = handle?.writeQueueSize;
+  return typeof n === "number" ? n : -1;
 }
