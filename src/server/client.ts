@@ -25,7 +25,7 @@ import type { SubjectMappings } from "../sublist/transform.js";
 import type { Account } from "../accounts/account.js";
 import { derivePubArg, deliverImports } from "../accounts/imports.js";
 import { ClosedState, type ClosedReason } from "./closed-state.js";
-import { Connection } from "./connection.js";
+import { Connection, ReadPause } from "./connection.js";
 import { Kind } from "./connection-kind.js";
 import { deliverResult } from "./deliver.js";
 import type { Server } from "./server.js";
@@ -190,7 +190,7 @@ export class Client extends Connection implements ParserSink {
    */
   private verifyThenConnect(o: ConnectOptions, slow: PendingBcrypt): void {
     this.parser.suspend();
-    this.socket.pause();
+    this.pauseReads(ReadPause.AUTH);
     void bcryptCompare(slow.given, slow.hash)
       .then(() => {
         if (this.closed) return;
@@ -198,7 +198,7 @@ export class Client extends Connection implements ParserSink {
         server.inReadBatch = true;
         try {
           if (this.authenticateAndConnect(o)) {
-            this.socket.resume();
+            this.resumeReads(ReadPause.AUTH);
             this.parser.resume();
           }
         } finally {

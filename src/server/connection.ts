@@ -22,6 +22,25 @@ import type { Server } from "./server.js";
 const STALL_MAX_MS = 100;
 /** How many times per write deadline a backed-up socket's progress is looked at. */
 const WRITE_DEADLINE_LOOKS = 10;
+/**
+ * Longest one connection's input may hold the event loop in one turn. libuv hands a busy
+ * socket up to 32 reads per turn; past this budget the connection yields (its reads
+ * resume on the next turn, in order), so a flood of SUBs or PUBs from one client cannot
+ * stall everyone else.
+ */
+const READ_BUDGET_MS = 10;
+/** Reads of one connection closer together than this belong to the same turn of the loop. */
+const SAME_TURN_GAP_MS = 1;
+
+/** Why a connection's reads are paused; it reads again when no reason is left. */
+export const enum ReadPause {
+  /** A subscriber it delivers to is backed up (Connection.admit). */
+  STALL = 1,
+  /** It used its share of this turn of the event loop. */
+  YIELD = 2,
+  /** Its CONNECT waits for a password check off the loop. */
+  AUTH = 4,
+}
 
 export abstract class Connection {
   abstract readonly kind: Kind;
@@ -52,7 +71,12 @@ export abstract class Connection {
   flushQueued = false;
   /** Producers paused because this connection's socket is backed up; resumed as it drains. */
   private stalledProducers: Connection[] | null = null;
-  private pausedByStall = false;
+  /** ReadPause bits: why reads are paused, 0 when reading. */
+  private readPauses = 0;
+  /** Time spent on this connection's input in the current turn, and when its last read ended. */
+  private turnBusyMs = 0;
+  private lastReadEndMs = 0;
+  private readonly resumeAfterYield = (): void => this.resumeReads(ReadPause.YIELD);
   /** Ends a stall that the socket does not drain from in time. */
   private stallTimer: NodeJS.Timeout | null = null;
 
@@ -97,6 +121,7 @@ export abstract class Connection {
   }
 
   private onData(buf: Buffer): void {
+    const start = performance.now();
     this.lastActivityMs = Date.now();
     const server = this.server;
     server.inReadBatch = true;
@@ -108,6 +133,33 @@ export abstract class Connection {
     }
     server.inReadBatch = false;
     server.flushPending();
+    this.chargeRead(start);
+  }
+
+  /** Counts a read's time against this turn's budget; yields the loop when it is spent. */
+  private chargeRead(start: number): void {
+    const end = performance.now();
+    if (start - this.lastReadEndMs > SAME_TURN_GAP_MS) this.turnBusyMs = 0;
+    this.lastReadEndMs = end;
+    this.turnBusyMs += end - start;
+    if (this.turnBusyMs > READ_BUDGET_MS && !this.closed) {
+      this.turnBusyMs = 0;
+      this.pauseReads(ReadPause.YIELD);
+      setImmediate(this.resumeAfterYield);
+    }
+  }
+
+  /** Stops reading for `reason` (a ReadPause bit). */
+  pauseReads(reason: ReadPause): void {
+    if (this.readPauses === 0) this.socket.pause();
+    this.readPauses |= reason;
+  }
+
+  /** Reading goes on once no reason to pause is left. */
+  resumeReads(reason: ReadPause): void {
+    if ((this.readPauses & reason) === 0) return;
+    this.readPauses &= ~reason;
+    if (this.readPauses === 0 && !this.closed) this.socket.resume();
   }
 
   /** Logs an unexpected exception with its stack and closes this connection only. */
@@ -266,9 +318,8 @@ export abstract class Connection {
       this.slowConsumer(ClosedState.SlowConsumerPendingBytes, `MaxPending of ${opts.maxPending} Exceeded`);
       return false;
     }
-    if (producer !== null && queued > this.server.stallThreshold && producer !== this && !producer.pausedByStall) {
-      producer.pausedByStall = true;
-      producer.socket.pause();
+    if (producer !== null && queued > this.server.stallThreshold && producer !== this && (producer.readPauses & ReadPause.STALL) === 0) {
+      producer.pauseReads(ReadPause.STALL);
       (this.stalledProducers ??= []).push(producer);
       this.stallTimer ??= setTimeout(() => {
         this.stallTimer = null;
@@ -286,10 +337,7 @@ export abstract class Connection {
     const stalled = this.stalledProducers;
     if (stalled === null) return;
     this.stalledProducers = null;
-    for (const p of stalled) {
-      p.pausedByStall = false;
-      if (!p.closed) p.socket.resume();
-    }
+    for (const p of stalled) p.resumeReads(ReadPause.STALL);
   }
 
   private slowConsumer(reason: ClosedReason, detail: string): void {
