@@ -207,6 +207,13 @@ function onHeartbeatResp(r: RaftNode, m: Message): void {
     pr.lowerMatch(Math.min(pr.match, m.index));
     pr.becomeProbe();
   }
+  if (pr.state === ProgressState.Replicate && pr.match < r.log.lastIndex()) {
+    // It has not acknowledged what we streamed, and made no progress since the last heartbeat:
+    // appends or their answers were lost. Probe again from its match (etcd waits for new
+    // traffic to notice; an idle group would never catch that follower up).
+    if (pr.match === pr.matchAtBeat) pr.becomeProbe();
+    pr.matchAtBeat = pr.match;
+  }
   if (pr.match < r.log.lastIndex() || m.recovering) sendAppend(r, m.from, true);
   if (m.ctx > 0 && r.reads.length > 0) {
     for (const rd of r.reads) if (rd.seq <= m.ctx) rd.acks.add(m.from);

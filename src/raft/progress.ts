@@ -15,6 +15,8 @@ export class Progress {
   inflight: number[] = [];
   pendingSnapshot = 0;
   snapshotTicks = 0;
+  /** Replicate: match when the last heartbeat answer came (to notice lost appends). */
+  matchAtBeat = -1;
   /** Heard from since the last check-quorum round. */
   recentActive = false;
   readonly maxInflight: number;
@@ -46,6 +48,7 @@ export class Progress {
     this.inflight.length = 0;
     this.pendingSnapshot = 0;
     this.snapshotTicks = 0;
+    this.matchAtBeat = -1;
   }
 
   isPaused(): boolean {

@@ -146,6 +146,8 @@ export class Wal {
   /** Persists a snapshot this node took, then drops the segments it covers. */
   saveSnapshot(snap: Snapshot, cb: DiskCallback): void {
     this.enqueue((done) => {
+      // A leader's snapshot installed meanwhile is newer: ours is useless then.
+      if (snap.meta.index <= this.snapIndex) return done(null);
       this.writeAtomic(SNAP_FILE, encodeSnapshot(snap), (err) => {
         if (err) return done(err);
         this.snapIndex = Math.max(this.snapIndex, snap.meta.index);
