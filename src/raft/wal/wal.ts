@@ -221,7 +221,8 @@ export class Wal {
         break;
       }
       const scan = scanSegment(buf, this.bugs.trustCorrupt);
-      const gap = expected >= 0 && scan.first !== expected;
+      // Segments may skip what a snapshot covers (a fresh segment after an installed snapshot).
+      const gap = expected >= 0 && scan.first !== expected && !(scan.first <= this.snapIndex + 1 && expected <= this.snapIndex + 1);
       if (scan.used === 0 || gap) {
         problems.push(`${name}: ${gap ? `starts at ${scan.first}, expected ${expected}` : scan.problem}`);
         for (const rest of names.slice(i)) this.disk.removeSync(rest);
@@ -251,23 +252,23 @@ export class Wal {
   /** Keeps the entries after the snapshot that continue it; a stale or gapped log is dropped. */
   private alignWithSnapshot(entries: Entry[], snap: Snapshot | null, problems: string[]): Entry[] {
     const si = snap?.meta.index ?? 0;
-    const first = entries[0];
-    if (!first) return [];
+    const kept = entries.filter((e) => e.index > si);
     let ok = true;
-    if (first.index > si + 1) {
-      problems.push(`log starts at ${first.index}, after snapshot ${si}`);
+    if (kept.length > 0 && kept[0]!.index !== si + 1) {
+      problems.push(`log continues at ${kept[0]!.index}, after snapshot ${si}`);
       ok = false;
-    } else if (si > 0 && first.index <= si && entries[si - first.index]?.term !== snap?.meta.term) {
-      // A snapshot installed from the leader replaced a log that did not match it; a crash came
-      // before the old segments were removed. Those entries were never committed: drop them.
-      ok = false;
+    } else if (si > 0 && kept.length > 0) {
+      const at = entries.find((e) => e.index === si);
+      // A snapshot installed from the leader replaced a log that did not match it, and a crash
+      // came before the old segments were removed: those entries were never committed.
+      if (at && at.term !== snap?.meta.term) ok = false;
     }
     if (!ok) {
       for (const s of this.segs) this.disk.removeSync(s.name);
       this.segs = [];
       return [];
     }
-    return entries.filter((e) => e.index > si);
+    return kept;
   }
 
   // ---- writing ------------------------------------------------------------------------------
@@ -370,7 +371,7 @@ export class Wal {
     while (i < entries.length) {
       let seg = this.segs[this.segs.length - 1];
       const need = frameSize(entries[i]!);
-      if (!seg || seg.used + need > seg.size) {
+      if (!seg || seg.used + need > seg.size || seg.first + seg.offsets.length !== entries[i]!.index) {
         seg = this.newSegment(entries[i]!.index, Math.max(this.segmentBytes, SEG_HEADER + need), steps);
       }
       let bytes = 0;

@@ -77,6 +77,7 @@ class World {
   private leaders = new Map<number, number>();
   private committed = new Map<number, { term: number; crc: number; op: number }>();
   private history: Op[] = [];
+  private inflight = new Set<Op>();
   private acked: { op: Op; index: number }[] = [];
   private opSeq = 0;
   private healed = false;
@@ -84,7 +85,7 @@ class World {
   private probeDone = false;
   private cutSeq = 0;
   /** Slots that lost their identity: the id to remove once the new one is in. */
-  private replaced = new Map<number, number>();
+  private replaced = new Map<number, number[]>();
 
   constructor(opts: SimOptions) {
     this.opts = opts;
@@ -191,6 +192,8 @@ class World {
   }
 
   private finalChecks(): void {
+    // Operations still in flight when the run ends: their outcome is unknown.
+    for (const op of this.inflight) if (op.kind !== "r") this.history.push(op);
     for (const { op, index } of this.acked) {
       const c = this.committed.get(index);
       if (!c || c.op !== op.id) this.fail(`acknowledged op ${op.id} (${op.kind} ${op.key}) at index ${index} lost: index holds op ${c?.op}`);
@@ -346,7 +349,7 @@ class World {
     if (!n.up) return;
     if (n.id !== before) {
       this.log(`slot ${n.slot} rejoins as new member ${n.id} (was ${before})`);
-      this.replaced.set(n.slot, before);
+      this.replaced.set(n.slot, [...(this.replaced.get(n.slot) ?? []), before]);
     } else this.log(`restart slot ${n.slot} id ${n.id} recovering=${n.driver?.node.recovering}`);
   }
 
@@ -403,11 +406,16 @@ class World {
     const op: Op = { client: c, key, kind, call: this.sched.now, ret: Infinity, value: null, expect: null, ok: null, id };
     let done = false;
     const next = () => this.sched.after(this.rngClient.range(1, 30), () => this.clientLoop(c));
-    const finish = (outcome: "ok" | "fail" | "unknown") => {
+    let why = "";
+    this.inflight.add(op);
+    const finish = (outcome: "ok" | "fail" | "unknown", reason = "") => {
+      why = reason;
       if (done) return;
       done = true;
+      this.inflight.delete(op);
       if (outcome === "ok") op.ret = this.sched.now;
       if (outcome !== "fail") this.history.push(op);
+      if (process.env.SIM_DEBUG && op.key === process.env.SIM_DEBUG) this.log(`op ${op.id} c${c} ${op.kind} ${op.value} on ${n.id} -> ${outcome} ${why}`);
       next();
     };
     this.sched.after(OP_TIMEOUT_MS, () => finish(op.kind === "r" ? "fail" : "unknown"));
@@ -419,7 +427,7 @@ class World {
 
   private lastWritten = new Map<string, string>();
 
-  private issue(n: SimNode, op: Op, finish: (o: "ok" | "fail" | "unknown") => void): void {
+  private issue(n: SimNode, op: Op, finish: (o: "ok" | "fail" | "unknown", why?: string) => void): void {
     const d = n.driver!;
     if (op.kind === "r") {
       d.read((err) => {
@@ -433,7 +441,7 @@ class World {
     d.propose(encodeCommand(cmd), (err, res) => {
       if (err) {
         const code = (err as { code?: string }).code;
-        return finish(code === "not_leader" || code === "dropped" ? "fail" : "unknown");
+        return finish(code === "not_leader" || code === "dropped" ? "fail" : "unknown", code);
       }
       const ar = res as ApplyResult;
       if (op.kind === "cas") op.ok = ar.ok;
@@ -482,7 +490,7 @@ class World {
     const l = this.leader();
     if (!l) return;
     const r = l.driver!.node;
-    for (const [slot, oldId] of this.replaced) {
+    for (const [slot, oldIds] of this.replaced) {
       const n = this.nodes[slot]!;
       if (!n.up) continue;
       const step = (type: number, id: number, what: string) =>
@@ -492,9 +500,10 @@ class World {
           }),
         );
       if (!isMember(r.conf, n.id)) return step(ConfChangeType.AddLearner, n.id, `add learner ${n.id}`);
-      const caughtUp = (r.prs.get(n.id)?.match ?? 0) >= r.log.commit;
+      const caughtUp = n.id === r.id || (r.prs.get(n.id)?.match ?? 0) >= r.log.commit;
       if (!caughtUp) return;
-      if (isMember(r.conf, oldId)) return step(ConfChangeType.Remove, oldId, `remove ${oldId}`);
+      const old = oldIds.find((x) => isMember(r.conf, x));
+      if (old !== undefined) return step(ConfChangeType.Remove, old, `remove ${old}`);
       if (!isVoter(r.conf, n.id)) return step(ConfChangeType.Promote, n.id, `promote ${n.id}`);
       this.replaced.delete(slot);
       n.damaged = false;
