@@ -19,6 +19,7 @@ export const FAULT_KINDS = [
   "cut",
   "wipe",
   "transfer",
+  "blackout",
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -37,6 +38,7 @@ const WEIGHTS: Record<FaultKind, number> = {
   cut: 3,
   wipe: 2,
   transfer: 5,
+  blackout: 2,
 };
 
 export interface Fault {
@@ -68,7 +70,7 @@ export function generateFaults(seed: number, nodes: number, faultMs: number): Fa
         break;
       }
     }
-    out.push({ n: out.length, at: t, kind, slot: rng.int(nodes), durMs: rng.range(50, 1500), arg: rng.int(0x7fffffff) });
+    out.push({ n: out.length, at: t, kind, slot: rng.int(nodes), durMs: rng.chance(0.15) ? rng.range(2, 30) : rng.range(50, 1500), arg: rng.int(0x7fffffff) });
   }
   return out;
 }

@@ -28,6 +28,8 @@ export interface NodeHooks {
 export interface NodeConfig {
   raftBugs: RaftBugs;
   walBugs: WalBugs;
+  maxInflight: number;
+  maxBatchEntries: number;
 }
 
 export class SimNode {
@@ -114,8 +116,8 @@ export class SimNode {
           electionTicks: 10,
           heartbeatTicks: 2,
           random: () => this.rng.float(),
-          maxInflight: 8,
-          maxBatchEntries: 32,
+          maxInflight: this.cfg.maxInflight,
+          maxBatchEntries: this.cfg.maxBatchEntries,
           bugs: this.cfg.raftBugs,
         },
         group: GROUP,

@@ -36,7 +36,7 @@ export class SimStorage {
   dirDurable = new Map<string, Inode>();
 
   /** Power loss: durable state plus a random prefix of unsynced writes (the last one torn). */
-  powerLoss(rng: Rng): void {
+  powerLoss(rng: Rng, tear = true): void {
     const keep = new Set(this.dirDurable.values());
     for (const ino of new Set([...this.dirCache.values(), ...keep])) {
       let d = ino.durable;
@@ -44,7 +44,7 @@ export class SimStorage {
       for (let i = 0; i < n; i++) {
         const w = ino.pending[i]!;
         d = resized(d, w.size);
-        const torn = i === n - 1 && rng.chance(0.5);
+        const torn = tear && i === n - 1 && rng.chance(0.5);
         const len = torn ? rng.int(w.data.length + 1) : w.data.length;
         d = written(d, w.off, w.data.subarray(0, len));
       }
@@ -67,7 +67,8 @@ export class SimStorage {
     let end = ino.cache.length;
     while (end > 0 && ino.cache[end - 1] === 0) end--;
     if (end === 0) return "file all zeros";
-    const off = rng.int(end);
+    // recent writes (the end of the written part) are what a lagging peer lacks
+    const off = rng.chance(0.7) ? end - 1 - rng.int(Math.max(1, Math.floor(end / 4))) : rng.int(end);
     const bit = 1 << rng.int(8);
     ino.cache[off]! ^= bit;
     if (off < ino.durable.length) ino.durable[off]! ^= bit;
@@ -80,7 +81,7 @@ export class SimStorage {
     if (!ino || ino.cache.length < 2) return "nothing to cut";
     let end = ino.cache.length;
     while (end > 0 && ino.cache[end - 1] === 0) end--;
-    const size = rng.int(Math.max(end, 1));
+    const size = Math.max(0, end - 1 - rng.int(Math.max(1, Math.floor(end / 3))));
     ino.cache = resized(ino.cache, size);
     ino.durable = resized(ino.durable, Math.min(size, ino.durable.length));
     ino.pending = [];

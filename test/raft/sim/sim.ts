@@ -73,6 +73,10 @@ class World {
   readonly trace: string[] = [];
   private readonly rngClient: Rng;
   private readonly rngFault: Rng;
+  /** Per-seed replication shape: batch size and pipelining window. */
+  private readonly shape: { maxBatch: number; maxInflight: number };
+  /** Each client's idea of the leader (clients have no oracle: a deposed leader still gets traffic). */
+  private clientLeader: number[] = [];
   private nextId = 1000;
   private leaders = new Map<number, number>();
   private committed = new Map<number, { term: number; crc: number; op: number }>();
@@ -94,6 +98,7 @@ class World {
     this.net = new SimNetwork(this.sched, new Rng(opts.seed, 2), (id) => this.slotOf(id));
     this.rngClient = new Rng(opts.seed, 3);
     this.rngFault = new Rng(opts.seed, 4);
+    this.shape = { maxBatch: this.rngFault.pick([1, 2, 4, 16, 64]), maxInflight: this.rngFault.pick([1, 2, 8, 32]) };
     const all = generateFaults(opts.seed, opts.nodes, opts.faultMs ?? 6000);
     this.faults = opts.keep ? all.filter((f) => opts.keep!.has(f.n)) : all;
     for (let i = 0; i < opts.nodes; i++) {
@@ -110,7 +115,8 @@ class World {
         },
         kv: (n: SimNode) => this.makeKv(n),
       };
-      this.nodes.push(new SimNode(i, this.sched, this.net, new Rng(opts.seed, 10 + i), hooks, { raftBugs: bug?.raft ?? {}, walBugs: bug?.wal ?? {} }));
+      const cfg = { raftBugs: bug?.raft ?? {}, walBugs: bug?.wal ?? {}, maxInflight: this.shape.maxInflight, maxBatchEntries: this.shape.maxBatch };
+      this.nodes.push(new SimNode(i, this.sched, this.net, new Rng(opts.seed, 10 + i), hooks, cfg));
     }
   }
 
@@ -293,7 +299,7 @@ class World {
         return;
       }
       case "chaos":
-        this.net.chaos = { loss: rng.float() * 0.3, dup: rng.float() * 0.2, jitterMs: rng.int(60) };
+        this.net.chaos = { loss: rng.float() * 0.3, dup: rng.float() * 0.2, jitterMs: rng.int(150) };
         this.log(`fault ${describeFault(f)}: ${JSON.stringify(this.net.chaos)}`);
         end(() => (this.net.chaos = { ...CALM }));
         return;
@@ -310,6 +316,19 @@ class World {
       case "stalldisk":
         this.log(`fault ${describeFault(f)}`);
         n.timing.stallUntil = this.sched.now + f.durMs;
+        return;
+      case "blackout":
+        // Every node loses power at once; each keeps whole writes only (no torn sector), so a
+        // correct log loses nothing it acknowledged and none is damaged.
+        this.log(`fault ${describeFault(f)}`);
+        for (const x of this.nodes) {
+          if (!x.up) continue;
+          x.crash();
+          x.storage.powerLoss(rng, false);
+          this.sched.after(f.durMs + rng.int(50), () => {
+            if (!this.healed) this.restart(x);
+          });
+        }
         return;
       case "transfer": {
         const l = this.leader();
@@ -390,15 +409,23 @@ class World {
 
   // ---- workload -----------------------------------------------------------------------------
 
-  private target(): SimNode {
-    const l = this.leader();
-    if (l && this.rngClient.chance(0.85)) return l;
+  /** The node client `c` talks to: the one it last found leading, sometimes a random one. */
+  private target(c: number): SimNode {
+    const slot = this.clientLeader[c];
+    if (slot !== undefined && this.rngClient.chance(0.9)) return this.nodes[slot]!;
     return this.rngClient.pick(this.nodes);
+  }
+
+  /** After a refusal, follow the node's hint about who leads. */
+  private redirect(c: number, n: SimNode): void {
+    const lead = n.driver?.node.lead ?? 0;
+    const slot = lead !== 0 ? this.slotOf(lead) : -1;
+    this.clientLeader[c] = slot >= 0 ? slot : this.rngClient.int(this.nodes.length);
   }
 
   private clientLoop(c: number): void {
     if (this.stopClients) return;
-    const n = this.target();
+    const n = this.target(c);
     const r = this.rngClient.float();
     const key = this.rngClient.pick(KEYS);
     const kind = r < 0.4 ? "r" : r < 0.75 ? "w" : "cas";
@@ -414,6 +441,8 @@ class World {
       done = true;
       this.inflight.delete(op);
       if (outcome === "ok") op.ret = this.sched.now;
+      if (outcome === "ok") this.clientLeader[c] = n.slot;
+      else this.redirect(c, n);
       if (outcome !== "fail") this.history.push(op);
       if (process.env.SIM_DEBUG && op.key === process.env.SIM_DEBUG) this.log(`op ${op.id} c${c} ${op.kind} ${op.value} on ${n.id} -> ${outcome} ${why}`);
       next();
