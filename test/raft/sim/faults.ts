@@ -20,6 +20,7 @@ export const FAULT_KINDS = [
   "wipe",
   "transfer",
   "blackout",
+  "slowclock",
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -39,6 +40,7 @@ const WEIGHTS: Record<FaultKind, number> = {
   wipe: 2,
   transfer: 5,
   blackout: 2,
+  slowclock: 4,
 };
 
 export interface Fault {

@@ -47,6 +47,8 @@ export class SimNode {
   timing: DiskTiming = { slow: 1, stallUntil: 0 };
   /** Ticks to skip (a clock that jumped back) and extra ticks to run (one that jumped ahead). */
   clockHold = 0;
+  /** Ticker period multiplier (a clock running slow, or a starved VM). */
+  clockRate = 1;
   held: (() => void)[] = [];
   lastApplied = 0;
   /** Damaged storage not yet seen healthy again (counts against the fault budget). */
@@ -101,7 +103,7 @@ export class SimNode {
           if (this.clockHold > 0) {
             this.clockHold--;
           } else runner(fn);
-          this.sched.after(ms, loop);
+          this.sched.after(ms * this.clockRate, loop);
         };
         this.sched.after(ms * (0.5 + this.rng.float()), loop);
         return () => {

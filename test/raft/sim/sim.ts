@@ -38,6 +38,9 @@ export interface SimResult {
   faults: Fault[];
   events: number;
   virtualMs: number;
+  /** Client operations in the checked history, and how many were acknowledged writes. */
+  ops: number;
+  acked: number;
 }
 
 /** Planted bugs by CLI name. */
@@ -55,7 +58,7 @@ export const BUGS: Record<string, { raft?: RaftBugs; wal?: WalBugs }> = {
 
 class Violation extends Error {}
 
-const CLIENTS = 4;
+const CLIENTS = 6;
 const KEYS = ["a", "b", "c", "d", "e"];
 const OP_TIMEOUT_MS = 800;
 const LIVENESS_MS = 15_000;
@@ -152,7 +155,7 @@ class World {
       violation = err.message;
       this.log(`VIOLATION: ${violation}`);
     }
-    return { ok: violation === null, violation, trace: this.trace, faults: this.faults, events: this.sched.events, virtualMs: this.sched.now };
+    return { ok: violation === null, violation, trace: this.trace, faults: this.faults, events: this.sched.events, virtualMs: this.sched.now, ops: this.history.length, acked: this.acked.length };
   }
 
   private boot(): void {
@@ -195,6 +198,7 @@ class World {
       } else if (l !== r.id) this.fail(`two leaders in term ${r.term}: ${l} and ${r.id}`);
     }
     if (n.damaged && !r.recovering && n.up) n.damaged = false;
+    if (process.env.SIM_DEBUG_OVERLAP && this.nodes.filter((x) => x.up && !x.paused && x.driver?.node.role === Role.Leader).length > 1) this.log(`OVERLAP ${this.status()} ee=${this.nodes.map((x) => x.driver?.node.electionElapsed)} q=${this.nodes.map((x) => x.clockRate + "/" + x.clockHold)}`);
   }
 
   private finalChecks(): void {
@@ -261,8 +265,10 @@ class World {
 
   private applyFault(f: Fault): void {
     if (this.healed) return;
-    const n = this.nodes[f.slot]!;
     const rng = new Rng(f.arg, 7);
+    // Half of the node faults hit the current leader (Jepsen's "primaries" targeting).
+    const l = this.leader();
+    const n = l && rng.chance(0.5) && f.kind !== "transfer" ? l : this.nodes[f.slot]!;
     const end = (fn: () => void) =>
       this.sched.after(f.durMs, () => {
         if (!this.healed) fn();
@@ -307,6 +313,11 @@ class World {
         this.log(`fault ${describeFault(f)}`);
         if (rng.chance(0.5)) n.jumpAhead(rng.range(5, 40));
         else n.clockHold = Math.round(f.durMs / TICK_MS);
+        return;
+      case "slowclock":
+        this.log(`fault ${describeFault(f)}`);
+        n.clockRate = rng.range(3, 10);
+        end(() => (n.clockRate = 1));
         return;
       case "slowdisk":
         this.log(`fault ${describeFault(f)}`);
@@ -384,7 +395,10 @@ class World {
       cut.add(`${a}>${b}`);
       return cut;
     }
-    const side = rng.sample(slots, rng.range(1, Math.floor(slots.length / 2)));
+    let side = rng.sample(slots, rng.range(1, Math.floor(slots.length / 2)));
+    // Like Jepsen's nemeses, often target the leader: put it in the minority side.
+    const l = this.leader();
+    if (l && !side.includes(l.slot) && rng.chance(0.5)) side = [l.slot, ...side.slice(1)];
     const other = slots.filter((s) => !side.includes(s));
     const bridge = kind === "bridge" ? rng.pick(other) : -1;
     for (const a of side) for (const b of other) if (b !== bridge) both(a, b);
@@ -401,6 +415,7 @@ class World {
       n.timing.slow = 1;
       n.timing.stallUntil = 0;
       n.clockHold = 0;
+      n.clockRate = 1;
       n.resume();
       if (!n.up) this.restart(n);
     }
@@ -412,7 +427,7 @@ class World {
   /** The node client `c` talks to: the one it last found leading, sometimes a random one. */
   private target(c: number): SimNode {
     const slot = this.clientLeader[c];
-    if (slot !== undefined && this.rngClient.chance(0.9)) return this.nodes[slot]!;
+    if (slot !== undefined && this.rngClient.chance(0.7)) return this.nodes[slot]!;
     return this.rngClient.pick(this.nodes);
   }
 
@@ -444,7 +459,7 @@ class World {
       if (outcome === "ok") this.clientLeader[c] = n.slot;
       else this.redirect(c, n);
       if (outcome !== "fail") this.history.push(op);
-      if (process.env.SIM_DEBUG && op.key === process.env.SIM_DEBUG) this.log(`op ${op.id} c${c} ${op.kind} ${op.value} on ${n.id} -> ${outcome} ${why}`);
+      if (process.env.SIM_DEBUG && (op.key === process.env.SIM_DEBUG || process.env.SIM_DEBUG === "*")) this.log(`op ${op.id} c${c} ${op.kind} ${op.value} on ${n.id} -> ${outcome} ${why}`);
       next();
     };
     this.sched.after(OP_TIMEOUT_MS, () => finish(op.kind === "r" ? "fail" : "unknown"));
@@ -462,6 +477,10 @@ class World {
       d.read((err) => {
         if (err) return finish("fail");
         op.value = n.kv.map.get(op.key) ?? null;
+        if (process.env.SIM_DEBUG_OVERLAP) {
+          const t = n.driver?.node.term ?? 0;
+          if (this.nodes.some((x) => x.up && (x.driver?.node.term ?? 0) > t && x.driver?.node.role === Role.Leader)) this.log(`STALE read ${op.id} on ${n.id} term ${t}`);
+        }
         finish("ok");
       });
       return;
