@@ -182,18 +182,23 @@ function onAppResp(r: RaftNode, m: Message): void {
     return;
   }
   const wasPaused = pr.isPaused();
-  if (pr.maybeUpdate(m.index) || (pr.match === m.index && pr.state === ProgressState.Probe)) {
-    if (pr.state === ProgressState.Probe) pr.becomeReplicate();
-    else if (pr.state === ProgressState.Snapshot && pr.match >= pr.pendingSnapshot) {
-      pr.becomeProbe();
-      pr.becomeReplicate();
-    } else if (pr.state === ProgressState.Replicate) pr.freeTo(m.index);
-    if (maybeCommit(r)) r.needBcast = true;
-    if (r.role !== Role.Leader) return;
-    if (wasPaused) sendAppend(r, m.from, false);
-    while (sendAppend(r, m.from, false));
-    if (m.from === r.leadTransferee && pr.match === r.log.lastIndex()) r.send(r.msg(MsgType.TimeoutNow, m.from));
+  const updated = pr.maybeUpdate(m.index);
+  // Every answer frees its slot in the window, also one that moved nothing (an empty append
+  // carrying only the commit index): otherwise the window leaks shut.
+  if (pr.state === ProgressState.Replicate) pr.freeTo(m.index);
+  if (!updated && !(pr.match === m.index && pr.state === ProgressState.Probe)) {
+    if (wasPaused && !pr.isPaused()) while (sendAppend(r, m.from, false));
+    return;
   }
+  if (pr.state === ProgressState.Probe) pr.becomeReplicate();
+  else if (pr.state === ProgressState.Snapshot && pr.match >= pr.pendingSnapshot) {
+    pr.becomeProbe();
+    pr.becomeReplicate();
+  }
+  if (maybeCommit(r)) r.needBcast = true;
+  if (r.role !== Role.Leader) return;
+  while (sendAppend(r, m.from, false));
+  if (m.from === r.leadTransferee && pr.match === r.log.lastIndex()) r.send(r.msg(MsgType.TimeoutNow, m.from));
 }
 
 function onHeartbeatResp(r: RaftNode, m: Message): void {

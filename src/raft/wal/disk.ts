@@ -155,3 +155,74 @@ export class FsDisk implements Disk {
     op(fd);
   }
 }
+
+/**
+ * A Disk held in memory (no durability): for groups that need no persistence across restarts,
+ * tests and benchmarks. Completions run on a microtask, in order.
+ */
+export class MemDisk implements Disk {
+  private readonly files = new Map<string, Buffer>();
+
+  list(): string[] {
+    return [...this.files.keys()].sort();
+  }
+
+  readSync(name: string): Buffer | null {
+    const f = this.files.get(name);
+    return f ? Buffer.from(f) : null;
+  }
+
+  writeSyncDurable(name: string, data: Buffer): void {
+    this.files.set(name, Buffer.from(data));
+  }
+
+  truncateSyncDurable(name: string, size: number): void {
+    this.setSize(name, size);
+  }
+
+  removeSync(name: string): void {
+    this.files.delete(name);
+  }
+
+  write(name: string, offset: number, data: Buffer, cb: DiskCallback): void {
+    let f = this.files.get(name) ?? Buffer.alloc(0);
+    if (offset + data.length > f.length) f = this.setSize(name, offset + data.length);
+    data.copy(f, offset);
+    queueMicrotask(() => cb(null));
+  }
+
+  truncate(name: string, size: number, cb: DiskCallback): void {
+    this.setSize(name, size);
+    queueMicrotask(() => cb(null));
+  }
+
+  fsync(_name: string, cb: DiskCallback): void {
+    queueMicrotask(() => cb(null));
+  }
+
+  rename(from: string, to: string, cb: DiskCallback): void {
+    const f = this.files.get(from);
+    this.files.delete(from);
+    if (f) this.files.set(to, f);
+    queueMicrotask(() => cb(null));
+  }
+
+  remove(name: string, cb: DiskCallback): void {
+    this.files.delete(name);
+    queueMicrotask(() => cb(null));
+  }
+
+  fsyncDir(cb: DiskCallback): void {
+    queueMicrotask(() => cb(null));
+  }
+
+  close(): void {}
+
+  private setSize(name: string, size: number): Buffer {
+    const old = this.files.get(name) ?? Buffer.alloc(0);
+    const f = Buffer.alloc(size);
+    old.copy(f, 0, 0, Math.min(size, old.length));
+    this.files.set(name, f);
+    return f;
+  }
+}
