@@ -260,6 +260,7 @@ class World {
     const f = Math.floor((this.nodes.length - 1) / 2);
     let damaged = 0;
     for (const n of this.nodes) if (n.damaged || n.slot === slot || this.replaced.has(n.slot)) damaged++;
+    if (process.env.SIM_DEBUG_BUDGET) this.log(`budget slot ${slot}: ${damaged} of ${f} [${this.nodes.map((n) => `${n.damaged ? "D" : ""}${this.replaced.has(n.slot) ? "R" : ""}`)}]`);
     return damaged <= f;
   }
 
@@ -553,6 +554,8 @@ class World {
       const old = oldIds.find((x) => isMember(r.conf, x));
       if (old !== undefined) return step(ConfChangeType.Remove, old, `remove ${old}`);
       if (!isVoter(r.conf, n.id)) return step(ConfChangeType.Promote, n.id, `promote ${n.id}`);
+      // The leader's configuration may not be committed yet (and may still be truncated away).
+      if (r.confIndex > r.log.commit) return;
       this.replaced.delete(slot);
       n.damaged = false;
       return;
