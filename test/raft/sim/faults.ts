@@ -21,6 +21,7 @@ export const FAULT_KINDS = [
   "transfer",
   "blackout",
   "slowclock",
+  "churn",
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -41,6 +42,7 @@ const WEIGHTS: Record<FaultKind, number> = {
   transfer: 5,
   blackout: 2,
   slowclock: 4,
+  churn: 4,
 };
 
 export interface Fault {

@@ -315,6 +315,25 @@ class World {
         if (rng.chance(0.5)) n.jumpAhead(rng.range(5, 40));
         else n.clockHold = Math.round(f.durMs / TICK_MS);
         return;
+      case "churn": {
+        // A leader killer: whoever leads is crashed every few ms, back shortly after. Short-lived
+        // leaders leave entries that never replicated (the stuff of figure 8).
+        this.log(`fault ${describeFault(f)}`);
+        const stopAt = this.sched.now + f.durMs;
+        const kill = () => {
+          if (this.healed || this.sched.now > stopAt) return;
+          const v = this.leader();
+          if (v) {
+            v.crash();
+            this.sched.after(rng.range(5, 60), () => {
+              if (!this.healed) this.restart(v);
+            });
+          }
+          this.sched.after(rng.range(5, 40), kill);
+        };
+        kill();
+        return;
+      }
       case "slowclock":
         this.log(`fault ${describeFault(f)}`);
         n.clockRate = rng.range(3, 10);
