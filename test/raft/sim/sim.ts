@@ -88,6 +88,8 @@ class World {
   private acked: { op: Op; index: number }[] = [];
   private opSeq = 0;
   private healed = false;
+  /** A leader-killer fault is active until then. */
+  private churnUntil = 0;
   private stopClients = false;
   private probeDone = false;
   private cutSeq = 0;
@@ -195,6 +197,18 @@ class World {
       if (l === undefined) {
         this.leaders.set(r.term, r.id);
         this.log(`leader ${r.id} (slot ${n.slot}) term ${r.term}`);
+        if (this.churnUntil > this.sched.now && this.rngFault.chance(0.5)) {
+          // The leader killer also strikes right after an election, before the new leader's
+          // first entries left it.
+          const inc = n.incarnation;
+          this.sched.after(this.rngFault.float() * 3, () => {
+            if (this.healed || n.incarnation !== inc) return;
+            n.crash();
+            this.sched.after(this.rngFault.range(5, 60), () => {
+              if (!this.healed) this.restart(n);
+            });
+          });
+        }
       } else if (l !== r.id) this.fail(`two leaders in term ${r.term}: ${l} and ${r.id}`);
     }
     if (n.damaged && !r.recovering && n.up) n.damaged = false;
@@ -320,6 +334,7 @@ class World {
         // leaders leave entries that never replicated (the stuff of figure 8).
         this.log(`fault ${describeFault(f)}`);
         const stopAt = this.sched.now + f.durMs;
+        this.churnUntil = Math.max(this.churnUntil, stopAt);
         const kill = () => {
           if (this.healed || this.sched.now > stopAt) return;
           const v = this.leader();
