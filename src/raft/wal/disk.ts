@@ -19,6 +19,9 @@ export interface Disk {
   /** Shrinks or extends (with zeros) a file and fsyncs it (startup repairs). */
   truncateSyncDurable(name: string, size: number): void;
   removeSync(name: string): void;
+  /** Makes a file and the directory durable as they are now (what a crashed process left in
+   * the page cache may not be on disk yet). Startup only. */
+  syncSync(name: string): void;
   /** Writes `data` at `offset`, creating the file when missing. Not durable until fsync. */
   write(name: string, offset: number, data: Buffer, cb: DiskCallback): void;
   /** Sets the file's size (extending with zeros), creating it when missing. */
@@ -84,6 +87,16 @@ export class FsDisk implements Disk {
   removeSync(name: string): void {
     this.closeFd(name);
     fs.rmSync(this.p(name), { force: true });
+    this.fsyncDirSync();
+  }
+
+  syncSync(name: string): void {
+    const fd = fs.openSync(this.p(name), "r+");
+    try {
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
     this.fsyncDirSync();
   }
 
@@ -183,6 +196,8 @@ export class MemDisk implements Disk {
   removeSync(name: string): void {
     this.files.delete(name);
   }
+
+  syncSync(): void {}
 
   write(name: string, offset: number, data: Buffer, cb: DiskCallback): void {
     let f = this.files.get(name) ?? Buffer.alloc(0);

@@ -199,6 +199,9 @@ export class Wal {
     const problems: string[] = [];
     const entries = this.loadSegments(names, problems);
     const kept = this.alignWithSnapshot(entries, snap, problems);
+    // A crashed process may have left writes in the page cache only: make what we recovered
+    // durable before building on it, or a later power loss could cut a hole below new entries.
+    for (const s of this.segs) this.disk.syncSync(s.name);
     const hardState: HardState = { term: st.term, vote: this.bugs.forgetVote ? 0 : st.vote, recovering: st.recovering };
     if (problems.length > 0 && !this.bugs.truncateSilently && !hardState.recovering) {
       hardState.recovering = true;
@@ -364,14 +367,25 @@ export class Wal {
     series(steps, cb);
   }
 
+  /**
+   * Appends frames, rolling over to new segments. A segment is fsynced before the next one is
+   * created: a durable later segment then proves the earlier one complete, so a gap between
+   * segments on open always means damage, never an ordinary unsynced tail.
+   */
   private writeFrames(entries: Entry[], cb: DiskCallback): void {
     const steps: Task[] = [];
-    const touched: string[] = [];
+    let open: string | null = null;
+    const flush = (name: string) => {
+      if (this.syncOnSave) steps.push((d) => this.disk.fsync(name, d));
+      else this.dirty.add(name);
+    };
     let i = 0;
     while (i < entries.length) {
       let seg = this.segs[this.segs.length - 1];
       const need = frameSize(entries[i]!);
       if (!seg || seg.used + need > seg.size || seg.first + seg.offsets.length !== entries[i]!.index) {
+        if (open) flush(open);
+        open = null;
         seg = this.newSegment(entries[i]!.index, Math.max(this.segmentBytes, SEG_HEADER + need), steps);
       }
       let bytes = 0;
@@ -387,13 +401,10 @@ export class Wal {
       seg.used += bytes;
       const name = seg.name;
       steps.push((d) => this.disk.write(name, at, buf, d));
-      touched.push(name);
+      open = name;
       i = j;
     }
-    for (const name of touched) {
-      if (this.syncOnSave) steps.push((d) => this.disk.fsync(name, d));
-      else this.dirty.add(name);
-    }
+    if (open) flush(open);
     series(steps, cb);
   }
 

@@ -143,6 +143,15 @@ export class SimDisk implements Disk {
     ino.pending = [];
   }
 
+  syncSync(name: string): void {
+    const ino = this.storage.dirCache.get(name);
+    if (ino) {
+      ino.durable = Buffer.from(ino.cache);
+      ino.pending = [];
+    }
+    this.storage.dirDurable = new Map(this.storage.dirCache);
+  }
+
   removeSync(name: string): void {
     this.storage.dirCache.delete(name);
     this.storage.dirDurable = new Map(this.storage.dirCache);

@@ -415,7 +415,7 @@ class World {
     if (n.id !== before) {
       this.log(`slot ${n.slot} rejoins as new member ${n.id} (was ${before})`);
       this.replaced.set(n.slot, [...(this.replaced.get(n.slot) ?? []), before]);
-    } else this.log(`restart slot ${n.slot} id ${n.id} recovering=${n.driver?.node.recovering}`);
+    } else this.log(`restart slot ${n.slot} id ${n.id} recovering=${n.driver?.node.recovering}${n.driver?.recovery.problems.length ? ` (${n.driver.recovery.problems.join("; ")})` : ""}`);
   }
 
   private makeCut(kind: string, rng: Rng): Set<string> {
