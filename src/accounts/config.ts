@@ -2,11 +2,11 @@
  * The account import/export model (nats-server accounts.go, opts.go parseAccounts): what
  * an account exports (streams, services), what it imports from others, whether an import
  * is authorized, and how subjects are mapped across the boundary. Pure: no sockets, no
- * server; the runtime routing in `routing.ts` is built from this.
+ * server; the run-time delivery in `imports.ts` is built from this.
  */
 import type { MappingOptions } from "../sublist/transform.js";
 import { subjectIsSubsetMatch } from "../sublist/index.js";
-import type { UserOptions } from "../server/options.js";
+import type { JetStreamAccountLimits, UserOptions } from "../server/options.js";
 
 /** nats-server's default system account name (server.go DEFAULT_SYSTEM_ACCOUNT). */
 export const DEFAULT_SYSTEM_ACCOUNT = "$SYS";
@@ -45,6 +45,8 @@ export interface AccountOptions {
   exports?: ExportOptions[];
   imports?: ImportOptions[];
   jetstream?: boolean;
+  /** Limits from an account `jetstream { ... }` block (absent: dynamic limits). */
+  jetstreamLimits?: JetStreamAccountLimits;
   /** Subject mappings applied to what this account's clients publish. */
   mappings?: MappingOptions[];
 }
