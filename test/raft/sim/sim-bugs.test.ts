@@ -10,17 +10,21 @@ import { test } from "node:test";
 import { findFailure } from "./runner.js";
 import { BUGS } from "./sim.js";
 
+/** Figure 8 needs a rare interleaving (a leader killed right after its election, another one
+ * after it counted an old entry): the sweep from seed 1 first finds it here. */
+const OLD_TERM_COMMIT = 0;
+
 /** bug → [nodes, seeds from seed 1 until the first violation]. */
 const DETECTION: Record<string, [number, number]> = {
-  "double-vote": [3, 8],
-  "no-truncate": [3, 3],
-  "prevote-as-vote": [3, 6],
+  "double-vote": [3, 1],
+  "no-truncate": [3, 1],
+  "prevote-as-vote": [3, 1],
+  "stale-read": [3, 3],
+  "ack-before-fsync": [3, 2],
   "trust-corrupt": [3, 9],
-  "ack-before-fsync": [3, 6],
-  "truncate-silently": [3, 39],
-  "forget-vote": [3, 60],
-  "stale-read": [3, 142],
-  "old-term-commit": [3, 1],
+  "truncate-silently": [3, 29],
+  "forget-vote": [3, 81],
+  "old-term-commit": [3, OLD_TERM_COMMIT],
 };
 
 const WINDOW = 3;
