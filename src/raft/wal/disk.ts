@@ -64,24 +64,12 @@ export class FsDisk implements Disk {
 
   writeSyncDurable(name: string, data: Buffer): void {
     this.closeFd(name);
-    const fd = fs.openSync(this.p(name), "w");
-    try {
-      fs.writeSync(fd, data);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    this.durablySync(this.p(name), "w", (fd) => fs.writeSync(fd, data));
     this.fsyncDirSync();
   }
 
   truncateSyncDurable(name: string, size: number): void {
-    const fd = fs.openSync(this.p(name), "r+");
-    try {
-      fs.ftruncateSync(fd, size);
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    this.durablySync(this.p(name), "r+", (fd) => fs.ftruncateSync(fd, size));
   }
 
   removeSync(name: string): void {
@@ -91,18 +79,19 @@ export class FsDisk implements Disk {
   }
 
   syncSync(name: string): void {
-    const fd = fs.openSync(this.p(name), "r+");
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
+    this.durablySync(this.p(name), "r+", () => undefined);
     this.fsyncDirSync();
   }
 
   private fsyncDirSync(): void {
-    const fd = fs.openSync(this.dir, "r");
+    this.durablySync(this.dir, "r", () => undefined);
+  }
+
+  /** Opens `path`, runs `op`, fsyncs, closes (startup repairs only: synchronous). */
+  private durablySync(path: string, flags: string, op: (fd: number) => void): void {
+    const fd = fs.openSync(path, flags);
     try {
+      op(fd);
       fs.fsyncSync(fd);
     } finally {
       fs.closeSync(fd);
