@@ -12,7 +12,7 @@ import { BUGS } from "./sim.js";
 
 /** Figure 8 needs a rare interleaving (a leader killed right after its election, another one
  * after it counted an old entry): the sweep from seed 1 first finds it here. */
-const OLD_TERM_COMMIT = 0;
+const OLD_TERM_COMMIT = 1731;
 
 /** bug → [nodes, seeds from seed 1 until the first violation]. */
 const DETECTION: Record<string, [number, number]> = {
