@@ -26,6 +26,7 @@ function usage(): string {
     "  --bug NAME     plant a bug (list: --bug list)",
     "  --faults-ms    length of the fault phase in virtual ms (default 6000)",
     "  --keep i,j     replay only these faults of the seed's schedule (from a shrunk failure)",
+    "  env SIM_DEBUG=KEY|*  also trace client operations (on one key, or all)",
   ].join("\n");
 }
 

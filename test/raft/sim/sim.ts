@@ -212,7 +212,6 @@ class World {
       } else if (l !== r.id) this.fail(`two leaders in term ${r.term}: ${l} and ${r.id}`);
     }
     if (n.damaged && !r.recovering && n.up) n.damaged = false;
-    if (process.env.SIM_DEBUG_OVERLAP && this.nodes.filter((x) => x.up && !x.paused && x.driver?.node.role === Role.Leader).length > 1) this.log(`OVERLAP ${this.status()} ee=${this.nodes.map((x) => x.driver?.node.electionElapsed)} q=${this.nodes.map((x) => x.clockRate + "/" + x.clockHold)}`);
   }
 
   private finalChecks(): void {
@@ -274,7 +273,6 @@ class World {
     const f = Math.floor((this.nodes.length - 1) / 2);
     let damaged = 0;
     for (const n of this.nodes) if (n.damaged || n.slot === slot || this.replaced.has(n.slot)) damaged++;
-    if (process.env.SIM_DEBUG_BUDGET) this.log(`budget slot ${slot}: ${damaged} of ${f} [${this.nodes.map((n) => `${n.damaged ? "D" : ""}${this.replaced.has(n.slot) ? "R" : ""}`)}]`);
     return damaged <= f;
   }
 
@@ -512,10 +510,6 @@ class World {
       d.read((err) => {
         if (err) return finish("fail");
         op.value = n.kv.map.get(op.key) ?? null;
-        if (process.env.SIM_DEBUG_OVERLAP) {
-          const t = n.driver?.node.term ?? 0;
-          if (this.nodes.some((x) => x.up && (x.driver?.node.term ?? 0) > t && x.driver?.node.role === Role.Leader)) this.log(`STALE read ${op.id} on ${n.id} term ${t}`);
-        }
         finish("ok");
       });
       return;
