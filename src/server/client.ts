@@ -130,9 +130,18 @@ export class Client extends Connection implements ParserSink {
     this.parser.parse(buf);
   }
 
+  protected suspendParsing(): void {
+    this.parser.suspend();
+  }
+
+  protected resumeParsing(): void {
+    this.parser.resume();
+  }
+
   // ---- ParserSink ----
 
   processOp(verb: Verb, arg: Buffer): boolean {
+    this.countOp();
     switch (verb) {
       case Verb.SUB:
         return this.processSub(arg);
@@ -236,6 +245,7 @@ export class Client extends Connection implements ParserSink {
   }
 
   processMsg(pa: PubArg): boolean {
+    this.countOp();
     const server = this.server;
     this.inMsgs++;
     this.inBytes += pa.size;
