@@ -258,7 +258,8 @@ export class FileStore extends BaseStore {
       this.truncateFiles(seq);
       return;
     }
-    const t = this.tail ?? this.newTail(this.lastSeq + 1);
+    // Everything goes (purge, compact past the end): start a fresh tail so the old files can go.
+    const t = seq > this.lastSeq ? this.newTail(seq) : this.tail ?? this.newTail(this.lastSeq + 1);
     t.append(encodeFloor(seq, Math.floor(this.clock.now())));
     t.hasFloor = true;
     if (seq > this.floorSeq) this.floorSeq = seq;
@@ -639,7 +640,13 @@ export class FileStore extends BaseStore {
     const last = this.blocks.at(-1);
     if (last !== undefined && last.lastSeq > seq) this.rewriteBlock(last, seq);
     this.tail = this.blocks.at(-1) ?? null;
-    this.tail = this.newTail(seq + 1);
+    const t = this.newTail(seq + 1);
+    if (this.floorSeq > 0 && seq > 0) {
+      // The floor record may have gone with a dropped block: write it again.
+      t.append(encodeFloor(this.floorSeq, Math.floor(this.clock.now())));
+      t.hasFloor = true;
+    }
+    if (seq === 0) this.floorSeq = 0;
     this.flushNow();
   }
 

@@ -25,7 +25,9 @@ const MAX_LOST_LIST = 100_000;
 export async function openBlocks(fs: FileStore): Promise<void> {
   readHeaders(fs);
   let slice = performance.now();
-  for (const b of [...fs.blocks]) {
+  const blocks = [...fs.blocks];
+  for (let k = 0; k < blocks.length; k++) {
+    const b = blocks[k]!;
     const buf = await readRange(fs.io, b.fd, 0, b.fileLen);
     const ap = new BlockApplier(fs, b, buf);
     const st: ScanState = { off: BLOCK_HEADER_LEN, torn: false };
@@ -40,6 +42,14 @@ export async function openBlocks(fs: FileStore): Promise<void> {
     if (st.off < b.fileLen) {
       // A torn tail: the write was cut short by a crash; it was never acknowledged.
       fs.io.ftruncateSync(b.fd, st.off);
+      const next = blocks[k + 1];
+      if (next !== undefined && b.lastSeq < next.firstSeq - 1) {
+        // Only tombstones are appended to a block that is not the last: a cut that loses
+        // messages is damage, not a crash.
+        const seqs: number[] = [];
+        for (let s = b.lastSeq + 1; s < next.firstSeq && seqs.length < MAX_LOST_LIST; s++) seqs.push(s);
+        fs.reportCorrupt(b.path, st.off, b.fileLen - st.off, seqs);
+      }
       b.fileLen = st.off;
     }
     ap.finish();
