@@ -728,6 +728,11 @@ export abstract class BaseStore implements StreamStore, q.IndexView {
     this.cancelExpiry();
   }
 
+  /** Whether stop() was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   /** The configuration in force. */
   get storeConfig(): StreamStoreConfig {
     return this.cfg;

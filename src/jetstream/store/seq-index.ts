@@ -204,6 +204,22 @@ export class SeqIndex {
     return this.pages.get(no) ?? null;
   }
 
+  /** Every page, ascending (for the index file). */
+  allPages(): Page[] {
+    return this.order.map((no) => this.pages.get(no)!);
+  }
+
+  /** Adds a page read back from the index file (pages arrive in ascending order). */
+  addPage(p: Page): void {
+    this.pages.set(p.no, p);
+    this.order.push(p.no);
+  }
+
+  /** A new empty page object (to fill from the index file). */
+  newPage(no: number): Page {
+    return new Page(no, this.withData);
+  }
+
   /** Number of pages held (for tests and memory estimates). */
   get pageCount(): number {
     return this.pages.size;

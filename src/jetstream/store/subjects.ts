@@ -49,8 +49,19 @@ export class SubjectTable {
       return id;
     }
     this.msgs[id]! += 1;
-    this.last[id] = seq;
-    this.stale[id]! &= ~LAST_STALE;
+    // Appends come in order; recovery and reused sequences (after truncate) may not: widen the
+    // range. A stale end is an upper bound, so a new message at or beyond it is the true end.
+    const stale = this.stale[id]!;
+    const last = this.last[id]!;
+    if (seq > last || (seq === last && (stale & LAST_STALE) !== 0)) {
+      this.last[id] = seq;
+      this.stale[id]! &= ~LAST_STALE;
+    }
+    const first = this.first[id]!;
+    if (seq < first || (seq === first && (stale & FIRST_STALE) !== 0)) {
+      this.first[id] = seq;
+      this.stale[id]! &= ~FIRST_STALE;
+    }
     return id;
   }
 
@@ -124,6 +135,40 @@ export class SubjectTable {
   /** Calls `fn` for every live subject id (in no particular order). */
   forEach(fn: (id: number, subject: string) => void): void {
     for (const [subject, id] of this.ids) fn(id, subject);
+  }
+
+  /** The table's columns for the index file: names by id ("" for free) and the typed columns. */
+  exportState(): { names: string[]; msgs: Float64Array; first: Float64Array; last: Float64Array; stale: Uint8Array } {
+    const h = this.high;
+    return {
+      names: this.names.slice(0, h),
+      msgs: this.msgs.subarray(0, h),
+      first: this.first.subarray(0, h),
+      last: this.last.subarray(0, h),
+      stale: this.stale.subarray(0, h),
+    };
+  }
+
+  /** Replaces the table with columns read back from the index file. */
+  importState(names: string[], msgs: Float64Array, first: Float64Array, last: Float64Array, stale: Uint8Array): void {
+    this.clear();
+    const h = names.length;
+    if (h > this.msgs.length) this.grow(h);
+    this.msgs.set(msgs);
+    this.first.set(first);
+    this.last.set(last);
+    this.stale.set(stale);
+    this.high = h;
+    for (let id = 0; id < h; id++) {
+      const name = names[id]!;
+      if (msgs[id]! > 0) {
+        this.ids.set(name, id);
+        this.names[id] = name;
+      } else {
+        this.names[id] = "";
+        this.free.push(id);
+      }
+    }
   }
 
   private alloc(subject: string): number {

@@ -15,15 +15,16 @@ import {
 import { PAGE_SIZE, type Page } from "../seq-index.js";
 import { systemClock, type StoreClock } from "../time.js";
 import type { ConsumerStore, ConsumerStoreConfig, StoreMsg, StreamStoreConfig } from "../types.js";
-import { Block } from "./block.js";
+import { Block, newNonce } from "./block.js";
 import { FileConsumerStore } from "./consumer-file.js";
-import { nodeFs, writeAll, type StoreFs } from "./io.js";
-import { openBlocks } from "./open.js";
+import { fsyncP, nodeFs, writeAll, type StoreFs } from "./io.js";
+import { encodeIndex, indexTrailer, type IndexSnapshot } from "./index-file.js";
+import { INDEX_FILE, openBlocks, scrub } from "./open.js";
 import {
   BLOCK_HEADER_LEN, encodeFloor, encodeMsg, encodeSkip, encodeTombstone, eraseRecord, KIND_MSG,
-  MAX_RECORD_LEN, msgRecordLen, newParsedRecord, parseRecord,
+  MAX_RECORD_LEN, msgRecordLen, newParsedRecord, parseRecord, writeBlockHeader,
 } from "./records.js";
-import { scanRecords } from "./recovery.js";
+import { scanRecords, yieldTurn } from "./recovery.js";
 
 /** nats-server defaultSyncInterval. */
 export const DEFAULT_SYNC_INTERVAL_MS = 2 * 60 * 1000;
@@ -93,6 +94,8 @@ export class FileStore extends BaseStore {
   /** Set while open() replays the blocks: removals then only adjust counts. */
   recovering = false;
   diskBytes = 0;
+  /** Settles when the background check of the ranges taken from the index file is done. */
+  scrubbed: Promise<void> = Promise.resolve();
   private readonly blockSize: number;
   private readonly syncAlways: boolean;
   private readonly syncIntervalMs: number;
@@ -143,8 +146,9 @@ export class FileStore extends BaseStore {
     const fs = new FileStore(cfg, opts);
     fs.io.mkdirSync(fs.msgDir);
     fs.recovering = true;
+    let trusted: Awaited<ReturnType<typeof openBlocks>>;
     try {
-      await openBlocks(fs);
+      trusted = await openBlocks(fs);
     } finally {
       fs.recovering = false;
     }
@@ -160,7 +164,69 @@ export class FileStore extends BaseStore {
       fs.syncTimer.unref();
     }
     if (fs.dirtyBlocks.size > 0) fs.flushNow();
+    if (trusted.length > 0) fs.scrubbed = scrub(fs, trusted);
     return fs;
+  }
+
+  /** Loads the state saved in the index file (while opening). */
+  restoreSnapshot(snap: IndexSnapshot): void {
+    for (const p of snap.pages) this.index.addPage(p);
+    this.subjects.importState(snap.names, snap.subjMsgs, snap.subjFirst, snap.subjLast, snap.subjStale);
+    this.msgs = snap.msgs;
+    this.bytes = snap.bytes;
+    this.lastSeq = snap.lastSeq;
+    this.lastTsMs = snap.lastTsMs;
+    this.lastTsNs = snap.lastTsNs;
+    this.floorSeq = snap.floorSeq;
+    for (let i = 0; i < snap.ttlAt.length; i++) this.ttls.push(snap.ttlAt[i]!, snap.ttlSeq[i]!);
+    for (const s of snap.never) this.neverExpire.add(s);
+  }
+
+  /**
+   * Saves the in-memory index to `msgs/index.db` (temporary file, fsync, rename) so the next
+   * open need not replay the blocks. Best effort: it is only a cache.
+   */
+  private async writeIndex(): Promise<void> {
+    const io = this.io;
+    const subj = this.subjects.exportState();
+    const ttl = this.ttls.entries();
+    const chunks = encodeIndex({
+      lastSeq: this.lastSeq, lastTsMs: this.lastTsMs, lastTsNs: this.lastTsNs, floorSeq: this.floorSeq,
+      msgs: this.msgs, bytes: this.bytes,
+      blocks: this.blocks.map((b) => ({
+        index: b.index, firstSeq: b.firstSeq, lastSeq: b.lastSeq, fileLen: b.fileLen, nonce: b.nonce, live: b.live,
+        deadBytes: b.deadBytes, hasFloor: b.hasFloor,
+      })),
+      names: subj.names, subjMsgs: subj.msgs, subjFirst: subj.first, subjLast: subj.last, subjStale: subj.stale,
+      ttlAt: ttl.at.slice(), ttlSeq: ttl.seqs.slice(), never: [...this.neverExpire],
+    }, this.index.allPages());
+    chunks.push(indexTrailer(chunks));
+    const path = join(this.msgDir, INDEX_FILE);
+    const tmp = `${path}.tmp`;
+    let fd = -1;
+    try {
+      fd = io.openSync(tmp, "w+");
+      let pos = 0;
+      let slice = performance.now();
+      for (const ch of chunks) {
+        writeAll(io, fd, ch, 0, ch.length, pos);
+        pos += ch.length;
+        if (performance.now() - slice > 5) {
+          await yieldTurn();
+          slice = performance.now();
+        }
+      }
+      await fsyncP(io, fd);
+      io.renameSync(tmp, path);
+    } catch {
+      try {
+        io.unlinkSync(tmp);
+      } catch {
+        // Nothing to clean up.
+      }
+    } finally {
+      if (fd >= 0) io.closeSync(fd);
+    }
   }
 
   /** Records a corrupt region (log it through `onCorruption`, count it, note what was lost). */
@@ -666,7 +732,8 @@ export class FileStore extends BaseStore {
    * replicated log rolling back), so it does this synchronously.
    */
   private rewriteBlock(b: Block, seq: number): void {
-    const { tmpPath, fd, offsets } = writeRewrite(this, b, seq);
+    const { tmpPath, fd, offsets, nonce } = writeRewrite(this, b, seq);
+    b.nonce = nonce;
     this.io.renameSync(tmpPath, b.path);
     this.closeQueue.push(b.fd);
     if (this.inflightSyncs === 0) this.closeFds();
@@ -676,6 +743,7 @@ export class FileStore extends BaseStore {
     b.tombs = [];
     b.erases = [];
     b.deadBytes = 0;
+    b.live = offsets.size;
     b.lastSeq = Math.min(b.lastSeq, seq);
     for (const [s, off] of offsets) {
       const p = this.index.page(s);
@@ -689,12 +757,14 @@ export class FileStore extends BaseStore {
   /** Flushes, fsyncs everything and closes the files. */
   async stop(): Promise<void> {
     if (this.closed) return;
+    this.closeBase();
     for (const c of [...this.consumerLogs]) await c.stop();
+    await this.scrubbed;
     this.flushNow();
     if (this.syncTimer !== null) clearInterval(this.syncTimer);
     if (this.failed === null) await this.syncAll();
     this.processUnlinks(this.unlinkQueue.splice(0));
-    this.closeBase();
+    if (this.failed === null && this.blockErr === null) await this.writeIndex();
     for (const b of this.blocks) this.closeQueue.push(b.fd);
     this.closeFds();
     this.rejectWaiters(0, ErrStoreClosed);
@@ -718,12 +788,15 @@ export class FileStore extends BaseStore {
 }
 
 /** Writes the rewritten copy of `b` (live messages <= seq, plus the floor) to `<block>.tmp`. */
-function writeRewrite(fs: FileStore, b: Block, seq: number): { tmpPath: string; fd: number; offsets: Map<number, number> } {
+function writeRewrite(fs: FileStore, b: Block, seq: number): { tmpPath: string; fd: number; offsets: Map<number, number>; nonce: number } {
   const io = fs.io;
   const size = b.fileLen;
   const src = Buffer.allocUnsafe(size);
   if (size > 0) io.readSync(b.fd, src, 0, size, 0);
-  const parts: Buffer[] = [src.subarray(0, BLOCK_HEADER_LEN)];
+  const nonce = newNonce();
+  const head = Buffer.allocUnsafe(BLOCK_HEADER_LEN);
+  writeBlockHeader(head, 0, b.index, b.firstSeq, nonce);
+  const parts: Buffer[] = [head];
   let off = BLOCK_HEADER_LEN;
   const offsets = new Map<number, number>();
   scanRecords(src, BLOCK_HEADER_LEN, size, newParsedRecord(), {
@@ -743,5 +816,5 @@ function writeRewrite(fs: FileStore, b: Block, seq: number): { tmpPath: string; 
   const fd = io.openSync(tmpPath, "w+");
   writeAll(io, fd, out, 0, out.length, 0);
   io.fsyncSync(fd);
-  return { tmpPath, fd, offsets };
+  return { tmpPath, fd, offsets, nonce };
 }
