@@ -33,6 +33,8 @@ export class Block {
   tombs: number[] = [];
   /** Offsets and lengths of records to overwrite (eraseMsg), after their tombstones are written. */
   erases: number[] = [];
+  /** Erases so far (a compaction in flight gives up when this moves). */
+  eraseCount = 0;
   /** Live messages held here. */
   live = 0;
   /** Bytes of removed messages still in the file (what a rewrite would reclaim). */

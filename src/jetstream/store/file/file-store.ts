@@ -15,16 +15,17 @@ import {
 import { PAGE_SIZE, type Page } from "../seq-index.js";
 import { systemClock, type StoreClock } from "../time.js";
 import type { ConsumerStore, ConsumerStoreConfig, StoreMsg, StreamStoreConfig } from "../types.js";
-import { Block, newNonce } from "./block.js";
+import { Block } from "./block.js";
 import { FileConsumerStore } from "./consumer-file.js";
-import { fsyncP, nodeFs, writeAll, type StoreFs } from "./io.js";
-import { encodeIndex, indexTrailer, type IndexSnapshot } from "./index-file.js";
-import { INDEX_FILE, openBlocks, scrub } from "./open.js";
+import { nodeFs, writeAll, type StoreFs } from "./io.js";
+import type { IndexSnapshot } from "./index-file.js";
+import { buildRewrite, Compactor, saveIndex } from "./maintenance.js";
+import { openBlocks, scrub } from "./open.js";
 import {
   BLOCK_HEADER_LEN, encodeFloor, encodeMsg, encodeSkip, encodeTombstone, eraseRecord, KIND_MSG,
-  MAX_RECORD_LEN, msgRecordLen, newParsedRecord, parseRecord, writeBlockHeader,
+  MAX_RECORD_LEN, msgRecordLen, newParsedRecord, parseRecord,
 } from "./records.js";
-import { scanRecords, yieldTurn } from "./recovery.js";
+import { scanRecords } from "./recovery.js";
 
 /** nats-server defaultSyncInterval. */
 export const DEFAULT_SYNC_INTERVAL_MS = 2 * 60 * 1000;
@@ -126,6 +127,7 @@ export class FileStore extends BaseStore {
   private syncTimer: NodeJS.Timeout | null = null;
   private lastBlockHit: Block | null = null;
   private readonly scratch = newParsedRecord();
+  private readonly compactor: Compactor;
   private readonly flushCb = (): void => this.flushNow();
 
   private constructor(cfg: StreamStoreConfig, opts: FileStoreOptions) {
@@ -139,6 +141,7 @@ export class FileStore extends BaseStore {
     this.maxDiskBytes = opts.maxDiskBytes ?? 0;
     this.writeRetryMs = opts.writeRetryMs ?? 1000;
     this.onCorruption = opts.onCorruption ?? null;
+    this.compactor = new Compactor(this, this.blockSize);
   }
 
   /** Opens (creating or recovering) the store in `opts.dir`. Reading big stores yields the event loop. */
@@ -182,51 +185,10 @@ export class FileStore extends BaseStore {
     for (const s of snap.never) this.neverExpire.add(s);
   }
 
-  /**
-   * Saves the in-memory index to `msgs/index.db` (temporary file, fsync, rename) so the next
-   * open need not replay the blocks. Best effort: it is only a cache.
-   */
-  private async writeIndex(): Promise<void> {
-    const io = this.io;
-    const subj = this.subjects.exportState();
-    const ttl = this.ttls.entries();
-    const chunks = encodeIndex({
-      lastSeq: this.lastSeq, lastTsMs: this.lastTsMs, lastTsNs: this.lastTsNs, floorSeq: this.floorSeq,
-      msgs: this.msgs, bytes: this.bytes,
-      blocks: this.blocks.map((b) => ({
-        index: b.index, firstSeq: b.firstSeq, lastSeq: b.lastSeq, fileLen: b.fileLen, nonce: b.nonce, live: b.live,
-        deadBytes: b.deadBytes, hasFloor: b.hasFloor,
-      })),
-      names: subj.names, subjMsgs: subj.msgs, subjFirst: subj.first, subjLast: subj.last, subjStale: subj.stale,
-      ttlAt: ttl.at.slice(), ttlSeq: ttl.seqs.slice(), never: [...this.neverExpire],
-    }, this.index.allPages());
-    chunks.push(indexTrailer(chunks));
-    const path = join(this.msgDir, INDEX_FILE);
-    const tmp = `${path}.tmp`;
-    let fd = -1;
-    try {
-      fd = io.openSync(tmp, "w+");
-      let pos = 0;
-      let slice = performance.now();
-      for (const ch of chunks) {
-        writeAll(io, fd, ch, 0, ch.length, pos);
-        pos += ch.length;
-        if (performance.now() - slice > 5) {
-          await yieldTurn();
-          slice = performance.now();
-        }
-      }
-      await fsyncP(io, fd);
-      io.renameSync(tmp, path);
-    } catch {
-      try {
-        io.unlinkSync(tmp);
-      } catch {
-        // Nothing to clean up.
-      }
-    } finally {
-      if (fd >= 0) io.closeSync(fd);
-    }
+  /** TTL deadlines and never-expiring messages, for the index file. */
+  ttlState(): { at: number[]; seqs: number[]; never: number[] } {
+    const e = this.ttls.entries();
+    return { at: e.at.slice(), seqs: e.seqs.slice(), never: [...this.neverExpire] };
   }
 
   /** Records a corrupt region (log it through `onCorruption`, count it, note what was lost). */
@@ -298,9 +260,13 @@ export class FileStore extends BaseStore {
     b.deadBytes += page.size[slot]!;
     if (this.recovering || this.dropping) return;
     b.tombs.push(seq);
-    if (erase) b.erases.push(page.aux[slot]!, page.size[slot]!);
+    if (erase) {
+      b.erases.push(page.aux[slot]!, page.size[slot]!);
+      b.eraseCount++;
+    }
     this.markDirty(b);
     if (b.live === 0 && b !== this.tail) this.retire(b);
+    else this.compactor.consider(b);
   }
 
   protected slotCleared(seq: number, page: Page, slot: number): void {
@@ -308,7 +274,9 @@ export class FileStore extends BaseStore {
     if (b === null) return;
     b.live--;
     b.deadBytes += page.size[slot]!;
-    if (b.live === 0 && b !== this.tail && !this.recovering) this.retire(b);
+    if (this.recovering) return;
+    if (b.live === 0 && b !== this.tail) this.retire(b);
+    else this.compactor.consider(b);
   }
 
   protected cleared(): void {
@@ -732,24 +700,47 @@ export class FileStore extends BaseStore {
    * replicated log rolling back), so it does this synchronously.
    */
   private rewriteBlock(b: Block, seq: number): void {
-    const { tmpPath, fd, offsets, nonce } = writeRewrite(this, b, seq);
-    b.nonce = nonce;
+    const rw = buildRewrite(this, b, seq);
+    const tmp = `${b.path}.tmp`;
+    const fd = this.io.openSync(tmp, "w+");
+    writeAll(this.io, fd, rw.out, 0, rw.out.length, 0);
+    this.io.fsyncSync(fd);
+    this.swapBlockFile(b, tmp, fd, rw.nonce, rw.offsets, rw.out.length, 0);
+    b.tombs = [];
+    b.erases = [];
+    b.lastSeq = Math.min(b.lastSeq, seq);
+  }
+
+  /** Puts a rewritten (and fsynced) copy in place of block `b` and points the index at it. */
+  swapBlockFile(b: Block, tmpPath: string, fd: number, nonce: number, offsets: Map<number, number>, len: number,
+    deadBytes: number): void {
     this.io.renameSync(tmpPath, b.path);
     this.closeQueue.push(b.fd);
     if (this.inflightSyncs === 0) this.closeFds();
+    this.diskBytes += len - b.fileLen - b.pendingLen;
     b.fd = fd;
-    b.fileLen = this.io.sizeSync(fd);
+    b.nonce = nonce;
+    b.fileLen = len;
     b.pendingLen = 0;
-    b.tombs = [];
-    b.erases = [];
-    b.deadBytes = 0;
     b.live = offsets.size;
-    b.lastSeq = Math.min(b.lastSeq, seq);
+    b.deadBytes = deadBytes;
+    b.unsynced = false;
+    this.unsynced.delete(b);
     for (const [s, off] of offsets) {
       const p = this.index.page(s);
       if (p !== null) p.aux[s % PAGE_SIZE] = off;
     }
     this.dirDirty = true;
+  }
+
+  /** Settles when no block compaction is queued or running. */
+  compactionIdle(): Promise<void> {
+    return this.compactor.idle();
+  }
+
+  /** Writes `b`'s pending records now (compaction starts from what is on disk). */
+  flushBlock(b: Block): boolean {
+    return !b.dirty || this.writeBlock(b);
   }
 
   // ---- lifecycle ----
@@ -764,7 +755,8 @@ export class FileStore extends BaseStore {
     if (this.syncTimer !== null) clearInterval(this.syncTimer);
     if (this.failed === null) await this.syncAll();
     this.processUnlinks(this.unlinkQueue.splice(0));
-    if (this.failed === null && this.blockErr === null) await this.writeIndex();
+    await this.compactor.idle();
+    if (this.failed === null && this.blockErr === null) await saveIndex(this);
     for (const b of this.blocks) this.closeQueue.push(b.fd);
     this.closeFds();
     this.rejectWaiters(0, ErrStoreClosed);
@@ -785,36 +777,4 @@ export class FileStore extends BaseStore {
     await this.stop();
     this.io.rmSync(this.dir);
   }
-}
-
-/** Writes the rewritten copy of `b` (live messages <= seq, plus the floor) to `<block>.tmp`. */
-function writeRewrite(fs: FileStore, b: Block, seq: number): { tmpPath: string; fd: number; offsets: Map<number, number>; nonce: number } {
-  const io = fs.io;
-  const size = b.fileLen;
-  const src = Buffer.allocUnsafe(size);
-  if (size > 0) io.readSync(b.fd, src, 0, size, 0);
-  const nonce = newNonce();
-  const head = Buffer.allocUnsafe(BLOCK_HEADER_LEN);
-  writeBlockHeader(head, 0, b.index, b.firstSeq, nonce);
-  const parts: Buffer[] = [head];
-  let off = BLOCK_HEADER_LEN;
-  const offsets = new Map<number, number>();
-  scanRecords(src, BLOCK_HEADER_LEN, size, newParsedRecord(), {
-    record: (r, at) => {
-      if (r.kind !== KIND_MSG || r.seq > seq || !fs.index.has(r.seq)) return;
-      const p = fs.index.page(r.seq)!;
-      if (p.aux[r.seq % PAGE_SIZE] !== at) return;
-      parts.push(src.subarray(at, at + r.len));
-      offsets.set(r.seq, off);
-      off += r.len;
-    },
-    corrupt: () => {},
-  });
-  if (b.hasFloor) parts.push(encodeFloor(fs.floorSeq, Date.now()));
-  const out = Buffer.concat(parts);
-  const tmpPath = `${b.path}.tmp`;
-  const fd = io.openSync(tmpPath, "w+");
-  writeAll(io, fd, out, 0, out.length, 0);
-  io.fsyncSync(fd);
-  return { tmpPath, fd, offsets, nonce };
 }
