@@ -8,6 +8,7 @@
 import {
   ErrMaxBytes, ErrMaxMsgs, ErrMaxMsgsPerSubject, ErrMsgTooLarge, ErrSequenceMismatch, ErrStoreClosed,
 } from "./errors.js";
+import { subjectIsLiteral } from "../../sublist/subject.js";
 import { MatchMemo } from "./filter.js";
 import * as q from "./queries.js";
 import { Page, PAGE_SIZE, SeqIndex } from "./seq-index.js";
@@ -23,6 +24,9 @@ import type {
 const EXPIRY_BATCH = 10_000;
 /** nats-server never runs its age check more often than this. */
 const MIN_EXPIRY_DELAY_MS = 250;
+/** Emptied subject entries that trigger a sweep, and how many one turn deletes. */
+const SWEEP_AT = 4096;
+const SWEEP_BATCH = 20_000;
 const ROLLUP_HDR = Buffer.from("\r\nNats-Rollup:", "latin1");
 
 /** A fresh message holder for loads. */
@@ -55,7 +59,14 @@ export abstract class StoreCore implements q.IndexView {
   protected lost: LostStreamData | null = null;
   protected readonly consumers = new Set<ConsumerStore>();
   private expiryTimer: NodeJS.Timeout | null = null;
+  private sweepScheduled = false;
   private expiryAt = 0;
+  /** Reused selector for literal subjects (valid until the next selector() call). */
+  private readonly literalScratch: q.Selector = {
+    all: false,
+    literal: "",
+    filter: { subjects: [], matches: (subj) => subj === this.literalScratch.literal },
+  };
   /** Selectors by filter subject: consumers ask with the same few filters over and over. */
   private readonly selectors = new Map<string, q.Selector>();
 
@@ -285,6 +296,7 @@ export abstract class StoreCore implements q.IndexView {
       this.firstSeq = next < 0 ? this.lastSeq + 1 : next;
     }
     this.index.dropIfEmpty(p);
+    if (this.subjects.unswept >= SWEEP_AT) this.maybeSweep();
     const cb = this.scb;
     if (notify && cb !== null) cb(-1, -size, seq, subject);
     return true;
@@ -337,30 +349,44 @@ export abstract class StoreCore implements q.IndexView {
     let lowSeq = 0;
     let lowSubject = "";
     const st = this.subjects;
+    const litId = sel.literal !== null ? st.get(sel.literal) : -1;
+    let cur: Page | null = null;
     try {
+      // One tight loop (no per-message call chain): purging a million messages stays cheap.
       outer: for (const no of this.index.pagesBetween(ss.first, last)) {
-        const p = this.index.pageByNo(no);
-        if (p === null) continue;
+        if (cur !== null) this.index.dropIfEmpty(cur);
+        cur = this.index.pageByNo(no);
+        if (cur === null) continue;
+        const p = cur;
         const base = no * PAGE_SIZE;
         const hi = Math.min(last - base, PAGE_SIZE - 1);
         for (let i = Math.max(ss.first - base, 0); i <= hi; i++) {
           const id = p.subj[i]!;
           if (id < 0) continue;
-          const name = st.names[id]!;
-          if (!sel.all && (sel.literal !== null ? name !== sel.literal : !this.memo.test(id, name, sel.filter))) continue;
-          bytes += p.size[i]!;
-          this.removeInternal(base + i, false, false);
-          purged++;
+          if (!sel.all && (litId >= 0 ? id !== litId : !this.memo.test(id, st.names[id]!, sel.filter))) continue;
+          const seq = base + i;
           if (lowSeq === 0) {
-            lowSeq = base + i;
-            lowSubject = name;
+            lowSeq = seq;
+            lowSubject = st.names[id]!;
           }
+          bytes += p.size[i]!;
+          this.dropPayload(seq, p, i, false);
+          this.clearSlotOnly(p, i, seq, id);
+          purged++;
           if (maxp > 0 && purged >= maxp) break outer;
         }
       }
     } finally {
       this.memo.reset();
+      if (cur !== null) this.index.dropIfEmpty(cur);
     }
+    this.msgs -= purged;
+    this.bytes -= bytes;
+    if (!this.index.has(this.firstSeq)) {
+      const next = this.index.nextLive(this.firstSeq, this.lastSeq);
+      this.firstSeq = next < 0 ? this.lastSeq + 1 : next;
+    }
+    this.maybeSweep();
     const cb = this.scb;
     if (cb !== null && purged > 0) {
       if (purged === 1) cb(-1, -bytes, lowSeq, lowSubject);
@@ -394,6 +420,7 @@ export abstract class StoreCore implements q.IndexView {
     this.bytes -= bytes;
     const next = this.index.nextLive(seq, this.lastSeq);
     this.firstSeq = next < 0 ? this.lastSeq + 1 : next;
+    this.maybeSweep();
     const cb = this.scb;
     if (cb !== null) cb(-purged, -bytes, 0, "");
     return purged;
@@ -402,6 +429,11 @@ export abstract class StoreCore implements q.IndexView {
   /** Clears one slot during a bulk removal (the caller adjusts the totals). */
   private clearSlot(p: Page, i: number, seq: number, id: number): void {
     this.slotCleared(seq, p, i);
+    this.clearSlotOnly(p, i, seq, id);
+  }
+
+  /** Clears a slot's index entry (the caller dealt with the message bytes and the totals). */
+  private clearSlotOnly(p: Page, i: number, seq: number, id: number): void {
     p.subj[i] = -1;
     p.live--;
     if (p.data !== null) p.data[i] = null;
@@ -451,10 +483,25 @@ export abstract class StoreCore implements q.IndexView {
       this.msgs -= purged;
       this.bytes -= bytes;
       this.lastSeq = seq;
+      this.maybeSweep();
       if (this.msgs === 0) this.firstSeq = seq + 1;
     }
     const cb = this.scb;
     if (cb !== null) cb(-purged, -bytes, 0, "");
+  }
+
+  /** Deletes emptied subject entries in the background once enough have piled up. */
+  protected maybeSweep(): void {
+    if (this.sweepScheduled || this.subjects.unswept < SWEEP_AT) return;
+    this.sweepScheduled = true;
+    const step = (): void => {
+      if (this.closed || this.subjects.sweep(SWEEP_BATCH) === 0) {
+        this.sweepScheduled = false;
+        return;
+      }
+      setImmediate(step);
+    };
+    setImmediate(step);
   }
 
   // ---- expiry (max_age, per-message TTL) ----
@@ -532,11 +579,16 @@ export abstract class StoreCore implements q.IndexView {
 
   /** The selector for `filter` (`wc` false: taken literally, as nats-server's subjectsEqual). */
   protected selector(filter: string, wc = true): q.Selector {
+    if (filter !== "" && filter !== ">" && (!wc || subjectIsLiteral(filter))) {
+      // The common case (last-by-subject, a literal consumer filter): no lookup, no allocation.
+      const sel = this.literalScratch;
+      sel.literal = filter;
+      return sel;
+    }
     const key = wc ? filter : "\u0000" + filter;
     let sel = this.selectors.get(key);
     if (sel === undefined) {
       sel = q.selectOne(this, filter);
-      if (!wc && !sel.all) sel = literalSel(filter);
       if (this.selectors.size >= 256) this.selectors.clear();
       this.selectors.set(key, sel);
     }
@@ -634,9 +686,3 @@ export abstract class StoreCore implements q.IndexView {
     }
   }
 }
-
-/** A selector for one literal subject (no wildcard interpretation). */
-function literalSel(subject: string): q.Selector {
-  return { all: false, literal: subject, filter: { subjects: [subject], matches: (s) => s === subject } };
-}
-

@@ -24,9 +24,15 @@ function tableCrc(): Crc {
   };
 }
 
-export const crc32: Crc = native !== undefined
-  ? (data, start, end, prev = 0) => native(data.subarray(start, end), prev)
-  : tableCrc();
+/** Below this length the table loop beats the native call (which needs a view per call). */
+const NATIVE_MIN = 128;
+
+export const crc32: Crc = ((): Crc => {
+  const table = tableCrc();
+  if (native === undefined) return table;
+  return (data, start, end, prev = 0) =>
+    end - start < NATIVE_MIN ? table(data, start, end, prev) : native(data.subarray(start, end), prev);
+})();
 
 /** The portable implementation, exported so a test can check both agree. */
 export const crc32Table: Crc = tableCrc();

@@ -9,11 +9,12 @@
  * read from the block itself. A missing, truncated or corrupt index (CRC-32 over the whole
  * file) is ignored and the index is rebuilt from the blocks.
  */
-import { PAGE_SIZE, type Page, type SeqIndex } from "../seq-index.js";
+import { PAGE_BYTES, PAGE_SIZE, type Page, type SeqIndex } from "../seq-index.js";
 import { crc32 } from "./crc32.js";
+import { yieldTurn } from "./recovery.js";
 
 const MAGIC = 0x494a5354; // "TSJI"
-const VERSION = 1;
+const VERSION = 2;
 /** Typed arrays are written in the machine's byte order; the flag rejects a foreign one. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 2;
 
@@ -47,10 +48,18 @@ export interface IndexSnapshot {
   never: number[];
 }
 
-/** Appends scalar fields to a growing buffer. */
+/** Appends scalar fields to a growing buffer; `base` counts the bytes already taken. */
 class Out {
   buf = Buffer.allocUnsafe(1024);
   n = 0;
+  base = 0;
+  /** Zero bytes up to the next multiple of 8 of the absolute position. */
+  pad8(): void {
+    while ((this.base + this.n) % 8 !== 0) {
+      this.room(1);
+      this.buf[this.n++] = 0;
+    }
+  }
   private room(k: number): void {
     if (this.n + k <= this.buf.length) return;
     const b = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.n + k));
@@ -74,9 +83,14 @@ class Out {
   }
   take(): Buffer {
     const b = this.buf.subarray(0, this.n);
+    this.base += this.n;
     this.buf = Buffer.allocUnsafe(1024);
     this.n = 0;
     return b;
+  }
+  /** Notes a chunk written by the caller after the last take(). */
+  skip(len: number): void {
+    this.base += len;
   }
 }
 
@@ -96,13 +110,18 @@ export function encodeIndex(s: Omit<IndexSnapshot, "pages">, pages: Page[]): Buf
   }
   o.u32(s.names.length);
   for (const name of s.names) o.str(name);
-  const chunks: Buffer[] = [o.take(), view(s.subjMsgs), view(s.subjFirst), view(s.subjLast), view(s.subjStale)];
+  const chunks: Buffer[] = [];
+  const raw = (b: Buffer): void => {
+    chunks.push(o.take(), b);
+    o.skip(b.length);
+  };
+  for (const a of [s.subjMsgs, s.subjFirst, s.subjLast, s.subjStale]) raw(view(a));
   o.u32(pages.length);
-  chunks.push(o.take());
   for (const p of pages) {
     o.f64(p.no);
     o.u32(p.live);
-    chunks.push(o.take(), view(p.subj), view(p.size), view(p.tsMs), view(p.tsNs), view(p.aux));
+    o.pad8();
+    raw(Buffer.from(p.mem, p.memOffset, PAGE_BYTES));
   }
   o.u32(s.ttlAt.length);
   for (let i = 0; i < s.ttlAt.length; i++) {
@@ -152,6 +171,9 @@ class In {
     this.p += len;
     return s;
   }
+  align8(): void {
+    while (this.p % 8 !== 0) this.p++;
+  }
   /** Copies the next bytes into a typed array. */
   into(a: ArrayBufferView): void {
     if (!this.need(a.byteLength)) return;
@@ -160,11 +182,25 @@ class In {
   }
 }
 
-/** Decodes an index file; null when it is not an intact index of this version and byte order. */
-export function decodeIndex(buf: Buffer, index: SeqIndex): IndexSnapshot | null {
-  if (buf.length < 16) return null;
+/** Whether the CRC-32 trailer matches, computed in slices that yield the event loop. */
+export async function indexCrcOk(buf: Buffer): Promise<boolean> {
+  if (buf.length < 16) return false;
   const end = buf.length - 4;
-  if (buf.readUInt32LE(end) !== crc32(buf, 0, end)) return null;
+  let c = 0;
+  for (let off = 0; off < end; off += 1 << 20) {
+    c = crc32(buf, off, Math.min(end, off + (1 << 20)), c);
+    await yieldTurn();
+  }
+  return buf.readUInt32LE(end) === c;
+}
+
+/**
+ * Decodes an index file whose CRC was checked ({@link indexCrcOk}); null when it is not an
+ * index of this version and byte order. Pages view `buf` (8-aligned) instead of copying it.
+ */
+export function decodeIndex(buf: Buffer, index: SeqIndex): IndexSnapshot | null {
+  if (buf.length < 16 || buf.byteOffset % 8 !== 0) return null;
+  const end = buf.length - 4;
   const r = new In(buf, end);
   if (r.u32() !== MAGIC || r.u32() !== VERSION || r.u32() !== LITTLE_ENDIAN) return null;
   const [lastSeq, lastTsMs, lastTsNs, floorSeq, msgs, bytes] = [r.f64(), r.f64(), r.f64(), r.f64(), r.f64(), r.f64()];
@@ -185,9 +221,13 @@ export function decodeIndex(buf: Buffer, index: SeqIndex): IndexSnapshot | null 
   for (const a of [subjMsgs, subjFirst, subjLast, subjStale]) r.into(a);
   const pages: Page[] = [];
   for (let i = r.u32(); i > 0 && r.ok; i--) {
-    const p = index.newPage(r.f64());
-    p.live = r.u32();
-    for (const a of [p.subj, p.size, p.tsMs, p.tsNs, p.aux]) r.into(a);
+    const no = r.f64();
+    const live = r.u32();
+    r.align8();
+    if (!r.ok || r.p + PAGE_BYTES > end) return null;
+    const p = index.mapPage(no, buf.buffer as ArrayBuffer, buf.byteOffset + r.p);
+    r.p += PAGE_BYTES;
+    p.live = live;
     pages.push(p);
   }
   const ttlAt: number[] = [];

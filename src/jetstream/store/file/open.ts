@@ -14,7 +14,7 @@ import {
   skipCount, tombstoneSeqs, type ParsedRecord,
 } from "./records.js";
 import { readRange, scanSome, yieldTurn, type ScanState, type ScanVisitor } from "./recovery.js";
-import { decodeIndex, type IndexBlock, type IndexSnapshot } from "./index-file.js";
+import { decodeIndex, indexCrcOk, type IndexBlock, type IndexSnapshot } from "./index-file.js";
 
 /** The index file's name inside `msgs/`. */
 export const INDEX_FILE = "index.db";
@@ -84,7 +84,8 @@ async function useSnapshot(fs: FileStore): Promise<Map<Block, IndexBlock>> {
   let snap: IndexSnapshot | null = null;
   const fd = fs.io.openSync(path, "r");
   try {
-    snap = decodeIndex(await readRange(fs.io, fd, 0, fs.io.sizeSync(fd)), fs.index);
+    const buf = await readRange(fs.io, fd, 0, fs.io.sizeSync(fd));
+    if (await indexCrcOk(buf)) snap = decodeIndex(buf, fs.index);
   } finally {
     fs.io.closeSync(fd);
   }
@@ -146,11 +147,12 @@ export async function scrub(fs: FileStore, items: ScrubItem[]): Promise<void> {
       continue;
     }
     if (fs.isClosed || b.gone || b.nonce !== nonce) continue;
-    const intact = new Set<number>();
+    // Offsets of intact message records, ascending (records are scanned in file order).
+    const intact: number[] = [];
     const regions: [number, number][] = [];
     const v: ScanVisitor = {
       record: (r, off) => {
-        if (r.kind === KIND_MSG) intact.add(off);
+        if (r.kind === KIND_MSG) intact.push(off);
       },
       corrupt: (from, to) => regions.push([from, to - from]),
     };
@@ -170,7 +172,7 @@ export async function scrub(fs: FileStore, items: ScrubItem[]): Promise<void> {
     const lost: number[] = [];
     for (let s = fs.index.nextLive(b.firstSeq, b.lastSeq); s >= 0; s = fs.index.nextLive(s + 1, b.lastSeq)) {
       const off = fs.index.page(s)!.aux[s % PAGE_SIZE]!;
-      if (off < end && !intact.has(off)) lost.push(s);
+      if (off < end && !sortedHas(intact, off)) lost.push(s);
     }
     regions.forEach(([off, len], i) => fs.reportCorrupt(b.path, off, len, i === 0 ? lost : []));
     for (const s of lost) fs.removeMsg(s);
@@ -309,4 +311,18 @@ class BlockApplier implements ScanVisitor {
       fs.reportCorrupt(b.path, off, len, seqs);
     }
   }
+}
+
+/** Whether ascending `a` holds `x` (binary search). */
+function sortedHas(a: readonly number[], x: number): boolean {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const v = a[mid]!;
+    if (v === x) return true;
+    if (v < x) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
