@@ -26,8 +26,12 @@ export class Page {
   /** The buffer holding the columns (PAGE_BYTES from `memOffset`), for the index file. */
   readonly mem: ArrayBuffer;
   readonly memOffset: number;
-  /** Message bytes (memory store only). */
+  /** Message bytes kept in their own buffer (memory store only: large messages). */
   readonly data: (Buffer | null)[] | null;
+  /** Memory store: the page's messages packed one after another (see memory-store.ts). */
+  slab: Buffer | null = null;
+  slabLen = 0;
+  slabDead = 0;
   /** Live messages in this page. */
   live = 0;
 

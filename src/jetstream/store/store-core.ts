@@ -60,6 +60,10 @@ export abstract class StoreCore implements q.IndexView {
   protected readonly consumers = new Set<ConsumerStore>();
   private expiryTimer: NodeJS.Timeout | null = null;
   private sweepScheduled = false;
+  /** True inside a bulk removal: stores skip per-message upkeep (a memory slab repack). */
+  protected bulkRemoving = false;
+  /** Running totals of purgeEx's page loop (fields, so the loop allocates nothing). */
+  private readonly bulk = { purged: 0, bytes: 0, lowSeq: 0, lowSubject: "", max: 0 };
   private expiryAt = 0;
   /** Reused selector for literal subjects (valid until the next selector() call). */
   private readonly literalScratch: q.Selector = {
@@ -344,42 +348,31 @@ export abstract class StoreCore implements q.IndexView {
       maxp = ss.msgs - keep;
     }
     const last = seq >= 1 ? Math.min(seq - 1, ss.last) : ss.last;
-    let purged = 0;
-    let bytes = 0;
-    let lowSeq = 0;
-    let lowSubject = "";
     const st = this.subjects;
     const litId = sel.literal !== null ? st.get(sel.literal) : -1;
-    let cur: Page | null = null;
+    const bulk = this.bulk;
+    bulk.purged = 0;
+    bulk.bytes = 0;
+    bulk.lowSeq = 0;
+    bulk.max = maxp > 0 ? maxp : Infinity;
+    this.bulkRemoving = true;
     try {
-      // One tight loop (no per-message call chain): purging a million messages stays cheap.
-      outer: for (const no of this.index.pagesBetween(ss.first, last)) {
-        if (cur !== null) this.index.dropIfEmpty(cur);
-        cur = this.index.pageByNo(no);
-        if (cur === null) continue;
-        const p = cur;
+      for (const no of this.index.pagesBetween(ss.first, last)) {
+        const p = this.index.pageByNo(no);
+        if (p === null) continue;
         const base = no * PAGE_SIZE;
-        const hi = Math.min(last - base, PAGE_SIZE - 1);
-        for (let i = Math.max(ss.first - base, 0); i <= hi; i++) {
-          const id = p.subj[i]!;
-          if (id < 0) continue;
-          if (!sel.all && (litId >= 0 ? id !== litId : !this.memo.test(id, st.names[id]!, sel.filter))) continue;
-          const seq = base + i;
-          if (lowSeq === 0) {
-            lowSeq = seq;
-            lowSubject = st.names[id]!;
-          }
-          bytes += p.size[i]!;
-          this.dropPayload(seq, p, i, false);
-          this.clearSlotOnly(p, i, seq, id);
-          purged++;
-          if (maxp > 0 && purged >= maxp) break outer;
-        }
+        this.purgePage(p, base, Math.max(ss.first - base, 0), Math.min(last - base, PAGE_SIZE - 1), sel, litId);
+        this.index.dropIfEmpty(p);
+        if (bulk.purged >= bulk.max) break;
       }
     } finally {
+      this.bulkRemoving = false;
       this.memo.reset();
-      if (cur !== null) this.index.dropIfEmpty(cur);
     }
+    const purged = bulk.purged;
+    const bytes = bulk.bytes;
+    const lowSeq = bulk.lowSeq;
+    const lowSubject = lowSeq > 0 ? bulk.lowSubject : "";
     this.msgs -= purged;
     this.bytes -= bytes;
     if (!this.index.has(this.firstSeq)) {
@@ -393,6 +386,28 @@ export abstract class StoreCore implements q.IndexView {
       else cb(-purged, -bytes, 0, "");
     }
     return purged;
+  }
+
+  /** purgeEx over slots [lo, hi] of one page: a small tight loop V8 optimizes well. */
+  private purgePage(p: Page, base: number, lo: number, hi: number, sel: q.Selector, litId: number): void {
+    const bulk = this.bulk;
+    const st = this.subjects;
+    const subj = p.subj;
+    const all = sel.all;
+    for (let i = lo; i <= hi; i++) {
+      const id = subj[i]!;
+      if (id < 0) continue;
+      if (!all && (litId >= 0 ? id !== litId : !this.memo.test(id, st.names[id]!, sel.filter))) continue;
+      const seq = base + i;
+      if (bulk.lowSeq === 0) {
+        bulk.lowSeq = seq;
+        bulk.lowSubject = st.names[id]!;
+      }
+      bulk.bytes += p.size[i]!;
+      this.dropPayload(seq, p, i, false);
+      this.clearSlotOnly(p, i, seq, id);
+      if (++bulk.purged >= bulk.max) return;
+    }
   }
 
   compact(seq: number): number {

@@ -19,7 +19,7 @@ import { Block } from "./block.js";
 import { FileConsumerStore } from "./consumer-file.js";
 import { nodeFs, writeAll, type StoreFs } from "./io.js";
 import type { IndexSnapshot } from "./index-file.js";
-import { buildRewrite, Compactor, saveIndex } from "./maintenance.js";
+import { buildRewriteNow, Compactor, saveIndex, type Rewrite } from "./maintenance.js";
 import { openBlocks, scrub } from "./open.js";
 import {
   BLOCK_HEADER_LEN, encodeFloor, encodeMsg, encodeSkip, encodeTombstone, eraseRecord, KIND_MSG,
@@ -700,36 +700,40 @@ export class FileStore extends BaseStore {
    * replicated log rolling back), so it does this synchronously.
    */
   private rewriteBlock(b: Block, seq: number): void {
-    const rw = buildRewrite(this, b, seq);
+    const rw = buildRewriteNow(this, b, seq);
     const tmp = `${b.path}.tmp`;
     const fd = this.io.openSync(tmp, "w+");
-    writeAll(this.io, fd, rw.out, 0, rw.out.length, 0);
+    writeAll(this.io, fd, rw.out, 0, rw.len, 0);
     this.io.fsyncSync(fd);
-    this.swapBlockFile(b, tmp, fd, rw.nonce, rw.offsets, rw.out.length, 0);
+    this.swapBlockFile(b, tmp, fd, rw, 0);
     b.tombs = [];
     b.erases = [];
     b.lastSeq = Math.min(b.lastSeq, seq);
   }
 
   /** Puts a rewritten (and fsynced) copy in place of block `b` and points the index at it. */
-  swapBlockFile(b: Block, tmpPath: string, fd: number, nonce: number, offsets: Map<number, number>, len: number,
-    deadBytes: number): void {
+  swapBlockFile(b: Block, tmpPath: string, fd: number, rw: Rewrite, deadBytes: number): void {
     this.io.renameSync(tmpPath, b.path);
     this.closeQueue.push(b.fd);
     if (this.inflightSyncs === 0) this.closeFds();
-    this.diskBytes += len - b.fileLen - b.pendingLen;
+    this.diskBytes += rw.len - b.fileLen - b.pendingLen;
     b.fd = fd;
-    b.nonce = nonce;
-    b.fileLen = len;
+    b.nonce = rw.nonce;
+    b.fileLen = rw.len;
     b.pendingLen = 0;
-    b.live = offsets.size;
     b.deadBytes = deadBytes;
     b.unsynced = false;
     this.unsynced.delete(b);
-    for (const [s, off] of offsets) {
+    let live = 0;
+    for (let i = 0; i < rw.seqs.length; i++) {
+      const off = rw.offs[i]!;
+      if (off < 0) continue;
+      const s = rw.seqs[i]!;
       const p = this.index.page(s);
       if (p !== null) p.aux[s % PAGE_SIZE] = off;
+      live++;
     }
+    b.live = live;
     this.dirDirty = true;
   }
 
