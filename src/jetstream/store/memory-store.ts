@@ -1,10 +1,11 @@
 /**
  * The memory store (nats-server memstore.go): everything is {@link BaseStore} except where the
- * bytes live. Each index page (4096 sequences) packs its messages into one growing buffer (the
- * slab: `u32 header length | header | payload` per message, `aux` = offset), so storing a
- * message allocates nothing most of the time and the garbage collector sees one object per
- * page, not one per message; the slab goes away with its page. A slab that is mostly removed
- * messages is repacked. Messages over 4 KiB get a buffer of their own. Loads return views.
+ * bytes live. Each index page (4096 sequences) packs its messages into 64 KiB chunks
+ * (`u32 header length | header | payload` per message; `aux` = chunk * 65536 + offset), so
+ * storing a message allocates nothing most of the time and the garbage collector sees a few
+ * objects per page, not one per message; the chunks go away with their page. A page whose
+ * chunks are mostly removed messages is repacked. Messages over 4 KiB get a buffer of their
+ * own. Loads return views.
  * Nothing survives a restart; "durable" means "stored": `durableSeq` is the last sequence.
  */
 import { randomFillSync } from "node:crypto";
@@ -17,20 +18,25 @@ import type { ConsumerState, ConsumerStore, ConsumerStoreConfig, StoreMsg, Strea
 
 /** Messages bigger than this (with their 4-byte header length) get a buffer of their own. */
 const OWN_BUFFER_OVER = 4096;
-/** A slab is repacked once this much of it (and three quarters) is removed messages. */
+/** A page is repacked once this much of its chunks (and three quarters) is removed messages. */
 const REPACK_MIN = 64 * 1024;
+const CHUNK = 65536;
 
-/** The page's slab with room for `need` more bytes at `slabLen` (grown by doubling). */
-function slabRoom(page: Page, need: number): Buffer {
-  const slab = page.slab;
-  const want = page.slabLen + need;
-  if (slab !== null && want <= slab.length) return slab;
-  let cap = slab === null ? 16 * 1024 : slab.length * 2;
-  while (cap < want) cap *= 2;
-  const grown = Buffer.allocUnsafe(cap);
-  if (slab !== null) slab.copy(grown, 0, 0, page.slabLen);
-  page.slab = grown;
-  return grown;
+/**
+ * Appends room for `need` bytes to the page's chunks; returns the `aux` position. A new chunk
+ * is `size` bytes (a repack sizes its chunks to what it copies).
+ */
+function chunkRoom(page: Page, need: number, size = CHUNK): number {
+  let chunks = page.chunks;
+  if (chunks === null) chunks = page.chunks = [];
+  if (chunks.length === 0 || page.chunkFill + need > chunks[chunks.length - 1]!.length) {
+    chunks.push(Buffer.allocUnsafeSlow(Math.max(need, Math.min(size, CHUNK))));
+    page.chunkFill = 0;
+  }
+  const pos = (chunks.length - 1) * CHUNK + page.chunkFill;
+  page.chunkFill += need;
+  page.slabUsed += need;
+  return pos;
 }
 
 export class MemoryStore extends BaseStore {
@@ -60,10 +66,10 @@ export class MemoryStore extends BaseStore {
       page.data![slot] = buf;
       page.aux[slot] = -1;
     } else {
-      off = page.slabLen;
-      buf = slabRoom(page, need);
-      page.slabLen += need;
-      page.aux[slot] = off;
+      const pos = chunkRoom(page, need);
+      buf = page.chunks![Math.floor(pos / CHUNK)]!;
+      off = pos % CHUNK;
+      page.aux[slot] = pos;
     }
     buf.writeUInt32LE(hlen, off);
     if (hlen > 0) hdr!.copy(buf, off + 4);
@@ -73,7 +79,7 @@ export class MemoryStore extends BaseStore {
   /** Where message `slot` starts, and in which buffer. */
   private locate(page: Page, slot: number): [Buffer, number] {
     const off = page.aux[slot]!;
-    return off < 0 ? [page.data![slot]!, 0] : [page.slab!, off];
+    return off < 0 ? [page.data![slot]!, 0] : [page.chunks![Math.floor(off / CHUNK)]!, off % CHUNK];
   }
 
   /** The length of a message's bytes in its buffer: 4 + header + payload (size is subject + those + 16). */
@@ -100,25 +106,30 @@ export class MemoryStore extends BaseStore {
       return;
     }
     const len = this.storedLen(page, slot);
-    if (erase) randomFillSync(page.slab!, off, len);
+    if (erase) randomFillSync(page.chunks![Math.floor(off / CHUNK)]!, off % CHUNK, len);
     page.slabDead += len;
-    // Repack a slab that is mostly removed messages (the page itself goes when empty).
-    if (!this.bulkRemoving && page.live > 1 && page.slabDead > REPACK_MIN && page.slabDead * 4 > page.slabLen * 3) this.repack(page, slot);
+    // Repack a page whose chunks are mostly removed messages (the page itself goes when empty).
+    if (!this.bulkRemoving && page.live > 1 && page.slabDead > REPACK_MIN && page.slabDead * 4 > page.slabUsed * 3) {
+      this.repack(page, slot);
+    }
   }
 
-  /** Copies a page's live slab messages (except `skip`, being removed) into a new slab. */
+  /** Copies a page's live chunk messages (except `skip`, being removed) into new chunks. */
   private repack(page: Page, skip: number): void {
-    const old = page.slab!;
-    page.slab = Buffer.allocUnsafe(page.slabLen - page.slabDead + 64);
-    page.slabLen = 0;
+    const old = page.chunks!;
+    let left = page.slabUsed - page.slabDead; // `skip` is already counted as removed
+    page.chunks = [];
+    page.chunkFill = 0;
+    page.slabUsed = 0;
     page.slabDead = 0;
     for (let i = 0; i < PAGE_SIZE; i++) {
-      if (i === skip || page.subj[i]! < 0 || page.aux[i]! < 0) continue;
       const from = page.aux[i]!;
+      if (i === skip || page.subj[i]! < 0 || from < 0) continue;
       const len = this.storedLen(page, i);
-      old.copy(slabRoom(page, len), page.slabLen, from, from + len);
-      page.aux[i] = page.slabLen;
-      page.slabLen += len;
+      const pos = chunkRoom(page, len, left);
+      left -= len;
+      old[Math.floor(from / CHUNK)]!.copy(page.chunks[Math.floor(pos / CHUNK)]!, pos % CHUNK, from % CHUNK, (from % CHUNK) + len);
+      page.aux[i] = pos;
     }
   }
 

@@ -28,9 +28,12 @@ export class Page {
   readonly memOffset: number;
   /** Message bytes kept in their own buffer (memory store only: large messages). */
   readonly data: (Buffer | null)[] | null;
-  /** Memory store: the page's messages packed one after another (see memory-store.ts). */
-  slab: Buffer | null = null;
-  slabLen = 0;
+  /** Memory store: the page's messages packed into 64 KiB chunks (see memory-store.ts). */
+  chunks: Buffer[] | null = null;
+  /** Bytes used in the last chunk. */
+  chunkFill = 0;
+  /** Bytes of the chunks used, and of those the removed messages'. */
+  slabUsed = 0;
   slabDead = 0;
   /** Live messages in this page. */
   live = 0;
