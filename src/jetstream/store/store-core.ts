@@ -415,14 +415,25 @@ export abstract class StoreCore implements q.IndexView {
     if (seq === 0) return this.purge();
     if (this.firstSeq > seq) return 0;
     if (seq > this.lastSeq) return this.purgeAll(seq);
+    this.bulkRemoved("floor", seq);
+    const [purged, bytes] = this.clearRange(this.firstSeq, seq - 1);
+    const next = this.index.nextLive(seq, this.lastSeq);
+    this.firstSeq = next < 0 ? this.lastSeq + 1 : next;
+    this.maybeSweep();
+    const cb = this.scb;
+    if (cb !== null) cb(-purged, -bytes, 0, "");
+    return purged;
+  }
+
+  /** Removes every message in [from, to] (a bulk removal: no tombstones, no callbacks); returns [count, bytes]. */
+  private clearRange(from: number, to: number): [number, number] {
     let purged = 0;
     let bytes = 0;
-    this.bulkRemoved("floor", seq);
-    for (const no of this.index.pagesBetween(this.firstSeq, seq - 1)) {
+    for (const no of this.index.pagesBetween(from, to)) {
       const p = this.index.pageByNo(no)!;
       const base = no * PAGE_SIZE;
-      const hi = Math.min(seq - 1 - base, PAGE_SIZE - 1);
-      for (let i = 0; i <= hi; i++) {
+      const hi = Math.min(to - base, PAGE_SIZE - 1);
+      for (let i = Math.max(from - base, 0); i <= hi; i++) {
         const id = p.subj[i]!;
         if (id < 0) continue;
         purged++;
@@ -433,12 +444,7 @@ export abstract class StoreCore implements q.IndexView {
     }
     this.msgs -= purged;
     this.bytes -= bytes;
-    const next = this.index.nextLive(seq, this.lastSeq);
-    this.firstSeq = next < 0 ? this.lastSeq + 1 : next;
-    this.maybeSweep();
-    const cb = this.scb;
-    if (cb !== null) cb(-purged, -bytes, 0, "");
-    return purged;
+    return [purged, bytes];
   }
 
   /** Clears one slot during a bulk removal (the caller adjusts the totals). */
@@ -483,20 +489,7 @@ export abstract class StoreCore implements q.IndexView {
         this.lastTsNs = lp.tsNs[seq % PAGE_SIZE]!;
       }
       this.bulkRemoved("truncate", seq);
-      for (const no of this.index.pagesBetween(seq + 1, this.lastSeq)) {
-        const p = this.index.pageByNo(no)!;
-        const base = no * PAGE_SIZE;
-        for (let i = Math.max(seq + 1 - base, 0); i < PAGE_SIZE; i++) {
-          const id = p.subj[i]!;
-          if (id < 0) continue;
-          purged++;
-          bytes += p.size[i]!;
-          this.clearSlot(p, i, base + i, id);
-        }
-        this.index.dropIfEmpty(p);
-      }
-      this.msgs -= purged;
-      this.bytes -= bytes;
+      [purged, bytes] = this.clearRange(seq + 1, this.lastSeq);
       this.lastSeq = seq;
       this.maybeSweep();
       if (this.msgs === 0) this.firstSeq = seq + 1;
@@ -651,19 +644,7 @@ export abstract class StoreCore implements q.IndexView {
 
   /** Applies a recovered floor: every message below `floor` is gone. */
   restoreFloor(floor: number): void {
-    for (const no of this.index.pagesBetween(0, floor - 1)) {
-      const p = this.index.pageByNo(no)!;
-      const base = no * PAGE_SIZE;
-      const hi = Math.min(floor - 1 - base, PAGE_SIZE - 1);
-      for (let i = 0; i <= hi; i++) {
-        const id = p.subj[i]!;
-        if (id < 0) continue;
-        this.msgs--;
-        this.bytes -= p.size[i]!;
-        this.clearSlot(p, i, base + i, id);
-      }
-      this.index.dropIfEmpty(p);
-    }
+    this.clearRange(0, floor - 1);
     if (this.lastSeq < floor - 1) this.lastSeq = floor - 1;
   }
 
