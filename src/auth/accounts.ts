@@ -38,6 +38,18 @@ export interface ImportOptions {
   prefix?: string;
 }
 
+/** An account's JetStream limits (nats-server JetStreamAccountLimits); -1 = unlimited. */
+export interface JetStreamAccountLimits {
+  maxMemory: number;
+  maxStore: number;
+  maxStreams: number;
+  maxConsumers: number;
+  maxAckPending: number;
+  memoryMaxStreamBytes: number;
+  storeMaxStreamBytes: number;
+  maxBytesRequired: boolean;
+}
+
 /** One entry of `accounts { NAME { ... } }`. */
 export interface AccountOptions {
   name: string;
@@ -45,6 +57,8 @@ export interface AccountOptions {
   exports?: ExportOptions[];
   imports?: ImportOptions[];
   jetstream?: boolean;
+  /** `jetstream { max_mem, max_file, max_streams, max_consumers, ... }`; -1 = unlimited. */
+  jetstreamLimits?: JetStreamAccountLimits;
   /** Subject mappings applied to what this account's clients publish. */
   mappings?: MappingOptions[];
 }

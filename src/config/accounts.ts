@@ -12,7 +12,7 @@ import {
   type ResponseType,
 } from "../auth/accounts.js";
 import type { ServerOptions, UserOptions } from "../server/options.js";
-import { isValidSubject, parsePermissions, parseUsers } from "./blocks.js";
+import { isValidSubject, parseAccountJetStreamLimits, parsePermissions, parseUsers } from "./blocks.js";
 import type { Pos } from "./issues.js";
 import type { ConfigNode, MapEntry, MapNode } from "./parser.js";
 import { parseMappings } from "./mappings.js";
@@ -105,7 +105,10 @@ function parseAccount(issues: Issues, name: string, map: MapNode): AccountOption
         const jv = e.value;
         if (jv.kind === "bool") acc.jetstream = jv.value;
         else if (jv.kind === "string") acc.jetstream = /^enabled?$/i.test(jv.value);
-        else if (jv.kind === "map") acc.jetstream = true;
+        else if (jv.kind === "map") {
+          acc.jetstream = true;
+          acc.jetstreamLimits = parseAccountJetStreamLimits(issues, e);
+        }
         else issues.error(jv, `Expected map, bool or string to define JetStream, got ${describeNode(jv)}`);
         break;
       }

@@ -7,7 +7,9 @@
 import { lazyRequire } from "../util/lazy-require.js";
 
 const nkeys = lazyRequire<typeof import("@nats-io/nkeys")>("@nats-io/nkeys");
+import type { JetStreamAccountLimits } from "../auth/accounts.js";
 import type {
+  JetStreamOptions,
   PermissionsOptions,
   ResponsePermission,
   SubjectPermission,
@@ -391,17 +393,11 @@ function tlsTimeoutMs(issues: Issues, e: MapEntry): number | undefined {
   return undefined;
 }
 
-/** JetStream settings tsnats parses but ServerOptions has no field for yet. */
-export interface JetStreamExtra {
-  maxMemoryBytes?: number;
-  maxStoreBytes?: number;
-  domain?: string;
-}
-
+/** What a `jetstream` value (bool, "enabled"/"disabled" or a block) sets. */
 export interface JetStreamConfig {
   enabled: boolean;
   storeDir?: string;
-  extra: JetStreamExtra;
+  options: JetStreamOptions;
 }
 
 /** JetStream block keys nats-server 2.9.10 knows that tsnats ignores for now. */
@@ -409,21 +405,25 @@ const JS_UNSUPPORTED = new Set([
   "key",
   "ek",
   "encryption_key",
+  "prev_key",
+  "prev_ek",
+  "prev_encryption_key",
   "extension_hint",
   "max_outstanding_catchup",
   "cipher",
-  "limits",
   "unique_tag",
+  "max_buffered_msgs",
+  "max_buffered_size",
 ]);
 
 /** nats-server opts.go parseJetStream: a boolean, "enabled"/"disabled", or a block. */
 export function parseJetStream(issues: Issues, e: MapEntry): JetStreamConfig | undefined {
   const v = e.value;
-  if (v.kind === "bool") return { enabled: v.value, extra: {} };
+  if (v.kind === "bool") return { enabled: v.value, options: {} };
   if (v.kind === "string") {
     const s = v.value.toLowerCase();
-    if (s === "enabled" || s === "enable") return { enabled: true, extra: {} };
-    if (s === "disabled" || s === "disable") return { enabled: false, extra: {} };
+    if (s === "enabled" || s === "enable") return { enabled: true, options: {} };
+    if (s === "disabled" || s === "disable") return { enabled: false, options: {} };
     issues.error(v, `Expected 'enabled' or 'disabled' for string value, got '${v.value}'`);
     return undefined;
   }
@@ -431,42 +431,116 @@ export function parseJetStream(issues: Issues, e: MapEntry): JetStreamConfig | u
     issues.error(v, `Expected map, bool or string to define JetStream, got ${describeNode(v)}`);
     return undefined;
   }
-  const js: JetStreamConfig = { enabled: true, extra: {} };
-  for (const je of v.entries.values()) {
-    const key = je.key.toLowerCase();
-    switch (key) {
-      case "store":
-      case "store_dir":
-      case "storedir":
-        js.storeDir = getString(issues, je);
+  const js: JetStreamConfig = { enabled: true, options: {} };
+  for (const je of v.entries.values()) parseJetStreamKey(issues, je, js);
+  return js;
+}
+
+function parseJetStreamKey(issues: Issues, je: MapEntry, js: JetStreamConfig): void {
+  const o = js.options;
+  switch (je.key.toLowerCase()) {
+    case "store":
+    case "store_dir":
+    case "storedir":
+      js.storeDir = getString(issues, je);
+      break;
+    case "sync":
+    case "sync_interval":
+      if (je.value.kind === "string" && je.value.value.toLowerCase() === "always") o.syncAlways = true;
+      else o.syncIntervalMs = getDurationMs(issues, je, true);
+      break;
+    case "max_memory_store":
+    case "max_mem_store":
+    case "max_mem":
+      o.maxMemoryBytes = storageSize(issues, je);
+      break;
+    case "max_file_store":
+    case "max_file":
+      o.maxStoreBytes = storageSize(issues, je);
+      break;
+    case "domain":
+      o.domain = getString(issues, je);
+      break;
+    case "request_queue_limit":
+      o.requestQueueLimit = getInteger(issues, je);
+      break;
+    case "limits":
+      parseJetStreamLimits(issues, je, o);
+      break;
+    case "enable":
+    case "enabled": {
+      const b = getBool(issues, je);
+      if (b !== undefined) js.enabled = b;
+      break;
+    }
+    default:
+      if (JS_UNSUPPORTED.has(je.key.toLowerCase())) issues.unsupported(je, `jetstream.${je.key}`);
+      else issues.unknown(je);
+  }
+}
+
+/** `jetstream { limits { max_ack_pending, max_request_batch, duplicate_window, max_ha_assets } }`. */
+function parseJetStreamLimits(issues: Issues, e: MapEntry, o: JetStreamOptions): void {
+  if (e.value.kind !== "map") {
+    issues.error(e.value, `Expected a map to define JetStreamLimits, got ${describeNode(e.value)}`);
+    return;
+  }
+  for (const le of e.value.entries.values()) {
+    switch (le.key.toLowerCase()) {
+      case "max_ack_pending":
+        o.maxAckPending = getInteger(issues, le);
         break;
-      case "max_memory_store":
-      case "max_mem_store":
-      case "max_mem":
-        js.extra.maxMemoryBytes = storageSize(issues, je);
-        issues.unsupported(je, `jetstream.${je.key}`);
+      case "max_request_batch":
+        o.maxRequestBatch = getInteger(issues, le);
         break;
-      case "max_file_store":
-      case "max_file":
-        js.extra.maxStoreBytes = storageSize(issues, je);
-        issues.unsupported(je, `jetstream.${je.key}`);
+      case "duplicate_window":
+        o.duplicateWindowMs = getDurationMs(issues, le, true);
         break;
-      case "domain":
-        js.extra.domain = getString(issues, je);
-        issues.unsupported(je, `jetstream.${je.key}`);
+      case "max_ha_assets":
+        issues.unsupported(le, `jetstream.limits.${le.key}`);
         break;
-      case "enable":
-      case "enabled": {
-        const b = getBool(issues, je);
-        if (b !== undefined) js.enabled = b;
-        break;
-      }
       default:
-        if (JS_UNSUPPORTED.has(key)) issues.unsupported(je, `jetstream.${je.key}`);
-        else issues.unknown(je);
+        issues.unknown(le);
     }
   }
-  return js;
+}
+
+/** nats-server opts.go parseJetStreamForAccount: a block's limits (absent keys unlimited). */
+export function parseAccountJetStreamLimits(issues: Issues, e: MapEntry): JetStreamAccountLimits | undefined {
+  if (e.value.kind !== "map") return undefined;
+  const lim: JetStreamAccountLimits = {
+    maxMemory: -1,
+    maxStore: -1,
+    maxStreams: -1,
+    maxConsumers: -1,
+    maxAckPending: -1,
+    memoryMaxStreamBytes: -1,
+    storeMaxStreamBytes: -1,
+    maxBytesRequired: false,
+  };
+  const sizes: Record<string, keyof JetStreamAccountLimits> = {
+    max_memory: "maxMemory", max_mem: "maxMemory", mem: "maxMemory", memory: "maxMemory",
+    max_store: "maxStore", max_file: "maxStore", max_disk: "maxStore", store: "maxStore", disk: "maxStore",
+    max_streams: "maxStreams", streams: "maxStreams",
+    max_consumers: "maxConsumers", consumers: "maxConsumers",
+    mem_max_stream_bytes: "memoryMaxStreamBytes", memory_max_stream_bytes: "memoryMaxStreamBytes",
+    disk_max_stream_bytes: "storeMaxStreamBytes", store_max_stream_bytes: "storeMaxStreamBytes",
+    max_ack_pending: "maxAckPending",
+  };
+  for (const le of e.value.entries.values()) {
+    const key = le.key.toLowerCase();
+    const field = sizes[key];
+    if (field !== undefined) {
+      const n = storageSize(issues, le);
+      if (n !== undefined) (lim as unknown as Record<string, number>)[field] = n;
+    } else if (key === "max_bytes_required" || key === "max_stream_bytes" || key === "max_bytes") {
+      const b = getBool(issues, le);
+      if (b !== undefined) lim.maxBytesRequired = b;
+    } else {
+      issues.unknown(le);
+    }
+  }
+  return lim;
 }
 
 /** nats-server opts.go getStorageSize: an integer, or a string like "1G" (K/M/G/T, powers of 1024). */

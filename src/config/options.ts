@@ -12,14 +12,13 @@ import { parseMappings } from "./mappings.js";
 import { readFileSync } from "node:fs";
 import type { ServerOptions } from "../server/options.js";
 import { checkAccounts, DECENTRALIZED_AUTH_KEYS, decentralizedAuthError, parseAccounts } from "./accounts.js";
-import { parseAuthorization, parseJetStream, parseTls, type JetStreamExtra } from "./blocks.js";
+import { parseAuthorization, parseJetStream, parseTls } from "./blocks.js";
 import type { ConfigIssue } from "./issues.js";
 import { parseConfig, type MapEntry, type MapNode } from "./parser.js";
 import { getBool, getDurationMs, getInteger, getString, getStringList, Issues, parseListen } from "./values.js";
 
 /** Settings that are parsed but have no ServerOptions field yet. */
 export interface ConfigExtra {
-  jetstream?: JetStreamExtra;
   /** `trace_verbose` (tsnats traces, but not verbosely yet). */
   traceVerbose?: boolean;
 }
@@ -218,7 +217,7 @@ export function configToOptions(tree: MapNode, file: string): ConfigResult {
             if (storeDirEntry) issues.error(e.value, "Duplicate 'store_dir' configuration");
             o.storeDir = js.storeDir;
           }
-          if (Object.keys(js.extra).length > 0) extra.jetstream = js.extra;
+          if (Object.keys(js.options).length > 0) o.jetstreamOptions = js.options;
         }
         break;
       }

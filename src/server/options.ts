@@ -117,6 +117,28 @@ export interface ServerOptions {
 
   jetstream: boolean;
   storeDir?: string;
+  /** `jetstream { ... }` settings beyond on/off and store_dir (src/jetstream). */
+  jetstreamOptions?: JetStreamOptions;
+}
+
+/**
+ * The server's JetStream settings (nats-server JetStreamConfig and JSLimitOpts). Sizes in
+ * bytes, -1 or absent = nats-server's default (75% of memory / of the store's disk).
+ */
+export interface JetStreamOptions {
+  maxMemoryBytes?: number;
+  maxStoreBytes?: number;
+  domain?: string;
+  /** `sync_interval`; absent = 2 minutes (nats-server defaultSyncInterval). */
+  syncIntervalMs?: number;
+  /** `sync_interval: always`: a publish is acknowledged only once on disk. */
+  syncAlways?: boolean;
+  /** `request_queue_limit`: API requests queued before new ones are refused. */
+  requestQueueLimit?: number;
+  /** `limits { max_ack_pending, max_request_batch, duplicate_window }`. */
+  maxAckPending?: number;
+  maxRequestBatch?: number;
+  duplicateWindowMs?: number;
 }
 
 /** Defaults as nats-server applies them (server/opts.go setBaselineOptions). */

@@ -347,11 +347,25 @@ describe("configToOptions: tls and jetstream", () => {
     assert.deepEqual(ok("store_dir: /top"), { storeDir: "/top" });
   });
 
-  test("jetstream limits are kept in extra, with a warning each", () => {
-    const r = map('jetstream { max_mem: 1G, max_file_store: "2G", domain: hub }');
+  test("jetstream block: limits, domain, sync_interval, account limits", () => {
+    const r = map('jetstream { max_mem: 1G, max_file_store: "2G", domain: hub, sync_interval: always, limits { max_ack_pending: 10 } }');
     assert.deepEqual(r.errors, []);
-    assert.deepEqual(r.extra.jetstream, { maxMemoryBytes: 1e9, maxStoreBytes: 2 * 2 ** 30, domain: "hub" });
-    assert.equal(r.warnings.length, 3);
+    assert.deepEqual(r.warnings, []);
+    assert.deepEqual(r.options.jetstreamOptions, {
+      maxMemoryBytes: 1e9,
+      maxStoreBytes: 2 * 2 ** 30,
+      domain: "hub",
+      syncAlways: true,
+      maxAckPending: 10,
+    });
+    assert.equal(map("jetstream { sync_interval: 10s }").options.jetstreamOptions?.syncIntervalMs, 10_000);
+    const a = map("accounts { A { jetstream { max_mem: 1M, max_streams: 3, max_bytes_required: true } } }");
+    assert.deepEqual(a.errors, []);
+    const lim = a.options.accounts?.[0]?.jetstreamLimits;
+    assert.equal(lim?.maxMemory, 1e6);
+    assert.equal(lim?.maxStreams, 3);
+    assert.equal(lim?.maxStore, -1);
+    assert.equal(lim?.maxBytesRequired, true);
   });
 
   test("jetstream errors", () => {
