@@ -263,6 +263,13 @@ export function deliverBatch(c: Consumer): boolean {
     }
     const { sm, dc } = next;
     if (replayDelay(c, sm, dc, now)) return false;
+    if (c.sink !== null) {
+      if (!deliverToSink(c, sm, dc, now)) {
+        undoNext(c, sm.seq, dc);
+        return false;
+      }
+      continue;
+    }
     let target: string;
     if (c.isPush) {
       target = c.cfg.deliver_subject!;
@@ -319,17 +326,34 @@ function deliverMsg(c: Consumer, subject: string, sm: StoreMsg, dc: number, now:
   CRLF.copy(payload, hl + body.length);
   c.storeDelivered(dseq, sm.seq, dc, now);
   c.js.sender.sendDelivery(c.stream.account, subject, sm.subject, reply, hl > 0 ? hl : -1, payload);
+  afterDelivery(c, subject, sm.seq, dseq, now, payload.length + subject.length + reply.length, payload.length);
+}
+
+/** Hands one message to an in-process sink (mirror/source consumers): no copy, no wire. */
+function deliverToSink(c: Consumer, sm: StoreMsg, dc: number, now: number): boolean {
+  const dseq = c.dseq;
+  if (!c.sink!(sm, dc, c.numPending() - (dc === 1 ? 1 : 0))) return false;
+  c.dseq++;
+  if (dc === 1) c.npc--;
+  c.storeDelivered(dseq, sm.seq, dc, now);
+  afterDelivery(c, "", sm.seq, dseq, now, 0, 0);
+  return true;
+}
+
+/** Ack tracking, flow control and heartbeat bookkeeping after a delivery. */
+function afterDelivery(c: Consumer, subject: string, seq: number, dseq: number, now: number, wireSize: number, payloadSize: number): void {
   if (c.cfg.ack_policy === "none") {
     c.adflr = dseq;
-    c.asflr = sm.seq;
-    if (c.stream.cfg.retention !== "limits") c.stream.ackMsg(c, sm.seq);
+    c.asflr = seq;
+    if (c.stream.cfg.retention !== "limits") c.stream.ackMsg(c, seq);
   } else {
-    trackPending(c, sm.seq, dseq, now);
+    trackPending(c, seq, dseq, now);
   }
   if (c.isPush) {
+    if (subject === "") return;
     if (c.maxpb > 0) {
-      c.pbytes += payload.length + subject.length + reply.length;
-      if (needFlowControl(c, payload.length)) sendFlowControl(c);
+      c.pbytes += wireSize;
+      if (needFlowControl(c, payloadSize)) sendFlowControl(c);
     }
     const hb = c.cfg.idle_heartbeat ?? 0;
     if (hb > 0) c.hbAtMs = now + hb / NS_PER_MS;

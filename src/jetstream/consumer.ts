@@ -14,7 +14,7 @@ import { filtersOf, isDurable } from "./consumer-config.js";
 import { deliverBatch, processNextRequest, processWaiting, sendHeartbeat } from "./consumer-deliver.js";
 import type { JetStream } from "./jetstream.js";
 import type { TimerTarget, WorkTarget } from "./scheduler.js";
-import { makeFilter, tsToIso, type ConsumerStore, type SubjectFilter } from "./store/index.js";
+import { makeFilter, tsToIso, type ConsumerStore, type StoreMsg, type SubjectFilter } from "./store/index.js";
 import type { Stream } from "./stream.js";
 import { subjectHasWildcard } from "./subjects.js";
 import { NS_PER_MS, parseDurationText } from "./time.js";
@@ -27,6 +27,12 @@ export interface PendingAck {
   /** Last delivery time (ms since the epoch); the ack deadline counts from it. */
   tsMs: number;
 }
+
+/**
+ * In-process delivery for a stream's own mirror / source consumers: called with each
+ * message instead of publishing it. Returns false to refuse it (it is then redelivered).
+ */
+export type ConsumerSink = (sm: StoreMsg, dc: number, pending: number) => boolean;
 
 /** Reasons nats-server gives when it terminates a pending message itself. */
 export const TERM_UNACKED_LIMITS = "Unacknowledged message was deleted";
@@ -89,6 +95,10 @@ export class Consumer implements TimerTarget, WorkTarget {
   timerAt = 0;
   workQueued = false;
   closed = false;
+  /** Set for mirror/source consumers: messages go to this function, not to a subject. */
+  sink: ConsumerSink | null = null;
+  /** Called once when the consumer stops (its owner, e.g. a source, retries). */
+  onClosed: (() => void) | null = null;
   private subs: Subscription[] = [];
   private readonly ackInfo: AckInfo = { dc: 0, sseq: 0, dseq: 0 };
   readonly ackReplyPrefix: string;
@@ -222,12 +232,17 @@ export class Consumer implements TimerTarget, WorkTarget {
 
   /** Push consumers deliver while a subscriber is there and flow control allows. */
   pushReady(): boolean {
+    if (this.sink !== null) return true;
     this.refreshInterest();
     return this.active && (this.maxpb === 0 || this.pbytes <= this.maxpb);
   }
 
   /** Re-checks interest on the deliver subject when the account's subscriptions changed. */
   refreshInterest(): void {
+    if (this.sink !== null) {
+      this.active = true;
+      return;
+    }
     const sl = this.stream.account.sublist;
     if (sl.genId === this.interestGen) return;
     this.interestGen = sl.genId;
@@ -616,6 +631,7 @@ export class Consumer implements TimerTarget, WorkTarget {
       if (deleteState) await this.store.delete();
       else await this.store.stop();
     }
+    this.onClosed?.();
   }
 }
 

@@ -112,5 +112,5 @@ export function checkInbound(view: IngestView, subject: string, reply: string, h
     return { kind: "error", error: jsError("JSStreamMessageExceedsMaximumErr") };
   }
   if (hdrLen > MAX_HEADER_SIZE) return { kind: "error", error: jsError("JSStreamHeaderExceedsMaximumErr") };
-  return { kind: "store", op: { op: "msg", subject, hdr: hdrLen > 0 ? hdr : null, msg, msgId, rollup, reply } };
+  return { kind: "store", op: { op: "msg", subject, hdr: hdrLen > 0 ? hdr : null, msg, msgId, rollup, reply, seq: 0, tsMs: 0, tsNs: 0 } };
 }

@@ -19,6 +19,13 @@ export interface MsgOp {
   /** `Nats-Rollup`: purge the subject ("sub") or the stream ("all") after storing. */
   rollup: "" | "sub" | "all";
   reply: string;
+  /**
+   * Mirrors: the upstream's sequence and time, kept as they are (sequences between the
+   * last stored one and `seq` are skipped). 0 = the next sequence, stored now.
+   */
+  seq: number;
+  tsMs: number;
+  tsNs: number;
 }
 
 /** Use up the next sequence without storing (interest retention with no interest). */

@@ -211,7 +211,8 @@ export class Stream implements StreamApplier, IngestView {
   private applyMsg(op: MsgOp): ApplyResult {
     let seq: number;
     try {
-      seq = this.store.storeMsg(op.subject, op.hdr, op.msg, 0, this.pos);
+      if (op.seq > 0) seq = this.storeMirrored(op);
+      else seq = this.store.storeMsg(op.subject, op.hdr, op.msg, 0, this.pos);
     } catch (err) {
       if (op.reply !== "") this.sendAck(op.reply, pubAckError(this.name, this.storeError(err)));
       return { removed: 0 };
@@ -224,6 +225,18 @@ export class Stream implements StreamApplier, IngestView {
     if (op.reply !== "") this.ackStored(seq, op.reply);
     this.signalConsumers(op.subject, seq);
     return { removed: 0 };
+  }
+
+  /** A mirrored message keeps its upstream sequence and time; gaps become skipped sequences. */
+  private storeMirrored(op: MsgOp): number {
+    const last = this.store.fastState().lastSeq;
+    if (op.seq <= last) return last;
+    if (op.seq > last + 1) this.store.skipMsgs(last + 1, op.seq - last - 1);
+    this.store.storeRawMsg(op.subject, op.hdr, op.msg, op.seq, op.tsMs, op.tsNs, 0, false);
+    this.pos.seq = op.seq;
+    this.pos.tsMs = op.tsMs;
+    this.pos.tsNs = op.tsNs;
+    return op.seq;
   }
 
   private recordId(msgId: string, seq: number): void {
