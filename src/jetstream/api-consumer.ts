@@ -129,8 +129,11 @@ export function registerConsumerApi(router: ApiRouter): void {
   router.add("CONSUMER.CREATE.*", CREATE_TYPE, consumerCreate);
   router.add("CONSUMER.CREATE.*.>", CREATE_TYPE, consumerCreate);
   router.add("CONSUMER.DURABLE.CREATE.*.*", CREATE_TYPE, consumerCreate);
-  router.add("CONSUMER.NAMES.*", NAMES_TYPE, consumerNames, [...PAGED_ERROR_FIELDS, ["consumers", "strs"]], { consumers: [] });
-  router.add("CONSUMER.LIST.*", LIST_TYPE, consumerList, LIST_FIELDS, { consumers: [] });
+  router.add("CONSUMER.NAMES.*", NAMES_TYPE, consumerNames, {
+    errorFields: [...PAGED_ERROR_FIELDS, ["consumers", "strs"]],
+    errorDefaults: { consumers: [] },
+  });
+  router.add("CONSUMER.LIST.*", LIST_TYPE, consumerList, { errorFields: LIST_FIELDS, errorDefaults: { consumers: [] } });
   router.add("CONSUMER.INFO.*.*", INFO_TYPE, consumerInfo);
   router.add("CONSUMER.DELETE.*.*", DELETE_TYPE, consumerDelete);
 }

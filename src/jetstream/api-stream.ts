@@ -173,7 +173,8 @@ function streamNames(_js: JetStream, jsa: JsAccount, req: ApiRequest): string {
   const { offset, filter } = pageRequest(req);
   const streams = jsa.filteredStreams(filter);
   const off = Math.min(offset, streams.length);
-  const names = streams.slice(off, off + NAMES_LIMIT).map((s) => s.name);
+  const page = streams.slice(off, off + NAMES_LIMIT).map((s) => s.name);
+  const names = page.length > 0 ? page : undefined; // nats-server's nil slice: null
   return apiResponse(STREAM_NAMES_TYPE, undefined, [{ total: streams.length, offset: off, limit: NAMES_LIMIT, streams: names }, NAMES_FIELDS]);
 }
 
@@ -206,7 +207,8 @@ function msgDelete(_js: JetStream, jsa: JsAccount, req: ApiRequest): string {
   if (stream.cfg.deny_delete) throw jsFail("JSStreamMsgDeleteFailedF", { err: "message delete not permitted" });
   const seq = r.seq ?? 0;
   const res = stream.log.propose({ op: "delete", seq, erase: r.no_erase !== true });
-  if ((res?.removed ?? 0) === 0) throw jsFail("JSSequenceNotFoundErrF", { seq });
+  // nats-server sends this error as a normal response: counted in the API stats, not as an error.
+  if ((res?.removed ?? 0) === 0) return apiResponse(MSG_DELETE_TYPE, jsError("JSSequenceNotFoundErrF", { seq: String(seq) }));
   return apiResponse(MSG_DELETE_TYPE, undefined, [{ success: true }, SUCCESS]);
 }
 
@@ -234,10 +236,10 @@ export function registerStreamApi(router: ApiRouter): void {
   router.add("STREAM.CREATE.*", STREAM_CREATE_TYPE, streamCreate);
   router.add("STREAM.UPDATE.*", STREAM_UPDATE_TYPE, streamUpdate);
   router.add("STREAM.DELETE.*", STREAM_DELETE_TYPE, streamDelete);
-  router.add("STREAM.INFO.*", STREAM_INFO_TYPE, streamInfo, PAGED_ERROR_FIELDS);
-  router.add("STREAM.NAMES", STREAM_NAMES_TYPE, streamNames, [...PAGED_ERROR_FIELDS, ["streams", "strs"]]);
-  router.add("STREAM.LIST", STREAM_LIST_TYPE, streamList, LIST_FIELDS, { streams: [] });
-  router.add("STREAM.PURGE.*", STREAM_PURGE_TYPE, streamPurge, [["purged", "uint"]]);
+  router.add("STREAM.INFO.*", STREAM_INFO_TYPE, streamInfo, { errorFields: PAGED_ERROR_FIELDS });
+  router.add("STREAM.NAMES", STREAM_NAMES_TYPE, streamNames, { errorFields: [...PAGED_ERROR_FIELDS, ["streams", "strs"]] });
+  router.add("STREAM.LIST", STREAM_LIST_TYPE, streamList, { errorFields: LIST_FIELDS, errorDefaults: { streams: [] } });
+  router.add("STREAM.PURGE.*", STREAM_PURGE_TYPE, streamPurge, { errorFields: [["purged", "uint"]] });
   router.add("STREAM.MSG.DELETE.*", MSG_DELETE_TYPE, msgDelete);
-  router.add("STREAM.MSG.GET.*", MSG_GET_TYPE, msgGet);
+  router.add("STREAM.MSG.GET.*", MSG_GET_TYPE, msgGet, { untracked: true });
 }

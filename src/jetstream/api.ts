@@ -51,15 +51,30 @@ interface Route {
   /** Fields an error response of this type carries besides type/error, and their values. */
   errorFields: Schema;
   errorDefaults: object;
+  /** A success is not counted in the API stats (nats-server's MSG.GET answers directly). */
+  untracked: boolean;
   handler: ApiHandler;
+}
+
+/** Options of a route. */
+export interface RouteOptions {
+  errorFields?: Schema;
+  errorDefaults?: object;
+  untracked?: boolean;
 }
 
 /** Routes by the subject after `$JS.API.`, with `*` for name tokens; `>` only as last token. */
 export class ApiRouter {
   private readonly routes = new Map<string, Route>();
 
-  add(pattern: string, type: string, handler: ApiHandler, errorFields: Schema = [], errorDefaults: object = {}): void {
-    this.routes.set(pattern, { type, errorFields, errorDefaults, handler });
+  add(pattern: string, type: string, handler: ApiHandler, opts: RouteOptions = {}): void {
+    this.routes.set(pattern, {
+      type,
+      errorFields: opts.errorFields ?? [],
+      errorDefaults: opts.errorDefaults ?? {},
+      untracked: opts.untracked === true,
+      handler,
+    });
   }
 
   /** The route for `$JS.API.<rest>`, trying exact tokens then `*` per position. */
@@ -207,15 +222,15 @@ export class ApiServer {
     } catch (err) {
       return fail(err);
     }
-    if (typeof out === "string") return this.finish(req, jsa, out, false);
+    if (typeof out === "string") return this.finish(req, route.untracked ? null : jsa, out, false, route.untracked);
     return out.then(
       (text) => void this.finish(req, jsa, text, false),
       (err: unknown) => void fail(err),
     );
   }
 
-  private finish(req: ApiRequest, jsa: JsAccount | null, response: string, failed: boolean): null {
-    this.track(jsa, failed);
+  private finish(req: ApiRequest, jsa: JsAccount | null, response: string, failed: boolean, untracked = false): null {
+    if (!untracked) this.track(jsa, failed);
     if (req.reply !== "") this.js.sender.send(req.account, req.reply, "", null, response);
     this.audit(req, response);
     return null;
