@@ -79,12 +79,16 @@ export abstract class BaseStore implements StreamStore, q.IndexView {
   /** Keeps the message bytes; may throw before anything changed (e.g. over the byte budget). */
   protected abstract putPayload(seq: number, tsMs: number, tsNs: number, subject: string, hdr: Buffer | null,
     msg: Buffer, page: Page, slot: number, size: number): void;
-  /** Fills `out.hdr` and `out.msg` for a present message. */
-  protected abstract getPayload(seq: number, page: Page, slot: number, out: StoreMsg): void;
+  /** Fills `out.hdr` and `out.msg` for a present message; false when its bytes are unreadable. */
+  protected abstract getPayload(seq: number, page: Page, slot: number, out: StoreMsg): boolean;
+  /** A bulk removal (compact, truncate) cleared this slot; no tombstone needed. */
+  protected abstract slotCleared(seq: number, page: Page, slot: number): void;
   /** Forgets (and with `erase`, overwrites) one message's bytes; called before the slot is cleared. */
   protected abstract dropPayload(seq: number, page: Page, slot: number, erase: boolean): void;
   /** Persists a bulk removal: everything below `seq` ("floor") or above it ("truncate") is gone. */
   protected abstract bulkRemoved(kind: "floor" | "truncate", seq: number): void;
+  /** Every message is gone (purge, truncate(0)); called after the index was cleared. */
+  protected abstract cleared(): void;
   /** Persists that sequences [seq, seq+num) were used up without a message. */
   protected abstract skipped(seq: number, num: number): void;
   /** Creates the consumer state store for this stream. */
@@ -308,6 +312,7 @@ export abstract class BaseStore implements StreamStore, q.IndexView {
     const bytes = this.bytes;
     this.bulkRemoved("floor", floor);
     this.index.clear();
+    this.cleared();
     this.subjects.clear();
     this.ttls.clear();
     this.neverExpire.clear();
@@ -407,6 +412,7 @@ export abstract class BaseStore implements StreamStore, q.IndexView {
 
   /** Clears one slot during a bulk removal (the caller adjusts the totals). */
   private clearSlot(p: Page, i: number, seq: number, id: number): void {
+    this.slotCleared(seq, p, i);
     p.subj[i] = -1;
     p.live--;
     if (p.data !== null) p.data[i] = null;
@@ -423,6 +429,7 @@ export abstract class BaseStore implements StreamStore, q.IndexView {
       bytes = this.bytes;
       this.bulkRemoved("truncate", 0);
       this.index.clear();
+      this.cleared();
       this.subjects.clear();
       this.ttls.clear();
       this.neverExpire.clear();
@@ -548,12 +555,19 @@ export abstract class BaseStore implements StreamStore, q.IndexView {
     m.seq = seq;
     m.tsMs = p.tsMs[i]!;
     m.tsNs = p.tsNs[i]!;
-    this.getPayload(seq, p, i, m);
-    return m;
+    return this.getPayload(seq, p, i, m) ? m : null;
   }
 
-  private loadAt(seq: number, out?: StoreMsg): StoreMsg | null {
-    return seq < 0 ? null : this.loadMsg(seq, out);
+  /**
+   * Loads the match at `seq`, moving on (with `next`) past messages whose bytes turn out to be
+   * unreadable: the file store drops those when their checksum fails.
+   */
+  private loadAt(seq: number, out: StoreMsg | undefined, sel: q.Selector, forward: boolean): StoreMsg | null {
+    for (let s = seq; s >= 0; s = forward ? q.nextMatch(this, sel, s + 1) : q.prevMatch(this, sel, s - 1)) {
+      const m = this.loadMsg(s, out);
+      if (m !== null) return m;
+    }
+    return null;
   }
 
   /** The selector for `filter` (`wc` false: taken literally, as nats-server's subjectsEqual). */
@@ -571,22 +585,26 @@ export abstract class BaseStore implements StreamStore, q.IndexView {
 
   loadNextMsg(filter: string, wc: boolean, start: number, out?: StoreMsg): StoreMsg | null {
     if (this.closed) throw ErrStoreClosed;
-    return this.loadAt(q.nextMatch(this, this.selector(filter, wc), start), out);
+    const sel = this.selector(filter, wc);
+    return this.loadAt(q.nextMatch(this, sel, start), out, sel, true);
   }
 
   loadNextMsgMulti(filter: SubjectFilter, start: number, out?: StoreMsg): StoreMsg | null {
     if (this.closed) throw ErrStoreClosed;
-    return this.loadAt(q.nextMatch(this, q.selectMany(this, filter), start), out);
+    const sel = q.selectMany(this, filter);
+    return this.loadAt(q.nextMatch(this, sel, start), out, sel, true);
   }
 
   loadLastMsg(subject: string, out?: StoreMsg): StoreMsg | null {
     if (this.closed) throw ErrStoreClosed;
-    return this.loadAt(q.lastMatch(this, this.selector(subject)), out);
+    const sel = this.selector(subject);
+    return this.loadAt(q.lastMatch(this, sel), out, sel, false);
   }
 
   loadPrevMsg(filter: string, wc: boolean, start: number, out?: StoreMsg): StoreMsg | null {
     if (this.closed) throw ErrStoreClosed;
-    return this.loadAt(q.prevMatch(this, this.selector(filter, wc), start), out);
+    const sel = this.selector(filter, wc);
+    return this.loadAt(q.prevMatch(this, sel, start), out, sel, false);
   }
 
   getSeqFromTime(tsMs: number, tsNs: number): number {
@@ -708,6 +726,74 @@ export abstract class BaseStore implements StreamStore, q.IndexView {
   protected closeBase(): void {
     this.closed = true;
     this.cancelExpiry();
+  }
+
+  /** The configuration in force. */
+  get storeConfig(): StreamStoreConfig {
+    return this.cfg;
+  }
+
+  // ---- recovery (used by the file store while it opens; no limits, no callbacks) ----
+
+  /** Inserts a recovered message (a second copy of `seq` replaces the first). */
+  restoreMsg(seq: number, subject: string, size: number, tsMs: number, tsNs: number, aux: number): void {
+    if (this.index.has(seq)) this.removeInternal(seq, false, false);
+    const page = this.index.pageFor(seq);
+    const slot = seq % PAGE_SIZE;
+    page.subj[slot] = this.subjects.add(subject, seq);
+    page.size[slot] = size;
+    page.tsMs[slot] = tsMs;
+    page.tsNs[slot] = tsNs;
+    page.aux[slot] = aux;
+    page.live++;
+    this.msgs++;
+    this.bytes += size;
+    if (seq > this.lastSeq) this.restoreLast(seq, tsMs, tsNs);
+  }
+
+  /** Removes a recovered message named by a tombstone. */
+  restoreRemove(seq: number): void {
+    this.removeInternal(seq, false, false);
+  }
+
+  /** Applies a recovered floor: every message below `floor` is gone. */
+  restoreFloor(floor: number): void {
+    for (const no of this.index.pagesBetween(0, floor - 1)) {
+      const p = this.index.pageByNo(no)!;
+      const base = no * PAGE_SIZE;
+      const hi = Math.min(floor - 1 - base, PAGE_SIZE - 1);
+      for (let i = 0; i <= hi; i++) {
+        const id = p.subj[i]!;
+        if (id < 0) continue;
+        this.msgs--;
+        this.bytes -= p.size[i]!;
+        this.clearSlot(p, i, base + i, id);
+      }
+      this.index.dropIfEmpty(p);
+    }
+    if (this.lastSeq < floor - 1) this.lastSeq = floor - 1;
+  }
+
+  /** Notes a recovered sequence (message or skip) and its time. */
+  restoreLast(seq: number, tsMs: number, tsNs: number): void {
+    if (seq < this.lastSeq) return;
+    this.lastSeq = seq;
+    this.lastTsMs = tsMs;
+    this.lastTsNs = tsNs;
+  }
+
+  /** Recovered TTL state of one message (`Nats-TTL` seconds, -1 never). */
+  restoreTtl(seq: number, tsMs: number, ttlSec: number): void {
+    if (ttlSec < 0) this.neverExpire.add(seq);
+    else if (ttlSec > 0 && this.cfg.allowMsgTtl) this.ttls.push(tsMs + ttlSec * 1000, seq);
+  }
+
+  /** Ends recovery: sets the first sequence and starts expiry. */
+  restoreDone(): void {
+    const first = this.index.nextLive(0, this.lastSeq);
+    this.firstSeq = first >= 0 ? first : this.lastSeq + 1;
+    if (this.lastSeq === 0 && this.msgs === 0) this.firstSeq = 0;
+    this.runExpiry();
   }
 
   /** Sets up a new, empty store whose first sequence is configured (nats-server first_seq). */

@@ -15,3 +15,5 @@ export {
   type StoreClock,
 } from "./time.js";
 export { defaultStreamStoreConfig } from "./config.js";
+export { FileStore, DEFAULT_SYNC_INTERVAL_MS, type FileStoreOptions, type CorruptionReport } from "./file/file-store.js";
+export { nodeFs, type StoreFs } from "./file/io.js";

@@ -36,12 +36,15 @@ export class MemoryStore extends BaseStore {
     page.aux[slot] = hlen;
   }
 
-  protected getPayload(_seq: number, page: Page, slot: number, out: StoreMsg): void {
+  protected getPayload(_seq: number, page: Page, slot: number, out: StoreMsg): boolean {
     const buf = page.data![slot]!;
     const hlen = page.aux[slot]!;
     out.hdr = hlen > 0 ? buf.subarray(0, hlen) : EMPTY_BUF;
     out.msg = buf.subarray(hlen);
+    return true;
   }
+
+  protected slotCleared(): void {}
 
   protected dropPayload(_seq: number, page: Page, slot: number, erase: boolean): void {
     const buf = page.data![slot];
@@ -50,6 +53,8 @@ export class MemoryStore extends BaseStore {
   }
 
   protected bulkRemoved(): void {}
+
+  protected cleared(): void {}
 
   protected skipped(): void {}
 

@@ -126,11 +126,12 @@ export type StorageRemoveMsgHandler = (seq: number) => void;
 
 /**
  * Called after a group commit: every sequence up to `durableSeq` is durable under the store's
- * sync policy. When a write failed, `err` is set: the appends after the previous durable
- * sequence were dropped (removed from the store, reported as removals; their sequences are not
- * reused) and whoever waits to acknowledge them must answer with an error.
+ * sync policy. When a write failed, `err` is set and every append with sequence >= `failedFrom`
+ * was dropped (removed from the store and reported as removals; the sequences are not reused):
+ * whoever waits to acknowledge those must answer with an error. Appends between `durableSeq`
+ * and `failedFrom` are still on their way to durability.
  */
-export type DurableHandler = (durableSeq: number, err: StoreError | null) => void;
+export type DurableHandler = (durableSeq: number, failedFrom: number, err: StoreError | null) => void;
 
 /**
  * A compiled set of filter subjects for the multi-filter loads (nats-server passes a
