@@ -17,6 +17,7 @@ import {
 } from "./consumer-config.js";
 import { Consumer } from "./consumer.js";
 import { jsError, jsFail, JsApiError } from "./errors.js";
+import { persistConsumerMeta } from "./persist.js";
 import { MAX_NAME_LEN } from "./stream-config.js";
 import type { Stream } from "./stream.js";
 import { isValidName, subjectsCollide } from "./subjects.js";
@@ -78,6 +79,7 @@ export function addConsumer(stream: Stream, input: Partial<ConsumerConfig>, acti
   if (isDurable(cfg) && name.length > MAX_NAME_LEN) throw jsFail("JSConsumerNameTooLongErrF", { max: MAX_NAME_LEN });
   if (!isValidName(name)) throw new JsApiError(jsError("JSConsumerBadDurableNameErr"));
   const c = build(stream, cfg, name);
+  persistConsumerMeta(stream.jsa.js, c);
   consumerAction(stream.jsa.js, stream.account, stream.name, name, "create");
   return c;
 }
@@ -128,6 +130,7 @@ function applyUpdate(c: Consumer, cfg: ConsumerConfig): void {
   if (c.waiting !== null) c.waiting.max = cfg.max_waiting ?? c.waiting.max;
   c.dthreshMs = inactiveThresholdMs(cfg);
   c.store?.updateConfig({ ackPolicy: cfg.ack_policy, maxDeliver: cfg.max_deliver ?? -1 });
+  persistConsumerMeta(c.js, c);
   c.recountPending();
   c.kick();
   c.scheduleTimer();

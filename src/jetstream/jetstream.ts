@@ -16,10 +16,11 @@ import { registerStreamApi } from "./api-stream.js";
 import { JsAccount, unlimited } from "./js-account.js";
 import { JsSender } from "./outbound.js";
 import { TimerQueue, WorkQueue } from "./scheduler.js";
-import { MemoryStore, type StreamStore, type StreamStoreConfig } from "./store/index.js";
-import type { Stream } from "./stream.js";
+import { persistStreamMeta, recoverAccount, removeStreamFiles, streamDir } from "./persist.js";
+import { FileStore, MemoryStore, type StreamStore } from "./store/index.js";
+import { storeConfigOf, type Stream } from "./stream.js";
 import { NS_PER_MS, systemClock, type Clock } from "./time.js";
-import type { Storage } from "./types.js";
+import type { Storage, StreamConfig } from "./types.js";
 
 /** nats-server JetStreamStoreDir: the folder created under store_dir. */
 export const JS_STORE_DIR = "jetstream";
@@ -124,6 +125,7 @@ export class JetStream {
       if (configured.length === 0 && account === this.server.globalAccount) this.enableAccount(account, unlimited());
       else if (cfg?.jetstream === true) this.enableAccount(account, cfg.jetstreamLimits ?? unlimited());
     }
+    for (const jsa of this.accounts.values()) await recoverAccount(this, jsa);
   }
 
   /** Turns JetStream on for `account` with `limits`. */
@@ -150,15 +152,30 @@ export class JetStream {
     return n;
   }
 
-  /** Makes the store of a new stream. */
-  async createStore(_jsa: JsAccount, cfg: StreamStoreConfig, _storage: Storage): Promise<StreamStore> {
-    return new MemoryStore(cfg);
+  /** Opens (or creates) the store of a stream: memory, or a file store in its directory. */
+  async createStore(jsa: JsAccount, cfg: StreamConfig): Promise<StreamStore> {
+    const scfg = storeConfigOf(cfg);
+    if (cfg.storage === "memory") return new MemoryStore(scfg);
+    const log = this.server.logger;
+    return FileStore.open(scfg, {
+      dir: streamDir(this, jsa.account.name, cfg.name),
+      syncAlways: this.config.syncAlways,
+      syncIntervalMs: this.config.syncIntervalMs,
+      onCorruption: (r) =>
+        log.error(
+          `JetStream stream '${jsa.account.name} > ${r.stream}': corrupt data in ${r.file} at ${r.offset} (${r.length} bytes, ${r.seqs.length} messages lost)`,
+        ),
+    });
   }
 
   /** Records a stream's config so a restart recovers it (file streams). */
-  async persistStream(_jsa: JsAccount, _stream: Stream): Promise<void> {}
+  async persistStream(jsa: JsAccount, stream: Stream): Promise<void> {
+    persistStreamMeta(this, jsa, stream);
+  }
 
-  async unpersistStream(_jsa: JsAccount, _stream: Stream): Promise<void> {}
+  async unpersistStream(jsa: JsAccount, stream: Stream): Promise<void> {
+    if (stream.cfg.storage === "file") removeStreamFiles(this, jsa, stream.name);
+  }
 
   /** /varz `jetstream` (nats-server JetStreamVarz: config and stats). */
   varz(): Record<string, unknown> {

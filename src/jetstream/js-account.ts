@@ -9,7 +9,7 @@ import { streamAction } from "./advisories.js";
 import { jsError, JsApiError, type ApiError } from "./errors.js";
 import type { JetStream } from "./jetstream.js";
 import { checkStreamConfig, checkStreamUpdate, sameStreamConfig, type StreamConfigContext } from "./stream-config.js";
-import { Stream, storeConfigOf } from "./stream.js";
+import { Stream } from "./stream.js";
 import { subjectsCollide } from "./subjects.js";
 import type { Storage, StreamConfig } from "./types.js";
 
@@ -131,7 +131,7 @@ export class JsAccount {
     }
     this.checkLimits(cfg, cfg.max_bytes, 0);
     if (this.subjectsOverlap(cfg.subjects ?? [], null)) throw new JsApiError(jsError("JSStreamSubjectOverlapErr"));
-    const store = await this.js.createStore(this, storeConfigOf(cfg), cfg.storage);
+    const store = await this.js.createStore(this, cfg);
     const stream = new Stream(this, cfg, store, this.js.clock());
     this.streams.set(cfg.name, stream);
     stream.start();

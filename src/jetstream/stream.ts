@@ -96,7 +96,7 @@ export class Stream implements StreamApplier, IngestView {
     this.sources = new SourceManager(this);
     this.compileTransforms();
     store.registerStorageUpdates((md, bd, seq, subj) => this.onStorageUpdate(md, bd, seq, subj));
-    store.registerDurableUpdates((seq, err) => this.onDurable(seq, err));
+    store.registerDurableUpdates((seq, failedFrom, err) => this.onDurable(seq, failedFrom, err));
   }
 
   get sealed(): boolean {
@@ -264,12 +264,16 @@ export class Stream implements StreamApplier, IngestView {
     else this.waitingAcks.push({ seq, reply });
   }
 
-  private onDurable(durableSeq: number, err: StoreError | null): void {
+  /**
+   * After a group commit: acks what is now durable; with an error, the appends from
+   * `failedFrom` on were dropped by the store and their publishers get the error.
+   */
+  private onDurable(durableSeq: number, failedFrom: number, err: StoreError | null): void {
     if (this.waitingAcks.length === 0) return;
     const still: Array<{ seq: number; reply: string }> = [];
     for (const w of this.waitingAcks) {
       if (w.seq <= durableSeq) this.sendAck(w.reply, `${this.ackPrefix}${w.seq}}`);
-      else if (err !== null) this.sendAck(w.reply, pubAckError(this.name, this.storeError(err)));
+      else if (err !== null && w.seq >= failedFrom) this.sendAck(w.reply, pubAckError(this.name, this.storeError(err)));
       else still.push(w);
     }
     this.waitingAcks = still;
