@@ -20,7 +20,9 @@ import { persistStreamMeta, recoverAccount, removeStreamFiles, streamDir } from 
 import { FileStore, MemoryStore, type StreamStore } from "./store/index.js";
 import { storeConfigOf, type Stream } from "./stream.js";
 import { NS_PER_MS, systemClock, type Clock } from "./time.js";
-import type { Storage, StreamConfig } from "./types.js";
+import { CONSUMER_INFO, STREAM_INFO, type Storage, type StreamConfig } from "./types.js";
+import { encode } from "./codec.js";
+import type { Consumer } from "./consumer.js";
 
 /** nats-server JetStreamStoreDir: the folder created under store_dir. */
 export const JS_STORE_DIR = "jetstream";
@@ -175,6 +177,16 @@ export class JetStream {
 
   async unpersistStream(jsa: JsAccount, stream: Stream): Promise<void> {
     if (stream.cfg.storage === "file") removeStreamFiles(this, jsa, stream.name);
+  }
+
+  /** A stream's info as the API writes it (for /jsz). */
+  streamInfoJson(st: Stream): string {
+    return encode(st.info(), STREAM_INFO);
+  }
+
+  /** A consumer's info as the API writes it (for /jsz). */
+  consumerInfoJson(c: Consumer): string {
+    return encode(c.info(), CONSUMER_INFO);
   }
 
   /** /varz `jetstream` (nats-server JetStreamVarz: config and stats). */
