@@ -53,4 +53,15 @@ describe("jetstream in monitoring", () => {
     const acz = await get(env, "/accountz?acc=$G");
     assert.equal(acz.account_detail.jetstream_enabled, true);
   });
+
+  test("the dashboard document carries streams and their consumers", async () => {
+    const d = await get(env, "/api/dashboard");
+    assert.equal(d.jetstream.total, 1);
+    const st = d.jetstream.streams[0];
+    assert.equal(st.name, "MON");
+    assert.equal(st.messages, 3);
+    assert.deepEqual(st.consumers.map((c: { name: string; kind: string; pending: number }) => [c.name, c.kind, c.pending]), [["C1", "pull", 3]]);
+    const page = await (await fetch(`http://127.0.0.1:${env.server.httpPort}/`)).text();
+    assert.match(page, /id="jetstream"/);
+  });
 });
