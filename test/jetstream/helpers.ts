@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, type ConnectionOptions, type NatsConnection } from "@nats-io/transport-node";
 import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from "@nats-io/jetstream";
 import { startServer, type NatsServer, type StartServerOptions } from "../../src/index.js";
 
@@ -19,10 +19,10 @@ export interface JsEnv {
 }
 
 /** Starts tsnats with JetStream (store dir in a temp folder) and connects a client. */
-export async function startJs(opts: StartServerOptions = {}): Promise<JsEnv> {
+export async function startJs(opts: StartServerOptions = {}, client: Partial<ConnectionOptions> = {}): Promise<JsEnv> {
   const storeDir = mkdtempSync(join(tmpdir(), "tsnats-js-"));
   const server = await startServer({ port: -1, host: "127.0.0.1", jetstream: true, storeDir, ...opts });
-  const nc = await connect({ servers: server.clientURL });
+  const nc = await connect({ servers: server.clientURL, ...client });
   const jsm = await jetstreamManager(nc);
   return {
     server,
