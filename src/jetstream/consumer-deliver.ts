@@ -16,8 +16,9 @@ import { formatDuration, NS_PER_MS } from "./time.js";
 import { NEXT_REQUEST, type NextRequest } from "./types.js";
 import type { WaitingRequest } from "./wait-queue.js";
 
-/** Messages a consumer delivers per turn before yielding. */
-const BATCH_PER_TURN = 256;
+/** At most this many messages per turn, and no longer than TURN_BUDGET_MS, before yielding. */
+const BATCH_PER_TURN = 8192;
+const TURN_BUDGET_MS = 4;
 export const JS_PENDING_MSGS = "Nats-Pending-Messages";
 export const JS_PENDING_BYTES = "Nats-Pending-Bytes";
 const CRLF = Buffer.from("\r\n");
@@ -252,7 +253,9 @@ function undoNext(c: Consumer, seq: number, dc: number): void {
 /** Delivers up to BATCH_PER_TURN messages; returns true when more may be waiting. */
 export function deliverBatch(c: Consumer): boolean {
   const now = Date.now();
+  const start = performance.now();
   for (let i = 0; i < BATCH_PER_TURN; i++) {
+    if ((i & 127) === 127 && performance.now() - start >= TURN_BUDGET_MS) return true;
     if (c.closed) return false;
     if (c.isPush ? !c.pushReady() : c.waiting!.length === 0) return false;
     if (c.replayNextAtMs > now) return false;
