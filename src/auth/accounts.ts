@@ -50,6 +50,20 @@ export interface JetStreamAccountLimits {
   maxBytesRequired: boolean;
 }
 
+/** The limits of `jetstream: enabled` without numbers: none (-1 everywhere). */
+export function unlimitedJetStream(): JetStreamAccountLimits {
+  return {
+    maxMemory: -1,
+    maxStore: -1,
+    maxStreams: -1,
+    maxConsumers: -1,
+    maxAckPending: -1,
+    memoryMaxStreamBytes: -1,
+    storeMaxStreamBytes: -1,
+    maxBytesRequired: false,
+  };
+}
+
 /** One entry of `accounts { NAME { ... } }`. */
 export interface AccountOptions {
   name: string;

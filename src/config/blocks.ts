@@ -7,7 +7,7 @@
 import { lazyRequire } from "../util/lazy-require.js";
 
 const nkeys = lazyRequire<typeof import("@nats-io/nkeys")>("@nats-io/nkeys");
-import type { JetStreamAccountLimits } from "../auth/accounts.js";
+import { unlimitedJetStream, type JetStreamAccountLimits } from "../auth/accounts.js";
 import type {
   JetStreamOptions,
   PermissionsOptions,
@@ -508,16 +508,7 @@ function parseJetStreamLimits(issues: Issues, e: MapEntry, o: JetStreamOptions):
 /** nats-server opts.go parseJetStreamForAccount: a block's limits (absent keys unlimited). */
 export function parseAccountJetStreamLimits(issues: Issues, e: MapEntry): JetStreamAccountLimits | undefined {
   if (e.value.kind !== "map") return undefined;
-  const lim: JetStreamAccountLimits = {
-    maxMemory: -1,
-    maxStore: -1,
-    maxStreams: -1,
-    maxConsumers: -1,
-    maxAckPending: -1,
-    memoryMaxStreamBytes: -1,
-    storeMaxStreamBytes: -1,
-    maxBytesRequired: false,
-  };
+  const lim = unlimitedJetStream();
   const sizes: Record<string, keyof JetStreamAccountLimits> = {
     max_memory: "maxMemory", max_mem: "maxMemory", mem: "maxMemory", memory: "maxMemory",
     max_store: "maxStore", max_file: "maxStore", max_disk: "maxStore", store: "maxStore", disk: "maxStore",

@@ -287,7 +287,19 @@ export class Consumer implements TimerTarget, WorkTarget {
       case AckKind.Unknown:
         break;
     }
-    if (reply !== "" && replyNow) this.js.sender.send(this.stream.account, reply, "", null, null);
+    if (reply !== "" && replyNow) this.replyWhenDurable(reply);
+  }
+
+  /**
+   * Answers an ack's reply (the client's "ack ack") once the consumer's state change is
+   * durable under the stream's sync policy, so an acknowledged ack survives a crash.
+   */
+  private replyWhenDurable(reply: string): void {
+    const send = (): void => void this.js.sender.send(this.stream.account, reply, "", null, null);
+    if (this.store === null || this.stream.cfg.storage === "memory") return send();
+    this.store.waitDurable().then(send, () => {
+      // The write failed: no answer, so the client retries its ack.
+    });
   }
 
   /**

@@ -3,7 +3,7 @@
  * counters, and stream create / update / delete with nats-server's checks
  * (jsNonClusteredStreamLimitsCheck, addStream, configUpdateCheck).
  */
-import type { JetStreamAccountLimits } from "../auth/accounts.js";
+import { unlimitedJetStream, type JetStreamAccountLimits } from "../auth/accounts.js";
 import type { Account } from "../server/account.js";
 import { streamAction } from "./advisories.js";
 import { jsError, JsApiError, type ApiError } from "./errors.js";
@@ -14,18 +14,7 @@ import { subjectsCollide } from "./subjects.js";
 import type { Storage, StreamConfig } from "./types.js";
 
 /** nats-server's limits for an account with `jetstream: enabled` and no numbers: none. */
-export function unlimited(): JetStreamAccountLimits {
-  return {
-    maxMemory: -1,
-    maxStore: -1,
-    maxStreams: -1,
-    maxConsumers: -1,
-    maxAckPending: -1,
-    memoryMaxStreamBytes: -1,
-    storeMaxStreamBytes: -1,
-    maxBytesRequired: false,
-  };
-}
+export const unlimited = unlimitedJetStream;
 
 export class JsAccount {
   readonly streams = new Map<string, Stream>();

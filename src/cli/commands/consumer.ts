@@ -4,7 +4,7 @@
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { CONNECTION_HELP, connectWith, out, parse, runCommand, UsageError, type Flags } from "./common.js";
-import { ago, goDuration, jsApi, section, title, when, type Json } from "./js-api.js";
+import { ago, goDuration, jsApi, listAll, section, title, when, type Json } from "./js-api.js";
 import { comma, renderTable } from "./table.js";
 
 export const CONSUMER_HELP = `Usage: tsnats consumer <command> STREAM [NAME] [options]
@@ -43,13 +43,7 @@ export async function run(argv: string[]): Promise<number> {
 }
 
 async function ls(nc: NatsConnection, stream: string, flags: Flags): Promise<number> {
-  const consumers: Json[] = [];
-  for (let offset = 0; ; ) {
-    const page = await jsApi(nc, `CONSUMER.LIST.${stream}`, { offset });
-    consumers.push(...((page.consumers as Json[] | null) ?? []));
-    offset = consumers.length;
-    if (offset >= page.total || (page.consumers ?? []).length === 0) break;
-  }
+  const consumers = await listAll(nc, `CONSUMER.LIST.${stream}`, "consumers");
   if (flags.json) {
     out(JSON.stringify(consumers, null, 2));
     return 0;

@@ -23,6 +23,17 @@ export async function jsApi(nc: NatsConnection, subject: string, body: unknown =
   return r;
 }
 
+/** Every item of a paged LIST request (`key` is "streams" or "consumers"). */
+export async function listAll(nc: NatsConnection, subject: string, key: string): Promise<Json[]> {
+  const items: Json[] = [];
+  for (;;) {
+    const page = await jsApi(nc, subject, { offset: items.length });
+    const got = (page[key] as Json[] | null) ?? [];
+    items.push(...got);
+    if (items.length >= page.total || got.length === 0) return items;
+  }
+}
+
 /** `2024-01-02 03:04:05` (the Go CLI's time format), or "never". */
 export function when(iso: string | undefined): string {
   if (iso === undefined || iso.startsWith("0001-")) return "never";

@@ -4,7 +4,7 @@
  */
 import type { NatsConnection } from "@nats-io/transport-node";
 import { CONNECTION_HELP, connectWith, durationMs, int, out, parse, runCommand, str, UsageError, type Flags } from "./common.js";
-import { ago, bytes, goDuration, jsApi, limit, section, title, when, type Json } from "./js-api.js";
+import { ago, bytes, goDuration, jsApi, limit, listAll, section, title, when, type Json } from "./js-api.js";
 import { comma, renderTable } from "./table.js";
 
 export const STREAM_HELP = `Usage: tsnats stream <command> [options]
@@ -114,13 +114,7 @@ export function streamConfig(name: string, flags: Flags): Json {
 }
 
 async function ls(nc: NatsConnection, flags: Flags): Promise<number> {
-  const streams: Json[] = [];
-  for (let offset = 0; ; ) {
-    const page = await jsApi(nc, "STREAM.LIST", { offset });
-    streams.push(...((page.streams as Json[] | null) ?? []));
-    offset = streams.length;
-    if (offset >= page.total || (page.streams ?? []).length === 0) break;
-  }
+  const streams = await listAll(nc, "STREAM.LIST", "streams");
   if (flags.json) {
     out(JSON.stringify(streams, null, 2));
     return 0;
