@@ -11,22 +11,41 @@ export const PAGE_BITS = 12;
 export const PAGE_SIZE = 1 << PAGE_BITS;
 const PAGE_MASK = PAGE_SIZE - 1;
 
+/** Bytes of one page's columns, which share one buffer: tsMs, aux (8 bytes), subj, size, tsNs (4). */
+export const PAGE_BYTES = PAGE_SIZE * 28;
+
 /** One page of 4096 consecutive sequences. A slot with `subj[i] < 0` holds no message. */
 export class Page {
   readonly no: number;
-  readonly subj = new Int32Array(PAGE_SIZE).fill(-1);
-  readonly size = new Uint32Array(PAGE_SIZE);
-  readonly tsMs = new Float64Array(PAGE_SIZE);
-  readonly tsNs = new Uint32Array(PAGE_SIZE);
+  readonly tsMs: Float64Array;
   /** Store-specific number per message (file: offset in the block; memory: header length). */
-  readonly aux = new Float64Array(PAGE_SIZE);
+  readonly aux: Float64Array;
+  readonly subj: Int32Array;
+  readonly size: Uint32Array;
+  readonly tsNs: Uint32Array;
+  /** The buffer holding the columns (PAGE_BYTES from `memOffset`), for the index file. */
+  readonly mem: ArrayBuffer;
+  readonly memOffset: number;
   /** Message bytes (memory store only). */
   readonly data: (Buffer | null)[] | null;
   /** Live messages in this page. */
   live = 0;
 
-  constructor(no: number, withData: boolean) {
+  /**
+   * A page with fresh columns, or with columns viewing `mem` at `offset` (8-aligned): the index
+   * file maps its pages that way, without copying.
+   */
+  constructor(no: number, withData: boolean, mem?: ArrayBuffer, offset = 0) {
     this.no = no;
+    this.mem = mem ?? new ArrayBuffer(PAGE_BYTES);
+    this.memOffset = mem === undefined ? 0 : offset;
+    let o = this.memOffset;
+    this.tsMs = new Float64Array(this.mem, o, PAGE_SIZE);
+    this.aux = new Float64Array(this.mem, (o += PAGE_SIZE * 8), PAGE_SIZE);
+    this.subj = new Int32Array(this.mem, (o += PAGE_SIZE * 8), PAGE_SIZE);
+    this.size = new Uint32Array(this.mem, (o += PAGE_SIZE * 4), PAGE_SIZE);
+    this.tsNs = new Uint32Array(this.mem, o + PAGE_SIZE * 4, PAGE_SIZE);
+    if (mem === undefined) this.subj.fill(-1);
     this.data = withData ? new Array<Buffer | null>(PAGE_SIZE).fill(null) : null;
   }
 }
@@ -202,6 +221,22 @@ export class SeqIndex {
   /** The page with number `no` (from {@link pagesBetween}), if still present. */
   pageByNo(no: number): Page | null {
     return this.pages.get(no) ?? null;
+  }
+
+  /** Every page, ascending (for the index file). */
+  allPages(): Page[] {
+    return this.order.map((no) => this.pages.get(no)!);
+  }
+
+  /** Adds a page read back from the index file (pages arrive in ascending order). */
+  addPage(p: Page): void {
+    this.pages.set(p.no, p);
+    this.order.push(p.no);
+  }
+
+  /** A page whose columns view `mem` at `offset` (from the index file). */
+  mapPage(no: number, mem: ArrayBuffer, offset: number): Page {
+    return new Page(no, this.withData, mem, offset);
   }
 
   /** Number of pages held (for tests and memory estimates). */

@@ -5,6 +5,9 @@
  * each, and per-message bookkeeping is integer work. First/last go stale lazily when the
  * message they point at is removed (`firstStale`/`lastStale`, as nats-server's
  * firstNeedsUpdate); the owner recomputes them on demand by scanning its sequence index.
+ * A subject whose last message goes is not deleted from the Map at once (a bulk removal of a
+ * million distinct subjects would spend its time there): its count drops to 0 and its id is
+ * queued; {@link sweep} deletes such entries a batch at a time, later.
  */
 
 const FIRST_STALE = 1;
@@ -25,23 +28,33 @@ export class SubjectTable {
   high = 0;
   /** Bumped when an id is freed or reused, so callers caching per-id data can notice. */
   generation = 0;
+  /** Subjects with messages. */
+  private live = 0;
+  /** Ids whose count dropped to 0, still in the Map until swept. */
+  private zombies: number[] = [];
 
   /** Number of subjects with messages. */
   get size(): number {
-    return this.ids.size;
+    return this.live;
+  }
+
+  /** Entries waiting for {@link sweep}. */
+  get unswept(): number {
+    return this.zombies.length;
   }
 
   /** The id of `subject`, or -1 when it has no messages. */
   get(subject: string): number {
     const id = this.ids.get(subject);
-    return id === undefined ? -1 : id;
+    return id === undefined || this.msgs[id] === 0 ? -1 : id;
   }
 
   /** Records one more message `seq` (the newest) on `subject`; returns its id. */
   add(subject: string, seq: number): number {
     let id = this.ids.get(subject);
-    if (id === undefined) {
-      id = this.alloc(subject);
+    if (id === undefined || this.msgs[id] === 0) {
+      if (id === undefined) id = this.alloc(subject);
+      this.live++;
       this.msgs[id] = 1;
       this.first[id] = seq;
       this.last[id] = seq;
@@ -49,8 +62,19 @@ export class SubjectTable {
       return id;
     }
     this.msgs[id]! += 1;
-    this.last[id] = seq;
-    this.stale[id]! &= ~LAST_STALE;
+    // Appends come in order; recovery and reused sequences (after truncate) may not: widen the
+    // range. A stale end is an upper bound, so a new message at or beyond it is the true end.
+    const stale = this.stale[id]!;
+    const last = this.last[id]!;
+    if (seq > last || (seq === last && (stale & LAST_STALE) !== 0)) {
+      this.last[id] = seq;
+      this.stale[id]! &= ~LAST_STALE;
+    }
+    const first = this.first[id]!;
+    if (seq < first || (seq === first && (stale & FIRST_STALE) !== 0)) {
+      this.first[id] = seq;
+      this.stale[id]! &= ~FIRST_STALE;
+    }
     return id;
   }
 
@@ -117,13 +141,65 @@ export class SubjectTable {
     this.last = new Float64Array(1024);
     this.stale = new Uint8Array(1024);
     this.free = [];
+    this.zombies = [];
+    this.live = 0;
     this.high = 0;
     this.generation++;
   }
 
   /** Calls `fn` for every live subject id (in no particular order). */
   forEach(fn: (id: number, subject: string) => void): void {
-    for (const [subject, id] of this.ids) fn(id, subject);
+    const msgs = this.msgs;
+    for (const [subject, id] of this.ids) if (msgs[id]! > 0) fn(id, subject);
+  }
+
+  /** Deletes up to `max` entries of subjects left without messages; returns how many remain. */
+  sweep(max: number): number {
+    const z = this.zombies;
+    for (let n = 0; n < max && z.length > 0; n++) {
+      const id = z.pop()!;
+      if (this.msgs[id] !== 0 || this.names[id] === "") continue;
+      this.ids.delete(this.names[id]!);
+      this.names[id] = "";
+      this.free.push(id);
+      this.generation++;
+    }
+    return z.length;
+  }
+
+  /** The table's columns for the index file: names by id ("" for free) and the typed columns. */
+  exportState(): { names: string[]; msgs: Float64Array; first: Float64Array; last: Float64Array; stale: Uint8Array } {
+    const h = this.high;
+    return {
+      names: this.names.slice(0, h),
+      msgs: this.msgs.subarray(0, h),
+      first: this.first.subarray(0, h),
+      last: this.last.subarray(0, h),
+      stale: this.stale.subarray(0, h),
+    };
+  }
+
+  /** Replaces the table with columns read back from the index file. */
+  importState(names: string[], msgs: Float64Array, first: Float64Array, last: Float64Array, stale: Uint8Array): void {
+    this.clear();
+    const h = names.length;
+    if (h > this.msgs.length) this.grow(h);
+    this.msgs.set(msgs);
+    this.first.set(first);
+    this.last.set(last);
+    this.stale.set(stale);
+    this.high = h;
+    for (let id = 0; id < h; id++) {
+      const name = names[id]!;
+      if (msgs[id]! > 0) {
+        this.ids.set(name, id);
+        this.names[id] = name;
+        this.live++;
+      } else {
+        this.names[id] = "";
+        this.free.push(id);
+      }
+    }
   }
 
   private alloc(subject: string): number {
@@ -140,13 +216,10 @@ export class SubjectTable {
   }
 
   private release(id: number): void {
-    const subject = this.names[id]!;
-    this.ids.delete(subject);
-    this.names[id] = "";
     this.msgs[id] = 0;
     this.stale[id] = 0;
-    this.free.push(id);
-    this.generation++;
+    this.live--;
+    this.zombies.push(id);
   }
 
   private grow(min: number): void {

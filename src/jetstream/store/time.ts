@@ -28,15 +28,21 @@ export const ZERO_TIME_JSON = "0001-01-01T00:00:00Z";
 export function systemClock(): StoreClock {
   let baseMs = Date.now();
   let basePerf = performance.now();
+  let checkedAt = basePerf;
   let last = 0;
   return {
     now(): number {
-      let t = baseMs + (performance.now() - basePerf);
-      const wall = Date.now();
-      if (t < wall - 1 || t > wall + 1) {
-        baseMs = wall;
-        basePerf = performance.now();
-        t = wall;
+      const perf = performance.now();
+      let t = baseMs + (perf - basePerf);
+      // Date.now() costs as much as the rest: compare with it every 50 ms only.
+      if (perf - checkedAt > 50) {
+        checkedAt = perf;
+        const wall = Date.now();
+        if (t < wall - 1 || t > wall + 1) {
+          baseMs = wall;
+          basePerf = perf;
+          t = wall;
+        }
       }
       if (t < last) t = last;
       last = t;

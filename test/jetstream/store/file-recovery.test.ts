@@ -134,6 +134,7 @@ describe("file store recovery", () => {
       }
       const reports: CorruptionReport[] = [];
       const s = await open(dir, { onCorruption: (rep) => reports.push(rep) });
+      await s.scrubbed;
       assert.ok(reports.length >= 1 && s.corruptions === reports.length, `seed ${seed}: corruption reported`);
       const served = checkServed(s, want);
       assert.ok(served >= 400 - 80, `seed ${seed}: most messages still served (${served})`);
@@ -161,6 +162,7 @@ describe("file store recovery", () => {
       truncateSync(f, cut);
       const reports: CorruptionReport[] = [];
       const s = await open(dir, { onCorruption: (rep) => reports.push(rep) });
+      await s.scrubbed;
       const served = checkServed(s, want);
       const st = s.state();
       if (which === files.length - 1) {

@@ -1,7 +1,8 @@
 /**
  * A seeded random walk over the store API compared, step by step, with a plain reference
  * model (a Map of sequence → subject). Catches index and query bugs the table misses. On a
- * failure the message names the seed and the step; `STORE_MODEL_SEED` replays one seed.
+ * failure the message names the seed and the step; `STORE_MODEL_SEED` replays one seed,
+ * `STORE_SOAK_SEEDS=<n>` runs n seeds.
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -196,7 +197,8 @@ export async function walk(f: StoreFactory, seed: number, steps: number, reopen?
 export function modelCheck(kind: string, f: StoreFactory, reopen?: (s: StreamStore) => Promise<StreamStore>): void {
   describe(`${kind} store: random walk against a reference model`, () => {
     const only = process.env.STORE_MODEL_SEED;
-    const seeds = only !== undefined ? [Number(only)] : [1, 2, 3, 4, 5, 6, 7, 8];
+    const count = Number(process.env.STORE_SOAK_SEEDS ?? 8);
+    const seeds = only !== undefined ? [Number(only)] : Array.from({ length: count }, (_, i) => i + 1);
     for (const seed of seeds) {
       test(`seed ${seed}`, () => walk(f, seed, 400, reopen));
     }

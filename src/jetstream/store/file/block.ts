@@ -6,6 +6,11 @@
  */
 import { BLOCK_HEADER_LEN, writeBlockHeader } from "./records.js";
 
+/** A random 32-bit block nonce. */
+export function newNonce(): number {
+  return Math.floor(Math.random() * 0x100000000) >>> 0;
+}
+
 const INITIAL_PENDING = 64 * 1024;
 /** A pending buffer larger than this is dropped after a flush rather than kept for reuse. */
 const KEEP_PENDING_MAX = 4 * 1024 * 1024;
@@ -16,6 +21,8 @@ export class Block {
   fd: number;
   /** Sequences below this belong to earlier blocks. */
   readonly firstSeq: number;
+  /** Random per file (see writeBlockHeader). */
+  nonce: number;
   /** Highest sequence recorded here (message or skip); firstSeq - 1 when none. */
   lastSeq: number;
   /** Bytes handed to the OS (the next write goes here). */
@@ -26,6 +33,8 @@ export class Block {
   tombs: number[] = [];
   /** Offsets and lengths of records to overwrite (eraseMsg), after their tombstones are written. */
   erases: number[] = [];
+  /** Erases so far (a compaction in flight gives up when this moves). */
+  eraseCount = 0;
   /** Live messages held here. */
   live = 0;
   /** Bytes of removed messages still in the file (what a rewrite would reclaim). */
@@ -37,18 +46,19 @@ export class Block {
   /** Removed from the store (file unlinked or about to be). */
   gone = false;
 
-  constructor(index: number, path: string, fd: number, firstSeq: number) {
+  constructor(index: number, path: string, fd: number, firstSeq: number, nonce: number) {
     this.index = index;
     this.path = path;
     this.fd = fd;
     this.firstSeq = firstSeq;
+    this.nonce = nonce;
     this.lastSeq = firstSeq - 1;
   }
 
   /** A new block: its header goes into the pending bytes. */
   static create(index: number, path: string, fd: number, firstSeq: number): Block {
-    const b = new Block(index, path, fd, firstSeq);
-    writeBlockHeader(b.reserve(BLOCK_HEADER_LEN), 0, index, firstSeq);
+    const b = new Block(index, path, fd, firstSeq, newNonce());
+    writeBlockHeader(b.reserve(BLOCK_HEADER_LEN), 0, index, firstSeq, b.nonce);
     b.pendingLen = BLOCK_HEADER_LEN;
     return b;
   }

@@ -5,7 +5,8 @@
  */
 import * as zlib from "node:zlib";
 
-type Crc = (data: Uint8Array, start: number, end: number) => number;
+/** CRC-32 of data[start, end), continuing from `prev` (the CRC of what came before, 0 at first). */
+type Crc = (data: Uint8Array, start: number, end: number, prev?: number) => number;
 
 const native = (zlib as unknown as { crc32?: (d: Uint8Array, v?: number) => number }).crc32;
 
@@ -16,17 +17,22 @@ function tableCrc(): Crc {
     for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
     table[n] = c >>> 0;
   }
-  return (data, start, end) => {
-    let c = 0xffffffff;
+  return (data, start, end, prev = 0) => {
+    let c = (prev ^ 0xffffffff) >>> 0;
     for (let i = start; i < end; i++) c = table[(c ^ data[i]!) & 0xff]! ^ (c >>> 8);
     return (c ^ 0xffffffff) >>> 0;
   };
 }
 
-/** CRC-32 of data[start, end). */
-export const crc32: Crc = native !== undefined
-  ? (data, start, end) => native(data.subarray(start, end))
-  : tableCrc();
+/** Below this length the table loop beats the native call (which needs a view per call). */
+const NATIVE_MIN = 128;
+
+export const crc32: Crc = ((): Crc => {
+  const table = tableCrc();
+  if (native === undefined) return table;
+  return (data, start, end, prev = 0) =>
+    end - start < NATIVE_MIN ? table(data, start, end, prev) : native(data.subarray(start, end), prev);
+})();
 
 /** The portable implementation, exported so a test can check both agree. */
 export const crc32Table: Crc = tableCrc();

@@ -18,7 +18,9 @@ import type { ConsumerStore, ConsumerStoreConfig, StoreMsg, StreamStoreConfig } 
 import { Block } from "./block.js";
 import { FileConsumerStore } from "./consumer-file.js";
 import { nodeFs, writeAll, type StoreFs } from "./io.js";
-import { openBlocks } from "./open.js";
+import type { IndexSnapshot } from "./index-file.js";
+import { buildRewrite, Compactor, saveIndex } from "./maintenance.js";
+import { openBlocks, scrub } from "./open.js";
 import {
   BLOCK_HEADER_LEN, encodeFloor, encodeMsg, encodeSkip, encodeTombstone, eraseRecord, KIND_MSG,
   MAX_RECORD_LEN, msgRecordLen, newParsedRecord, parseRecord,
@@ -93,6 +95,8 @@ export class FileStore extends BaseStore {
   /** Set while open() replays the blocks: removals then only adjust counts. */
   recovering = false;
   diskBytes = 0;
+  /** Settles when the background check of the ranges taken from the index file is done. */
+  scrubbed: Promise<void> = Promise.resolve();
   private readonly blockSize: number;
   private readonly syncAlways: boolean;
   private readonly syncIntervalMs: number;
@@ -123,6 +127,7 @@ export class FileStore extends BaseStore {
   private syncTimer: NodeJS.Timeout | null = null;
   private lastBlockHit: Block | null = null;
   private readonly scratch = newParsedRecord();
+  private readonly compactor: Compactor;
   private readonly flushCb = (): void => this.flushNow();
 
   private constructor(cfg: StreamStoreConfig, opts: FileStoreOptions) {
@@ -136,6 +141,7 @@ export class FileStore extends BaseStore {
     this.maxDiskBytes = opts.maxDiskBytes ?? 0;
     this.writeRetryMs = opts.writeRetryMs ?? 1000;
     this.onCorruption = opts.onCorruption ?? null;
+    this.compactor = new Compactor(this, this.blockSize);
   }
 
   /** Opens (creating or recovering) the store in `opts.dir`. Reading big stores yields the event loop. */
@@ -143,8 +149,9 @@ export class FileStore extends BaseStore {
     const fs = new FileStore(cfg, opts);
     fs.io.mkdirSync(fs.msgDir);
     fs.recovering = true;
+    let trusted: Awaited<ReturnType<typeof openBlocks>>;
     try {
-      await openBlocks(fs);
+      trusted = await openBlocks(fs);
     } finally {
       fs.recovering = false;
     }
@@ -160,7 +167,28 @@ export class FileStore extends BaseStore {
       fs.syncTimer.unref();
     }
     if (fs.dirtyBlocks.size > 0) fs.flushNow();
+    if (trusted.length > 0) fs.scrubbed = scrub(fs, trusted);
     return fs;
+  }
+
+  /** Loads the state saved in the index file (while opening). */
+  restoreSnapshot(snap: IndexSnapshot): void {
+    for (const p of snap.pages) this.index.addPage(p);
+    this.subjects.importState(snap.names, snap.subjMsgs, snap.subjFirst, snap.subjLast, snap.subjStale);
+    this.msgs = snap.msgs;
+    this.bytes = snap.bytes;
+    this.lastSeq = snap.lastSeq;
+    this.lastTsMs = snap.lastTsMs;
+    this.lastTsNs = snap.lastTsNs;
+    this.floorSeq = snap.floorSeq;
+    for (let i = 0; i < snap.ttlAt.length; i++) this.ttls.push(snap.ttlAt[i]!, snap.ttlSeq[i]!);
+    for (const s of snap.never) this.neverExpire.add(s);
+  }
+
+  /** TTL deadlines and never-expiring messages, for the index file. */
+  ttlState(): { at: number[]; seqs: number[]; never: number[] } {
+    const e = this.ttls.entries();
+    return { at: e.at.slice(), seqs: e.seqs.slice(), never: [...this.neverExpire] };
   }
 
   /** Records a corrupt region (log it through `onCorruption`, count it, note what was lost). */
@@ -232,9 +260,13 @@ export class FileStore extends BaseStore {
     b.deadBytes += page.size[slot]!;
     if (this.recovering || this.dropping) return;
     b.tombs.push(seq);
-    if (erase) b.erases.push(page.aux[slot]!, page.size[slot]!);
+    if (erase) {
+      b.erases.push(page.aux[slot]!, page.size[slot]!);
+      b.eraseCount++;
+    }
     this.markDirty(b);
     if (b.live === 0 && b !== this.tail) this.retire(b);
+    else this.compactor.consider(b);
   }
 
   protected slotCleared(seq: number, page: Page, slot: number): void {
@@ -242,7 +274,9 @@ export class FileStore extends BaseStore {
     if (b === null) return;
     b.live--;
     b.deadBytes += page.size[slot]!;
-    if (b.live === 0 && b !== this.tail && !this.recovering) this.retire(b);
+    if (this.recovering) return;
+    if (b.live === 0 && b !== this.tail) this.retire(b);
+    else this.compactor.consider(b);
   }
 
   protected cleared(): void {
@@ -666,17 +700,32 @@ export class FileStore extends BaseStore {
    * replicated log rolling back), so it does this synchronously.
    */
   private rewriteBlock(b: Block, seq: number): void {
-    const { tmpPath, fd, offsets } = writeRewrite(this, b, seq);
+    const rw = buildRewrite(this, b, seq);
+    const tmp = `${b.path}.tmp`;
+    const fd = this.io.openSync(tmp, "w+");
+    writeAll(this.io, fd, rw.out, 0, rw.out.length, 0);
+    this.io.fsyncSync(fd);
+    this.swapBlockFile(b, tmp, fd, rw.nonce, rw.offsets, rw.out.length, 0);
+    b.tombs = [];
+    b.erases = [];
+    b.lastSeq = Math.min(b.lastSeq, seq);
+  }
+
+  /** Puts a rewritten (and fsynced) copy in place of block `b` and points the index at it. */
+  swapBlockFile(b: Block, tmpPath: string, fd: number, nonce: number, offsets: Map<number, number>, len: number,
+    deadBytes: number): void {
     this.io.renameSync(tmpPath, b.path);
     this.closeQueue.push(b.fd);
     if (this.inflightSyncs === 0) this.closeFds();
+    this.diskBytes += len - b.fileLen - b.pendingLen;
     b.fd = fd;
-    b.fileLen = this.io.sizeSync(fd);
+    b.nonce = nonce;
+    b.fileLen = len;
     b.pendingLen = 0;
-    b.tombs = [];
-    b.erases = [];
-    b.deadBytes = 0;
-    b.lastSeq = Math.min(b.lastSeq, seq);
+    b.live = offsets.size;
+    b.deadBytes = deadBytes;
+    b.unsynced = false;
+    this.unsynced.delete(b);
     for (const [s, off] of offsets) {
       const p = this.index.page(s);
       if (p !== null) p.aux[s % PAGE_SIZE] = off;
@@ -684,17 +733,30 @@ export class FileStore extends BaseStore {
     this.dirDirty = true;
   }
 
+  /** Settles when no block compaction is queued or running. */
+  compactionIdle(): Promise<void> {
+    return this.compactor.idle();
+  }
+
+  /** Writes `b`'s pending records now (compaction starts from what is on disk). */
+  flushBlock(b: Block): boolean {
+    return !b.dirty || this.writeBlock(b);
+  }
+
   // ---- lifecycle ----
 
   /** Flushes, fsyncs everything and closes the files. */
   async stop(): Promise<void> {
     if (this.closed) return;
+    this.closeBase();
     for (const c of [...this.consumerLogs]) await c.stop();
+    await this.scrubbed;
     this.flushNow();
     if (this.syncTimer !== null) clearInterval(this.syncTimer);
     if (this.failed === null) await this.syncAll();
     this.processUnlinks(this.unlinkQueue.splice(0));
-    this.closeBase();
+    await this.compactor.idle();
+    if (this.failed === null && this.blockErr === null) await saveIndex(this);
     for (const b of this.blocks) this.closeQueue.push(b.fd);
     this.closeFds();
     this.rejectWaiters(0, ErrStoreClosed);
@@ -715,33 +777,4 @@ export class FileStore extends BaseStore {
     await this.stop();
     this.io.rmSync(this.dir);
   }
-}
-
-/** Writes the rewritten copy of `b` (live messages <= seq, plus the floor) to `<block>.tmp`. */
-function writeRewrite(fs: FileStore, b: Block, seq: number): { tmpPath: string; fd: number; offsets: Map<number, number> } {
-  const io = fs.io;
-  const size = b.fileLen;
-  const src = Buffer.allocUnsafe(size);
-  if (size > 0) io.readSync(b.fd, src, 0, size, 0);
-  const parts: Buffer[] = [src.subarray(0, BLOCK_HEADER_LEN)];
-  let off = BLOCK_HEADER_LEN;
-  const offsets = new Map<number, number>();
-  scanRecords(src, BLOCK_HEADER_LEN, size, newParsedRecord(), {
-    record: (r, at) => {
-      if (r.kind !== KIND_MSG || r.seq > seq || !fs.index.has(r.seq)) return;
-      const p = fs.index.page(r.seq)!;
-      if (p.aux[r.seq % PAGE_SIZE] !== at) return;
-      parts.push(src.subarray(at, at + r.len));
-      offsets.set(r.seq, off);
-      off += r.len;
-    },
-    corrupt: () => {},
-  });
-  if (b.hasFloor) parts.push(encodeFloor(fs.floorSeq, Date.now()));
-  const out = Buffer.concat(parts);
-  const tmpPath = `${b.path}.tmp`;
-  const fd = io.openSync(tmpPath, "w+");
-  writeAll(io, fd, out, 0, out.length, 0);
-  io.fsyncSync(fd);
-  return { tmpPath, fd, offsets };
 }

@@ -48,21 +48,26 @@ export function msgRecordLen(subjectLen: number, hdrLen: number, msgLen: number)
   return RECORD_HEADER_LEN + subjectLen + (hdrLen > 0 ? 4 + hdrLen : 0) + msgLen + RECORD_TRAILER_LEN;
 }
 
-export function writeBlockHeader(buf: Buffer, off: number, index: number, firstSeq: number): void {
+/**
+ * Writes a block header. `nonce` is random per file (a rewrite gets a new one), so the index
+ * file can tell a block it described from a different file with the same name.
+ */
+export function writeBlockHeader(buf: Buffer, off: number, index: number, firstSeq: number, nonce: number): void {
   buf.fill(0, off, off + BLOCK_HEADER_LEN);
   buf.writeUInt32LE(BLOCK_MAGIC, off);
   buf[off + 4] = BLOCK_VERSION;
   buf.writeUInt32LE(index, off + 8);
   writeSeq(buf, off + 12, firstSeq, 0);
+  buf.writeUInt32LE(nonce >>> 0, off + 20);
   buf.writeUInt32LE(crc32(buf, off, off + 28), off + 28);
 }
 
-/** The block header's [index, firstSeq], or null when it is not a valid header. */
-export function readBlockHeader(buf: Buffer, off: number): [number, number] | null {
+/** The block header's [index, firstSeq, nonce], or null when it is not a valid header. */
+export function readBlockHeader(buf: Buffer, off: number): [number, number, number] | null {
   if (buf.length - off < BLOCK_HEADER_LEN) return null;
   if (buf.readUInt32LE(off) !== BLOCK_MAGIC || buf[off + 4] !== BLOCK_VERSION) return null;
   if (buf.readUInt32LE(off + 28) !== crc32(buf, off, off + 28)) return null;
-  return [buf.readUInt32LE(off + 8), readSeq(buf, off + 12)];
+  return [buf.readUInt32LE(off + 8), readSeq(buf, off + 12), buf.readUInt32LE(off + 20)];
 }
 
 function writeSeq(buf: Buffer, off: number, seq: number, kind: number): void {
@@ -137,7 +142,9 @@ export function encodeFloor(seq: number, tsMs: number): Buffer {
  */
 export function eraseRecord(buf: Buffer, off: number, len: number, noise: Buffer): void {
   const seq = readSeq(buf, off + 4);
+  buf.writeUInt32LE(len, off); // no header flag: the body is all noise
   writeSeq(buf, off + 4, seq, KIND_ERASED);
+  buf.writeUInt16LE(0, off + 20);
   noise.copy(buf, off + RECORD_HEADER_LEN, 0, len - MIN_RECORD_LEN);
   seal(buf, off, len);
 }

@@ -64,7 +64,8 @@ function resync(buf: Buffer, from: number, end: number, r: ParsedRecord): number
 
 /** Reads `len` bytes of a file from `pos` on the thread pool, in chunks. */
 export async function readRange(io: StoreFs, fd: number, pos: number, len: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(len);
+  // Its own ArrayBuffer (offset 0, so 8-aligned): the index file maps typed arrays onto it.
+  const buf = Buffer.allocUnsafeSlow(len);
   let done = 0;
   while (done < len) {
     const n = await io.read(fd, buf, done, Math.min(len - done, 8 << 20), pos + done);
