@@ -4,7 +4,7 @@
  * built only when someone listens on its subject, so they cost nothing otherwise.
  */
 import { nuid } from "@nats-io/nuid";
-import type { Account } from "../server/account.js";
+import type { Account } from "../accounts/account.js";
 import type { JetStream } from "./jetstream.js";
 import { formatTime } from "./time.js";
 

@@ -11,7 +11,7 @@
  * subscription ignores them, so a request for a missing consumer gets no responders.
  */
 import { nuid } from "@nats-io/nuid";
-import type { Account } from "../server/account.js";
+import type { Account } from "../accounts/account.js";
 import type { Subscription } from "../server/subscription.js";
 import { encode, type Field, type Schema } from "./codec.js";
 import { JsApiError, jsError, type ApiError } from "./errors.js";

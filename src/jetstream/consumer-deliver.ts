@@ -6,7 +6,7 @@
  * with the `$JS.ACK` reply, as the stored headers and payload. Status messages (404, 408,
  * 409, heartbeats, flow control) use nats-server's exact text and headers.
  */
-import type { Account } from "../server/account.js";
+import type { Account } from "../accounts/account.js";
 import { maxDeliveries } from "./advisories.js";
 import type { Consumer } from "./consumer.js";
 import { decodeText, DecodeError } from "./codec.js";
@@ -48,7 +48,7 @@ function pendingHeaders(wr: WaitingRequest): Array<[string, number]> {
 /** Whether someone still listens on a request's reply, following `_R_.` service replies. */
 export function hasReplyInterest(account: Account, reply: string): boolean {
   if (account.sublist.hasInterest(reply)) return true;
-  const resp = account.routes?.responses.get(reply);
+  const resp = account.imports?.responses.get(reply);
   return resp !== undefined && resp.account.sublist.hasInterest(resp.reply);
 }
 

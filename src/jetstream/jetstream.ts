@@ -7,8 +7,8 @@
 import { mkdirSync, statfsSync } from "node:fs";
 import { totalmem, tmpdir } from "node:os";
 import { join } from "node:path";
-import type { JetStreamAccountLimits } from "../auth/accounts.js";
-import type { Account } from "../server/account.js";
+import type { JetStreamAccountLimits } from "../server/options.js";
+import type { Account } from "../accounts/account.js";
 import type { Server } from "../server/server.js";
 import { ApiServer, DEFAULT_REQUEST_QUEUE_LIMIT } from "./api.js";
 import { registerConsumerApi } from "./api-consumer.js";
@@ -48,19 +48,19 @@ export interface JetStreamConfig {
 /** Fills in nats-server's defaults: 75% of memory, 75% of the store's free disk. */
 export function resolveJetStreamConfig(server: Server): JetStreamConfig {
   const o = server.options;
-  const j = o.jetstreamOptions ?? {};
+  const j = o.jetstreamOptions;
   const storeDir = join(o.storeDir !== undefined && o.storeDir !== "" ? o.storeDir : join(tmpdir(), "nats"), JS_STORE_DIR);
   return {
     storeDir,
-    maxMemory: j.maxMemoryBytes !== undefined && j.maxMemoryBytes >= 0 ? j.maxMemoryBytes : Math.floor((totalmem() / 4) * 3),
-    maxStore: j.maxStoreBytes !== undefined && j.maxStoreBytes >= 0 ? j.maxStoreBytes : diskAvailable(storeDir),
+    maxMemory: j.maxMemory >= 0 ? j.maxMemory : Math.floor((totalmem() / 4) * 3),
+    maxStore: j.maxStore >= 0 ? j.maxStore : diskAvailable(storeDir),
     domain: j.domain ?? "",
-    syncIntervalMs: j.syncIntervalMs ?? DEFAULT_SYNC_INTERVAL_MS,
-    syncAlways: j.syncAlways === true,
-    requestQueueLimit: j.requestQueueLimit ?? DEFAULT_REQUEST_QUEUE_LIMIT,
-    maxAckPending: j.maxAckPending ?? 0,
-    maxRequestBatch: j.maxRequestBatch ?? 0,
-    maxDuplicatesWindowNs: (j.duplicateWindowMs ?? 0) * NS_PER_MS,
+    syncIntervalMs: j.syncIntervalMs > 0 ? j.syncIntervalMs : DEFAULT_SYNC_INTERVAL_MS,
+    syncAlways: j.syncAlways,
+    requestQueueLimit: j.requestQueueLimit > 0 ? j.requestQueueLimit : DEFAULT_REQUEST_QUEUE_LIMIT,
+    maxAckPending: j.limits?.maxAckPending ?? 0,
+    maxRequestBatch: j.limits?.maxRequestBatch ?? 0,
+    maxDuplicatesWindowNs: (j.limits?.duplicateWindowMs ?? 0) * NS_PER_MS,
   };
 }
 

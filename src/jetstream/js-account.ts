@@ -3,8 +3,8 @@
  * counters, and stream create / update / delete with nats-server's checks
  * (jsNonClusteredStreamLimitsCheck, addStream, configUpdateCheck).
  */
-import { unlimitedJetStream, type JetStreamAccountLimits } from "../auth/accounts.js";
-import type { Account } from "../server/account.js";
+import { defaultJetStreamAccountLimits, type JetStreamAccountLimits } from "../server/options.js";
+import type { Account } from "../accounts/account.js";
 import { streamAction } from "./advisories.js";
 import { jsError, JsApiError, type ApiError } from "./errors.js";
 import type { JetStream } from "./jetstream.js";
@@ -14,7 +14,7 @@ import { subjectsCollide } from "./subjects.js";
 import type { Storage, StreamConfig } from "./types.js";
 
 /** nats-server's limits for an account with `jetstream: enabled` and no numbers: none. */
-export const unlimited = unlimitedJetStream;
+export const unlimited = defaultJetStreamAccountLimits;
 
 export class JsAccount {
   readonly streams = new Map<string, Stream>();

@@ -7,8 +7,9 @@
  * the read batch, or on the next turn when JetStream sends outside of one.
  */
 import { buildPubArg } from "../protocol/pub-arg.js";
-import { routeMessage } from "../auth/routing.js";
-import type { Account } from "../server/account.js";
+import { deliverImports } from "../accounts/imports.js";
+import { deliverResult } from "../server/deliver.js";
+import type { Account } from "../accounts/account.js";
 import type { Server } from "../server/server.js";
 
 const CRLF = Buffer.from("\r\n");
@@ -39,8 +40,8 @@ export class JsSender {
     const pa = buildPubArg(subject, reply, hdrLen, payload, 0, payload.length);
     const r = account.sublist.match(subject);
     let n = r.psubs.length + r.qsubs.length;
-    if (n > 0) this.server.deliverResult(null, r, pa);
-    if (account.routes !== null) n += routeMessage(this.server, null, account, pa);
+    if (n > 0) deliverResult(this.server, null, r, pa);
+    if (account.imports !== null) n += deliverImports(this.server, null, account, pa);
     this.sent++;
     return n > 0;
   }
@@ -53,8 +54,8 @@ export class JsSender {
   sendDelivery(account: Account, deliverSubject: string, msgSubject: string, reply: string, hdrLen: number, payload: Buffer): boolean {
     const r = account.sublist.match(deliverSubject);
     let n = r.psubs.length + r.qsubs.length;
-    if (n > 0) this.server.deliverResult(null, r, buildPubArg(msgSubject, reply, hdrLen, payload, 0, payload.length));
-    if (account.routes !== null) n += routeMessage(this.server, null, account, buildPubArg(deliverSubject, reply, hdrLen, payload, 0, payload.length));
+    if (n > 0) deliverResult(this.server, null, r, buildPubArg(msgSubject, reply, hdrLen, payload, 0, payload.length));
+    if (account.imports !== null) n += deliverImports(this.server, null, account, buildPubArg(deliverSubject, reply, hdrLen, payload, 0, payload.length));
     this.sent++;
     return n > 0;
   }
@@ -62,6 +63,6 @@ export class JsSender {
   /** Whether anyone in `account` listens on `subject` (advisories are built only then). */
   hasInterest(account: Account, subject: string): boolean {
     if (account.sublist.hasInterest(subject)) return true;
-    return account.routes !== null && account.routes.streamImporters.match(subject).psubs.length > 0;
+    return account.imports !== null && account.imports.streamImporters.match(subject).psubs.length > 0;
   }
 }

@@ -12,7 +12,7 @@
  * its last sourced sequence when the stream restarts. Missing upstreams are retried.
  */
 import { nuid } from "@nats-io/nuid";
-import type { Account } from "../server/account.js";
+import type { Account } from "../accounts/account.js";
 import { wireSubject } from "../sublist/index.js";
 import { SubjectTransform } from "../sublist/transform.js";
 import type { Consumer } from "./consumer.js";
@@ -123,7 +123,7 @@ export class SourceManager implements TimerTarget {
     let account: Account = this.stream.account;
     const api = u.cfg.external?.api ?? "";
     if (api !== "" && api !== "$JS.API" && api !== `$JS.${js.config.domain}.API`) {
-      const route = account.routes?.serviceImports.match(`${wireSubject(api)}.INFO`).psubs[0] as { target?: Account } | undefined;
+      const route = account.imports?.serviceImports.match(`${wireSubject(api)}.INFO`).psubs[0] as { target?: Account } | undefined;
       if (route?.target === undefined) return null;
       account = route.target;
     }

@@ -7,7 +7,7 @@
  * one consumer acked it).
  */
 import { nuid } from "@nats-io/nuid";
-import type { Account } from "../server/account.js";
+import type { Account } from "../accounts/account.js";
 import type { Subscription } from "../server/subscription.js";
 import { displaySubject, Sublist, wireSubject } from "../sublist/index.js";
 import { SubjectTransform } from "../sublist/transform.js";

@@ -16,7 +16,7 @@ async function get(env: JsEnv, path: string): Promise<Record<string, any>> {
 describe("jetstream in monitoring", () => {
   let env: JsEnv;
   before(async () => {
-    env = await startJs({ httpPort: -1, jetstreamOptions: { maxMemoryBytes: 1 << 30, maxStoreBytes: 2 ** 31 } });
+    env = await startJs({ httpPort: -1, jetstreamOptions: { maxMemory: 1 << 30, maxStore: 2 ** 31 } });
     await env.jsm.streams.add({ name: "MON", subjects: ["mon.>"] });
     for (let i = 0; i < 3; i++) await env.js.publish(`mon.${i}`, "x");
     await env.jsm.consumers.add("MON", { durable_name: "C1", ack_policy: AckPolicy.Explicit });

@@ -4,17 +4,11 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { argText, ClientParser, type ClientParserSink, type PubArg } from "../../src/protocol/client-parser.js";
+import { argText, CLIENT_VERBS, Parser, Verb, type ParserSink, type PubArg } from "../../src/protocol/parser.js";
 
-class Recorder implements ClientParserSink {
+class Recorder implements ParserSink {
   events: string[] = [];
-  parser: ClientParser | null = null;
-  processConnect(arg: Buffer): boolean {
-    this.events.push(`CONNECT ${arg.toString("latin1")}`);
-    // As the connection does once CONNECT is accepted.
-    if (this.parser) this.parser.awaitingConnect = false;
-    return true;
-  }
+  parser: Parser | null = null;
   processMsg(pa: PubArg): boolean {
     const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
     const reply = pa.arg.toString("latin1", pa.replyStart, pa.replyEnd);
@@ -22,12 +16,11 @@ class Recorder implements ClientParserSink {
     this.events.push(`MSG ${subject}|${reply}|${pa.hdr}|${pa.size}|${JSON.stringify(payload)}|${argText(pa)}`);
     return true;
   }
-  processSub(arg: Buffer): boolean {
-    this.events.push(`SUB ${arg.toString("latin1")}`);
-    return true;
-  }
-  processUnsub(arg: Buffer): boolean {
-    this.events.push(`UNSUB ${arg.toString("latin1")}`);
+  processOp(verb: Verb, arg: Buffer): boolean {
+    const name = verb === Verb.SUB ? "SUB" : verb === Verb.UNSUB ? "UNSUB" : verb === Verb.CONNECT ? "CONNECT" : "INFO";
+    this.events.push(`${name} ${arg.toString("latin1")}`);
+    // As the connection does once CONNECT is accepted.
+    if (verb === Verb.CONNECT && this.parser) this.parser.awaitingConnect = false;
     return true;
   }
   processPing(): boolean {
@@ -36,10 +29,6 @@ class Recorder implements ClientParserSink {
   }
   processPong(): void {
     this.events.push("PONG");
-  }
-  processInfo(arg: Buffer): boolean {
-    this.events.push(`INFO ${arg.toString("latin1")}`);
-    return true;
   }
   processErr(arg: Buffer): void {
     this.events.push(`ERR ${arg.toString("latin1")}`);
@@ -52,9 +41,9 @@ class Recorder implements ClientParserSink {
   }
 }
 
-function parseChunks(chunks: Buffer[], setup?: (p: ClientParser) => void): string[] {
+function parseChunks(chunks: Buffer[], setup?: (p: Parser) => void): string[] {
   const r = new Recorder();
-  const p = new ClientParser(r, 64, 1024);
+  const p = new Parser(r, CLIENT_VERBS, 64, 1024);
   r.parser = p;
   p.headers = true;
   setup?.(p);
@@ -63,7 +52,7 @@ function parseChunks(chunks: Buffer[], setup?: (p: ClientParser) => void): strin
 }
 
 /** Feeds `input` whole, byte by byte, and split at every single offset; all must agree. */
-function assertAllSplits(input: string, expected: string[], setup?: (p: ClientParser) => void): void {
+function assertAllSplits(input: string, expected: string[], setup?: (p: Parser) => void): void {
   const buf = Buffer.from(input, "latin1");
   assert.deepEqual(parseChunks([buf], setup), expected, "whole");
   const bytes = [...buf].map((b) => Buffer.from([b]));
@@ -141,12 +130,12 @@ describe("client parser", () => {
 describe("client parser suspend/resume", () => {
   test("input after a suspending CONNECT is held, in order, until resume", () => {
     const r = new Recorder();
-    const p = new ClientParser(r, 64, 1024);
+    const p = new Parser(r, CLIENT_VERBS, 64, 1024);
     r.parser = p;
-    const connect = r.processConnect.bind(r);
-    r.processConnect = (arg: Buffer): boolean => {
-      connect(arg);
-      p.suspend();
+    const op = r.processOp.bind(r);
+    r.processOp = (verb: Verb, arg: Buffer): boolean => {
+      op(verb, arg);
+      if (verb === Verb.CONNECT) p.suspend();
       return true;
     };
     p.parse(Buffer.from("CONNECT {}\r\nSUB a 1\r\nPUB a 2\r\n", "latin1"));

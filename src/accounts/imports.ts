@@ -2,10 +2,10 @@
  * Cross-account delivery at run time (nats-server accounts.go stream/service imports,
  * client.go processServiceImport): built from the pure model in `accounts.ts`.
  *
- * An account gets an {@link AccountRoutes} only when something leaves it: another account
- * imports one of its streams, it imports a service, it owes responses to an importer, or
- * it is the system account. The client's publish path checks `account.routes !== null`
- * once per message, so accounts without imports pay nothing else.
+ * An account gets an {@link AccountImports} only when something leaves it: another
+ * account imports one of its streams, it imports a service, or it owes responses to an
+ * importer. The client's publish path checks `account.imports !== null` once per
+ * message, so accounts without imports pay nothing else.
  *
  * - Stream import: a message published in the exporter on a subject an importer imports
  *   is delivered into the importer's sublist under the mapped subject.
@@ -16,10 +16,11 @@
  */
 import { SubjectMappings } from "../sublist/transform.js";
 import { nuid } from "@nats-io/nuid";
-import { buildPubArg, type PubArg } from "../protocol/client-parser.js";
+import { buildPubArg, type PubArg } from "../protocol/pub-arg.js";
 import { Sublist, wireSubject } from "../sublist/index.js";
-import { Account } from "../server/account.js";
-import type { Client } from "../server/client.js";
+import { Account } from "./account.js";
+import type { Connection } from "../server/connection.js";
+import { deliverResult } from "../server/deliver.js";
 import type { Server } from "../server/server.js";
 import {
   applyImportMapping,
@@ -31,7 +32,7 @@ import {
   type ImportOptions,
   type ResponseType,
   type SubjectMapping,
-} from "./accounts.js";
+} from "./config.js";
 
 /** nats-server accounts.go replyPrefix: reply subjects of routed service requests. */
 export const SERVICE_REPLY_PREFIX = "_R_.";
@@ -41,7 +42,7 @@ export const RESPONSE_THRESHOLD_MS = 2 * 60 * 1000;
 export const RESPONSE_SWEEP_SIZE = 1024;
 
 /** A stream importer, stored in the exporter under the exported subject it imports. */
-class StreamRoute {
+class StreamImport {
   readonly queue = null;
   constructor(
     readonly subject: string,
@@ -51,7 +52,7 @@ class StreamRoute {
 }
 
 /** A service import, stored in the importer under its local subject. */
-class ServiceRoute {
+class ServiceImport {
   readonly queue = null;
   constructor(
     readonly subject: string,
@@ -61,36 +62,29 @@ class ServiceRoute {
   ) {}
 }
 
-/** Where a response to a routed request goes. */
-interface ResponseRoute {
+/** Where a response to an imported service request goes. */
+interface PendingResponse {
   account: Account;
   reply: string;
   singleton: boolean;
   sinceMs: number;
 }
 
-/**
- * Handles a message published in the system account; returns true if it answered.
- * `payload` is the message body (without headers and CRLF).
- */
-export type SystemRequestHandler = (subject: string, reply: string) => boolean;
-
 /** What leaves one account; see the module comment. */
-export class AccountRoutes {
-  readonly streamImporters = new Sublist<StreamRoute>();
-  readonly serviceImports = new Sublist<ServiceRoute>();
-  readonly responses = new Map<string, ResponseRoute>();
-  system: SystemRequestHandler | null = null;
+export class AccountImports {
+  readonly streamImporters = new Sublist<StreamImport>();
+  readonly serviceImports = new Sublist<ServiceImport>();
+  readonly responses = new Map<string, PendingResponse>();
 }
 
-function routesOf(a: Account): AccountRoutes {
-  return (a.routes ??= new AccountRoutes());
+function importsOf(a: Account): AccountImports {
+  return (a.imports ??= new AccountImports());
 }
 
 /**
  * Creates the configured accounts that do not exist yet, and (re)wires every import.
  * Called at start and on reload; existing accounts keep their sublists (and so their
- * subscriptions), only their routes are rebuilt.
+ * subscriptions), only their imports are rebuilt.
  */
 export function configureAccounts(server: Server, configs: readonly AccountOptions[]): void {
   for (const cfg of configs) {
@@ -102,11 +96,7 @@ export function configureAccounts(server: Server, configs: readonly AccountOptio
   for (const cfg of configs) {
     server.accounts.get(cfg.name)!.mappings = cfg.mappings && cfg.mappings.length > 0 ? new SubjectMappings(cfg.mappings) : null;
   }
-  for (const acc of server.accounts.values()) {
-    const keepSystem = acc.routes?.system ?? null;
-    acc.routes = null;
-    if (keepSystem !== null) routesOf(acc).system = keepSystem;
-  }
+  for (const acc of server.accounts.values()) acc.imports = null;
   const byName = new Map(configs.map((c) => [c.name, c]));
   for (const cfg of configs) {
     const importer = server.accounts.get(cfg.name)!;
@@ -116,12 +106,12 @@ export function configureAccounts(server: Server, configs: readonly AccountOptio
       const exporterCfg = byName.get(imp.account);
       if (!exporter || !exporterCfg) continue; // rejected by config validation
       if (imp.kind === "stream") {
-        routesOf(exporter).streamImporters.insert(new StreamRoute(imp.subject, importer, streamImportMapping(imp)));
+        importsOf(exporter).streamImporters.insert(new StreamImport(imp.subject, importer, streamImportMapping(imp)));
       } else {
         // Exports are looked up in the config's own (JS string) form.
         const responseType = findServiceExport(exporterCfg, given.subject)?.responseType ?? "singleton";
-        routesOf(importer).serviceImports.insert(
-          new ServiceRoute(serviceImportLocalSubject(imp), exporter, serviceImportMapping(imp), responseType),
+        importsOf(importer).serviceImports.insert(
+          new ServiceImport(serviceImportLocalSubject(imp), exporter, serviceImportMapping(imp), responseType),
         );
       }
     }
@@ -137,34 +127,34 @@ function wireImport(imp: ImportOptions): ImportOptions {
 }
 
 /**
- * Routes one published message out of `acc` (which has routes). Returns how many
- * deliveries (subscriptions or groups) it made, so no-responders can be decided.
+ * Delivers one published message out of `acc` (which has imports) into the accounts
+ * that import it. Returns how many deliveries (subscriptions or groups) it made, so
+ * no-responders can be decided.
  */
-export function routeMessage(server: Server, producer: Client | null, acc: Account, pa: PubArg): number {
-  const routes = acc.routes!;
+export function deliverImports(server: Server, producer: Connection | null, acc: Account, pa: PubArg): number {
+  const imports = acc.imports!;
   const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
   const reply = pa.replyEnd > pa.replyStart ? pa.arg.toString("latin1", pa.replyStart, pa.replyEnd) : "";
   let n = 0;
-  if (routes.responses.size > 0) {
-    const resp = routes.responses.get(subject);
+  if (imports.responses.size > 0) {
+    const resp = imports.responses.get(subject);
     if (resp !== undefined) {
-      if (resp.singleton) routes.responses.delete(subject);
+      if (resp.singleton) imports.responses.delete(subject);
       n += deliverInto(server, producer, resp.account, resp.reply, "", pa);
     }
   }
-  if (routes.system !== null && routes.system(subject, reply)) n++;
-  const streams = routes.streamImporters.match(subject).psubs;
+  const streams = imports.streamImporters.match(subject).psubs;
   for (let i = 0; i < streams.length; i++) {
     const r = streams[i]!;
     n += deliverInto(server, producer, r.target, applyImportMapping(r.mapping, subject), reply, pa);
   }
-  const services = routes.serviceImports.match(subject).psubs;
+  const services = imports.serviceImports.match(subject).psubs;
   for (let i = 0; i < services.length; i++) {
     const r = services[i]!;
     let routedReply = "";
     if (reply !== "") {
       routedReply = SERVICE_REPLY_PREFIX + nuid.next();
-      const target = routesOf(r.target);
+      const target = importsOf(r.target);
       target.responses.set(routedReply, { account: acc, reply, singleton: r.responseType === "singleton", sinceMs: Date.now() });
       if (target.responses.size > RESPONSE_SWEEP_SIZE) sweepResponses(target);
     }
@@ -173,17 +163,17 @@ export function routeMessage(server: Server, producer: Client | null, acc: Accou
   return n;
 }
 
-function sweepResponses(routes: AccountRoutes): void {
+function sweepResponses(imports: AccountImports): void {
   const cutoff = Date.now() - RESPONSE_THRESHOLD_MS;
-  for (const [k, v] of routes.responses) if (v.sinceMs < cutoff) routes.responses.delete(k);
+  for (const [k, v] of imports.responses) if (v.sinceMs < cutoff) imports.responses.delete(k);
 }
 
 /** Delivers `pa`'s payload into `target` under a new subject and reply. */
-function deliverInto(server: Server, producer: Client | null, target: Account, subject: string, reply: string, pa: PubArg): number {
+function deliverInto(server: Server, producer: Connection | null, target: Account, subject: string, reply: string, pa: PubArg): number {
   const r = target.sublist.match(subject);
   const n = r.psubs.length + r.qsubs.length;
   if (n === 0) return 0;
-  server.deliverResult(producer, r, derivePubArg(pa, subject, reply));
+  deliverResult(server, producer, r, derivePubArg(pa, subject, reply));
   return n;
 }
 

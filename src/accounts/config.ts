@@ -2,11 +2,11 @@
  * The account import/export model (nats-server accounts.go, opts.go parseAccounts): what
  * an account exports (streams, services), what it imports from others, whether an import
  * is authorized, and how subjects are mapped across the boundary. Pure: no sockets, no
- * server; the runtime routing in `routing.ts` is built from this.
+ * server; the run-time delivery in `imports.ts` is built from this.
  */
 import type { MappingOptions } from "../sublist/transform.js";
 import { subjectIsSubsetMatch } from "../sublist/index.js";
-import type { UserOptions } from "../server/options.js";
+import type { JetStreamAccountLimits, UserOptions } from "../server/options.js";
 
 /** nats-server's default system account name (server.go DEFAULT_SYSTEM_ACCOUNT). */
 export const DEFAULT_SYSTEM_ACCOUNT = "$SYS";
@@ -38,32 +38,6 @@ export interface ImportOptions {
   prefix?: string;
 }
 
-/** An account's JetStream limits (nats-server JetStreamAccountLimits); -1 = unlimited. */
-export interface JetStreamAccountLimits {
-  maxMemory: number;
-  maxStore: number;
-  maxStreams: number;
-  maxConsumers: number;
-  maxAckPending: number;
-  memoryMaxStreamBytes: number;
-  storeMaxStreamBytes: number;
-  maxBytesRequired: boolean;
-}
-
-/** The limits of `jetstream: enabled` without numbers: none (-1 everywhere). */
-export function unlimitedJetStream(): JetStreamAccountLimits {
-  return {
-    maxMemory: -1,
-    maxStore: -1,
-    maxStreams: -1,
-    maxConsumers: -1,
-    maxAckPending: -1,
-    memoryMaxStreamBytes: -1,
-    storeMaxStreamBytes: -1,
-    maxBytesRequired: false,
-  };
-}
-
 /** One entry of `accounts { NAME { ... } }`. */
 export interface AccountOptions {
   name: string;
@@ -71,7 +45,7 @@ export interface AccountOptions {
   exports?: ExportOptions[];
   imports?: ImportOptions[];
   jetstream?: boolean;
-  /** `jetstream { max_mem, max_file, max_streams, max_consumers, ... }`; -1 = unlimited. */
+  /** Limits from an account `jetstream { ... }` block (absent: dynamic limits). */
   jetstreamLimits?: JetStreamAccountLimits;
   /** Subject mappings applied to what this account's clients publish. */
   mappings?: MappingOptions[];

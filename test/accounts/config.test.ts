@@ -9,7 +9,7 @@ import {
   streamImportMapping,
   SubjectMapping,
   type AccountOptions,
-} from "../../src/auth/accounts.js";
+} from "../../src/accounts/config.js";
 
 const A: AccountOptions = {
   name: "A",

@@ -1,15 +1,16 @@
 /**
- * The system account and its request subjects (nats-server events.go): a client in the
- * system account can ask `$SYS.REQ.SERVER.PING` (every server answers with its statsz) and
+ * The system account: client events and request subjects (nats-server events.go),
+ * served through the server's internal subscriptions. A client in the system account
+ * can ask `$SYS.REQ.SERVER.PING` (every server answers with its statsz) and
  * `$SYS.REQ.SERVER.PING.<KIND>` / `$SYS.REQ.SERVER.<id>.<KIND>` for VARZ, CONNZ, SUBSZ,
  * HEALTHZ, IDZ and STATSZ, answered with the same JSON as the HTTP endpoints, wrapped as
  * nats-server wraps it: `{"server": {...}, "data": {...}}` (`"statsz"` for statsz).
  */
-import { DEFAULT_SYSTEM_ACCOUNT } from "./accounts.js";
-import { AccountRoutes } from "./routing.js";
-import { Account } from "../server/account.js";
-import type { Client } from "../server/client.js";
-import type { Server } from "../server/server.js";
+import { DEFAULT_SYSTEM_ACCOUNT } from "../accounts/config.js";
+import { Account } from "../accounts/account.js";
+import type { Client } from "./client.js";
+import type { Server } from "./server.js";
+import type { Subscription } from "./subscription.js";
 import { nuid } from "@nats-io/nuid";
 import { NATS_COMPAT_VERSION } from "../version.js";
 
@@ -60,7 +61,34 @@ export function publishClientEvent(server: Server, c: Client, kind: "CONNECT" | 
 export const SERVER_PING_SUBJECT = "$SYS.REQ.SERVER.PING";
 const SERVER_REQ_PREFIX = "$SYS.REQ.SERVER.";
 
-/** Creates (or finds) the system account and installs its request handler. */
+/**
+ * The server's `$SYS` side: the sequence number every event and response carries, and
+ * the internal subscriptions that answer `$SYS.REQ.SERVER.*` in the system account.
+ */
+export class SystemEvents {
+  /** nats-server ServerInfo `seq`: one per event or response this server sends. */
+  seq = 0;
+  private subs: Subscription[] = [];
+  private account: Account | null = null;
+
+  constructor(private readonly server: Server) {}
+
+  /** Subscribes the request handlers in `sys` (again after a reload moved the system account). */
+  listen(sys: Account): void {
+    if (this.account === sys) return;
+    const server = this.server;
+    for (const s of this.subs) server.unsubscribeInternal(s);
+    this.account = sys;
+    const on = (subject: string, kind: string): Subscription =>
+      server.subscribeInternal(sys, subject, (_subject, reply) => answerSystemRequest(server, sys, kind, reply));
+    this.subs = [on(SERVER_PING_SUBJECT, "STATSZ")];
+    for (const kind of ENDPOINT_KINDS) {
+      this.subs.push(on(`${SERVER_PING_SUBJECT}.${kind}`, kind), on(`${SERVER_REQ_PREFIX}${server.id}.${kind}`, kind));
+    }
+  }
+}
+
+/** Creates (or finds) the system account and subscribes its request handlers. */
 export function setupSystemAccount(server: Server): Account {
   const name = server.options.systemAccount ?? DEFAULT_SYSTEM_ACCOUNT;
   let acc = server.accounts.get(name);
@@ -68,12 +96,9 @@ export function setupSystemAccount(server: Server): Account {
     acc = new Account(name);
     server.accounts.set(name, acc);
   }
-  const sys = acc;
-  (sys.routes ??= new AccountRoutes()).system = (subject, reply) => handleSystemRequest(server, sys, subject, reply);
-  return sys;
+  server.events.listen(acc);
+  return acc;
 }
-
-let seq = 0;
 
 /** nats-server ServerInfo, the `server` part of every system response. */
 function serverInfo(server: Server): Record<string, unknown> {
@@ -83,7 +108,7 @@ function serverInfo(server: Server): Record<string, unknown> {
     id: server.id,
     ver: NATS_COMPAT_VERSION,
     jetstream: server.jetstream !== null,
-    seq: ++seq,
+    seq: ++server.events.seq,
     time: new Date().toISOString(),
   };
 }
@@ -106,8 +131,8 @@ export function statsz(server: Server): Record<string, unknown> {
   };
 }
 
-/** The request kinds answered besides STATSZ, as nats-server's z endpoints. */
-const ENDPOINT_KINDS = new Set(["VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "IDZ"]);
+/** The request kinds answered under `PING.<kind>` and `<id>.<kind>`, as nats-server's z endpoints. */
+const ENDPOINT_KINDS = ["STATSZ", "VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "IDZ"];
 
 /**
  * The JSON of one z endpoint. The monitoring modules are loaded on the first request,
@@ -130,20 +155,13 @@ async function endpoint(server: Server, kind: string): Promise<Record<string, un
   }
 }
 
-/** Answers a request published in the system account; false when it is not one. */
-export function handleSystemRequest(server: Server, sys: Account, subject: string, reply: string): boolean {
-  if (reply === "" || !subject.startsWith(SERVER_REQ_PREFIX)) return false;
-  let kind: string;
-  if (subject === SERVER_PING_SUBJECT) kind = "STATSZ";
-  else if (subject.startsWith(`${SERVER_PING_SUBJECT}.`)) kind = subject.slice(SERVER_PING_SUBJECT.length + 1);
-  else if (subject.startsWith(`${SERVER_REQ_PREFIX}${server.id}.`)) kind = subject.slice(SERVER_REQ_PREFIX.length + server.id.length + 1);
-  else return false;
-  if (kind !== "STATSZ" && !ENDPOINT_KINDS.has(kind)) return false;
+/** Answers one `$SYS.REQ.SERVER` request on its reply subject. */
+function answerSystemRequest(server: Server, sys: Account, kind: string, reply: string): void {
+  if (reply === "") return;
   // Answered after the request's own deliveries, outside the publisher's read batch.
   void respond(server, sys, kind, reply).catch((err: unknown) =>
-    server.logger.error(`System request ${subject}: ${err instanceof Error ? err.message : String(err)}`),
+    server.logger.error(`System request ${kind}: ${err instanceof Error ? err.message : String(err)}`),
   );
-  return true;
 }
 
 async function respond(server: Server, sys: Account, kind: string, reply: string): Promise<void> {
