@@ -29,7 +29,7 @@ export function accountz(s: Server, q: URLSearchParams): Record<string, unknown>
     update_time: isoTime(s.startMs),
     expired: false,
     complete: true,
-    jetstream_enabled: false,
+    jetstream_enabled: s.jetstream?.accountFor(acc) != null,
     leafnode_connections: 0,
     client_connections: conns,
     subscriptions: st.numSubs,

@@ -10,7 +10,8 @@ import { gatewayz, leafz, routez } from "./cluster.js";
 import { connz, parseConnzOptions } from "./connz.js";
 import { dashboardData } from "./dashboard/api.js";
 import { DASHBOARD_HTML } from "./dashboard/page.js";
-import { healthz, jsz } from "./health.js";
+import { healthz } from "./health.js";
+import { jsz, parseJszOptions } from "./jsz.js";
 import { metrics, PROMETHEUS_CONTENT_TYPE } from "./metrics.js";
 import { BadRequestError } from "./query.js";
 import type { MonitorState } from "./state.js";
@@ -40,7 +41,7 @@ const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ["/gatewayz", (m) => json(gatewayz(m.server))],
   ["/leafz", (m) => json(leafz(m.server))],
   ["/accountz", (m, q) => json(accountz(m.server, q))],
-  ["/jsz", (m) => json(jsz(m.server))],
+  ["/jsz", (m, q) => json(jsz(m.server, parseJszOptions(q)))],
   [
     "/healthz",
     (m) => {

@@ -107,7 +107,7 @@ function serverInfo(server: Server): Record<string, unknown> {
     host: server.options.host,
     id: server.id,
     ver: NATS_COMPAT_VERSION,
-    jetstream: server.options.jetstream,
+    jetstream: server.jetstream !== null,
     seq: ++server.events.seq,
     time: new Date().toISOString(),
   };
