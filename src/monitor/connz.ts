@@ -6,9 +6,9 @@
  */
 import { displaySubject } from "../sublist/index.js";
 import type { Client } from "../server/client.js";
-import type { ClosedClientInfo, Server } from "../server/server.js";
+import { MAX_CLOSED_CLIENTS, type ClosedClientInfo, type Server } from "../server/server.js";
 import { goDuration, isoTime, uptime } from "./format.js";
-import { BadRequestError, decodeBool, decodeInt, decodeSubs } from "./query.js";
+import { BadRequestError, decodeBool, decodeInt, decodeState, decodeSubs, decodeUint64 } from "./query.js";
 
 /** Page size when `limit` is absent (nats-server DefaultConnListSize). */
 export const DEFAULT_CONN_LIST_SIZE = 1024;
@@ -140,28 +140,28 @@ export interface ConnzOptions {
   user: string;
 }
 
-/** Decodes and validates the query; throws {@link BadRequestError} with nats-server's text. */
+/**
+ * Decodes and validates the query; throws {@link BadRequestError} with nats-server's text,
+ * checking the parameters in nats-server's order (HandleConnz, then Connz).
+ */
 export function parseConnzOptions(q: URLSearchParams): ConnzOptions {
-  const sort = q.get("sort") || "cid";
+  const auth = decodeBool(q, "auth");
   const { subs, detail } = decodeSubs(q);
-  const stateText = q.get("state") ?? "";
-  let state: ConnzOptions["state"];
-  if (stateText === "" || stateText === "open") state = "open";
-  else if (stateText === "closed") state = "closed";
-  else if (stateText === "all" || stateText === "any") state = "all";
-  else throw new BadRequestError(`Error decoding state for ${stateText}`);
+  const offset = decodeInt(q, "offset");
+  const limit = decodeInt(q, "limit");
+  const cid = decodeUint64(q, "cid");
+  const state = decodeState(q);
+  const sort = q.get("sort") || "cid";
   if (!(sort in CONNZ_SORTS)) throw new BadRequestError(`invalid sorting option: ${sort}`);
-  if (CLOSED_ONLY_SORTS.has(sort) && state === "open") {
+  if (CLOSED_ONLY_SORTS.has(sort) && state !== "closed") {
     throw new BadRequestError(`sort by ${sort} only valid on closed connections`);
   }
-  const cid = decodeInt(q, "cid");
-  const limit = decodeInt(q, "limit");
   return {
     sort,
     subs,
     subsDetail: detail,
-    auth: decodeBool(q, "auth"),
-    offset: Math.max(0, decodeInt(q, "offset")),
+    auth,
+    offset: Math.max(0, offset),
     limit: cid > 0 ? 1 : limit > 0 ? limit : DEFAULT_CONN_LIST_SIZE,
     cid,
     state,
@@ -182,7 +182,12 @@ export function selectConnections(s: Server, o: ConnzOptions): { total: number; 
     }
   }
   if (o.state !== "open") {
-    for (const c of s.closedClients) if (o.cid === 0 || c.cid === o.cid) rows.push(closedRow(c));
+    // The server trims its ring in batches; nats-server's ring holds exactly MAX_CLOSED_CLIENTS.
+    const closed = s.closedClients;
+    for (let i = Math.max(0, closed.length - MAX_CLOSED_CLIENTS); i < closed.length; i++) {
+      const c = closed[i]!;
+      if (o.cid === 0 || c.cid === o.cid) rows.push(closedRow(c));
+    }
   }
   if (o.account !== "") rows = rows.filter((r) => r.account === o.account);
   if (o.user !== "") rows = rows.filter((r) => r.user === o.user);

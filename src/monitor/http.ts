@@ -12,40 +12,70 @@ import { dashboardData } from "./dashboard/api.js";
 import { DASHBOARD_HTML } from "./dashboard/page.js";
 import { healthz, jsz } from "./health.js";
 import { metrics, PROMETHEUS_CONTENT_TYPE } from "./metrics.js";
-import { BadRequestError } from "./query.js";
+import { BadRequestError, decodeBool, decodeInt, decodeSubs } from "./query.js";
 import type { MonitorState } from "./state.js";
 import { subsz } from "./subsz.js";
 import { varz } from "./varz.js";
 
 const JSON_TYPE = "application/json";
 
-/** A handler's answer; `body` objects are sent as JSON. */
+/** A handler's answer; `body` objects are sent as JSON, indented unless `compact`. */
 interface Reply {
   status: number;
   type: string;
   body: string | Record<string, unknown>;
+  compact?: boolean;
 }
 
 type Handler = (m: MonitorState, q: URLSearchParams) => Reply | Promise<Reply>;
 
 const json = (body: Record<string, unknown>, status = 200): Reply => ({ status, type: JSON_TYPE, body });
 
-/** Endpoint path (below the base path) → handler. */
+/** Endpoint path (below the base path) → handler. Parameters are decoded in nats-server's order. */
 const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ["/varz", (m) => json(varz(m))],
   ["/connz", (m, q) => json(connz(m.server, parseConnzOptions(q)))],
   ["/subsz", (m, q) => json(subsz(m.server, q))],
   ["/subscriptionsz", (m, q) => json(subsz(m.server, q))],
-  ["/routez", (m) => json(routez(m.server))],
-  ["/gatewayz", (m) => json(gatewayz(m.server))],
-  ["/leafz", (m) => json(leafz(m.server))],
+  [
+    "/routez",
+    (m, q) => {
+      decodeSubs(q);
+      return json(routez(m.server));
+    },
+  ],
+  [
+    "/gatewayz",
+    (m, q) => {
+      decodeBool(q, "accs");
+      return json(gatewayz(m.server));
+    },
+  ],
+  [
+    "/leafz",
+    (m, q) => {
+      decodeBool(q, "subs");
+      return json(leafz(m.server));
+    },
+  ],
   ["/accountz", (m, q) => json(accountz(m.server, q))],
-  ["/jsz", (m) => json(jsz(m.server))],
+  [
+    "/jsz",
+    (m, q) => {
+      for (const name of ["accounts", "streams", "consumers", "config"]) decodeBool(q, name);
+      decodeInt(q, "offset");
+      decodeInt(q, "limit");
+      decodeBool(q, "leader-only");
+      return json(jsz(m.server));
+    },
+  ],
   [
     "/healthz",
-    (m) => {
+    (m, q) => {
+      for (const name of ["js-enabled", "js-enabled-only", "js-server-only"]) decodeBool(q, name);
       const h = healthz(m);
-      return json(h.body, h.httpStatus);
+      // nats-server marshals health compactly (json.Marshal, not MarshalIndent).
+      return { ...json(h.body, h.httpStatus), compact: true };
     },
   ],
   ["/metrics", (m) => ({ status: 200, type: PROMETHEUS_CONTENT_TYPE, body: metrics(m) })],
@@ -101,8 +131,15 @@ async function handle(m: MonitorState, req: IncomingMessage, res: ServerResponse
     if (!(err instanceof BadRequestError)) throw err;
     reply = { status: 400, type: "text/plain; charset=utf-8", body: err.message };
   }
-  const body = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body, null, 2);
-  res.writeHead(reply.status, { "Content-Type": reply.type, "Cache-Control": "no-store" });
+  let body = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body, null, reply.compact === true ? undefined : 2);
+  let type = reply.type;
+  // JSONP, as nats-server's ResponseHandler: `?callback=f` answers `f(<json>)`.
+  const callback = url.searchParams.get("callback") ?? "";
+  if (callback !== "" && type === JSON_TYPE) {
+    body = `${callback}(${body})`;
+    type = "application/javascript";
+  }
+  res.writeHead(reply.status, { "Content-Type": type, "Cache-Control": "no-store" });
   res.end(req.method === "HEAD" ? undefined : body);
 }
 
