@@ -32,7 +32,6 @@ import { generateNonce } from "../auth/nkeys.js";
 import type { ConnectionPermissions } from "../auth/permissions.js";
 import { derivePubArg, routeMessage } from "../auth/routing.js";
 import type { PendingBcrypt } from "../auth/authenticator.js";
-import { bcryptCompare } from "../auth/bcrypt.js";
 import { publishClientEvent } from "../auth/system.js";
 import { decodeConnect, isValidClientProtocol, requestsAccount, type ConnectOptions } from "../protocol/connect.js";
 
@@ -48,6 +47,8 @@ const L1_SUBJECT_MAX = 256;
  * so a dead reader cannot hold its publishers for the whole write deadline.
  */
 const STALL_MAX_MS = 100;
+/** Input held while a password is being checked; past this, reading pauses until the verdict. */
+const MAX_HELD_DURING_AUTH = 256 * 1024;
 /** Delay of the first server PING after connect (nats-server firstClientPingInterval). */
 const FIRST_PING_INTERVAL_MS = 2000;
 
@@ -216,15 +217,24 @@ export class Client implements ClientParserSink {
   }
 
   /**
-   * A bcrypt password: checked in the worker thread while this connection's parsing and
-   * reading wait, so nobody else waits for it; then CONNECT carries on as usual.
+   * A bcrypt password: checked in a worker while this connection's parsing waits, so
+   * nobody else waits for it; then CONNECT carries on as usual. Reading goes on (bounded:
+   * the parser holds what comes) so a client that leaves is noticed and its check dropped.
    */
   private verifyThenConnect(o: ConnectOptions, slow: PendingBcrypt): void {
     this.parser.suspend();
-    this.socket.pause();
-    void bcryptCompare(slow.given, slow.hash)
-      .then(() => {
+    let held = 0;
+    const bound = (buf: Buffer): void => {
+      held += buf.length;
+      if (held > MAX_HELD_DURING_AUTH) this.socket.pause();
+    };
+    this.socket.on("data", bound);
+    void this.server.auth.bcrypt
+      .check({ given: slow.given, hash: slow.hash, source: this.host, isGone: () => this.closed })
+      .then((outcome) => {
+        this.socket.off("data", bound);
         if (this.closed) return;
+        if (outcome === "busy") return this.authBusy();
         const server = this.server;
         server.inReadBatch = true;
         try {
@@ -238,6 +248,13 @@ export class Client implements ClientParserSink {
         }
       })
       .catch((err: unknown) => this.internalError(err));
+  }
+
+  /** Too many password checks waiting: refused as nats-server refuses a login it could not check in time. */
+  private authBusy(): void {
+    this.server.logger.debug(`${this.logPrefix()}${ERR_AUTH_TIMEOUT}: too many password checks waiting`);
+    this.sendErr(ERR_AUTH_TIMEOUT);
+    this.closeConnection(ClosedState.AuthenticationTimeout);
   }
 
   private authenticateAndConnect(o: ConnectOptions): boolean {

@@ -97,7 +97,7 @@ export function applyOptions(server: Server, next: ServerOptions): ReloadResult 
   let auth: Authenticator;
   let tls: ServerTls | null;
   try {
-    auth = new Authenticator(next);
+    auth = new Authenticator(next, server.auth.bcrypt);
     tls = next.tls ? ServerTls.load(next.tls) : null;
   } catch (err) {
     return failed([(err as Error).message]);

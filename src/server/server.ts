@@ -480,6 +480,7 @@ export class Server {
       await Promise.all(sockets.map((s) => waitClosed(s, 2000)));
       await listenerClosed;
       for (const hook of this.extraCloseHooks) await hook();
+      await this.auth.bcrypt.close();
       removeProcessFiles(this.options);
       this.logger.notice(`Server Exiting..`);
     })();
