@@ -3,11 +3,19 @@
  * with its query options (`sort`, `limit`, `offset`, `subs`, `auth`, `state`, `cid`,
  * `acc`, `user`), its sort orders and its error texts. Closed connections come from the
  * server's bounded ring (`Server.closedClients`) and carry the close `reason`.
+ *
+ * Built in slices (see slices.ts), so 100,000 connections never hold the event loop: the
+ * open connections are snapshotted first (the Client objects, which keep their counters
+ * and subscriptions even once closed), their light rows gathered and sorted in slices,
+ * and per-subscription detail is read only for the page being written, as it is written.
  */
 import { displaySubject } from "../sublist/index.js";
 import type { Client } from "../server/client.js";
 import { MAX_CLOSED_CLIENTS, type ClosedClientInfo, type Server } from "../server/server.js";
+import type { Subscription } from "../server/subscription.js";
 import { goDuration, isoTime, uptime } from "./format.js";
+import { ListDocument, type StreamedJson } from "./json-stream.js";
+import { mapInSlices, sortInSlices, type Slicer } from "./slices.js";
 import { BadRequestError, decodeBool, decodeInt, decodeState, decodeSubs, decodeUint64 } from "./query.js";
 
 /** Page size when `limit` is absent (nats-server DefaultConnListSize). */
@@ -22,6 +30,8 @@ export interface ConnRow {
   lastActivityMs: number;
   /** 0 while open. */
   stopMs: number;
+  /** stopMs, or the time the rows were gathered: what idle and uptime are measured to. */
+  endMs: number;
   reason: string;
   rttMs: number;
   pendingBytes: number;
@@ -35,15 +45,14 @@ export interface ConnRow {
   version: string;
   user: string;
   account: string;
-  /** Present for open connections only: per-subscription detail. */
-  subs: Array<{ subject: string; queue: string | null; sid: string; msgs: number; max: number }>;
+  /** The open connection, for its subscriptions (read when the row is written); null when closed. */
+  client: Client | null;
   /** Subjects, for closed connections (the ring keeps subjects only). */
   subjects: string[];
 }
 
-/** Snapshot of an open client. */
-export function openRow(c: Client): ConnRow {
-  const subs = [...c.subs.values()].map((s) => ({ subject: displaySubject(s.subject), queue: s.queue, sid: s.sid, msgs: s.delivered, max: s.max }));
+/** Snapshot of an open client, without its subscriptions (see {@link ConnRow.client}). */
+export function openRow(c: Client, now = Date.now()): ConnRow {
   return {
     cid: c.id,
     ip: c.host,
@@ -51,6 +60,7 @@ export function openRow(c: Client): ConnRow {
     startMs: c.startMs,
     lastActivityMs: c.lastActivityMs,
     stopMs: 0,
+    endMs: now,
     reason: "",
     rttMs: c.rttMs,
     pendingBytes: c.closed ? 0 : c.pendingBytes(),
@@ -58,14 +68,14 @@ export function openRow(c: Client): ConnRow {
     outMsgs: c.outMsgs,
     inBytes: c.inBytes,
     outBytes: c.outBytes,
-    numSubs: subs.length,
+    numSubs: c.subs.size,
     name: c.name,
     lang: c.lang,
     version: c.version,
     user: c.user,
     account: c.account.name,
-    subs,
-    subjects: subs.map((s) => s.subject),
+    client: c,
+    subjects: [],
   };
 }
 
@@ -78,6 +88,7 @@ export function closedRow(c: ClosedClientInfo): ConnRow {
     startMs: c.startMs,
     lastActivityMs: c.stopMs,
     stopMs: c.stopMs,
+    endMs: c.stopMs,
     reason: c.reason,
     rttMs: 0,
     pendingBytes: 0,
@@ -91,7 +102,7 @@ export function closedRow(c: ClosedClientInfo): ConnRow {
     version: c.version,
     user: c.user,
     account: c.account,
-    subs: [],
+    client: null,
     subjects: c.subscriptions,
   };
 }
@@ -116,8 +127,8 @@ export const CONNZ_SORTS: Readonly<Record<string, Cmp>> = {
   bytes_to: desc((r) => r.outBytes),
   bytes_from: desc((r) => r.inBytes),
   last: desc((r) => r.lastActivityMs),
-  idle: desc((r) => (r.stopMs || Date.now()) - r.lastActivityMs),
-  uptime: desc((r) => (r.stopMs || Date.now()) - r.startMs),
+  idle: desc((r) => r.endMs - r.lastActivityMs),
+  uptime: desc((r) => r.endMs - r.startMs),
   stop: desc((r) => r.stopMs),
   reason: (a, b) => (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : a.cid - b.cid),
   rtt: desc((r) => r.rttMs),
@@ -170,35 +181,46 @@ export function parseConnzOptions(q: URLSearchParams): ConnzOptions {
   };
 }
 
-/** Open and/or closed rows for the options, filtered, sorted and paged. */
-export function selectConnections(s: Server, o: ConnzOptions): { total: number; rows: ConnRow[] } {
+/** Open and/or closed rows for the options, filtered, sorted and paged, in slices. */
+export async function selectConnections(s: Server, o: ConnzOptions, sl: Slicer): Promise<{ total: number; rows: ConnRow[] }> {
+  const now = Date.now();
+  const keep = (r: ConnRow): boolean => (o.account === "" || r.account === o.account) && (o.user === "" || r.user === o.user);
   let rows: ConnRow[] = [];
   if (o.state !== "closed") {
     if (o.cid > 0) {
       const c = s.clients.get(o.cid);
-      if (c) rows.push(openRow(c));
+      if (c) rows.push(openRow(c, now));
     } else {
-      for (const c of s.clients.values()) rows.push(openRow(c));
+      // The snapshot: which connections are open now. Rows are read slice by slice after.
+      const open = [...s.clients.values()];
+      rows = await mapInSlices(open, (c) => openRow(c, now), sl);
     }
   }
   if (o.state !== "open") {
     // The server trims its ring in batches; nats-server's ring holds exactly MAX_CLOSED_CLIENTS.
-    const closed = s.closedClients;
-    for (let i = Math.max(0, closed.length - MAX_CLOSED_CLIENTS); i < closed.length; i++) {
-      const c = closed[i]!;
-      if (o.cid === 0 || c.cid === o.cid) rows.push(closedRow(c));
-    }
+    const closed = s.closedClients.slice(-MAX_CLOSED_CLIENTS);
+    const picked = await mapInSlices(closed, (c) => (o.cid === 0 || c.cid === o.cid ? closedRow(c) : undefined), sl);
+    for (const r of picked) rows.push(r);
   }
-  if (o.account !== "") rows = rows.filter((r) => r.account === o.account);
-  if (o.user !== "") rows = rows.filter((r) => r.user === o.user);
-  rows.sort(CONNZ_SORTS[o.sort]);
+  if (o.account !== "" || o.user !== "") rows = await mapInSlices(rows, (r) => (keep(r) ? r : undefined), sl);
+  rows = await sortInSlices(rows, CONNZ_SORTS[o.sort]!, sl);
   const total = rows.length;
   return { total, rows: rows.slice(Math.min(o.offset, total), Math.min(o.offset + o.limit, total)) };
 }
 
-/** One `connections[]` entry, keys in nats-server's order. */
-export function connInfo(r: ConnRow, o: ConnzOptions, now: number): Record<string, unknown> {
-  const end = r.stopMs > 0 ? r.stopMs : now;
+/** One subscription of an open connection, as `subscriptions_list_detail` shows it. */
+function subDetail(r: ConnRow, sub: Subscription): Record<string, unknown> {
+  const d: Record<string, unknown> = { account: r.account, subject: displaySubject(sub.subject) };
+  if (sub.queue) d.qgroup = sub.queue;
+  d.sid = sub.sid;
+  d.msgs = sub.delivered;
+  if (sub.max > 0) d.max = sub.max;
+  d.cid = r.cid;
+  return d;
+}
+
+/** One `connections[]` entry, keys in nats-server's order (a streamed document when it lists subscriptions). */
+export function connInfo(r: ConnRow, o: ConnzOptions): Record<string, unknown> | StreamedJson {
   const ci: Record<string, unknown> = {
     cid: r.cid,
     kind: "Client",
@@ -214,8 +236,8 @@ export function connInfo(r: ConnRow, o: ConnzOptions, now: number): Record<strin
   }
   Object.assign(ci, {
     rtt: goDuration(r.rttMs),
-    uptime: uptime(end - r.startMs),
-    idle: uptime(end - r.lastActivityMs),
+    uptime: uptime(r.endMs - r.startMs),
+    idle: uptime(r.endMs - r.lastActivityMs),
     pending_bytes: r.pendingBytes,
     in_msgs: r.inMsgs,
     out_msgs: r.outMsgs,
@@ -230,35 +252,25 @@ export function connInfo(r: ConnRow, o: ConnzOptions, now: number): Record<strin
     if (r.user !== "") ci.authorized_user = r.user;
     ci.account = r.account;
   }
-  if (o.subs && r.numSubs > 0) {
-    if (o.subsDetail && r.stopMs === 0) {
-      ci.subscriptions_list_detail = r.subs.map((s) => {
-        const d: Record<string, unknown> = { account: r.account, subject: s.subject };
-        if (s.queue) d.qgroup = s.queue;
-        d.sid = s.sid;
-        d.msgs = s.msgs;
-        if (s.max > 0) d.max = s.max;
-        d.cid = r.cid;
-        return d;
-      });
-    } else {
-      ci.subscriptions_list = r.subjects;
-    }
-  }
-  return ci;
+  if (!o.subs || r.numSubs === 0) return ci;
+  // The subscriptions come last: streamed, as a connection may hold hundreds of thousands.
+  const client = r.client;
+  if (client === null) return new ListDocument(ci, "subscriptions_list", r.subjects, (subject) => subject);
+  if (o.subsDetail) return new ListDocument(ci, "subscriptions_list_detail", client.subs.values(), (sub) => subDetail(r, sub));
+  return new ListDocument(ci, "subscriptions_list", client.subs.values(), (sub) => displaySubject(sub.subject));
 }
 
-/** The /connz document for a decoded query. */
-export function connz(s: Server, o: ConnzOptions): Record<string, unknown> {
+/** The /connz document for a decoded query, gathered in slices; written with {@link ListDocument.writeTo}. */
+export async function connz(s: Server, o: ConnzOptions, sl: Slicer): Promise<ListDocument<ConnRow>> {
   const now = Date.now();
-  const { total, rows } = selectConnections(s, o);
-  return {
+  const { total, rows } = await selectConnections(s, o, sl);
+  const head = {
     server_id: s.id,
     now: isoTime(now),
     num_connections: rows.length,
     total,
     offset: o.offset,
     limit: o.limit,
-    connections: rows.map((r) => connInfo(r, o, now)),
   };
+  return new ListDocument(head, "connections", rows, (r) => connInfo(r, o));
 }

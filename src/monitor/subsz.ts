@@ -8,7 +8,9 @@ import type { Subscription } from "../server/subscription.js";
 import { isValidLiteralSubject, matchLiteral, type SublistStats, displaySubject, wireSubject } from "../sublist/index.js";
 import { DEFAULT_CONN_LIST_SIZE } from "./connz.js";
 import { isoTime } from "./format.js";
+import { ListDocument } from "./json-stream.js";
 import { BadRequestError, decodeBool, decodeInt } from "./query.js";
+import { mapInSlices, sortInSlices, type Slicer } from "./slices.js";
 
 /** Sublist counters with nats-server's JSON names. */
 export function sublistStatsJSON(st: SublistStats): Record<string, number> {
@@ -46,8 +48,18 @@ export function combinedStats(s: Server, account = ""): SublistStats {
   return out;
 }
 
-/** The /subsz document for a query. */
-export function subsz(s: Server, q: URLSearchParams): Record<string, unknown> {
+/** One subscription in `subscriptions_list`, with its account's name. */
+interface SubRow {
+  account: string;
+  sub: Subscription;
+}
+
+/**
+ * The /subsz document for a query. With `subs=1` the subscriptions are gathered from the
+ * sublists in slices (a trie walk that tolerates changes between slices), sorted in
+ * slices by connection and sid, and only the page is written.
+ */
+export async function subsz(s: Server, q: URLSearchParams, sl: Slicer): Promise<Record<string, unknown> | ListDocument<SubRow>> {
   const wantSubs = decodeBool(q, "subs");
   const offset = Math.max(0, decodeInt(q, "offset"));
   const limitArg = decodeInt(q, "limit");
@@ -57,24 +69,26 @@ export function subsz(s: Server, q: URLSearchParams): Record<string, unknown> {
   if (test !== "" && !isValidLiteralSubject(test)) {
     throw new BadRequestError(`invalid test subject, must be valid publish subject: ${test}`);
   }
-  const out: Record<string, unknown> = {
+  const head: Record<string, unknown> = {
     server_id: s.id,
     now: isoTime(Date.now()),
     ...sublistStatsJSON(combinedStats(s, account)),
   };
-  if (!wantSubs) return out;
-  const subs: Array<{ account: string; sub: Subscription }> = [];
-  for (const acc of s.accounts.values()) {
+  if (!wantSubs) return head;
+  const testSubject = test !== "" ? wireSubject(test) : "";
+  let subs: SubRow[] = [];
+  for (const acc of [...s.accounts.values()]) {
     if (account !== "" && acc.name !== account) continue;
-    for (const sub of acc.sublist.all()) {
-      if (test === "" || matchLiteral(wireSubject(test), sub.subject)) subs.push({ account: acc.name, sub });
-    }
+    const found = await mapInSlices(acc.sublist.iterate(), (sub) =>
+      test === "" || matchLiteral(testSubject, sub.subject) ? { account: acc.name, sub } : undefined,
+    sl);
+    for (const r of found) subs.push(r);
   }
-  subs.sort((a, b) => a.sub.client.id - b.sub.client.id || compareSid(a.sub.sid, b.sub.sid));
-  out.total = subs.length;
-  out.offset = offset;
-  out.limit = limit;
-  out.subscriptions_list = subs.slice(offset, offset + limit).map(({ account: acc, sub }) => {
+  subs = await sortInSlices(subs, (a, b) => a.sub.client.id - b.sub.client.id || compareSid(a.sub.sid, b.sub.sid), sl);
+  head.total = subs.length;
+  head.offset = offset;
+  head.limit = limit;
+  return new ListDocument(head, "subscriptions_list", subs.slice(offset, offset + limit), ({ account: acc, sub }) => {
     const d: Record<string, unknown> = { account: acc, subject: displaySubject(sub.subject) };
     if (sub.queue) d.qgroup = sub.queue;
     d.sid = sub.sid;
@@ -83,7 +97,6 @@ export function subsz(s: Server, q: URLSearchParams): Record<string, unknown> {
     d.cid = sub.client.id;
     return d;
   });
-  return out;
 }
 
 /** Numeric sids in numeric order, others after them in text order. */

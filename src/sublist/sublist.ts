@@ -226,6 +226,18 @@ function collectLevel<S>(l: SublistLevel<S>, out: S[]): void {
   if (l.fwc !== null) collectNode(l.fwc, out);
 }
 
+function* iterateNode<S>(n: SublistNode<S>): Generator<S> {
+  yield* n.psubs;
+  if (n.qsubs !== null) for (const members of n.qsubs.values()) yield* members;
+  if (n.next !== null) yield* iterateLevel(n.next);
+}
+
+function* iterateLevel<S>(l: SublistLevel<S>): Generator<S> {
+  for (const n of l.nodes.values()) yield* iterateNode(n);
+  if (l.pwc !== null) yield* iterateNode(l.pwc);
+  if (l.fwc !== null) yield* iterateNode(l.fwc);
+}
+
 function levelDepth<S>(l: SublistLevel<S> | null, depth: number): number {
   if (l === null || l.numNodes() === 0) return depth;
   let max = depth + 1;
@@ -403,6 +415,16 @@ export class Sublist<S extends SublistSub> {
   all(out: S[] = []): S[] {
     collectLevel(this.root, out);
     return out;
+  }
+
+  /**
+   * Every subscription, lazily: for callers that walk a big sublist in slices between
+   * event-loop turns (the monitor). Changes between two pulls are tolerated (the trie's
+   * Maps and Sets are iterated live): a subscription added or removed meanwhile may or
+   * may not be seen.
+   */
+  iterate(): Generator<S> {
+    return iterateLevel(this.root);
   }
 
   /** Depth of the trie; 0 when empty. Diagnostic, used to check that removal prunes. */

@@ -17,7 +17,11 @@
  * answered within `timeoutMs` is a timeout; its late reply is ignored.
  *
  * Works against any NATS server (tsnats or nats-server): only core protocol is used.
+ * `startBystanderProcess` runs the same probe in a child process, for loads that this
+ * process generates itself.
  */
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { parseServerUrl, type ServerAddress } from "../../src/bench/args.js";
 import { RawConnection } from "../../src/bench/raw-conn.js";
 
@@ -123,6 +127,27 @@ export async function startBystander(url: string | ServerAddress, opts: Bystande
       requester.close();
       return snapshot();
     },
+  };
+}
+
+/**
+ * The same probe in a child process: use it when this process generates the load (reading
+ * big HTTP responses, opening thousands of sockets), which would otherwise delay the
+ * probe's own event loop and be blamed on the server. Only `stop()` is available.
+ */
+export async function startBystanderProcess(url: string, opts: BystanderOptions = {}): Promise<Pick<Bystander, "stop">> {
+  const child = fork(fileURLToPath(new URL("./bystander-child.js", import.meta.url)), [url, JSON.stringify(opts)], { stdio: "inherit" });
+  await new Promise<void>((resolve, reject) => {
+    child.once("message", () => resolve());
+    child.once("exit", (code) => reject(new Error(`bystander process exited (${code})`)));
+  });
+  return {
+    stop: () =>
+      new Promise<BystanderStats>((resolve, reject) => {
+        child.once("message", (m) => resolve(m as BystanderStats));
+        child.once("exit", (code) => reject(new Error(`bystander process exited (${code})`)));
+        child.send("stop");
+      }),
   };
 }
 
