@@ -22,6 +22,7 @@ import { readCpuSeconds } from "../src/bench/proc.js";
 import { authFlood, loginUntil, type LoginResult } from "../test/helpers/auth-flood.js";
 import { formatStats, startBystander, type BystanderStats } from "../test/helpers/bystander.js";
 import { defaultTsnatsServerPath, findNatsServer, startServer, waitIdle, type ServerSpec } from "./compare-servers.js";
+import { parseFlags, runMain } from "./script-args.js";
 
 interface Options {
   cost: number;
@@ -35,32 +36,23 @@ interface Options {
   tsnatsCmd: string;
 }
 
+const USAGE =
+  "Usage: node dist/bench/auth-flood.js [--cost 11] [--attempts 500] [--spread-ms 600] [--deadline-s 60]\n" +
+  "       [--rounds 1] [--only tsnats|nats-server] [--leave true|false] [--nats-server PATH] [--tsnats-cmd CMD]\n";
+
 function parseArgs(argv: string[]): Options {
   const o: Options = { cost: 11, attempts: 500, spreadMs: 600, deadlineMs: 60_000, rounds: 1, only: "", leave: true, natsServer: "", tsnatsCmd: "" };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const v = (): string => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`${a} needs a value`);
-      return x;
-    };
-    if (a === "--cost") o.cost = Number(v());
-    else if (a === "--attempts") o.attempts = Number(v());
-    else if (a === "--spread-ms") o.spreadMs = Number(v());
-    else if (a === "--deadline-s") o.deadlineMs = Number(v()) * 1000;
-    else if (a === "--rounds") o.rounds = Math.max(1, Number(v()));
-    else if (a === "--only") o.only = v();
-    else if (a === "--leave") o.leave = v() !== "false";
-    else if (a === "--nats-server") o.natsServer = v();
-    else if (a === "--tsnats-cmd") o.tsnatsCmd = v();
-    else if (a === "-h" || a === "--help") {
-      process.stdout.write(
-        "Usage: node dist/bench/auth-flood.js [--cost 11] [--attempts 500] [--spread-ms 600] [--deadline-s 60]\n" +
-          "       [--rounds 1] [--only tsnats|nats-server] [--leave true|false] [--nats-server PATH] [--tsnats-cmd CMD]\n",
-      );
-      process.exit(0);
-    } else throw new Error(`unknown option '${a}'`);
-  }
+  parseFlags(argv, USAGE, {
+    "--cost": (v) => (o.cost = Number(v)),
+    "--attempts": (v) => (o.attempts = Number(v)),
+    "--spread-ms": (v) => (o.spreadMs = Number(v)),
+    "--deadline-s": (v) => (o.deadlineMs = Number(v) * 1000),
+    "--rounds": (v) => (o.rounds = Math.max(1, Number(v))),
+    "--only": (v) => (o.only = v),
+    "--leave": (v) => (o.leave = v !== "false"),
+    "--nats-server": (v) => (o.natsServer = v),
+    "--tsnats-cmd": (v) => (o.tsnatsCmd = v),
+  });
   return o;
 }
 
@@ -169,7 +161,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);

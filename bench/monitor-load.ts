@@ -16,6 +16,7 @@ import { parseServerUrl } from "../src/bench/args.js";
 import { RawConnection } from "../src/bench/raw-conn.js";
 import { formatStats, startBystanderProcess, type BystanderStats } from "../test/helpers/bystander.js";
 import { defaultTsnatsServerPath, findNatsServer, freePort, startServer, waitIdle, type ServerSpec } from "./compare-servers.js";
+import { parseFlags, runMain } from "./script-args.js";
 
 interface Options {
   subs: number;
@@ -28,31 +29,22 @@ interface Options {
   tsnatsServer: string;
 }
 
+const USAGE =
+  "Usage: node dist/bench/monitor-load.js [--subs 200000] [--conns 20] [--parallel 20] [--rounds 2]\n" +
+  "       [--only tsnats|nats-server] [--loads subsz,connz] [--nats-server PATH] [--tsnats-server JS]\n";
+
 function parseArgs(argv: string[]): Options {
   const o: Options = { subs: 200_000, conns: 20, parallel: 20, rounds: 2, only: "", loads: ["subsz", "connz"], natsServer: "", tsnatsServer: "" };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const v = (): string => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`${a} needs a value`);
-      return x;
-    };
-    if (a === "--subs") o.subs = Number(v());
-    else if (a === "--conns") o.conns = Math.max(1, Number(v()));
-    else if (a === "--parallel") o.parallel = Math.max(1, Number(v()));
-    else if (a === "--rounds") o.rounds = Math.max(1, Number(v()));
-    else if (a === "--only") o.only = v();
-    else if (a === "--loads") o.loads = v().split(",");
-    else if (a === "--nats-server") o.natsServer = v();
-    else if (a === "--tsnats-server") o.tsnatsServer = v();
-    else if (a === "-h" || a === "--help") {
-      process.stdout.write(
-        "Usage: node dist/bench/monitor-load.js [--subs 200000] [--conns 20] [--parallel 20] [--rounds 2]\n" +
-          "       [--only tsnats|nats-server] [--loads subsz,connz] [--nats-server PATH] [--tsnats-server JS]\n",
-      );
-      process.exit(0);
-    } else throw new Error(`unknown option '${a}'`);
-  }
+  parseFlags(argv, USAGE, {
+    "--subs": (v) => (o.subs = Number(v)),
+    "--conns": (v) => (o.conns = Math.max(1, Number(v))),
+    "--parallel": (v) => (o.parallel = Math.max(1, Number(v))),
+    "--rounds": (v) => (o.rounds = Math.max(1, Number(v))),
+    "--only": (v) => (o.only = v),
+    "--loads": (v) => (o.loads = v.split(",")),
+    "--nats-server": (v) => (o.natsServer = v),
+    "--tsnats-server": (v) => (o.tsnatsServer = v),
+  });
   return o;
 }
 
@@ -147,7 +139,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  process.exit(1);
-});
+runMain(main);
