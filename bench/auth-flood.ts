@@ -20,7 +20,7 @@ import { join } from "node:path";
 import bcrypt from "bcryptjs";
 import { readCpuSeconds } from "../src/bench/proc.js";
 import { authFlood, loginUntil, type LoginResult } from "../test/helpers/auth-flood.js";
-import { formatStats, startBystander, type BystanderStats } from "../test/helpers/bystander.js";
+import { formatStats, startBystanderProcess, type BystanderStats } from "../test/helpers/bystander.js";
 import { defaultTsnatsServerPath, findNatsServer, startServer, waitIdle, type ServerSpec } from "./compare-servers.js";
 import { parseFlags, runMain } from "./script-args.js";
 
@@ -84,7 +84,8 @@ async function runOnce(spec: ServerSpec, o: Options): Promise<RunResult> {
   let cpuAfterBurstPct = 0;
   try {
     const url = `nats://by:plain@127.0.0.1:${srv.port}`;
-    const by = await startBystander(url);
+    // In a child process: this one is busy opening the attackers' connections.
+    const by = await startBystanderProcess(url);
     const warm = await loginUntil(srv.port, "returning", PASSWORDS.returning, o.deadlineMs);
     if (!warm.ok) throw new Error(`${spec.name}: the returning user could not log in before the burst`);
     const flood = await authFlood({ port: srv.port, attempts: o.attempts, spreadMs: o.spreadMs, user: "victim", leave: o.leave });
