@@ -185,23 +185,18 @@ export function parseConnzOptions(q: URLSearchParams): ConnzOptions {
 export async function selectConnections(s: Server, o: ConnzOptions, sl: Slicer): Promise<{ total: number; rows: ConnRow[] }> {
   const now = Date.now();
   const keep = (r: ConnRow): boolean => (o.account === "" || r.account === o.account) && (o.user === "" || r.user === o.user);
-  let rows: ConnRow[] = [];
+  // The snapshot, taken at once: which connections are open and which closed, now (so one
+  // closing while the rows are read is not listed twice). Rows are read slice by slice after.
+  let open: Client[] = [];
   if (o.state !== "closed") {
-    if (o.cid > 0) {
-      const c = s.clients.get(o.cid);
-      if (c) rows.push(openRow(c, now));
-    } else {
-      // The snapshot: which connections are open now. Rows are read slice by slice after.
-      const open = [...s.clients.values()];
-      rows = await mapInSlices(open, (c) => openRow(c, now), sl);
-    }
+    const one = o.cid > 0 ? s.clients.get(o.cid) : undefined;
+    open = o.cid > 0 ? (one !== undefined ? [one] : []) : [...s.clients.values()];
   }
-  if (o.state !== "open") {
-    // The server trims its ring in batches; nats-server's ring holds exactly MAX_CLOSED_CLIENTS.
-    const closed = s.closedClients.slice(-MAX_CLOSED_CLIENTS);
-    const picked = await mapInSlices(closed, (c) => (o.cid === 0 || c.cid === o.cid ? closedRow(c) : undefined), sl);
-    for (const r of picked) rows.push(r);
-  }
+  // The server trims its ring in batches; nats-server's ring holds exactly MAX_CLOSED_CLIENTS.
+  const closed = o.state !== "open" ? s.closedClients.slice(-MAX_CLOSED_CLIENTS) : [];
+  let rows = await mapInSlices(open, (c) => openRow(c, now), sl);
+  const picked = await mapInSlices(closed, (c) => (o.cid === 0 || c.cid === o.cid ? closedRow(c) : undefined), sl);
+  for (const r of picked) rows.push(r);
   if (o.account !== "" || o.user !== "") rows = await mapInSlices(rows, (r) => (keep(r) ? r : undefined), sl);
   rows = await sortInSlices(rows, CONNZ_SORTS[o.sort]!, sl);
   const total = rows.length;

@@ -12,7 +12,7 @@ import { connz, parseConnzOptions } from "./connz.js";
 import { dashboardData } from "./dashboard/api.js";
 import { DASHBOARD_HTML } from "./dashboard/page.js";
 import { healthz, jsz } from "./health.js";
-import { ListDocument, ResponseSink, type StreamedJson } from "./json-stream.js";
+import { ListDocument, ResponseGoneError, ResponseSink, type StreamedJson } from "./json-stream.js";
 import { metrics, PROMETHEUS_CONTENT_TYPE } from "./metrics.js";
 import { BadRequestError, decodeBool, decodeInt, decodeSubs } from "./query.js";
 import { heavyGateOf, Slicer } from "./slices.js";
@@ -109,6 +109,7 @@ export function normaliseBasePath(p: string | undefined): string {
 export function createRequestHandler(m: MonitorState): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     handle(m, req, res).catch((err: unknown) => {
+      if (err instanceof ResponseGoneError) return;
       if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
       res.end(`internal error: ${(err as Error).message}`);
     });

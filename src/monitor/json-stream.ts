@@ -88,13 +88,19 @@ export class StringSink implements JsonSink {
   }
 }
 
+/** The HTTP client went away while its document was being written: stop building it. */
+export class ResponseGoneError extends Error {
+  override readonly name = "ResponseGoneError";
+}
+
 /** An HTTP response as a sink: waits for 'drain' when the socket is backed up. */
 export class ResponseSink implements JsonSink {
   constructor(private readonly res: ServerResponse) {}
 
   async write(chunk: string): Promise<void> {
     const res = this.res;
-    if (res.destroyed || res.write(chunk)) return;
+    if (res.destroyed) throw new ResponseGoneError("monitoring client went away");
+    if (res.write(chunk)) return;
     await new Promise<void>((resolve) => {
       const done = (): void => {
         res.off("drain", done);

@@ -5,11 +5,13 @@
  * on without timeouts. `bench/monitor-load.ts` runs the issue's figures beside nats-server.
  */
 import assert from "node:assert/strict";
+import net from "node:net";
 import { test } from "node:test";
 import { parseServerUrl } from "../../src/bench/args.js";
 import { RawConnection } from "../../src/bench/raw-conn.js";
 import { heavyGateOf } from "../../src/monitor/slices.js";
 import { formatStats, startBystander } from "../helpers/bystander.js";
+import { waitFor } from "../helpers/wait-for.js";
 import { startMonitored } from "../micro/harness.js";
 
 const CONNS = 10;
@@ -88,4 +90,15 @@ test("a connection with 50,000 subscriptions is streamed, not built in one piece
   assert.equal(list.length, 50_000);
   assert.deepEqual(list[49_999], { account: "$G", subject: "big.49999", sid: "50000", msgs: 0, cid: c.cid });
   assert.ok(gate.pauses >= 1, "the one connection's list yielded");
+
+  // A monitoring client that leaves in the middle of the document frees its slot.
+  await new Promise<void>((resolve) => {
+    const sock = net.connect(s.httpPort!, "127.0.0.1", () => sock.write("GET /connz?subs=detail HTTP/1.1\r\nHost: x\r\n\r\n"));
+    sock.once("data", () => {
+      sock.destroy();
+      resolve();
+    });
+  });
+  await waitFor(() => gate.load.running === 0 && gate.load.waiting === 0, { what: "the gate is free again" });
+  assert.equal(((await s.get("/connz?cid=1&subs=1")).connections as Json[]).length, 1);
 });
