@@ -10,7 +10,7 @@ import { DEFAULT_CONN_LIST_SIZE } from "./connz.js";
 import { isoTime } from "./format.js";
 import { ListDocument } from "./json-stream.js";
 import { BadRequestError, decodeBool, decodeInt } from "./query.js";
-import { mapInSlices, sortInSlices, type Slicer } from "./slices.js";
+import { sortInSlices, type Slicer } from "./slices.js";
 
 /** Sublist counters with nats-server's JSON names. */
 export function sublistStatsJSON(st: SublistStats): Record<string, number> {
@@ -48,10 +48,78 @@ export function combinedStats(s: Server, account = ""): SublistStats {
   return out;
 }
 
-/** One subscription in `subscriptions_list`, with its account's name. */
-interface SubRow {
-  account: string;
-  sub: Subscription;
+/**
+ * Subscriptions picked for a listing, in flat arrays: no object per subscription, since
+ * 200,000 of them per request would keep the garbage collector busy.
+ */
+interface Picked {
+  subs: Subscription[];
+  /** Index into `accounts` of each subscription's account. */
+  accountOf: number[];
+  accounts: string[];
+}
+
+/** Subscriptions taken from a sublist walk between two checks of the slice. */
+const WALK_BATCH = 1024;
+
+/** Walks the sublists (in slices) for the subscriptions in `account` ("" = all) matching `test`. */
+async function pick(s: Server, account: string, test: string, sl: Slicer): Promise<Picked> {
+  const accs = [...s.accounts.values()].filter((a) => account === "" || a.name === account);
+  // Sized up front (subscriptions added meanwhile grow them): 200,000 pushes would copy them over and over.
+  const size = accs.reduce((n, a) => n + a.sublist.count(), 0);
+  const out: Picked = { subs: new Array<Subscription>(size), accountOf: new Array<number>(size), accounts: accs.map((a) => a.name) };
+  const testSubject = test !== "" ? wireSubject(test) : "";
+  let n = 0;
+  const batch: Subscription[] = [];
+  for (let ai = 0; ai < accs.length; ai++) {
+    const walk = accs[ai]!.sublist.walk();
+    for (let more = true; more; ) {
+      batch.length = 0;
+      more = walk.take(batch, WALK_BATCH);
+      for (const sub of batch) {
+        if (test !== "" && !matchLiteral(testSubject, sub.subject)) continue;
+        out.subs[n] = sub;
+        out.accountOf[n++] = ai;
+      }
+      if (sl.due(batch.length)) await sl.pause();
+    }
+  }
+  out.subs.length = n;
+  out.accountOf.length = n;
+  return out;
+}
+
+/**
+ * Indexes into `subs` in nats-server's order: by connection id, then sid (numeric sids
+ * numerically, others as text), sorted in slices over precomputed keys.
+ */
+async function sortedOrder(subs: Subscription[], sl: Slicer): Promise<number[]> {
+  const n = subs.length;
+  const cid = new Float64Array(n);
+  const sidNum = new Float64Array(n);
+  const order = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const sub = subs[i]!;
+    cid[i] = sub.client.id;
+    const v = Number(sub.sid);
+    sidNum[i] = Number.isInteger(v) ? v : Number.NaN;
+    order[i] = i;
+    if (sl.due()) await sl.pause();
+  }
+  return sortInSlices(
+    order,
+    (i, j) => {
+      const d = cid[i]! - cid[j]!;
+      if (d !== 0) return d;
+      const a = sidNum[i]!;
+      const b = sidNum[j]!;
+      if (!Number.isNaN(a) && !Number.isNaN(b)) return a - b;
+      const x = subs[i]!.sid;
+      const y = subs[j]!.sid;
+      return x < y ? -1 : x > y ? 1 : 0;
+    },
+    sl,
+  );
 }
 
 /**
@@ -59,7 +127,7 @@ interface SubRow {
  * sublists in slices (a trie walk that tolerates changes between slices), sorted in
  * slices by connection and sid, and only the page is written.
  */
-export async function subsz(s: Server, q: URLSearchParams, sl: Slicer): Promise<Record<string, unknown> | ListDocument<SubRow>> {
+export async function subsz(s: Server, q: URLSearchParams, sl: Slicer): Promise<Record<string, unknown> | ListDocument<number>> {
   const wantSubs = decodeBool(q, "subs");
   const offset = Math.max(0, decodeInt(q, "offset"));
   const limitArg = decodeInt(q, "limit");
@@ -75,21 +143,14 @@ export async function subsz(s: Server, q: URLSearchParams, sl: Slicer): Promise<
     ...sublistStatsJSON(combinedStats(s, account)),
   };
   if (!wantSubs) return head;
-  const testSubject = test !== "" ? wireSubject(test) : "";
-  let subs: SubRow[] = [];
-  for (const acc of [...s.accounts.values()]) {
-    if (account !== "" && acc.name !== account) continue;
-    const found = await mapInSlices(acc.sublist.iterate(), (sub) =>
-      test === "" || matchLiteral(testSubject, sub.subject) ? { account: acc.name, sub } : undefined,
-    sl);
-    for (const r of found) subs.push(r);
-  }
-  subs = await sortInSlices(subs, (a, b) => a.sub.client.id - b.sub.client.id || compareSid(a.sub.sid, b.sub.sid), sl);
+  const { subs, accountOf, accounts } = await pick(s, account, test, sl);
+  const order = await sortedOrder(subs, sl);
   head.total = subs.length;
   head.offset = offset;
   head.limit = limit;
-  return new ListDocument(head, "subscriptions_list", subs.slice(offset, offset + limit), ({ account: acc, sub }) => {
-    const d: Record<string, unknown> = { account: acc, subject: displaySubject(sub.subject) };
+  return new ListDocument(head, "subscriptions_list", order.slice(offset, offset + limit), (i) => {
+    const sub = subs[i]!;
+    const d: Record<string, unknown> = { account: accounts[accountOf[i]!], subject: displaySubject(sub.subject) };
     if (sub.queue) d.qgroup = sub.queue;
     d.sid = sub.sid;
     d.msgs = sub.delivered;
@@ -97,12 +158,4 @@ export async function subsz(s: Server, q: URLSearchParams, sl: Slicer): Promise<
     d.cid = sub.client.id;
     return d;
   });
-}
-
-/** Numeric sids in numeric order, others after them in text order. */
-function compareSid(a: string, b: string): number {
-  const na = Number(a);
-  const nb = Number(b);
-  if (Number.isInteger(na) && Number.isInteger(nb)) return na - nb;
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -226,16 +226,38 @@ function collectLevel<S>(l: SublistLevel<S>, out: S[]): void {
   if (l.fwc !== null) collectNode(l.fwc, out);
 }
 
-function* iterateNode<S>(n: SublistNode<S>): Generator<S> {
-  yield* n.psubs;
-  if (n.qsubs !== null) for (const members of n.qsubs.values()) yield* members;
-  if (n.next !== null) yield* iterateLevel(n.next);
-}
+/** See {@link Sublist.walk}: a depth-first walk with an explicit stack of trie nodes. */
+export class SublistWalk<S> {
+  private readonly stack: Array<SublistNode<S>> = [];
 
-function* iterateLevel<S>(l: SublistLevel<S>): Generator<S> {
-  for (const n of l.nodes.values()) yield* iterateNode(n);
-  if (l.pwc !== null) yield* iterateNode(l.pwc);
-  if (l.fwc !== null) yield* iterateNode(l.fwc);
+  constructor(root: SublistLevel<S>) {
+    this.pushLevel(root);
+  }
+
+  /**
+   * Appends the subscriptions of the next nodes to `out`, stopping once it has appended
+   * `max` or more; returns true while more remain.
+   */
+  take(out: S[], max: number): boolean {
+    const stack = this.stack;
+    const push = (sub: S): void => {
+      out.push(sub);
+    };
+    const start = out.length;
+    while (stack.length > 0 && out.length - start < max) {
+      const n = stack.pop()!;
+      n.psubs.forEach(push);
+      if (n.qsubs !== null) for (const members of n.qsubs.values()) members.forEach(push);
+      if (n.next !== null) this.pushLevel(n.next);
+    }
+    return stack.length > 0;
+  }
+
+  private pushLevel(l: SublistLevel<S>): void {
+    for (const n of l.nodes.values()) this.stack.push(n);
+    if (l.pwc !== null) this.stack.push(l.pwc);
+    if (l.fwc !== null) this.stack.push(l.fwc);
+  }
 }
 
 function levelDepth<S>(l: SublistLevel<S> | null, depth: number): number {
@@ -418,13 +440,12 @@ export class Sublist<S extends SublistSub> {
   }
 
   /**
-   * Every subscription, lazily: for callers that walk a big sublist in slices between
-   * event-loop turns (the monitor). Changes between two pulls are tolerated (the trie's
-   * Maps and Sets are iterated live): a subscription added or removed meanwhile may or
-   * may not be seen.
+   * A resumable walk over every subscription, for callers that collect a big sublist in
+   * slices between event-loop turns (the monitor). Changes between two steps are
+   * tolerated: a subscription added or removed meanwhile may or may not be seen.
    */
-  iterate(): Generator<S> {
-    return iterateLevel(this.root);
+  walk(): SublistWalk<S> {
+    return new SublistWalk(this.root);
   }
 
   /** Depth of the trie; 0 when empty. Diagnostic, used to check that removal prunes. */
