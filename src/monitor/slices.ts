@@ -79,7 +79,7 @@ export async function sortInSlices<T>(items: T[], cmp: (a: T, b: T) => number, s
   for (let lo = 0; lo < n; lo += RUN) {
     const run = src.slice(lo, lo + RUN).sort(cmp);
     for (let i = 0; i < run.length; i++) src[lo + i] = run[i]!;
-    if (sl.due()) await sl.pause();
+    if (sl.due(run.length)) await sl.pause();
   }
   let dst = new Array<T>(n);
   for (let width = RUN; width < n; width *= 2) {
