@@ -5,16 +5,16 @@
  * request/reply every 10 ms on the same server (test/helpers/bystander.ts). Prints the
  * bystander's p50/p90/max and timeouts during each load, and how long the dumps took.
  *
- * The probe is reusable for other loads: start it, run the load, stop it (see
- * `measureDuring`). Usage: `node dist/bench/monitor-load.js [--subs 200000] [--conns 20]
- * [--parallel 20] [--rounds 2] [--only tsnats|nats-server] [--loads subsz,connz]
- * [--nats-server PATH] [--tsnats-server path/to/tsnats-server.js]` (another build, e.g. a
- * baseline).
+ * The probe is reusable for other loads: `measureDuring(url, load)` from the helper.
+ *
+ * Usage: `node dist/bench/monitor-load.js [--subs 200000] [--conns 20] [--parallel 20]
+ * [--rounds 2] [--only tsnats|nats-server] [--loads subsz,connz] [--nats-server PATH]
+ * [--tsnats-server path/to/tsnats-server.js]` (another build, e.g. a baseline).
  */
 import { loadavg } from "node:os";
 import { parseServerUrl } from "../src/bench/args.js";
 import { RawConnection } from "../src/bench/raw-conn.js";
-import { formatStats, startBystanderProcess, type BystanderStats } from "../test/helpers/bystander.js";
+import { formatStats, measureDuring } from "../test/helpers/bystander.js";
 import { defaultTsnatsServerPath, findNatsServer, freePort, startServer, waitIdle, type ServerSpec } from "./compare-servers.js";
 import { parseFlags, runMain } from "./script-args.js";
 
@@ -46,20 +46,6 @@ function parseArgs(argv: string[]): Options {
     "--tsnats-server": (v) => (o.tsnatsServer = v),
   });
   return o;
-}
-
-/**
- * Runs `load` while a bystander probes `url` (from a child process, so reading the dumps
- * here cannot delay it); returns the probe's figures and the load's duration.
- */
-export async function measureDuring(url: string, load: () => Promise<void>): Promise<{ stats: BystanderStats; loadMs: number }> {
-  const by = await startBystanderProcess(url);
-  await new Promise((r) => setTimeout(r, 200));
-  const t0 = performance.now();
-  await load();
-  const loadMs = performance.now() - t0;
-  await new Promise((r) => setTimeout(r, 200));
-  return { stats: await by.stop(), loadMs };
 }
 
 /** Opens `conns` connections holding `subs` subscriptions between them; resolves once the server has them all. */

@@ -18,7 +18,7 @@
  *
  * Works against any NATS server (tsnats or nats-server): only core protocol is used.
  * `startBystanderProcess` runs the same probe in a child process, for loads that this
- * process generates itself.
+ * process generates itself; `measureDuring(url, load)` wraps that around one load.
  */
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -149,6 +149,25 @@ export async function startBystanderProcess(url: string, opts: BystanderOptions 
         child.send("stop");
       }),
   };
+}
+
+/**
+ * Runs `load` while a bystander (in a child process) probes `url`, with a short quiet
+ * margin before and after; returns the probe's figures and how long the load took.
+ */
+export async function measureDuring(
+  url: string,
+  load: () => Promise<void>,
+  opts: BystanderOptions & { marginMs?: number } = {},
+): Promise<{ stats: BystanderStats; loadMs: number }> {
+  const marginMs = opts.marginMs ?? 200;
+  const by = await startBystanderProcess(url, opts);
+  await new Promise((r) => setTimeout(r, marginMs));
+  const t0 = performance.now();
+  await load();
+  const loadMs = performance.now() - t0;
+  await new Promise((r) => setTimeout(r, marginMs));
+  return { stats: await by.stop(), loadMs };
 }
 
 /** The q-quantile (0..1) of sorted values, nearest rank; 0 when empty. */
