@@ -5,8 +5,8 @@
  * hot path there stays a null check: a client without permissions never calls in here.
  */
 import { errPublishPermission, errSubscribePermission } from "../protocol/errors.js";
-import type { PubArg } from "../protocol/client-parser.js";
-import type { Account } from "../server/account.js";
+import type { PubArg } from "../protocol/pub-arg.js";
+import type { Account } from "../accounts/account.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import type { Subscription } from "../server/subscription.js";

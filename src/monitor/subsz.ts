@@ -100,7 +100,7 @@ async function sortedOrder(subs: Subscription[], sl: Slicer): Promise<number[]> 
   const order = new Array<number>(n);
   for (let i = 0; i < n; i++) {
     const sub = subs[i]!;
-    cid[i] = sub.client.id;
+    cid[i] = sub.conn.id;
     const v = Number(sub.sid);
     sidNum[i] = Number.isInteger(v) ? v : Number.NaN;
     order[i] = i;
@@ -155,7 +155,7 @@ export async function subsz(s: Server, q: URLSearchParams, sl: Slicer): Promise<
     d.sid = sub.sid;
     d.msgs = sub.delivered;
     if (sub.max > 0) d.max = sub.max;
-    d.cid = sub.client.id;
+    d.cid = sub.conn.id;
     return d;
   });
 }
