@@ -414,6 +414,7 @@ export class Server {
       await listenerClosed;
       await this.jetstream?.stop();
       for (const hook of this.extraCloseHooks) await hook();
+      await this.auth.bcrypt.close();
       removeProcessFiles(this.options);
       this.logger.notice(`Server Exiting..`);
     })();
