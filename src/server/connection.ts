@@ -94,6 +94,11 @@ export abstract class Connection {
   protected readObserver: ((len: number) => void) | null = null;
   /** Ends a stall that the socket does not drain from in time. */
   private stallTimer: NodeJS.Timeout | null = null;
+  /** Bound once (a closure in admitSlow would allocate on every call there). */
+  private readonly onStallTimeout = (): void => {
+    this.stallTimer = null;
+    this.resumeStalled();
+  };
 
   protected pingTimer: NodeJS.Timeout | null = null;
   /**
@@ -378,10 +383,7 @@ export abstract class Connection {
     if (producer !== null && queued > this.server.stallThreshold && producer !== this && (producer.readPauses & ReadPause.STALL) === 0) {
       producer.pauseReads(ReadPause.STALL);
       (this.stalledProducers ??= []).push(producer);
-      this.stallTimer ??= setTimeout(() => {
-        this.stallTimer = null;
-        this.resumeStalled();
-      }, STALL_MAX_MS);
+      this.stallTimer ??= setTimeout(this.onStallTimeout, STALL_MAX_MS);
     }
     return true;
   }
