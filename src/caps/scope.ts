@@ -22,9 +22,28 @@ import {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AstNode = { type: string; start: number; end: number; [field: string]: any };
 
+/**
+ * Something assigned to a binding, kept for the call-graph pass (facts.ts): `init` is
+ * the expression (or the function/class/import declaration itself), `path` the
+ * destructuring keys that lead from `init`'s value to the binding (`"*"` when computed).
+ */
+export interface Assignment {
+  init: AstNode;
+  path: readonly string[];
+  scope: Scope;
+}
+
+/** Which parameter of which function a binding is. */
+export interface ParamOf {
+  fn: AstNode;
+  index: number;
+}
+
 /** One declared name; `value` is set when the analyser knows what it holds. */
 export class Binding {
   value: Value | null = null;
+  readonly assigned: Assignment[] = [];
+  param: ParamOf | null = null;
   constructor(readonly name: string) {}
 }
 
@@ -60,17 +79,106 @@ export class Scope {
   }
 }
 
+/**
+ * The fields holding child nodes, per ESTree type, in acorn's order (as estraverse's
+ * VisitorKeys): walking by table is several times faster than `for...in` over every
+ * field, and the walks run over every reached file.
+ */
+const CHILD_KEYS: Readonly<Record<string, readonly string[]>> = {
+  Program: ["body"],
+  ExpressionStatement: ["expression"],
+  BlockStatement: ["body"],
+  StaticBlock: ["body"],
+  EmptyStatement: [],
+  DebuggerStatement: [],
+  WithStatement: ["object", "body"],
+  ReturnStatement: ["argument"],
+  LabeledStatement: ["label", "body"],
+  BreakStatement: ["label"],
+  ContinueStatement: ["label"],
+  IfStatement: ["test", "consequent", "alternate"],
+  SwitchStatement: ["discriminant", "cases"],
+  SwitchCase: ["test", "consequent"],
+  ThrowStatement: ["argument"],
+  TryStatement: ["block", "handler", "finalizer"],
+  CatchClause: ["param", "body"],
+  WhileStatement: ["test", "body"],
+  DoWhileStatement: ["body", "test"],
+  ForStatement: ["init", "test", "update", "body"],
+  ForInStatement: ["left", "right", "body"],
+  ForOfStatement: ["left", "right", "body"],
+  FunctionDeclaration: ["id", "params", "body"],
+  FunctionExpression: ["id", "params", "body"],
+  ArrowFunctionExpression: ["id", "params", "body"],
+  VariableDeclaration: ["declarations"],
+  VariableDeclarator: ["id", "init"],
+  ThisExpression: [],
+  Super: [],
+  Identifier: [],
+  PrivateIdentifier: [],
+  Literal: [],
+  TemplateElement: [],
+  ArrayExpression: ["elements"],
+  ObjectExpression: ["properties"],
+  Property: ["key", "value"],
+  UnaryExpression: ["argument"],
+  UpdateExpression: ["argument"],
+  BinaryExpression: ["left", "right"],
+  AssignmentExpression: ["left", "right"],
+  LogicalExpression: ["left", "right"],
+  MemberExpression: ["object", "property"],
+  ConditionalExpression: ["test", "consequent", "alternate"],
+  CallExpression: ["callee", "arguments"],
+  NewExpression: ["callee", "arguments"],
+  SequenceExpression: ["expressions"],
+  YieldExpression: ["argument"],
+  AwaitExpression: ["argument"],
+  TemplateLiteral: ["quasis", "expressions"],
+  TaggedTemplateExpression: ["tag", "quasi"],
+  ObjectPattern: ["properties"],
+  ArrayPattern: ["elements"],
+  RestElement: ["argument"],
+  AssignmentPattern: ["left", "right"],
+  ClassDeclaration: ["id", "superClass", "body"],
+  ClassExpression: ["id", "superClass", "body"],
+  ClassBody: ["body"],
+  MethodDefinition: ["key", "value"],
+  PropertyDefinition: ["key", "value"],
+  MetaProperty: ["meta", "property"],
+  ImportDeclaration: ["specifiers", "source", "attributes"],
+  ImportSpecifier: ["imported", "local"],
+  ImportDefaultSpecifier: ["local"],
+  ImportNamespaceSpecifier: ["local"],
+  ImportAttribute: ["key", "value"],
+  ImportExpression: ["source", "options"],
+  ExportNamedDeclaration: ["declaration", "specifiers", "source", "attributes"],
+  ExportSpecifier: ["local", "exported"],
+  ExportDefaultDeclaration: ["declaration"],
+  ExportAllDeclaration: ["exported", "source", "attributes"],
+  ChainExpression: ["expression"],
+  ParenthesizedExpression: ["expression"],
+  SpreadElement: ["argument"],
+};
+
+function visitChild(v: unknown, fn: (child: AstNode) => void): void {
+  if (v === null || typeof v !== "object") return;
+  if (Array.isArray(v)) {
+    for (const c of v) if (c !== null && typeof c === "object" && typeof c.type === "string") fn(c as AstNode);
+  } else if (typeof (v as AstNode).type === "string") {
+    fn(v as AstNode);
+  }
+}
+
 /** Calls `fn` on each child node of `node`, in source order of the fields. */
 export function forEachChild(node: AstNode, fn: (child: AstNode) => void): void {
+  const keys = CHILD_KEYS[node.type];
+  if (keys !== undefined) {
+    for (const k of keys) visitChild(node[k], fn);
+    return;
+  }
   for (const key in node) {
     if (key === "type" || key === "start" || key === "end" || key === "loc" || key === "range") continue;
-    const v = node[key];
-    if (v === null || typeof v !== "object") continue;
-    if (Array.isArray(v)) {
-      for (const c of v) if (c !== null && typeof c === "object" && typeof c.type === "string") fn(c as AstNode);
-    } else if (typeof v.type === "string") {
-      fn(v as AstNode);
-    }
+    visitChild(node[key], fn);
   }
 }
 
@@ -163,8 +271,12 @@ class ScopeBuilder {
   private visitFunction(node: AstNode, scope: Scope): void {
     const fs = new Scope(scope, true);
     this.scopes.set(node, fs);
-    if (node.type === "FunctionExpression" && node.id) fs.declare(node.id.name as string);
-    for (const p of node.params as AstNode[]) this.declarePattern(p, fs, fs);
+    if (node.type === "FunctionExpression" && node.id) fs.declare(node.id.name as string).assigned.push({ init: node, path: [], scope });
+    (node.params as AstNode[]).forEach((p, index) => {
+      this.declarePattern(p, fs, fs);
+      if (p.type === "Identifier") (fs.names.get(p.name as string) as Binding).param = { fn: node, index };
+      else this.record(p, null, fs, []);
+    });
     const body = node.body as AstNode;
     if (body.type === "BlockStatement") for (const s of body.body as AstNode[]) this.visit(s, fs);
     else this.visit(body, fs);
@@ -173,7 +285,7 @@ class ScopeBuilder {
   private visit(node: AstNode, scope: Scope): void {
     switch (node.type) {
       case "FunctionDeclaration":
-        if (node.id) scope.declare(node.id.name as string);
+        if (node.id) scope.declare(node.id.name as string).assigned.push({ init: node, path: [], scope });
         this.visitFunction(node, scope);
         return;
       case "FunctionExpression":
@@ -181,7 +293,7 @@ class ScopeBuilder {
         this.visitFunction(node, scope);
         return;
       case "ClassDeclaration":
-        if (node.id) scope.declare(node.id.name as string);
+        if (node.id) scope.declare(node.id.name as string).assigned.push({ init: node, path: [], scope });
         break;
       case "BlockStatement":
       case "StaticBlock":
@@ -207,7 +319,10 @@ class ScopeBuilder {
           this.declarePattern(d.id, into, scope);
           if (d.init) {
             this.sites.push({ target: d.id, init: d.init, scope });
+            this.record(d.id, d.init, scope, []);
             this.visit(d.init, scope);
+          } else {
+            this.record(d.id, null, scope, []);
           }
         }
         return;
@@ -216,6 +331,7 @@ class ScopeBuilder {
         if (node.operator === "=" && (node.left.type === "Identifier" || node.left.type === "ObjectPattern")) {
           this.sites.push({ target: node.left, init: node.right, scope });
         }
+        if (node.left.type !== "MemberExpression") this.record(node.left, node.operator === "=" ? node.right : null, scope, []);
         break;
       case "ImportDeclaration":
         this.declareImport(node);
@@ -224,13 +340,48 @@ class ScopeBuilder {
     forEachChild(node, (c) => this.visit(c, scope));
   }
 
+  /**
+   * Remembers what a pattern's bindings receive: `init` with the destructuring path, or,
+   * for the default of an AssignmentPattern, the default expression. `init` null records
+   * only the defaults (a declaration without initialiser, a parameter).
+   */
+  private record(p: AstNode | null, init: AstNode | null, scope: Scope, path: readonly string[]): void {
+    if (!p) return;
+    switch (p.type) {
+      case "Identifier": {
+        const b = scope.lookup(p.name as string);
+        if (b && init) b.assigned.push({ init, path, scope });
+        return;
+      }
+      case "ObjectPattern":
+        for (const prop of p.properties as AstNode[]) {
+          if (prop.type === "RestElement") this.record(prop.argument, init, scope, [...path, DYNAMIC_MEMBER]);
+          else this.record(prop.value, init, scope, [...path, keyName(prop) ?? DYNAMIC_MEMBER]);
+        }
+        return;
+      case "ArrayPattern":
+        for (const el of p.elements as (AstNode | null)[]) this.record(el, init, scope, [...path, DYNAMIC_MEMBER]);
+        return;
+      case "RestElement":
+        this.record(p.argument, init, scope, [...path, DYNAMIC_MEMBER]);
+        return;
+      case "AssignmentPattern":
+        this.record(p.left, init, scope, path);
+        this.record(p.left, p.right, scope, []);
+        return;
+    }
+  }
+
   private declareImport(node: AstNode): void {
     const source = node.source.value as string;
     const v = moduleValue(source);
     for (const spec of node.specifiers as AstNode[]) {
       const b = this.root.declare(spec.local.name as string);
-      if (!v) continue;
       const imported = spec.type === "ImportSpecifier" ? (spec.imported.name ?? spec.imported.value) : "default";
+      // For the call graph: the declaration stands for the module, the path selects from it.
+      const path = spec.type === "ImportNamespaceSpecifier" ? [] : [imported as string];
+      b.assigned.push({ init: node, path, scope: this.root });
+      if (!v) continue;
       b.value = normalise(imported === "default" ? v : { root: v.root, path: [...v.path, imported as string] });
       this.interesting.add(b.name);
     }
