@@ -99,7 +99,11 @@ export function compareReports(baseline: CapsReport, current: CapsReport, policy
       if (was.kind !== e.kind) notes.push(`${e.id} ${c} is now ${e.kind} (was ${was.kind}): ${formatPath(e.report.example)}`);
       if (!comparePaths || !was.via || !e.via) continue;
       const added = [...e.via].filter((v) => !(was.via as Set<string>).has(v)).sort();
-      if (added.length > 0) gate(name, c, `${e.id} reaches ${c} through a new path (via ${added.join(", ")}): ${formatPath(e.report.example)}`);
+      if (added.length > 0) {
+        // The evidence of the package newly gone through runs from the entry through it.
+        const through = added.map((v) => cur.get(v)?.caps.get(c)).find((x) => x !== undefined) ?? e;
+        gate(name, c, `${e.id} reaches ${c} through a new path (via ${added.join(", ")}): ${formatPath(through.report.example)}`);
+      }
       const gone = [...was.via].filter((v) => !(e.via as Set<string>).has(v)).sort();
       if (gone.length > 0) notes.push(`${name} no longer reaches ${c} via ${gone.join(", ")}`);
     }

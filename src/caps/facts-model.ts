@@ -46,6 +46,8 @@ export interface Store {
   name: string;
   ref: Ref;
   line: number;
+  /** Also an export: a module object stored there is reached through the import, not let escape. */
+  exported?: true;
 }
 
 /** One function's facts. */

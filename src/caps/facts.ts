@@ -11,7 +11,7 @@
  * it. Where dynamism defeats this (a computed member call on an unknown object,
  * `eval`, `Reflect.apply` of a computed value) the walk records a fallback spot.
  */
-import type { DynamicLoad, EdgeKind, FactEdge, FileFacts, FnFacts, Ref } from "./facts-model.js";
+import type { DynamicLoad, EdgeKind, FactEdge, FileFacts, FnFacts, Ref, Store } from "./facts-model.js";
 import type { FunctionIndex } from "./functions.js";
 import type { LoadKind } from "./resolve.js";
 import { INTEROP_HELPERS } from "./rules.js";
@@ -183,15 +183,18 @@ class FactsWalker {
         // A value read through a computed key and passed on is not followed (README: known limits).
         for (const r of refs) if (r.k !== "any") this.edge("escape", r, at);
         return;
-      case "store": {
+      case "store":
+      case "export": {
+        if (ctx.k === "export") this.addNamed(ctx.name, refs);
         const stores = (this.fns[this.fn] as FnFacts).stores;
-        for (const r of refs) if (r.k !== "any") stores.push({ name: ctx.name, ref: r, line: this.lineOf(at.start) });
+        for (const r of refs) {
+          if (r.k === "any") continue;
+          const s: Store = { name: ctx.name, ref: r, line: this.lineOf(at.start) };
+          if (ctx.k === "export") s.exported = true;
+          stores.push(s);
+        }
         return;
       }
-      case "export":
-        this.addNamed(ctx.name, refs);
-        this.apply(refs, { k: "store", name: ctx.name }, at);
-        return;
       case "whole":
         this.whole.push(...refs);
         return;
@@ -636,7 +639,7 @@ class FactsWalker {
     }
     let refs: Ref[];
     const m = callee.type === "MemberExpression" ? propertyName(callee) : null;
-    if (m === "call" || m === "apply") refs = dedupe([...this.evaluate(callee.object, this.scope), ...this.evaluate(callee, this.scope)]);
+    if (m === "call" || m === "apply") refs = this.evaluate(callee.object, this.scope);
     else refs = this.evaluate(callee, this.scope);
     const literals = (node.arguments as AstNode[]).map((a) => literalString(a));
     const args = literals.some((a) => a !== null) ? literals : undefined;

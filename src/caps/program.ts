@@ -95,6 +95,8 @@ export class Program {
   readonly modules: ProgramModule[] = [];
   readonly kind: NodeKind[] = [];
   readonly nodeModule: number[] = [];
+  /** Package of each node: its module's, 0 for the project's own dependency-mode node, −1 for the entry and field nodes. */
+  readonly nodePkg: number[] = [];
   readonly nodeName: string[] = [];
   readonly out: Edge[][] = [];
   readonly in: Edge[][] = [];
@@ -145,14 +147,26 @@ export class Program {
     return i;
   }
 
-  /** Runs the fixpoint from the entry points. */
+  /**
+   * Runs the fixpoint from the entry points. Entries in dependencies (a project with no
+   * code of its own) hang under one node of the project, so the project reaches what
+   * they reach, through them.
+   */
   run(entries: Entry[]): void {
+    let viaDeps = -1;
     for (const e of entries) {
       const m = this.module(e.file);
       if (m === null) continue;
       const mod = this.modules[m] as ProgramModule;
-      this.link(0, mod.base, 0, "entry", e.why);
-      if (e.library) this.link(0, this.exportsNode(m), 0, "entry", `${e.why} (exported API)`);
+      let from = 0;
+      if (mod.pkg !== 0) {
+        if (viaDeps < 0) viaDeps = this.newNode("fn", -1, "<dependencies>", 0);
+        this.link(0, viaDeps, 0, "entry", "the project's dependencies");
+        (this.pkgDeps[0] as Set<number>).add(mod.pkg);
+        from = viaDeps;
+      }
+      this.link(from, mod.base, 0, from === 0 ? "entry" : "load", e.why);
+      if (e.library) this.link(from, this.exportsNode(m), 0, from === 0 ? "entry" : "load", `${e.why} (exported API)`);
     }
     for (;;) {
       for (let i = 0; i < this.queue.length; i++) this.process(this.queue[i] as number);
@@ -176,10 +190,11 @@ export class Program {
 
   // ---- nodes and edges ------------------------------------------------------------
 
-  private newNode(kind: NodeKind, mod: number, name: string): number {
+  private newNode(kind: NodeKind, mod: number, name: string, pkg = mod >= 0 ? (this.modules[mod] as ProgramModule).pkg : -1): number {
     const id = this.kind.length;
     this.kind.push(kind);
     this.nodeModule.push(mod);
+    this.nodePkg.push(pkg);
     this.nodeName.push(name);
     this.out.push([]);
     this.in.push([]);
@@ -251,7 +266,7 @@ export class Program {
     const base = this.kind.length;
     for (let i = 0; i < fnCount; i++) {
       const name = this.granularity === "module" ? "<module>" : (analysis.facts?.fns[i]?.name ?? "<module>");
-      this.newNode("fn", id, name);
+      this.newNode("fn", id, name, pkg);
     }
     const mod: ProgramModule = { file, pkg, rel, analysis, base, targets: new Map(), star: -1, exports: -1 };
     this.modules.push(mod);
@@ -324,6 +339,7 @@ export class Program {
   private process(node: number): void {
     switch (this.kind[node]) {
       case "fn":
+        if ((this.nodeModule[node] as number) < 0) return; // the project's <dependencies> node: edges only
         if (this.granularity === "module") this.processModule(this.nodeModule[node] as number);
         else this.processFunction(node);
         return;
@@ -395,7 +411,7 @@ export class Program {
     for (const s of fn.stores) {
       for (const v of this.resolveRef(mod, s.ref)) {
         if (v.t === "fn") this.store(s.name, v.node);
-        else if (v.t !== "field") this.escapeVal(node, v, s.line, 0);
+        else if (v.t !== "field" && !s.exported) this.escapeVal(node, v, s.line, 0);
       }
       if ((this.packages[m.pkg] as ProgramPackage).library) this.link(0, this.fieldNode(s.name), 0, "entry", "method of the exported API");
     }
@@ -552,7 +568,7 @@ export class Program {
         return;
       case "ns":
       case "exports":
-        if (!(this.kind[from] === "exports" && this.nodeModule[from] === v.mod)) this.link(from, this.exportsNode(v.mod), line, kind, "module object passed on");
+        if (!(this.kind[from] === "exports" && this.nodeModule[from] === v.mod)) this.link(from, this.exportsNode(v.mod), line, kind);
         return;
       case "obj": {
         if (depth > 3) return;

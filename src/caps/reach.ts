@@ -60,11 +60,7 @@ class Attribution {
     private readonly moduleLevel: boolean,
   ) {
     this.n = p.kind.length;
-    this.pkgOfNode = new Int32Array(this.n).fill(-1);
-    for (let i = 0; i < this.n; i++) {
-      const mod = p.nodeModule[i] as number;
-      if (mod >= 0) this.pkgOfNode[i] = (p.modules[mod] as ProgramModule).pkg;
-    }
+    this.pkgOfNode = Int32Array.from(p.nodePkg);
     this.cones = p.packages.map((_, i) => cone(p.pkgDeps, i));
     this.fwdDist = new Int32Array(this.n).fill(-1);
     this.fwdEdge = new Array<Edge | null>(this.n).fill(null);
@@ -337,7 +333,8 @@ class Attribution {
   }
 
   private file(node: number): string {
-    return (this.p.modules[this.p.nodeModule[node] as number] as ProgramModule).rel;
+    const mod = this.p.nodeModule[node] as number;
+    return mod >= 0 ? (this.p.modules[mod] as ProgramModule).rel : "package.json";
   }
 
   private step(node: number, edge: Edge | null): PathStep {
@@ -350,6 +347,10 @@ class Attribution {
 
   private describe(e: Edge): string {
     const to = this.p.kind[e.to] === "field" ? null : (this.p.nodeName[e.to] as string);
+    if (this.p.kind[e.to] === "exports" && e.kind !== "load") {
+      const other = this.pkgOfNode[e.to] !== this.pkgOfNode[e.from] ? `${this.name(this.pkgOfNode[e.to] as number)}/` : "";
+      return `${e.kind === "export" ? "re-exports" : "passes on"} the exports of ${other}${this.file(e.to)}`;
+    }
     switch (e.kind) {
       case "call":
         return e.detail ?? `calls ${to}`;

@@ -1,8 +1,8 @@
 /**
  * `tsnats caps` as a user runs it: a child process on the built CLI. Usage errors,
- * --json/--write-baseline, and --compare as a CI gate on a temporary copy of the
- * fixture tree that the test modifies (a gained capability, a transitive gain, a new
- * package, a harmless upgrade).
+ * --json/--write-baseline, --granularity, and --compare as a CI gate on a temporary
+ * copy of the fixture tree that the test modifies (a gained capability, a transitive
+ * gain, a new path, a new package, a harmless upgrade, the policy, a round-1 baseline).
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -40,6 +40,20 @@ describe("tsnats caps: usage", () => {
     const r = caps(FIXTURE, "--compare");
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--compare needs a file name/);
+  });
+
+  test("--granularity takes function or module", () => {
+    const r = caps(FIXTURE, "--granularity", "line");
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--granularity is function or module, not 'line'/);
+    const m = caps(FIXTURE, "--granularity=module", "--json");
+    assert.equal(m.code, 0, m.stderr);
+    assert.equal((JSON.parse(m.stdout) as { granularity: string }).granularity, "module");
+  });
+
+  test("--trace needs a command; '--' only goes with --trace", () => {
+    assert.match(caps(FIXTURE, "--trace").stderr, /--trace needs a command after '--'/);
+    assert.match(caps(FIXTURE, "--", "node").stderr, /'--' is only for --trace -- COMMAND/);
   });
 
   test("a directory that does not exist exits 2", () => {
@@ -118,7 +132,7 @@ describe("tsnats caps --compare", () => {
     const dir = freshCopy("same");
     const r = caps(dir, "--compare", baseline);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    assert.match(r.stdout, /caps: no new capabilities against /);
+    assert.match(r.stdout, /caps: no new capabilities or paths against /);
   });
 
   test("a package that gains a capability fails, naming package, capability and path", () => {
@@ -126,11 +140,15 @@ describe("tsnats caps --compare", () => {
     appendFileSync(join(dir, "node_modules/files-cjs/index.js"), "require('node:net').connect(4222);\n");
     const r = caps(dir, "--compare", baseline);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.match(r.stdout, /caps: 1 new capability against /);
+    assert.match(r.stdout, /caps: 2 new capabilities or paths against /);
     assert.ok(
-      r.stdout.includes("files-cjs@1.0.0 gained NETWORK (DIRECT): files-cjs@1.0.0 index.js:4 net.connect"),
+      r.stdout.includes(
+        "files-cjs@1.0.0 gained NETWORK (DIRECT): caps-fixture@1.0.0 package.json <dependencies> public API of files-cjs -> files-cjs@1.0.0 index.js:4 <module> net.connect",
+      ),
       r.stdout,
     );
+    // The project already reached NETWORK (through wrapper): now also through files-cjs.
+    assert.ok(r.stdout.includes("caps-fixture@1.0.0 reaches NETWORK through a new path (via files-cjs): "), r.stdout);
   });
 
   test("a gain deep in the tree fails for every importer, with the import chain", () => {
@@ -138,13 +156,10 @@ describe("tsnats caps --compare", () => {
     appendFileSync(join(dir, "node_modules/wrapper/node_modules/versioned/index.js"), "require('child_process').execSync('id');\n");
     const r = caps(dir, "--compare", baseline);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.ok(r.stdout.includes("versioned@2.0.0 gained EXEC (DIRECT): versioned@2.0.0 index.js:2 child_process.execSync"), r.stdout);
-    assert.ok(
-      r.stdout.includes(
-        "wrapper@2.0.0 gained EXEC (TRANSITIVE): wrapper@2.0.0 index.js:2 imports versioned -> versioned@2.0.0 index.js:2 child_process.execSync",
-      ),
-      r.stdout,
-    );
+    const chain = "wrapper@2.0.0 index.js:2 <module> loads versioned -> versioned@2.0.0 index.js:2 <module> child_process.execSync";
+    assert.ok(r.stdout.includes(`versioned@2.0.0 gained EXEC (DIRECT): caps-fixture@1.0.0 package.json <dependencies> public API of wrapper -> ${chain}`), r.stdout);
+    assert.ok(r.stdout.includes(`wrapper@2.0.0 gained EXEC (TRANSITIVE): caps-fixture@1.0.0 package.json <dependencies> public API of wrapper -> ${chain}`), r.stdout);
+    assert.ok(r.stdout.includes("caps-fixture@1.0.0 reaches EXEC through a new path (via wrapper): "), r.stdout);
   });
 
   test("a new package with a capability fails; the lockfile drift is a warning", () => {
@@ -158,8 +173,52 @@ describe("tsnats caps --compare", () => {
     writeFileSync(join(dir, "package.json"), JSON.stringify(manifest));
     const r = caps(dir, "--compare", baseline);
     assert.equal(r.code, 1, r.stdout + r.stderr);
-    assert.ok(r.stdout.includes("new package newcomer@0.1.0 has NETWORK (DIRECT): newcomer@0.1.0 index.js:1 fetch"), r.stdout);
+    assert.ok(
+      r.stdout.includes(
+        "new package newcomer@0.1.0 has NETWORK (DIRECT): caps-fixture@1.0.0 package.json <dependencies> public API of newcomer (exported API) -> newcomer@0.1.0 index.js <exports> exports module.exports -> newcomer@0.1.0 index.js:1 module.exports fetch",
+      ),
+      r.stdout,
+    );
     assert.match(r.stderr, /warning: node_modules\/newcomer is installed but not in package-lock\.json/);
+  });
+
+  test("the policy allows a reviewed capability: gains and new paths of it pass, with a note", () => {
+    const dir = freshCopy("policy");
+    appendFileSync(join(dir, "node_modules/files-cjs/index.js"), "require('node:net').connect(4222);\n");
+    const policy = {
+      schema: "tsnats-caps-policy/1",
+      packages: {
+        "files-cjs": { NETWORK: "talks to the local NATS server" },
+        "caps-fixture": { NETWORK: "it is a NATS client" },
+      },
+    };
+    writeFileSync(join(dir, "caps-policy.json"), JSON.stringify(policy));
+    const r = caps(dir, "--compare", baseline);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /files-cjs@1\.0\.0 gained NETWORK .* \[allowed by policy: talks to the local NATS server\]/);
+    assert.match(r.stdout, /caps-fixture@1\.0\.0 reaches NETWORK through a new path \(via files-cjs\).* \[allowed by policy: it is a NATS client\]/);
+    // Without the policy the same change fails.
+    assert.equal(caps(dir, "--compare", baseline, "--no-policy").code, 1);
+    // A malformed policy is an error, not a pass.
+    writeFileSync(join(dir, "caps-policy.json"), JSON.stringify({ schema: "tsnats-caps-policy/1", packages: { x: { NETWORK: "" } } }));
+    const bad = caps(dir, "--compare", baseline);
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /is not a caps policy: "x"\.NETWORK needs a reason/);
+  });
+
+  test("a round-1 baseline (module level, no paths) is still read; only capabilities are compared", () => {
+    const dir = freshCopy("round1");
+    const old = JSON.parse(readFileSync(baseline, "utf8")) as { granularity?: string; packages: { capabilities: Record<string, { via?: string[] }>; reached?: boolean }[] };
+    delete old.granularity;
+    for (const p of old.packages) {
+      delete p.reached;
+      for (const c of Object.values(p.capabilities)) delete c.via;
+    }
+    const file = join(work, "round1.json");
+    writeFileSync(file, JSON.stringify(old));
+    const r = caps(dir, "--compare", file);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /baseline is module level, this run is function level: paths are not compared/);
   });
 
   test("an upgrade that keeps the same capabilities passes, with a note", () => {
