@@ -12,6 +12,7 @@
  * `eval`, `Reflect.apply` of a computed value) the walk records a fallback spot.
  */
 import type { DynamicLoad, EdgeKind, FactEdge, FileFacts, FnFacts, Ref, Store } from "./facts-model.js";
+import { ValueSpace, dedupe, isModuleExports, isUnbound, literalParts, returned } from "./facts-values.js";
 import type { FunctionIndex } from "./functions.js";
 import type { LoadKind } from "./resolve.js";
 import { INTEROP_HELPERS } from "./rules.js";
@@ -26,17 +27,6 @@ import {
   type Scope,
   type ScopeInfo,
 } from "./scope.js";
-
-/** Global objects whose members are built-ins: `JSON.parse()` calls nothing we analyse. */
-const BUILTIN_NAMESPACES = new Set([
-  "JSON", "Math", "Object", "Reflect", "Promise", "Array", "console", "Buffer", "Symbol", "Number", "String",
-  "Date", "Atomics", "Intl", "process", "URL", "URLSearchParams", "crypto", "performance", "Error", "BigInt",
-  "Boolean", "RegExp", "Map", "Set", "WeakMap", "WeakSet", "ArrayBuffer", "SharedArrayBuffer", "DataView",
-  "Uint8Array", "Int8Array", "Uint16Array", "Int16Array", "Uint32Array", "Int32Array", "Float32Array",
-  "Float64Array", "BigInt64Array", "BigUint64Array", "Uint8ClampedArray", "TextEncoder", "TextDecoder",
-  "WebAssembly", "queueMicrotask", "structuredClone", "AbortController", "AbortSignal", "EventTarget",
-  "Event", "setTimeout", "setInterval", "setImmediate", "clearTimeout", "clearInterval", "clearImmediate",
-]);
 
 /**
  * Methods that the runtime or Node calls by itself on objects handed to it (promises,
@@ -60,43 +50,6 @@ const ESCAPE: Ctx = { k: "escape" };
 const DISCARD: Ctx = { k: "discard" };
 const BIND: Ctx = { k: "bind" };
 const WHOLE: Ctx = { k: "whole" };
-const MAX_PATH = 4;
-
-function refKey(r: Ref): string {
-  switch (r.k) {
-    case "fn":
-    case "obj":
-      return `${r.k}:${r.id}`;
-    case "imp":
-      return `imp:${r.site}:${r.path.join("\0")}`;
-    case "self":
-      return `self:${r.path.join("\0")}`;
-    case "field":
-      return `field:${r.name}`;
-    case "any":
-      return "any";
-  }
-}
-
-function dedupe(refs: Ref[]): Ref[] {
-  if (refs.length < 2) return refs;
-  const seen = new Set<string>();
-  return refs.filter((r) => {
-    const k = refKey(r);
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-}
-
-function isUnbound(n: AstNode, scope: Scope, name: string): boolean {
-  return n.type === "Identifier" && n.name === name && scope.lookup(name) === null;
-}
-
-/** `module.exports` with `module` not shadowed. */
-function isModuleExports(n: AstNode, scope: Scope): boolean {
-  return n.type === "MemberExpression" && isUnbound(n.object, scope, "module") && propertyName(n) === "exports";
-}
 
 /** Walks one parsed file; `lineOf` maps offsets to lines. */
 export function collectFacts(program: AstNode, info: ScopeInfo, index: FunctionIndex, lineOf: (o: number) => number): FileFacts {
@@ -107,17 +60,12 @@ export function collectFacts(program: AstNode, info: ScopeInfo, index: FunctionI
 
 class FactsWalker {
   private readonly fns: FnFacts[];
-  private readonly sites: FileFacts["sites"] = [];
-  private readonly siteOf = new Map<AstNode, number>();
-  private readonly objects: Map<string, Ref[]>[] = [];
-  private readonly objectOf = new Map<AstNode, number>();
   private readonly named = new Map<string, Ref[]>();
   private readonly stars: number[] = [];
   private readonly whole: Ref[] = [];
   private readonly dynamic: DynamicLoad[] = [];
   private readonly pendingExports: { name: string; binding: Binding | null; node: AstNode | null }[] = [];
-  private readonly memo = new Map<Binding, Ref[]>();
-  private readonly evaluating = new Set<Binding>();
+  private readonly values: ValueSpace;
   private esm = false;
   private fn = 0;
   private scope: Scope;
@@ -129,12 +77,13 @@ class FactsWalker {
   ) {
     this.scope = info.root;
     this.fns = index.fns.map((f) => ({ name: f.name, line: f.line, edges: [], stores: [] }));
+    this.values = new ValueSpace(index, lineOf);
   }
 
   run(program: AstNode): void {
     for (const s of program.body as AstNode[]) this.visit(s, DISCARD);
     for (const p of this.pendingExports) {
-      const refs = p.binding ? this.refsOf(p.binding) : p.node ? this.evaluate(p.node, this.info.root) : [];
+      const refs = p.binding ? this.values.refsOf(p.binding) : p.node ? this.values.evaluate(p.node, this.info.root) : [];
       this.addNamed(p.name, refs);
     }
   }
@@ -143,8 +92,8 @@ class FactsWalker {
     return {
       esm: this.esm,
       fns: this.fns,
-      sites: this.sites,
-      objects: this.objects,
+      sites: this.values.sites,
+      objects: this.values.objects,
       exports: { named: this.named, stars: this.stars, whole: dedupe(this.whole) },
       dynamic: this.dynamic,
     };
@@ -163,16 +112,6 @@ class FactsWalker {
   private addNamed(name: string, refs: Ref[]): void {
     const cur = this.named.get(name);
     this.named.set(name, dedupe(cur ? [...cur, ...refs] : refs));
-  }
-
-  private site(node: AstNode, specifier: string, kind: LoadKind): number {
-    let i = this.siteOf.get(node);
-    if (i === undefined) {
-      i = this.sites.length;
-      this.sites.push({ specifier, line: this.lineOf(node.start), kind });
-      this.siteOf.set(node, i);
-    }
-    return i;
   }
 
   /** Applies where a value goes to what it may be. */
@@ -203,146 +142,6 @@ class FactsWalker {
     }
   }
 
-  // ---- values -----------------------------------------------------------------
-
-  /** What a binding may hold: the union of everything assigned to it anywhere. */
-  private refsOf(b: Binding): Ref[] {
-    const hit = this.memo.get(b);
-    if (hit) return hit;
-    if (this.evaluating.has(b)) return [];
-    this.evaluating.add(b);
-    const out: Ref[] = [];
-    for (const a of b.assigned) {
-      let refs: Ref[];
-      const t = a.init.type;
-      if (t === "FunctionDeclaration" || t === "ClassDeclaration" || (t === "FunctionExpression" && a.path.length === 0 && this.index.ids.has(a.init) && a.init.id?.name === b.name)) {
-        refs = [{ k: "fn", id: this.index.ids.get(a.init) as number }];
-      } else if (t === "ImportDeclaration") {
-        refs = [{ k: "imp", site: this.site(a.init, a.init.source.value as string, "import"), path: [] }];
-      } else {
-        refs = this.evaluate(a.init, a.scope);
-      }
-      for (const key of a.path) refs = this.member(refs, key);
-      out.push(...refs);
-    }
-    this.evaluating.delete(b);
-    const result = dedupe(out);
-    this.memo.set(b, result);
-    return result;
-  }
-
-  /** The members `name` of values `refs` (`"*"` = computed). */
-  private member(refs: Ref[], name: string): Ref[] {
-    const out: Ref[] = [];
-    for (const r of refs) {
-      switch (r.k) {
-        case "imp":
-          out.push(r.path.length >= MAX_PATH ? { k: "field", name } : { k: "imp", site: r.site, path: [...r.path, name] });
-          break;
-        case "self":
-          out.push(r.path.length >= MAX_PATH ? { k: "field", name } : { k: "self", path: [...r.path, name] });
-          break;
-        case "obj": {
-          const fields = this.objects[r.id] as Map<string, Ref[]>;
-          if (name === "*") for (const v of fields.values()) out.push(...v);
-          else out.push(...(fields.get(name) ?? [{ k: "field", name } as Ref]));
-          break;
-        }
-        default:
-          // A named member of anything unknown (even of `o[k]`) is a method call by name.
-          out.push(name === "*" ? { k: "any" } : { k: "field", name });
-      }
-    }
-    return dedupe(out);
-  }
-
-  /** What an expression may evaluate to, as far as calls are concerned. */
-  private evaluate(e: AstNode, scope: Scope): Ref[] {
-    switch (e.type) {
-      case "Identifier": {
-        const b = scope.lookup(e.name as string);
-        if (b) return this.refsOf(b);
-        return e.name === "exports" ? [{ k: "self", path: [] }] : [];
-      }
-      case "FunctionExpression":
-      case "ArrowFunctionExpression":
-      case "ClassExpression":
-        return [{ k: "fn", id: this.index.ids.get(e) as number }];
-      case "ObjectExpression":
-        return [{ k: "obj", id: this.objectId(e, scope) }];
-      case "MemberExpression":
-        return this.evaluateMember(e, scope);
-      case "ChainExpression":
-        return this.evaluate(e.expression, scope);
-      case "ConditionalExpression":
-        return dedupe([...this.evaluate(e.consequent, scope), ...this.evaluate(e.alternate, scope)]);
-      case "LogicalExpression":
-        return dedupe([...this.evaluate(e.left, scope), ...this.evaluate(e.right, scope)]);
-      case "SequenceExpression":
-        return this.evaluate(e.expressions[e.expressions.length - 1], scope);
-      case "AssignmentExpression":
-        return e.operator === "=" || e.operator.length === 3 ? this.evaluate(e.right, scope) : [];
-      case "AwaitExpression":
-        if (e.argument?.type === "ImportExpression") {
-          const spec = literalString(e.argument.source);
-          return spec === null ? [] : [{ k: "imp", site: this.site(e.argument, spec, "import"), path: [] }];
-        }
-        return [];
-      case "CallExpression":
-        return this.evaluateCall(e, scope);
-      default:
-        return [];
-    }
-  }
-
-  private evaluateMember(e: AstNode, scope: Scope): Ref[] {
-    if (isModuleExports(e, scope)) return [{ k: "self", path: [] }];
-    // An array element: functions put in arrays escape where the array is made.
-    if (e.computed && e.property.type === "Literal" && typeof e.property.value === "number") return [];
-    const obj = e.object as AstNode;
-    const name = propertyName(e) ?? "*";
-    if (obj.type === "Identifier" && BUILTIN_NAMESPACES.has(obj.name as string) && scope.lookup(obj.name as string) === null) return [];
-    if (obj.type === "Super" || obj.type === "ThisExpression") return [name === "*" ? { k: "any" } : { k: "field", name }];
-    const base = this.evaluate(obj, scope);
-    if (base.length === 0) return [name === "*" ? { k: "any" } : { k: "field", name }];
-    return this.member(base, name);
-  }
-
-  private evaluateCall(e: AstNode, scope: Scope): Ref[] {
-    const callee = e.callee as AstNode;
-    const arg0 = e.arguments[0] as AstNode | undefined;
-    if (callee.type === "Identifier" && INTEROP_HELPERS.has(callee.name as string) && arg0) return this.evaluate(arg0, scope);
-    if (isRequireCallee(callee, scope)) {
-      const spec = literalString(arg0);
-      return spec === null ? [] : [{ k: "imp", site: this.site(e, spec, "require"), path: [] }];
-    }
-    if (callee.type === "MemberExpression") {
-      const m = propertyName(callee);
-      if (m === "bind") return this.evaluate(callee.object, scope);
-      if (m === "get" && callee.object.type === "Identifier" && callee.object.name === "Reflect") return [{ k: "any" }];
-      if (m === "assign" && callee.object.type === "Identifier" && callee.object.name === "Object" && arg0) return this.evaluate(arg0, scope);
-    }
-    return [];
-  }
-
-  /** Numbers an object literal and records its members (evaluated lazily, once). */
-  private objectId(e: AstNode, scope: Scope): number {
-    const hit = this.objectOf.get(e);
-    if (hit !== undefined) return hit;
-    const id = this.objects.length;
-    const fields = new Map<string, Ref[]>();
-    this.objects.push(fields);
-    this.objectOf.set(e, id);
-    for (const p of e.properties as AstNode[]) {
-      if (p.type !== "Property") continue;
-      const key = keyName(p);
-      if (key === null) continue;
-      const v = p.kind === "init" ? this.evaluate(p.value, scope) : [];
-      fields.set(key, dedupe([...(fields.get(key) ?? []), ...v]));
-    }
-    return id;
-  }
-
   // ---- the walk -----------------------------------------------------------------
 
   private visit(node: AstNode, ctx: Ctx): void {
@@ -365,12 +164,12 @@ class FactsWalker {
         this.classNode(node, ctx);
         return;
       case "Identifier":
-        if (ctx.k !== "discard" && ctx.k !== "bind") this.apply(this.evaluate(node, this.scope), ctx, node);
+        if (ctx.k !== "discard" && ctx.k !== "bind") this.apply(this.values.evaluate(node, this.scope), ctx, node);
         return;
       case "MemberExpression":
         this.visit(node.object, DISCARD);
         if (node.computed) this.visit(node.property, DISCARD);
-        if (ctx.k !== "discard" && ctx.k !== "bind") this.apply(this.evaluate(node, this.scope), ctx, node);
+        if (ctx.k !== "discard" && ctx.k !== "bind") this.apply(this.values.evaluate(node, this.scope), ctx, node);
         return;
       case "CallExpression":
       case "NewExpression":
@@ -378,7 +177,7 @@ class FactsWalker {
         return;
       case "TaggedTemplateExpression":
         this.visit(node.tag, DISCARD);
-        for (const r of this.evaluate(node.tag, this.scope)) this.edge("call", r, node);
+        for (const r of this.values.evaluate(node.tag, this.scope)) this.edge("call", r, node);
         this.visit(node.quasi, ESCAPE);
         return;
       case "ObjectExpression":
@@ -458,7 +257,7 @@ class FactsWalker {
         return;
       case "ImportDeclaration":
         this.esm = true;
-        this.edge("load", { k: "imp", site: this.site(node, node.source.value as string, "import"), path: [] }, node);
+        this.edge("load", { k: "imp", site: this.values.site(node, node.source.value as string, "import"), path: [] }, node);
         return;
       case "ExportNamedDeclaration":
       case "ExportDefaultDeclaration":
@@ -518,7 +317,7 @@ class FactsWalker {
     this.apply([{ k: "fn", id }], ctx, node);
     if (node.superClass) {
       this.visit(node.superClass, DISCARD);
-      const supers = this.evaluate(node.superClass, this.scope);
+      const supers = this.values.evaluate(node.superClass, this.scope);
       for (const r of supers) (this.fns[id] as FnFacts).edges.push({ kind: "call", ref: r, line: this.lineOf(node.superClass.start) });
     }
     for (const m of node.body.body as AstNode[]) {
@@ -547,10 +346,10 @@ class FactsWalker {
   }
 
   private object(node: AstNode, ctx: Ctx): void {
-    if (ctx.k !== "escape" && ctx.k !== "discard") this.objectId(node, this.scope);
+    if (ctx.k !== "escape" && ctx.k !== "discard") this.values.objectId(node, this.scope);
     for (const p of node.properties as AstNode[]) {
       if (p.type === "SpreadElement") {
-        const refs = this.evaluate(p.argument, this.scope);
+        const refs = this.values.evaluate(p.argument, this.scope);
         if (ctx.k === "whole" && refs.every((r) => r.k === "imp" && r.path.length === 0)) {
           this.visit(p.argument, DISCARD);
           for (const r of refs) if (r.k === "imp") this.stars.push(r.site);
@@ -567,8 +366,8 @@ class FactsWalker {
       else inner = this.memberCtx(p.computed ? null : key, p.kind !== "init");
       this.visit(p.value, inner);
     }
-    if (ctx.k === "escape") this.apply([{ k: "obj", id: this.objectId(node, this.scope) }], ESCAPE, node);
-    else if (ctx.k === "whole") this.whole.push({ k: "obj", id: this.objectId(node, this.scope) });
+    if (ctx.k === "escape") this.apply([{ k: "obj", id: this.values.objectId(node, this.scope) }], ESCAPE, node);
+    else if (ctx.k === "whole") this.whole.push({ k: "obj", id: this.values.objectId(node, this.scope) });
   }
 
   private assignment(node: AstNode, ctx: Ctx): void {
@@ -582,7 +381,7 @@ class FactsWalker {
       if (!plain) target = DISCARD;
       else if (isModuleExports(left, this.scope)) target = WHOLE;
       else if (name === null) target = ESCAPE;
-      else if (this.evaluate(left.object, this.scope).some((r) => r.k === "self" && r.path.length === 0)) target = { k: "export", name };
+      else if (this.values.evaluate(left.object, this.scope).some((r) => r.k === "self" && r.path.length === 0)) target = { k: "export", name };
       else target = { k: "store", name };
       this.visit(node.right, target);
     } else if (left.type === "Identifier" && left.name === "exports" && this.scope.lookup("exports") === null) {
@@ -591,7 +390,7 @@ class FactsWalker {
       this.pattern(left);
       this.visit(node.right, plain ? BIND : DISCARD);
     }
-    if (ctx.k === "escape" && plain) this.apply(this.evaluate(node.right, this.scope), ctx, node);
+    if (ctx.k === "escape" && plain) this.apply(this.values.evaluate(node.right, this.scope), ctx, node);
   }
 
   // ---- calls --------------------------------------------------------------------
@@ -602,19 +401,19 @@ class FactsWalker {
     if (node.type === "CallExpression" && isRequireCallee(callee, this.scope)) {
       this.load(node, args[0], "require");
       for (const a of args) this.visit(a, DISCARD);
-      this.apply(this.evaluate(node, this.scope), ctx, node);
+      this.apply(this.values.evaluate(node, this.scope), ctx, node);
       return;
     }
     if (callee.type === "Identifier" && INTEROP_HELPERS.has(callee.name as string)) {
       for (const a of args) this.visit(a, DISCARD);
-      this.apply(this.evaluate(node, this.scope), ctx, node);
+      this.apply(this.values.evaluate(node, this.scope), ctx, node);
       return;
     }
     if (this.exportHelper(node)) return;
     this.startsScript(node);
     const special = this.specialCall(node);
     if (special === "all") {
-      this.apply(this.evaluate(node, this.scope), ctx, node);
+      this.apply(this.values.evaluate(node, this.scope), ctx, node);
       return;
     }
     if (special === "none") {
@@ -627,7 +426,7 @@ class FactsWalker {
       this.callTargets(node);
     }
     for (const a of args) this.visit(a, ESCAPE);
-    this.apply(this.evaluate(node, this.scope), ctx, node);
+    this.apply(this.values.evaluate(node, this.scope), ctx, node);
   }
 
   /** Edges for what the callee of `node` may be. */
@@ -639,8 +438,8 @@ class FactsWalker {
     }
     let refs: Ref[];
     const m = callee.type === "MemberExpression" ? propertyName(callee) : null;
-    if (m === "call" || m === "apply") refs = this.evaluate(callee.object, this.scope);
-    else refs = this.evaluate(callee, this.scope);
+    if (m === "call" || m === "apply") refs = this.values.evaluate(callee.object, this.scope);
+    else refs = this.values.evaluate(callee, this.scope);
     const literals = (node.arguments as AstNode[]).map((a) => literalString(a));
     const args = literals.some((a) => a !== null) ? literals : undefined;
     for (const r of refs) {
@@ -660,7 +459,7 @@ class FactsWalker {
     const m = propertyName(callee);
     const args = node.arguments as AstNode[];
     if (ns === "Reflect" && (m === "apply" || m === "construct") && args[0]) {
-      const refs = this.evaluate(args[0], this.scope);
+      const refs = this.values.evaluate(args[0], this.scope);
       if (refs.length === 0 && args[0].type !== "Identifier") this.fallback(node, `Reflect.${m}`);
       for (const r of refs) {
         if (r.k === "any") this.fallback(node, `Reflect.${m}`);
@@ -669,7 +468,7 @@ class FactsWalker {
       return "callee";
     }
     if (ns !== "Object" || !args[0]) return "none";
-    const target = this.evaluate(args[0], this.scope);
+    const target = this.values.evaluate(args[0], this.scope);
     const toExports = isModuleExports(args[0], this.scope) || target.some((r) => r.k === "self" && r.path.length === 0);
     if (m === "defineProperty" && args[2]?.type === "ObjectExpression") {
       const key = literalString(args[1]);
@@ -681,7 +480,7 @@ class FactsWalker {
     if (m === "assign") {
       this.visit(args[0], DISCARD);
       for (const src of args.slice(1)) {
-        const refs = src.type === "ObjectExpression" ? [] : this.evaluate(src, this.scope);
+        const refs = src.type === "ObjectExpression" ? [] : this.values.evaluate(src, this.scope);
         if (src.type === "ObjectExpression") this.object(src, toExports ? WHOLE : BIND);
         else if (toExports && refs.length > 0 && refs.every((r) => r.k === "imp" && r.path.length === 0)) {
           this.visit(src, DISCARD);
@@ -704,7 +503,7 @@ class FactsWalker {
       const v = p.value as AstNode;
       const body = (v.type === "FunctionExpression" || v.type === "ArrowFunctionExpression") ? returned(v) : null;
       if (k === "get" && toExports && key !== null && body !== null) {
-        this.addNamed(key, this.evaluate(body, this.info.scopes.get(v) ?? this.scope));
+        this.addNamed(key, this.values.evaluate(body, this.info.scopes.get(v) ?? this.scope));
         this.visit(v, DISCARD);
       } else if (k === "value" && key !== null) {
         this.visit(v, toExports ? { k: "export", name: key } : { k: "store", name: key });
@@ -735,7 +534,7 @@ class FactsWalker {
       }
       return true;
     }
-    const refs = this.evaluate(first, this.scope);
+    const refs = this.values.evaluate(first, this.scope);
     if (refs.length === 0 || !refs.every((r) => r.k === "imp" && r.path.length === 0)) return false;
     this.visit(first, DISCARD);
     for (const r of refs) if (r.k === "imp") this.stars.push(r.site);
@@ -762,13 +561,13 @@ class FactsWalker {
     }
     if (spec === null) return;
     if (!spec.startsWith(".") && !spec.startsWith("/")) spec = `./${spec}`;
-    this.edge("load", { k: "imp", site: this.site(node, spec, "import"), path: [] }, node);
+    this.edge("load", { k: "imp", site: this.values.site(node, spec, "import"), path: [] }, node);
   }
 
   private load(node: AstNode, arg: AstNode | undefined, kind: LoadKind): void {
     const spec = literalString(arg);
     if (spec !== null) {
-      this.edge("load", { k: "imp", site: this.site(node, spec, kind), path: [] }, node);
+      this.edge("load", { k: "imp", site: this.values.site(node, spec, kind), path: [] }, node);
       return;
     }
     if (!arg) return;
@@ -792,7 +591,7 @@ class FactsWalker {
 
   private exportDeclaration(node: AstNode): void {
     const source = node.source ? (node.source.value as string) : null;
-    const site = source === null ? -1 : this.site(node, source, "import");
+    const site = source === null ? -1 : this.values.site(node, source, "import");
     if (source !== null) this.edge("load", { k: "imp", site, path: [] }, node);
     if (node.type === "ExportAllDeclaration") {
       if (node.exported) this.addNamed(exportedName(node.exported), [{ k: "imp", site, path: [] }]);
@@ -847,52 +646,3 @@ function patternIds(p: AstNode | null): AstNode[] {
   }
 }
 
-/** The expression a function returns when its body is just that (`() => x`, `function () { return x; }`). */
-function returned(fn: AstNode): AstNode | null {
-  const body = fn.body as AstNode;
-  if (body.type !== "BlockStatement") return body;
-  const stmts = body.body as AstNode[];
-  const last = stmts[stmts.length - 1];
-  return stmts.length === 1 && last?.type === "ReturnStatement" && last.argument ? (last.argument as AstNode) : null;
-}
-
-/**
- * The literal text before and after the variable part of a computed specifier:
- * `"./x/" + a + ".js"`, `` `./x/${a}.js` ``, `path.join(__dirname, "x", a)`.
- */
-function literalParts(arg: AstNode, scope: Scope): { prefix: string | null; suffix: string } {
-  if (arg.type === "TemplateLiteral") {
-    const q = arg.quasis as AstNode[];
-    return { prefix: (q[0]?.value?.cooked as string) || null, suffix: (q[q.length - 1]?.value?.cooked as string) ?? "" };
-  }
-  if (arg.type === "BinaryExpression" && arg.operator === "+") {
-    const parts: AstNode[] = [];
-    const flatten = (n: AstNode): void => {
-      if (n.type === "BinaryExpression" && n.operator === "+") {
-        flatten(n.left);
-        flatten(n.right);
-      } else parts.push(n);
-    };
-    flatten(arg);
-    const first = literalString(parts[0]);
-    const last = parts.length > 1 ? literalString(parts[parts.length - 1]) : null;
-    return { prefix: first || null, suffix: last ?? "" };
-  }
-  if (arg.type === "CallExpression") {
-    // `path.join(__dirname, "x", a)`; and any call ending in a literal (`join(dir, "package.json")`).
-    const a = arg.arguments as AstNode[];
-    const suffix = literalString(a[a.length - 1]) ?? "";
-    const isJoin = arg.callee.type === "MemberExpression" && ["join", "resolve"].includes(propertyName(arg.callee) ?? "");
-    if (isJoin && a[0] && isUnbound(a[0], scope, "__dirname")) {
-      const lits: string[] = [];
-      for (const x of a.slice(1)) {
-        const s = literalString(x);
-        if (s === null) break;
-        lits.push(s);
-      }
-      return { prefix: `./${lits.map((s) => `${s.replace(/^\.\/|\/$/g, "")}/`).join("")}`, suffix };
-    }
-    return { prefix: null, suffix };
-  }
-  return { prefix: null, suffix: "" };
-}

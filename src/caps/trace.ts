@@ -56,14 +56,15 @@ function hookUrl(): string {
 }
 
 /** Runs `command` with the hook in every Node process; resolves to its exit status. */
-function runTraced(command: string[], traceDir: string): Promise<number | null> {
+function runTraced(command: string[], traceDir: string, quiet: boolean): Promise<number | null> {
   const env = {
     ...process.env,
     TSNATS_CAPS_TRACE_DIR: traceDir,
     NODE_OPTIONS: `--import=${hookUrl()}${process.env["NODE_OPTIONS"] ? ` ${process.env["NODE_OPTIONS"]}` : ""}`,
   };
   return new Promise((resolve, reject) => {
-    const child = spawn(command[0] as string, command.slice(1), { stdio: "inherit", env });
+    // With --json, stdout carries the report: the command's output goes to stderr.
+    const child = spawn(command[0] as string, command.slice(1), { stdio: ["inherit", quiet ? 2 : "inherit", "inherit"], env });
     child.on("error", (e) => reject(new TsnatsError("CAPS_TRACE_SPAWN", `cannot run ${command[0]}: ${e.message}`, { cause: e })));
     child.on("exit", (code, signal) => resolve(signal ? 128 : code));
   });
@@ -90,10 +91,7 @@ function readTraces(traceDir: string): { records: TraceRecord[]; processes: numb
 class PackageIndex {
   private readonly dirs: { dir: string; index: number }[];
 
-  constructor(
-    private readonly rootDir: string,
-    private readonly report: CapsReport,
-  ) {
+  constructor(rootDir: string, report: CapsReport) {
     this.dirs = report.packages
       .map((p, index) => {
         let dir = join(rootDir, p.location);
@@ -169,7 +167,7 @@ export async function runTrace(o: TraceOptions): Promise<{ misses: number; comma
   const rootDir = realpathSync(o.dir);
   const traceDir = mkdtempSync(join(tmpdir(), "tsnats-caps-trace-"));
   try {
-    const exitCode = await runTraced(o.command, traceDir);
+    const exitCode = await runTraced(o.command, traceDir, o.json);
     const { records, processes } = readTraces(traceDir);
     const used = crossCheck(rootDir, analysis.report, records);
     const report: TraceReport = { schema: "tsnats-caps-trace/1", command: o.command, exitCode, processes, used, misses: used.filter((u) => u.predicted === null) };

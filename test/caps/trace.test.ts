@@ -1,0 +1,97 @@
+/**
+ * `tsnats caps --trace`: a small project in a temporary directory exercises the hook
+ * (a file read, a child Node process, a worker thread, an environment read hidden
+ * from the static pass by a computed name) and the cross-check (that hidden read is
+ * reported as a miss, exit 1). Then the cross-check over a bounded subset of
+ * tsnats's own tests: nothing used at run time that the static pass did not predict.
+ * The whole suite runs the same way (see src/caps/README.md):
+ *   node dist/src/cli/tsnats.js caps --trace -- node scripts/run-tests.mjs
+ */
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TraceReport } from "../../src/caps/trace.js";
+
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+const CLI = fileURLToPath(new URL("../../src/cli/tsnats.js", import.meta.url));
+
+/** Quick tests that between them open sockets, spawn nats-server, start the bcrypt worker, read files and env. */
+const SUBSET = ["dist/test/auth/bcrypt.test.js", "dist/test/auth/nkeys.test.js", "dist/test/server/tls.test.js", "dist/test/monitor/varz.test.js"];
+
+function trace(dir: string, command: string[], timeoutMs: number): { code: number | null; report: TraceReport | null; stderr: string } {
+  const r = spawnSync(process.execPath, [CLI, "caps", dir, "--trace", "--json", "--", ...command], {
+    cwd: dir,
+    encoding: "utf8",
+    timeout: timeoutMs,
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  let report: TraceReport | null = null;
+  try {
+    report = JSON.parse(r.stdout) as TraceReport;
+  } catch {
+    report = null;
+  }
+  return { code: r.status, report, stderr: r.stderr };
+}
+
+let work = "";
+before(() => {
+  work = mkdtempSync(join(tmpdir(), "caps-trace-"));
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+test("the hook attributes calls in the process, its children and its workers; a hidden use is a miss", () => {
+  writeFileSync(join(work, "package.json"), JSON.stringify({ name: "traced", version: "1.0.0", type: "module", bin: { traced: "main.js" } }));
+  writeFileSync(join(work, "helper.cjs"), "module.exports = (x) => x + 1;\n");
+  writeFileSync(
+    join(work, "main.js"),
+    [
+      "import { readFileSync } from 'node:fs';",
+      "import { spawnSync } from 'node:child_process';",
+      "import { Worker } from 'node:worker_threads';",
+      "import { createRequire } from 'node:module';",
+      "const help = createRequire(import.meta.url)('./helper.cjs');",
+      "readFileSync(new URL('./package.json', import.meta.url));",
+      "spawnSync(process.execPath, [new URL('./child.js', import.meta.url).pathname], { stdio: 'inherit' });",
+      "new Worker(new URL('./worker.js', import.meta.url));",
+      "const g = globalThis;",
+      "const hidden = g['pro' + 'cess'].env['HOME'];",
+      "help(hidden.length);",
+    ].join("\n"),
+  );
+  writeFileSync(join(work, "child.js"), "import os from 'node:os';\nos.hostname();\n");
+  writeFileSync(join(work, "worker.js"), "import dns from 'node:dns';\ndns.getServers();\n");
+  const r = trace(work, [process.execPath, "main.js"], 60_000);
+  assert.equal(r.code, 1, r.stderr);
+  assert.ok(r.report, r.stderr);
+  const used = r.report.used.map((u) => `${u.package} ${u.capability} ${u.at} ${u.api} ${u.predicted ?? "MISSED"}`);
+  assert.ok(used.includes("traced FILES main.js:6 fs.readFileSync DIRECT"), used.join("\n"));
+  assert.ok(used.includes("traced NETWORK worker.js:2 dns.getServers DIRECT"), used.join("\n"));
+  assert.ok(used.includes("traced READ_SYSTEM_STATE child.js:2 os.hostname DIRECT"), used.join("\n"));
+  assert.ok(used.includes("traced ARBITRARY_EXECUTION main.js:5 module.createRequire DIRECT"), used.join("\n"));
+  assert.ok(used.includes("traced EXEC main.js:7 child_process.spawnSync DIRECT"), used.join("\n"));
+  assert.ok(used.includes("traced RUNTIME main.js:8 worker_threads.Worker DIRECT"), used.join("\n"));
+  // The child process and the worker were traced too (three processes/threads).
+  assert.ok(r.report.processes >= 3, `processes: ${r.report.processes}`);
+  // Loading helper.cjs reads a file, but Node did that, not main.js: no FILES from the loader.
+  assert.ok(!used.some((u) => u.includes("helper.cjs")), used.join("\n"));
+  // The environment read behind a computed name is what the static pass cannot see.
+  assert.deepEqual(
+    r.report.misses.map((m) => `${m.package} ${m.capability} ${m.at}`),
+    ["traced READ_SYSTEM_STATE main.js:10"],
+  );
+});
+
+test("tsnats's own tests (a bounded subset): no capability used at run time that the static pass missed", { timeout: 300_000 }, (t) => {
+  const r = trace(REPO, [process.execPath, "--test", "--test-concurrency=1", ...SUBSET], 280_000);
+  assert.ok(r.report, `no JSON report (exit ${r.code}): ${r.stderr.slice(-2000)}`);
+  t.diagnostic(`${r.report.processes} processes; used: ${r.report.used.map((u) => `${u.package} ${u.capability}`).join(", ")}`);
+  assert.deepEqual(r.report.misses, []);
+  const used = new Set(r.report.used.map((u) => `${u.package} ${u.capability}`));
+  for (const want of ["tsnats NETWORK", "tsnats FILES", "tsnats RUNTIME", "tsnats READ_SYSTEM_STATE"]) assert.ok(used.has(want), `${want} seen at run time`);
+  assert.equal(r.report.exitCode, 0, "the traced tests pass");
+});
