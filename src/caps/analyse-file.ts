@@ -34,30 +34,31 @@ import {
   type ScopeInfo,
 } from "./scope.js";
 
-/** Parses as an ES module, then as a script (CJS: top-level return allowed). */
+const MODULE_OPTIONS = { ecmaVersion: "latest", sourceType: "module", allowHashBang: true } as const;
+const SCRIPT_OPTIONS = { ecmaVersion: "latest", sourceType: "script", allowHashBang: true, allowReturnOutsideFunction: true } as const;
+/** A line starting with `import`/`export`: likely an ES module (only decides which parse is tried first). */
+const LOOKS_ESM = /^[ \t]*(?:import[\s{*"'\w]|export[\s{*])/m;
+
+/**
+ * Parses as an ES module or as a script (CJS: top-level return allowed), trying first
+ * the one the text looks like: acorn is a third faster on scripts, and most of a large
+ * tree is CommonJS. Code valid as both gives the same tree either way.
+ */
 export function parseSource(source: string): { ast: AstNode } | { error: { line: number; message: string } } {
-  let first: unknown;
-  try {
-    return { ast: parse(source, { ecmaVersion: "latest", sourceType: "module", allowHashBang: true }) as AstNode };
-  } catch (e) {
-    first = e;
+  const order = LOOKS_ESM.test(source) ? [MODULE_OPTIONS, SCRIPT_OPTIONS] : [SCRIPT_OPTIONS, MODULE_OPTIONS];
+  const errors = new Map<string, { pos?: number; loc?: { line: number }; message?: string }>();
+  for (const options of order) {
+    try {
+      return { ast: parse(source, options) as AstNode };
+    } catch (e) {
+      errors.set(options.sourceType, e as { pos?: number });
+    }
   }
-  try {
-    return {
-      ast: parse(source, {
-        ecmaVersion: "latest",
-        sourceType: "script",
-        allowHashBang: true,
-        allowReturnOutsideFunction: true,
-      }) as AstNode,
-    };
-  } catch (second) {
-    // Report whichever parse got further: that is the likelier intended dialect.
-    const a = first as { pos?: number; loc?: { line: number }; message?: string };
-    const b = second as { pos?: number; loc?: { line: number }; message?: string };
-    const e = (b.pos ?? 0) >= (a.pos ?? 0) ? b : a;
-    return { error: { line: e.loc?.line ?? 0, message: String(e.message ?? e) } };
-  }
+  // Report whichever parse got further (the script's on a tie): that is the likelier intended dialect.
+  const m = errors.get("module") ?? {};
+  const sc = errors.get("script") ?? {};
+  const e = (sc.pos ?? 0) >= (m.pos ?? 0) ? sc : m;
+  return { error: { line: e.loc?.line ?? 0, message: String(e.message ?? e) } };
 }
 
 /** Maps a source offset to its 1-based line (LF, CRLF and CR line ends). */

@@ -165,11 +165,13 @@ export class ValueSpace {
       case "AssignmentExpression":
         return e.operator === "=" || e.operator.length === 3 ? this.evaluate(e.right, scope) : [];
       case "AwaitExpression":
-        if (e.argument?.type === "ImportExpression") {
-          const spec = literalString(e.argument.source);
-          return spec === null ? [] : [{ k: "imp", site: this.site(e.argument, spec, "import"), path: [] }];
-        }
-        return [];
+        return e.argument?.type === "ImportExpression" ? this.evaluate(e.argument, scope) : [];
+      case "ImportExpression": {
+        // `import("x")` stands for its module object, awaited or not: a promise of it
+        // handed on (`() => import("./cmd.js")`) hands the module on.
+        const spec = literalString(e.source);
+        return spec === null ? [] : [{ k: "imp", site: this.site(e, spec, "import"), path: [] }];
+      }
       case "CallExpression":
         return this.evaluateCall(e, scope);
       default:

@@ -86,6 +86,12 @@ class FactsWalker {
       const refs = p.binding ? this.values.refsOf(p.binding) : p.node ? this.values.evaluate(p.node, this.info.root) : [];
       this.addNamed(p.name, refs);
     }
+    // An ES module's exports are properties of its namespace object, which may reach code
+    // that calls them by name (`(await load()).run()`): stored like CommonJS exports.
+    if (this.esm) {
+      const stores = (this.fns[0] as FnFacts).stores;
+      for (const [name, refs] of this.named) for (const ref of refs) if (ref.k !== "any") stores.push({ name, ref, line: 1, exported: true });
+    }
   }
 
   result(): FileFacts {

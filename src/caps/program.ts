@@ -413,7 +413,8 @@ export class Program {
         if (v.t === "fn") this.store(s.name, v.node);
         else if (v.t !== "field" && !s.exported) this.escapeVal(node, v, s.line, 0);
       }
-      if ((this.packages[m.pkg] as ProgramPackage).library) this.link(0, this.fieldNode(s.name), 0, "entry", "method of the exported API");
+      // A library's user may call any method of what it gets back; its exports are reached through the exports node.
+      if (!s.exported && (this.packages[m.pkg] as ProgramPackage).library) this.link(0, this.fieldNode(s.name), 0, "entry", "method of the exported API");
     }
   }
 
