@@ -238,7 +238,12 @@ export class Program {
       if (inModules && !basename(dir).startsWith("@") && this.resolver.manifest(dir) !== null) {
         const p = loadPackageAt(this.rootDir, dir, dir, false);
         if (p) {
-          this.warnings.push(`${p.location} is loaded but is not in the dependency tree`);
+          const devOfRoot = p.name in ((this.packages[0] as ProgramPackage).pkg.manifest.devDependencies ?? {});
+          this.warnings.push(
+            devOfRoot
+              ? `${p.location} is a devDependency, yet code analysed here loads it`
+              : `${p.location} is loaded but is not in the dependency tree`,
+          );
           return this.addPackage(p, false);
         }
       }
