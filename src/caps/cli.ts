@@ -1,7 +1,8 @@
 /**
  * `tsnats caps [DIR]`: the command-line shell around the analyser. Parses flags,
- * runs tree → graph → report, prints, and turns the outcome into an exit status:
- * 0 fine, 1 capabilities gained against the baseline, 2 usage or analysis error.
+ * runs the analysis (analyse.ts) or the traced run (trace.ts), prints, and turns the
+ * outcome into an exit status: 0 fine, 1 capabilities or paths gained against the
+ * baseline or missed by the static pass, 2 usage or analysis error.
  */
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -66,6 +67,46 @@ export interface CapsOptions {
   help: boolean;
 }
 
+/** Sets the option `flag` names (taking its value from `value()` when it has one); false if it is not a flag. */
+function applyFlag(o: CapsOptions, flag: string, value: (what?: string) => string): boolean {
+  switch (flag) {
+    case "-h":
+    case "--help":
+      o.help = true;
+      return true;
+    case "--include-dev":
+      o.includeDev = true;
+      return true;
+    case "--granularity": {
+      const g = value("function or module");
+      if (g !== "function" && g !== "module") throw new TsnatsError("CAPS_USAGE", `--granularity is function or module, not '${g}'`);
+      o.granularity = g;
+      return true;
+    }
+    case "-v":
+    case "--verbose":
+      o.verbose = true;
+      return true;
+    case "--json":
+      o.json = true;
+      return true;
+    case "--compare":
+      o.compare = value();
+      return true;
+    case "--policy":
+      o.policy = value();
+      return true;
+    case "--no-policy":
+      o.noPolicy = true;
+      return true;
+    case "--write-baseline":
+      o.writeBaseline = value();
+      return true;
+    default:
+      return false;
+  }
+}
+
 /** Parses argv; throws TsnatsError("CAPS_USAGE") with a message for the user. */
 export function parseArgs(argv: string[]): CapsOptions {
   const o: CapsOptions = {
@@ -96,47 +137,12 @@ export function parseArgs(argv: string[]): CapsOptions {
       if (v === undefined || v === "") throw new TsnatsError("CAPS_USAGE", `${flag} needs ${what}`);
       return v;
     };
-    switch (flag) {
-      case "-h":
-      case "--help":
-        o.help = true;
-        break;
-      case "--include-dev":
-        o.includeDev = true;
-        break;
-      case "--granularity": {
-        const g = value("function or module");
-        if (g !== "function" && g !== "module") throw new TsnatsError("CAPS_USAGE", `--granularity is function or module, not '${g}'`);
-        o.granularity = g;
-        break;
-      }
-      case "-v":
-      case "--verbose":
-        o.verbose = true;
-        break;
-      case "--json":
-        o.json = true;
-        break;
-      case "--compare":
-        o.compare = value();
-        break;
-      case "--policy":
-        o.policy = value();
-        break;
-      case "--no-policy":
-        o.noPolicy = true;
-        break;
-      case "--write-baseline":
-        o.writeBaseline = value();
-        break;
-      case "--trace":
-        tracing = true;
-        break;
-      default:
-        if (a.startsWith("-")) throw new TsnatsError("CAPS_USAGE", `unknown option '${a}'`);
-        if (dirSeen) throw new TsnatsError("CAPS_USAGE", `only one DIR is allowed (got '${o.dir}' and '${a}')`);
-        o.dir = a;
-        dirSeen = true;
+    if (flag === "--trace") tracing = true;
+    else if (!applyFlag(o, flag, value)) {
+      if (a.startsWith("-")) throw new TsnatsError("CAPS_USAGE", `unknown option '${a}'`);
+      if (dirSeen) throw new TsnatsError("CAPS_USAGE", `only one DIR is allowed (got '${o.dir}' and '${a}')`);
+      o.dir = a;
+      dirSeen = true;
     }
   }
   if (tracing && (o.trace === null || o.trace.length === 0)) throw new TsnatsError("CAPS_USAGE", "--trace needs a command after '--'");

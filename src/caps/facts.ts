@@ -159,57 +159,72 @@ class FactsWalker {
   }
 
   private visitNode(node: AstNode, ctx: Ctx): void {
+    if (this.visitValue(node, ctx) || this.visitStatement(node)) return;
+    // Return values, array elements, spreads, awaited and yielded values: they escape.
+    forEachChild(node, (c) => this.visit(c, ESCAPE));
+  }
+
+  /** Expressions whose value goes somewhere (`ctx`); false for other nodes. */
+  private visitValue(node: AstNode, ctx: Ctx): boolean {
     switch (node.type) {
       case "FunctionDeclaration":
       case "FunctionExpression":
       case "ArrowFunctionExpression":
         this.functionNode(node, ctx);
-        return;
+        return true;
       case "ClassDeclaration":
       case "ClassExpression":
         this.classNode(node, ctx);
-        return;
+        return true;
       case "Identifier":
         if (ctx.k !== "discard" && ctx.k !== "bind") this.apply(this.values.evaluate(node, this.scope), ctx, node);
-        return;
+        return true;
       case "MemberExpression":
         this.visit(node.object, DISCARD);
         if (node.computed) this.visit(node.property, DISCARD);
         if (ctx.k !== "discard" && ctx.k !== "bind") this.apply(this.values.evaluate(node, this.scope), ctx, node);
-        return;
+        return true;
       case "CallExpression":
       case "NewExpression":
         this.call(node, ctx);
-        return;
+        return true;
       case "TaggedTemplateExpression":
         this.visit(node.tag, DISCARD);
         for (const r of this.values.evaluate(node.tag, this.scope)) this.edge("call", r, node);
         this.visit(node.quasi, ESCAPE);
-        return;
+        return true;
       case "ObjectExpression":
         this.object(node, ctx);
-        return;
+        return true;
       case "AssignmentExpression":
         this.assignment(node, ctx);
-        return;
+        return true;
       case "ConditionalExpression":
         this.visit(node.test, DISCARD);
         this.visit(node.consequent, ctx);
         this.visit(node.alternate, ctx);
-        return;
+        return true;
       case "LogicalExpression":
         this.visit(node.left, ctx);
         this.visit(node.right, ctx);
-        return;
+        return true;
       case "SequenceExpression":
         (node.expressions as AstNode[]).forEach((x, i, all) => this.visit(x, i === all.length - 1 ? ctx : DISCARD));
-        return;
+        return true;
       case "ChainExpression":
         this.visit(node.expression, ctx);
-        return;
+        return true;
       case "ImportExpression":
         this.importExpression(node);
-        return;
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** Statements and operators whose parts are only inspected; false for other nodes. */
+  private visitStatement(node: AstNode): boolean {
+    switch (node.type) {
       case "UnaryExpression":
       case "UpdateExpression":
       case "BinaryExpression":
@@ -227,21 +242,21 @@ class FactsWalker {
       case "TryStatement":
       case "StaticBlock":
         forEachChild(node, (c) => this.visit(c, DISCARD));
-        return;
+        return true;
       case "ForInStatement":
       case "ForOfStatement":
         if (node.left.type === "VariableDeclaration") this.visit(node.left, DISCARD);
         else this.pattern(node.left);
         this.visit(node.right, DISCARD);
         this.visit(node.body, DISCARD);
-        return;
+        return true;
       case "CatchClause":
         this.pattern(node.param);
         this.visit(node.body, DISCARD);
-        return;
+        return true;
       case "LabeledStatement":
         this.visit(node.body, DISCARD);
-        return;
+        return true;
       case "BreakStatement":
       case "ContinueStatement":
       case "MetaProperty":
@@ -250,30 +265,36 @@ class FactsWalker {
       case "Super":
       case "EmptyStatement":
       case "DebuggerStatement":
-        return;
+        return true;
       case "Property":
         if (node.computed) this.visit(node.key, DISCARD);
         this.visit(node.value, ESCAPE);
-        return;
+        return true;
       case "VariableDeclaration":
         for (const d of node.declarations as AstNode[]) {
           this.pattern(d.id);
           if (d.init) this.visit(d.init, BIND);
         }
-        return;
+        return true;
+      default:
+        return this.visitModuleSyntax(node);
+    }
+  }
+
+  private visitModuleSyntax(node: AstNode): boolean {
+    switch (node.type) {
       case "ImportDeclaration":
         this.esm = true;
         this.edge("load", { k: "imp", site: this.values.site(node, node.source.value as string, "import"), path: [] }, node);
-        return;
+        return true;
       case "ExportNamedDeclaration":
       case "ExportDefaultDeclaration":
       case "ExportAllDeclaration":
         this.esm = true;
         this.exportDeclaration(node);
-        return;
+        return true;
       default:
-        // Return values, array elements, spreads, awaited and yielded values: they escape.
-        forEachChild(node, (c) => this.visit(c, ESCAPE));
+        return false;
     }
   }
 
