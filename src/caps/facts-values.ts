@@ -89,12 +89,13 @@ export class ValueSpace {
 
   /** What a binding may hold: the union of everything assigned to it anywhere. */
   refsOf(b: Binding): Ref[] {
+    if (b.assigned === null) return [];
     const hit = this.memo.get(b);
     if (hit) return hit;
     if (this.evaluating.has(b)) return [];
     this.evaluating.add(b);
     const out: Ref[] = [];
-    for (const a of b.assigned) {
+    for (const a of b.assigned ?? []) {
       let refs: Ref[];
       const t = a.init.type;
       if (t === "FunctionDeclaration" || t === "ClassDeclaration" || (t === "FunctionExpression" && a.path.length === 0 && this.index.ids.has(a.init) && a.init.id?.name === b.name)) {
