@@ -28,6 +28,7 @@ import {
   isRequireCallee,
   keyName,
   literalString,
+  patternExpressions,
   propertyName,
   type AstNode,
   type Scope,
@@ -237,34 +238,9 @@ class FileWalker {
     forEachChild(node, (c) => this.walk(c));
   }
 
-  /** A binding target: only default values and computed keys hold references. */
+  /** A binding target: only default values, computed keys and member targets (`process.env.X = ...`) hold references. */
   private pattern(p: AstNode | null): void {
-    if (!p) return;
-    switch (p.type) {
-      case "Identifier":
-        return;
-      case "ObjectPattern":
-        for (const prop of p.properties as AstNode[]) {
-          if (prop.type === "RestElement") this.pattern(prop.argument);
-          else {
-            if (prop.computed) this.walk(prop.key);
-            this.pattern(prop.value);
-          }
-        }
-        return;
-      case "ArrayPattern":
-        for (const el of p.elements as (AstNode | null)[]) this.pattern(el);
-        return;
-      case "RestElement":
-        this.pattern(p.argument);
-        return;
-      case "AssignmentPattern":
-        this.pattern(p.left);
-        this.walk(p.right);
-        return;
-      default:
-        this.walk(p); // member expression target: `process.env.X = ...`
-    }
+    patternExpressions(p, (e) => this.walk(e));
   }
 
   private valueOfIdentifier(name: string): Value | null {

@@ -21,6 +21,7 @@ import {
   isRequireCallee,
   keyName,
   literalString,
+  patternExpressions,
   propertyName,
   type AstNode,
   type Binding,
@@ -300,32 +301,7 @@ class FactsWalker {
 
   /** Patterns bind; only default values and computed keys are evaluated. */
   private pattern(p: AstNode | null): void {
-    if (!p) return;
-    switch (p.type) {
-      case "Identifier":
-        return;
-      case "ObjectPattern":
-        for (const prop of p.properties as AstNode[]) {
-          if (prop.type === "RestElement") this.pattern(prop.argument);
-          else {
-            if (prop.computed) this.visit(prop.key, DISCARD);
-            this.pattern(prop.value);
-          }
-        }
-        return;
-      case "ArrayPattern":
-        for (const el of p.elements as (AstNode | null)[]) this.pattern(el);
-        return;
-      case "RestElement":
-        this.pattern(p.argument);
-        return;
-      case "AssignmentPattern":
-        this.pattern(p.left);
-        this.visit(p.right, BIND);
-        return;
-      default:
-        this.visit(p, DISCARD);
-    }
+    patternExpressions(p, (e, isDefault) => this.visit(e, isDefault ? BIND : DISCARD));
   }
 
   private functionNode(node: AstNode, ctx: Ctx): void {

@@ -304,6 +304,40 @@ export function forEachChild(node: AstNode, fn: (child: AstNode) => void): void 
   }
 }
 
+/**
+ * The expressions inside a binding pattern, for a walk that visits them: computed keys,
+ * default values (`isDefault`), and targets that are not names (`process.env.X` in
+ * `[process.env.X] = a`). Names themselves are bindings, not expressions.
+ */
+export function patternExpressions(p: AstNode | null, visit: (expr: AstNode, isDefault: boolean) => void): void {
+  if (!p) return;
+  switch (p.type) {
+    case "Identifier":
+      return;
+    case "ObjectPattern":
+      for (const prop of p.properties as AstNode[]) {
+        if (prop.type === "RestElement") patternExpressions(prop.argument, visit);
+        else {
+          if (prop.computed) visit(prop.key, false);
+          patternExpressions(prop.value, visit);
+        }
+      }
+      return;
+    case "ArrayPattern":
+      for (const el of p.elements as (AstNode | null)[]) patternExpressions(el, visit);
+      return;
+    case "RestElement":
+      patternExpressions(p.argument, visit);
+      return;
+    case "AssignmentPattern":
+      patternExpressions(p.left, visit);
+      visit(p.right, true);
+      return;
+    default:
+      visit(p, false);
+  }
+}
+
 /** The static name of a member expression's property, or null if computed from an expression. */
 export function propertyName(member: AstNode): string | null {
   const p = member.property as AstNode;
