@@ -1,35 +1,26 @@
 /**
- * Parser micro-benchmark: PUB frames fed through ClientParser with a sink that does
+ * Parser micro-benchmark: PUB frames fed through Parser with a sink that does
  * nothing, in reads of 64 KiB as a socket delivers them. Bounded in time per case.
  * Run: node dist/bench/parser.bench.js [msPerCase]
  * To compare revisions, build each and run this file from each build.
  */
-import { ClientParser, type ClientParserSink, type PubArg } from "../src/protocol/client-parser.js";
+import { CLIENT_VERBS, Parser, type ParserSink, type PubArg } from "../src/protocol/parser.js";
 
-class CountingSink implements ClientParserSink {
+class CountingSink implements ParserSink {
   msgs = 0;
   bytes = 0;
-  processConnect(): boolean {
-    return true;
-  }
   processMsg(pa: PubArg): boolean {
     this.msgs++;
     this.bytes += pa.size;
     return true;
   }
-  processSub(): boolean {
-    return true;
-  }
-  processUnsub(): boolean {
+  processOp(): boolean {
     return true;
   }
   processPing(): boolean {
     return true;
   }
   processPong(): void {}
-  processInfo(): boolean {
-    return true;
-  }
   processErr(): void {}
   protocolViolation(err: string | null, detail: string): void {
     throw new Error(`unexpected violation: ${err} ${detail}`);
@@ -50,7 +41,7 @@ function runCase(name: string, frame: string, readSize: number, ms: number): voi
   const stream = Buffer.from(frame.repeat(Math.ceil((1 << 20) / frame.length)), "latin1");
   const reads = chunk(stream, readSize);
   const sink = new CountingSink();
-  const parser = new ClientParser(sink, 4096, 1 << 20);
+  const parser = new Parser(sink, CLIENT_VERBS, 4096, 1 << 20);
   parser.headers = true;
   const deadline = performance.now() + ms;
   const t0 = performance.now();

@@ -7,17 +7,17 @@
  *     await s.close();
  */
 import { Logger, NULL_LOGGER, type ServerLogger } from "./server/logger.js";
-import { resolveOptions, type ServerOptions } from "./server/options.js";
+import { resolveOptions, type ServerOptionsInput } from "./server/options.js";
 import { Server } from "./server/server.js";
 import { TsnatsError } from "./errors.js";
 
-export type { ServerOptions, UserOptions, PermissionsOptions, TlsOptions } from "./server/options.js";
+export type { ServerOptions, ServerOptionsInput, UserOptions, PermissionsOptions, TlsOptions } from "./server/options.js";
 export type { ServerLogger } from "./server/logger.js";
 export { VERSION, NATS_COMPAT_VERSION } from "./version.js";
 export { TsnatsError } from "./errors.js";
 
 /** Options for {@link startServer}: any server option, plus how to log. */
-export interface StartServerOptions extends Partial<ServerOptions> {
+export interface StartServerOptions extends ServerOptionsInput {
   /**
    * Where log lines go: `true` for nats-server style lines on stderr, a logger of your
    * own, or nothing (the default) for silence.
@@ -45,7 +45,7 @@ export interface NatsServer {
 }
 
 /** Loads config text or a file; throws a TsnatsError listing every error with file:line:col. */
-async function loadConfig(text: string | undefined, file: string | undefined): Promise<{ options: Partial<ServerOptions>; warnings: string[] }> {
+async function loadConfig(text: string | undefined, file: string | undefined): Promise<{ options: ServerOptionsInput; warnings: string[] }> {
   const { formatIssue, loadConfigFile, loadConfigText } = await import("./config/index.js");
   const r = text !== undefined ? loadConfigText(text, file ?? "<config>") : loadConfigFile(file!);
   if (r.errors.length > 0) throw new TsnatsError("ERR_CONFIG", r.errors.map(formatIssue).join("\n"));

@@ -5,7 +5,7 @@
  * hot path there stays a null check: a client without permissions never calls in here.
  */
 import { errPublishPermission, errSubscribePermission } from "../protocol/errors.js";
-import type { PubArg } from "../protocol/client-parser.js";
+import type { PubArg } from "../protocol/pub-arg.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import type { Subscription } from "../server/subscription.js";

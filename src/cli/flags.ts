@@ -13,7 +13,8 @@
  * This module is pure: it reads nothing and writes nothing. The caller prints `errors`,
  * warns about `unsupported`, and applies `options` over the config file's options.
  */
-import type { ServerOptions, TlsOptions } from "../server/options.js";
+import type { ClusterOptions, ServerOptionsInput, TlsOptions } from "../server/options.js";
+import { urlParseError } from "../config/values.js";
 
 /** The command's name in messages and help (nats-server says "nats-server"). */
 export const SERVER_PROGRAM_NAME = "tsnats-server";
@@ -30,21 +31,15 @@ export interface FlagExtras {
   profPort?: number;
   /** `--tls=false` was given: TLS is off whatever the config file says. */
   tlsDisabled?: boolean;
-  /** Cluster flags (nats-server Options.Cluster and RoutesStr). */
-  cluster?: {
-    listen?: string;
-    name?: string;
-    advertise?: string;
-    noAdvertise?: boolean;
-    connectRetries?: number;
-    routes?: string[];
-  };
 }
 
 /** The result of {@link parseServerFlags}. */
 export interface ServerFlags {
-  /** Options set on the command line; they win over the config file. */
-  options: Partial<ServerOptions>;
+  /**
+   * Options set on the command line; they win over the config file (cluster flags
+   * field by field, as nats-server's MergeOptions).
+   */
+  options: ServerOptionsInput;
   /** `-c/--config`. */
   configFile?: string;
   /** `-t`: check the config file and exit. */
@@ -121,8 +116,50 @@ interface FlagSpec {
   set: (st: State, v: string | number | boolean) => void;
 }
 
-function cluster(st: State): NonNullable<FlagExtras["cluster"]> {
-  return (st.out.extra.cluster ??= {});
+function cluster(st: State): Partial<ClusterOptions> {
+  return (st.out.options.cluster ??= {});
+}
+
+/**
+ * nats-server opts.go overrideCluster: `--cluster nats://[user:pass@]host:port` (port -1
+ * = random) sets the route listener and its credentials; an empty value turns it off.
+ */
+function setClusterListen(st: State, raw: string): void {
+  const c = cluster(st);
+  if (raw === "") {
+    c.port = 0;
+    return;
+  }
+  const random = raw.endsWith(":-1");
+  const s = random ? `${raw.slice(0, -3)}:0` : raw;
+  const bad = urlParseError(s);
+  if (bad !== null) {
+    st.out.errors.push(`parse ${goQuote(s)}: ${bad}`);
+    return;
+  }
+  const m = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/(?:([^@/]*)@)?(\[[^\]]*\]|[^:/?#]*)(?::(\d*))?/.exec(s);
+  if (!m || m[3] === undefined) {
+    const host = m ? m[2] ?? "" : "";
+    st.out.errors.push(host === "" ? "missing port in address" : `address ${host}: missing port in address`);
+    return;
+  }
+  c.host = (m[2] ?? "").replace(/^\[(.*)\]$/, "$1");
+  c.port = random ? -1 : Number(m[3] === "" ? "0" : m[3]);
+  const userinfo = m[1];
+  if (userinfo === undefined) {
+    // A listen URL without credentials clears those of the config file (an own
+    // property set to undefined deletes the field when options are merged).
+    c.username = undefined;
+    c.password = undefined;
+    return;
+  }
+  const colon = userinfo.indexOf(":");
+  if (colon < 0) {
+    st.out.errors.push("expected cluster password to be set");
+    return;
+  }
+  c.username = decodeURIComponent(userinfo.slice(0, colon));
+  c.password = decodeURIComponent(userinfo.slice(colon + 1));
 }
 
 /** One spec shared by all aliases, as nats-server binds several names to one variable. */
@@ -208,10 +245,11 @@ function buildTable(): Map<string, FlagSpec> {
         .filter((r) => r !== "");
     },
   });
-  def(t, ["cluster", "cluster_listen"], str((st, v) => (cluster(st).listen = v)));
+  def(t, ["cluster", "cluster_listen"], { kind: "string", set: (st, v) => setClusterListen(st, String(v)) });
   def(t, ["cluster_advertise"], str((st, v) => (cluster(st).advertise = v)));
-  def(t, ["no_advertise"], bool((st, v) => (cluster(st).noAdvertise = v)));
-  def(t, ["connect_retries"], int((st, v) => (cluster(st).connectRetries = v)));
+  // MergeOptions: only `true` and non-zero values override the config file.
+  def(t, ["no_advertise"], bool((st, v) => v && (cluster(st).noAdvertise = true)));
+  def(t, ["connect_retries"], int((st, v) => v !== 0 && (cluster(st).connectRetries = v)));
   def(t, ["cluster_name"], str((st, v) => (cluster(st).name = v)));
   def(t, ["tls"], {
     kind: "bool",
@@ -454,6 +492,20 @@ function finish(st: State, rest: string[]): void {
   if (out.testConfig && out.configFile === undefined && !exitsEarly) {
     out.errors.push("must specify [-c, --config] option to check configuration file syntax");
   }
+}
+
+/**
+ * nats-server ConfigureOptions: `--routes` needs a route listener, from the config file's
+ * `cluster {}` or from `--cluster`. Returns the error, if any.
+ */
+export function routesFlagProblem(flags: ServerFlags, file: ServerOptionsInput): string | undefined {
+  const routes = flags.options.cluster?.routes;
+  if (!routes || routes.length === 0) return undefined;
+  const merged = { ...file.cluster, ...flags.options.cluster };
+  if ((merged.host ?? "") === "" && (merged.port ?? 0) === 0) {
+    return "solicited routes require cluster capabilities, e.g. --cluster";
+  }
+  return undefined;
 }
 
 /** Go's %q for the strings we print (JSON escaping agrees for printable text). */

@@ -4,9 +4,9 @@
  * same ports file, same signals, so tools that spawn nats-server can spawn this instead.
  */
 import { Logger } from "../server/logger.js";
-import { resolveOptions, type ServerOptions } from "../server/options.js";
+import { resolveOptions, type ServerOptionsInput } from "../server/options.js";
 import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
-import { parseServerFlags, SERVER_PROGRAM_NAME, unsupportedFlagWarning } from "./flags.js";
+import { parseServerFlags, routesFlagProblem, SERVER_PROGRAM_NAME, unsupportedFlagWarning } from "./flags.js";
 
 // Modules only some runs need are imported where they are used: start-up time is a
 // feature (tools start a server per test), and each module costs milliseconds.
@@ -44,15 +44,19 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
 
-  let fileOptions: Partial<ServerOptions> = {};
+  let fileOptions: ServerOptionsInput = {};
   let configWarnings: string[] = [];
   if (flags.configFile) {
-    const { formatIssue, loadConfigFile } = await import("../config/index.js");
+    const { checkFailures, formatIssue, loadConfigFile } = await import("../config/index.js");
     const r = loadConfigFile(flags.configFile);
     if (r.errors.length > 0) fail(r.errors.map(formatIssue).join("\n"));
+    // nats-server -t fails on its own config warnings too.
+    if (flags.testConfig && checkFailures(r).length > 0) fail(checkFailures(r).map(formatIssue).join("\n"));
     fileOptions = { ...r.options, configFile: flags.configFile };
     configWarnings = r.warnings.map(formatIssue);
   }
+  const routesProblem = routesFlagProblem(flags, fileOptions);
+  if (routesProblem !== undefined) fail(routesProblem);
   if (flags.testConfig) {
     if (!flags.configFile) fail("must specify [-c, --config] option to check configuration file syntax");
     process.stderr.write(`${SERVER_PROGRAM_NAME}: configuration file ${flags.configFile} is valid\n`);

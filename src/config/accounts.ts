@@ -10,39 +10,14 @@ import {
   type ExportOptions,
   type ImportOptions,
   type ResponseType,
-} from "../auth/accounts.js";
-import type { ServerOptions, UserOptions } from "../server/options.js";
+} from "../accounts/config.js";
+import type { ServerOptionsInput, UserOptions } from "../server/options.js";
 import { isValidSubject, parsePermissions, parseUsers } from "./blocks.js";
 import type { Pos } from "./issues.js";
 import type { ConfigNode, MapEntry, MapNode } from "./parser.js";
+import { parseAccountJetStream } from "./jetstream.js";
 import { parseMappings } from "./mappings.js";
 import { describeNode, getBool, getString, getStringList, type Issues } from "./values.js";
-
-/** Keys of the decentralized (JWT) auth model: parsed, then rejected until tsnats has it. */
-export const DECENTRALIZED_AUTH_KEYS: ReadonlySet<string> = new Set([
-  "operator",
-  "operators",
-  "root",
-  "roots",
-  "root_operator",
-  "root_operators",
-  "resolver",
-  "account_resolver",
-  "accounts_resolver",
-  "resolver_preload",
-  "resolver_tls",
-  "resolver_pinned_accounts",
-  "trusted",
-  "trusted_keys",
-]);
-
-/** The error for a decentralized-auth key (one per key, at the key). */
-export function decentralizedAuthError(issues: Issues, e: MapEntry): void {
-  issues.error(
-    { pos: e.keyPos },
-    `"${e.key}": decentralized authentication (operator JWTs and account resolvers) is not supported yet by tsnats; use "accounts" and "authorization" blocks`,
-  );
-}
 
 /** Where each parsed user and import was written, for the cross-checks' positions. */
 const positions = new WeakMap<object, { pos: Pos }>();
@@ -102,13 +77,17 @@ function parseAccount(issues: Issues, name: string, map: MapNode): AccountOption
         acc.imports = listOf(issues, e, parseImport);
         break;
       case "jetstream": {
-        const jv = e.value;
-        if (jv.kind === "bool") acc.jetstream = jv.value;
-        else if (jv.kind === "string") acc.jetstream = /^enabled?$/i.test(jv.value);
-        else if (jv.kind === "map") acc.jetstream = true;
-        else issues.error(jv, `Expected map, bool or string to define JetStream, got ${describeNode(jv)}`);
+        const js = parseAccountJetStream(issues, e);
+        if (js) acc.jetstream = js.enabled;
+        if (js?.limits) acc.jetstreamLimits = js.limits;
         break;
       }
+      case "msg_trace": // nats-server 2.11+
+      case "trace_dest":
+        if (e.value.kind !== "string" && e.value.kind !== "map") {
+          issues.error(e.value, `Expected account message trace "${e.key}" to be a string or a map/struct, got ${describeNode(e.value)}`);
+        } else issues.unsupported(e, `accounts.${name}.${e.key}`);
+        break;
       case "default_permissions":
       case "default_permission":
         defaults = parsePermissions(issues, e);
@@ -148,7 +127,17 @@ function listOf<T extends object>(issues: Issues, e: MapEntry, item: (issues: Is
 }
 
 /** Export keys nats-server knows that tsnats ignores. */
-const EXPORT_UNSUPPORTED = new Set(["response_threshold", "threshold", "latency", "account_token_position", "advertise", "token_req"]);
+const EXPORT_UNSUPPORTED = new Set([
+  "response_threshold",
+  "threshold",
+  "response_max_time",
+  "response_time",
+  "latency",
+  "account_token_position",
+  "advertise",
+  "token_req",
+  "allow_trace", // nats-server 2.11+
+]);
 
 function parseExport(issues: Issues, m: MapNode): ExportOptions | undefined {
   let ex: ExportOptions | undefined;
@@ -253,6 +242,7 @@ function parseImport(issues: Issues, m: MapNode): ImportOptions | undefined {
         prefix = getString(issues, e);
         break;
       case "share":
+      case "allow_trace": // nats-server 2.11+
         getBool(issues, e);
         issues.unsupported(e, `imports.${e.key}`);
         break;
@@ -281,7 +271,7 @@ function parseImport(issues: Issues, m: MapNode): ImportOptions | undefined {
  * accounts): one user name in one place only, imports authorized by an export. `block`
  * is the `accounts` entry, for positions of whole-config problems.
  */
-export function checkAccounts(issues: Issues, o: Partial<ServerOptions>, block: MapEntry | undefined, authBlock: MapEntry | undefined): void {
+export function checkAccounts(issues: Issues, o: ServerOptionsInput, block: MapEntry | undefined, authBlock: MapEntry | undefined): void {
   const seen = new Set<string>();
   const dup = (u: UserOptions, at: MapEntry | undefined): void => {
     const name = u.nkey ?? u.user ?? "";

@@ -1,31 +1,21 @@
 /**
- * Mapping of the config blocks with inner structure: `authorization` (users and
- * permissions), `tls` and `jetstream`. Key names, aliases, defaults and error texts follow
- * nats-server v2.9.10 opts.go (parseAuthorization, parseUsers, parseUserPermissions,
- * parseAllowResponses, parseTLS, parseJetStream).
+ * Mapping of the `authorization` block: users, permissions and the auth callout. Key
+ * names, aliases, defaults and error texts follow nats-server v2.9.10 opts.go
+ * (parseAuthorization, parseUsers, parseUserPermissions, parseAllowResponses,
+ * parseSimpleAuth), and parseAuthCallout of 2.10+.
  */
 import { lazyRequire } from "../util/lazy-require.js";
 
 const nkeys = lazyRequire<typeof import("@nats-io/nkeys")>("@nats-io/nkeys");
 import type {
+  AuthCalloutOptions,
   PermissionsOptions,
   ResponsePermission,
   SubjectPermission,
-  TlsOptions,
   UserOptions,
 } from "../server/options.js";
 import type { MapEntry, MapNode } from "./parser.js";
-import {
-  describeNode,
-  getBool,
-  getDurationMs,
-  getInteger,
-  getMap,
-  getString,
-  getStringList,
-  parseDuration,
-  type Issues,
-} from "./values.js";
+import { describeNode, getBool, getInteger, getMap, getString, getStringList, parseDuration, type Issues } from "./values.js";
 
 /** nats-server const.go DEFAULT_ALLOW_RESPONSE_MAX_MSGS. */
 export const DEFAULT_ALLOW_RESPONSE_MAX_MSGS = 1;
@@ -39,27 +29,23 @@ export interface AuthorizationConfig {
   token?: string;
   timeoutMs?: number;
   users?: UserOptions[];
+  /** `permissions` of the block: defaults for its users (routes: route permissions). */
+  defaultPermissions?: PermissionsOptions;
+  callout?: AuthCalloutOptions;
 }
 
-/** nats-server opts.go parseAuthorization. */
+/**
+ * nats-server opts.go parseAuthorization: the block's own fields. The checks that depend
+ * on where the block is (top level, cluster, gateway) are the caller's.
+ */
 export function parseAuthorization(issues: Issues, block: MapEntry): AuthorizationConfig | undefined {
   const map = getMap(issues, block);
   if (!map) return undefined;
   const auth: AuthorizationConfig = {};
   let defaults: PermissionsOptions | undefined;
   for (const e of map.entries.values()) {
+    if (credentialKey(issues, auth, e)) continue;
     switch (e.key.toLowerCase()) {
-      case "user":
-      case "username":
-        auth.username = getString(issues, e);
-        break;
-      case "pass":
-      case "password":
-        auth.password = getString(issues, e);
-        break;
-      case "token":
-        auth.token = getString(issues, e);
-        break;
       case "timeout":
         auth.timeoutMs = authTimeoutMs(issues, e);
         break;
@@ -71,27 +57,155 @@ export function parseAuthorization(issues: Issues, block: MapEntry): Authorizati
       case "permissions":
         defaults = parsePermissions(issues, e);
         break;
+      case "auth_callout":
+      case "auth_hook":
+        setIf(auth, "callout", parseAuthCallout(issues, e));
+        break;
+      case "proxy_required": // nats-server 2.12+
+        getBool(issues, e);
+        issues.unsupported(e, `authorization.${e.key}`);
+        break;
       default:
         issues.unknown(e);
     }
   }
+  if (defaults) auth.defaultPermissions = defaults;
   if (defaults && auth.users) {
     for (const u of auth.users) u.permissions ??= defaults;
   }
+  return auth;
+}
+
+/** The checks nats-server makes on the top-level `authorization` block. */
+export function checkClientAuthorization(issues: Issues, block: MapEntry, auth: AuthorizationConfig): void {
   if ((auth.username || auth.password) && auth.token) {
     issues.error(block.value, "Cannot have a user/pass and token");
   }
   if (auth.users && auth.username) issues.error(block.value, "Can not have a single user/pass and a users array");
   if (auth.users && auth.token) issues.error(block.value, "Can not have a token and a users array");
+}
+
+/**
+ * `timeout` in float seconds, or (2.10+) a duration string. nats-server v2.9 silently uses
+ * 1s for anything else; so does tsnats, with a warning.
+ */
+export function authTimeoutMs(issues: Issues, e: MapEntry): number {
+  const v = e.value;
+  let ms: number | undefined;
+  if (v.kind === "integer" || v.kind === "float") ms = v.value * 1000;
+  else if (v.kind === "string") {
+    try {
+      ms = parseDuration(v.value);
+    } catch {
+      ms = undefined;
+    }
+  }
+  if (ms === undefined) {
+    issues.warn(v, `"timeout" should be a number of seconds, got ${describeNode(v)}; using 1s as nats-server does`);
+    return 1000;
+  }
+  if (ms > 60_000) {
+    issues.warn(
+      v,
+      `timeout of ${ms / 1000} seconds is high, consider keeping it under 60 seconds. possibly caused by unquoted duration; use '1m' instead of 1m, for example`,
+    );
+  }
+  return ms;
+}
+
+/** The `authorization` of websocket and mqtt (nats-server parseSimpleAuth). */
+export function parseSimpleAuth(issues: Issues, block: MapEntry): Omit<AuthorizationConfig, "users"> {
+  const auth: AuthorizationConfig = {};
+  const map = getMap(issues, block);
+  if (!map) return auth;
+  for (const e of map.entries.values()) {
+    if (credentialKey(issues, auth, e)) continue;
+    if (e.key.toLowerCase() === "timeout") {
+      // nats-server: seconds as a number; anything else silently means 1s.
+      auth.timeoutMs = e.value.kind === "integer" || e.value.kind === "float" ? e.value.value * 1000 : 1000;
+    } else issues.unknown(e);
+  }
   return auth;
 }
 
-/** `timeout` in float seconds; nats-server silently uses 1s for any other type. */
-function authTimeoutMs(issues: Issues, e: MapEntry): number {
-  const v = e.value;
-  if (v.kind === "integer" || v.kind === "float") return v.value * 1000;
-  issues.warn(v, `"timeout" should be a number of seconds, got ${describeNode(v)}; using 1s as nats-server does`);
-  return 1000;
+/** `user`/`username`, `pass`/`password` and `token` of an authorization block. */
+function credentialKey(issues: Issues, auth: AuthorizationConfig, e: MapEntry): boolean {
+  switch (e.key.toLowerCase()) {
+    case "user":
+    case "username":
+      auth.username = getString(issues, e);
+      return true;
+    case "pass":
+    case "password":
+      auth.password = getString(issues, e);
+      return true;
+    case "token":
+      auth.token = getString(issues, e);
+      return true;
+    default:
+      return false;
+  }
+}
+
+/** nats-server 2.10+ opts.go parseAuthCallout; every problem is an error, as there. */
+function parseAuthCallout(issues: Issues, e: MapEntry): AuthCalloutOptions | undefined {
+  const map = e.value;
+  if (map.kind !== "map") {
+    issues.error(map, `Expected authorization callout to be a map/struct, got ${describeNode(map)}`);
+    return undefined;
+  }
+  const ac: Partial<AuthCalloutOptions> = {};
+  let ok = true;
+  for (const ce of map.entries.values()) {
+    switch (ce.key.toLowerCase()) {
+      case "issuer":
+        ac.issuer = getString(issues, ce);
+        if (ac.issuer !== undefined && !isPublicKey(ac.issuer, "A")) {
+          issues.error(ce.value, `Expected callout user to be a valid public account nkey, got "${ac.issuer}"`);
+          ok = false;
+        }
+        break;
+      case "account":
+      case "acc":
+        ac.account = getString(issues, ce);
+        break;
+      case "auth_users":
+      case "users":
+        ac.authUsers = calloutList(issues, ce, "auth_users");
+        break;
+      case "xkey":
+      case "key":
+        ac.xkey = getString(issues, ce);
+        if (ac.xkey !== undefined && !isPublicKey(ac.xkey, "X")) {
+          issues.error(ce.value, `Expected callout xkey to be a valid public xkey, got "${ac.xkey}"`);
+          ok = false;
+        }
+        break;
+      case "allowed_accounts":
+        ac.allowedAccounts = calloutList(issues, ce, "allowed accounts");
+        break;
+      default:
+        issues.unknown(ce, `Unknown field "${ce.key}" parsing authorization callout`);
+    }
+  }
+  if (!ok) return undefined;
+  if (ac.issuer === undefined) {
+    issues.error(map, "Authorization callouts require an issuer to be specified");
+    return undefined;
+  }
+  if (ac.authUsers === undefined || ac.authUsers.length === 0) {
+    issues.error(map, "Authorization callouts require authorized users to be specified");
+    return undefined;
+  }
+  return { ...ac, issuer: ac.issuer, authUsers: ac.authUsers, account: ac.account ?? "$G" };
+}
+
+function calloutList(issues: Issues, e: MapEntry, what: string): string[] | undefined {
+  if (e.value.kind !== "array") {
+    issues.error(e.value, `Expected ${what} field to be an array, got ${describeNode(e.value)}`);
+    return undefined;
+  }
+  return getStringList(issues, e);
 }
 
 /** nats-server opts.go parseUsers: `users: [ {user, password, permissions} | {nkey} ]`. */
@@ -135,7 +249,11 @@ function parseUser(issues: Issues, map: MapNode): UserOptions | undefined {
       case "allowed_connection_types":
       case "connection_types":
       case "clients":
-        getStringList(issues, e);
+        checkConnectionTypes(issues, e);
+        issues.unsupported(e);
+        break;
+      case "proxy_required": // nats-server 2.12+
+        getBool(issues, e);
         issues.unsupported(e);
         break;
       default:
@@ -159,8 +277,23 @@ function parseUser(issues: Issues, map: MapNode): UserOptions | undefined {
   return u;
 }
 
+/** Connection types nats-server knows (jwt ConnectionType*, IN_PROCESS since 2.10). */
+const CONNECTION_TYPES = new Set(["STANDARD", "WEBSOCKET", "LEAFNODE", "LEAFNODE_WS", "MQTT", "MQTT_WS", "IN_PROCESS"]);
+
+/** nats-server convertAllowedConnectionTypes: unknown types are an error. */
+function checkConnectionTypes(issues: Issues, e: MapEntry): void {
+  const types = getStringList(issues, e);
+  const unknown = (types ?? []).map((t) => t.toUpperCase()).filter((t) => !CONNECTION_TYPES.has(t));
+  if (unknown.length > 0) issues.error(e.value, `invalid connection types [${unknown.map((t) => JSON.stringify(t)).join(" ")}]`);
+}
+
 function isPublicUserKey(key: string): boolean {
-  if (!key.startsWith("U")) return false;
+  return isPublicKey(key, "U");
+}
+
+/** A valid public nkey of the kind its first letter says: U(ser), A(ccount), O(perator), X (curve). */
+export function isPublicKey(key: string, prefix: "U" | "A" | "O" | "N" | "X"): boolean {
+  if (!key.startsWith(prefix)) return false;
   try {
     nkeys().fromPublic(key);
     return true;
@@ -241,7 +374,7 @@ function parseSubjectPermission(issues: Issues, e: MapEntry): SubjectPermission 
   return sp;
 }
 
-function permSubjects(issues: Issues, e: MapEntry): string[] | undefined {
+export function permSubjects(issues: Issues, e: MapEntry): string[] | undefined {
   const subjects = getStringList(issues, e);
   if (!subjects) return undefined;
   for (const s of subjects) {
@@ -321,168 +454,4 @@ function parseAllowResponses(issues: Issues, e: MapEntry): ResponsePermission | 
     }
   }
   return rp;
-}
-
-/** TLS keys nats-server knows that tsnats does not honour yet (one warning each). */
-const TLS_UNSUPPORTED = new Set([
-  "insecure",
-  "verify_cert_and_check_known_urls",
-  "cipher_suites",
-  "curve_preferences",
-  "connection_rate_limit",
-  "pinned_certs",
-]);
-
-/** nats-server opts.go parseTLS for the client `tls` block. */
-export function parseTls(issues: Issues, block: MapEntry): TlsOptions | undefined {
-  const map = getMap(issues, block);
-  if (!map) return undefined;
-  const tls: TlsOptions = {};
-  for (const e of map.entries.values()) {
-    const key = e.key.toLowerCase();
-    switch (key) {
-      case "cert_file":
-      case "key_file":
-      case "ca_file": {
-        if (e.value.kind !== "string") {
-          issues.error(e.value, `error parsing tls config, expected '${key}' to be filename`);
-          break;
-        }
-        if (key === "cert_file") tls.certFile = e.value.value;
-        else if (key === "key_file") tls.keyFile = e.value.value;
-        else tls.caFile = e.value.value;
-        break;
-      }
-      case "verify":
-        tls.verify = tlsBool(issues, e, key);
-        break;
-      case "verify_and_map": {
-        const b = tlsBool(issues, e, key);
-        if (b) tls.verify = true;
-        tls.verifyAndMap = b;
-        break;
-      }
-      case "handshake_first": // nats-server 2.10+; tsnats supports it
-        tls.handshakeFirst = tlsBool(issues, e, key);
-        break;
-      case "timeout":
-        tls.timeoutMs = tlsTimeoutMs(issues, e);
-        break;
-      default:
-        if (TLS_UNSUPPORTED.has(key)) issues.unsupported(e, `tls.${e.key}`);
-        else issues.unknown(e, `error parsing tls config, unknown field ["${e.key}"]`);
-    }
-  }
-  return tls;
-}
-
-function tlsBool(issues: Issues, e: MapEntry, key: string): boolean | undefined {
-  if (e.value.kind === "bool") return e.value.value;
-  issues.error(e.value, `error parsing tls config, expected '${key}' to be a boolean`);
-  return undefined;
-}
-
-/** TLS `timeout`: seconds as integer or float, or a duration string. */
-function tlsTimeoutMs(issues: Issues, e: MapEntry): number | undefined {
-  const v = e.value;
-  if (v.kind === "integer" || v.kind === "float") return v.value * 1000;
-  if (v.kind === "string") return getDurationMs(issues, e, false);
-  issues.error(v, "error parsing tls config, 'timeout' wrong type");
-  return undefined;
-}
-
-/** JetStream settings tsnats parses but ServerOptions has no field for yet. */
-export interface JetStreamExtra {
-  maxMemoryBytes?: number;
-  maxStoreBytes?: number;
-  domain?: string;
-}
-
-export interface JetStreamConfig {
-  enabled: boolean;
-  storeDir?: string;
-  extra: JetStreamExtra;
-}
-
-/** JetStream block keys nats-server 2.9.10 knows that tsnats ignores for now. */
-const JS_UNSUPPORTED = new Set([
-  "key",
-  "ek",
-  "encryption_key",
-  "extension_hint",
-  "max_outstanding_catchup",
-  "cipher",
-  "limits",
-  "unique_tag",
-]);
-
-/** nats-server opts.go parseJetStream: a boolean, "enabled"/"disabled", or a block. */
-export function parseJetStream(issues: Issues, e: MapEntry): JetStreamConfig | undefined {
-  const v = e.value;
-  if (v.kind === "bool") return { enabled: v.value, extra: {} };
-  if (v.kind === "string") {
-    const s = v.value.toLowerCase();
-    if (s === "enabled" || s === "enable") return { enabled: true, extra: {} };
-    if (s === "disabled" || s === "disable") return { enabled: false, extra: {} };
-    issues.error(v, `Expected 'enabled' or 'disabled' for string value, got '${v.value}'`);
-    return undefined;
-  }
-  if (v.kind !== "map") {
-    issues.error(v, `Expected map, bool or string to define JetStream, got ${describeNode(v)}`);
-    return undefined;
-  }
-  const js: JetStreamConfig = { enabled: true, extra: {} };
-  for (const je of v.entries.values()) {
-    const key = je.key.toLowerCase();
-    switch (key) {
-      case "store":
-      case "store_dir":
-      case "storedir":
-        js.storeDir = getString(issues, je);
-        break;
-      case "max_memory_store":
-      case "max_mem_store":
-      case "max_mem":
-        js.extra.maxMemoryBytes = storageSize(issues, je);
-        issues.unsupported(je, `jetstream.${je.key}`);
-        break;
-      case "max_file_store":
-      case "max_file":
-        js.extra.maxStoreBytes = storageSize(issues, je);
-        issues.unsupported(je, `jetstream.${je.key}`);
-        break;
-      case "domain":
-        js.extra.domain = getString(issues, je);
-        issues.unsupported(je, `jetstream.${je.key}`);
-        break;
-      case "enable":
-      case "enabled": {
-        const b = getBool(issues, je);
-        if (b !== undefined) js.enabled = b;
-        break;
-      }
-      default:
-        if (JS_UNSUPPORTED.has(key)) issues.unsupported(je, `jetstream.${je.key}`);
-        else issues.unknown(je);
-    }
-  }
-  return js;
-}
-
-/** nats-server opts.go getStorageSize: an integer, or a string like "1G" (K/M/G/T, powers of 1024). */
-function storageSize(issues: Issues, e: MapEntry): number | undefined {
-  const v = e.value;
-  if (v.kind === "integer") return v.value;
-  if (v.kind !== "string") {
-    issues.error(v, `${e.key} must be int64 or string`);
-    return undefined;
-  }
-  if (v.value === "") return 0;
-  const m = /^([+-]?\d+)([KMGT])$/.exec(v.value);
-  if (!m) {
-    issues.error(v, `${e.key}: sizes defined as strings must end in K, M, G, T`);
-    return undefined;
-  }
-  const shift = { K: 10, M: 20, G: 30, T: 40 }[m[2] as "K" | "M" | "G" | "T"];
-  return Number(m[1]) * 2 ** shift;
 }

@@ -3,7 +3,7 @@
  * (pure: text in, positioned tree out), map with `configToOptions`, or do both from a
  * file with `loadConfigFile`. Every stage collects all problems as `ConfigIssue`s.
  */
-export { formatIssue, type ConfigIssue, type Pos } from "./issues.js";
+export { checkFailures, formatIssue, type ConfigIssue, type Pos } from "./issues.js";
 export { lex, type Token, type TokenType } from "./lexer.js";
 export {
   parseConfig,

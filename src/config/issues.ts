@@ -10,6 +10,12 @@ export interface ConfigIssue {
   line: number;
   col: number;
   message: string;
+  /**
+   * A warning nats-server gives too (e.g. a duration written as a bare number). The
+   * server still starts, but `-t` fails on it, as `nats-server -t` does. Warnings without
+   * it are tsnats's own (a feature not built yet) and never fail a check.
+   */
+  natsWarning?: true;
 }
 
 /** A source position; every node of a parsed config carries one. */
@@ -22,6 +28,15 @@ export interface Pos {
 /** `file:line:col: message`, the shape editors and nats-server use. */
 export function formatIssue(i: ConfigIssue): string {
   return `${i.file}:${i.line}:${i.col}: ${i.message}`;
+}
+
+/**
+ * What makes `-t` fail: every error, and the warnings nats-server gives too (nats-server
+ * v2.9.10 and later exit 1 from `-t` on any config warning). Warnings first, as
+ * nats-server prints them.
+ */
+export function checkFailures(r: { errors: ConfigIssue[]; warnings: ConfigIssue[] }): ConfigIssue[] {
+  return [...r.warnings.filter((w) => w.natsWarning === true), ...r.errors];
 }
 
 /** Builds an issue at a node's position. */

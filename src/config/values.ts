@@ -12,12 +12,24 @@ export class Issues {
   readonly errors: ConfigIssue[] = [];
   readonly warnings: ConfigIssue[] = [];
 
+  /**
+   * @param checkFiles also load the files a config names (TLS certificates and keys), as
+   *   nats-server does while parsing; off for pure mapping of a tree.
+   */
+  constructor(readonly checkFiles = false) {}
+
   error(node: { pos: ConfigNode["pos"] }, message: string): void {
     this.errors.push(issueAt(node.pos, message));
   }
 
+  /** A warning of tsnats's own: never fails `-t`. */
   warn(node: { pos: ConfigNode["pos"] }, message: string): void {
     this.warnings.push(issueAt(node.pos, message));
+  }
+
+  /** A warning nats-server gives too, with its text: `-t` fails on it, as nats-server's. */
+  natsWarn(node: { pos: ConfigNode["pos"] }, message: string): void {
+    this.warnings.push({ ...issueAt(node.pos, message), natsWarning: true });
   }
 
   /** nats-server's message for a key it does not know in this block. */
@@ -162,10 +174,7 @@ export function getDurationMs(issues: Issues, e: MapEntry, allowSeconds: boolean
   }
   if (v.kind === "integer" && allowSeconds) {
     const hint = /[a-z]$/i.test(v.raw) ? ` (${v.raw} was read as a size; quote durations, e.g. "${v.raw}")` : "";
-    issues.warnings.push({
-      ...v.pos,
-      message: `invalid use of field "${e.key}": ${e.key} should be converted to a duration${hint}`,
-    });
+    issues.natsWarn(v, `invalid use of field "${e.key}": ${e.key} should be converted to a duration${hint}`);
     return v.value * 1000;
   }
   issues.error(v, `expected a duration string (e.g. "2s") for "${e.key}", got ${describeNode(v)}`);
@@ -176,6 +185,32 @@ export function getDurationMs(issues: Issues, e: MapEntry, allowSeconds: boolean
 export interface HostPort {
   host?: string;
   port: number;
+}
+
+/**
+ * The listener keys of cluster, gateway, leafnodes, websocket and mqtt blocks: `listen`
+ * (host:port), `port`, `host` (alias `net`). False when `key` is none of them.
+ */
+export function hostPortKey(issues: Issues, o: { host?: string; port?: number }, e: MapEntry, key: string): boolean {
+  switch (key) {
+    case "listen": {
+      const hp = parseListen(issues, e);
+      if (hp) {
+        if (hp.host !== undefined) o.host = hp.host;
+        o.port = hp.port;
+      }
+      return true;
+    }
+    case "port":
+      o.port = getInteger(issues, e);
+      return true;
+    case "host":
+    case "net":
+      o.host = getString(issues, e);
+      return true;
+    default:
+      return false;
+  }
 }
 
 /** nats-server opts.go parseListen, with Go net.SplitHostPort's address rules. */
@@ -207,4 +242,114 @@ export function parseListen(issues: Issues, e: MapEntry): HostPort | undefined {
     return undefined;
   }
   return { host, port: Number(port) };
+}
+
+/**
+ * nats-server opts.go parseStringArray: a string or an array of strings (`field` names
+ * the option in messages, e.g. "allowed origins").
+ */
+export function getStringArray(issues: Issues, e: MapEntry, field: string): string[] | undefined {
+  const v = e.value;
+  if (v.kind === "string") return [v.value];
+  if (v.kind !== "array") {
+    issues.error(v, `error parsing ${field}: unsupported type ${describeNode(v)}`);
+    return undefined;
+  }
+  const out: string[] = [];
+  for (const item of v.items) {
+    if (item.kind === "string") out.push(item.value);
+    else issues.error(item, `error parsing ${field}: unsupported type in array ${describeNode(item)}`);
+  }
+  return out;
+}
+
+/** nats-server opts.go getStorageSize: an integer, or a string like "1G" (K/M/G/T, powers of 1024). */
+export function getStorageSize(issues: Issues, e: MapEntry, label = e.key): number | undefined {
+  const v = e.value;
+  if (v.kind === "integer") return v.value;
+  if (v.kind !== "string") {
+    issues.error(v, `${label} must be int64 or string`);
+    return undefined;
+  }
+  if (v.value === "") return 0;
+  const num = v.value.slice(0, -1);
+  if (!/^[+-]?\d+$/.test(num)) {
+    issues.error(v, `${label} strconv.ParseInt: parsing ${JSON.stringify(num)}: invalid syntax`);
+    return undefined;
+  }
+  const shift = { K: 10, M: 20, G: 30, T: 40 }[v.value.slice(-1)];
+  if (shift === undefined) {
+    issues.error(v, `${label} sizes defined as strings must end in K, M, G, T`);
+    return undefined;
+  }
+  return Number(num) * 2 ** shift;
+}
+
+/**
+ * Why Go's url.Parse refuses `s` (after trimming spaces), or null when it takes it:
+ * control characters, a missing scheme before `:`, a colon in a scheme-less first path
+ * segment, a bad `%` escape, or a port that is not digits.
+ */
+export function urlParseError(raw: string): string | null {
+  const s = raw.trim();
+  if (/[\x00-\x1f\x7f]/.test(s)) return "net/url: invalid control character in URL";
+  if (/%(?![0-9a-fA-F]{2})/.test(s.replace(/#.*$/, ""))) return "invalid URL escape";
+  let rest = s;
+  const scheme = /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(s);
+  if (s.startsWith(":")) return "missing protocol scheme";
+  if (scheme) rest = s.slice(scheme[0].length);
+  else {
+    const firstSegment = s.split(/[/?#]/, 1)[0] ?? "";
+    if (firstSegment.includes(":")) return "first path segment in URL cannot contain colon";
+  }
+  if (!rest.startsWith("//")) return null;
+  const authority = rest.slice(2).split(/[/?#]/, 1)[0] ?? "";
+  const host = authority.slice(authority.lastIndexOf("@") + 1);
+  const bracket = /^\[[^\]]*\](.*)$/.exec(host);
+  if (host.startsWith("[") && !bracket) return "missing ']' in host";
+  const portPart = bracket ? bracket[1]! : host.includes(":") ? host.slice(host.indexOf(":")) : "";
+  if (portPart !== "" && !/^:\d*$/.test(portPart)) return `invalid port ${JSON.stringify(portPart)} after host`;
+  return null;
+}
+
+/**
+ * nats-server opts.go parseURLs: every URL parsed as Go would; a repeated URL is a
+ * warning and dropped. `what` names the kind in messages ("route", "gateway", "leafnode").
+ */
+export function getUrls(issues: Issues, e: MapEntry, what: string): string[] | undefined {
+  const v = e.value;
+  if (v.kind !== "array") {
+    issues.error(v, `expected an array of ${what} URLs for "${e.key}", got ${describeNode(v)}`);
+    return undefined;
+  }
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const item of v.items) {
+    if (item.kind !== "string") {
+      issues.error(item, `expected a ${what} URL string, got ${describeNode(item)}`);
+      continue;
+    }
+    if (seen.has(item.value)) {
+      issues.natsWarn(item, `Duplicate ${what} entry detected`);
+      continue;
+    }
+    seen.add(item.value);
+    const url = checkedUrl(issues, item, what);
+    if (url !== undefined) out.push(url);
+  }
+  return out;
+}
+
+/** One URL, checked as parseURL does; returns it trimmed. */
+export function checkedUrl(issues: Issues, node: ConfigNode, what: string): string | undefined {
+  if (node.kind !== "string") {
+    issues.error(node, `expected a ${what} URL string, got ${describeNode(node)}`);
+    return undefined;
+  }
+  const url = node.value.trim();
+  if (urlParseError(url) !== null) {
+    issues.error(node, `error parsing ${what} url [${JSON.stringify(url)}]`);
+    return undefined;
+  }
+  return url;
 }

@@ -15,8 +15,6 @@ import type { MonitorState } from "./state.js";
 import { UsageSampler } from "./usage.js";
 import { varz } from "./varz.js";
 
-const running = new WeakMap<Server, MonitorState>();
-
 /**
  * Starts the monitor for a started server and returns its URLs (for the ports file).
  * Registers its own shutdown with `server.onClose`.
@@ -48,13 +46,13 @@ export async function startMonitoring(server: Server): Promise<string[]> {
   });
   state.httpPort = (httpServer.address() as AddressInfo).port;
   state.sampler.start();
-  running.set(server, state);
+  server.monitor = state;
   server.logger.notice(`Starting http monitor on ${host.includes(":") ? `[${host}]` : host}:${state.httpPort}`);
   server.onClose(async () => {
     state.closing = true;
     state.sampler.stop();
     state.services.stop();
-    running.delete(server);
+    server.monitor = null;
     httpServer.closeIdleConnections();
     await new Promise<void>((resolve) => httpServer.close(() => resolve()));
   });
@@ -67,8 +65,8 @@ export async function startMonitoring(server: Server): Promise<string[]> {
  * account's `$SYS.REQ.SERVER.PING.VARZ`.
  */
 export function serverVarz(server: Server): Record<string, unknown> {
-  const m = running.get(server);
-  if (m) return varz(m);
+  const m = server.monitor;
+  if (m !== null) return varz(m);
   const usage = new UsageSampler();
   return varz({
     server,

@@ -70,7 +70,7 @@ export function subsz(s: Server, q: URLSearchParams): Record<string, unknown> {
       if (test === "" || matchLiteral(wireSubject(test), sub.subject)) subs.push({ account: acc.name, sub });
     }
   }
-  subs.sort((a, b) => a.sub.client.id - b.sub.client.id || compareSid(a.sub.sid, b.sub.sid));
+  subs.sort((a, b) => a.sub.conn.id - b.sub.conn.id || compareSid(a.sub.sid, b.sub.sid));
   out.total = subs.length;
   out.offset = offset;
   out.limit = limit;
@@ -80,7 +80,7 @@ export function subsz(s: Server, q: URLSearchParams): Record<string, unknown> {
     d.sid = sub.sid;
     d.msgs = sub.delivered;
     if (sub.max > 0) d.max = sub.max;
-    d.cid = sub.client.id;
+    d.cid = sub.conn.id;
     return d;
   });
   return out;

@@ -1,13 +1,14 @@
 /**
- * One client connection: read → parse → route → coalesced writes (nats-server client.go).
+ * A client connection: CONNECT and authentication, PUB/HPUB, SUB/UNSUB (nats-server
+ * client.go with kind CLIENT). Reading, writing, slow-consumer handling and liveness are
+ * the shared `Connection`'s.
  *
- * Reads are parsed in place; each message is matched against the account's sublist
- * (through a one-entry per-connection cache) and appended to every target's outbound
- * buffer; targets are flushed once per read batch by the server. Every limit is checked
- * before buffering: control line and payload in the parser, pending bytes here.
+ * Each message is matched against the account's sublist (through a one-entry
+ * per-connection cache) and handed to the shared delivery step (deliver.ts), which
+ * writes it into every target's outbound buffer; targets are flushed once per read batch.
  */
 import type { Socket } from "node:net";
-import { argText, ClientParser, type ClientParserSink, type PubArg } from "../protocol/client-parser.js";
+import { argText, CLIENT_VERBS, Parser, Verb, type ParserSink, type PubArg } from "../protocol/parser.js";
 import {
   ERR_AUTHORIZATION,
   ERR_AUTH_TIMEOUT,
@@ -18,22 +19,23 @@ import {
   ERR_MAX_CONTROL_LINE,
   ERR_MAX_PAYLOAD,
   ERR_MAX_SUBSCRIPTIONS,
-  ERR_STALE_CONNECTION,
 } from "../protocol/errors.js";
 import { isValidLiteralSubject, isValidQueueName, isValidSubject, type SublistResult } from "../sublist/index.js";
 import type { SubjectMappings } from "../sublist/transform.js";
-import type { Account } from "./account.js";
+import type { Account } from "../accounts/account.js";
+import { derivePubArg, deliverImports } from "../accounts/imports.js";
 import { ClosedState, type ClosedReason } from "./closed-state.js";
-import { Outbound } from "./outbound.js";
+import { Connection, ReadPause } from "./connection.js";
+import { Kind } from "./connection-kind.js";
+import { deliverResult } from "./deliver.js";
 import type { Server } from "./server.js";
 import { Subscription } from "./subscription.js";
 import { checkPublish, checkSubscribe } from "../auth/connection.js";
 import { generateNonce } from "../auth/nkeys.js";
 import type { ConnectionPermissions } from "../auth/permissions.js";
-import { derivePubArg, routeMessage } from "../auth/routing.js";
 import type { PendingBcrypt } from "../auth/authenticator.js";
 import { bcryptCompare } from "../auth/bcrypt.js";
-import { publishClientEvent } from "../auth/system.js";
+import { publishClientEvent } from "./events.js";
 
 /** What a client may say in CONNECT (nats-server client.go clientOpts). */
 export interface ConnectOptions {
@@ -59,25 +61,15 @@ const CRLF = "\r\n";
 const NO_RESPONDERS_HDR = "NATS/1.0 503\r\n\r\n";
 /** Subjects longer than this skip the per-connection match cache. */
 const L1_SUBJECT_MAX = 256;
-/**
- * Longest a producer stays paused for one backed-up subscriber. A subscriber that does
- * not drain by then is left to fill up to max_pending and be cut off as a slow consumer,
- * so a dead reader cannot hold its publishers for the whole write deadline.
- */
-const STALL_MAX_MS = 100;
 /** Delay of the first server PING after connect (nats-server firstClientPingInterval). */
 const FIRST_PING_INTERVAL_MS = 2000;
 /** nats-server client proto versions: 0 = original, 1 = dynamic cluster INFO. */
 const CLIENT_PROTO_INFO = 1;
 
-export class Client implements ClientParserSink {
-  readonly parser: ClientParser;
-  readonly out = new Outbound();
+export class Client extends Connection implements ParserSink {
+  readonly kind = Kind.CLIENT;
+  readonly parser: Parser;
   readonly subs = new Map<string, Subscription>();
-  readonly host: string;
-  readonly port: number;
-  readonly startMs = Date.now();
-  lastActivityMs = this.startMs;
 
   // CONNECT options; nats-server assumes verbose, pedantic and echo until told otherwise.
   verbose = true;
@@ -101,36 +93,7 @@ export class Client implements ClientParserSink {
   /** INFO already went out before a TLS upgrade (src/server/tls.ts). */
   infoSent = false;
 
-  inMsgs = 0;
-  inBytes = 0;
-  outMsgs = 0;
-  outBytes = 0;
-  pingsOut = 0;
-  /** Round-trip time of the last server PING, in fractional milliseconds. */
-  rttMs = 0;
-  private rttStart = 0;
-
-  closed = false;
-  closeReason: ClosedReason | "" = "";
-  stopMs = 0;
-  /**
-   * The socket's `writableLength` as of the last flush or drain: an upper bound between
-   * them, so the per-message admission check reads no socket properties.
-   */
-  private socketQueued = 0;
-  /** Set while this client is in the server's pending-flush list. */
-  flushQueued = false;
-  /** Producers paused because this client's socket is backed up; resumed on drain. */
-  private stalledProducers: Client[] | null = null;
-  private pausedByStall = false;
-  /** Ends a stall that the socket does not drain from in time. */
-  private stallTimer: NodeJS.Timeout | null = null;
-  /** A stall ran out without a drain: stop stalling producers until the socket drains. */
-  private stallSpent = false;
-
   private authTimer: NodeJS.Timeout | null = null;
-  private pingTimer: NodeJS.Timeout | null = null;
-  private writeDeadlineTimer: NodeJS.Timeout | null = null;
 
   // Per-connection match cache: the last subject's bytes and result (client.go readCache, one entry).
   private l1Subject: Buffer | null = null;
@@ -139,70 +102,51 @@ export class Client implements ClientParserSink {
   private l1Result: SublistResult<Subscription> | null = null;
 
   constructor(
-    readonly server: Server,
-    readonly id: number,
-    public socket: Socket,
+    server: Server,
+    id: number,
+    socket: Socket,
     public account: Account,
   ) {
+    super(server, id, socket);
     const opts = server.options;
-    this.parser = new ClientParser(this, opts.maxControlLine, opts.maxPayload);
-    this.host = socket.remoteAddress ?? "";
-    this.port = socket.remotePort ?? 0;
+    this.parser = new Parser(this, CLIENT_VERBS, opts.maxControlLine, opts.maxPayload);
     if (server.auth.nonceRequired) this.nonce = generateNonce();
   }
 
-  /** Sends INFO and starts reading. Called once, right after accept. */
+  /** Sends INFO and starts reading. Called once, right after accept (and TLS set-up). */
   start(): void {
-    const s = this.socket;
-    s.setNoDelay(true);
-    s.on("data", (buf: Buffer) => this.onData(buf));
-    s.on("error", (err: Error & { code?: string }) => {
-      if (!this.closed) this.server.logger.debug(`${this.logPrefix()}Client connection error: ${err.message}`);
-      this.closeConnection(err.code === "EPIPE" ? ClosedState.WriteError : ClosedState.ReadError);
-    });
-    s.on("close", () => this.closeConnection(ClosedState.ClientClosed));
-    s.on("drain", () => this.onDrain());
-
+    this.attachSocket();
     if (!this.infoSent) this.sendProto(this.server.infoFor(this));
     if (this.server.authRequired) {
       this.parser.awaitingConnect = true;
       this.authTimer = setTimeout(() => this.authTimeout(), this.server.options.authTimeoutMs);
     }
-    const pingMs = this.server.options.pingIntervalMs;
-    if (pingMs > 0) {
-      // The first PING comes early so the RTT is known soon (nats-server firstClientPingInterval).
-      this.pingTimer = setTimeout(() => {
-        this.processPingTimer();
-        if (!this.closed) this.pingTimer = setInterval(() => this.processPingTimer(), pingMs);
-      }, Math.min(pingMs, FIRST_PING_INTERVAL_MS));
-    }
+    // The first PING comes early so the RTT is known soon (nats-server firstClientPingInterval).
+    this.startPingTimer(FIRST_PING_INTERVAL_MS);
     this.server.flushPending();
   }
 
-  private onData(buf: Buffer): void {
-    this.lastActivityMs = Date.now();
-    const server = this.server;
-    server.inReadBatch = true;
-    try {
-      this.parser.parse(buf);
-    } catch (err) {
-      // A bug reached by some input must cost this connection, never the server.
-      this.internalError(err);
+  protected parse(buf: Buffer): void {
+    this.parser.parse(buf);
+  }
+
+  // ---- ParserSink ----
+
+  processOp(verb: Verb, arg: Buffer): boolean {
+    switch (verb) {
+      case Verb.SUB:
+        return this.processSub(arg);
+      case Verb.UNSUB:
+        return this.processUnsub(arg);
+      case Verb.CONNECT:
+        return this.processConnect(arg);
+      default:
+        // INFO from a client is ignored, as nats-server does.
+        return true;
     }
-    server.inReadBatch = false;
-    server.flushPending();
   }
 
-  /** Logs an unexpected exception with its stack and closes this connection only. */
-  private internalError(err: unknown): void {
-    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
-    this.server.logger.error(`${this.logPrefix()}Internal error, closing the connection: ${detail}`);
-    this.closeConnection(ClosedState.ProtocolViolation, true);
-  }
-
-  // ---- ClientParserSink ----
-
-  processConnect(arg: Buffer): boolean {
+  private processConnect(arg: Buffer): boolean {
     if (this.server.traceEnabled) this.traceIn("CONNECT", arg);
     let o: ConnectOptions;
     try {
@@ -246,7 +190,7 @@ export class Client implements ClientParserSink {
    */
   private verifyThenConnect(o: ConnectOptions, slow: PendingBcrypt): void {
     this.parser.suspend();
-    this.socket.pause();
+    this.pauseReads(ReadPause.AUTH);
     void bcryptCompare(slow.given, slow.hash)
       .then(() => {
         if (this.closed) return;
@@ -254,7 +198,7 @@ export class Client implements ClientParserSink {
         server.inReadBatch = true;
         try {
           if (this.authenticateAndConnect(o)) {
-            this.socket.resume();
+            this.resumeReads(ReadPause.AUTH);
             this.parser.resume();
           }
         } finally {
@@ -309,11 +253,11 @@ export class Client implements ClientParserSink {
     if (this.account.mappings !== null) pa = mapSubject(this.account.mappings, pa);
 
     const r = this.match(pa);
-    const routed = this.account.routes !== null ? routeMessage(server, this, this.account, pa) : 0;
+    const imported = this.account.imports !== null ? deliverImports(server, this, this.account, pa) : 0;
     if (r.psubs.length === 0 && r.qsubs.length === 0) {
-      if (routed === 0 && this.noResponders && pa.replyEnd > pa.replyStart) this.sendNoResponders(pa);
+      if (imported === 0 && this.noResponders && pa.replyEnd > pa.replyStart) this.sendNoResponders(pa);
     } else {
-      server.deliverResult(this, r, pa);
+      deliverResult(server, this, r, pa);
     }
     return !this.closed;
   }
@@ -349,7 +293,7 @@ export class Client implements ClientParserSink {
     this.server.publishInternal(this.account, reply, "", payload, NO_RESPONDERS_HDR.length);
   }
 
-  processSub(arg: Buffer): boolean {
+  private processSub(arg: Buffer): boolean {
     if (this.server.traceEnabled) this.traceIn("SUB", arg);
     const fields = splitArgs(arg);
     let subject: string, queue: string | null, sid: string;
@@ -378,13 +322,13 @@ export class Client implements ClientParserSink {
     if (!this.subs.has(sid)) {
       const sub = new Subscription(this, subject, queue, sid);
       this.subs.set(sid, sub);
-      this.account.sublist.insert(sub);
+      this.account.addSub(sub);
     }
     if (this.verbose) this.sendOK();
     return true;
   }
 
-  processUnsub(arg: Buffer): boolean {
+  private processUnsub(arg: Buffer): boolean {
     if (this.server.traceEnabled) this.traceIn("UNSUB", arg);
     const fields = splitArgs(arg);
     if (fields.length < 1 || fields.length > 2) {
@@ -408,26 +352,7 @@ export class Client implements ClientParserSink {
     if (sub.closed) return;
     sub.closed = true;
     this.subs.delete(sub.sid);
-    this.account.sublist.remove(sub);
-  }
-
-  processPing(): boolean {
-    if (this.server.traceEnabled) this.traceIn("PING", null);
-    this.sendProto("PONG\r\n");
-    return true;
-  }
-
-  processPong(): void {
-    if (this.server.traceEnabled) this.traceIn("PONG", null);
-    this.pingsOut = 0;
-    if (this.rttStart > 0) {
-      this.rttMs = performance.now() - this.rttStart;
-      this.rttStart = 0;
-    }
-  }
-
-  processInfo(): boolean {
-    return true;
+    this.account.removeSub(sub);
   }
 
   processErr(arg: Buffer): void {
@@ -458,166 +383,13 @@ export class Client implements ClientParserSink {
     this.closeConnection(ClosedState.AuthenticationTimeout);
   }
 
-  /** nats-server processPingTimer: too many unanswered PINGs make the connection stale. */
-  private processPingTimer(): void {
-    if (this.closed) return;
-    if (this.pingsOut + 1 > this.server.options.pingMax) {
-      this.server.logger.debug(`${this.logPrefix()}Stale Client Connection - Closing`);
-      this.sendErr(ERR_STALE_CONNECTION);
-      this.closeConnection(ClosedState.StaleConnection);
-      return;
-    }
-    this.pingsOut++;
-    this.rttStart = performance.now();
-    this.sendProto("PING\r\n");
-  }
-
-  // ---- writing ----
-
-  /** Queues protocol text and makes sure it gets flushed. */
-  sendProto(s: string): void {
-    if (this.closed) return;
-    if (this.server.traceEnabled) this.traceOut(s);
-    this.out.appendString(s);
-    this.server.markPending(this);
-  }
-
-  sendOK(): void {
-    this.sendProto("+OK\r\n");
-  }
-
-  sendErr(text: string): void {
-    this.sendProto(`-ERR '${text}'\r\n`);
-  }
-
-  /** Bytes this connection has accepted but the kernel has not: the slow-consumer measure. */
-  pendingBytes(): number {
-    return this.out.len + this.socket.writableLength;
-  }
-
-  /** Hands the outbound buffer to the socket in one write. Called by the server per batch. */
-  flush(): void {
-    this.flushQueued = false;
-    const out = this.out;
-    if (out.len === 0 || this.socket.destroyed) {
-      out.len = 0;
-      return;
-    }
-    const socket = this.socket;
-    socket.write(out.take());
-    this.socketQueued = socket.writableLength;
-    if (this.socketQueued === 0) {
-      out.recycle();
-    } else {
-      out.release();
-      if (this.writeDeadlineTimer === null && !this.closed) {
-        this.writeDeadlineTimer = setTimeout(() => this.writeDeadlineExceeded(), this.server.options.writeDeadlineMs);
-      }
-    }
-  }
-
-  private onDrain(): void {
-    this.socketQueued = 0;
-    this.stallSpent = false;
-    if (this.writeDeadlineTimer !== null) {
-      clearTimeout(this.writeDeadlineTimer);
-      this.writeDeadlineTimer = null;
-    }
-    this.resumeStalled();
-  }
-
-  private writeDeadlineExceeded(): void {
-    this.writeDeadlineTimer = null;
-    if (this.closed || this.socket.writableLength === 0) return;
-    this.slowConsumer(ClosedState.SlowConsumerWriteDeadline, `Write Deadline of ${this.server.options.writeDeadlineMs}ms Exceeded`);
-  }
-
-  /**
-   * Called by a producer about to queue `n` bytes here. Closes this client as a slow
-   * consumer when over max_pending, and pauses the producer while this socket is backed
-   * up (nats-server stalls fast producers the same way). Returns false if closed.
-   */
-  admit(producer: Client, n: number): boolean {
-    // Fast path, no socket property reads: well under every threshold.
-    if (this.out.len + this.socketQueued + n <= this.server.stallThreshold && !this.closed) return true;
-    return this.admitSlow(producer, n);
-  }
-
-  private admitSlow(producer: Client, n: number): boolean {
-    if (this.closed) return false;
-    const queued = (this.socketQueued = this.socket.writableLength);
-    const opts = this.server.options;
-    if (queued + this.out.len + n > opts.maxPending) {
-      this.slowConsumer(ClosedState.SlowConsumerPendingBytes, `MaxPending of ${opts.maxPending} Exceeded`);
-      return false;
-    }
-    if (queued > this.server.stallThreshold && !this.stallSpent && producer !== this && !producer.pausedByStall) {
-      producer.pausedByStall = true;
-      producer.socket.pause();
-      (this.stalledProducers ??= []).push(producer);
-      this.stallTimer ??= setTimeout(() => {
-        this.stallTimer = null;
-        this.stallSpent = true;
-        this.resumeStalled();
-      }, STALL_MAX_MS);
-    }
-    return true;
-  }
-
-  private resumeStalled(): void {
-    if (this.stallTimer !== null) {
-      clearTimeout(this.stallTimer);
-      this.stallTimer = null;
-    }
-    const stalled = this.stalledProducers;
-    if (stalled === null) return;
-    this.stalledProducers = null;
-    for (const p of stalled) {
-      p.pausedByStall = false;
-      if (!p.closed) p.socket.resume();
-    }
-  }
-
-  private slowConsumer(reason: ClosedReason, detail: string): void {
-    this.server.slowConsumers++;
-    this.server.logger.notice(`${this.logPrefix()}Slow Consumer Detected: ${detail}`);
-    this.out.len = 0;
-    this.closeConnection(reason, true);
-  }
-
-  /**
-   * Closes the connection once. Pending protocol (an -ERR) is flushed first unless
-   * `abort` (slow consumers are dropped at once, as nats-server does).
-   */
-  closeConnection(reason: ClosedReason, abort = false): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.closeReason = reason;
-    this.stopMs = Date.now();
+  /** Drops the connection's subscriptions and tells the server (Connection.closeConnection). */
+  protected onClosed(): void {
     if (this.authTimer) clearTimeout(this.authTimer);
-    if (this.pingTimer) clearInterval(this.pingTimer);
-    if (this.writeDeadlineTimer) clearTimeout(this.writeDeadlineTimer);
-    this.authTimer = this.pingTimer = this.writeDeadlineTimer = null;
-    for (const sub of this.subs.values()) {
-      sub.closed = true;
-      this.account.sublist.remove(sub);
-    }
-    this.resumeStalled();
-    const socket = this.socket;
-    if (abort || socket.destroyed) {
-      socket.destroy();
-    } else {
-      if (this.out.len > 0) socket.write(this.out.take());
-      socket.end();
-      // A peer that never reads must not keep the socket forever.
-      setTimeout(() => socket.destroy(), 1000).unref();
-    }
+    this.authTimer = null;
+    for (const sub of this.subs.values()) sub.closed = true;
+    this.account.removeSubs(this.subs.values());
     this.server.removeClient(this);
-  }
-
-  /** `127.0.0.1:5432 - cid:7 - ` as nats-server prefixes client log lines. */
-  logPrefix(): string {
-    return `${this.host}:${this.port} - cid:${this.id} - `;
   }
 
   /** `<<- [PUB subject size]` and `<<- MSG_PAYLOAD: ["..."]`, as nats-server traces. */
@@ -633,17 +405,6 @@ export class Client implements ClientParserSink {
     } else {
       const payload = pa.payloadBuf.toString("latin1", pa.payloadStart, pa.payloadEnd - 2);
       log.trace(`${this.logPrefix()}<<- MSG_PAYLOAD: [${JSON.stringify(payload)}]`);
-    }
-  }
-
-  private traceIn(op: string, arg: Buffer | null): void {
-    this.server.logger.trace(`${this.logPrefix()}<<- [${op}${arg ? ` ${arg.toString("latin1")}` : ""}]`);
-  }
-
-  /** `->> [MSG ...]` for what the server sends; one line per protocol line. */
-  traceOut(proto: string): void {
-    for (const line of proto.split("\r\n")) {
-      if (line !== "") this.server.logger.trace(`${this.logPrefix()}->> [${line === "+OK" ? "OK" : line}]`);
     }
   }
 }

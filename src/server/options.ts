@@ -1,10 +1,12 @@
 /**
  * Server options: the one source of truth for limits and defaults. Both the config
- * file (src/config) and the command-line flags (src/cli) produce a `Partial<ServerOptions>`;
- * `resolveOptions` fills in the defaults. Names follow nats-server's config keys
- * (camelCased, with units in the name), defaults follow nats-server const.go.
+ * file (src/config) and the command-line flags (src/cli) produce a `ServerOptionsInput`
+ * (a `Partial<ServerOptions>` whose blocks, e.g. `cluster`, may be partial too);
+ * `resolveOptions` merges them and fills in the defaults. Names follow nats-server's
+ * config keys (camelCased, with units in the name), defaults follow nats-server const.go
+ * and opts.go setBaselineOptions.
  */
-import type { AccountOptions } from "../auth/accounts.js";
+import { DEFAULT_SYSTEM_ACCOUNT, type AccountOptions } from "../accounts/config.js";
 import type { MappingOptions } from "../sublist/transform.js";
 
 /** nats-server const.go defaults. */
@@ -20,6 +22,41 @@ export const DEFAULT_AUTH_TIMEOUT_MS = 2000;
 export const DEFAULT_WRITE_DEADLINE_MS = 10_000;
 export const DEFAULT_LAME_DUCK_DURATION_MS = 2 * 60 * 1000;
 export const DEFAULT_LAME_DUCK_GRACE_PERIOD_MS = 10_000;
+/** TLS handshake timeout of every listener (const.go TLS_TIMEOUT). */
+export const TLS_TIMEOUT_MS = 2000;
+/** Routes per pair of servers (const.go DEFAULT_ROUTE_POOL_SIZE). */
+export const DEFAULT_ROUTE_POOL_SIZE = 3;
+/** Leaf node remotes: default port of a URL without one (const.go DEFAULT_LEAFNODE_PORT). */
+export const DEFAULT_LEAFNODE_PORT = 7422;
+/** Leaf node reconnect delay (const.go DEFAULT_LEAF_NODE_RECONNECT). */
+export const DEFAULT_LEAF_NODE_RECONNECT_MS = 1000;
+/** How long a solicited leaf connection waits for the first INFO (DEFAULT_LEAFNODE_INFO_WAIT). */
+export const DEFAULT_LEAFNODE_INFO_WAIT_MS = 1000;
+/** TLS handshake timeout of leaf remotes (const.go DEFAULT_LEAF_TLS_TIMEOUT). */
+export const DEFAULT_LEAF_TLS_TIMEOUT_MS = 2000;
+/** JetStream file store fsync interval (filestore.go defaultSyncInterval). */
+export const DEFAULT_JS_SYNC_INTERVAL_MS = 2 * 60 * 1000;
+/** Bytes of catch-up traffic in flight per server (defaultMaxTotalCatchupOutBytes). */
+export const DEFAULT_JS_MAX_CATCHUP = 64 * 1024 * 1024;
+/** Per-stream ingest queue limits (stream.go streamDefaultMaxQueueMsgs/Bytes). */
+export const DEFAULT_STREAM_MAX_BUFFERED_MSGS = 100_000;
+export const DEFAULT_STREAM_MAX_BUFFERED_SIZE = 128 * 1024 * 1024;
+/** JetStream API request queue limit (jetstream_api.go JSDefaultRequestQueueLimit). */
+export const DEFAULT_JS_REQUEST_QUEUE_LIMIT = 10_000;
+/** MQTT redelivery wait (mqtt.go mqttDefaultAckWait). */
+export const DEFAULT_MQTT_ACK_WAIT_MS = 30_000;
+/** Account resolver fetch timeout (const.go DEFAULT_ACCOUNT_FETCH_TIMEOUT). */
+export const DEFAULT_ACCOUNT_FETCH_TIMEOUT_MS = 1900;
+/** `resolver { type: full }` sync interval when none is given (accounts.go NewDirAccResolver). */
+export const DEFAULT_RESOLVER_SYNC_INTERVAL_MS = 60_000;
+/** `resolver { type: cache }` account limit when none is given (NewCacheDirAccResolver). */
+export const DEFAULT_RESOLVER_CACHE_LIMIT = 1000;
+
+/** Route/leaf compression modes (nats-server server.go Compression*). */
+export const COMPRESSION_OFF = "off";
+export const COMPRESSION_ACCEPT = "accept";
+export const COMPRESSION_S2_AUTO = "s2_auto";
+export const COMPRESSION_S2_FAST = "s2_fast";
 /** Port value meaning "pick a random free port" (nats-server RANDOM_PORT). */
 export const RANDOM_PORT = -1;
 
@@ -57,6 +94,261 @@ export interface TlsOptions {
   verifyAndMap?: boolean;
   timeoutMs?: number;
   handshakeFirst?: boolean;
+  /** `handshake_first: auto` or a duration: wait this long for a TLS hello, else plain. */
+  handshakeFirstFallbackMs?: number;
+  /** Go cipher suite names (`TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256`), validated. */
+  cipherSuites?: string[];
+  /** Go curve names (`X25519`, `CurveP256`, ...), validated. */
+  curvePreferences?: string[];
+  allowInsecureCipherSuites?: boolean;
+  /** `min_version`: "1.2" or "1.3". */
+  minVersion?: string;
+  /** sha256 hex of the DER SubjectPublicKeyInfo of each accepted peer certificate. */
+  pinnedCerts?: string[];
+  /** `certs: [{cert_file, key_file}]`: several certificates, chosen by SNI (2.11+). */
+  certs?: Array<{ certFile: string; keyFile: string }>;
+  /** Outbound TLS (routes, gateways, leaf remotes): skip server certificate checks. */
+  insecure?: boolean;
+  verifyCertAndCheckKnownUrls?: boolean;
+  connectionRateLimit?: number;
+}
+
+/** `compression` of routes and leaf nodes (nats-server CompressionOpts). */
+export interface CompressionOptions {
+  /** One of the COMPRESSION_* modes, or another s2 mode name as written. */
+  mode: string;
+  rttThresholdsMs?: number[];
+}
+
+/** Route permissions: what interest is sent to (import) and accepted from (export) peers. */
+export interface RoutePermissionsOptions {
+  import?: SubjectPermission;
+  export?: SubjectPermission;
+}
+
+/** `cluster { ... }` (nats-server ClusterOpts). Only present when configured. */
+export interface ClusterOptions {
+  name?: string;
+  host: string;
+  /** 0 = no route listener; -1 = random. */
+  port: number;
+  advertise?: string;
+  noAdvertise: boolean;
+  /** Route URLs to connect to, as written (`nats-route://user:pass@host:port`). */
+  routes: string[];
+  username?: string;
+  password?: string;
+  authTimeoutMs?: number;
+  permissions?: RoutePermissionsOptions;
+  tls?: TlsOptions;
+  connectRetries: number;
+  connectBackoff: boolean;
+  poolSize: number;
+  /** Accounts with a dedicated route; the system account is added (setBaselineOptions). */
+  pinnedAccounts: string[];
+  compression: CompressionOptions;
+  pingIntervalMs?: number;
+  pingMax?: number;
+  writeDeadlineMs?: number;
+}
+
+/** One entry of `gateway { gateways: [...] }`. */
+export interface RemoteGatewayOptions {
+  name: string;
+  urls: string[];
+  tls?: TlsOptions;
+}
+
+/** `gateway { ... }` (nats-server GatewayOpts). */
+export interface GatewayOptions {
+  name?: string;
+  host: string;
+  port: number;
+  advertise?: string;
+  username?: string;
+  password?: string;
+  authTimeoutMs?: number;
+  tls?: TlsOptions;
+  connectRetries: number;
+  connectBackoff: boolean;
+  gateways: RemoteGatewayOptions[];
+  rejectUnknownCluster: boolean;
+  writeDeadlineMs?: number;
+}
+
+/** A user of `leafnodes { authorization { users: [...] } }`. */
+export interface LeafNodeUserOptions {
+  user: string;
+  password?: string;
+  account?: string;
+}
+
+/** One entry of `leafnodes { remotes: [...] }` (nats-server RemoteLeafOpts). */
+export interface RemoteLeafOptions {
+  urls: string[];
+  /** Local account the remote binds to (default `$G`). */
+  account?: string;
+  credentials?: string;
+  /** A user nkey seed. */
+  nkey?: string;
+  tls?: TlsOptions;
+  hub: boolean;
+  denyImports?: string[];
+  denyExports?: string[];
+  noRandomize: boolean;
+  wsCompression: boolean;
+  wsNoMasking: boolean;
+  compression: CompressionOptions;
+  firstInfoTimeoutMs: number;
+  dialTimeoutMs?: number;
+  disabled: boolean;
+  jetstreamClusterMigrate?: boolean;
+}
+
+/** `leafnodes { ... }` (nats-server LeafNodeOpts). */
+export interface LeafNodeOptions {
+  host: string;
+  /** 0 = no leaf listener (remotes may still be solicited). */
+  port: number;
+  advertise?: string;
+  noAdvertise: boolean;
+  username?: string;
+  password?: string;
+  nkey?: string;
+  account?: string;
+  users?: LeafNodeUserOptions[];
+  authTimeoutMs?: number;
+  tls?: TlsOptions;
+  remotes: RemoteLeafOptions[];
+  reconnectMs: number;
+  minVersion?: string;
+  compression: CompressionOptions;
+  dialTimeoutMs?: number;
+  writeDeadlineMs?: number;
+}
+
+/** `websocket { ... }` (nats-server WebsocketOpts). */
+export interface WebsocketOptions {
+  host: string;
+  port: number;
+  advertise?: string;
+  noTls: boolean;
+  tls?: TlsOptions;
+  sameOrigin: boolean;
+  allowedOrigins?: string[];
+  handshakeTimeoutMs?: number;
+  compression: boolean;
+  /** From `authorization { user, password, token, timeout }`. */
+  username?: string;
+  password?: string;
+  token?: string;
+  authTimeoutMs?: number;
+  noAuthUser?: string;
+  jwtCookie?: string;
+  userCookie?: string;
+  passCookie?: string;
+  tokenCookie?: string;
+  /** Extra HTTP headers of the upgrade response (2.11+). */
+  headers?: Record<string, string>;
+  pingIntervalMs?: number;
+}
+
+/** `mqtt { ... }` (nats-server MQTTOpts); parsed and validated, not served yet. */
+export interface MqttOptions {
+  host: string;
+  port: number;
+  tls?: TlsOptions;
+  username?: string;
+  password?: string;
+  token?: string;
+  authTimeoutMs?: number;
+  noAuthUser?: string;
+  ackWaitMs: number;
+  jsApiTimeoutMs?: number;
+  maxAckPending?: number;
+  jsDomain?: string;
+  streamReplicas?: number;
+  consumerMemoryStorage?: boolean;
+  consumerInactiveThresholdMs?: number;
+  rejectQos2Publish?: boolean;
+  downgradeQos2Subscribe?: boolean;
+}
+
+/** `jetstream { limits { ... } }` (nats-server JSLimitOpts); 0 = no limit. */
+export interface JetStreamLimitsOptions {
+  maxAckPending?: number;
+  maxHaAssets?: number;
+  maxRequestBatch?: number;
+  duplicateWindowMs?: number;
+}
+
+/** Server-wide JetStream settings (`jetstream { ... }`); `jetstream` says whether it is on. */
+export interface JetStreamOptions {
+  /** Bytes; -1 = a share of system memory, chosen at start. */
+  maxMemory: number;
+  /** Bytes; -1 = a share of the store directory's disk, chosen at start. */
+  maxStore: number;
+  domain?: string;
+  syncIntervalMs: number;
+  /** `sync_interval: always`: fsync after every write. */
+  syncAlways: boolean;
+  maxBufferedMsgs: number;
+  maxBufferedSize: number;
+  uniqueTag?: string;
+  maxCatchup: number;
+  /** `strict: false` relaxes API request checks (2.11+). */
+  strict: boolean;
+  requestQueueLimit: number;
+  /** Encryption at rest (parsed; refused until the store supports it). */
+  key?: string;
+  prevKey?: string;
+  cipher?: "chacha" | "aes";
+  extensionHint?: string;
+  limits?: JetStreamLimitsOptions;
+}
+
+/** Per-account JetStream limits (`accounts { A { jetstream { ... } } }`); -1 = unlimited. */
+export interface JetStreamAccountLimits {
+  maxMemory: number;
+  maxStore: number;
+  maxStreams: number;
+  maxConsumers: number;
+  maxAckPending: number;
+  memoryMaxStreamBytes: number;
+  storeMaxStreamBytes: number;
+  maxBytesRequired: boolean;
+}
+
+/** A trusted operator, decoded from its JWT (`operator`/`operators`). */
+export interface OperatorOptions {
+  /** The JWT as read (from the file, or inline). */
+  jwt: string;
+  /** The operator's public key. */
+  subject: string;
+  name?: string;
+  systemAccount?: string;
+  signingKeys: string[];
+  accountServerUrl?: string;
+}
+
+/** `resolver`: where account JWTs come from (nats-server AccountResolver kinds). */
+export type ResolverOptions =
+  | { type: "memory" }
+  | { type: "url"; url: string }
+  | { type: "full"; dir: string; allowDelete: boolean; hardDelete: boolean; intervalMs: number; limit?: number; timeoutMs: number }
+  | { type: "cache"; dir: string; limit: number; ttlMs: number; timeoutMs: number };
+
+/** `authorization { auth_callout { ... } }` (2.10+). */
+export interface AuthCalloutOptions {
+  /** Account public key that signs the responses. */
+  issuer: string;
+  /** Users that bypass the callout (the callout service itself). */
+  authUsers: string[];
+  /** Account of the callout service; default `$G`. */
+  account: string;
+  /** Curve public key to encrypt requests with. */
+  xkey?: string;
+  allowedAccounts?: string[];
 }
 
 /** Everything the server can be told. Optional fields are "not set". */
@@ -109,15 +401,52 @@ export interface ServerOptions {
   systemAccount?: string;
   /** Top-level `mappings`: subject mappings of the global account (src/sublist/transform.ts). */
   mappings?: MappingOptions[];
-  /** `accounts { ... }` (src/auth/accounts.ts); none = everyone in `$G`. */
+  /** `accounts { ... }` (src/accounts/config.ts); none = everyone in `$G`. */
   accounts?: AccountOptions[];
   tls?: TlsOptions;
   /** `allow_non_tls`: with `tls`, plain clients are accepted too (INFO `tls_available`). */
   allowNonTls?: boolean;
 
+  /** Auth callout (2.10+): parsed and validated; refused at start until implemented. */
+  authCallout?: AuthCalloutOptions;
+
+  // Operator mode (decentralized JWT auth): parsed and validated; refused at start.
+  operators?: OperatorOptions[];
+  resolver?: ResolverOptions;
+  /** `resolver_preload`: account public key → account JWT. */
+  resolverPreload?: Record<string, string>;
+  resolverTls?: TlsOptions;
+  resolverPinnedAccounts?: string[];
+  trustedKeys?: string[];
+  /** `no_system_account`: run without `$SYS`. */
+  noSystemAccount?: boolean;
+
+  cluster?: ClusterOptions;
+  gateway?: GatewayOptions;
+  leafnodes?: LeafNodeOptions;
+  websocket?: WebsocketOptions;
+  mqtt?: MqttOptions;
+
   jetstream: boolean;
   storeDir?: string;
+  jetstreamOptions: JetStreamOptions;
 }
+
+/** Blocks whose input may be partial: `resolveOptions` merges them key by key. */
+type BlockKey = "cluster" | "gateway" | "leafnodes" | "websocket" | "mqtt" | "jetstreamOptions";
+
+/**
+ * What the config file, the flags and embedders give: any option, with blocks partial
+ * (e.g. `--cluster_name` alone sets one field of `cluster`).
+ */
+export type ServerOptionsInput = Omit<Partial<ServerOptions>, BlockKey> & {
+  cluster?: Partial<ClusterOptions>;
+  gateway?: Partial<GatewayOptions>;
+  leafnodes?: Partial<Omit<LeafNodeOptions, "remotes">> & { remotes?: Array<Partial<RemoteLeafOptions>> };
+  websocket?: Partial<WebsocketOptions>;
+  mqtt?: Partial<MqttOptions>;
+  jetstreamOptions?: Partial<JetStreamOptions>;
+};
 
 /** Defaults as nats-server applies them (server/opts.go setBaselineOptions). */
 export function defaultOptions(): ServerOptions {
@@ -144,18 +473,148 @@ export function defaultOptions(): ServerOptions {
     logtimeUtc: false,
     serverTags: [],
     jetstream: false,
+    jetstreamOptions: defaultJetStreamOptions(),
   };
 }
 
-/** Merges partial option sets left to right (later wins) over the defaults. */
-export function resolveOptions(...parts: Array<Partial<ServerOptions> | undefined>): ServerOptions {
+export function defaultJetStreamOptions(): JetStreamOptions {
+  return {
+    maxMemory: -1,
+    maxStore: -1,
+    syncIntervalMs: DEFAULT_JS_SYNC_INTERVAL_MS,
+    syncAlways: false,
+    maxBufferedMsgs: DEFAULT_STREAM_MAX_BUFFERED_MSGS,
+    maxBufferedSize: DEFAULT_STREAM_MAX_BUFFERED_SIZE,
+    maxCatchup: DEFAULT_JS_MAX_CATCHUP,
+    strict: true,
+    requestQueueLimit: DEFAULT_JS_REQUEST_QUEUE_LIMIT,
+  };
+}
+
+/** Account JetStream limits of `jetstream: enabled` (nats-server dynamicJSAccountLimits). */
+export function defaultJetStreamAccountLimits(): JetStreamAccountLimits {
+  return {
+    maxMemory: -1,
+    maxStore: -1,
+    maxStreams: -1,
+    maxConsumers: -1,
+    maxAckPending: -1,
+    memoryMaxStreamBytes: -1,
+    storeMaxStreamBytes: -1,
+    maxBytesRequired: false,
+  };
+}
+
+function compression(mode: string): CompressionOptions {
+  return { mode };
+}
+
+export function defaultClusterOptions(): ClusterOptions {
+  return {
+    host: DEFAULT_HOST,
+    port: 0,
+    noAdvertise: false,
+    routes: [],
+    connectRetries: 0,
+    connectBackoff: false,
+    poolSize: DEFAULT_ROUTE_POOL_SIZE,
+    pinnedAccounts: [],
+    compression: compression(COMPRESSION_ACCEPT),
+  };
+}
+
+export function defaultGatewayOptions(): GatewayOptions {
+  return { host: DEFAULT_HOST, port: 0, connectRetries: 0, connectBackoff: false, gateways: [], rejectUnknownCluster: false };
+}
+
+export function defaultRemoteLeafOptions(): RemoteLeafOptions {
+  return {
+    urls: [],
+    hub: false,
+    noRandomize: false,
+    wsCompression: false,
+    wsNoMasking: false,
+    compression: compression(COMPRESSION_S2_AUTO),
+    firstInfoTimeoutMs: DEFAULT_LEAFNODE_INFO_WAIT_MS,
+    disabled: false,
+  };
+}
+
+export function defaultLeafNodeOptions(): LeafNodeOptions {
+  return {
+    host: DEFAULT_HOST,
+    port: 0,
+    noAdvertise: false,
+    remotes: [],
+    reconnectMs: DEFAULT_LEAF_NODE_RECONNECT_MS,
+    compression: compression(COMPRESSION_S2_AUTO),
+  };
+}
+
+export function defaultWebsocketOptions(): WebsocketOptions {
+  return { host: DEFAULT_HOST, port: 0, noTls: false, sameOrigin: false, compression: false };
+}
+
+export function defaultMqttOptions(): MqttOptions {
+  return { host: DEFAULT_HOST, port: 0, ackWaitMs: DEFAULT_MQTT_ACK_WAIT_MS };
+}
+
+/**
+ * Merges `b` over `a` field by field. A field `b` sets to undefined explicitly is
+ * removed (`--cluster nats://host:port` clears the file's route credentials).
+ */
+function mergeFields<T extends object>(a: T | undefined, b: Partial<T>): Partial<T> {
+  const out = { ...(a ?? {}) } as Record<string, unknown>;
+  for (const [k, v] of Object.entries(b)) {
+    if (v === undefined) delete out[k];
+    else out[k] = v;
+  }
+  return out as Partial<T>;
+}
+
+/** Fills a configured block's defaults; leaf remotes get theirs one by one. */
+function completeBlocks(out: ServerOptions, blocks: Partial<Record<BlockKey, object>>): void {
+  if (blocks.cluster) {
+    const c: ClusterOptions = { ...defaultClusterOptions(), ...blocks.cluster };
+    // setBaselineOptions: the system account always gets a pinned route (pool_size > 0).
+    const sys = out.systemAccount ?? (out.noSystemAccount ? undefined : DEFAULT_SYSTEM_ACCOUNT);
+    if (c.poolSize > 0 && sys !== undefined && !c.pinnedAccounts.includes(sys)) c.pinnedAccounts = [...c.pinnedAccounts, sys];
+    out.cluster = c;
+  }
+  if (blocks.gateway) out.gateway = { ...defaultGatewayOptions(), ...blocks.gateway };
+  if (blocks.leafnodes) {
+    const l = blocks.leafnodes as Partial<LeafNodeOptions> & { remotes?: Array<Partial<RemoteLeafOptions>> };
+    out.leafnodes = {
+      ...defaultLeafNodeOptions(),
+      ...l,
+      remotes: (l.remotes ?? []).map((r) => ({ ...defaultRemoteLeafOptions(), ...r })),
+    };
+  }
+  if (blocks.websocket) out.websocket = { ...defaultWebsocketOptions(), ...blocks.websocket };
+  if (blocks.mqtt) out.mqtt = { ...defaultMqttOptions(), ...blocks.mqtt };
+  out.jetstreamOptions = { ...defaultJetStreamOptions(), ...(blocks.jetstreamOptions ?? {}) };
+}
+
+const BLOCK_KEYS: ReadonlySet<string> = new Set<BlockKey>(["cluster", "gateway", "leafnodes", "websocket", "mqtt", "jetstreamOptions"]);
+
+/**
+ * Merges option sets left to right (later wins) over the defaults. Blocks merge field by
+ * field, as nats-server's MergeOptions lets `--cluster_name` override one field of the
+ * file's `cluster {}`; everything else (including `tls`) is replaced whole.
+ */
+export function resolveOptions(...parts: Array<ServerOptionsInput | undefined>): ServerOptions {
   const out = defaultOptions();
+  const flat = out as unknown as Record<string, unknown>;
+  const blocks: Partial<Record<BlockKey, object>> = {};
   for (const p of parts) {
     if (!p) continue;
     for (const [k, v] of Object.entries(p)) {
-      if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
+      if (v === undefined) continue;
+      if (BLOCK_KEYS.has(k)) blocks[k as BlockKey] = mergeFields(blocks[k as BlockKey], v as object);
+      else flat[k] = v;
     }
   }
+  completeBlocks(out, blocks);
   return out;
 }
 
@@ -172,5 +631,21 @@ export function validateOptions(o: ServerOptions): string[] {
   if (o.httpPort < -1 || o.httpPort > 65535) problems.push(`invalid monitoring port ${o.httpPort}`);
   if (o.maxControlLine <= 0) problems.push(`max_control_line must be positive`);
   if (o.maxPayload <= 0) problems.push(`max_payload must be positive`);
+  const decentralized = decentralizedAuthKey(o);
+  if (decentralized !== undefined) {
+    problems.push(
+      `"${decentralized}": decentralized authentication (operator JWTs and account resolvers) is not supported yet by tsnats; use "accounts" and "authorization" blocks`,
+    );
+  }
+  if (o.authCallout) problems.push(`"auth_callout": authorization callouts are not supported yet by tsnats`);
   return problems;
+}
+
+/** The config key of the first operator-mode setting present, if any. */
+function decentralizedAuthKey(o: ServerOptions): string | undefined {
+  if (o.operators !== undefined) return "operator";
+  if (o.trustedKeys !== undefined) return "trusted_keys";
+  if (o.resolver !== undefined) return "resolver";
+  if (o.resolverPreload !== undefined) return "resolver_preload";
+  return undefined;
 }

@@ -2,7 +2,9 @@
  * Config reload (SIGHUP, `tsnats-server --signal reload`), as nats-server reload.go:
  * re-read the file, re-apply the command-line flags over it, and apply what can change
  * at run time: authentication, permissions, accounts and their imports, limits, TLS,
- * logging (debug, trace, logtime, log_file).
+ * logging (debug, trace, logtime, log_file). `max_payload` and `max_control_line` reach
+ * open connections at once (reload.go maxPayloadOption / maxControlLineOption); new
+ * clients see the new `max_payload` in INFO, open ones get no new INFO, as in nats-server.
  * Connections that are still allowed stay open with their new permissions; those that
  * no longer authenticate (or whose account changed) are closed with
  * `Authorization Violation`; subscriptions no longer permitted are removed. A file that
@@ -10,12 +12,12 @@
  */
 import { Authenticator, isAuthFailure } from "../auth/authenticator.js";
 import { bindIdentity } from "../auth/connection.js";
-import { configureAccounts } from "../auth/routing.js";
-import { setupSystemAccount } from "../auth/system.js";
+import { configureAccounts } from "../accounts/imports.js";
+import { setupSystemAccount } from "./events.js";
 import { formatIssue, loadConfigFile } from "../config/index.js";
 import { errSubscribePermission } from "../protocol/errors.js";
 import type { Client } from "./client.js";
-import { resolveOptions, type ServerOptions } from "./options.js";
+import { resolveOptions, validateOptions, type ServerOptions, type ServerOptionsInput } from "./options.js";
 import type { Server } from "./server.js";
 import { ServerTls } from "./tls.js";
 
@@ -36,6 +38,8 @@ export const NOT_RELOADABLE: ReadonlySet<keyof ServerOptions> = new Set([
   "pidFile",
   "portsFileDir",
   "syslog",
+  // nats-server: "config reload not supported for MaxPending".
+  "maxPending",
 ]);
 
 /** What a reload did. */
@@ -53,7 +57,7 @@ export interface ReloadResult {
 
 /** Flags given on the command line, re-applied over the file (as nats-server does). */
 export interface ReloadFlags {
-  options?: Partial<ServerOptions>;
+  options?: ServerOptionsInput;
   tlsDisabled?: boolean;
 }
 
@@ -96,6 +100,8 @@ function failed(errors: string[]): ReloadResult {
 export function applyOptions(server: Server, next: ServerOptions): ReloadResult {
   let auth: Authenticator;
   let tls: ServerTls | null;
+  const problems = validateOptions({ ...next, maxPending: server.options.maxPending });
+  if (problems.length > 0) return failed(problems);
   try {
     auth = new Authenticator(next);
     tls = next.tls ? ServerTls.load(next.tls) : null;
@@ -124,12 +130,22 @@ export function applyOptions(server: Server, next: ServerOptions): ReloadResult 
   configureAccounts(server, server.options.accounts ?? []);
   server.systemAccount = setupSystemAccount(server);
   server.refreshInfo();
+  applyClientLimits(server);
   let closed = 0;
   for (const c of [...server.clients.values()]) {
     if (!c.closed && c.connected && !recheckClient(server, c)) closed++;
   }
   server.flushPending();
   return { ok: true, errors: [], applied, ignored, closed };
+}
+
+/** Protocol limits every open connection's parser enforces, set from the running options. */
+function applyClientLimits(server: Server): void {
+  const { maxControlLine, maxPayload } = server.options;
+  for (const c of server.clients.values()) {
+    c.parser.maxControlLine = maxControlLine;
+    c.parser.maxPayload = maxPayload;
+  }
 }
 
 /**

@@ -5,12 +5,16 @@
  */
 import net from "node:net";
 import { Authenticator } from "../auth/authenticator.js";
-import { buildPubArg, type PubArg } from "../protocol/client-parser.js";
+import { buildPubArg } from "../protocol/pub-arg.js";
+import { errLine, infoLine } from "../protocol/encode.js";
 import { ERR_MAX_CONNECTIONS } from "../protocol/errors.js";
-import type { SublistResult } from "../sublist/index.js";
 import { NATS_COMPAT_VERSION, PROTO_VERSION, VERSION } from "../version.js";
-import { Account, GLOBAL_ACCOUNT } from "./account.js";
+import { Account, GLOBAL_ACCOUNT } from "../accounts/account.js";
+import { configureAccounts } from "../accounts/imports.js";
 import { Client, type ConnectOptions } from "./client.js";
+import type { Connection } from "./connection.js";
+import { deliverResult } from "./deliver.js";
+import { InternalClient } from "./internal-client.js";
 import { ClosedState } from "./closed-state.js";
 import { hostPort, listenURLs } from "./net-util.js";
 import { createServerIdentity } from "./server-id.js";
@@ -19,10 +23,10 @@ import type { ServerLogger } from "./logger.js";
 import { validateOptions, type ServerOptions } from "./options.js";
 import { TsnatsError } from "../errors.js";
 import { Subscription, type InternalCallback } from "./subscription.js";
-import { authenticateClient, permitDelivery } from "../auth/connection.js";
-import { configureAccounts } from "../auth/routing.js";
-import { publishClientEvent, setupSystemAccount } from "../auth/system.js";
+import { authenticateClient } from "../auth/connection.js";
+import { publishClientEvent, setupSystemAccount, SystemEvents } from "./events.js";
 import { ServerTls, startClientTls, tlsInfoFields } from "./tls.js";
+import type { MonitorState } from "../monitor/state.js";
 
 /** How many closed connections /connz remembers (nats-server MaxClosedClients). */
 export const MAX_CLOSED_CLIENTS = 10_000;
@@ -78,7 +82,7 @@ export class Server {
 
   /** True while a client's read is being parsed: flushing waits for its end. */
   inReadBatch = false;
-  private readonly pending: Client[] = [];
+  private readonly pending: Connection[] = [];
   private flushScheduled = false;
   private nextCid = 0;
   private listener: net.Server | null = null;
@@ -88,12 +92,16 @@ export class Server {
   /** Address clients are told to use, set once listening. */
   private listenHost = "";
   listenPort = 0;
-  /** Owner of the server's own subscriptions; created on first use. */
-  private internalClient: Client | null = null;
+  /** Owner of the server's own subscriptions. */
+  private readonly internalClient = new InternalClient();
   private internalSid = 0;
+  /** `$SYS` events and requests: the sequence of event messages, the request handlers. */
+  readonly events: SystemEvents;
   private readonly internalSubs = new Map<Subscription, Account>();
   /** The monitoring HTTP port, 0 when monitoring is off. */
   monitorPort = 0;
+  /** The running monitor (src/monitor), null when monitoring is off. */
+  monitor: MonitorState | null = null;
   /** The INFO fields every client gets; rebuilt by refreshInfo(). */
   private infoBase: Record<string, unknown> = {};
   /** `infoBase` as JSON without its closing brace: per-client fields are appended. */
@@ -112,6 +120,7 @@ export class Server {
     this.accounts.set(GLOBAL_ACCOUNT, this.globalAccount);
     this.auth = new Authenticator(options);
     configureAccounts(this, options.accounts ?? []);
+    this.events = new SystemEvents(this);
     this.systemAccount = setupSystemAccount(this);
     this.tls = options.tls ? ServerTls.load(options.tls) : null;
     this.stallThreshold = Math.min(Math.floor((options.maxPending / 4) * 3), 4 * 1024 * 1024);
@@ -205,7 +214,7 @@ export class Server {
   /** The INFO line for one client (client_id and client_ip are per connection). */
   infoFor(c: Client): string {
     const nonce = c.nonce !== "" ? `,"nonce":${JSON.stringify(c.nonce)}` : "";
-    return `INFO ${this.infoPrefix},"client_id":${c.id},"client_ip":${JSON.stringify(c.host)}${nonce}} \r\n`;
+    return infoLine(this.infoPrefix, `,"client_id":${c.id},"client_ip":${JSON.stringify(c.host)}${nonce}`);
   }
 
   private acceptConnection(socket: net.Socket): void {
@@ -219,7 +228,7 @@ export class Server {
     if (max > 0 && this.clients.size >= max) {
       // As nats-server: INFO first, then the error, then close.
       socket.on("error", () => {});
-      socket.end(`${this.infoFor(c)}-ERR '${ERR_MAX_CONNECTIONS}'\r\n`);
+      socket.end(this.infoFor(c) + errLine(ERR_MAX_CONNECTIONS));
       this.logger.error(`${c.logPrefix()}Maximum Connections Exceeded`);
       return;
     }
@@ -266,101 +275,13 @@ export class Server {
     });
   }
 
-  // ---- delivery (the hot path) ----
-
-  /** Delivers one message to a match result: every plain sub, one member per queue group. */
-  deliverResult(producer: Client | null, r: SublistResult<Subscription>, pa: PubArg): void {
-    const psubs = r.psubs;
-    const noEcho = producer !== null && !producer.echo;
-    for (let i = 0; i < psubs.length; i++) {
-      const sub = psubs[i]!;
-      if (noEcho && sub.client === producer) continue;
-      this.deliver(producer, sub, pa);
-    }
-    const qsubs = r.qsubs;
-    for (let g = 0; g < qsubs.length; g++) {
-      const group = qsubs[g]!;
-      // A random member, skipping ones that cannot take it (nats-server processMsgResults).
-      const n = group.length;
-      const start = Math.floor(Math.random() * n);
-      for (let k = 0; k < n; k++) {
-        const sub = group[(start + k) % n]!;
-        if (sub.closed || sub.client.closed || (noEcho && sub.client === producer)) continue;
-        this.deliver(producer, sub, pa);
-        break;
-      }
-    }
-  }
-
-  /**
-   * Appends `MSG subject sid [reply] size\r\n` (or HMSG with the header size) and the
-   * payload to the subscriber's outbound buffer. Subject, reply and sizes are copied as
-   * bytes from the publisher's control line (nats-server msgb/szb); nothing is encoded.
-   */
-  deliver(producer: Client | null, sub: Subscription, pa: PubArg): void {
-    const c = sub.client;
-    if (c.closed || sub.closed) return;
-    if (sub.max > 0 && sub.delivered >= sub.max) return;
-    if (sub.icb !== null) return deliverInternal(sub, sub.icb, pa);
-    if (c.deliveryChecks && !permitDelivery(c, sub, pa)) return;
-    const arg = pa.arg;
-    const sid = sub.sidBytes;
-    const payloadLen = pa.payloadEnd - pa.payloadStart;
-    const replyLen = pa.replyEnd - pa.replyStart;
-    const hasHdr = pa.hdr >= 0;
-    const lineLen =
-      (hasHdr ? 5 : 4) +
-      (pa.subjectEnd - pa.subjectStart) +
-      1 +
-      sid.length +
-      1 +
-      (replyLen > 0 ? replyLen + 1 : 0) +
-      (hasHdr ? pa.hdrEnd - pa.hdrStart + 1 : 0) +
-      (pa.sizeEnd - pa.sizeStart) +
-      2;
-    if (!c.admit(producer ?? c, lineLen + payloadLen)) return;
-    const out = c.out;
-    out.ensure(lineLen + payloadLen);
-    const buf = out.buf;
-    let o = out.len;
-    if (hasHdr) buf[o++] = 72; // H
-    buf[o++] = 77; // M
-    buf[o++] = 83; // S
-    buf[o++] = 71; // G
-    buf[o++] = 32;
-    for (let i = pa.subjectStart; i < pa.subjectEnd; i++) buf[o++] = arg[i]!;
-    buf[o++] = 32;
-    for (let i = 0; i < sid.length; i++) buf[o++] = sid[i]!;
-    buf[o++] = 32;
-    if (replyLen > 0) {
-      for (let i = pa.replyStart; i < pa.replyEnd; i++) buf[o++] = arg[i]!;
-      buf[o++] = 32;
-    }
-    if (hasHdr) {
-      for (let i = pa.hdrStart; i < pa.hdrEnd; i++) buf[o++] = arg[i]!;
-      buf[o++] = 32;
-    }
-    for (let i = pa.sizeStart; i < pa.sizeEnd; i++) buf[o++] = arg[i]!;
-    buf[o++] = 13;
-    buf[o++] = 10;
-    out.len = o;
-    out.append(pa.payloadBuf, pa.payloadStart, pa.payloadEnd);
-    c.outMsgs++;
-    c.outBytes += pa.size;
-    this.outMsgs++;
-    this.outBytes += pa.size;
-    this.markPending(c);
-    if (this.traceEnabled) c.traceOut(out.buf.toString("latin1", out.len - payloadLen - lineLen, out.len - payloadLen));
-    if (++sub.delivered === sub.max) c.removeSub(sub);
-  }
-
   /**
    * Publishes a server-originated message (no-responders status, system events).
    * `payload` ends with CRLF; `hdrLen` is the header length or -1.
    */
   publishInternal(account: Account, subject: string, reply: string, payload: Buffer, hdrLen: number): void {
     const pa = buildPubArg(subject, reply, hdrLen, payload, 0, payload.length);
-    this.deliverResult(null, account.sublist.match(subject), pa);
+    deliverResult(this, null, account.sublist.match(subject), pa);
     this.flushPending();
   }
 
@@ -370,9 +291,8 @@ export class Server {
    * client that has no socket and is not listed in /connz.
    */
   subscribeInternal(account: Account, subject: string, cb: InternalCallback): Subscription {
-    const owner = (this.internalClient ??= new Client(this, 0, new net.Socket(), this.globalAccount));
-    const sub = new Subscription(owner, subject, null, String(++this.internalSid), cb);
-    account.sublist.insert(sub);
+    const sub = new Subscription(this.internalClient, subject, null, String(++this.internalSid), cb);
+    account.addSub(sub);
     this.internalSubs.set(sub, account);
     return sub;
   }
@@ -382,7 +302,7 @@ export class Server {
     if (account === undefined) return;
     this.internalSubs.delete(sub);
     sub.closed = true;
-    account.sublist.remove(sub);
+    account.removeSub(sub);
   }
 
   /**
@@ -417,7 +337,7 @@ export class Server {
   }
 
   /** Queues a connection for the flush at the end of the current read batch. */
-  markPending(c: Client): void {
+  markPending(c: Connection): void {
     if (c.flushQueued) return;
     c.flushQueued = true;
     this.pending.push(c);
@@ -485,15 +405,6 @@ export class Server {
     })();
     return this.closedPromise;
   }
-}
-
-/** Hands one message to an internal subscription, with its own copy of the payload. */
-function deliverInternal(sub: Subscription, cb: InternalCallback, pa: PubArg): void {
-  sub.delivered++;
-  const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
-  const reply = pa.arg.toString("latin1", pa.replyStart, pa.replyEnd);
-  const data = Buffer.from(pa.payloadBuf.subarray(pa.payloadStart, pa.payloadEnd - 2));
-  cb(subject, reply, pa.hdr, data);
 }
 
 /**

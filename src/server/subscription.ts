@@ -1,11 +1,15 @@
 import type { Client } from "./client.js";
+import type { InternalClient } from "./internal-client.js";
 
 /**
- * A subscription the server itself holds (monitoring, system services; later JetStream):
+ * A subscription the server itself holds (monitoring, system services, JetStream):
  * called with the message instead of writing MSG to a socket. `data` is a copy of the
  * payload (headers included when `hdr` >= 0), without the trailing CRLF.
  */
 export type InternalCallback = (subject: string, reply: string, hdr: number, data: Buffer) => void;
+
+/** Whoever holds a subscription; its `kind` decides how messages are written to it. */
+export type SubscriptionOwner = Client | InternalClient;
 
 /**
  * One SUB of one connection. The sublist stores these by identity; `sidBytes` is kept
@@ -20,7 +24,7 @@ export class Subscription {
   closed = false;
 
   constructor(
-    readonly client: Client,
+    readonly conn: SubscriptionOwner,
     readonly subject: string,
     readonly queue: string | null,
     readonly sid: string,

@@ -12,6 +12,7 @@ import { Duplex } from "node:stream";
 import tls from "node:tls";
 import { TsnatsError } from "../errors.js";
 import type { Client } from "./client.js";
+import type { Connection } from "./connection.js";
 import { ClosedState } from "./closed-state.js";
 import type { ServerLogger } from "./logger.js";
 import type { TlsOptions } from "./options.js";
@@ -76,7 +77,7 @@ export class ServerTls {
    * Wraps `raw` in a server-side TLSSocket. The handshake starts when the client's
    * ClientHello arrives; on failure or timeout the client is closed as nats-server does.
    */
-  wrap(raw: net.Socket | Duplex, c: Client, logger: ServerLogger): tls.TLSSocket {
+  wrap(raw: net.Socket | Duplex, c: Connection, logger: ServerLogger): tls.TLSSocket {
     const s = new tls.TLSSocket(raw, {
       isServer: true,
       secureContext: this.context,

@@ -1,9 +1,10 @@
 /**
  * The auth fixture corpus (test/fixtures/config/auth): every valid/*.conf maps to the
  * options in its .json twin; every invalid/*.conf reports the errors there (file:line:col);
- * every unsupported/*.conf (decentralized auth) is refused with a clear message. Where the
- * reference nats-server is installed it must agree: it accepts valid/ and unsupported/
- * (they are correct nats-server configs) and rejects invalid/.
+ * every unsupported/*.conf (decentralized auth) loads (so `-t` passes, as nats-server's) and
+ * is refused at server start with a clear message. Where the reference nats-server is
+ * installed it must agree: it accepts valid/ and unsupported/ (they are correct
+ * nats-server configs) and rejects invalid/.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -13,7 +14,7 @@ import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { formatIssue, loadConfigFile } from "../../src/config/index.js";
 import { Authenticator } from "../../src/auth/authenticator.js";
-import { resolveOptions } from "../../src/server/options.js";
+import { resolveOptions, validateOptions } from "../../src/server/options.js";
 
 const ROOT = fileURLToPath(new URL("../../../test/fixtures/config/auth/", import.meta.url));
 const NATS_SERVER = process.env.NATS_SERVER ?? "/usr/sbin/nats-server";
@@ -58,7 +59,28 @@ describe("auth config corpus: valid", () => {
   }
 });
 
-for (const kind of ["invalid", "unsupported"] as const) {
+describe("auth config corpus: unsupported", () => {
+  const files = fixtures("unsupported");
+  test("is not empty", () => assert.ok(files.length >= 2));
+  for (const f of files) {
+    const file = join(ROOT, "unsupported", f);
+    const want = expectation<{ options: Record<string, unknown>; refused: string[] }>("unsupported", f);
+    test(`${f} loads (as -t shows), and the server refuses to start with it`, () => {
+      const r = loadConfigFile(file);
+      assert.deepEqual(r.errors.map(formatIssue), []);
+      const { configFile, ...options } = r.options;
+      assert.equal(configFile, file);
+      assert.deepEqual(options, want.options);
+      assert.deepEqual(validateOptions(resolveOptions(r.options)), want.refused);
+    });
+    test(`${f} is a valid nats-server config (tsnats lacks the feature)`, { skip: noNats }, () => {
+      const n = natsAccepts(file);
+      assert.ok(n.ok, n.output);
+    });
+  }
+});
+
+for (const kind of ["invalid"] as const) {
   describe(`auth config corpus: ${kind}`, () => {
     const files = fixtures(kind);
     test("is not empty", () => assert.ok(files.length >= 2));
@@ -75,17 +97,10 @@ for (const kind of ["invalid", "unsupported"] as const) {
           assert.equal(e.message, w.message);
         });
       });
-      if (kind === "invalid") {
-        test(`${f} is rejected by nats-server -t`, { skip: noNats }, () => {
-          const n = natsAccepts(file);
-          assert.ok(!n.ok, `nats-server accepted ${f}: ${n.output}`);
-        });
-      } else {
-        test(`${f} is a valid nats-server config (tsnats lacks the feature)`, { skip: noNats }, () => {
-          const n = natsAccepts(file);
-          assert.ok(n.ok, n.output);
-        });
-      }
+      test(`${f} is rejected by nats-server -t`, { skip: noNats }, () => {
+        const n = natsAccepts(file);
+        assert.ok(!n.ok, `nats-server accepted ${f}: ${n.output}`);
+      });
     }
   });
 }

@@ -5,6 +5,7 @@ import { existsSync } from "node:fs";
 import {
   parseGoInt,
   parseServerFlags,
+  routesFlagProblem,
   SERVER_FLAG_NAMES,
   TSNATS_EXTENSION_FLAGS,
   UNSUPPORTED_FLAGS,
@@ -12,6 +13,7 @@ import {
   type ServerFlags,
 } from "../../src/cli/flags.js";
 import { SERVER_USAGE, TLS_USAGE } from "../../src/cli/usage.js";
+import { resolveOptions } from "../../src/server/options.js";
 
 /** The reference server; NATS_SERVER overrides the Debian/Ubuntu path. */
 const NATS_SERVER = process.env["NATS_SERVER"] ?? "/usr/sbin/nats-server";
@@ -65,16 +67,16 @@ describe("parseServerFlags: valued flags, every alias and spelling", () => {
     {
       names: ["routes"],
       value: "nats://a:1,nats://b:2",
-      check: (r) => assert.deepEqual(r.extra.cluster?.routes, ["nats://a:1", "nats://b:2"]),
+      check: (r) => assert.deepEqual(r.options.cluster?.routes, ["nats://a:1", "nats://b:2"]),
     },
     {
       names: ["cluster", "cluster_listen"],
       value: "nats://0.0.0.0:6222",
-      check: (r) => assert.equal(r.extra.cluster?.listen, "nats://0.0.0.0:6222"),
+      check: (r) => assert.deepEqual([r.options.cluster?.host, r.options.cluster?.port], ["0.0.0.0", 6222]),
     },
-    { names: ["cluster_name"], value: "c1", check: (r) => assert.equal(r.extra.cluster?.name, "c1") },
-    { names: ["cluster_advertise"], value: "h:6222", check: (r) => assert.equal(r.extra.cluster?.advertise, "h:6222") },
-    { names: ["connect_retries"], value: "3", check: (r) => assert.equal(r.extra.cluster?.connectRetries, 3) },
+    { names: ["cluster_name"], value: "c1", check: (r) => assert.equal(r.options.cluster?.name, "c1") },
+    { names: ["cluster_advertise"], value: "h:6222", check: (r) => assert.equal(r.options.cluster?.advertise, "h:6222") },
+    { names: ["connect_retries"], value: "3", check: (r) => assert.equal(r.options.cluster?.connectRetries, 3) },
     { names: ["tlscert"], value: "c.pem", check: (r) => assert.equal(r.options.tls?.certFile, "c.pem") },
     { names: ["tlskey"], value: "k.pem", check: (r) => assert.equal(r.options.tls?.keyFile, "k.pem") },
     { names: ["tlscacert"], value: "ca.pem", check: (r) => assert.equal(r.options.tls?.caFile, "ca.pem") },
@@ -105,7 +107,35 @@ describe("parseServerFlags: valued flags, every alias and spelling", () => {
   });
 
   test("routes are split on commas and trimmed", () => {
-    assert.deepEqual(ok(["--routes", " nats://a:1 , ,nats://b:2"]).extra.cluster?.routes, ["nats://a:1", "nats://b:2"]);
+    assert.deepEqual(ok(["--routes", " nats://a:1 , ,nats://b:2"]).options.cluster?.routes, ["nats://a:1", "nats://b:2"]);
+  });
+
+  test("--cluster URL: host, port (-1 random), credentials, as overrideCluster", () => {
+    assert.deepEqual(ok(["--cluster", "nats://127.0.0.1:-1"]).options.cluster, { host: "127.0.0.1", port: -1, username: undefined, password: undefined });
+    assert.deepEqual(ok(["--cluster", "nats://ruser:p%40ss@[::1]:6222"]).options.cluster, { host: "::1", port: 6222, username: "ruser", password: "p@ss" });
+    assert.deepEqual(ok(["--cluster="]).options.cluster, { port: 0 });
+    assert.deepEqual(parseServerFlags(["--cluster", "nats://u@h:1"]).errors, ["expected cluster password to be set"]);
+    assert.deepEqual(parseServerFlags(["--cluster", "nats://h"]).errors, ["address h: missing port in address"]);
+    assert.deepEqual(parseServerFlags(["--cluster", "127.0.0.1:6222"]).errors, [
+      'parse "127.0.0.1:6222": first path segment in URL cannot contain colon',
+    ]);
+  });
+
+  test("cluster flags override the file's cluster block field by field (MergeOptions)", () => {
+    const file = { cluster: { name: "file", port: 6222, username: "u", password: "p", noAdvertise: true, connectRetries: 5 } };
+    const flags = ok(["--cluster_name", "flag", "--no_advertise=false", "--connect_retries", "0", "--cluster", "nats://h:7000"]);
+    const c = resolveOptions(file, flags.options).cluster!;
+    assert.deepEqual([c.name, c.host, c.port, c.noAdvertise, c.connectRetries], ["flag", "h", 7000, true, 5]);
+    assert.equal(c.username, undefined, "a listen URL without credentials clears the file's");
+    assert.equal(resolveOptions(file, ok(["--routes", "nats://a:1"]).options).cluster?.name, "file");
+  });
+
+  test("--routes needs a route listener from the file or --cluster", () => {
+    const routes = ok(["--routes", "nats://a:1"]);
+    assert.equal(routesFlagProblem(routes, {}), "solicited routes require cluster capabilities, e.g. --cluster");
+    assert.equal(routesFlagProblem(routes, { cluster: { port: 6222 } }), undefined);
+    assert.equal(routesFlagProblem(ok(["--routes", "nats://a:1", "--cluster", "nats://h:1"]), {}), undefined);
+    assert.equal(routesFlagProblem(ok([]), {}), undefined);
   });
 });
 
@@ -120,7 +150,7 @@ describe("parseServerFlags: bool flags", () => {
     { names: ["v", "version"], get: (r) => r.showVersion },
     { names: ["h", "help"], get: (r) => r.showHelp },
     { names: ["help_tls"], get: (r) => r.showTlsHelp },
-    { names: ["no_advertise"], get: (r) => r.extra.cluster?.noAdvertise },
+    { names: ["no_advertise"], get: (r) => r.options.cluster?.noAdvertise },
     { names: ["tlsverify"], get: (r) => r.options.tls?.verify },
   ];
   for (const b of bools) {
@@ -303,7 +333,8 @@ describe("parseServerFlags: unsupported features", () => {
   test("each unsupported flag is accepted and named once, as written", () => {
     for (const name of UNSUPPORTED_FLAGS) {
       const isBool = ["s", "syslog", "tls", "tlsverify", "no_advertise"].includes(name);
-      const argv = isBool ? [`--${name}`] : [`--${name}`, "1"];
+      const value = name === "cluster" || name === "cluster_listen" ? "nats://h:1" : "1";
+      const argv = isBool ? [`--${name}`] : [`--${name}`, value];
       const r = ok([...argv, ...argv]);
       assert.deepEqual(r.unsupported, [`--${name}`], name);
     }

@@ -110,7 +110,8 @@ describe("tsnats-server", () => {
     const logFile = join(dir, "server.log");
     const s = await start(["-p", "-1", "-a", "127.0.0.1", "--ports_file_dir", dir, "-P", pidFile, "-l", logFile], dir);
     assert.equal(readFileSync(pidFile, "utf8").trim(), String(s.proc.pid));
-    assert.match(readFileSync(logFile, "utf8"), /\[INF\] Server is ready/);
+    // The log file is written asynchronously: the ports file can come first.
+    await waitFor(() => /\[INF\] Server is ready/.test(readFileSync(logFile, "utf8")), { what: "ready line in the log file" });
     s.proc.kill("SIGTERM");
     assert.equal(await exited(s.proc), 0);
     assert.ok(!readdirSync(dir).includes("server.pid"), "pid file removed on shutdown");
@@ -129,6 +130,16 @@ describe("tsnats-server", () => {
     const ko = run(["-t", "-c", bad]);
     assert.equal(ko.status, 1);
     assert.match(ko.stderr, /bad\.conf:\d+:\d+: /);
+    // Like nats-server -t, a config warning nats-server gives fails the check...
+    const warned = join(dir, "warned.conf");
+    writeFileSync(warned, "write_deadline: 5\n");
+    const w = run(["-t", "-c", warned]);
+    assert.equal(w.status, 1);
+    assert.match(w.stderr, /warned\.conf:1:17: invalid use of field "write_deadline": write_deadline should be converted to a duration/);
+    // ...but tsnats's own "not supported yet" warnings do not.
+    const later = join(dir, "later.conf");
+    writeFileSync(later, "websocket { port: 8080, no_tls: true }\n");
+    assert.equal(run(["-t", "-c", later]).status, 0);
   });
 
   test("--help, --version, bad flags", () => {
@@ -146,9 +157,28 @@ describe("tsnats-server", () => {
 
   test("flags for features not built yet are accepted with a warning", async () => {
     const dir = tempDir();
-    const s = await start(["-p", "-1", "-a", "127.0.0.1", "--ports_file_dir", dir, "--routes", "nats://127.0.0.1:1"], dir);
+    const cluster = ["--cluster", "nats://127.0.0.1:-1", "--routes", "nats://127.0.0.1:1"];
+    const s = await start(["-p", "-1", "-a", "127.0.0.1", "--ports_file_dir", dir, ...cluster], dir);
     assert.match(s.log(), /\[WRN\] .*routes/);
     s.proc.kill("SIGTERM");
     await exited(s.proc);
+  });
+
+  test("--routes without a route listener is refused, as nats-server refuses it", () => {
+    const r = run(["-p", "-1", "--routes", "nats://127.0.0.1:1"]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /solicited routes require cluster capabilities, e\.g\. --cluster/);
+  });
+
+  test("-t passes an operator-mode config; starting with it is refused (not supported yet)", async () => {
+    const { createOperator, encodeOperator } = await import("@nats-io/jwt");
+    const dir = tempDir();
+    const conf = join(dir, "op.conf");
+    writeFileSync(conf, `operator: "${await encodeOperator("op", createOperator())}"\nresolver: MEMORY\n`);
+    const t = run(["-t", "-c", conf]);
+    assert.equal(t.status, 0, t.stderr);
+    const start = run(["-p", "-1", "-c", conf]);
+    assert.equal(start.status, 1);
+    assert.match(start.stderr, /decentralized authentication .* is not supported yet by tsnats/);
   });
 });

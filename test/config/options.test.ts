@@ -229,10 +229,17 @@ describe("configToOptions: authorization", () => {
     assert.equal("authTimeoutMs" in ok("authorization { token: t }"), false);
   });
 
-  test("a non-numeric timeout is 1s with a warning (nats-server uses 1s silently)", () => {
-    const r = map('authorization { timeout: "2s" }');
+  test("a timeout that is neither seconds nor a duration is 1s with a warning (nats-server uses 1s silently)", () => {
+    const r = map('authorization { timeout: "soon" }');
     assert.equal(r.options.authTimeoutMs, 1000);
     assert.equal(r.warnings.length, 1);
+  });
+
+  test("a duration string timeout is taken (nats-server 2.10+); over a minute warns", () => {
+    assert.equal(ok('authorization { timeout: "2s" }').authTimeoutMs, 2000);
+    const r = map("authorization { timeout: 90 }");
+    assert.equal(r.options.authTimeoutMs, 90_000);
+    assert.match(r.warnings[0]!.message, /timeout of 90 seconds is high/);
   });
 
   test("users with permissions: subject, list, or allow/deny block", () => {
@@ -333,6 +340,7 @@ describe("configToOptions: tls and jetstream", () => {
     assert.deepEqual(r.errors.map(formatIssue), [
       "t.conf:1:18: error parsing tls config, expected 'cert_file' to be filename",
       "t.conf:1:29: error parsing tls config, expected 'verify' to be a boolean",
+      "t.conf:1:52: unrecognized cipher x",
       't.conf:1:56: error parsing tls config, unknown field ["bogus"]',
     ]);
     assert.deepEqual(r.warnings.map(formatIssue), ['t.conf:1:36: "tls.cipher_suites" is not supported yet by tsnats, ignoring']);
@@ -347,11 +355,11 @@ describe("configToOptions: tls and jetstream", () => {
     assert.deepEqual(ok("store_dir: /top"), { storeDir: "/top" });
   });
 
-  test("jetstream limits are kept in extra, with a warning each", () => {
+  test("jetstream limits are typed options", () => {
     const r = map('jetstream { max_mem: 1G, max_file_store: "2G", domain: hub }');
     assert.deepEqual(r.errors, []);
-    assert.deepEqual(r.extra.jetstream, { maxMemoryBytes: 1e9, maxStoreBytes: 2 * 2 ** 30, domain: "hub" });
-    assert.equal(r.warnings.length, 3);
+    assert.deepEqual(r.options.jetstreamOptions, { maxMemory: 1e9, maxStore: 2 * 2 ** 30, domain: "hub" });
+    assert.deepEqual(r.warnings, []);
   });
 
   test("jetstream errors", () => {

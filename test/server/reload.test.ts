@@ -16,7 +16,7 @@ import { startServer, type NatsServer } from "../../src/index.js";
 import { Logger } from "../../src/server/logger.js";
 import { reloadConfig } from "../../src/server/reload.js";
 import { RawConn } from "../helpers/raw.js";
-import { freePort } from "../helpers/nats-server.js";
+import { freePort, natsServerBinary, startNatsServer } from "../helpers/nats-server.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const dir = mkdtempSync(join(tmpdir(), "tsnats-reload-"));
@@ -111,6 +111,99 @@ describe("reload in process", () => {
     assert.ok(again.data.includes("PONG"));
     c.close();
     again.close();
+  });
+});
+
+/** What a client sees of a max_payload / max_control_line reload (nats-server reload.go). */
+interface LimitsSeen {
+  /** `max_payload` in the INFO of a client that connects after the reload. */
+  newInfoMaxPayload: number;
+  /** INFO lines the client that was open across the reload received. */
+  oldClientInfos: number;
+  /** The open client's 3000-byte PUB (over the old 1000, under the new 5000) was taken. */
+  bigPubAccepted: boolean;
+  /** The open client's over-long SUB line (new max_control_line 64) was refused. */
+  longLineError: string;
+}
+
+/** Runs the reload scenario against a server: `reload` re-reads the config file. */
+async function limitsScenario(port: number, file: string, reload: () => void): Promise<LimitsSeen> {
+  const old = await RawConn.connect(port);
+  old.send(`CONNECT {"verbose":false,"pedantic":false}\r\nPING\r\n`);
+  await old.waitFor((d) => d.includes("PONG"));
+  writeFileSync(file, "max_payload: 5000\nmax_control_line: 64\n");
+  reload();
+  let fresh = await RawConn.connect(port);
+  const infoMax = (c: RawConn): number => Number(/"max_payload":(\d+)/.exec(c.data)?.[1]);
+  await waitFor(async () => {
+    if (infoMax(fresh) === 5000) return true;
+    fresh.close();
+    fresh = await RawConn.connect(port);
+    return false;
+  }, { timeoutMs: 10_000, intervalMs: 50, what: "INFO with the new max_payload" });
+  const newInfoMaxPayload = infoMax(fresh);
+  fresh.close();
+  old.send(`PUB big 3000\r\n${"x".repeat(3000)}\r\nPING\r\n`);
+  await old.waitFor((d) => d.split("PONG").length === 3 || d.includes("-ERR"));
+  const bigPubAccepted = !old.data.includes("-ERR");
+  old.send(`SUB ${"s".repeat(100)} 1\r\n`);
+  const data = await old.waitFor((d) => d.includes("-ERR")).catch(() => old.data);
+  old.close();
+  return {
+    newInfoMaxPayload,
+    oldClientInfos: data.split("INFO ").length - 1,
+    bigPubAccepted,
+    longLineError: /-ERR '([^']*)'/.exec(data)?.[1] ?? "",
+  };
+}
+
+describe("reload of protocol limits reaches open connections", () => {
+  const NATS = natsServerBinary();
+
+  test("max_payload and max_control_line apply to open clients; new clients get the new INFO", async (t) => {
+    const file = conf("max_payload: 1000\n");
+    const s = await serve(file);
+    t.after(() => s.close());
+    const seen = await limitsScenario(s.port, file, () => assert.equal(reloadConfig(s.server).ok, true));
+    assert.deepEqual(seen, { newInfoMaxPayload: 5000, oldClientInfos: 1, bigPubAccepted: true, longLineError: "maximum control line exceeded" });
+  });
+
+  test("the same as nats-server does", { skip: !NATS && "nats-server not installed" }, async (t) => {
+    const file = conf("max_payload: 1000\n");
+    const ns = await startNatsServer(NATS!, ["-c", file]);
+    t.after(() => ns.stop());
+    const theirs = await limitsScenario(ns.port, file, () => void ns.proc.kill("SIGHUP"));
+    const file2 = conf("max_payload: 1000\n");
+    const s = await serve(file2);
+    t.after(() => s.close());
+    const ours = await limitsScenario(s.port, file2, () => void reloadConfig(s.server));
+    assert.deepEqual(ours, theirs);
+  });
+
+  test("max_pending is not reloadable: the running value stays (nats-server refuses the reload)", async (t) => {
+    const file = conf("max_pending: 2000000\n");
+    const s = await serve(file);
+    t.after(() => s.close());
+    writeFileSync(file, "max_pending: 3000000\n");
+    const r = reloadConfig(s.server);
+    assert.equal(r.ok, true);
+    assert.ok(r.ignored.includes("maxPending"), r.ignored.join());
+    assert.equal(s.server.options.maxPending, 2_000_000);
+  });
+
+  test("a reload that breaks the cross-option checks is refused whole", async (t) => {
+    const file = conf("max_pending: 1000000\nmax_payload: 1000\n");
+    const s = await serve(file);
+    t.after(() => s.close());
+    writeFileSync(file, "max_pending: 1000000\nmax_payload: 2000000\n");
+    const r = reloadConfig(s.server);
+    assert.equal(r.ok, false);
+    assert.match(r.errors[0] ?? "", /max_payload \(2000000\) cannot be higher than max_pending \(1000000\)/);
+    assert.equal(s.server.options.maxPayload, 1000);
+    writeFileSync(file, `max_pending: 1000000\nresolver: MEMORY\n`);
+    const r2 = reloadConfig(s.server);
+    assert.equal(r2.ok, false);
+    assert.match(r2.errors.join(";"), /decentralized authentication .* not supported yet/);
   });
 });
 

@@ -1,0 +1,118 @@
+import { Sublist } from "../sublist/index.js";
+import type { AccountImports } from "./imports.js";
+import type { SubjectMappings } from "../sublist/transform.js";
+import { Kind } from "../server/connection-kind.js";
+import type { Subscription } from "../server/subscription.js";
+
+/** The global account every client lands in when no accounts are configured. */
+export const GLOBAL_ACCOUNT = "$G";
+
+/**
+ * Told when an account's local interest changes (nats-server updateRouteSubscriptionMap,
+ * updateLeafNodes): routes send RS+/RS-, leaf nodes LS+/LS- from here.
+ */
+export interface InterestListener {
+  /**
+   * `sub` entered (it is open) or left (it is closed) the account; `count` is how many
+   * local subscriptions now share its subject and queue group (the queue weight). A plain
+   * subject gains interest at count 1 and loses it at 0.
+   */
+  interestChanged(account: Account, sub: Subscription, count: number): void;
+}
+
+/**
+ * An isolated subject space: its own sublist, so messages never cross accounts unless
+ * exported and imported (src/accounts/imports.ts).
+ *
+ * Subscriptions enter and leave only through `addSub`/`removeSub`: the one door where
+ * interest changes, so whatever propagates interest (routes, leaf nodes, gateways)
+ * listens here rather than at every call site.
+ */
+export class Account {
+  readonly sublist = new Sublist<Subscription>();
+  /** Imports/exports leaving this account; null (the common case) costs one check per PUB. */
+  imports: AccountImports | null = null;
+  /** Subject mappings applied to what this account's clients publish; null (the common case) costs one check per PUB. */
+  mappings: SubjectMappings | null = null;
+  /**
+   * Local subscriptions per `subject queue` key. Kept only while someone listens: a
+   * server that is not part of a cluster pays nothing for it.
+   */
+  private interest: Map<string, number> | null = null;
+  private readonly listeners: InterestListener[] = [];
+
+  constructor(readonly name: string) {}
+
+  addSub(sub: Subscription): void {
+    this.sublist.insert(sub);
+    if (this.interest !== null && isLocal(sub)) this.countInterest(sub, 1);
+  }
+
+  /** Returns false when `sub` was not in this account. */
+  removeSub(sub: Subscription): boolean {
+    if (!this.sublist.remove(sub)) return false;
+    if (this.interest !== null && isLocal(sub)) this.countInterest(sub, -1);
+    return true;
+  }
+
+  /** Removes many subscriptions at once (a closing connection). */
+  removeSubs(subs: Iterable<Subscription>): void {
+    if (this.interest === null) {
+      this.sublist.removeBatch(subs);
+      return;
+    }
+    for (const sub of subs) this.removeSub(sub);
+  }
+
+  /** Starts telling `l` about interest changes; counts what is already there. */
+  addInterestListener(l: InterestListener): void {
+    if (this.interest === null) {
+      const interest = new Map<string, number>();
+      for (const sub of this.sublist.all()) {
+        if (!isLocal(sub)) continue;
+        const key = interestKey(sub);
+        interest.set(key, (interest.get(key) ?? 0) + 1);
+      }
+      this.interest = interest;
+    }
+    this.listeners.push(l);
+  }
+
+  removeInterestListener(l: InterestListener): void {
+    const i = this.listeners.indexOf(l);
+    if (i >= 0) this.listeners.splice(i, 1);
+    if (this.listeners.length === 0) this.interest = null;
+  }
+
+  /** Local interest, one entry per subject and queue group with its count, for a newly connected peer. */
+  localInterest(): Array<{ subject: string; queue: string | null; count: number }> {
+    const byKey = new Map<string, { subject: string; queue: string | null; count: number }>();
+    for (const sub of this.sublist.all()) {
+      if (!isLocal(sub)) continue;
+      const key = interestKey(sub);
+      const entry = byKey.get(key);
+      if (entry !== undefined) entry.count++;
+      else byKey.set(key, { subject: sub.subject, queue: sub.queue, count: 1 });
+    }
+    return [...byKey.values()];
+  }
+
+  private countInterest(sub: Subscription, delta: number): void {
+    const interest = this.interest!;
+    const key = interestKey(sub);
+    const count = (interest.get(key) ?? 0) + delta;
+    if (count > 0) interest.set(key, count);
+    else interest.delete(key);
+    for (const l of this.listeners) l.interestChanged(this, sub, count);
+  }
+}
+
+/** Interest that this server propagates: its own clients', its own, and its leaf nodes'. */
+function isLocal(sub: Subscription): boolean {
+  const kind = sub.conn.kind;
+  return kind === Kind.CLIENT || kind === Kind.SYSTEM || kind === Kind.LEAF;
+}
+
+function interestKey(sub: Subscription): string {
+  return sub.queue === null ? sub.subject : `${sub.subject} ${sub.queue}`;
+}

@@ -1,0 +1,183 @@
+/**
+ * Cross-account delivery at run time (nats-server accounts.go stream/service imports,
+ * client.go processServiceImport): built from the pure model in `accounts.ts`.
+ *
+ * An account gets an {@link AccountImports} only when something leaves it: another
+ * account imports one of its streams, it imports a service, or it owes responses to an
+ * importer. The client's publish path checks `account.imports !== null` once per
+ * message, so accounts without imports pay nothing else.
+ *
+ * - Stream import: a message published in the exporter on a subject an importer imports
+ *   is delivered into the importer's sublist under the mapped subject.
+ * - Service import: a request published in the importer on the import's local subject is
+ *   delivered into the exporter under the exported subject, with its reply replaced by a
+ *   fresh `_R_.` subject; the exporter's response on that subject is delivered back into
+ *   the importer on the original reply (once for singleton, until expiry for streams).
+ */
+import { SubjectMappings } from "../sublist/transform.js";
+import { nuid } from "@nats-io/nuid";
+import { buildPubArg, type PubArg } from "../protocol/pub-arg.js";
+import { Sublist, wireSubject } from "../sublist/index.js";
+import { Account } from "./account.js";
+import type { Connection } from "../server/connection.js";
+import { deliverResult } from "../server/deliver.js";
+import type { Server } from "../server/server.js";
+import {
+  applyImportMapping,
+  findServiceExport,
+  serviceImportLocalSubject,
+  serviceImportMapping,
+  streamImportMapping,
+  type AccountOptions,
+  type ImportOptions,
+  type ResponseType,
+  type SubjectMapping,
+} from "./config.js";
+
+/** nats-server accounts.go replyPrefix: reply subjects of routed service requests. */
+export const SERVICE_REPLY_PREFIX = "_R_.";
+/** nats-server DEFAULT_SERVICE_EXPORT_RESPONSE_THRESHOLD: how long a response is awaited. */
+export const RESPONSE_THRESHOLD_MS = 2 * 60 * 1000;
+/** Pending responses per account above which expired ones are swept. */
+export const RESPONSE_SWEEP_SIZE = 1024;
+
+/** A stream importer, stored in the exporter under the exported subject it imports. */
+class StreamImport {
+  readonly queue = null;
+  constructor(
+    readonly subject: string,
+    readonly target: Account,
+    readonly mapping: SubjectMapping | string | null,
+  ) {}
+}
+
+/** A service import, stored in the importer under its local subject. */
+class ServiceImport {
+  readonly queue = null;
+  constructor(
+    readonly subject: string,
+    readonly target: Account,
+    readonly mapping: SubjectMapping | string | null,
+    readonly responseType: ResponseType,
+  ) {}
+}
+
+/** Where a response to an imported service request goes. */
+interface PendingResponse {
+  account: Account;
+  reply: string;
+  singleton: boolean;
+  sinceMs: number;
+}
+
+/** What leaves one account; see the module comment. */
+export class AccountImports {
+  readonly streamImporters = new Sublist<StreamImport>();
+  readonly serviceImports = new Sublist<ServiceImport>();
+  readonly responses = new Map<string, PendingResponse>();
+}
+
+function importsOf(a: Account): AccountImports {
+  return (a.imports ??= new AccountImports());
+}
+
+/**
+ * Creates the configured accounts that do not exist yet, and (re)wires every import.
+ * Called at start and on reload; existing accounts keep their sublists (and so their
+ * subscriptions), only their imports are rebuilt.
+ */
+export function configureAccounts(server: Server, configs: readonly AccountOptions[]): void {
+  for (const cfg of configs) {
+    if (!server.accounts.has(cfg.name)) server.accounts.set(cfg.name, new Account(cfg.name));
+  }
+  // Mappings: the top-level block for the global account, each account's own for it.
+  const globalMappings = server.options.mappings ?? [];
+  server.globalAccount.mappings = globalMappings.length > 0 ? new SubjectMappings(globalMappings) : null;
+  for (const cfg of configs) {
+    server.accounts.get(cfg.name)!.mappings = cfg.mappings && cfg.mappings.length > 0 ? new SubjectMappings(cfg.mappings) : null;
+  }
+  for (const acc of server.accounts.values()) acc.imports = null;
+  const byName = new Map(configs.map((c) => [c.name, c]));
+  for (const cfg of configs) {
+    const importer = server.accounts.get(cfg.name)!;
+    for (const given of cfg.imports ?? []) {
+      const imp = wireImport(given);
+      const exporter = server.accounts.get(imp.account);
+      const exporterCfg = byName.get(imp.account);
+      if (!exporter || !exporterCfg) continue; // rejected by config validation
+      if (imp.kind === "stream") {
+        importsOf(exporter).streamImporters.insert(new StreamImport(imp.subject, importer, streamImportMapping(imp)));
+      } else {
+        // Exports are looked up in the config's own (JS string) form.
+        const responseType = findServiceExport(exporterCfg, given.subject)?.responseType ?? "singleton";
+        importsOf(importer).serviceImports.insert(
+          new ServiceImport(serviceImportLocalSubject(imp), exporter, serviceImportMapping(imp), responseType),
+        );
+      }
+    }
+  }
+}
+
+/** An import with its subjects in the server's form (see wireSubject). */
+function wireImport(imp: ImportOptions): ImportOptions {
+  const w: ImportOptions = { ...imp, subject: wireSubject(imp.subject) };
+  if (imp.to !== undefined) w.to = wireSubject(imp.to);
+  if (imp.prefix !== undefined) w.prefix = wireSubject(imp.prefix);
+  return w;
+}
+
+/**
+ * Delivers one published message out of `acc` (which has imports) into the accounts
+ * that import it. Returns how many deliveries (subscriptions or groups) it made, so
+ * no-responders can be decided.
+ */
+export function deliverImports(server: Server, producer: Connection | null, acc: Account, pa: PubArg): number {
+  const imports = acc.imports!;
+  const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
+  const reply = pa.replyEnd > pa.replyStart ? pa.arg.toString("latin1", pa.replyStart, pa.replyEnd) : "";
+  let n = 0;
+  if (imports.responses.size > 0) {
+    const resp = imports.responses.get(subject);
+    if (resp !== undefined) {
+      if (resp.singleton) imports.responses.delete(subject);
+      n += deliverInto(server, producer, resp.account, resp.reply, "", pa);
+    }
+  }
+  const streams = imports.streamImporters.match(subject).psubs;
+  for (let i = 0; i < streams.length; i++) {
+    const r = streams[i]!;
+    n += deliverInto(server, producer, r.target, applyImportMapping(r.mapping, subject), reply, pa);
+  }
+  const services = imports.serviceImports.match(subject).psubs;
+  for (let i = 0; i < services.length; i++) {
+    const r = services[i]!;
+    let routedReply = "";
+    if (reply !== "") {
+      routedReply = SERVICE_REPLY_PREFIX + nuid.next();
+      const target = importsOf(r.target);
+      target.responses.set(routedReply, { account: acc, reply, singleton: r.responseType === "singleton", sinceMs: Date.now() });
+      if (target.responses.size > RESPONSE_SWEEP_SIZE) sweepResponses(target);
+    }
+    n += deliverInto(server, producer, r.target, applyImportMapping(r.mapping, subject), routedReply, pa);
+  }
+  return n;
+}
+
+function sweepResponses(imports: AccountImports): void {
+  const cutoff = Date.now() - RESPONSE_THRESHOLD_MS;
+  for (const [k, v] of imports.responses) if (v.sinceMs < cutoff) imports.responses.delete(k);
+}
+
+/** Delivers `pa`'s payload into `target` under a new subject and reply. */
+function deliverInto(server: Server, producer: Connection | null, target: Account, subject: string, reply: string, pa: PubArg): number {
+  const r = target.sublist.match(subject);
+  const n = r.psubs.length + r.qsubs.length;
+  if (n === 0) return 0;
+  deliverResult(server, producer, r, derivePubArg(pa, subject, reply));
+  return n;
+}
+
+/** A PubArg carrying `pa`'s headers and payload under another subject and reply. */
+export function derivePubArg(pa: PubArg, subject: string, reply: string): PubArg {
+  return buildPubArg(subject, reply, pa.hdr, pa.payloadBuf, pa.payloadStart, pa.payloadEnd);
+}

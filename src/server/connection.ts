@@ -1,0 +1,400 @@
+/**
+ * What every socket connection shares, whatever its kind (client, route, leaf node,
+ * gateway): reading into a parser, the outbound buffer flushed once per read batch,
+ * slow-consumer detection and producer stalls, PING/PONG liveness, and closing
+ * (nats-server client.go, which serves every kind from one struct).
+ *
+ * A subclass owns its parser and its verbs; it implements `parse` and `onClosed`.
+ */
+import type { Socket } from "node:net";
+import { ERR_STALE_CONNECTION } from "../protocol/errors.js";
+import { Outbound } from "../protocol/outbound.js";
+import { ClosedState, type ClosedReason } from "./closed-state.js";
+import { KIND_NAMES, type Kind } from "./connection-kind.js";
+import type { Server } from "./server.js";
+
+/**
+ * Longest a producer stays paused for one backed-up subscriber at a time. It is paused
+ * again at its next delivery there while the subscriber stays behind, so a steady
+ * overload is throttled to the subscriber's pace; a subscriber that stops reading is
+ * still cut at max_pending or at the write deadline (nats-server stalledWait).
+ */
+const STALL_MAX_MS = 100;
+/** How many times per write deadline a backed-up socket's progress is looked at. */
+const WRITE_DEADLINE_LOOKS = 10;
+/**
+ * Longest one connection's input may hold the event loop in one turn. libuv hands a busy
+ * socket up to 32 reads per turn; past this budget the connection yields (its reads
+ * resume on the next turn, in order), so a flood of SUBs or PUBs from one client cannot
+ * stall everyone else.
+ */
+const READ_BUDGET_MS = 10;
+/** Reads of one connection closer together than this belong to the same turn of the loop. */
+const SAME_TURN_GAP_MS = 1;
+
+/** Why a connection's reads are paused; it reads again when no reason is left. */
+export const enum ReadPause {
+  /** A subscriber it delivers to is backed up (Connection.admit). */
+  STALL = 1,
+  /** It used its share of this turn of the event loop. */
+  YIELD = 2,
+  /** Its CONNECT waits for a password check off the loop. */
+  AUTH = 4,
+}
+
+export abstract class Connection {
+  abstract readonly kind: Kind;
+  readonly out = new Outbound();
+  readonly host: string;
+  readonly port: number;
+  readonly startMs = Date.now();
+  lastActivityMs = this.startMs;
+
+  inMsgs = 0;
+  inBytes = 0;
+  outMsgs = 0;
+  outBytes = 0;
+  pingsOut = 0;
+  /** Round-trip time of the last server PING, in fractional milliseconds. */
+  rttMs = 0;
+  private rttStart = 0;
+
+  closed = false;
+  closeReason: ClosedReason | "" = "";
+  stopMs = 0;
+  /**
+   * The socket's `writableLength` as of the last flush or drain: an upper bound between
+   * them, so the per-message admission check reads no socket properties.
+   */
+  private socketQueued = 0;
+  /** Set while this connection is in the server's pending-flush list. */
+  flushQueued = false;
+  /** Producers paused because this connection's socket is backed up; resumed as it drains. */
+  private stalledProducers: Connection[] | null = null;
+  /** ReadPause bits: why reads are paused, 0 when reading. */
+  private readPauses = 0;
+  /** Time spent on this connection's input in the current turn, and when its last read ended. */
+  private turnBusyMs = 0;
+  private lastReadEndMs = 0;
+  private readonly resumeAfterYield = (): void => this.resumeReads(ReadPause.YIELD);
+  /** Ends a stall that the socket does not drain from in time. */
+  private stallTimer: NodeJS.Timeout | null = null;
+
+  protected pingTimer: NodeJS.Timeout | null = null;
+  /**
+   * The write deadline applies to a socket that makes no progress (nats-server sets it on
+   * each write): `lastWriteMs` is when the kernel last took bytes of ours, `lastInFlight`
+   * the bytes of the write in flight that it had not taken at the last look.
+   */
+  private writeDeadlineTimer: NodeJS.Timeout | null = null;
+  private lastWriteMs = 0;
+  private lastInFlight = -1;
+  /** Called by the socket when a write of ours reached the kernel; one function per connection. */
+  private readonly onWritten = (): void => this.writeProgress();
+
+  constructor(
+    readonly server: Server,
+    readonly id: number,
+    public socket: Socket,
+  ) {
+    this.host = socket.remoteAddress ?? "";
+    this.port = socket.remotePort ?? 0;
+  }
+
+  /** Feeds one read to this connection's parser. */
+  protected abstract parse(buf: Buffer): void;
+
+  /** Kind-specific clean-up once closed: subscriptions, the server's registry. */
+  protected abstract onClosed(): void;
+
+  /** Wires the socket's events. Called once the socket to read from is known (after TLS set-up). */
+  protected attachSocket(): void {
+    const s = this.socket;
+    s.setNoDelay(true);
+    s.on("data", (buf: Buffer) => this.onData(buf));
+    s.on("error", (err: Error & { code?: string }) => {
+      if (!this.closed) this.server.logger.debug(`${this.logPrefix()}${KIND_NAMES[this.kind]} connection error: ${err.message}`);
+      this.closeConnection(err.code === "EPIPE" ? ClosedState.WriteError : ClosedState.ReadError);
+    });
+    s.on("close", () => this.closeConnection(ClosedState.ClientClosed));
+    s.on("drain", () => this.onDrain());
+  }
+
+  private onData(buf: Buffer): void {
+    const start = performance.now();
+    this.lastActivityMs = Date.now();
+    const server = this.server;
+    server.inReadBatch = true;
+    try {
+      this.parse(buf);
+    } catch (err) {
+      // A bug reached by some input must cost this connection, never the server.
+      this.internalError(err);
+    }
+    server.inReadBatch = false;
+    server.flushPending();
+    this.chargeRead(start);
+  }
+
+  /** Counts a read's time against this turn's budget; yields the loop when it is spent. */
+  private chargeRead(start: number): void {
+    const end = performance.now();
+    if (start - this.lastReadEndMs > SAME_TURN_GAP_MS) this.turnBusyMs = 0;
+    this.lastReadEndMs = end;
+    this.turnBusyMs += end - start;
+    if (this.turnBusyMs > READ_BUDGET_MS && !this.closed) {
+      this.turnBusyMs = 0;
+      this.pauseReads(ReadPause.YIELD);
+      setImmediate(this.resumeAfterYield);
+    }
+  }
+
+  /** Stops reading for `reason` (a ReadPause bit). */
+  pauseReads(reason: ReadPause): void {
+    if (this.readPauses === 0) this.socket.pause();
+    this.readPauses |= reason;
+  }
+
+  /** Reading goes on once no reason to pause is left. */
+  resumeReads(reason: ReadPause): void {
+    if ((this.readPauses & reason) === 0) return;
+    this.readPauses &= ~reason;
+    if (this.readPauses === 0 && !this.closed) this.socket.resume();
+  }
+
+  /** Logs an unexpected exception with its stack and closes this connection only. */
+  protected internalError(err: unknown): void {
+    const detail = err instanceof Error ? (err.stack ?? err.message) : String(err);
+    this.server.logger.error(`${this.logPrefix()}Internal error, closing the connection: ${detail}`);
+    this.closeConnection(ClosedState.ProtocolViolation, true);
+  }
+
+  // ---- liveness ----
+
+  /** Starts PINGing: the first one after `firstMs`, then every ping_interval. */
+  protected startPingTimer(firstMs: number): void {
+    const pingMs = this.server.options.pingIntervalMs;
+    if (pingMs <= 0) return;
+    this.pingTimer = setTimeout(() => {
+      this.processPingTimer();
+      if (!this.closed) this.pingTimer = setInterval(() => this.processPingTimer(), pingMs);
+    }, Math.min(pingMs, firstMs));
+  }
+
+  /** nats-server processPingTimer: too many unanswered PINGs make the connection stale. */
+  private processPingTimer(): void {
+    if (this.closed) return;
+    if (this.pingsOut + 1 > this.server.options.pingMax) {
+      this.server.logger.debug(`${this.logPrefix()}Stale ${KIND_NAMES[this.kind]} Connection - Closing`);
+      this.sendErr(ERR_STALE_CONNECTION);
+      this.closeConnection(ClosedState.StaleConnection);
+      return;
+    }
+    this.pingsOut++;
+    this.rttStart = performance.now();
+    this.sendProto("PING\r\n");
+  }
+
+  processPing(): boolean {
+    if (this.server.traceEnabled) this.traceIn("PING", null);
+    this.sendProto("PONG\r\n");
+    return true;
+  }
+
+  processPong(): void {
+    if (this.server.traceEnabled) this.traceIn("PONG", null);
+    this.pingsOut = 0;
+    if (this.rttStart > 0) {
+      this.rttMs = performance.now() - this.rttStart;
+      this.rttStart = 0;
+    }
+  }
+
+  // ---- writing ----
+
+  /** Queues protocol text and makes sure it gets flushed. */
+  sendProto(s: string): void {
+    if (this.closed) return;
+    if (this.server.traceEnabled) this.traceOut(s);
+    this.out.appendString(s);
+    this.server.markPending(this);
+  }
+
+  sendOK(): void {
+    this.sendProto("+OK\r\n");
+  }
+
+  sendErr(text: string): void {
+    this.sendProto(`-ERR '${text}'\r\n`);
+  }
+
+  /** Bytes this connection has accepted but the kernel has not: the slow-consumer measure. */
+  pendingBytes(): number {
+    return this.out.len + this.socket.writableLength;
+  }
+
+  /** Hands the outbound buffer to the socket in one write. Called by the server per batch. */
+  flush(): void {
+    this.flushQueued = false;
+    const out = this.out;
+    if (out.len === 0 || this.socket.destroyed) {
+      out.len = 0;
+      return;
+    }
+    const socket = this.socket;
+    const queuedBefore = this.socketQueued;
+    socket.write(out.take(), this.onWritten);
+    this.socketQueued = socket.writableLength;
+    if (this.socketQueued === 0) {
+      out.recycle();
+    } else {
+      out.release();
+      if (queuedBefore === 0) this.lastWriteMs = Date.now();
+      if (this.writeDeadlineTimer === null && !this.closed) this.armWriteDeadline();
+    }
+  }
+
+  /** A write reached the kernel: progress for the deadline, and room for stalled producers. */
+  private writeProgress(): void {
+    this.lastWriteMs = Date.now();
+    const queued = (this.socketQueued = this.socket.writableLength);
+    if (this.stalledProducers !== null && queued + this.out.len <= this.server.stallThreshold / 2) this.resumeStalled();
+  }
+
+  private onDrain(): void {
+    this.socketQueued = 0;
+    if (this.writeDeadlineTimer !== null) {
+      clearTimeout(this.writeDeadlineTimer);
+      this.writeDeadlineTimer = null;
+    }
+    this.resumeStalled();
+  }
+
+  /** Looks at the socket's progress a few times per write deadline while it holds data. */
+  private armWriteDeadline(): void {
+    const period = Math.max(10, Math.floor(this.server.options.writeDeadlineMs / WRITE_DEADLINE_LOOKS));
+    this.writeDeadlineTimer = setTimeout(() => this.checkWriteDeadline(), period);
+  }
+
+  /**
+   * Cuts the connection only when its socket took nothing for a whole write deadline. A
+   * big write completes only once all of it is taken, so partial progress is read from
+   * the bytes of the write in flight (the handle's write queue) shrinking.
+   */
+  private checkWriteDeadline(): void {
+    this.writeDeadlineTimer = null;
+    if (this.closed || this.socket.writableLength === 0) {
+      this.lastInFlight = -1;
+      return;
+    }
+    const inFlight = writeQueueSize(this.socket);
+    const now = Date.now();
+    if (inFlight >= 0 && this.lastInFlight >= 0 && inFlight < this.lastInFlight) this.lastWriteMs = now;
+    this.lastInFlight = inFlight;
+    const deadline = this.server.options.writeDeadlineMs;
+    if (now - this.lastWriteMs < deadline) {
+      this.armWriteDeadline();
+      return;
+    }
+    this.slowConsumer(ClosedState.SlowConsumerWriteDeadline, `Write Deadline of ${deadline}ms Exceeded`);
+  }
+
+  /**
+   * Called by a producer about to queue `n` bytes here. Closes this connection as a slow
+   * consumer when over max_pending, and pauses the producer while this socket is backed
+   * up (nats-server stalls fast producers the same way). Returns false if closed.
+   */
+  admit(producer: Connection | null, n: number): boolean {
+    // Fast path, no socket property reads: well under every threshold.
+    if (this.out.len + this.socketQueued + n <= this.server.stallThreshold && !this.closed) return true;
+    return this.admitSlow(producer, n);
+  }
+
+  private admitSlow(producer: Connection | null, n: number): boolean {
+    if (this.closed) return false;
+    const queued = (this.socketQueued = this.socket.writableLength);
+    const opts = this.server.options;
+    if (queued + this.out.len + n > opts.maxPending) {
+      this.slowConsumer(ClosedState.SlowConsumerPendingBytes, `MaxPending of ${opts.maxPending} Exceeded`);
+      return false;
+    }
+    if (producer !== null && queued > this.server.stallThreshold && producer !== this && (producer.readPauses & ReadPause.STALL) === 0) {
+      producer.pauseReads(ReadPause.STALL);
+      (this.stalledProducers ??= []).push(producer);
+      this.stallTimer ??= setTimeout(() => {
+        this.stallTimer = null;
+        this.resumeStalled();
+      }, STALL_MAX_MS);
+    }
+    return true;
+  }
+
+  private resumeStalled(): void {
+    if (this.stallTimer !== null) {
+      clearTimeout(this.stallTimer);
+      this.stallTimer = null;
+    }
+    const stalled = this.stalledProducers;
+    if (stalled === null) return;
+    this.stalledProducers = null;
+    for (const p of stalled) p.resumeReads(ReadPause.STALL);
+  }
+
+  private slowConsumer(reason: ClosedReason, detail: string): void {
+    this.server.slowConsumers++;
+    this.server.logger.notice(`${this.logPrefix()}Slow Consumer Detected: ${detail}`);
+    this.out.len = 0;
+    this.closeConnection(reason, true);
+  }
+
+  /**
+   * Closes the connection once. Pending protocol (an -ERR) is flushed first unless
+   * `abort` (slow consumers are dropped at once, as nats-server does).
+   */
+  closeConnection(reason: ClosedReason, abort = false): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeReason = reason;
+    this.stopMs = Date.now();
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    if (this.writeDeadlineTimer) clearTimeout(this.writeDeadlineTimer);
+    this.pingTimer = this.writeDeadlineTimer = null;
+    this.resumeStalled();
+    const socket = this.socket;
+    if (abort || socket.destroyed) {
+      socket.destroy();
+    } else {
+      if (this.out.len > 0) socket.write(this.out.take());
+      socket.end();
+      // A peer that never reads must not keep the socket forever.
+      setTimeout(() => socket.destroy(), 1000).unref();
+    }
+    this.onClosed();
+  }
+
+  /** `127.0.0.1:5432 - cid:7 - ` as nats-server prefixes client log lines. */
+  logPrefix(): string {
+    return `${this.host}:${this.port} - cid:${this.id} - `;
+  }
+
+  protected traceIn(op: string, arg: Buffer | null): void {
+    this.server.logger.trace(`${this.logPrefix()}<<- [${op}${arg ? ` ${arg.toString("latin1")}` : ""}]`);
+  }
+
+  /** `->> [MSG ...]` for what the server sends; one line per protocol line. */
+  traceOut(proto: string): void {
+    for (const line of proto.split("\r\n")) {
+      if (line !== "") this.server.logger.trace(`${this.logPrefix()}->> [${line === "+OK" ? "OK" : line}]`);
+    }
+  }
+}
+
+/**
+ * Bytes of the write in flight that the kernel has not taken yet (libuv's write queue, as
+ * Node's `socket.bufferSize` reads it), or -1 where the handle does not say.
+ */
+function writeQueueSize(socket: Socket): number {
+  const handle = (socket as unknown as { _handle?: { writeQueueSize?: unknown } | null })._handle;
+  const n = handle?.writeQueueSize;
+  return typeof n === "number" ? n : -1;
+}
