@@ -12,7 +12,8 @@
  * sinks, and one forward search from the entry points, make this linear in the graph.
  */
 import { CAPABILITIES, type Capability, type CapabilityReport, type PathStep } from "./model.js";
-import type { Edge, Program, ProgramModule, Sink } from "./program.js";
+import type { Edge, Program, ProgramModule, ProgramPackage, Sink } from "./program.js";
+import { SourceMaps } from "./source-map.js";
 
 /** Per capability: distance to the nearest sink and the next node on the way (−1: none). */
 interface Reverse {
@@ -54,6 +55,7 @@ class Attribution {
   private readonly fwdEdge: (Edge | null)[];
   private readonly sinksByCap = new Map<Capability, number[]>();
   private readonly fieldPkgCache = new Map<Reverse, Map<number, number[]>>();
+  private readonly maps: SourceMaps;
 
   constructor(
     private readonly p: Program,
@@ -61,6 +63,7 @@ class Attribution {
   ) {
     this.n = p.kind.length;
     this.pkgOfNode = Int32Array.from(p.nodePkg);
+    this.maps = new SourceMaps((p.packages[0] as ProgramPackage).pkg.dir);
     this.cones = p.packages.map((_, i) => cone(p.pkgDeps, i));
     this.fwdDist = new Int32Array(this.n).fill(-1);
     this.fwdEdge = new Array<Edge | null>(this.n).fill(null);
@@ -110,7 +113,7 @@ class Attribution {
       if (this.moduleLevel) continue;
       for (const f of m.analysis.findings) {
         if (f.selected || (this.fwdDist[m.base + f.fn] as number) >= 0) continue;
-        unreached.push({ at: `${m.rel}:${f.line}`, function: this.p.nodeName[m.base + f.fn] as string, capability: f.capability, detail: f.detail });
+        unreached.push({ at: this.where(m, f.line), function: this.p.nodeName[m.base + f.fn] as string, capability: f.capability, detail: f.detail });
       }
     }
     return { loaded: loaded.sort(), unreached };
@@ -326,10 +329,24 @@ class Attribution {
     }
     const sink = (this.p.sinks.get(u) as Sink[]).find((s) => s.capability === c) as Sink;
     const last = this.step(u, null);
-    last.at = sink.at ?? `${this.file(u)}${sink.line > 0 ? `:${sink.line}` : ""}`;
+    last.at = sink.at ?? this.whereNode(u, sink.line);
     last.detail = sink.detail;
     steps.push(last);
     return steps;
+  }
+
+  /**
+   * `file:line` as shown in evidence: the project's compiled files through their source
+   * maps (`src/x.ts:12`), everything else as it is (`lib/x.js:40`).
+   */
+  private where(m: ProgramModule, line: number): string {
+    const mapped = m.pkg === 0 ? this.maps.locate(m.file, line) : null;
+    return mapped ?? `${m.rel}${line > 0 ? `:${line}` : ""}`;
+  }
+
+  private whereNode(node: number, line: number): string {
+    const mod = this.p.nodeModule[node] as number;
+    return mod >= 0 ? this.where(this.p.modules[mod] as ProgramModule, line) : "package.json";
   }
 
   private file(node: number): string {
@@ -339,7 +356,7 @@ class Attribution {
 
   private step(node: number, edge: Edge | null): PathStep {
     const pkg = this.p.packages[this.pkgOfNode[node] as number] as { id: string };
-    const at = `${this.file(node)}${edge && edge.line > 0 ? `:${edge.line}` : ""}`;
+    const at = this.whereNode(node, edge ? edge.line : 0);
     const step: PathStep = { package: pkg.id, at, detail: edge ? this.describe(edge) : "" };
     if (!this.moduleLevel) step.function = this.p.nodeName[node] as string;
     return step;

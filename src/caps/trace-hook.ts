@@ -13,7 +13,6 @@
  * signal still leaves its record; counts are added at exit. trace.ts reads them.
  * Without TSNATS_CAPS_TRACE_DIR the module does nothing.
  */
-import { appendFileSync } from "node:fs";
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import { fileURLToPath } from "node:url";
 import { threadId } from "node:worker_threads";
@@ -36,6 +35,9 @@ const SKIP_MODULES = new Set(["wasi", "sqlite", "inspector/promises"]);
 const MODULE_MEMBERS = new Set(["createRequire"]);
 
 type CallSite = { getFileName(): string | null | undefined; getLineNumber(): number | null };
+
+/** The unwrapped writer: taken before patching, so the tracer's own writes are never traced. */
+const appendFileSync = (createRequire(import.meta.url)("node:fs") as typeof import("node:fs")).appendFileSync;
 
 class Tracer {
   private depth = 0;
