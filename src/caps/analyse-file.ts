@@ -9,7 +9,7 @@
  */
 import { parse } from "acorn";
 import { collectFacts } from "./facts.js";
-import { indexFunctions } from "./functions.js";
+import { FUNCTION_TYPES, indexFunctions } from "./functions.js";
 import type { FileAnalysis, Finding, ImportRef } from "./model.js";
 import type { LoadKind } from "./resolve.js";
 import {
@@ -30,6 +30,7 @@ import {
   literalString,
   patternExpressions,
   propertyName,
+  SCOPED_TYPES,
   type AstNode,
   type Scope,
   type ScopeInfo,
@@ -153,12 +154,17 @@ class FileWalker {
   }
 
   walk(node: AstNode): void {
-    const own = this.info.scopes.get(node);
     const saved = this.scope;
     const savedFn = this.fn;
-    if (own) this.scope = own;
-    const fn = this.owner.get(node);
-    if (fn !== undefined) this.fn = fn;
+    // Map lookups only where a node can open a scope or run in another function (a function, an instance field value).
+    if (SCOPED_TYPES.has(node.type)) {
+      const own = this.info.scopes.get(node);
+      if (own) this.scope = own;
+    }
+    if (FUNCTION_TYPES.has(node.type) || this.stack[this.stack.length - 1]?.type === "PropertyDefinition") {
+      const fn = this.owner.get(node);
+      if (fn !== undefined) this.fn = fn;
+    }
     this.stack.push(node);
     this.visit(node);
     this.stack.pop();

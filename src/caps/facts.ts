@@ -23,6 +23,7 @@ import {
   literalString,
   patternExpressions,
   propertyName,
+  SCOPED_TYPES,
   type AstNode,
   type Binding,
   type Scope,
@@ -152,7 +153,7 @@ class FactsWalker {
   // ---- the walk -----------------------------------------------------------------
 
   private visit(node: AstNode, ctx: Ctx): void {
-    const own = this.info.scopes.get(node);
+    const own = SCOPED_TYPES.has(node.type) ? this.info.scopes.get(node) : undefined;
     const savedScope = this.scope;
     if (own) this.scope = own;
     this.visitNode(node, ctx);

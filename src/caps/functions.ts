@@ -42,7 +42,8 @@ export function dottedName(n: AstNode, depth = 0): string | null {
   return `${obj}.${prop}`;
 }
 
-const FUNCTION_TYPES = new Set(["FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression"]);
+/** The node types that are functions. */
+export const FUNCTION_TYPES: ReadonlySet<string> = new Set(["FunctionDeclaration", "FunctionExpression", "ArrowFunctionExpression"]);
 
 /** Numbers the functions of a parsed file; `lineOf` maps a source offset to its 1-based line. */
 export function indexFunctions(program: AstNode, lineOf: (offset: number) => number): FunctionIndex {

@@ -360,6 +360,21 @@ export function literalString(n: AstNode | null | undefined): string | null {
   return null;
 }
 
+/** Node types that can open a scope: walks look a node up in `ScopeInfo.scopes` only for these. */
+export const SCOPED_TYPES: ReadonlySet<string> = new Set([
+  "Program",
+  "FunctionDeclaration",
+  "FunctionExpression",
+  "ArrowFunctionExpression",
+  "BlockStatement",
+  "StaticBlock",
+  "ForStatement",
+  "ForInStatement",
+  "ForOfStatement",
+  "SwitchStatement",
+  "CatchClause",
+]);
+
 /** A pending `target = init` whose value is computed once all names are declared. */
 interface ValueSite {
   target: AstNode;
