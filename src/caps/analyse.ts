@@ -61,7 +61,11 @@ export function analyseProject(dir: string, opts: AnalyseOptions, cache: FileCac
     const facts = packageFacts(p.pkg).filter((f) => f.capability === "INSTALL_SCRIPTS" || r.reached);
     if (i === 0) for (const m of plan.missing) facts.push({ capability: "UNANALYZED", at: m.at, detail: m.detail });
     for (const f of facts) {
-      if (!found.has(f.capability)) found.set(f.capability, { kind: "DIRECT", example: [{ package: p.id, at: f.at, detail: f.detail }], via: [p.pkg.name] });
+      // A package-level fact is the package's own: it makes the capability DIRECT.
+      const had = found.get(f.capability);
+      if (had?.kind === "DIRECT") continue;
+      const via = [...new Set([...(had?.via ?? []), p.pkg.name])].sort();
+      found.set(f.capability, { kind: "DIRECT", example: [{ package: p.id, at: f.at, detail: f.detail }], via });
     }
     const capabilities: PackageReport["capabilities"] = {};
     for (const c of CAPABILITIES) {

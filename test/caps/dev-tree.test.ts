@@ -5,7 +5,7 @@
  * command-line tools). tsnats itself reaches what a NATS server really does. The whole
  * dev tree (about twenty packages, the tests as entry points) takes under 10 s of CPU.
  */
-import { test } from "node:test";
+import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
 import { analyseProject } from "../../src/caps/analyse.js";
@@ -20,8 +20,13 @@ function pkg(r: CapsReport, name: string): PackageReport {
   return p;
 }
 
+let runtime: CapsReport;
+before(() => {
+  runtime = analyse(REPO, false);
+});
+
 test("runtime tree, function level: acorn and bcryptjs reach nothing, with the evidence", () => {
-  const r = analyse(REPO, false);
+  const r = runtime;
   const acorn = pkg(r, "acorn");
   assert.deepEqual(acorn.capabilities, {});
   assert.equal(acorn.reached, true);
@@ -37,7 +42,7 @@ test("runtime tree, function level: acorn and bcryptjs reach nothing, with the e
 });
 
 test("runtime tree: tsnats's own code reaches what a NATS server does, each with a path", () => {
-  const r = analyse(REPO, false);
+  const r = runtime;
   const me = pkg(r, "tsnats");
   assert.equal(me.root, true);
   const caps = Object.keys(me.capabilities);

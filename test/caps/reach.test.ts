@@ -12,6 +12,9 @@
  */
 import { before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { analyse } from "../../src/caps/cli.js";
 import type { Capability } from "../../src/caps/model.js";
@@ -127,5 +130,24 @@ describe("caps on the reach fixture, module level", () => {
     // The CLI is still not loaded: entry points decide, not granularity.
     assert.deepEqual(pkg(r, "cli-lib").files?.notLoaded, ["cli.js"]);
     assert.equal(path(r, "cli-lib", "FILES"), "reach-fixture@1.0.0 app.mjs:3 imports cli-lib -> cli-lib@1.0.0 lib.js:2 fs.readFileSync");
+  });
+});
+
+describe("caps on a project whose entry point is missing", () => {
+  test("an entry the manifest names but that does not exist is UNANALYZED on the project", () => {
+    const dir = mkdtempSync(join(tmpdir(), "caps-noentry-"));
+    try {
+      cpSync(FIXTURE, dir, { recursive: true });
+      const m = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Record<string, unknown>;
+      m["main"] = "./dist/index.js";
+      writeFileSync(join(dir, "package.json"), JSON.stringify(m));
+      const r = analyse(dir, false);
+      const spot = pkg(r, "reach-fixture").capabilities.UNANALYZED;
+      assert.deepEqual(spot?.example, [{ package: "reach-fixture@1.0.0", at: "package.json#main", detail: "entry ./dist/index.js does not exist (is the project built?)" }]);
+      // The bin that does exist is still analysed.
+      assert.ok(pkg(r, "class-lib").capabilities.NETWORK);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
