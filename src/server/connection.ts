@@ -31,6 +31,11 @@ const WRITE_DEADLINE_LOOKS = 10;
 const READ_BUDGET_MS = 10;
 /** Reads of one connection closer together than this belong to the same turn of the loop. */
 const SAME_TURN_GAP_MS = 1;
+/**
+ * Within one read (64 KiB can hold thousands of SUBs), the clock is looked at every this
+ * many operations; past the budget the parser holds the rest of the read for the next turn.
+ */
+const OPS_PER_CLOCK_LOOK = 64;
 
 /** Why a connection's reads are paused; it reads again when no reason is left. */
 export const enum ReadPause {
@@ -76,7 +81,12 @@ export abstract class Connection {
   /** Time spent on this connection's input in the current turn, and when its last read ended. */
   private turnBusyMs = 0;
   private lastReadEndMs = 0;
-  private readonly resumeAfterYield = (): void => this.resumeReads(ReadPause.YIELD);
+  /** When the read being parsed started, and operations since the clock was last looked at. */
+  private readStartMs = 0;
+  private opsSinceClockLook = 0;
+  /** The parser holds the rest of a read for the next turn (not for another reason, e.g. auth). */
+  private yieldHeldInput = false;
+  private readonly resumeAfterYield = (): void => this.continueAfterYield();
   /** Ends a stall that the socket does not drain from in time. */
   private stallTimer: NodeJS.Timeout | null = null;
 
@@ -104,6 +114,12 @@ export abstract class Connection {
   /** Feeds one read to this connection's parser. */
   protected abstract parse(buf: Buffer): void;
 
+  /** Holds the rest of the current read until `resumeParsing` (the parser's suspend). */
+  protected abstract suspendParsing(): void;
+
+  /** Parses what `suspendParsing` held. */
+  protected abstract resumeParsing(): void;
+
   /** Kind-specific clean-up once closed: subscriptions, the server's registry. */
   protected abstract onClosed(): void;
 
@@ -121,32 +137,63 @@ export abstract class Connection {
   }
 
   private onData(buf: Buffer): void {
-    const start = performance.now();
     this.lastActivityMs = Date.now();
+    this.inReadBatch(buf);
+  }
+
+  /** Parses input (a read, or what a yield held when `buf` is null) as one batch: one flush at its end. */
+  private inReadBatch(buf: Buffer | null): void {
+    const start = (this.readStartMs = performance.now());
+    if (start - this.lastReadEndMs > SAME_TURN_GAP_MS) this.turnBusyMs = 0;
     const server = this.server;
     server.inReadBatch = true;
     try {
-      this.parse(buf);
+      if (buf !== null) this.parse(buf);
+      else this.resumeParsing();
     } catch (err) {
       // A bug reached by some input must cost this connection, never the server.
       this.internalError(err);
     }
     server.inReadBatch = false;
     server.flushPending();
-    this.chargeRead(start);
-  }
-
-  /** Counts a read's time against this turn's budget; yields the loop when it is spent. */
-  private chargeRead(start: number): void {
     const end = performance.now();
-    if (start - this.lastReadEndMs > SAME_TURN_GAP_MS) this.turnBusyMs = 0;
     this.lastReadEndMs = end;
     this.turnBusyMs += end - start;
-    if (this.turnBusyMs > READ_BUDGET_MS && !this.closed) {
-      this.turnBusyMs = 0;
-      this.pauseReads(ReadPause.YIELD);
-      setImmediate(this.resumeAfterYield);
+    if (this.turnBusyMs > READ_BUDGET_MS && !this.closed && (this.readPauses & ReadPause.YIELD) === 0) this.yieldTurn();
+  }
+
+  /**
+   * Counts one operation of the input being parsed; every OPS_PER_CLOCK_LOOK of them,
+   * past this turn's budget, the rest of the read waits for the next turn.
+   */
+  protected countOp(): void {
+    if (++this.opsSinceClockLook < OPS_PER_CLOCK_LOOK) return;
+    this.opsSinceClockLook = 0;
+    if ((this.readPauses & ReadPause.YIELD) !== 0) return;
+    if (this.turnBusyMs + performance.now() - this.readStartMs > READ_BUDGET_MS) {
+      this.suspendParsing();
+      this.yieldHeldInput = true;
+      this.yieldTurn();
     }
+  }
+
+  /** Stops reading until the next turn of the loop. */
+  private yieldTurn(): void {
+    this.turnBusyMs = 0;
+    this.pauseReads(ReadPause.YIELD);
+    setImmediate(this.resumeAfterYield);
+  }
+
+  /** Next turn: parse what the yield held, then read again (unless that yields again). */
+  private continueAfterYield(): void {
+    if (this.closed) return;
+    this.readPauses &= ~ReadPause.YIELD;
+    if (this.yieldHeldInput) {
+      this.yieldHeldInput = false;
+      this.lastReadEndMs = 0;
+      this.inReadBatch(null);
+    }
+    if (this.readPauses === 0 && !this.closed) this.socket.resume();
   }
 
   /** Stops reading for `reason` (a ReadPause bit). */

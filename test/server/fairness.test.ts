@@ -1,19 +1,75 @@
 /**
  * One connection's input cannot hold the event loop (issue 15 §2): a client that floods
  * SUBs, UNSUBs or PUBs to distinct subjects is served in slices, yielding between turns,
- * while a bystander's requests keep being answered. The loop's delay is measured in
- * process with perf_hooks; bounds are loose (a busy CI machine stretches every turn),
- * but far below the second-long stalls of a connection that never yields.
+ * while a bystander's requests keep being answered. What is measured is the CPU time of
+ * the longest turn of the event loop (a setImmediate probe reading process.cpuUsage),
+ * garbage collection taken out: unlike wall-clock delay it does not grow when a busy
+ * machine deschedules the process.
  */
 import assert from "node:assert/strict";
 import net from "node:net";
-import { monitorEventLoopDelay } from "node:perf_hooks";
+import { PerformanceObserver } from "node:perf_hooks";
 import { describe, test } from "node:test";
 import { connect } from "@nats-io/transport-node";
 import { startServer } from "../../src/index.js";
 
 const FLOOD = 100_000;
-const MAX_TURN_MS = 400;
+/**
+ * The longest turn allowed, in CPU milliseconds: the budget is 10 ms of input per turn
+ * (measured: 25-45 ms per turn with the bystander, the flooder and GC's helper threads
+ * in this process); a connection that never yields spends 95-125 ms here.
+ */
+const MAX_TURN_CPU_MS = 80;
+
+/**
+ * Runs once per turn of the loop and records each turn's CPU time and wall interval, so
+ * garbage collection (which no yielding avoids, and which nats-server has too) can be
+ * taken out: what is left is the time spent on input.
+ */
+class TurnProbe {
+  private readonly turns: Array<{ from: number; to: number; cpuMs: number }> = [];
+  private readonly gcs: Array<{ at: number; ms: number }> = [];
+  private readonly observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) this.gcs.push({ at: e.startTime, ms: e.duration });
+  });
+  private running = false;
+
+  start(): void {
+    this.running = true;
+    this.observer.observe({ entryTypes: ["gc"] });
+    let lastCpu = cpuMs();
+    let lastAt = performance.now();
+    const step = (): void => {
+      if (!this.running) return;
+      const cpu = cpuMs();
+      const at = performance.now();
+      this.turns.push({ from: lastAt, to: at, cpuMs: cpu - lastCpu });
+      lastCpu = cpu;
+      lastAt = at;
+      setImmediate(step);
+    };
+    setImmediate(step);
+  }
+
+  /** Stops, and returns the most CPU one turn spent outside garbage collection. */
+  async stop(): Promise<number> {
+    this.running = false;
+    await new Promise((r) => setTimeout(r, 50)); // gc entries arrive asynchronously
+    this.observer.disconnect();
+    let max = 0;
+    for (const t of this.turns) {
+      let gc = 0;
+      for (const g of this.gcs) if (g.at >= t.from && g.at < t.to) gc += g.ms;
+      max = Math.max(max, t.cpuMs - gc);
+    }
+    return max;
+  }
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
 async function flood(port: number, lines: string): Promise<void> {
   const s = net.connect(port, "127.0.0.1");
@@ -42,7 +98,7 @@ async function measure(lines: string): Promise<{ maxMs: number; answered: number
     },
   });
   await nc.flush();
-  const h = monitorEventLoopDelay({ resolution: 5 });
+  const turns = new TurnProbe();
   let answered = 0;
   let running = true;
   const probe = (async () => {
@@ -53,12 +109,12 @@ async function measure(lines: string): Promise<{ maxMs: number; answered: number
     }
   })();
   try {
-    h.enable();
+    turns.start();
     await flood(server.port, lines);
-    h.disable();
+    const maxMs = await turns.stop();
     running = false;
     await probe;
-    return { maxMs: h.max / 1e6, answered };
+    return { maxMs, answered };
   } finally {
     running = false;
     await nc.close();
@@ -72,7 +128,7 @@ describe("a flooding connection yields the event loop", () => {
     for (let i = 0; i < FLOOD; i++) lines += `SUB flood.${i} ${i}\r\n`;
     for (let i = 0; i < FLOOD; i++) lines += `UNSUB ${i}\r\n`;
     const r = await measure(lines);
-    assert.ok(r.maxMs < MAX_TURN_MS, `the loop was held for ${r.maxMs.toFixed(0)} ms`);
+    assert.ok(r.maxMs < MAX_TURN_CPU_MS, `one turn of the loop took ${r.maxMs.toFixed(0)} ms of CPU`);
     assert.ok(r.answered > 0);
   });
 
@@ -80,6 +136,6 @@ describe("a flooding connection yields the event loop", () => {
     let lines = "";
     for (let i = 0; i < FLOOD; i++) lines += `PUB distinct.${i} 2\r\nhi\r\n`;
     const r = await measure(lines);
-    assert.ok(r.maxMs < MAX_TURN_MS, `the loop was held for ${r.maxMs.toFixed(0)} ms`);
+    assert.ok(r.maxMs < MAX_TURN_CPU_MS, `one turn of the loop took ${r.maxMs.toFixed(0)} ms of CPU`);
   });
 });
