@@ -89,7 +89,11 @@ export function lineIndex(source: string): (offset: number) => number {
  * UNANALYZED finding saying why (and no facts).
  */
 export function analyseSource(source: string, opts: { facts?: boolean } = {}): FileAnalysis {
-  const parsed = parseSource(source);
+  return analyseParsed(source, parseSource(source), opts);
+}
+
+/** analyseSource on a parse already made (the cache times parsing apart from the walks). */
+export function analyseParsed(source: string, parsed: ReturnType<typeof parseSource>, opts: { facts?: boolean } = {}): FileAnalysis {
   if ("error" in parsed) {
     return {
       findings: [{ capability: "UNANALYZED", line: parsed.error.line, detail: `parse error: ${parsed.error.message}`, fn: 0 }],

@@ -15,12 +15,23 @@ import { findTree, type InstalledPackage } from "./tree.js";
 export interface AnalyseOptions {
   includeDev: boolean;
   granularity: Granularity;
+  /** Real paths of the files a traced run ran: the entry points besides the manifest's (see planEntries). */
+  ran?: string[];
 }
 
 /** The report plus figures for diagnostics (files parsed, graph size). */
 export interface Analysis {
   report: CapsReport;
-  stats: { filesParsed: number; nodes: number; edges: number; entries: number; entryMode: string };
+  stats: {
+    filesParsed: number;
+    nodes: number;
+    edges: number;
+    entries: number;
+    entryMode: string;
+    /** CPU seconds of the whole analysis, and of acorn's parsing within it. */
+    cpuSeconds: number;
+    parseCpuSeconds: number;
+  };
 }
 
 /** The code files a package ships: JavaScript files and its `bin` files. */
@@ -38,6 +49,8 @@ function compareKeys(a: PackageReport, b: PackageReport): number {
 
 /** Runs the analysis of the project in `dir`. Throws TsnatsError when the tree cannot be read. */
 export function analyseProject(dir: string, opts: AnalyseOptions, cache: FileCache = new FileCache()): Analysis {
+  const started = process.cpuUsage();
+  const parsedBefore = cache.parseMicros;
   const tree = findTree(dir, { includeDev: opts.includeDev });
   const root: InstalledPackage = {
     name: tree.root.name,
@@ -49,7 +62,7 @@ export function analyseProject(dir: string, opts: AnalyseOptions, cache: FileCac
     missing: [],
   };
   const program = new Program(tree.rootDir, [root, ...tree.packages], opts.granularity, cache);
-  const plan = planEntries(root, tree.packages, opts.includeDev, program.resolver, listFiles);
+  const plan = planEntries(root, tree.packages, opts.includeDev, program.resolver, listFiles, opts.ran);
   program.packages.forEach((p, i) => {
     if (plan.libraries.includes(p.pkg.dir)) program.setLibrary(i);
   });
@@ -84,6 +97,7 @@ export function analyseProject(dir: string, opts: AnalyseOptions, cache: FileCac
     return out;
   });
   const edges = program.out.reduce((n, list) => n + list.length, 0);
+  const spent = process.cpuUsage(started);
   return {
     report: {
       schema: SCHEMA,
@@ -93,6 +107,14 @@ export function analyseProject(dir: string, opts: AnalyseOptions, cache: FileCac
       packages: packages.sort(compareKeys),
       warnings: [...new Set([...tree.warnings, ...program.warnings])].sort(),
     },
-    stats: { filesParsed: program.filesParsed, nodes: program.kind.length, edges, entries: plan.entries.length, entryMode: plan.mode },
+    stats: {
+      filesParsed: program.filesParsed,
+      nodes: program.kind.length,
+      edges,
+      entries: plan.entries.length,
+      entryMode: plan.mode,
+      cpuSeconds: (spent.user + spent.system) / 1e6,
+      parseCpuSeconds: (cache.parseMicros - parsedBefore) / 1e6,
+    },
   };
 }

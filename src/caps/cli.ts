@@ -20,6 +20,17 @@ export const EXIT_GAINED = 1;
 /** Exit status for bad usage or an analysis that could not run. */
 export const EXIT_ERROR = 2;
 
+/** Where the command writes: the process's streams, or (tests) anything that takes text. */
+export interface CapsIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const STDIO: CapsIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+};
+
 const USAGE = `Usage: tsnats caps [DIR] [options]
        tsnats caps [DIR] --trace [options] -- COMMAND [ARG...]
 
@@ -173,44 +184,44 @@ function policyFor(opts: CapsOptions): { policy: Policy | null; file: string | n
   return existsSync(implicit) ? { policy: loadPolicy(implicit), file: implicit } : { policy: null, file: null };
 }
 
-async function runStatic(opts: CapsOptions): Promise<number> {
+async function runStatic(opts: CapsOptions, io: CapsIo): Promise<number> {
   const baseline = opts.compare !== null ? loadBaseline(opts.compare) : null;
   const { policy } = baseline !== null ? policyFor(opts) : { policy: null };
   const report = analyse(opts.dir, opts.includeDev, opts.granularity);
   const json = `${JSON.stringify(report, null, 2)}\n`;
   if (opts.writeBaseline !== null) writeFileSync(opts.writeBaseline, json);
-  if (opts.json) process.stdout.write(json);
-  else if (baseline === null || opts.verbose) process.stdout.write(formatTable(report, opts.verbose));
-  if (!opts.json) for (const w of report.warnings) process.stderr.write(`warning: ${w}\n`);
+  if (opts.json) io.out(json);
+  else if (baseline === null || opts.verbose) io.out(formatTable(report, opts.verbose));
+  if (!opts.json) for (const w of report.warnings) io.err(`warning: ${w}\n`);
   if (baseline === null) return 0;
   const cmp = compareReports(baseline, report, policy);
   const text = formatComparison(cmp, opts.compare as string);
-  (opts.json ? process.stderr : process.stdout).write(text);
+  (opts.json ? io.err : io.out)(text);
   return cmp.failures.length > 0 ? EXIT_GAINED : 0;
 }
 
 /** Entry point of `tsnats caps`; returns the exit status. */
-export async function run(argv: string[]): Promise<number> {
+export async function run(argv: string[], io: CapsIo = STDIO): Promise<number> {
   let opts: CapsOptions;
   try {
     opts = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(`tsnats caps: ${(e as Error).message}\n\n${USAGE}`);
+    io.err(`tsnats caps: ${(e as Error).message}\n\n${USAGE}`);
     return EXIT_ERROR;
   }
   if (opts.help) {
-    process.stdout.write(USAGE);
+    io.out(USAGE);
     return 0;
   }
   try {
     if (opts.trace !== null) {
-      const r = await runTrace({ dir: opts.dir, command: opts.trace, granularity: opts.granularity, json: opts.json, verbose: opts.verbose });
+      const r = await runTrace({ dir: opts.dir, command: opts.trace, granularity: opts.granularity, json: opts.json, verbose: opts.verbose, io });
       return r.misses > 0 ? EXIT_GAINED : r.commandFailed ? EXIT_ERROR : 0;
     }
-    return await runStatic(opts);
+    return await runStatic(opts, io);
   } catch (e) {
     if (e instanceof TsnatsError) {
-      process.stderr.write(`tsnats caps: ${e.message}\n`);
+      io.err(`tsnats caps: ${e.message}\n`);
       return EXIT_ERROR;
     }
     throw e;

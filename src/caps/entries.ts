@@ -24,7 +24,7 @@ export interface EntryPlan {
   /** Manifest entry points that do not exist (`package.json#main: ./dist/index.js does not exist`). */
   missing: { at: string; detail: string }[];
   /** How the entries were chosen. */
-  mode: "manifest" | "own-files" | "manifest+own-files" | "dependencies";
+  mode: "manifest" | "own-files" | "manifest+own-files" | "dependencies" | "ran";
 }
 
 const JS_FILE = /\.(?:js|mjs|cjs|jsx)$/;
@@ -113,13 +113,18 @@ function binEntries(pkg: InstalledPackage): { name: string; rel: string }[] {
   return Object.entries(bin ?? {}).map(([name, rel]) => ({ name, rel: rel.replace(/^\.\//, "") }));
 }
 
-/** Chooses the entry points of the project `root` (its dependencies are in `deps`). */
+/**
+ * Chooses the entry points of the project `root` (its dependencies are in `deps`).
+ * `ran` (from `--trace`): the files Node actually ran as main scripts and preloads
+ * stand in for the project's own files, wherever they are (a dependency's CLI too).
+ */
 export function planEntries(
   root: InstalledPackage,
   deps: InstalledPackage[],
   includeDev: boolean,
   resolver: ModuleResolver,
   listFiles: (dir: string) => string[],
+  ran?: string[],
 ): EntryPlan {
   const entries: Entry[] = [];
   const pub = publicEntries(root, resolver, () => ownCodeFiles(root.dir));
@@ -132,9 +137,13 @@ export function planEntries(
   }
   const fromManifest = entries.length > 0 || missing.length > 0;
   const libraries = entries.some((e) => e.library) ? [root.dir] : [];
+  const seen = new Set(entries.map((e) => e.file));
+  if (ran !== undefined) {
+    for (const f of ran) if (!seen.has(f)) entries.push({ file: f, library: false, why: "ran" });
+    return { entries, libraries, missing, mode: "ran" };
+  }
   if (!includeDev && fromManifest) return { entries, libraries, missing, mode: "manifest" };
   const own = ownCodeFiles(root.dir).map((rel) => join(root.dir, ...rel.split("/")));
-  const seen = new Set(entries.map((e) => e.file));
   for (const f of own) if (!seen.has(f)) entries.push({ file: f, library: false, why: "own file" });
   if (entries.length > 0) return { entries, libraries, missing, mode: fromManifest ? "manifest+own-files" : "own-files" };
   // No code of its own: what runs is whatever its dependencies expose.

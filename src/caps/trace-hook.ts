@@ -15,11 +15,16 @@
  */
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import { fileURLToPath } from "node:url";
-import { threadId } from "node:worker_threads";
+import { isMainThread, threadId } from "node:worker_threads";
 import type { Capability } from "./model.js";
 import { MODULE_RULES, NETWORK_GLOBALS, PROCESS_ARBITRARY, PROCESS_MODIFY } from "./rules.js";
 
-/** One line of a trace file. */
+/** A line naming a file Node ran as a process's main script or preload: an entry point for the static pass. */
+export interface RanRecord {
+  ran: string;
+}
+
+/** One line of a trace file (or a RanRecord). */
 export interface TraceRecord {
   file: string;
   line: number;
@@ -36,8 +41,44 @@ const MODULE_MEMBERS = new Set(["createRequire"]);
 
 type CallSite = { getFileName(): string | null | undefined; getLineNumber(): number | null };
 
-/** The unwrapped writer: taken before patching, so the tracer's own writes are never traced. */
-const appendFileSync = (createRequire(import.meta.url)("node:fs") as typeof import("node:fs")).appendFileSync;
+/** The unwrapped fs: taken before patching, so the tracer's own calls are never traced. */
+const { appendFileSync, realpathSync } = createRequire(import.meta.url)("node:fs") as typeof import("node:fs");
+const PRELOAD_FLAGS = new Set(["--import", "--require", "-r", "--loader", "--experimental-loader"]);
+
+/** The files `--import`/`--require`/`--loader` name in these Node options (paths and package names alike). */
+export function preloads(args: string[], cwd: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    const eq = a.indexOf("=");
+    const [flag, value] = a.startsWith("--") && eq > 0 ? [a.slice(0, eq), a.slice(eq + 1)] : [a, args[i + 1]];
+    if (!PRELOAD_FLAGS.has(flag) || value === undefined) continue;
+    if (eq < 0 || !a.startsWith("--")) i++;
+    try {
+      out.push(value.startsWith("file:") ? fileURLToPath(value) : createRequire(`${cwd}/`).resolve(value));
+    } catch {
+      // Not resolvable from here (an ESM-only package, a typo): Node would have failed on it too.
+    }
+  }
+  return out;
+}
+
+/** What this process runs of its own accord: its main script (main thread only) and its preloads. */
+function ranFiles(): string[] {
+  const files = isMainThread && process.argv[1] ? [process.argv[1]] : [];
+  const fromEnv = (process.env["NODE_OPTIONS"] ?? "").split(/\s+/).filter((x) => x !== "");
+  files.push(...preloads([...process.execArgv, ...fromEnv], process.cwd()));
+  const real: string[] = [];
+  const self = fileURLToPath(import.meta.url);
+  for (const f of files) {
+    try {
+      if (f !== self) real.push(realpathSync(f));
+    } catch {
+      // `-e` code, a script that is gone: nothing to analyse.
+    }
+  }
+  return real;
+}
 
 class Tracer {
   private depth = 0;
@@ -92,6 +133,15 @@ class Tracer {
       // Tracing must never break the traced program.
     } finally {
       this.depth--;
+    }
+  }
+
+  /** Records the files this process runs as entry points (before any traced call can happen). */
+  ran(files: string[]): void {
+    try {
+      if (files.length > 0) appendFileSync(this.out, `${files.map((f) => JSON.stringify({ ran: f })).join("\n")}\n`);
+    } catch {
+      // Tracing must never break the traced program.
     }
   }
 
@@ -191,6 +241,7 @@ function install(): void {
   const dir = process.env["TSNATS_CAPS_TRACE_DIR"];
   if (!dir) return;
   const t = new Tracer(dir);
+  t.ran(ranFiles());
   t.patchModules();
   t.patchProcess();
   process.on("exit", () => t.flush());

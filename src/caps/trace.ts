@@ -2,8 +2,11 @@
  * `tsnats caps --trace -- COMMAND`: the run-time cross-check of the static pass. Runs
  * COMMAND with trace-hook.js preloaded in every Node process (NODE_OPTIONS), collects
  * which package called which capability-bearing built-in, and reports each capability
- * a package used at run time that the static pass (with --include-dev: tests and tools
- * run dev code) did not predict for it. Such a miss is a bug in the static pass.
+ * a package used at run time that the static pass did not predict for it. The static
+ * pass runs on the dev tree (tests and tools run dev code) from the entry points the
+ * run really had: the manifest's, plus every file of the tree a process ran as its main
+ * script or preload. Sound reachability from those files predicts everything the run
+ * did, so a miss is a bug in the static pass.
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync } from "node:fs";
@@ -15,7 +18,8 @@ import { analyseProject } from "./analyse.js";
 import { CAPABILITIES, type Capability } from "./model.js";
 import type { Granularity } from "./program.js";
 import type { CapsReport } from "./report.js";
-import type { TraceRecord } from "./trace-hook.js";
+import { findTree } from "./tree.js";
+import type { RanRecord, TraceRecord } from "./trace-hook.js";
 
 /** Options of a traced run. */
 export interface TraceOptions {
@@ -24,6 +28,8 @@ export interface TraceOptions {
   granularity: Granularity;
   json: boolean;
   verbose: boolean;
+  /** Where the report goes (the command's own output goes to the process's streams). */
+  io: { out(text: string): void };
 }
 
 /** One capability a package used at run time. */
@@ -48,6 +54,8 @@ export interface TraceReport {
   processes: number;
   used: TraceUse[];
   misses: TraceUse[];
+  /** The static pass it was checked against: its entry points (the files that ran), size and cost (CPU seconds, and acorn's share). */
+  static: { entries: number; packages: number; filesParsed: number; cpuSeconds: number; parseCpuSeconds: number };
 }
 
 /** The compiled hook next to this file. */
@@ -70,21 +78,24 @@ function runTraced(command: string[], traceDir: string, quiet: boolean): Promise
   });
 }
 
-/** Reads every trace file: first-sight lines and exit-time counts. */
-function readTraces(traceDir: string): { records: TraceRecord[]; processes: number } {
+/** Reads every trace file: the files each process ran, first-sight lines and exit-time counts. */
+function readTraces(traceDir: string): { records: TraceRecord[]; ran: Set<string>; processes: number } {
   const files = readdirSync(traceDir).filter((f) => f.endsWith(".jsonl"));
   const records: TraceRecord[] = [];
+  const ran = new Set<string>();
   for (const f of files) {
     for (const line of readFileSync(join(traceDir, f), "utf8").split("\n")) {
       if (line.trim() === "") continue;
       try {
-        records.push(JSON.parse(line) as TraceRecord);
+        const r = JSON.parse(line) as TraceRecord | RanRecord;
+        if ("ran" in r) ran.add(r.ran);
+        else records.push(r);
       } catch {
         // A line cut by a killed process: the first-sight line before it still counts.
       }
     }
   }
-  return { records, processes: files.length };
+  return { records, ran, processes: files.length };
 }
 
 /** Maps a file to the package of the static report that contains it (longest directory). */
@@ -148,6 +159,8 @@ function formatTrace(r: TraceReport, verbose: boolean): string {
   const out: string[] = [];
   out.push(`caps --trace: ${r.processes} Node process${r.processes === 1 ? "" : "es"} traced; the command exited with ${r.exitCode ?? "a signal"}`);
   if (verbose) {
+    const st = r.static;
+    out.push(`caps --trace: static pass from the ${st.entries} files that ran: ${st.packages} packages, ${st.filesParsed} files parsed, ${st.cpuSeconds.toFixed(1)} s CPU (${st.parseCpuSeconds.toFixed(1)} s in acorn)`);
     const rows = r.used.map((u) => [u.package, u.capability, String(u.calls), `${u.at} ${u.api}`, u.predicted ?? "MISSED"]);
     const head = ["PACKAGE", "CAPABILITY", "CALLS", "FIRST CALL", "STATIC"];
     const w = head.map((h, i) => Math.max(h.length, ...rows.map((x) => (x[i] as string).length)));
@@ -163,15 +176,28 @@ function formatTrace(r: TraceReport, verbose: boolean): string {
 
 /** Runs the traced command and the static pass, prints the cross-check; `misses` > 0 is a static-pass bug. */
 export async function runTrace(o: TraceOptions): Promise<{ misses: number; commandFailed: boolean; report: TraceReport }> {
-  const analysis = analyseProject(o.dir, { includeDev: true, granularity: o.granularity });
   const rootDir = realpathSync(o.dir);
+  // The tree is read first: a project that cannot be analysed fails before its command runs.
+  findTree(rootDir, { includeDev: true });
   const traceDir = mkdtempSync(join(tmpdir(), "tsnats-caps-trace-"));
   try {
     const exitCode = await runTraced(o.command, traceDir, o.json);
-    const { records, processes } = readTraces(traceDir);
+    const { records, ran, processes } = readTraces(traceDir);
+    // The static pass starts where the run started: every file of the tree some process ran.
+    const entries = [...ran].filter((f) => f.startsWith(rootDir + sep)).sort();
+    const analysis = analyseProject(o.dir, { includeDev: true, granularity: o.granularity, ran: entries });
     const used = crossCheck(rootDir, analysis.report, records);
-    const report: TraceReport = { schema: "tsnats-caps-trace/1", command: o.command, exitCode, processes, used, misses: used.filter((u) => u.predicted === null) };
-    process.stdout.write(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatTrace(report, o.verbose));
+    const { filesParsed, cpuSeconds, parseCpuSeconds } = analysis.stats;
+    const report: TraceReport = {
+      schema: "tsnats-caps-trace/1",
+      command: o.command,
+      exitCode,
+      processes,
+      used,
+      misses: used.filter((u) => u.predicted === null),
+      static: { entries: entries.length, packages: analysis.report.packages.length, filesParsed, cpuSeconds, parseCpuSeconds },
+    };
+    o.io.out(o.json ? `${JSON.stringify(report, null, 2)}\n` : formatTrace(report, o.verbose));
     return { misses: report.misses.length, commandFailed: exitCode !== 0, report };
   } finally {
     rmSync(traceDir, { recursive: true, force: true });

@@ -3,13 +3,13 @@
  * dependencies acorn and bcryptjs reach no capability, and the report carries the
  * evidence: which of their files are loaded (from which import), which are not (their
  * command-line tools). tsnats itself reaches what a NATS server really does. The whole
- * dev tree (about twenty packages, the tests as entry points) takes under 10 s of CPU.
+ * dev tree (about twenty packages, the tests as entry points) is the static pass of
+ * trace.test.ts, which checks its cost.
  */
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { analyseProject } from "../../src/caps/analyse.js";
-import { analyse } from "../../src/caps/cli.js";
+import { analyseProject, type Analysis } from "../../src/caps/analyse.js";
 import type { CapsReport, PackageReport } from "../../src/caps/report.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
@@ -21,8 +21,9 @@ function pkg(r: CapsReport, name: string): PackageReport {
 }
 
 let runtime: CapsReport;
+let stats: Analysis["stats"];
 before(() => {
-  runtime = analyse(REPO, false);
+  ({ report: runtime, stats } = analyseProject(REPO, { includeDev: false, granularity: "function" }));
 });
 
 test("runtime tree, function level: acorn and bcryptjs reach nothing, with the evidence", () => {
@@ -61,20 +62,10 @@ test("runtime tree: tsnats's own code reaches what a NATS server does, each with
   assert.ok(r.warnings.includes("node_modules/@nats-io/transport-node is a devDependency, yet code analysed here loads it"), r.warnings.join("\n"));
 });
 
-test("dev tree: analysed in under 10 s of CPU time", (t) => {
-  const measure = (): { cpu: number; report: CapsReport; files: number } => {
-    const before = process.cpuUsage();
-    const a = analyseProject(REPO, { includeDev: true, granularity: "function" });
-    const used = process.cpuUsage(before);
-    return { cpu: (used.user + used.system) / 1e6, report: a.report, files: a.stats.filesParsed };
-  };
-  let m = measure();
-  // CPU time still grows under heavy contention (shared caches); a second try tells load from a regression.
-  if (m.cpu >= 10) m = [m, measure()].reduce((a, b) => (a.cpu <= b.cpu ? a : b));
-  t.diagnostic(`${m.report.packages.length} packages, ${m.files} files parsed, ${m.cpu.toFixed(2)} s CPU`);
-  assert.ok(m.report.packages.length >= 20, `about twenty packages (${m.report.packages.length})`);
-  assert.ok(m.cpu < 10, `dev tree took ${m.cpu.toFixed(2)} s of CPU`);
-  const caps = (name: string): string[] => [...new Set(m.report.packages.filter((p) => p.name === name).flatMap((p) => Object.keys(p.capabilities)))];
-  assert.ok(caps("@nats-io/transport-node").includes("NETWORK"));
-  assert.ok(caps("nats").includes("NETWORK"));
+test("the analysis costs a few times acorn's parse of the same files", (t) => {
+  // Both are CPU time in one process, so machine load scales them alike (2.3 to 3.0
+  // measured, cold or warm JIT). Absolute speed is bench/caps.bench.ts's business.
+  const { cpuSeconds, parseCpuSeconds, filesParsed } = stats;
+  t.diagnostic(`${filesParsed} files: ${cpuSeconds.toFixed(2)} s CPU, ${parseCpuSeconds.toFixed(2)} s in acorn`);
+  assert.ok(cpuSeconds < 4 * parseCpuSeconds, `the analysis costs ${(cpuSeconds / parseCpuSeconds).toFixed(1)}× its parse`);
 });

@@ -1,8 +1,8 @@
 /**
  * `tsnats caps --trace`: a small project in a temporary directory exercises the hook
- * (a file read, a child Node process, a worker thread, an environment read hidden
- * from the static pass by a computed name) and the cross-check (that hidden read is
- * reported as a miss, exit 1). Then the cross-check over a bounded subset of
+ * (a file read, child Node processes, a worker thread, an environment read hidden
+ * from the static pass by a computed name, a dependency's CLI that only running it
+ * reaches) and the cross-check (that hidden read is reported as a miss, exit 1). Then the cross-check over a bounded subset of
  * tsnats's own tests: nothing used at run time that the static pass did not predict.
  * The whole suite runs the same way (see src/caps/README.md):
  *   node dist/src/cli/tsnats.js caps --trace -- node scripts/run-tests.mjs
@@ -10,17 +10,23 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { TraceReport } from "../../src/caps/trace.js";
+import { preloads } from "../../src/caps/trace-hook.js";
 
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const CLI = fileURLToPath(new URL("../../src/cli/tsnats.js", import.meta.url));
 
-/** Quick tests that between them open sockets, spawn nats-server, start the bcrypt worker, read files and env. */
-const SUBSET = ["dist/test/auth/bcrypt.test.js", "dist/test/server/clients.test.js", "dist/test/server/tls.test.js", "dist/test/monitor/endpoints.test.js"];
+/**
+ * Quick tests that between them use every capability tsnats has: sockets and the official
+ * client (embedding), the bcrypt worker and lazy requires (bcrypt), files, signals, exit
+ * statuses and child processes (logger), the environment (all of them).
+ */
+const SUBSET = ["dist/test/server/embedding.test.js", "dist/test/auth/bcrypt.test.js", "dist/test/server/logger.test.js"];
+
 
 function trace(dir: string, command: string[], timeoutMs: number): { code: number | null; report: TraceReport | null; stderr: string } {
   // A `node --test` inside a test would report to this runner (NODE_TEST_CONTEXT) instead of running its files.
@@ -49,7 +55,12 @@ before(() => {
 after(() => rmSync(work, { recursive: true, force: true }));
 
 test("the hook attributes calls in the process, its children and its workers; a hidden use is a miss", () => {
-  writeFileSync(join(work, "package.json"), JSON.stringify({ name: "traced", version: "1.0.0", type: "module", bin: { traced: "main.js" } }));
+  const manifest = { name: "traced", version: "1.0.0", type: "module", bin: { traced: "main.js" }, devDependencies: { tool: "^1.0.0" } };
+  writeFileSync(join(work, "package.json"), JSON.stringify(manifest));
+  // A dependency's CLI that nothing imports: the static pass reaches it only because it ran.
+  mkdirSync(join(work, "node_modules/tool"), { recursive: true });
+  writeFileSync(join(work, "node_modules/tool/package.json"), JSON.stringify({ name: "tool", version: "1.0.0", bin: { tool: "cli.js" } }));
+  writeFileSync(join(work, "node_modules/tool/cli.js"), "require('node:fs').statSync(__dirname);\n");
   writeFileSync(join(work, "helper.cjs"), "module.exports = (x) => x + 1;\n");
   writeFileSync(
     join(work, "main.js"),
@@ -65,6 +76,7 @@ test("the hook attributes calls in the process, its children and its workers; a 
       "const g = globalThis;",
       "const hidden = g['pro' + 'cess'].env['HOME'];",
       "help(hidden.length);",
+      "spawnSync(process.execPath, [new URL('./node_modules/tool/cli.js', import.meta.url).pathname], { stdio: 'inherit' });",
     ].join("\n"),
   );
   writeFileSync(join(work, "child.js"), "process.chdir('.');\n");
@@ -79,8 +91,11 @@ test("the hook attributes calls in the process, its children and its workers; a 
   assert.ok(used.includes("traced ARBITRARY_EXECUTION main.js:5 module.createRequire DIRECT"), used.join("\n"));
   assert.ok(used.includes("traced EXEC main.js:7 child_process.spawnSync DIRECT"), used.join("\n"));
   assert.ok(used.includes("traced RUNTIME main.js:8 worker_threads.Worker DIRECT"), used.join("\n"));
-  // The child process and the worker were traced too (three processes/threads).
-  assert.ok(r.report.processes >= 3, `processes: ${r.report.processes}`);
+  assert.ok(used.includes("tool FILES cli.js:1 fs.statSync DIRECT"), used.join("\n"));
+  // The children and the worker were traced too (four processes/threads); the static pass
+  // started from the three main scripts (the worker is reached from main.js).
+  assert.ok(r.report.processes >= 4, `processes: ${r.report.processes}`);
+  assert.equal(r.report.static.entries, 3);
   // Loading helper.cjs reads a file, but Node did that, not main.js: no FILES from the loader.
   assert.ok(!used.some((u) => u.includes("helper.cjs")), used.join("\n"));
   // The environment read behind a computed name is what the static pass cannot see.
@@ -90,6 +105,12 @@ test("the hook attributes calls in the process, its children and its workers; a 
   );
 });
 
+test("preloaded files count as run: --import/--require/-r/--loader, paths, file: URLs and packages", () => {
+  const cwd = REPO.replace(/\/$/, "");
+  const args = ["--import=./dist/src/index.js", "-r", "./dist/src/errors.js", "--require", "acorn", "--loader", `file://${cwd}/x.mjs`, "--no-warnings", "--import", "no-such-pkg"];
+  assert.deepEqual(preloads(args, cwd), [`${cwd}/dist/src/index.js`, `${cwd}/dist/src/errors.js`, `${cwd}/node_modules/acorn/dist/acorn.js`, `${cwd}/x.mjs`]);
+});
+
 test("tsnats's own tests (a bounded subset): no capability used at run time that the static pass missed", { timeout: 110_000 }, (t) => {
   const r = trace(REPO, [process.execPath, "--test", "--test-concurrency=1", ...SUBSET], 100_000);
   assert.ok(r.report, `no JSON report (exit ${r.code}): ${r.stderr.slice(-2000)}`);
@@ -97,8 +118,13 @@ test("tsnats's own tests (a bounded subset): no capability used at run time that
   t.diagnostic(`${r.report.processes} processes; used: ${r.report.used.map((u) => `${u.package} ${u.capability}`).join(", ")}`);
   assert.deepEqual(r.report.misses, []);
   const used = new Set(r.report.used.map((u) => `${u.package} ${u.capability}`));
-  for (const want of ["tsnats NETWORK", "tsnats FILES", "tsnats RUNTIME", "tsnats READ_SYSTEM_STATE", "@nats-io/transport-node NETWORK"]) {
+  const mine = ["NETWORK", "FILES", "EXEC", "RUNTIME", "ARBITRARY_EXECUTION", "READ_SYSTEM_STATE", "MODIFY_SYSTEM_STATE"];
+  for (const want of [...mine.map((c) => `tsnats ${c}`), "@nats-io/transport-node NETWORK"]) {
     assert.ok(used.has(want), `${want} seen at run time`);
   }
   assert.equal(r.report.exitCode, 0, "the traced tests pass");
+  // The static pass started from the files that ran: the test runner's children (one per file).
+  const st = r.report.static;
+  t.diagnostic(`static pass from ${st.entries} files: ${st.packages} packages, ${st.filesParsed} files, ${st.cpuSeconds.toFixed(2)} s CPU, ${st.parseCpuSeconds.toFixed(2)} s in acorn`);
+  assert.ok(st.entries >= SUBSET.length, `entries: ${st.entries}`);
 });
