@@ -10,7 +10,7 @@ import type { Socket } from "node:net";
 import { ERR_STALE_CONNECTION } from "../protocol/errors.js";
 import { Outbound } from "../protocol/outbound.js";
 import { ClosedState, type ClosedReason } from "./closed-state.js";
-import { KIND_NAMES, type Kind } from "./connection-kind.js";
+import { Kind, KIND_NAMES } from "./connection-kind.js";
 import type { Server } from "./server.js";
 
 /**
@@ -57,6 +57,8 @@ export abstract class Connection {
 
   protected pingTimer: NodeJS.Timeout | null = null;
   private writeDeadlineTimer: NodeJS.Timeout | null = null;
+  /** Socket bytes queued when the write deadline was armed: less at the deadline is progress. */
+  private queuedAtDeadline = 0;
 
   constructor(
     readonly server: Server,
@@ -187,6 +189,7 @@ export abstract class Connection {
     } else {
       out.release();
       if (this.writeDeadlineTimer === null && !this.closed) {
+        this.queuedAtDeadline = this.socketQueued;
         this.writeDeadlineTimer = setTimeout(() => this.writeDeadlineExceeded(), this.server.options.writeDeadlineMs);
       }
     }
@@ -202,16 +205,33 @@ export abstract class Connection {
     this.resumeStalled();
   }
 
+  /**
+   * The socket has not drained within the write deadline. A client is cut off; a server
+   * link (route, leaf node, gateway) only when nothing at all was written meanwhile, as
+   * nats-server handleWriteTimeout keeps a peer that is slow but moving.
+   */
   private writeDeadlineExceeded(): void {
     this.writeDeadlineTimer = null;
-    if (this.closed || this.socket.writableLength === 0) return;
-    this.slowConsumer(ClosedState.SlowConsumerWriteDeadline, `Write Deadline of ${this.server.options.writeDeadlineMs}ms Exceeded`);
+    const queued = this.socket.writableLength;
+    if (this.closed || queued === 0) return;
+    const detail = `Write Deadline of ${this.server.options.writeDeadlineMs}ms Exceeded`;
+    if (this.kind === Kind.CLIENT || queued >= this.queuedAtDeadline) {
+      this.slowConsumer(ClosedState.SlowConsumerWriteDeadline, detail);
+      return;
+    }
+    this.server.slowConsumers++;
+    this.server.logger.notice(`${this.logPrefix()}Slow Consumer Detected: ${detail}`);
+    this.queuedAtDeadline = queued;
+    this.writeDeadlineTimer = setTimeout(() => this.writeDeadlineExceeded(), this.server.options.writeDeadlineMs);
   }
 
   /**
    * Called by a producer about to queue `n` bytes here. Closes this connection as a slow
    * consumer when over max_pending, and pauses the producer while this socket is backed
    * up (nats-server stalls fast producers the same way). Returns false if closed.
+   * As in nats-server queueOutbound, max_pending cuts off clients only (a route or leaf
+   * node is bounded by the write deadline), and only a client producer is ever paused:
+   * pausing a route for one slow subscriber would stall everything behind it.
    */
   admit(producer: Connection | null, n: number): boolean {
     // Fast path, no socket property reads: well under every threshold.
@@ -223,11 +243,18 @@ export abstract class Connection {
     if (this.closed) return false;
     const queued = (this.socketQueued = this.socket.writableLength);
     const opts = this.server.options;
-    if (queued + this.out.len + n > opts.maxPending) {
+    if (queued + this.out.len + n > opts.maxPending && this.kind === Kind.CLIENT) {
       this.slowConsumer(ClosedState.SlowConsumerPendingBytes, `MaxPending of ${opts.maxPending} Exceeded`);
       return false;
     }
-    if (producer !== null && queued > this.server.stallThreshold && !this.stallSpent && producer !== this && !producer.pausedByStall) {
+    if (
+      producer !== null &&
+      producer.kind === Kind.CLIENT &&
+      queued > this.server.stallThreshold &&
+      !this.stallSpent &&
+      producer !== this &&
+      !producer.pausedByStall
+    ) {
       producer.pausedByStall = true;
       producer.socket.pause();
       (this.stalledProducers ??= []).push(producer);

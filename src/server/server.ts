@@ -27,6 +27,8 @@ import { authenticateClient } from "../auth/connection.js";
 import { publishClientEvent, setupSystemAccount, SystemEvents } from "./events.js";
 import { ServerTls, startClientTls, tlsInfoFields } from "./tls.js";
 import type { MonitorState } from "../monitor/state.js";
+import { LinkTargets } from "../cluster/targets.js";
+import type { RouteManager } from "../cluster/routes.js";
 
 /** How many closed connections /connz remembers (nats-server MaxClosedClients). */
 export const MAX_CLOSED_CLIENTS = 10_000;
@@ -107,6 +109,10 @@ export class Server {
   /** `infoBase` as JSON without its closing brace: per-client fields are appended. */
   private infoPrefix = "{";
   private readonly extraCloseHooks: Array<() => Promise<void> | void> = [];
+  /** The cluster (src/cluster): routes to the other servers; null when not clustered. */
+  routes: RouteManager | null = null;
+  /** Routes and leaf nodes one message is going to, collected by the delivery step. */
+  readonly linkTargets = new LinkTargets();
 
   constructor(
     readonly options: ServerOptions,
@@ -172,6 +178,10 @@ export class Server {
     this.refreshInfo();
     log.notice(`Listening for client connections on ${hostPort(o.host, addr.port)}`);
     if (this.authRequired) log.notice(`Authentication required for clients`);
+    if (o.cluster !== undefined && (o.cluster.port !== 0 || o.cluster.routes.length > 0)) {
+      this.routes = await (await import("../cluster/routes.js")).RouteManager.start(this, o.cluster);
+      this.refreshInfo();
+    }
     if (o.jetstream) log.warn(`JetStream is not supported yet by tsnats, ignoring it`);
     if (o.pidFile) writePidFile(o.pidFile);
     if (o.portsFileDir) writePortsFile(o.portsFileDir, { nats: this.clientURLs(), monitoring });
@@ -205,6 +215,7 @@ export class Server {
     };
     if (this.authRequired) info.auth_required = true;
     Object.assign(info, tlsInfoFields(this.tls, o.allowNonTls === true));
+    if (this.routes !== null) Object.assign(info, this.routes.clientInfoFields(this.lameDuck));
     if (this.lameDuck) info.ldm = true;
     info.tsnats_version = VERSION;
     this.infoBase = info;
@@ -217,12 +228,17 @@ export class Server {
     return infoLine(this.infoPrefix, `,"client_id":${c.id},"client_ip":${JSON.stringify(c.host)}${nonce}`);
   }
 
+  /** The next connection ID, shared by every kind (nats-server gcid: cid, rid, lid, gid). */
+  nextConnectionId(): number {
+    return ++this.nextCid;
+  }
+
   private acceptConnection(socket: net.Socket): void {
     if (this.shuttingDown || this.lameDuck) {
       socket.destroy();
       return;
     }
-    const c = new Client(this, ++this.nextCid, socket, this.globalAccount);
+    const c = new Client(this, this.nextConnectionId(), socket, this.globalAccount);
     this.totalConnections++;
     const max = this.options.maxConnections;
     if (max > 0 && this.clients.size >= max) {
@@ -367,6 +383,7 @@ export class Server {
     this.lameDuck = true;
     this.logger.notice(`Entering lame duck mode, stop accepting new clients`);
     this.listener?.close();
+    this.routes?.enterLameDuckMode();
     this.refreshInfo();
     const ldmInfo = `INFO ${JSON.stringify(this.infoBase)} \r\n`;
     for (const c of this.clients.values()) c.sendProto(ldmInfo);
@@ -395,10 +412,12 @@ export class Server {
         ? new Promise<void>((resolve) => (listener.listening ? listener.close(() => resolve()) : resolve()))
         : Promise.resolve();
       this.flushPending();
+      const links = this.routes !== null ? this.routes.close() : Promise.resolve();
       const sockets = [...this.clients.values()].map((c) => c.socket);
       for (const c of [...this.clients.values()]) c.closeConnection(ClosedState.ServerShutdown);
       await Promise.all(sockets.map((s) => waitClosed(s, 2000)));
       await listenerClosed;
+      await links;
       for (const hook of this.extraCloseHooks) await hook();
       removeProcessFiles(this.options);
       this.logger.notice(`Server Exiting..`);
