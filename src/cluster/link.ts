@@ -139,10 +139,12 @@ export abstract class Link extends Connection implements ParserSink {
     this.closeConnection(ClosedState.ParseError);
   }
 
+  /** nats-server readLoop: any parse error is logged and closes the link as a Protocol Violation. */
   protocolViolation(clientError: string | null, detail: string): void {
-    this.server.logger.error(`${this.logPrefix()}${detail}`);
+    const kind = detail.startsWith("parser ERROR") ? `${KIND_NAMES[this.kind]} ` : "";
     if (clientError !== null) this.sendErr(clientError);
-    this.closeConnection(clientError === null ? ClosedState.ProtocolViolation : ClosedState.ParseError);
+    this.server.logger.error(`${this.logPrefix()}${kind}${detail}`);
+    this.closeConnection(ClosedState.ProtocolViolation);
   }
 
   authViolation(): void {

@@ -233,7 +233,10 @@ export class Route extends Link {
       else list.push(sub);
     }
     this.subs.clear();
-    for (const [account, subs] of byAccount) account.removeSubs(subs);
+    for (const [account, subs] of byAccount) {
+      this.server.logger.debug(`${this.logPrefix()}Removing ${subs.length} subscriptions for account "${account.name}"`);
+      account.removeSubs(subs);
+    }
     this.manager.routeClosed(this);
   }
 
