@@ -34,6 +34,8 @@ export interface DialRequest {
   firstConnect: boolean;
   dialTimeoutMs: number;
   tls: DialTls | null;
+  /** The log line for a failed attempt, when the kind words it its own way. */
+  describeError?: (attempts: number, err: Error) => string;
   /** Checked before every attempt: false ends the dialing quietly. */
   stillWanted: () => boolean;
   /** The connected (and TLS-secured) socket. */
@@ -118,7 +120,7 @@ export class Dialer {
   }
 
   private failed(req: DialRequest, attempts: number, err: Error): void {
-    const text = `Error trying to connect to ${req.what} (attempt ${attempts}): ${err.message}`;
+    const text = req.describeError?.(attempts, err) ?? `Error trying to connect to ${req.what} (attempt ${attempts}): ${err.message}`;
     if (req.firstConnect && (attempts === 1 || attempts % ERROR_REPORT_EVERY === 0)) this.logger.error(text);
     else this.logger.debug(text);
     if (attempts > req.retries) {

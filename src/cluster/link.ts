@@ -38,6 +38,11 @@ export abstract class Link extends Connection implements ParserSink {
   remoteName = "";
   /** The handshake is over and the link is in its manager's registry. */
   registered = false;
+  /**
+   * A leaf node connection we made to a hub (nats-server isSpokeLeafNode): the hub's
+   * interest stays on this server. Always false for routes and gateways.
+   */
+  isSpoke = false;
   /** The peer accepts HMSG (both sides support headers). */
   headers = false;
   private authTimer: NodeJS.Timeout | null = null;

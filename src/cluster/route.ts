@@ -61,6 +61,8 @@ export class Route extends Link {
   lnoc = false;
   /** Client URLs the peer advertised, for the cluster's INFO to clients. */
   connectUrls: string[] = [];
+  /** The peer's leafnode URL (route INFO `leafnode_urls`), passed on to our leaf connections. */
+  leafUrl = "";
   private readonly cache = new MatchCache();
 
   constructor(
@@ -161,7 +163,7 @@ export class Route extends Link {
     const existing = this.subs.get(a.key);
     if (existing !== undefined) {
       // A queue group's weight changed.
-      if (a.queue !== null) existing.weight = a.weight;
+      if (a.queue !== null) existing.account.setWeight(existing, a.weight);
       return true;
     }
     if (!isValidSubject(a.subject) || (a.queue !== null && !isValidQueueName(a.queue))) {

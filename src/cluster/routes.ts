@@ -179,6 +179,8 @@ export class RouteManager implements InterestListener {
     if (o.permissions?.import) info.import = o.permissions.import;
     if (o.permissions?.export) info.export = o.permissions.export;
     info.lnoc = true;
+    const leafUrl = this.server.leafs?.advertisedUrl() ?? null;
+    if (leafUrl !== null) info.leafnode_urls = [leafUrl];
     return { ...info, tsnats_version: VERSION } as RouteInfo;
   }
 
@@ -315,6 +317,8 @@ export class RouteManager implements InterestListener {
     if (this.remotes.size > 1) this.forwardInfo(route, info);
     route.connectUrls = Array.isArray(info.connect_urls) ? info.connect_urls.filter((u) => typeof u === "string") : [];
     if (!this.options.noAdvertise) this.addClientUrls(route.connectUrls);
+    route.leafUrl = Array.isArray(info.leafnode_urls) && info.leafnode_urls.length === 1 ? String(info.leafnode_urls[0]) : "";
+    if (route.leafUrl !== "") s.leafs?.peerLeafUrl(route.leafUrl, true);
   }
 
   /** Tells every other peer about this new one, so they dial it (route.go forwardNewRouteInfoToKnownServers). */

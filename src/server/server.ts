@@ -29,6 +29,7 @@ import { ServerTls, startClientTls, tlsInfoFields } from "./tls.js";
 import type { MonitorState } from "../monitor/state.js";
 import { LinkTargets } from "../cluster/targets.js";
 import type { RouteManager } from "../cluster/routes.js";
+import type { LeafManager } from "../leafnode/leafnodes.js";
 
 /** How many closed connections /connz remembers (nats-server MaxClosedClients). */
 export const MAX_CLOSED_CLIENTS = 10_000;
@@ -111,6 +112,8 @@ export class Server {
   private readonly extraCloseHooks: Array<() => Promise<void> | void> = [];
   /** The cluster (src/cluster): routes to the other servers; null when not clustered. */
   routes: RouteManager | null = null;
+  /** Leaf nodes (src/leafnode): the leafnodes listener and remotes; null when not configured. */
+  leafs: LeafManager | null = null;
   /** Routes and leaf nodes one message is going to, collected by the delivery step. */
   readonly linkTargets = new LinkTargets();
 
@@ -178,6 +181,9 @@ export class Server {
     this.refreshInfo();
     log.notice(`Listening for client connections on ${hostPort(o.host, addr.port)}`);
     if (this.authRequired) log.notice(`Authentication required for clients`);
+    if (o.leafnodes !== undefined && (o.leafnodes.port !== 0 || o.leafnodes.remotes.length > 0)) {
+      this.leafs = await (await import("../leafnode/leafnodes.js")).LeafManager.start(this, o.leafnodes);
+    }
     if (o.cluster !== undefined && (o.cluster.port !== 0 || o.cluster.routes.length > 0)) {
       this.routes = await (await import("../cluster/routes.js")).RouteManager.start(this, o.cluster);
       this.refreshInfo();
@@ -412,7 +418,7 @@ export class Server {
         ? new Promise<void>((resolve) => (listener.listening ? listener.close(() => resolve()) : resolve()))
         : Promise.resolve();
       this.flushPending();
-      const links = this.routes !== null ? this.routes.close() : Promise.resolve();
+      const links = Promise.all([this.routes?.close(), this.leafs?.close()]);
       const sockets = [...this.clients.values()].map((c) => c.socket);
       for (const c of [...this.clients.values()]) c.closeConnection(ClosedState.ServerShutdown);
       await Promise.all(sockets.map((s) => waitClosed(s, 2000)));
