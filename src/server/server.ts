@@ -199,7 +199,10 @@ export class Server {
       this.refreshInfo();
     }
     if (o.pidFile) writePidFile(o.pidFile);
-    if (o.portsFileDir) writePortsFile(o.portsFileDir, { nats: this.clientURLs(), monitoring });
+    if (o.portsFileDir) {
+      const cluster = this.routes !== null && this.routes.listenPort !== 0 ? [`nats://${hostPort(o.cluster!.host, this.routes.listenPort)}`] : [];
+      writePortsFile(o.portsFileDir, { nats: this.clientURLs(), monitoring, cluster });
+    }
     log.notice(`Server is ready`);
   }
 
