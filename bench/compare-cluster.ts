@@ -8,7 +8,8 @@
  *     message crosses the route (RMSG);
  *   - xnode-req: request/reply with one request in flight, requester on A, responder on B
  *     (each request and each reply crosses the route): latency percentiles.
- * Reported: messages per second and both servers' CPU time per message (from /proc, so a
+ * Each scenario first runs once unrecorded on each cluster (a tenth of its messages) to
+ * warm up. Reported: messages per second and both servers' CPU time per message (from /proc, so a
  * busy machine moves it less than wall time), as tsnats / nats-server ratios (throughput:
  * higher is better; CPU and latency: lower is better). Load is printed before and after.
  *
@@ -200,6 +201,8 @@ async function main(): Promise<void> {
     for (const sc of SCENARIOS.filter((s) => o.only.length === 0 || o.only.some((p) => s.name.startsWith(p)))) {
       const msgs = Math.max(100, Math.round(sc.msgs * o.scale));
       const samples = new Map<string, Sample[]>(specs.map(([n]) => [n, []]));
+      // One unrecorded warm-up run each, so JIT compilation is not measured as the route's cost.
+      for (const [name] of specs) await runOne(sc, clusters.get(name)!, Math.max(100, Math.round(msgs / 10)));
       for (let round = 0; round < o.rounds; round++) {
         const order = round % 2 === 0 ? specs : [...specs].reverse();
         for (const [name] of order) {
