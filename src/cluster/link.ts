@@ -104,8 +104,8 @@ export abstract class Link extends Connection implements ParserSink {
     return null;
   }
 
-  /** Appends an RMSG/LMSG/HMSG line and the payload, counting it (the caller's kind picks the form). */
-  protected writeMsg(
+  /** Appends an RMSG/LMSG/HMSG line and the payload, counting it (the caller's kind picks the form; gateways pass `_GR_.` replies on by route). */
+  writeMsg(
     producer: Connection | null,
     pa: PubArg,
     verb: number,

@@ -17,6 +17,7 @@ import { ClosedState } from "../server/closed-state.js";
 import type { Connection } from "../server/connection.js";
 import { Kind } from "../server/connection-kind.js";
 import { deliverFromLink } from "../server/deliver.js";
+import { sendToGateways } from "../gateway/routing.js";
 import type { Server } from "../server/server.js";
 import { Subscription } from "../server/subscription.js";
 import { isValidQueueName, isValidSubject } from "../sublist/index.js";
@@ -264,6 +265,9 @@ export class Leaf extends Link {
     if (!this.registered) return true;
     const r = this.cache.match(this.account, pa);
     if (r.psubs.length !== 0 || r.qsubs.length !== 0) deliverFromLink(this.server, this, r, pa);
+    // A leaf's message goes on to other clusters as a client's does.
+    const gw = this.server.gateways;
+    if (gw !== null) sendToGateways(gw, this, this.account, pa, r);
     return !this.closed;
   }
 
