@@ -36,9 +36,9 @@ const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ["/connz", (m, q) => json(connz(m.server, parseConnzOptions(q)))],
   ["/subsz", (m, q) => json(subsz(m.server, q))],
   ["/subscriptionsz", (m, q) => json(subsz(m.server, q))],
-  ["/routez", (m) => json(routez(m.server))],
+  ["/routez", (m, q) => json(routez(m.server, q))],
   ["/gatewayz", (m) => json(gatewayz(m.server))],
-  ["/leafz", (m) => json(leafz(m.server))],
+  ["/leafz", (m, q) => json(leafz(m.server, q))],
   ["/accountz", (m, q) => json(accountz(m.server, q))],
   ["/jsz", (m) => json(jsz(m.server))],
   [
