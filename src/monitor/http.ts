@@ -6,7 +6,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { accountz } from "./accountz.js";
-import { gatewayz, leafz, routez } from "./cluster.js";
+import { leafz, routez } from "./cluster.js";
+import { gatewayz } from "./gatewayz.js";
 import { connz, parseConnzOptions } from "./connz.js";
 import { dashboardData } from "./dashboard/api.js";
 import { DASHBOARD_HTML } from "./dashboard/page.js";
@@ -37,7 +38,7 @@ const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ["/subsz", (m, q) => json(subsz(m.server, q))],
   ["/subscriptionsz", (m, q) => json(subsz(m.server, q))],
   ["/routez", (m, q) => json(routez(m.server, q))],
-  ["/gatewayz", (m) => json(gatewayz(m.server))],
+  ["/gatewayz", (m, q) => json(gatewayz(m.server, q))],
   ["/leafz", (m, q) => json(leafz(m.server, q))],
   ["/accountz", (m, q) => json(accountz(m.server, q))],
   ["/jsz", (m) => json(jsz(m.server))],

@@ -132,7 +132,7 @@ export function statsz(server: Server): Record<string, unknown> {
 }
 
 /** The request kinds answered under `PING.<kind>` and `<id>.<kind>`, as nats-server's z endpoints. */
-const ENDPOINT_KINDS = ["STATSZ", "VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "IDZ", "ROUTEZ", "LEAFZ"];
+const ENDPOINT_KINDS = ["STATSZ", "VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "IDZ", "ROUTEZ", "LEAFZ", "GATEWAYZ"];
 
 /**
  * The JSON of one z endpoint. The monitoring modules are loaded on the first request,
@@ -154,6 +154,8 @@ async function endpoint(server: Server, kind: string): Promise<Record<string, un
       return (await import("../monitor/cluster.js")).routez(server);
     case "LEAFZ":
       return (await import("../monitor/cluster.js")).leafz(server);
+    case "GATEWAYZ":
+      return (await import("../monitor/gatewayz.js")).gatewayz(server);
     default:
       return { name: server.name, host: server.options.host, id: server.id };
   }
