@@ -10,15 +10,22 @@ import type { Server } from "../server/server.js";
 import type { Subscription } from "../server/subscription.js";
 import type { Leaf } from "../leafnode/leaf.js";
 import { displaySubject } from "../sublist/index.js";
-import { goDuration, isoTime, uptime } from "./format.js";
-import { decodeSubs } from "./query.js";
+import { isoTime, rttString, uptime } from "./format.js";
 
 /** Seconds, as nats-server reports auth and TLS timeouts in /varz. */
 const DEFAULT_TIMEOUT_S = 2;
 
+/** Which subscription lists a /routez or /leafz request asked for (`subs=1`, `subs=detail`). */
+export interface SubsWanted {
+  subs: boolean;
+  detail: boolean;
+}
+
+const NO_SUBS: SubsWanted = { subs: false, detail: false };
+
 /** The subscription fields /routez and /leafz share with /connz. */
-function subsFields(link: Link, subs: Iterable<Subscription>, q: URLSearchParams): Record<string, unknown> {
-  const { subs: want, detail } = decodeSubs(q);
+function subsFields(link: Link, subs: Iterable<Subscription>, w: SubsWanted): Record<string, unknown> {
+  const { subs: want, detail } = w;
   const list = [...subs];
   const out: Record<string, unknown> = { subscriptions: list.length };
   if (!want || list.length === 0) return out;
@@ -41,7 +48,7 @@ function traffic(c: Link): Record<string, unknown> {
   return { in_msgs: c.inMsgs, out_msgs: c.outMsgs, in_bytes: c.inBytes, out_bytes: c.outBytes };
 }
 
-function routeInfo(r: Route, q: URLSearchParams, now: number): Record<string, unknown> {
+function routeInfo(r: Route, w: SubsWanted, now: number): Record<string, unknown> {
   const ri: Record<string, unknown> = {
     rid: r.id,
     remote_id: r.remoteId,
@@ -52,16 +59,16 @@ function routeInfo(r: Route, q: URLSearchParams, now: number): Record<string, un
     start: isoTime(r.startMs),
     last_activity: isoTime(r.lastActivityMs),
   };
-  if (r.rttMs > 0) ri.rtt = goDuration(r.rttMs);
+  if (r.rttMs > 0) ri.rtt = rttString(r.rttMs);
   Object.assign(ri, { uptime: uptime(now - r.startMs), idle: uptime(now - r.lastActivityMs) });
   if (r.info?.import) ri.import = r.info.import;
   if (r.info?.export) ri.export = r.info.export;
   ri.pending_size = r.out.len + r.socket.writableLength;
-  return Object.assign(ri, traffic(r), subsFields(r, r.subs.values(), q));
+  return Object.assign(ri, traffic(r), subsFields(r, r.subs.values(), w));
 }
 
 /** /routez: one entry per registered route. */
-export function routez(s: Server, q: URLSearchParams = new URLSearchParams()): Record<string, unknown> {
+export function routez(s: Server, w: SubsWanted = NO_SUBS): Record<string, unknown> {
   const now = Date.now();
   const out: Record<string, unknown> = { server_id: s.id, now: isoTime(now) };
   const perms = s.options.cluster?.permissions;
@@ -69,28 +76,30 @@ export function routez(s: Server, q: URLSearchParams = new URLSearchParams()): R
   if (perms?.export) out.export = perms.export;
   const routes = s.routes !== null ? [...s.routes.remotes.values()] : [];
   out.num_routes = routes.length;
-  out.routes = routes.map((r) => routeInfo(r, q, now));
+  out.routes = routes.map((r) => routeInfo(r, w, now));
   return out;
 }
 
-function leafInfo(l: Leaf, q: URLSearchParams): Record<string, unknown> {
+function leafInfo(l: Leaf, subs: boolean): Record<string, unknown> {
   const li: Record<string, unknown> = { account: l.account.name, ip: l.host, port: l.port };
-  if (l.rttMs > 0) li.rtt = goDuration(l.rttMs);
-  return Object.assign(li, traffic(l), subsFields(l, l.subs.values(), q));
+  if (l.rttMs > 0) li.rtt = rttString(l.rttMs);
+  return Object.assign(li, traffic(l), subsFields(l, l.subs.values(), { subs, detail: false }));
 }
 
-/** /leafz: one entry per leaf connection, accepted or dialed (`acc=` keeps one account's). */
-export function leafz(s: Server, q: URLSearchParams = new URLSearchParams()): Record<string, unknown> {
-  const acc = q.get("acc") ?? "";
+/** /leafz: one entry per leaf connection, accepted or dialed (`acc` non-empty keeps one account's). */
+export function leafz(s: Server, subs = false, acc = ""): Record<string, unknown> {
   const leafs = s.leafs !== null ? [...s.leafs.leafs.values()].filter((l) => acc === "" || l.account.name === acc) : [];
-  return { server_id: s.id, now: isoTime(Date.now()), leafnodes: leafs.length, leafs: leafs.map((l) => leafInfo(l, q)) };
+  return { server_id: s.id, now: isoTime(Date.now()), leafnodes: leafs.length, leafs: leafs.map((l) => leafInfo(l, subs)) };
 }
 
 /** /varz `cluster` (nats-server ClusterOptsVarz). */
 export function clusterVarz(s: Server): Record<string, unknown> {
   const c = s.options.cluster;
   const r = s.routes;
-  if (c === undefined || r === null) return {};
+  if (c === undefined || r === null) {
+    const name = s.clusterName();
+    return name !== null ? { name } : {};
+  }
   const v: Record<string, unknown> = { name: r.clusterName, addr: c.host, cluster_port: r.listenPort };
   v.auth_timeout = (c.authTimeoutMs ?? DEFAULT_TIMEOUT_S * 1000) / 1000;
   if (c.routes.length > 0) v.urls = c.routes.map(hostOf);
@@ -173,5 +182,5 @@ export function clusterDashboard(s: Server): Record<string, unknown> | null {
   });
   for (const r of s.routes?.remotes.values() ?? []) links.push(link("route", r, "", r.subs.size));
   for (const l of s.leafs?.leafs.values() ?? []) links.push(link("leaf", l, l.account.name, l.subs.size));
-  return { name: s.routes?.clusterName ?? "", self: { id: s.id, name: s.name }, links };
+  return { name: s.clusterName() ?? "", self: { id: s.id, name: s.name }, links };
 }

@@ -8,7 +8,7 @@ import type { Gateway } from "../gateway/gateway.js";
 import { MAX_RUNSUB_BEFORE_SWITCH } from "../gateway/gateway-proto.js";
 import { MODE_NAMES, type InboundAccount, type OutboundAccount } from "../gateway/interest.js";
 import type { Server } from "../server/server.js";
-import { goDuration, isoTime, uptime } from "./format.js";
+import { isoTime, rttString, uptime } from "./format.js";
 import { decodeBool } from "./query.js";
 
 const DEFAULT_TIMEOUT_S = 2;
@@ -35,7 +35,7 @@ function connInfo(gw: Gateway, now: number): Record<string, unknown> {
     start: isoTime(gw.startMs),
     last_activity: isoTime(gw.lastActivityMs),
   };
-  if (gw.rttMs > 0) c.rtt = goDuration(gw.rttMs);
+  if (gw.rttMs > 0) c.rtt = rttString(gw.rttMs);
   Object.assign(c, {
     uptime: uptime(now - gw.startMs),
     idle: uptime(now - gw.lastActivityMs),
