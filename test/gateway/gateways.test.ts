@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { NatsServer } from "../../src/index.js";
-import { startSuperCluster, waitGatewayInterest, type SuperCluster } from "../helpers/supercluster.js";
+import { startGatewayNode, startSuperCluster, waitGatewayInterest, type SuperCluster } from "../helpers/supercluster.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 function nc(s: NatsServer): Promise<NatsConnection> {
@@ -185,6 +185,40 @@ describe("optimistic mode", () => {
     } finally {
       await Promise.all([ca, cb].map((c) => c!.close()));
       await sc.close();
+    }
+  });
+});
+
+describe("a gateway that restarts", () => {
+  test("the other cluster redials it and interest is sent again both ways", async () => {
+    const start = (gwPort: number): Promise<NatsServer> => startGatewayNode("A", null, [], { gateway: { port: gwPort } } as never);
+    let a = await start(-1);
+    const aPort = a.server.gateways!.listenPort;
+    const b = await startGatewayNode("B", null, [{ name: "A", urls: [`nats://127.0.0.1:${aPort}`] }]);
+    const cb = await nc(b);
+    try {
+      const got: string[] = [];
+      cb.subscribe("back.again", { callback: (_e, m) => void got.push(m.string()) });
+      await cb.flush();
+      await waitFor(() => a.server.gateways!.out.get("B")?.outsim!.interest("$G", "back.again") === true, { timeoutMs: 10_000 });
+      await a.close();
+      await waitFor(() => b.server.gateways!.out.size === 0 && b.server.gateways!.inbound.size === 0);
+      a = await start(aPort);
+      // B dials the configured A again; A learns B from that dial and dials back.
+      await waitFor(() => a.server.gateways!.out.get("B")?.outsim!.interest("$G", "back.again") === true, { timeoutMs: 15_000, what: "B's interest after A came back" });
+      const ca = await nc(a);
+      const echo: string[] = [];
+      ca.subscribe("to.a", { callback: (_e, m) => void echo.push(m.string()) });
+      await ca.flush();
+      await waitFor(() => b.server.gateways!.out.get("A")?.outsim!.interest("$G", "to.a") === true, { timeoutMs: 10_000, what: "A's interest in B" });
+      ca.publish("back.again", "hello B");
+      cb.publish("to.a", "hello A");
+      await Promise.all([ca.flush(), cb.flush()]);
+      await waitFor(() => got.length === 1 && echo.length === 1);
+      await ca.close();
+    } finally {
+      await cb.close();
+      await Promise.all([a.close(), b.close()]);
     }
   });
 });
