@@ -488,12 +488,14 @@ export class GatewayManager implements SubListener {
 
   /** A message for an account we have no subscription in (gatewayHandleAccountNoInterest). */
   accountNoInterest(gw: Gateway, account: string): void {
-    if (this.tally.hasAny(account)) return;
+    // Only an inbound link says what we want; a message on an outbound one gets no answer.
+    if (gw.insim === null || this.tally.hasAny(account)) return;
     if (gw.insim!.accountNoInterest(account)) gw.sendProto(`A- ${account}\r\n`);
   }
 
   /** A message for a subject nobody here wants (gatewayHandleSubjectNoInterest). */
   subjectNoInterest(gw: Gateway, account: Account, subject: string): void {
+    if (gw.insim === null) return;
     if (account.sublist.count() === 0) {
       if (gw.insim!.accountNoInterest(account.name)) gw.sendProto(`A- ${account.name}\r\n`);
       return;
