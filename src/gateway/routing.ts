@@ -33,6 +33,28 @@ export class SendScratch {
   qbuf: Buffer = Buffer.allocUnsafe(256);
   readonly used: string[] = [];
   readonly accountBytes = new Map<Account, Buffer>();
+  /** The last subject sent, as bytes and as a string: a stream on one subject makes no strings. */
+  private subjectBytes: Buffer = Buffer.allocUnsafe(256);
+  private subjectLen = -1;
+  private subject = "";
+
+  subjectOf(pa: PubArg): string {
+    const arg = pa.arg;
+    const start = pa.subjectStart;
+    const n = pa.subjectEnd - start;
+    if (n === this.subjectLen) {
+      const cached = this.subjectBytes;
+      let i = 0;
+      while (i < n && cached[i] === arg[start + i]) i++;
+      if (i === n) return this.subject;
+    }
+    this.subject = arg.toString("latin1", start, pa.subjectEnd);
+    if (n <= this.subjectBytes.length) {
+      arg.copy(this.subjectBytes, 0, start, pa.subjectEnd);
+      this.subjectLen = n;
+    } else this.subjectLen = -1;
+    return this.subject;
+  }
 
   account(a: Account): Buffer {
     let b = this.accountBytes.get(a);
@@ -71,7 +93,7 @@ export function sendToGateways(
   if (gws.length === 0) return false;
   const s = m.scratch;
   const arg = pa.arg;
-  const subject = arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
+  const subject = s.subjectOf(pa);
   const direct = isRoutedReply(arg, pa.subjectStart, pa.subjectEnd);
   const dstHash = direct ? subject.slice(CLUSTER_OFFSET, CLUSTER_OFFSET + GW_HASH_LEN) : "";
   let checkReply = pa.replyEnd > pa.replyStart;

@@ -266,9 +266,10 @@ export class Leaf extends Link {
     if (!this.registered) return true;
     const r = this.cache.match(this.account, pa);
     if (r.psubs.length !== 0 || r.qsubs.length !== 0) deliverFromLink(this.server, this, r, pa);
-    // A leaf's message goes on to other clusters as a client's does.
+    // A leaf's message goes on to other clusters as a client's does; queue groups it did
+    // not name were not served here (processInboundLeafMsg), so remote ones may be.
     const gw = this.server.gateways;
-    if (gw !== null) sendToGateways(gw, this, this.account, pa, r);
+    if (gw !== null) sendToGateways(gw, this, this.account, pa, pa.queuesEnd > pa.queuesStart ? r : null);
     return !this.closed;
   }
 
