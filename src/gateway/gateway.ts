@@ -16,6 +16,7 @@ import { ClosedState } from "../server/closed-state.js";
 import type { Connection } from "../server/connection.js";
 import { Kind } from "../server/connection-kind.js";
 import type { Server } from "../server/server.js";
+import { Subscription } from "../server/subscription.js";
 import { isValidQueueName, isValidSubject } from "../sublist/index.js";
 import { Link } from "../cluster/link.js";
 import { MatchCache } from "../cluster/match-cache.js";
@@ -30,7 +31,7 @@ import {
   type GatewayConnect,
   type GatewayInfo,
 } from "./gateway-proto.js";
-import { InboundInterest, OutboundInterest } from "./interest.js";
+import { InboundInterest, OutboundInterest, type RemoteInterest } from "./interest.js";
 import { processInboundGatewayMsg } from "./routing.js";
 import type { GatewayManager, RemoteGateway } from "./gateways.js";
 
@@ -190,7 +191,8 @@ export class Gateway extends Link {
       this.server.logger.error(`${this.logPrefix()}Could not insert subscription: ${ERR_INVALID_SUBJECT}`);
       return true;
     }
-    this.outsim.remoteSub(a.account, a.subject, a.queue, a.weight);
+    const added = this.outsim.remoteSub(a.account, a.subject, a.queue, a.weight);
+    if (added !== null) this.tellLeafs(a.account, added, 1);
     return true;
   }
 
@@ -203,7 +205,8 @@ export class Gateway extends Link {
       this.protocolViolation(null, `processGatewaySubjectUnsub parse error: '${arg.toString("latin1")}'`);
       return false;
     }
-    this.outsim.remoteUnsub(a.account, a.subject, a.queue);
+    const removed = this.outsim.remoteUnsub(a.account, a.subject, a.queue);
+    if (removed !== null) this.tellLeafs(a.account, removed, -1);
     return true;
   }
 
@@ -216,6 +219,18 @@ export class Gateway extends Link {
     if (sub) this.outsim.accountSub(account);
     else this.outsim.accountUnsub(account);
     return true;
+  }
+
+  /**
+   * The remote cluster's interest reaches our leaf nodes too (updateInterestForAccountOnGateway):
+   * a leaf sends us what the other cluster wants.
+   */
+  private tellLeafs(account: string, r: RemoteInterest, delta: number): void {
+    const leafs = this.server.leafs;
+    const acc = this.server.accounts.get(account);
+    if (leafs === null || acc === undefined) return;
+    const key = r.queue === null ? r.subject : `${r.subject} ${r.queue}`;
+    leafs.subChanged(acc, new Subscription(this, r.subject, r.queue, key), delta);
   }
 
   private interestOnInbound(verb: string): false {
@@ -269,6 +284,9 @@ export class Gateway extends Link {
   }
 
   protected linkClosed(): void {
+    if (this.outsim !== null && this.server.leafs !== null) {
+      for (const [account, e] of this.outsim.accounts) for (const r of e?.subs.values() ?? []) this.tellLeafs(account, r, -1);
+    }
     const what = this.cfg !== null ? "outbound" : "inbound";
     this.server.logger.notice(`${this.logPrefix()}Gateway connection closed (${what}): ${this.closeReason}`);
     this.manager.gatewayClosed(this);

@@ -72,11 +72,14 @@ export class OutboundInterest {
     if (e === null || (e !== undefined && e.qsubs === 0)) this.accounts.delete(account);
   }
 
-  /** RS+: a queue group, or a subject in an interest-only account, or an end to an RS-. */
-  remoteSub(account: string, subject: string, queue: string | null, weight: number): void {
+  /**
+   * RS+: a queue group, or a subject in an interest-only account, or an end to an RS-.
+   * Returns the subscription when one was added.
+   */
+  remoteSub(account: string, subject: string, queue: string | null, weight: number): RemoteInterest | null {
     let e = this.accounts.get(account);
     if (e === undefined || e === null) {
-      if (queue === null) return;
+      if (queue === null) return null;
       e = new OutboundAccount();
       this.accounts.set(account, e);
     }
@@ -85,7 +88,7 @@ export class OutboundInterest {
       const existing = e.subs.get(key);
       if (existing !== undefined) {
         existing.weight = weight;
-        return;
+        return null;
       }
       const sub = new RemoteInterest(subject, queue, weight);
       e.sl.insert(sub);
@@ -94,26 +97,30 @@ export class OutboundInterest {
         e.qsubs++;
         this.totalQueueSubs++;
       }
-      return;
+      return sub;
     }
     const ni = e.ni!;
     if (subject.includes("*") || subject.includes(">")) {
       for (const k of ni) if (subjectIsSubsetMatch(k, subject)) ni.delete(k);
     } else ni.delete(subject);
+    return null;
   }
 
-  /** RS-: a queue group or an interest-only subscription left, or no interest in a subject. */
-  remoteUnsub(account: string, subject: string, queue: string | null): void {
+  /**
+   * RS-: a queue group or an interest-only subscription left, or no interest in a subject.
+   * Returns the subscription when one was removed.
+   */
+  remoteUnsub(account: string, subject: string, queue: string | null): RemoteInterest | null {
     let e = this.accounts.get(account);
     if (e === undefined || e === null) {
-      if (queue !== null) return;
+      if (queue !== null) return null;
       e = new OutboundAccount();
       this.accounts.set(account, e);
     }
     if (queue !== null || e.mode !== Mode.Optimistic) {
       const key = queue === null ? subject : `${subject} ${queue}`;
       const sub = e.subs.get(key);
-      if (sub === undefined) return;
+      if (sub === undefined) return null;
       e.sl.remove(sub);
       e.subs.delete(key);
       if (queue !== null) {
@@ -121,9 +128,16 @@ export class OutboundInterest {
         this.totalQueueSubs--;
       }
       if (e.sl.count() === 0 && e.mode === Mode.Optimistic && e.ni!.size === 0) this.accounts.delete(account);
-      return;
+      return sub;
     }
     e.ni!.add(subject);
+    return null;
+  }
+
+  /** Every subscription the remote described in `account` (for a new leaf connection). */
+  subsOf(account: string): RemoteInterest[] {
+    const e = this.accounts.get(account);
+    return e === undefined || e === null ? [] : [...e.subs.values()];
   }
 
   /** gateway_cmd AllSubsStart: the remote is about to send every subscription of the account. */

@@ -182,15 +182,16 @@ export function processInboundGatewayMsg(m: GatewayManager, gw: Gateway, cache: 
 }
 
 /**
- * A `_GR_.` subject from a gateway or a route (handleGatewayReply): for another cluster,
- * dropped; for another server of ours, passed to it by route; for this server, delivered
- * under the original subject, queue groups included.
+ * A `_GR_.` subject from a gateway, a route or a leaf node (handleGatewayReply): for
+ * another cluster, dropped; for another server of ours, passed to it by route (a route
+ * brings only our own); for this server, delivered under the original subject, queue
+ * groups included.
  */
 export function handleRoutedReply(m: GatewayManager, producer: Link, account: Account | null, pa: PubArg): void {
   const arg = pa.arg;
   const start = pa.subjectStart;
   if (!hashAt(arg, start + CLUSTER_OFFSET, m.clusterHash)) return;
-  if (producer.kind === Kind.GATEWAY && !hashAt(arg, start + SERVER_OFFSET, m.serverHash)) {
+  if (producer.kind !== Kind.ROUTER && !hashAt(arg, start + SERVER_OFFSET, m.serverHash)) {
     const route = routeByHash(m, arg.toString("latin1", start + SERVER_OFFSET, start + SERVER_OFFSET + GW_HASH_LEN));
     if (route !== null && account !== null) route.writeMsg(producer, pa, 82, Buffer.from(account.name, "latin1"), EMPTY, 0, null);
     return;
@@ -209,6 +210,11 @@ export function handleRoutedReply(m: GatewayManager, producer: Link, account: Ac
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Whether a `_GR_.` subject names this server's cluster. */
+export function isOwnCluster(m: GatewayManager, pa: PubArg): boolean {
+  return hashAt(pa.arg, pa.subjectStart + CLUSTER_OFFSET, m.clusterHash);
+}
 
 function hashAt(arg: Buffer, at: number, hash: string): boolean {
   for (let i = 0; i < GW_HASH_LEN; i++) if (arg[at + i] !== hash.charCodeAt(i)) return false;

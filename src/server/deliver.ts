@@ -92,11 +92,13 @@ function remoteEligible(sub: Subscription, producer: Connection | null, pa: PubA
  * subscribers, and on to the links that may take it (never from a route back to a route).
  * Queue groups are served only when the message names them (`| q1 q2`): the sending
  * server already chose this server for those groups, so a local member is preferred.
- * A reply mapped for gateways (`_GR_.<cluster>.<server>.reply`) reaches clients and the
- * server's callbacks as the plain reply; links get it whole (processMsgResults creply).
+ * On a server with gateways, a reply mapped for them (`_GR_.<cluster>.<server>.reply`)
+ * reaches clients and the server's callbacks as the plain reply; links get it whole
+ * (processMsgResults creply).
  */
 export function deliverFromLink(server: Server, producer: Link, r: SublistResult<Subscription>, pa: PubArg): void {
-  const skip = isRoutedReply(pa.arg, pa.replyStart, pa.replyEnd) ? GW_SUBJECT_OFFSET : 0;
+  // Without gateways the mapped reply stays whole: the response then goes back by it.
+  const skip = server.gateways !== null && isRoutedReply(pa.arg, pa.replyStart, pa.replyEnd) ? GW_SUBJECT_OFFSET : 0;
   pa.replyStart += skip;
   try {
     deliverLinkTargets(server, producer, r, pa);

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import type { NatsServer } from "../../src/index.js";
+import { startServer, type NatsServer } from "../../src/index.js";
 import { startGatewayNode, startSuperCluster, waitGatewayInterest, type SuperCluster } from "../helpers/supercluster.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -219,6 +219,49 @@ describe("a gateway that restarts", () => {
     } finally {
       await cb.close();
       await Promise.all([a.close(), b.close()]);
+    }
+  });
+});
+
+describe("leaf nodes behind a gateway", () => {
+  test("a leaf's messages and interest cross the gateway both ways", async () => {
+    const a = await startGatewayNode("A", null, [], { leafnodes: { host: "127.0.0.1", port: -1 } } as never);
+    const b = await startGatewayNode("B", null, [{ name: "A", urls: [`nats://127.0.0.1:${a.server.gateways!.listenPort}`] }]);
+    const leaf = await startServer({ port: -1, host: "127.0.0.1", leafnodes: { remotes: [{ urls: [`nats://127.0.0.1:${a.server.leafs!.listenPort}`] }], reconnectMs: 100 } } as never);
+    const [cl, cb] = await Promise.all([nc(leaf), nc(b)]);
+    try {
+      await waitFor(() => a.server.leafs!.leafs.size === 1 && b.server.gateways!.out.has("A") && a.server.gateways!.out.has("B"), { timeoutMs: 10_000 });
+      const atLeaf: string[] = [];
+      const atB: string[] = [];
+      cl.subscribe("leaf.in", { callback: (_e, m) => void atLeaf.push(m.string()) });
+      cb.subscribe("leaf.out", { callback: (_e, m) => void atB.push(m.string()) });
+      await Promise.all([cl.flush(), cb.flush()]);
+      await waitFor(() => b.server.gateways!.out.get("A")!.outsim!.interest("$G", "leaf.in"), { what: "the leaf's interest in B" });
+      await waitFor(() => a.server.gateways!.out.get("B")!.outsim!.interest("$G", "leaf.out"));
+      // The hub tells the leaf what B wants: its outbound gateway's interest.
+      cb.publish("leaf.in", "to the leaf");
+      await cb.flush();
+      await waitFor(() => atLeaf.length === 1, { what: "B -> leaf" });
+      await waitFor(async () => {
+        cl.publish("leaf.out", "from the leaf");
+        await cl.flush();
+        await pause(50);
+        return atB.length > 0;
+      }, { what: "leaf -> B" });
+      assert.equal(atLeaf[0], "to the leaf");
+      // Requests both ways: the mapped replies travel through the hub.
+      cl.subscribe("leaf.svc", { callback: (_e, m) => void m.respond("leaf answers") });
+      cb.subscribe("b.svc", { callback: (_e, m) => void m.respond("b answers") });
+      await Promise.all([cl.flush(), cb.flush()]);
+      await waitFor(() => b.server.gateways!.out.get("A")!.outsim!.interest("$G", "leaf.svc"));
+      await waitFor(() => a.server.gateways!.out.get("B")!.outsim!.interest("$G", "b.svc"));
+      assert.equal((await cb.request("leaf.svc", "", { timeout: 3000 })).string(), "leaf answers");
+      await waitFor(async () => (await cl.request("b.svc", "", { timeout: 1000 }).then((m) => m.string()).catch(() => "")) === "b answers", {
+        what: "leaf -> B request",
+      });
+    } finally {
+      await Promise.all([cl.close(), cb.close()]);
+      await Promise.all([leaf.close(), a.close(), b.close()]);
     }
   });
 });
