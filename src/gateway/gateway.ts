@@ -273,14 +273,10 @@ export class Gateway extends Link {
     if (!this.admit(producer, lineLen + payloadLen)) return;
     const out = this.out;
     out.ensure(lineLen + payloadLen);
+    const start = out.len;
     writeGatewayMsg(out, pa, account, queues, qlen, replyPrefix, stripHdr);
-    this.outMsgs++;
-    this.outBytes += pa.size;
-    const server = this.server;
-    server.outMsgs++;
-    server.outBytes += pa.size;
-    server.markPending(this);
-    if (server.traceEnabled) this.traceOut(out.buf.toString("latin1", out.len - payloadLen - lineLen, out.len - payloadLen - 2));
+    // A cut header may leave the size field shorter than measured: count what was written.
+    this.countOut(pa, out.len - start - payloadLen, payloadLen);
   }
 
   protected linkClosed(): void {

@@ -11,34 +11,10 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { connect } from "@nats-io/transport-node";
 import { startServer, type NatsServer } from "../../src/index.js";
+import { probe, type Outcome } from "../helpers/probe.js";
 import { freePort, natsServerBinary, startNatsServer, type RunningNatsServer } from "../helpers/nats-server.js";
 
 const confFiles: string[] = [];
-
-interface Outcome {
-  errs: string[];
-  closed: boolean;
-}
-
-/** Sends `lines` to a gateway port, then PING; reports -ERRs and whether it was closed. */
-async function probe(port: number, lines: string[]): Promise<Outcome> {
-  const s = net.connect(port, "127.0.0.1");
-  let data = "";
-  let closed = false;
-  s.on("data", (d: Buffer) => (data += d.toString("latin1")));
-  s.on("close", () => (closed = true));
-  s.on("error", () => {});
-  await new Promise((r) => s.once("connect", r));
-  const deadline = Date.now() + 4000;
-  while (!data.includes("\r\n") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-  for (const l of [...lines, "PING\r\n"]) {
-    if (!closed) s.write(l);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  while (!closed && !/PONG\r\n/.test(data) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  s.destroy();
-  return { errs: data.split("\r\n").filter((l) => l.startsWith("-ERR")), closed };
-}
 
 const CONNECT = (o: Record<string, unknown>): string => `CONNECT ${JSON.stringify({ echo: false, verbose: false, pedantic: false, ...o })}\r\n`;
 const INFO = (id: string): string => `INFO {"server_id":"${id}","gateway":"Z","gateway_urls":[],"host":"127.0.0.1","port":1}\r\n`;
