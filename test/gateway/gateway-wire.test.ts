@@ -76,6 +76,35 @@ describe("bad input on the gateway port", () => {
     });
   }
 
+  test("reject_unknown_cluster: a gateway not configured is refused, one configured is not", async () => {
+    const strict = await startServer({
+      port: -1,
+      host: "127.0.0.1",
+      gateway: { name: "G", host: "127.0.0.1", port: -1, rejectUnknownCluster: true, gateways: [{ name: "K", urls: ["nats://127.0.0.1:1"] }] },
+    });
+    const unknown = [CONNECT({ name: "NZ1", gateway: "Z" })];
+    const known = [CONNECT({ name: "NZ2", gateway: "K" })];
+    const refused = { errs: [`-ERR 'Connection to gateway "G" rejected'`], closed: true };
+    try {
+      assert.deepEqual(await probe(strict.server.gateways!.listenPort, unknown), refused);
+      assert.deepEqual(await probe(strict.server.gateways!.listenPort, known), { errs: [], closed: false });
+      const bin = natsServerBinary();
+      if (bin !== null) {
+        const gw = await freePort();
+        const conf = writeConf("G", gw, undefined, 'reject_unknown_cluster: true, gateways: [ { name: K, url: "nats://127.0.0.1:1" } ]');
+        const ns = await startNatsServer(bin, ["-c", conf]);
+        try {
+          assert.deepEqual(await probe(gw, unknown), refused, "nats-server agrees");
+          assert.deepEqual(await probe(gw, known), { errs: [], closed: false }, "nats-server agrees");
+        } finally {
+          await ns.stop();
+        }
+      }
+    } finally {
+      await strict.close();
+    }
+  });
+
   test("only the offending connection is closed: clients and a good link stay", async () => {
     const c = await connect({ servers: `127.0.0.1:${open.server.listenPort}` });
     const good = net.connect(open.server.gateways!.listenPort, "127.0.0.1");
@@ -101,8 +130,9 @@ function gatewayFlags(name: string, port: number, userPass?: string): string[] {
   return ["-c", writeConf(name, port, userPass)];
 }
 
-function writeConf(name: string, port: number, userPass?: string): string {
-  const auth = userPass !== undefined ? `, authorization { user: ${userPass.split(":")[0]}, password: ${userPass.split(":")[1]} }` : "";
+function writeConf(name: string, port: number, userPass?: string, extra?: string): string {
+  let auth = userPass !== undefined ? `, authorization { user: ${userPass.split(":")[0]}, password: ${userPass.split(":")[1]} }` : "";
+  if (extra !== undefined) auth += `, ${extra}`;
   const file = path.join(os.tmpdir(), `tsnats-gw-${process.pid}-${port}.conf`);
   confFiles.push(file);
   fs.writeFileSync(file, `gateway { name: ${name}, host: 127.0.0.1, port: ${port}${auth} }\n`);
