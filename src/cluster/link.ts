@@ -112,8 +112,8 @@ export abstract class Link extends Connection implements ParserSink {
     return null;
   }
 
-  /** Appends an RMSG/LMSG/HMSG line and the payload, counting it (the caller's kind picks the form). */
-  protected writeMsg(
+  /** Appends an RMSG/LMSG/HMSG line and the payload, counting it (the caller's kind picks the form; gateways pass `_GR_.` replies on by route). */
+  writeMsg(
     producer: Connection | null,
     pa: PubArg,
     verb: number,
@@ -128,12 +128,18 @@ export abstract class Link extends Connection implements ParserSink {
     const out = this.out;
     out.ensure(lineLen + payloadLen);
     writeRoutedMsg(out, pa, verb, account, queues, qlen, origin);
+    this.countOut(pa, lineLen, payloadLen);
+  }
+
+  /** Counts a message just appended (a `lineLen` line, then `payloadLen` bytes) and marks the link for flushing. */
+  protected countOut(pa: PubArg, lineLen: number, payloadLen: number): void {
     this.outMsgs++;
     this.outBytes += pa.size;
     const server = this.server;
     server.outMsgs++;
     server.outBytes += pa.size;
     server.markPending(this);
+    const out = this.out;
     if (server.traceEnabled) this.traceOut(out.buf.toString("latin1", out.len - payloadLen - lineLen, out.len - payloadLen));
   }
 

@@ -36,6 +36,10 @@ export interface RouteInfo {
   /** Leaf node origin cluster support: LS+/LMSG with the leaf's cluster on routes. */
   lnoc?: boolean;
   gateway_url?: string;
+  /** An INFO about a gateway (gossip within the cluster): its name, URLs and command. */
+  gateway?: string;
+  gateway_urls?: string[];
+  gateway_cmd?: number;
   leafnode_urls?: string[];
   /** 2.10+: routes per server pair; absent (0) for a server without pooling. */
   route_pool_size?: number;

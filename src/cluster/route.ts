@@ -17,6 +17,8 @@ import type { Server } from "../server/server.js";
 import { Subscription } from "../server/subscription.js";
 import { isValidQueueName, isValidSubject } from "../sublist/index.js";
 import { Link } from "./link.js";
+import { isRoutedReply } from "../gateway/gateway-proto.js";
+import { handleRoutedReply, trackRoutedReply } from "../gateway/routing.js";
 import { MatchCache } from "./match-cache.js";
 import { parseInterest, type RouteConnect, type RouteInfo } from "./route-proto.js";
 import type { RouteManager } from "./routes.js";
@@ -63,6 +65,8 @@ export class Route extends Link {
   connectUrls: string[] = [];
   /** The peer's leafnode URL (route INFO `leafnode_urls`), passed on to our leaf connections. */
   leafUrl = "";
+  /** The peer's gateway URL (route INFO `gateway_url`), in our gateway INFO while the route lasts. */
+  gatewayUrl = "";
   private readonly cache = new MatchCache();
 
   constructor(
@@ -211,8 +215,16 @@ export class Route extends Link {
       this.server.logger.debug(`${this.logPrefix()}Unknown account "${name}" for routed message on subject: "${subject}"`);
       return true;
     }
+    const gw = this.server.gateways;
+    if (gw !== null && isRoutedReply(pa.arg, pa.subjectStart, pa.subjectEnd)) {
+      handleRoutedReply(gw, this, account, pa);
+      return !this.closed;
+    }
     const r = this.cache.match(account, pa);
-    if (r.psubs.length !== 0 || r.qsubs.length !== 0) deliverFromLink(this.server, this, r, pa);
+    if (r.psubs.length !== 0 || r.qsubs.length !== 0) {
+      if (gw !== null) trackRoutedReply(gw, account, pa);
+      deliverFromLink(this.server, this, r, pa);
+    }
     return !this.closed;
   }
 

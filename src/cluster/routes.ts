@@ -185,6 +185,7 @@ export class RouteManager implements InterestListener {
     if (o.permissions?.import) info.import = o.permissions.import;
     if (o.permissions?.export) info.export = o.permissions.export;
     info.lnoc = true;
+    if (this.server.gateways !== null) info.gateway_url = this.server.gateways.url;
     const leafUrl = this.server.leafs?.advertisedUrl() ?? null;
     if (leafUrl !== null) info.leafnode_urls = [leafUrl];
     return { ...info, tsnats_version: VERSION } as RouteInfo;
@@ -285,6 +286,13 @@ export class RouteManager implements InterestListener {
 
   /** An INFO on a registered route: about another server (gossip), or the peer's lame duck mode. */
   private processAsyncInfo(route: Route, info: RouteInfo): void {
+    if (typeof info.gateway === "string" && info.gateway !== "") {
+      // A gateway our peer connected to (route.go processGatewayInfoFromRoute).
+      const gw = this.server.gateways;
+      if (gw === null) this.server.logger.error(`Received information about gateway "${info.gateway}" from ${route.remoteId}, but gateway is not configured`);
+      else gw.processImplicitGateway(info);
+      return;
+    }
     if (route.remoteId !== "" && info.server_id !== route.remoteId) {
       this.processImplicitRoute(info);
       return;
@@ -325,6 +333,13 @@ export class RouteManager implements InterestListener {
     if (!this.options.noAdvertise) this.addClientUrls(route.connectUrls);
     route.leafUrl = Array.isArray(info.leafnode_urls) && info.leafnode_urls.length === 1 ? String(info.leafnode_urls[0]) : "";
     if (route.leafUrl !== "") s.leafs?.peerLeafUrl(route.leafUrl, true);
+    route.gatewayUrl = typeof info.gateway_url === "string" ? info.gateway_url : "";
+    const gw = s.gateways;
+    if (gw !== null) {
+      gw.routeGatewayUrl(route.gatewayUrl, true);
+      const lines = gw.routeGossipLines();
+      if (lines !== "") route.sendProto(lines);
+    }
   }
 
   /** Tells every other peer about this new one, so they dial it (route.go forwardNewRouteInfoToKnownServers). */
@@ -362,6 +377,7 @@ export class RouteManager implements InterestListener {
     if (route.registered && this.remotes.get(route.remoteId) === route) {
       this.remotes.delete(route.remoteId);
       this.removeClientUrls(route.connectUrls);
+      s.gateways?.routeGatewayUrl(route.gatewayUrl, false);
     }
     if (this.stopping || route.url === null) return;
     const retryImplicit = route.retry || (route.didSolicit && !route.explicit);

@@ -17,6 +17,8 @@ import { ClosedState } from "../server/closed-state.js";
 import type { Connection } from "../server/connection.js";
 import { Kind } from "../server/connection-kind.js";
 import { deliverFromLink } from "../server/deliver.js";
+import { isRoutedReply } from "../gateway/gateway-proto.js";
+import { handleRoutedReply, isOwnCluster, sendToGateways } from "../gateway/routing.js";
 import type { Server } from "../server/server.js";
 import { Subscription } from "../server/subscription.js";
 import { isValidQueueName, isValidSubject } from "../sublist/index.js";
@@ -263,8 +265,18 @@ export class Leaf extends Link {
     this.countIn(pa);
     if (this.server.traceEnabled) this.traceIn(pa.hdr >= 0 ? "HMSG" : "LMSG", pa.arg.subarray(pa.argStart, pa.argEnd));
     if (!this.registered) return true;
+    const gw = this.server.gateways;
+    if (gw !== null && isRoutedReply(pa.arg, pa.subjectStart, pa.subjectEnd)) {
+      // A response by a mapped reply: home if it is ours, else to its cluster.
+      if (isOwnCluster(gw, pa)) handleRoutedReply(gw, this, this.account, pa);
+      else sendToGateways(gw, this, this.account, pa, null);
+      return !this.closed;
+    }
     const r = this.cache.match(this.account, pa);
     if (r.psubs.length !== 0 || r.qsubs.length !== 0) deliverFromLink(this.server, this, r, pa);
+    // A leaf's message goes on to other clusters as a client's does; queue groups it did
+    // not name were not served here (processInboundLeafMsg), so remote ones may be.
+    if (gw !== null) sendToGateways(gw, this, this.account, pa, pa.queuesEnd > pa.queuesStart ? r : null);
     return !this.closed;
   }
 

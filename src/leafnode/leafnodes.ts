@@ -6,6 +6,7 @@
  * never come back to us.
  */
 import net from "node:net";
+import { GW_REPLY_PREFIX } from "../gateway/gateway-proto.js";
 import { nuid } from "@nats-io/nuid";
 import type { Account, SubListener } from "../accounts/account.js";
 import { generateNonce } from "../auth/nkeys.js";
@@ -39,6 +40,9 @@ export interface RemoteLeaf {
   connectDelayMs: number;
   connection: Leaf | null;
 }
+
+/** Responses by mapped reply come back to a leaf's cluster through its hub. */
+const GW_ROUTED_ALL = `${GW_REPLY_PREFIX}>`;
 
 export class LeafManager implements SubListener {
   /** Registered leaf connections, by connection ID. */
@@ -265,6 +269,17 @@ export class LeafManager implements SubListener {
       if (origin !== "" && origin === rc) continue;
       const key = sub.queue === null ? sub.subject : `${sub.subject} ${sub.queue}`;
       smap.set(key, (smap.get(key) ?? 0) + (sub.queue !== null ? sub.weight : 1));
+    }
+    const gw = this.server.gateways;
+    if (gw !== null) {
+      // What other clusters want, and their responses by mapped reply (initLeafNodeSmapAndSendSubs).
+      for (const out of leaf.isSpoke ? [] : gw.out.values()) {
+        for (const r of out.outsim!.subsOf(leaf.account.name)) {
+          const key = r.queue === null ? r.subject : `${r.subject} ${r.queue}`;
+          smap.set(key, (smap.get(key) ?? 0) + 1);
+        }
+      }
+      smap.set(GW_ROUTED_ALL, (smap.get(GW_ROUTED_ALL) ?? 0) + 1);
     }
     const lds = this.loopSubject(leaf.account);
     smap.set(lds, (smap.get(lds) ?? 0) + 1);

@@ -1,5 +1,5 @@
 /**
- * /routez, /leafz, /gatewayz and the /varz `cluster` and `leaf` sections, with nats-server's
+ * /routez, /leafz and the /varz `cluster` and `leaf` sections, with nats-server's
  * field names (monitor.go Routez/RouteInfo, Leafz/LeafInfo, ClusterOptsVarz,
  * LeafNodeOptsVarz). `subs=1` lists each link's subjects, `subs=detail` one object per
  * subscription as /connz does.
@@ -78,10 +78,6 @@ export function routez(s: Server, w: SubsWanted = NO_SUBS): Record<string, unkno
   out.num_routes = routes.length;
   out.routes = routes.map((r) => routeInfo(r, w, now));
   return out;
-}
-
-export function gatewayz(s: Server): Record<string, unknown> {
-  return { server_id: s.id, now: isoTime(Date.now()), outbound_gateways: {}, inbound_gateways: {} };
 }
 
 function leafInfo(l: Leaf, subs: boolean): Record<string, unknown> {

@@ -7,7 +7,8 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { accountz } from "./accountz.js";
-import { gatewayz, leafz, routez } from "./cluster.js";
+import { leafz, routez } from "./cluster.js";
+import { gatewayz } from "./gatewayz.js";
 import { connz, parseConnzOptions } from "./connz.js";
 import { dashboardData } from "./dashboard/api.js";
 import { DASHBOARD_HTML } from "./dashboard/page.js";
@@ -50,13 +51,7 @@ const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
       return json(routez(m.server, decodeSubs(q)));
     },
   ],
-  [
-    "/gatewayz",
-    (m, q) => {
-      decodeBool(q, "accs");
-      return json(gatewayz(m.server));
-    },
-  ],
+  ["/gatewayz", (m, q) => json(gatewayz(m.server, q))],
   [
     "/leafz",
     (m, q) => {

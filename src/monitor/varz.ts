@@ -7,6 +7,7 @@
 import type { Server } from "../server/server.js";
 import { NATS_COMPAT_VERSION, PROTO_VERSION, VERSION } from "../version.js";
 import { clusterVarz, leafVarz, linkCounts } from "./cluster.js";
+import { gatewayVarz } from "./gatewayz.js";
 import { isoTime, uptime } from "./format.js";
 import type { MonitorState } from "./state.js";
 import { coreCount, residentBytes } from "./usage.js";
@@ -59,7 +60,7 @@ export function varz(m: MonitorState): Record<string, unknown> {
   if (o.maxSubscriptions > 0) v.max_subscriptions = o.maxSubscriptions;
   Object.assign(v, {
     cluster: clusterVarz(s),
-    gateway: {},
+    gateway: gatewayVarz(s),
     leaf: leafVarz(s),
     mqtt: {},
     websocket: {},

@@ -28,6 +28,7 @@ import { ClosedState, type ClosedReason } from "./closed-state.js";
 import { Connection, ReadPause } from "./connection.js";
 import { Kind } from "./connection-kind.js";
 import { deliverResult } from "./deliver.js";
+import { publishMappedReply, sendToGateways } from "../gateway/routing.js";
 import type { Server } from "./server.js";
 import { Subscription } from "./subscription.js";
 import { checkPublish, checkSubscribe } from "../auth/connection.js";
@@ -264,12 +265,16 @@ export class Client extends Connection implements ParserSink {
     // Mappings rewrite the subject after the publish permission check, as nats-server.
     if (this.account.mappings !== null) pa = mapSubject(this.account.mappings, pa);
 
+    const gw = server.gateways;
+    if (gw !== null && gw.replies.size > 0 && publishMappedReply(gw, this, this.account, pa)) return !this.closed;
     const r = this.match(pa);
     const imported = this.account.imports !== null ? deliverImports(server, this, this.account, pa) : 0;
     if (r.psubs.length === 0 && r.qsubs.length === 0) {
-      if (imported === 0 && this.noResponders && pa.replyEnd > pa.replyStart) this.sendNoResponders(pa);
+      const crossed = gw !== null && sendToGateways(gw, this, this.account, pa, null);
+      if (!crossed && imported === 0 && this.noResponders && pa.replyEnd > pa.replyStart) this.sendNoResponders(pa);
     } else {
       deliverResult(server, this, r, pa);
+      if (gw !== null) sendToGateways(gw, this, this.account, pa, r);
     }
     return !this.closed;
   }

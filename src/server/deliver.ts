@@ -16,6 +16,7 @@ import type { Client } from "./client.js";
 import type { Link } from "../cluster/link.js";
 import type { Connection } from "./connection.js";
 import { Kind } from "./connection-kind.js";
+import { GW_SUBJECT_OFFSET, isRoutedReply } from "../gateway/gateway-proto.js";
 import type { Server } from "./server.js";
 import type { InternalCallback, Subscription } from "./subscription.js";
 
@@ -91,8 +92,25 @@ function remoteEligible(sub: Subscription, producer: Connection | null, pa: PubA
  * subscribers, and on to the links that may take it (never from a route back to a route).
  * Queue groups are served only when the message names them (`| q1 q2`): the sending
  * server already chose this server for those groups, so a local member is preferred.
+ * On a server with gateways, a reply mapped for them (`_GR_.<cluster>.<server>.reply`)
+ * reaches clients and the server's callbacks as the plain reply; links get it whole
+ * (processMsgResults creply).
  */
 export function deliverFromLink(server: Server, producer: Link, r: SublistResult<Subscription>, pa: PubArg): void {
+  // Without gateways the mapped reply stays whole: the response then goes back by it.
+  const skip = server.gateways !== null && isRoutedReply(pa.arg, pa.replyStart, pa.replyEnd) ? GW_SUBJECT_OFFSET : 0;
+  pa.replyStart += skip;
+  try {
+    deliverLinkTargets(server, producer, r, pa);
+  } finally {
+    pa.replyStart -= skip;
+  }
+  const t = server.linkTargets;
+  if (t.count !== t.base) t.flush(producer, pa);
+}
+
+/** deliverFromLink's walk of the match result: links are only collected here. */
+function deliverLinkTargets(server: Server, producer: Link, r: SublistResult<Subscription>, pa: PubArg): void {
   const psubs = r.psubs;
   for (let i = 0; i < psubs.length; i++) {
     const sub = psubs[i]!;
@@ -121,8 +139,6 @@ export function deliverFromLink(server: Server, producer: Link, r: SublistResult
       }
     }
   }
-  const t = server.linkTargets;
-  if (t.count !== t.base) t.flush(producer, pa);
 }
 
 /** Whether `name` is one of the queue names the message carries (`| q1 q2`), without strings. */

@@ -132,7 +132,7 @@ export function statsz(server: Server): Record<string, unknown> {
 }
 
 /** The request kinds answered under `PING.<kind>` and `<id>.<kind>`, as nats-server's z endpoints. */
-const ENDPOINT_KINDS = ["STATSZ", "VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "IDZ", "ROUTEZ", "LEAFZ"];
+const ENDPOINT_KINDS = ["STATSZ", "VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "IDZ", "ROUTEZ", "LEAFZ", "GATEWAYZ"];
 
 /**
  * The JSON of one z endpoint (compact). The monitoring modules are loaded on the first
@@ -151,6 +151,8 @@ async function endpointJson(server: Server, kind: string): Promise<string> {
       return JSON.stringify((await import("../monitor/cluster.js")).routez(server));
     case "LEAFZ":
       return JSON.stringify((await import("../monitor/cluster.js")).leafz(server));
+    case "GATEWAYZ":
+      return JSON.stringify((await import("../monitor/gatewayz.js")).gatewayz(server));
     default:
       return JSON.stringify({ name: server.name, host: server.options.host, id: server.id });
   }

@@ -174,6 +174,13 @@ export interface GatewayOptions {
   gateways: RemoteGatewayOptions[];
   rejectUnknownCluster: boolean;
   writeDeadlineMs?: number;
+  /**
+   * Not a config key (nats-server GatewayDoNotForceInterestOnlyMode, for tests): leave
+   * accounts in optimistic mode on inbound gateways until too many RS- switch them.
+   */
+  optimistic?: boolean;
+  /** Not a config key (nats-server gatewaysSolicitDelay, for tests): wait before dialing, 1 s by default. */
+  solicitDelayMs?: number;
 }
 
 /** A user of `leafnodes { authorization { users: [...] } }`. */
@@ -581,7 +588,12 @@ function completeBlocks(out: ServerOptions, blocks: Partial<Record<BlockKey, obj
     if (c.poolSize > 0 && sys !== undefined && !c.pinnedAccounts.includes(sys)) c.pinnedAccounts = [...c.pinnedAccounts, sys];
     out.cluster = c;
   }
-  if (blocks.gateway) out.gateway = { ...defaultGatewayOptions(), ...blocks.gateway };
+  if (blocks.gateway) {
+    out.gateway = { ...defaultGatewayOptions(), ...blocks.gateway };
+    // setBaselineOptions: a cluster without a name takes the gateway's.
+    const gwName = out.gateway.name;
+    if (out.cluster !== undefined && (out.cluster.name === undefined || out.cluster.name === "") && gwName) out.cluster = { ...out.cluster, name: gwName };
+  }
   if (blocks.leafnodes) {
     const l = blocks.leafnodes as Partial<LeafNodeOptions> & { remotes?: Array<Partial<RemoteLeafOptions>> };
     out.leafnodes = {
@@ -638,6 +650,24 @@ export function validateOptions(o: ServerOptions): string[] {
     );
   }
   if (o.authCallout) problems.push(`"auth_callout": authorization callouts are not supported yet by tsnats`);
+  if (o.gateway !== undefined) problems.push(...validateGateway(o.gateway, o.cluster));
+  return problems;
+}
+
+/** nats-server validateGatewayOptions and the cluster/gateway name check, with its wording. */
+function validateGateway(g: GatewayOptions, cluster: ClusterOptions | undefined): string[] {
+  const name = g.name ?? "";
+  if (name === "" && g.port === 0) return [];
+  if (name === "") return ["gateway has no name"];
+  if (g.port === 0) return [`gateway "${name}" has no port specified (select -1 for random port)`];
+  const problems: string[] = [];
+  g.gateways.forEach((r, i) => {
+    if (r.name === "") problems.push(`gateway in the list ${i} has no name`);
+    else if (r.urls.length === 0) problems.push(`gateway "${r.name}" has no URL`);
+  });
+  if (cluster?.name !== undefined && cluster.name !== "" && cluster.name !== name) {
+    problems.push("cluster name conflicts between cluster and gateway definitions");
+  }
   return problems;
 }
 

@@ -33,6 +33,8 @@ import type { MonitorState } from "../monitor/state.js";
 import { LinkTargets } from "../cluster/targets.js";
 import type { RouteManager } from "../cluster/routes.js";
 import type { LeafManager } from "../leafnode/leafnodes.js";
+import type { GatewayManager } from "../gateway/gateways.js";
+import { sendToGateways } from "../gateway/routing.js";
 
 /** How many closed connections /connz remembers (nats-server MaxClosedClients). */
 export const MAX_CLOSED_CLIENTS = 10_000;
@@ -128,6 +130,8 @@ export class Server {
   routes: RouteManager | null = null;
   /** Leaf nodes (src/leafnode): the leafnodes listener and remotes; null when not configured. */
   leafs: LeafManager | null = null;
+  /** The gateway (src/gateway): links to other clusters; null when not configured. */
+  gateways: GatewayManager | null = null;
   /** Routes and leaf nodes one message is going to, collected by the delivery step. */
   readonly linkTargets = new LinkTargets();
 
@@ -204,6 +208,10 @@ export class Server {
     if (this.authRequired) log.notice(`Authentication required for clients`);
     if (o.leafnodes !== undefined && (o.leafnodes.port !== 0 || o.leafnodes.remotes.length > 0)) {
       this.leafs = await (await import("../leafnode/leafnodes.js")).LeafManager.start(this, o.leafnodes);
+    }
+    if (o.gateway !== undefined && o.gateway.port !== 0 && o.gateway.name) {
+      // Before the routes: their INFO carries our gateway URL.
+      this.gateways = await (await import("../gateway/gateways.js")).GatewayManager.start(this, o.gateway);
     }
     if (o.cluster !== undefined && (o.cluster.port !== 0 || o.cluster.routes.length > 0)) {
       this.routes = await (await import("../cluster/routes.js")).RouteManager.start(this, o.cluster);
@@ -346,7 +354,9 @@ export class Server {
    */
   publishInternal(account: Account, subject: string, reply: string, payload: Buffer, hdrLen: number): void {
     const pa = buildPubArg(subject, reply, hdrLen, payload, 0, payload.length);
-    deliverResult(this, null, account.sublist.match(subject), pa);
+    const r = account.sublist.match(subject);
+    deliverResult(this, null, r, pa);
+    if (this.gateways !== null) sendToGateways(this.gateways, null, account, pa, r);
     this.flushPending();
   }
 
@@ -462,7 +472,7 @@ export class Server {
         ? new Promise<void>((resolve) => (listener.listening ? listener.close(() => resolve()) : resolve()))
         : Promise.resolve();
       this.flushPending();
-      const links = Promise.all([this.routes?.close(), this.leafs?.close()]);
+      const links = Promise.all([this.routes?.close(), this.leafs?.close(), this.gateways?.close()]);
       const sockets = [...this.clients.values()].map((c) => c.socket);
       for (const c of [...this.clients.values()]) c.closeConnection(ClosedState.ServerShutdown);
       await Promise.all(sockets.map((s) => waitClosed(s, 2000)));

@@ -4,38 +4,12 @@
  * lines and whether the connection was closed must agree, and only that connection goes.
  */
 import assert from "node:assert/strict";
-import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import { connect } from "@nats-io/transport-node";
 import { startServer, type NatsServer } from "../../src/index.js";
 import { CaptureLogger } from "../helpers/capture-logger.js";
+import { probe, type Outcome } from "../helpers/probe.js";
 import { freePort, natsServerBinary, startNatsServer, type RunningNatsServer } from "../helpers/nats-server.js";
-
-interface Outcome {
-  errs: string[];
-  closed: boolean;
-}
-
-/** Sends `lines` to a route port ($ID is the server's own ID), then PING; reports -ERRs and closing. */
-async function probe(port: number, lines: string[]): Promise<Outcome> {
-  const s = net.connect(port, "127.0.0.1");
-  let data = "";
-  let closed = false;
-  s.on("data", (d: Buffer) => (data += d.toString("latin1")));
-  s.on("close", () => (closed = true));
-  s.on("error", () => {});
-  await new Promise((r) => s.once("connect", r));
-  const deadline = Date.now() + 3000;
-  while (!data.includes("\r\n") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-  const id = /"server_id":"([^"]+)"/.exec(data)?.[1] ?? "";
-  for (const l of [...lines, "PING\r\n"]) {
-    if (!closed) s.write(l.replaceAll("$ID", id));
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  while (!closed && !/PONG\r\n/.test(data) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  s.destroy();
-  return { errs: data.split("\r\n").filter((l) => l.startsWith("-ERR")), closed };
-}
 
 const CONNECT = (o: Record<string, unknown>): string => `CONNECT ${JSON.stringify({ verbose: false, cluster: "c", ...o })}\r\n`;
 const INFO = (id: string): string => `INFO {"server_id":"${id}","cluster":"c","host":"127.0.0.1","port":1}\r\n`;
