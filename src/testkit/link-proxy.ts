@@ -78,11 +78,17 @@ class Pair {
   constructor(
     readonly downstream: net.Socket,
     private readonly link: LinkProxy,
+    adopted: { upstream: net.Socket; head: Buffer } | null,
   ) {
     downstream.on("error", () => this.close());
     downstream.on("close", () => this.close());
     downstream.pause();
-    if (!link.isCut) this.connect();
+    if (adopted !== null) {
+      this.upstream = adopted.upstream;
+      adopted.upstream.on("error", () => this.close());
+      adopted.upstream.on("close", () => this.close());
+      this.wire(adopted.upstream, adopted.head);
+    } else if (!link.isCut) this.connect();
   }
 
   /** Opens the upstream side (at once, or when a cut heals). */
@@ -92,16 +98,23 @@ class Pair {
     this.upstream = up;
     up.on("error", () => this.close());
     up.on("close", () => this.close());
-    up.once("connect", () => {
-      up.setNoDelay(true);
-      this.downstream.setNoDelay(true);
-      this.forward = new DelayLine(up, this.link, true);
-      this.backward = new DelayLine(this.downstream, this.link, false);
-      this.downstream.on("data", (d: Buffer) => this.forward!.push(d));
-      up.on("data", (d: Buffer) => this.backward!.push(d));
-      if (this.link.isCut) this.hold();
-      else this.downstream.resume();
-    });
+    up.once("connect", () => this.wire(up, null));
+  }
+
+  /** Both sides connected: bytes flow through the delay lines (`head` first, when adopted). */
+  private wire(up: net.Socket, head: Buffer | null): void {
+    up.setNoDelay(true);
+    this.downstream.setNoDelay(true);
+    this.forward = new DelayLine(up, this.link, true);
+    this.backward = new DelayLine(this.downstream, this.link, false);
+    if (head !== null && head.length > 0) this.forward.push(head);
+    this.downstream.on("data", (d: Buffer) => this.forward!.push(d));
+    up.on("data", (d: Buffer) => this.backward!.push(d));
+    if (this.link.isCut) this.hold();
+    else {
+      this.downstream.resume();
+      up.resume();
+    }
   }
 
   /** A cut: stop reading both sides, so senders back up as they would on a partition. */
@@ -116,6 +129,8 @@ class Pair {
       this.connect();
       return;
     }
+    // Still connecting: `wire` starts the flow (resuming now would drop the bytes read).
+    if (this.forward === null) return;
     this.forward?.pump();
     this.backward?.pump();
     this.downstream.resume();
@@ -149,7 +164,7 @@ export class LinkProxy {
   constructor(readonly options: LinkProxyOptions) {}
 
   async start(): Promise<number> {
-    const server = net.createServer((s) => this.pairs.add(new Pair(s, this)));
+    const server = net.createServer((s) => this.pairs.add(new Pair(s, this, null)));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(this.options.listenPort ?? 0, this.options.listenHost ?? "127.0.0.1", () => resolve());
@@ -157,6 +172,15 @@ export class LinkProxy {
     this.server = server;
     this.port = (server.address() as net.AddressInfo).port;
     return this.port;
+  }
+
+  /**
+   * Takes over a connection accepted elsewhere (an ingress that had to read the first line
+   * to know which link it belongs to): `head` is what the downstream side sent so far, not
+   * yet forwarded; from now on both directions obey this link's latency and cuts.
+   */
+  adopt(downstream: net.Socket, upstream: net.Socket, head: Buffer): void {
+    this.pairs.add(new Pair(downstream, this, { upstream, head }));
   }
 
   /** One-way delay added to each chunk, in `direction` ("forward" is towards the target). */
