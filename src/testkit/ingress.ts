@@ -8,11 +8,13 @@
  *
  * One port serves every peer, so the ingress learns who is calling from the first line the
  * caller sends: the CONNECT of every server-to-server protocol carries the caller's server
- * ID. It connects to the target at once (a leaf node or gateway caller waits for the
- * target's INFO before it says CONNECT), passes the target's bytes until that line, then
- * hands the connection to the link between caller and target (a {@link LinkProxy}), whose
- * latency and cuts apply from then on. A caller it cannot name (a client on a route port,
- * TLS) is passed through untouched.
+ * ID. Then it hands the connection to the link between caller and target (a
+ * {@link LinkProxy}), whose latency and cuts apply from then on. A route caller speaks
+ * first, so nothing reaches the target before that. A leaf node (or gateway) caller waits
+ * for the target's INFO before its CONNECT: that ingress connects at once and passes the
+ * target's first bytes unfaulted, so during a cut a new leaf connection gets the INFO and
+ * then nothing. A caller it cannot name (a client on a route port, TLS) is passed through
+ * untouched.
  */
 import net from "node:net";
 import type { LinkProxy } from "./link-proxy.js";
@@ -23,6 +25,8 @@ const MAX_HEAD_BYTES = 64 * 1024;
 export interface IngressOptions {
   /** Which link a connection belongs to, from the caller's first line; null: not proxied. */
   classify(firstLine: string): LinkProxy | null;
+  /** The caller sends the first bytes (routes): connect to the target only once it is named. */
+  callerSpeaksFirst: boolean;
   listenHost?: string;
   targetHost?: string;
 }
@@ -31,6 +35,7 @@ export interface IngressOptions {
 class Sniff {
   head: Buffer = Buffer.alloc(0);
   upstream: net.Socket | null = null;
+  private targetPort = 0;
   private done = false;
 
   constructor(
@@ -43,8 +48,17 @@ class Sniff {
 
   private readonly onEnd = (): void => this.close();
 
-  /** Connects to the target; the target's bytes go straight back until the caller is named. */
+  /**
+   * Starts reading the caller; unless it speaks first, connects to the target too, whose
+   * bytes go straight back until the caller is named.
+   */
   open(port: number, host: string): void {
+    this.targetPort = port;
+    if (this.ingress.options.callerSpeaksFirst) {
+      this.downstream.on("data", this.fromCaller);
+      if (!this.ingress.isHeld) this.downstream.resume();
+      return;
+    }
     const up = net.connect(port, host);
     this.upstream = up;
     up.setNoDelay(true);
@@ -68,18 +82,20 @@ class Sniff {
   };
 
   private handOver(link: LinkProxy | null): void {
-    const up = this.upstream!;
     const down = this.downstream;
     this.done = true;
     this.ingress.forget(this);
     down.off("data", this.fromCaller);
-    up.off("data", this.toCaller);
-    for (const s of [up, down]) s.off("error", this.onEnd).off("close", this.onEnd);
+    this.upstream?.off("data", this.toCaller);
+    for (const s of [this.upstream, down]) s?.off("error", this.onEnd).off("close", this.onEnd);
+    down.pause();
     if (link !== null) {
-      link.adopt(down, up, this.head);
+      link.adopt(down, { head: this.head, upstream: this.upstream, targetPort: this.targetPort });
       return;
     }
     // Not a server we know: a plain pipe, no faults.
+    const up = this.upstream ?? net.connect(this.targetPort, this.ingress.options.targetHost ?? "127.0.0.1");
+    up.setNoDelay(true);
     up.write(this.head);
     const both = (): void => {
       down.destroy();
@@ -96,7 +112,10 @@ class Sniff {
   }
 
   release(): void {
-    if (this.upstream === null) return;
+    if (this.upstream === null) {
+      if (this.targetPort !== 0) this.downstream.resume();
+      return;
+    }
     this.upstream.resume();
     if (this.upstream.readyState === "open") this.downstream.resume();
   }
@@ -114,6 +133,8 @@ class Sniff {
 export class Ingress {
   /** Where the ingress listens (0 until started). */
   port = 0;
+  /** Connections refused because the server behind had not started yet. */
+  refused = 0;
   /** The server port behind it: 0 until the server listens, and connections are refused. */
   private targetPort = 0;
   private held = false;
@@ -169,6 +190,7 @@ export class Ingress {
     // have both ends of a pair dial each other at once when the target starts, and lose
     // both connections to nats-server's duplicate route resolution.)
     if (this.targetPort === 0) {
+      this.refused++;
       socket.destroy();
       return;
     }

@@ -69,45 +69,59 @@ class DelayLine {
   }
 }
 
+/** A connection accepted elsewhere, handed to a link (see {@link LinkProxy.adopt}). */
+export interface Adopted {
+  /** What the downstream side sent so far, not yet forwarded. */
+  head: Buffer;
+  /** The upstream side, when already connected; else the port to connect to. */
+  upstream: net.Socket | null;
+  targetPort: number;
+}
+
 /** One proxied connection: a client side and an upstream side. */
 class Pair {
   upstream: net.Socket | null = null;
   private forward: DelayLine | null = null;
   private backward: DelayLine | null = null;
+  private readonly head: Buffer | null;
+  private readonly targetPort: number;
 
   constructor(
     readonly downstream: net.Socket,
     private readonly link: LinkProxy,
-    adopted: { upstream: net.Socket; head: Buffer } | null,
+    adopted: Adopted | null,
   ) {
+    this.head = adopted?.head ?? null;
+    this.targetPort = adopted?.targetPort ?? link.options.targetPort;
     downstream.on("error", () => this.close());
     downstream.on("close", () => this.close());
     downstream.pause();
-    if (adopted !== null) {
-      this.upstream = adopted.upstream;
-      adopted.upstream.on("error", () => this.close());
-      adopted.upstream.on("close", () => this.close());
-      this.wire(adopted.upstream, adopted.head);
+    const up = adopted?.upstream ?? null;
+    if (up !== null) {
+      this.upstream = up;
+      up.on("error", () => this.close());
+      up.on("close", () => this.close());
+      this.wire(up);
     } else if (!link.isCut) this.connect();
   }
 
   /** Opens the upstream side (at once, or when a cut heals). */
   connect(): void {
     if (this.upstream !== null || this.downstream.destroyed) return;
-    const up = net.connect(this.link.options.targetPort, this.link.options.targetHost ?? "127.0.0.1");
+    const up = net.connect(this.targetPort, this.link.options.targetHost ?? "127.0.0.1");
     this.upstream = up;
     up.on("error", () => this.close());
     up.on("close", () => this.close());
-    up.once("connect", () => this.wire(up, null));
+    up.once("connect", () => this.wire(up));
   }
 
   /** Both sides connected: bytes flow through the delay lines (`head` first, when adopted). */
-  private wire(up: net.Socket, head: Buffer | null): void {
+  private wire(up: net.Socket): void {
     up.setNoDelay(true);
     this.downstream.setNoDelay(true);
     this.forward = new DelayLine(up, this.link, true);
     this.backward = new DelayLine(this.downstream, this.link, false);
-    if (head !== null && head.length > 0) this.forward.push(head);
+    if (this.head !== null && this.head.length > 0) this.forward.push(this.head);
     this.downstream.on("data", (d: Buffer) => this.forward!.push(d));
     up.on("data", (d: Buffer) => this.backward!.push(d));
     if (this.link.isCut) this.hold();
@@ -176,11 +190,11 @@ export class LinkProxy {
 
   /**
    * Takes over a connection accepted elsewhere (an ingress that had to read the first line
-   * to know which link it belongs to): `head` is what the downstream side sent so far, not
-   * yet forwarded; from now on both directions obey this link's latency and cuts.
+   * to know which link it belongs to); from now on both directions obey this link's
+   * latency and cuts. Without an upstream yet, it connects to `targetPort` (when not cut).
    */
-  adopt(downstream: net.Socket, upstream: net.Socket, head: Buffer): void {
-    this.pairs.add(new Pair(downstream, this, { upstream, head }));
+  adopt(downstream: net.Socket, adopted: Adopted): void {
+    this.pairs.add(new Pair(downstream, this, adopted));
   }
 
   /** One-way delay added to each chunk, in `direction` ("forward" is towards the target). */

@@ -195,8 +195,8 @@ export class Topology {
   /** Adds a node with its proxies listening (the server itself starts later). */
   async addNode(name: string, role: "node" | "leaf", ingress: { route: boolean; leaf: boolean }, options: (n: TopologyNode) => StartServerOptions): Promise<TopologyNode> {
     const box: { node: TopologyNode | null } = { node: null };
-    const make = (): Ingress => new Ingress({ classify: (line) => this.classify(box.node!, line) });
-    const node = new TopologyNode(name, role, options, ingress.route ? make() : null, ingress.leaf ? make() : null);
+    const make = (callerSpeaksFirst: boolean): Ingress => new Ingress({ classify: (line) => this.classify(box.node!, line), callerSpeaksFirst });
+    const node = new TopologyNode(name, role, options, ingress.route ? make(true) : null, ingress.leaf ? make(false) : null);
     box.node = node;
     await Promise.all([node.clientProxy.start(), node.routeIngress?.start(), node.leafIngress?.start()]);
     (role === "node" ? this.nodes : this.leafs).push(node);
@@ -236,17 +236,27 @@ export async function startCluster(opts: StartClusterOptions = {}): Promise<Topo
   try {
     await addNodes(t, count, opts);
     await addLeafs(t, opts.leafs ?? []);
-    // One at a time, each linked before the next: two servers starting together dial each
-    // other at once, and duplicate route resolution may drop both connections (for ~1 s).
-    for (const n of t.all) {
-      await n.start();
-      await t.ready(opts.readyTimeoutMs);
-    }
+    for (const n of t.all) await startOne(t, n, opts.readyTimeoutMs);
   } catch (err) {
     await t.close();
     throw err;
   }
   return t;
+}
+
+/**
+ * Starts one server, linked before the next starts. Two servers that dial each other at
+ * the same moment may each keep the other's connection and both drop theirs (nats-server's
+ * duplicate route resolution), which costs a redial (~1 s). So a server's first dials to
+ * the servers not started yet are let fail first (refused, they are retried later and
+ * found duplicate), and the later servers' own dials make the routes.
+ */
+async function startOne(t: Topology, n: TopologyNode, timeoutMs: number | undefined): Promise<void> {
+  const later = t.nodes.filter((x) => !x.running && x !== n && x.routeIngress !== null).map((x) => x.routeIngress!);
+  const before = later.map((i) => i.refused);
+  await n.start();
+  if (n.routeIngress !== null) await until(() => later.every((i, k) => i.refused > before[k]!), 2000, () => "").catch(() => {});
+  await t.ready(timeoutMs);
 }
 
 async function addNodes(t: Topology, count: number, opts: StartClusterOptions): Promise<void> {
