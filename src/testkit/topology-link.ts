@@ -72,7 +72,7 @@ export class TopologyLink {
     return this.intoA.connections + this.intoB.connections;
   }
 
-  /** Bytes held by latency or a cut. */
+  /** Bytes read and not yet delivered (latency); a cut leaves most in the sockets' buffers. */
   get pendingBytes(): number {
     return this.intoA.pendingBytes + this.intoB.pendingBytes;
   }
