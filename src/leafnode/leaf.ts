@@ -114,6 +114,7 @@ export class Leaf extends Link {
   }
 
   processOp(verb: Verb, arg: Buffer): boolean {
+    this.countOp();
     switch (verb) {
       case Verb.LS_PLUS:
         return this.processLeafSub(arg);

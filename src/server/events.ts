@@ -3,7 +3,7 @@
  * served through the server's internal subscriptions. A client in the system account
  * can ask `$SYS.REQ.SERVER.PING` (every server answers with its statsz) and
  * `$SYS.REQ.SERVER.PING.<KIND>` / `$SYS.REQ.SERVER.<id>.<KIND>` for VARZ, CONNZ, SUBSZ,
- * HEALTHZ, IDZ and STATSZ, answered with the same JSON as the HTTP endpoints, wrapped as
+ * HEALTHZ, IDZ, STATSZ, ROUTEZ and LEAFZ, answered with the same JSON as the HTTP endpoints, wrapped as
  * nats-server wraps it: `{"server": {...}, "data": {...}}` (`"statsz"` for statsz).
  */
 import { DEFAULT_SYSTEM_ACCOUNT } from "../accounts/config.js";
@@ -107,7 +107,7 @@ function serverInfo(server: Server): Record<string, unknown> {
     host: server.options.host,
     id: server.id,
     ver: NATS_COMPAT_VERSION,
-    jetstream: server.options.jetstream,
+    jetstream: server.jetstream !== null,
     seq: ++server.events.seq,
     time: new Date().toISOString(),
   };
@@ -132,26 +132,27 @@ export function statsz(server: Server): Record<string, unknown> {
 }
 
 /** The request kinds answered under `PING.<kind>` and `<id>.<kind>`, as nats-server's z endpoints. */
-const ENDPOINT_KINDS = ["STATSZ", "VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "IDZ"];
+const ENDPOINT_KINDS = ["STATSZ", "VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "IDZ", "ROUTEZ", "LEAFZ"];
 
 /**
- * The JSON of one z endpoint. The monitoring modules are loaded on the first request,
- * not at start-up: most servers never get one.
+ * The JSON of one z endpoint (compact). The monitoring modules are loaded on the first
+ * request, not at start-up: most servers never get one.
  */
-async function endpoint(server: Server, kind: string): Promise<Record<string, unknown>> {
+async function endpointJson(server: Server, kind: string): Promise<string> {
   switch (kind) {
     case "VARZ":
-      return (await import("../monitor/index.js")).serverVarz(server);
-    case "CONNZ": {
-      const { connz, parseConnzOptions } = await import("../monitor/connz.js");
-      return connz(server, parseConnzOptions(new URLSearchParams()));
-    }
+      return JSON.stringify((await import("../monitor/index.js")).serverVarz(server));
+    case "CONNZ":
     case "SUBSZ":
-      return (await import("../monitor/subsz.js")).subsz(server, new URLSearchParams());
+      return (await import("../monitor/system-z.js")).systemZJson(server, kind);
     case "HEALTHZ":
-      return { status: "ok" };
+      return JSON.stringify({ status: "ok" });
+    case "ROUTEZ":
+      return JSON.stringify((await import("../monitor/cluster.js")).routez(server));
+    case "LEAFZ":
+      return JSON.stringify((await import("../monitor/cluster.js")).leafz(server));
     default:
-      return { name: server.name, host: server.options.host, id: server.id };
+      return JSON.stringify({ name: server.name, host: server.options.host, id: server.id });
   }
 }
 
@@ -165,11 +166,11 @@ function answerSystemRequest(server: Server, sys: Account, kind: string, reply: 
 }
 
 async function respond(server: Server, sys: Account, kind: string, reply: string): Promise<void> {
-  const body =
+  const json =
     kind === "STATSZ"
-      ? { server: serverInfo(server), statsz: statsz(server) }
-      : { server: serverInfo(server), data: await endpoint(server, kind) };
-  const payload = Buffer.from(`${JSON.stringify(body)}\r\n`, "utf8");
+      ? JSON.stringify({ server: serverInfo(server), statsz: statsz(server) })
+      : `{"server":${JSON.stringify(serverInfo(server))},"data":${await endpointJson(server, kind)}}`;
+  const payload = Buffer.from(`${json}\r\n`, "utf8");
   await new Promise((resolve) => setImmediate(resolve));
   server.publishInternal(sys, reply, "", payload, -1);
 }

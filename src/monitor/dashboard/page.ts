@@ -46,6 +46,22 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
       <canvas id="chart-bytes" class="chart" data-points="0"></canvas>
     </div>
   </section>
+  <section class="card" id="cluster" hidden>
+    <h2>Cluster <span class="hint" id="cluster-hint"></span></h2>
+    <div class="cluster-view">
+      <svg id="cluster-graph" viewBox="0 0 320 220" role="img" aria-label="this server and its links" data-links="0"></svg>
+      <div class="scroll">
+        <table id="cluster-table">
+          <thead><tr><th>Link</th><th>Peer</th><th>Account</th><th class="num">Subs</th><th class="num">Msgs in</th><th class="num">Msgs out</th><th class="num">RTT</th></tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+    </div>
+  </section>
+  <section class="card" id="jetstream" hidden>
+    <h2>JetStream <span class="hint" id="js-summary"></span></h2>
+    <div id="js-body"><p class="empty">No streams.</p></div>
+  </section>
   <section class="card" id="services">
     <h2>Services <span class="hint" id="svc-hint">via $SRV.INFO / $SRV.STATS</span></h2>
     <div id="svc-list" data-count="0"><p class="empty">Looking for services…</p></div>
@@ -86,7 +102,7 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
     </div>
   </section>
 </main>
-<footer>Rates sampled every second by the server, last 5 minutes · <a href="varz">varz</a> · <a href="connz">connz</a> · <a href="subsz">subsz</a> · <a href="metrics">metrics</a> · <a href="healthz">healthz</a></footer>
+<footer>Rates sampled every second by the server, last 5 minutes · <a href="varz">varz</a> · <a href="connz">connz</a> · <a href="subsz">subsz</a> · <a href="metrics">metrics</a> · <a href="healthz">healthz</a> · <a href="jsz?consumers=true">jsz</a></footer>
 <script>${DASHBOARD_SCRIPT}</script>
 </body>
 </html>
