@@ -4,6 +4,7 @@
  * the traffic of official clients.
  */
 import assert from "node:assert/strict";
+import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import { connect, type NatsConnection, type ServerInfo } from "@nats-io/transport-node";
 import { startCluster, TsnatsError, type Topology } from "../../src/index.js";
@@ -160,6 +161,38 @@ describe("startCluster", () => {
     c0.publish("restart.x", "back");
     await waitFor(() => on2.length === 1, { what: "the message through the restarted node" });
     assert.deepEqual(on2, ["back"]);
+  });
+
+  test("a leaf node's link to its hub is cut and healed like a route", async () => {
+    const [c0, cl] = await Promise.all([nc(t.node("n0").clientURL), nc(t.node("leaf0").clientURL)]);
+    const onLeaf = collect(cl, "leafcut.x");
+    await cl.flush();
+    await t.waitInterest("leafcut.x", { nodes: ["n0"] });
+    t.cut("leaf0", "n1");
+    try {
+      for (let i = 0; i < 5; i++) c0.publish("leafcut.x", `l${i}`);
+      await c0.flush();
+      await sleep(300);
+      assert.equal(onLeaf.length, 0, "nothing crosses the cut to the leaf");
+    } finally {
+      t.heal("leaf0", "n1");
+    }
+    await waitFor(() => onLeaf.length === 5, { what: `5 on the leaf after the heal, got ${onLeaf.length}` });
+    assert.deepEqual(onLeaf, ["l0", "l1", "l2", "l3", "l4"]);
+  });
+
+  test("a caller that is not a server of the topology passes through the ingress untouched", async () => {
+    const s = net.connect(t.node("n0").routeIngress!.port, "127.0.0.1");
+    let got = "";
+    s.on("data", (d: Buffer) => (got += d.toString()));
+    s.on("error", () => {});
+    try {
+      s.write('CONNECT {"lang":"node","version":"1.0.0","verbose":false,"pedantic":false}\r\n');
+      await waitFor(() => got.includes("-ERR"), { what: `an error from the route port, got ${JSON.stringify(got)}` });
+      assert.match(got, /^INFO .*\r\n-ERR 'attempted to connect to route port'\r\n/s);
+    } finally {
+      s.destroy();
+    }
   });
 
   test("a link can be named either way round, and a node must exist", () => {
