@@ -56,6 +56,8 @@ describe("multi-region: eu, us, ap and an edge leaf, with the eu–ap link cut a
   let t: Topology;
   const conns: NatsConnection[] = [];
   const probes: Bystander[] = [];
+  /** The publisher's loop runs while this is true (the after hook stops it if a check failed). */
+  let publishing = false;
   before(async () => {
     t = await startCluster({ nodes: 3, leafs: [{ hub: 1, name: "edge" }], server: { pingIntervalMs: PING_INTERVAL_MS, pingMax: 2 } });
     t.setLatency("n0", "n1", 40);
@@ -64,6 +66,7 @@ describe("multi-region: eu, us, ap and an edge leaf, with the eu–ap link cut a
     t.setLatency("edge", "n1", 40);
   });
   after(async () => {
+    publishing = false;
     await Promise.all(probes.map((p) => p.stop()));
     await Promise.all(conns.map((c) => c.close().catch(() => undefined)));
     await t.close();
@@ -102,9 +105,9 @@ describe("multi-region: eu, us, ap and an edge leaf, with the eu–ap link cut a
 
     // A steady stream from eu: "ev" to everyone, "job" to one worker.
     let seq = 0;
-    let publishing = true;
+    publishing = true;
     const publisher = (async () => {
-      while (publishing) {
+      while (publishing && !eu!.isClosed()) {
         eu!.publish("ev", String(seq));
         eu!.publish("job", String(seq));
         seq++;
