@@ -10,7 +10,7 @@ import type { Server } from "../server/server.js";
 import type { Subscription } from "../server/subscription.js";
 import type { Leaf } from "../leafnode/leaf.js";
 import { displaySubject } from "../sublist/index.js";
-import { goDuration, isoTime, uptime } from "./format.js";
+import { isoTime, rttString, uptime } from "./format.js";
 
 /** Seconds, as nats-server reports auth and TLS timeouts in /varz. */
 const DEFAULT_TIMEOUT_S = 2;
@@ -59,7 +59,7 @@ function routeInfo(r: Route, w: SubsWanted, now: number): Record<string, unknown
     start: isoTime(r.startMs),
     last_activity: isoTime(r.lastActivityMs),
   };
-  if (r.rttMs > 0) ri.rtt = goDuration(r.rttMs);
+  if (r.rttMs > 0) ri.rtt = rttString(r.rttMs);
   Object.assign(ri, { uptime: uptime(now - r.startMs), idle: uptime(now - r.lastActivityMs) });
   if (r.info?.import) ri.import = r.info.import;
   if (r.info?.export) ri.export = r.info.export;
@@ -86,7 +86,7 @@ export function gatewayz(s: Server): Record<string, unknown> {
 
 function leafInfo(l: Leaf, subs: boolean): Record<string, unknown> {
   const li: Record<string, unknown> = { account: l.account.name, ip: l.host, port: l.port };
-  if (l.rttMs > 0) li.rtt = goDuration(l.rttMs);
+  if (l.rttMs > 0) li.rtt = rttString(l.rttMs);
   return Object.assign(li, traffic(l), subsFields(l, l.subs.values(), { subs, detail: false }));
 }
 
@@ -100,7 +100,10 @@ export function leafz(s: Server, subs = false, acc = ""): Record<string, unknown
 export function clusterVarz(s: Server): Record<string, unknown> {
   const c = s.options.cluster;
   const r = s.routes;
-  if (c === undefined || r === null) return {};
+  if (c === undefined || r === null) {
+    const name = s.clusterName();
+    return name !== null ? { name } : {};
+  }
   const v: Record<string, unknown> = { name: r.clusterName, addr: c.host, cluster_port: r.listenPort };
   v.auth_timeout = (c.authTimeoutMs ?? DEFAULT_TIMEOUT_S * 1000) / 1000;
   if (c.routes.length > 0) v.urls = c.routes.map(hostOf);
@@ -183,5 +186,5 @@ export function clusterDashboard(s: Server): Record<string, unknown> | null {
   });
   for (const r of s.routes?.remotes.values() ?? []) links.push(link("route", r, "", r.subs.size));
   for (const l of s.leafs?.leafs.values() ?? []) links.push(link("leaf", l, l.account.name, l.subs.size));
-  return { name: s.routes?.clusterName ?? "", self: { id: s.id, name: s.name }, links };
+  return { name: s.clusterName() ?? "", self: { id: s.id, name: s.name }, links };
 }
