@@ -27,6 +27,12 @@ export interface IngressOptions {
   classify(firstLine: string): LinkProxy | null;
   /** The caller sends the first bytes (routes): connect to the target only once it is named. */
   callerSpeaksFirst: boolean;
+  /**
+   * Before the target starts, refuse callers (they redial later) rather than hold them.
+   * For routes: a held call would go through at the moment the target starts, just as the
+   * target dials the caller, and nats-server's duplicate route resolution may drop both.
+   */
+  refuseUntilStarted: boolean;
   listenHost?: string;
   targetHost?: string;
 }
@@ -133,9 +139,9 @@ class Sniff {
 export class Ingress {
   /** Where the ingress listens (0 until started). */
   port = 0;
-  /** Connections refused because the server behind had not started yet. */
+  /** Connections refused because the server behind had not started yet (`refuseUntilStarted`). */
   refused = 0;
-  /** The server port behind it: 0 until the server listens, and connections are refused. */
+  /** The server port behind it: 0 until the server listens (callers wait, or are refused). */
   private targetPort = 0;
   private held = false;
   private readonly waiting = new Set<Sniff>();
@@ -186,10 +192,7 @@ export class Ingress {
   }
 
   private accept(socket: net.Socket): void {
-    // Refused, as by a server not started yet: the caller redials. (Holding the call would
-    // have both ends of a pair dial each other at once when the target starts, and lose
-    // both connections to nats-server's duplicate route resolution.)
-    if (this.targetPort === 0) {
+    if (this.targetPort === 0 && this.options.refuseUntilStarted) {
       this.refused++;
       socket.destroy();
       return;
@@ -201,7 +204,7 @@ export class Ingress {
   }
 
   private flushWaiting(): void {
-    if (this.held) return;
+    if (this.held || this.targetPort === 0) return;
     for (const s of this.waiting) {
       this.waiting.delete(s);
       this.sniffing.add(s);

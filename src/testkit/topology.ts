@@ -195,7 +195,8 @@ export class Topology {
   /** Adds a node with its proxies listening (the server itself starts later). */
   async addNode(name: string, role: "node" | "leaf", ingress: { route: boolean; leaf: boolean }, options: (n: TopologyNode) => StartServerOptions): Promise<TopologyNode> {
     const box: { node: TopologyNode | null } = { node: null };
-    const make = (callerSpeaksFirst: boolean): Ingress => new Ingress({ classify: (line) => this.classify(box.node!, line), callerSpeaksFirst });
+    const make = (route: boolean): Ingress =>
+      new Ingress({ classify: (line) => this.classify(box.node!, line), callerSpeaksFirst: route, refuseUntilStarted: route });
     const node = new TopologyNode(name, role, options, ingress.route ? make(true) : null, ingress.leaf ? make(false) : null);
     box.node = node;
     await Promise.all([node.clientProxy.start(), node.routeIngress?.start(), node.leafIngress?.start()]);
