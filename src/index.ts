@@ -10,11 +10,15 @@ import { Logger, NULL_LOGGER, type ServerLogger } from "./server/logger.js";
 import { resolveOptions, type ServerOptionsInput } from "./server/options.js";
 import { Server } from "./server/server.js";
 import { TsnatsError } from "./errors.js";
+import type { StartClusterOptions, Topology } from "./testkit/topology.js";
 
 export type { ServerOptions, ServerOptionsInput, UserOptions, PermissionsOptions, TlsOptions } from "./server/options.js";
 export type { ServerLogger } from "./server/logger.js";
 export { VERSION, NATS_COMPAT_VERSION } from "./version.js";
 export { TsnatsError } from "./errors.js";
+export type { Topology, StartClusterOptions, LeafSpec, GatewaySpec, NodeRef } from "./testkit/topology.js";
+export type { TopologyNode, NodeRole } from "./testkit/topology-node.js";
+export type { TopologyLink } from "./testkit/topology-link.js";
 
 /** Options for {@link startServer}: any server option, plus how to log. */
 export interface StartServerOptions extends ServerOptionsInput {
@@ -77,4 +81,14 @@ export async function startServer(opts: StartServerOptions = {}): Promise<NatsSe
     server,
     close: () => server.close(),
   };
+}
+
+/**
+ * Starts a whole topology in this process, for tests: a cluster of `nodes` servers and leaf
+ * nodes, every link between servers under the test's control (cut, heal, latency, pause,
+ * stop and restart on the same ports). Loaded on first use: servers that never call it do
+ * not pay for it.
+ */
+export async function startCluster(opts: StartClusterOptions = {}): Promise<Topology> {
+  return (await import("./testkit/topology.js")).startCluster(opts);
 }

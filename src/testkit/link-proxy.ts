@@ -69,39 +69,66 @@ class DelayLine {
   }
 }
 
+/** A connection accepted elsewhere, handed to a link (see {@link LinkProxy.adopt}). */
+export interface Adopted {
+  /** What the downstream side sent so far, not yet forwarded. */
+  head: Buffer;
+  /** The upstream side, when already connected; else the port to connect to. */
+  upstream: net.Socket | null;
+  targetPort: number;
+}
+
 /** One proxied connection: a client side and an upstream side. */
 class Pair {
   upstream: net.Socket | null = null;
   private forward: DelayLine | null = null;
   private backward: DelayLine | null = null;
+  private readonly head: Buffer | null;
+  private readonly targetPort: number;
 
   constructor(
     readonly downstream: net.Socket,
     private readonly link: LinkProxy,
+    adopted: Adopted | null,
   ) {
+    this.head = adopted?.head ?? null;
+    this.targetPort = adopted?.targetPort ?? link.options.targetPort;
     downstream.on("error", () => this.close());
     downstream.on("close", () => this.close());
     downstream.pause();
-    if (!link.isCut) this.connect();
+    const up = adopted?.upstream ?? null;
+    if (up !== null) {
+      this.upstream = up;
+      up.on("error", () => this.close());
+      up.on("close", () => this.close());
+      this.wire(up);
+    } else if (!link.isCut) this.connect();
   }
 
   /** Opens the upstream side (at once, or when a cut heals). */
   connect(): void {
     if (this.upstream !== null || this.downstream.destroyed) return;
-    const up = net.connect(this.link.options.targetPort, this.link.options.targetHost ?? "127.0.0.1");
+    const up = net.connect(this.targetPort, this.link.options.targetHost ?? "127.0.0.1");
     this.upstream = up;
     up.on("error", () => this.close());
     up.on("close", () => this.close());
-    up.once("connect", () => {
-      up.setNoDelay(true);
-      this.downstream.setNoDelay(true);
-      this.forward = new DelayLine(up, this.link, true);
-      this.backward = new DelayLine(this.downstream, this.link, false);
-      this.downstream.on("data", (d: Buffer) => this.forward!.push(d));
-      up.on("data", (d: Buffer) => this.backward!.push(d));
-      if (this.link.isCut) this.hold();
-      else this.downstream.resume();
-    });
+    up.once("connect", () => this.wire(up));
+  }
+
+  /** Both sides connected: bytes flow through the delay lines (`head` first, when adopted). */
+  private wire(up: net.Socket): void {
+    up.setNoDelay(true);
+    this.downstream.setNoDelay(true);
+    this.forward = new DelayLine(up, this.link, true);
+    this.backward = new DelayLine(this.downstream, this.link, false);
+    if (this.head !== null && this.head.length > 0) this.forward.push(this.head);
+    this.downstream.on("data", (d: Buffer) => this.forward!.push(d));
+    up.on("data", (d: Buffer) => this.backward!.push(d));
+    if (this.link.isCut) this.hold();
+    else {
+      this.downstream.resume();
+      up.resume();
+    }
   }
 
   /** A cut: stop reading both sides, so senders back up as they would on a partition. */
@@ -116,6 +143,8 @@ class Pair {
       this.connect();
       return;
     }
+    // Still connecting: `wire` starts the flow (resuming now would drop the bytes read).
+    if (this.forward === null) return;
     this.forward?.pump();
     this.backward?.pump();
     this.downstream.resume();
@@ -149,7 +178,7 @@ export class LinkProxy {
   constructor(readonly options: LinkProxyOptions) {}
 
   async start(): Promise<number> {
-    const server = net.createServer((s) => this.pairs.add(new Pair(s, this)));
+    const server = net.createServer((s) => this.pairs.add(new Pair(s, this, null)));
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(this.options.listenPort ?? 0, this.options.listenHost ?? "127.0.0.1", () => resolve());
@@ -157,6 +186,15 @@ export class LinkProxy {
     this.server = server;
     this.port = (server.address() as net.AddressInfo).port;
     return this.port;
+  }
+
+  /**
+   * Takes over a connection accepted elsewhere (an ingress that had to read the first line
+   * to know which link it belongs to); from now on both directions obey this link's
+   * latency and cuts. Without an upstream yet, it connects to `targetPort` (when not cut).
+   */
+  adopt(downstream: net.Socket, adopted: Adopted): void {
+    this.pairs.add(new Pair(downstream, this, adopted));
   }
 
   /** One-way delay added to each chunk, in `direction` ("forward" is towards the target). */
