@@ -110,6 +110,8 @@ function grow(b: Buffer, keep: number, need: number): Buffer {
 /** `scanArg` results besides the index of the newline. */
 const ARG_CONTINUES = -1;
 const ARG_FAILED = -2;
+/** pubFrame: not the common shape; msgFrame takes the frame. */
+const NOT_FAST = -3;
 
 /** One connection's parser state. */
 export class Parser {
@@ -206,7 +208,8 @@ export class Parser {
               // One separator, then the argument: straight to the whole frame.
               this.state = State.MSG_ARG;
               this.argStart = argAt;
-              i = this.msgFrame(buf, argAt, len);
+              i = hot === Verb.PUB ? this.pubFrame(buf, argAt, len) : NOT_FAST;
+              if (i === NOT_FAST) i = this.msgFrame(buf, argAt, len);
               if (i < 0) return;
             } else {
               this.state = State.MSG_ARG_SPC;
@@ -396,6 +399,65 @@ export class Parser {
       this.parseError(buf, end - 2);
       return -1;
     }
+    return this.wholeMsg(buf, start, end, len);
+  }
+
+  /**
+   * The common PUB, `subject [reply] size\r\n` with single spaces and its payload whole in
+   * this buffer, in one pass over the line (msgFrame scans it twice: for the newline, then
+   * for the fields). Anything else, including every error, returns NOT_FAST with nothing
+   * changed, and msgFrame takes the frame from `i`.
+   */
+  private pubFrame(buf: Buffer, i: number, len: number): number {
+    const limit = Math.min(len, i + this.maxControlLine + 1);
+    let j = i;
+    while (j < limit && buf[j]! > SPACE) j++;
+    const subjectEnd = j;
+    if (j >= limit || buf[j] !== SPACE) return NOT_FAST;
+    const s1 = ++j;
+    while (j < limit && buf[j]! > SPACE) j++;
+    const e1 = j;
+    if (e1 === s1 || j >= limit) return NOT_FAST;
+    let replyStart = subjectEnd;
+    let replyEnd = subjectEnd;
+    let sizeStart = s1;
+    if (buf[j] === SPACE) {
+      sizeStart = ++j;
+      while (j < limit && buf[j]! > SPACE) j++;
+      if (j === sizeStart || j >= limit) return NOT_FAST;
+      replyStart = s1;
+      replyEnd = e1;
+    }
+    // j is at the end of the size: a CR, then LF, ends the line.
+    if (buf[j] !== CR || j + 1 >= len || buf[j + 1] !== LF || j - sizeStart > 9) return NOT_FAST;
+    let size = 0;
+    for (let k = sizeStart; k < j; k++) {
+      const d = buf[k]! - 48;
+      if (d < 0 || d > 9) return NOT_FAST;
+      size = size * 10 + d;
+    }
+    const start = j + 2;
+    const end = start + size + LEN_CR_LF;
+    if (size > this.maxPayload || end > len || buf[end - 2] !== CR || buf[end - 1] !== LF) return NOT_FAST;
+    const pa = this.pa;
+    pa.arg = buf;
+    pa.argStart = i;
+    pa.argEnd = j;
+    pa.subjectStart = i;
+    pa.subjectEnd = subjectEnd;
+    pa.replyStart = replyStart;
+    pa.replyEnd = replyEnd;
+    pa.hdr = -1;
+    pa.hdrStart = pa.hdrEnd = 0;
+    pa.sizeStart = sizeStart;
+    pa.sizeEnd = j;
+    pa.size = size;
+    return this.wholeMsg(buf, start, end, len);
+  }
+
+  /** Hands a message whose payload is `buf[start, end)` to the sink; as msgFrame returns. */
+  private wholeMsg(buf: Buffer, start: number, end: number, len: number): number {
+    const pa = this.pa;
     pa.payloadBuf = buf;
     pa.payloadStart = start;
     pa.payloadEnd = end;
@@ -414,7 +476,9 @@ export class Parser {
   /** Keeps `buf[from, len)` (copied: the read buffer is not ours) until resume(). */
   private hold(buf: Buffer, from: number, len: number): void {
     if (from >= len) return;
-    const rest = Buffer.from(buf.subarray(from, len));
+    // allocUnsafe and copy: Buffer.from(view) zero-fills first, and this can be a whole read.
+    const rest = Buffer.allocUnsafe(len - from);
+    buf.copy(rest, 0, from, len);
     this.held = this.held === null ? rest : Buffer.concat([this.held, rest]);
   }
 

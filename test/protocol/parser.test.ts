@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { argText, CLIENT_VERBS, Parser, Verb, type ParserSink, type PubArg } from "../../src/protocol/parser.js";
+import { prng } from "../helpers/prng.js";
 
 class Recorder implements ParserSink {
   events: string[] = [];
@@ -124,6 +125,27 @@ describe("client parser", () => {
 
   test("-ERR from a client", () => {
     assertAllSplits("-ERR 'oops'\r\n", ["ERR 'oops'"]);
+  });
+
+  test("PUB lines of every shape: the one-pass fast path (whole) agrees with the general one (split)", () => {
+    // Whole frames take pubFrame; one byte at a time they never can (nothing is whole).
+    const rnd = prng(13);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+    const token = (): string => pick(["a", "foo.bar", "_INBOX.x7", "x".repeat(20 + Math.floor(rnd() * 40)), ""]);
+    const sep = (): string => pick([" ", " ", " ", "  ", "\t"]);
+    const size = (): string => pick(["0", "3", "5", "12", "1024", "2048", "0003", "1234567890", "-1", "3x", ""]);
+    const eol = (): string => pick(["\r\n", "\r\n", "\n", "\r\r\n"]);
+    for (let n = 0; n < 400; n++) {
+      const fields = rnd() < 0.5 ? [token(), size()] : [token(), token(), size()];
+      if (rnd() < 0.05) fields.push(size());
+      const line = `${pick(["PUB", "pub"])} ${fields.join(sep())}${eol()}`;
+      const declared = Number.parseInt(fields[fields.length - 1]!, 10);
+      const body = Number.isFinite(declared) && declared >= 0 && declared <= 1024 ? "y".repeat(rnd() < 0.9 ? declared : declared + 1) : "";
+      const input = Buffer.from(`${line}${body}\r\nPING\r\n`, "latin1");
+      const whole = parseChunks([input]);
+      const bytes = parseChunks([...input].map((b) => Buffer.from([b])));
+      assert.deepEqual(whole, bytes, JSON.stringify(input.toString("latin1")));
+    }
   });
 });
 
