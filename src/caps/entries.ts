@@ -139,7 +139,7 @@ export function planEntries(
   const libraries = entries.some((e) => e.library) ? [root.dir] : [];
   const seen = new Set(entries.map((e) => e.file));
   if (ran !== undefined) {
-    for (const f of ran) if (!seen.has(f)) entries.push({ file: f, library: false, why: "ran" });
+    for (const f of ran) if (!seen.has(f)) entries.push({ file: f, library: false, why: "ran", ran: true });
     return { entries, libraries, missing, mode: "ran" };
   }
   if (!includeDev && fromManifest) return { entries, libraries, missing, mode: "manifest" };

@@ -77,6 +77,8 @@ export interface Entry {
   library: boolean;
   /** Why it is an entry, for the evidence: `package.json#main`, `bin tsnats`, `own file`. */
   why: string;
+  /** A file a process ran by itself (`--trace`): a root of its own, even in a dependency, not a call of the project's. */
+  ran?: boolean;
 }
 
 type Val =
@@ -159,7 +161,7 @@ export class Program {
       if (m === null) continue;
       const mod = this.modules[m] as ProgramModule;
       let from = 0;
-      if (mod.pkg !== 0) {
+      if (mod.pkg !== 0 && e.ran !== true) {
         if (viaDeps < 0) viaDeps = this.newNode("fn", -1, "<dependencies>", 0);
         this.link(0, viaDeps, 0, "entry", "the project's dependencies");
         (this.pkgDeps[0] as Set<number>).add(mod.pkg);

@@ -14,6 +14,7 @@
  * Without TSNATS_CAPS_TRACE_DIR the module does nothing.
  */
 import { createRequire, syncBuiltinESMExports } from "node:module";
+import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isMainThread, threadId } from "node:worker_threads";
 import type { Capability } from "./model.js";
@@ -63,11 +64,8 @@ export function preloads(args: string[], cwd: string): string[] {
   return out;
 }
 
-/** What this process runs of its own accord: its main script (main thread only) and its preloads. */
-function ranFiles(): string[] {
-  const files = isMainThread && process.argv[1] ? [process.argv[1]] : [];
-  const fromEnv = (process.env["NODE_OPTIONS"] ?? "").split(/\s+/).filter((x) => x !== "");
-  files.push(...preloads([...process.execArgv, ...fromEnv], process.cwd()));
+/** Real paths of the files that exist, without this hook. */
+function realFiles(files: string[]): string[] {
   const real: string[] = [];
   const self = fileURLToPath(import.meta.url);
   for (const f of files) {
@@ -78,6 +76,23 @@ function ranFiles(): string[] {
     }
   }
   return real;
+}
+
+/** What this process runs of its own accord: its main script (main thread only) and its preloads. */
+function ranFiles(): string[] {
+  const files = isMainThread && process.argv[1] ? [process.argv[1]] : [];
+  const fromEnv = (process.env["NODE_OPTIONS"] ?? "").split(/\s+/).filter((x) => x !== "");
+  files.push(...preloads([...process.execArgv, ...fromEnv], process.cwd()));
+  return realFiles(files);
+}
+
+/** The script a `new Worker(filename, options)` runs (a path, a `file:` URL string or a URL), unless it is `eval` code. */
+function workerScript(args: unknown[]): string[] {
+  const [f, options] = args as [unknown, { eval?: unknown } | undefined];
+  if (options?.eval) return [];
+  if (f instanceof URL) return f.protocol === "file:" ? realFiles([fileURLToPath(f)]) : [];
+  if (typeof f !== "string") return [];
+  return realFiles([f.startsWith("file:") ? fileURLToPath(f) : resolve(f)]);
 }
 
 class Tracer {
@@ -166,7 +181,7 @@ class Tracer {
   }
 
   /** A wrapper that records, then calls through; keeps `new`, `instanceof` and subclassing working. */
-  wrap<T extends (...args: never[]) => unknown>(fn: T, capability: Capability, api: string): T {
+  wrap<T extends (...args: never[]) => unknown>(fn: T, capability: Capability, api: string, onCall?: (args: unknown[]) => void): T {
     return new Proxy(fn, {
       apply: (target, thisArg, args) => {
         this.record(capability, api);
@@ -174,6 +189,11 @@ class Tracer {
       },
       construct: (target, args, newTarget) => {
         this.record(capability, api);
+        try {
+          if (onCall) this.inside(() => onCall(args));
+        } catch {
+          // Tracing must never break the traced program.
+        }
         return this.inside(() => Reflect.construct(target, args, newTarget));
       },
     });
@@ -193,7 +213,9 @@ class Tracer {
         if (rule.benign.has(key) || (name === "module" && !MODULE_MEMBERS.has(key))) continue;
         const d = Object.getOwnPropertyDescriptor(mod, key);
         if (!d || typeof d.value !== "function" || !d.writable) continue;
-        mod[key] = this.wrap(d.value as (...a: never[]) => unknown, rule.override?.[key] ?? rule.capability, `${name}.${key}`);
+        // A worker's script is an entry point like a main script (its thread records nothing of its own).
+        const onCall = name === "worker_threads" && key === "Worker" ? (args: unknown[]) => this.ran(workerScript(args)) : undefined;
+        mod[key] = this.wrap(d.value as (...a: never[]) => unknown, rule.override?.[key] ?? rule.capability, `${name}.${key}`, onCall);
       }
     }
     syncBuiltinESMExports();

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { analyse, run } from "../../src/caps/cli.js";
+import { validateReport, type CapsReport } from "../../src/caps/report.js";
 
 const FIXTURE = fileURLToPath(new URL("../../../test/fixtures/caps/basic", import.meta.url));
 const CLI = fileURLToPath(new URL("../../src/cli/tsnats.js", import.meta.url));
@@ -114,8 +115,18 @@ describe("tsnats caps: usage", () => {
       const file = join(dir, "base.json");
       const r = await caps(FIXTURE, "--json", "--write-baseline", file);
       assert.equal(r.code, 0, r.stderr);
-      assert.deepEqual(JSON.parse(r.stdout), analyse(FIXTURE, false));
+      const report = JSON.parse(r.stdout) as CapsReport;
+      assert.deepEqual(report, analyse(FIXTURE, false));
       assert.equal(readFileSync(file, "utf8"), r.stdout);
+      // The tsnats-caps/1 schema, with the evidence path: entry first, the sink last, each step at file:line.
+      assert.equal(validateReport(report), null);
+      assert.equal(report.schema, "tsnats-caps/1");
+      assert.equal(report.granularity, "function");
+      const files = report.packages.find((p) => p.name === "files-cjs")?.capabilities.FILES;
+      assert.deepEqual(files?.via, ["files-cjs"]);
+      assert.equal(files?.example[0]?.package, "caps-fixture@1.0.0");
+      assert.match(files?.example.at(-1)?.at ?? "", /^index\.js:\d+$/);
+      assert.match(files?.example.at(-1)?.detail ?? "", /^fs\./);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

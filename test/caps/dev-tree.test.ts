@@ -39,7 +39,7 @@ test("runtime tree, function level: acorn and bcryptjs reach nothing, with the e
   // lazyRequire("bcryptjs") takes the "require" condition, the worker's import the "import" one.
   assert.deepEqual(bcrypt.files?.loaded, ["index.js", "umd/index.js"]);
   assert.deepEqual(bcrypt.files?.notLoaded, ["bin/bcrypt"]);
-  for (const name of ["@nats-io/nkeys", "@nats-io/nuid", "tweetnacl"]) assert.deepEqual(pkg(r, name).capabilities, {}, name);
+  for (const name of ["@nats-io/jwt", "@nats-io/nkeys", "@nats-io/nuid", "tweetnacl"]) assert.deepEqual(pkg(r, name).capabilities, {}, name);
 });
 
 test("runtime tree: tsnats's own code reaches what a NATS server does, each with a path", () => {

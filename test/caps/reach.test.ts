@@ -6,6 +6,8 @@
  *   class-lib     NETWORK only through a method called on an instance
  *   reexport-lib  FILES through `export { } from`, NETWORK of `export *` not called
  *   dynamic-lib   `require("./plugins/" + name)`: UNANALYZED at the spot, FILES by fallback
+ *   computed-lib  `table[name]()` on an unknown object: UNANALYZED at the spot, and EXEC of
+ *                 a function no name reaches, through the module-level fallback
  *   cond-lib      the file Node's `exports` conditions pick (import → node.mjs,
  *                 require of a pattern → cjs/*.cjs), not browser/default/esm ones
  * and the project's own `lazy(id) => require(id)` wrapper, resolved through its callers.
@@ -85,6 +87,23 @@ describe("caps on the reach fixture, function level", () => {
     assert.deepEqual(p.files?.notLoaded, ["tools/release.js"]);
   });
 
+  test("a computed call on an unknown object: UNANALYZED with the spot, every function of the module behind it", () => {
+    const p = pkg(r, "computed-lib");
+    assert.deepEqual(Object.keys(p.capabilities), ["EXEC", "UNANALYZED"]);
+    assert.deepEqual(p.capabilities.UNANALYZED?.example.at(-1), {
+      package: "computed-lib@1.0.0",
+      at: "index.js:7",
+      function: "dispatch",
+      detail: "o[k](): module-level fallback",
+    });
+    assert.equal(
+      path(r, "computed-lib", "EXEC"),
+      "reach-fixture@1.0.0 app.mjs:19 <module> calls dispatch -> computed-lib@1.0.0 index.js:7 dispatch o[k]() (module-level fallback)" +
+        " -> computed-lib@1.0.0 index.js:3 <module level> module-level fallback -> computed-lib@1.0.0 index.js:4 shell child_process.execSync",
+    );
+    assert.equal(p.unreached, undefined, "the fallback leaves no sink of the module unreached");
+  });
+
   test("the exports conditions Node picks decide the capabilities", () => {
     const p = pkg(r, "cond-lib");
     assert.deepEqual(Object.keys(p.capabilities), ["READ_SYSTEM_STATE", "MODIFY_SYSTEM_STATE"]);
@@ -100,10 +119,11 @@ describe("caps on the reach fixture, function level", () => {
     assert.deepEqual(kinds, {
       FILES: "TRANSITIVE callback-lib,dynamic-lib,reexport-lib",
       NETWORK: "TRANSITIVE class-lib",
+      EXEC: "TRANSITIVE computed-lib",
       ARBITRARY_EXECUTION: "TRANSITIVE dynamic-lib",
       READ_SYSTEM_STATE: "TRANSITIVE cond-lib",
       MODIFY_SYSTEM_STATE: "TRANSITIVE cond-lib",
-      UNANALYZED: "TRANSITIVE dynamic-lib",
+      UNANALYZED: "TRANSITIVE computed-lib,dynamic-lib",
     });
     assert.deepEqual(pkg(r, "cli-lib").entry?.at(-1), { package: "cli-lib@1.0.0", at: "lib.js", function: "<module>", detail: "reached" });
   });
@@ -114,7 +134,7 @@ describe("caps on the reach fixture, function level", () => {
     assert.match(text, /not loaded: cli\.js\n/);
     assert.match(text, /not reached: FILES fs\.readFileSync in unusedRead \(lib\.js:2\)/);
     assert.match(text, /FILES DIRECT {2}via callback-lib\n.*app\.mjs:12 +<module>: calls readAll\n.*→ callback-lib@1\.0\.0 +index\.js:8 +readAll: passes readOne\n/);
-    assert.match(text, /7 packages, 7 reached, 6 with capabilities \(function level\)\./);
+    assert.match(text, /8 packages, 8 reached, 7 with capabilities \(function level\)\./);
   });
 });
 
@@ -127,6 +147,7 @@ describe("caps on the reach fixture, module level", () => {
     assert.deepEqual(caps(r, "class-lib"), ["NETWORK", "EXEC"]);
     assert.deepEqual(caps(r, "reexport-lib"), ["FILES", "NETWORK"]);
     assert.deepEqual(caps(r, "cond-lib"), ["READ_SYSTEM_STATE", "MODIFY_SYSTEM_STATE"]);
+    assert.deepEqual(caps(r, "computed-lib"), ["EXEC"]);
     // The CLI is still not loaded: entry points decide, not granularity.
     assert.deepEqual(pkg(r, "cli-lib").files?.notLoaded, ["cli.js"]);
     assert.equal(path(r, "cli-lib", "FILES"), "reach-fixture@1.0.0 app.mjs:3 imports cli-lib -> cli-lib@1.0.0 lib.js:2 fs.readFileSync");

@@ -61,6 +61,8 @@ test("the hook attributes calls in the process, its children and its workers; a 
   mkdirSync(join(work, "node_modules/tool"), { recursive: true });
   writeFileSync(join(work, "node_modules/tool/package.json"), JSON.stringify({ name: "tool", version: "1.0.0", bin: { tool: "cli.js" } }));
   writeFileSync(join(work, "node_modules/tool/cli.js"), "require('node:fs').statSync(__dirname);\n");
+  // A worker script the static pass cannot see (a computed path): an entry because it ran.
+  writeFileSync(join(work, "node_modules/tool/work.js"), "require('node:os').cpus();\n");
   writeFileSync(join(work, "helper.cjs"), "module.exports = (x) => x + 1;\n");
   writeFileSync(
     join(work, "main.js"),
@@ -77,6 +79,7 @@ test("the hook attributes calls in the process, its children and its workers; a 
       "const hidden = g['pro' + 'cess'].env['HOME'];",
       "help(hidden.length);",
       "spawnSync(process.execPath, [new URL('./node_modules/tool/cli.js', import.meta.url).pathname], { stdio: 'inherit' });",
+      "new Worker(new URL('./node_modules/tool/' + ['work', 'js'].join('.'), import.meta.url));",
     ].join("\n"),
   );
   writeFileSync(join(work, "child.js"), "process.chdir('.');\n");
@@ -92,10 +95,11 @@ test("the hook attributes calls in the process, its children and its workers; a 
   assert.ok(used.includes("traced EXEC main.js:7 child_process.spawnSync DIRECT"), used.join("\n"));
   assert.ok(used.includes("traced RUNTIME main.js:8 worker_threads.Worker DIRECT"), used.join("\n"));
   assert.ok(used.includes("tool FILES cli.js:1 fs.statSync DIRECT"), used.join("\n"));
-  // The children and the worker were traced too (four processes/threads); the static pass
-  // started from the three main scripts (the worker is reached from main.js).
-  assert.ok(r.report.processes >= 4, `processes: ${r.report.processes}`);
-  assert.equal(r.report.static.entries, 3);
+  assert.ok(used.includes("tool READ_SYSTEM_STATE work.js:1 os.cpus DIRECT"), used.join("\n"));
+  // The children and the workers were traced too (five processes/threads); the static pass
+  // started from the three main scripts and the two workers' scripts.
+  assert.ok(r.report.processes >= 5, `processes: ${r.report.processes}`);
+  assert.equal(r.report.static.entries, 5);
   // Loading helper.cjs reads a file, but Node did that, not main.js: no FILES from the loader.
   assert.ok(!used.some((u) => u.includes("helper.cjs")), used.join("\n"));
   // The environment read behind a computed name is what the static pass cannot see.
