@@ -12,17 +12,20 @@
  * busy machine or a slow client moves it less than wall time), as tsnats / nats-server
  * ratios (for throughput higher is better; for CPU lower is better). Load is printed.
  *
- * Options: --rounds N (1), --scale F (1.0; multiplies message counts), --only a,b.
+ * Options: --rounds N (1), --scale F (1.0; multiplies message counts), --only a,b,
+ * --servers tsnats (run one side only, e.g. to profile), --cpu-prof DIR (tsnats writes a
+ * V8 CPU profile per scenario into DIR).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { connect, createInbox, type NatsConnection } from "@nats-io/transport-node";
 import { readCpuSeconds } from "../src/bench/proc.js";
 import { defaultTsnatsServerPath, findNatsServer, freePort } from "./compare-servers.js";
 
-interface Scenario {
+export interface Scenario {
   name: string;
   /** Server config line for the jetstream block, besides store_dir. */
   sync: "default" | "always";
@@ -175,7 +178,7 @@ const kv: Scenario = {
   },
 };
 
-const SCENARIOS: Scenario[] = [
+export const SCENARIOS: Scenario[] = [
   pubScenario("pub-16B-file", "file", 16, "default", 300_000),
   pubScenario("pub-1KiB-file", "file", 1024, "default", 150_000),
   pubScenario("pub-16B-memory", "memory", 16, "default", 300_000),
@@ -223,10 +226,13 @@ async function main(): Promise<void> {
   const only = (opt("only") ?? "").split(",").filter((x) => x !== "");
   const ns = findNatsServer();
   if (ns === null) throw new Error("nats-server not found");
-  const servers: Array<[string, string[]]> = [
+  const prof = opt("cpu-prof");
+  const profArgs = prof !== undefined ? ["--cpu-prof", "--cpu-prof-dir", prof] : [];
+  const pick = (opt("servers") ?? "nats-server,tsnats").split(",");
+  const servers = ([
     ["nats-server", [ns]],
-    ["tsnats", [process.execPath, defaultTsnatsServerPath()]],
-  ];
+    ["tsnats", [process.execPath, ...profArgs, defaultTsnatsServerPath()]],
+  ] as Array<[string, string[]]>).filter(([name]) => pick.includes(name));
   process.stdout.write(`# load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}, rounds ${rounds}, scale ${scale}\n`);
   process.stdout.write(`| scenario | nats-server msg/s | tsnats msg/s | ratio | nats-server CPU µs/msg | tsnats CPU µs/msg | CPU ratio |\n|---|---|---|---|---|---|---|\n`);
   for (const sc of SCENARIOS) {
@@ -240,8 +246,8 @@ async function main(): Promise<void> {
         res.set(name, [...(res.get(name) ?? []), s]);
       }
     }
-    const ref = res.get("nats-server")!;
-    const ours = res.get("tsnats")!;
+    const ref = res.get("nats-server") ?? [{ rate: NaN, cpuUsPerMsg: NaN }];
+    const ours = res.get("tsnats") ?? [{ rate: NaN, cpuUsPerMsg: NaN }];
     const rRef = median(ref.map((s) => s.rate));
     const rOurs = median(ours.map((s) => s.rate));
     const cRef = median(ref.map((s) => s.cpuUsPerMsg));
@@ -253,7 +259,9 @@ async function main(): Promise<void> {
   process.stdout.write(`# load average after ${loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

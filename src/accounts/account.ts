@@ -109,8 +109,8 @@ export class Account {
 
 /** Interest that this server propagates: its own clients', its own, and its leaf nodes'. */
 function isLocal(sub: Subscription): boolean {
-  const kind = sub.conn.kind;
-  return kind === Kind.CLIENT || kind === Kind.SYSTEM || kind === Kind.LEAF;
+  const kind = sub.conn.kind as Kind;
+  return kind === Kind.CLIENT || kind === Kind.SYSTEM || kind === Kind.LEAF || kind === Kind.JETSTREAM;
 }
 
 function interestKey(sub: Subscription): string {

@@ -2,7 +2,7 @@
  * The delivery step (nats-server client.go processMsgResults / deliverMsg): one message
  * and the subscriptions it matched, written to each target the way its connection's
  * kind takes it. Clients get MSG/HMSG built from the publisher's bytes; the server's own
- * subscriptions get their callback. This is the hot path: nothing here allocates per
+ * subscriptions get their callback (JetStream's the PubArg itself, uncopied). This is the hot path: nothing here allocates per
  * message.
  */
 import { msgLineLength, writeMsg } from "../protocol/encode.js";
@@ -54,6 +54,10 @@ export function deliver(server: Server, producer: Connection | null, sub: Subscr
       return;
     case Kind.SYSTEM:
       deliverInternal(sub, sub.icb!, pa);
+      return;
+    case Kind.JETSTREAM:
+      sub.delivered++;
+      sub.pah!(pa);
       return;
   }
 }

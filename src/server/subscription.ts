@@ -1,3 +1,4 @@
+import type { PubArg } from "../protocol/pub-arg.js";
 import type { Client } from "./client.js";
 import type { InternalClient } from "./internal-client.js";
 
@@ -7,6 +8,12 @@ import type { InternalClient } from "./internal-client.js";
  * payload (headers included when `hdr` >= 0), without the trailing CRLF.
  */
 export type InternalCallback = (subject: string, reply: string, hdr: number, data: Buffer) => void;
+
+/**
+ * A JetStream subscription's handler (Kind.JETSTREAM): the message as its PubArg, whose
+ * buffers are valid only during the call; whatever is kept must be copied.
+ */
+export type PubArgHandler = (pa: PubArg) => void;
 
 /** Whoever holds a subscription; its `kind` decides how messages are written to it. */
 export type SubscriptionOwner = Client | InternalClient;
@@ -22,6 +29,8 @@ export class Subscription {
   /** Messages delivered so far. */
   delivered = 0;
   closed = false;
+  /** Set for JetStream's subscriptions (see PubArgHandler); null otherwise. */
+  pah: PubArgHandler | null = null;
 
   constructor(
     readonly conn: SubscriptionOwner,
