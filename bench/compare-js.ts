@@ -29,8 +29,10 @@ export interface Scenario {
   name: string;
   /** Server config line for the jetstream block, besides store_dir. */
   sync: "default" | "always";
-  /** Runs it; returns the measured part's duration in ms when not the whole run. */
-  run: (nc: NatsConnection, n: number) => Promise<number | void>;
+  /** Runs it; calls `mark()` where the measured part starts when not the whole run. */
+  run: (nc: NatsConnection, n: number, mark: () => void) => Promise<void>;
+  /** Messages the server handles per counted message (CPU per message divides by n times this). */
+  perMsg: number;
   msgs: number;
 }
 
@@ -109,6 +111,7 @@ function pubScenario(name: string, storage: "file" | "memory", size: number, syn
     name,
     sync,
     msgs,
+    perMsg: 1,
     run: async (nc, n) => {
       await api(nc, "STREAM.CREATE.B", { name: "B", subjects: ["b.>"], storage });
       await publishWindow(nc, n, 1000, () => "b.x", new Uint8Array(size));
@@ -121,11 +124,12 @@ const drain: Scenario = {
   name: "pull-drain-16B",
   sync: "default",
   msgs: 1_000_000,
-  run: async (nc, n) => {
+  perMsg: 1,
+  run: async (nc, n, mark) => {
     await api(nc, "STREAM.CREATE.D", { name: "D", subjects: ["d"], storage: "file" });
     await publishWindow(nc, n, 5000, () => "d", new Uint8Array(16));
     await api(nc, "CONSUMER.DURABLE.CREATE.D.C", { stream_name: "D", config: { durable_name: "C", ack_policy: "none" } });
-    const t0 = performance.now();
+    mark(); // the drain alone, without the fill
     const inbox = createInbox();
     let got = 0;
     await new Promise<void>((resolve) => {
@@ -140,7 +144,6 @@ const drain: Scenario = {
       ask();
       ask();
     });
-    return performance.now() - t0; // the drain alone, without the fill
   },
 };
 
@@ -148,6 +151,7 @@ const kv: Scenario = {
   name: "kv-put-get",
   sync: "default",
   msgs: 100_000,
+  perMsg: 2,
   run: async (nc, n) => {
     await api(nc, "STREAM.CREATE.KV_bench", {
       name: "KV_bench",
@@ -198,13 +202,16 @@ async function runOne(sc: Scenario, name: string, argv: string[], n: number): Pr
   const s = await startServer(name, argv, sc.sync);
   try {
     const nc = await connect({ port: s.port, reconnect: false });
-    const cpu0 = readCpuSeconds(s.pid) ?? 0;
-    const t0 = performance.now();
-    const measured = await sc.run(nc, n);
-    const ms = typeof measured === "number" ? measured : performance.now() - t0;
+    let cpu0 = readCpuSeconds(s.pid) ?? 0;
+    let t0 = performance.now();
+    await sc.run(nc, n, () => {
+      cpu0 = readCpuSeconds(s.pid) ?? 0;
+      t0 = performance.now();
+    });
+    const ms = performance.now() - t0;
     const cpu = (readCpuSeconds(s.pid) ?? 0) - cpu0;
     await nc.close();
-    return { rate: (n / ms) * 1000, cpuUsPerMsg: (cpu * 1e6) / (sc === kv ? 2 * n : sc === drain ? 2 * n : n) };
+    return { rate: (n / ms) * 1000, cpuUsPerMsg: (cpu * 1e6) / (n * sc.perMsg) };
   } finally {
     await stopServer(s);
   }

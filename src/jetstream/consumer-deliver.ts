@@ -21,7 +21,6 @@ const BATCH_PER_TURN = 8192;
 const TURN_BUDGET_MS = 4;
 export const JS_PENDING_MSGS = "Nats-Pending-Messages";
 export const JS_PENDING_BYTES = "Nats-Pending-Bytes";
-const CRLF = Buffer.from("\r\n");
 
 /** Scratch message each consumer loads into (one per consumer, reused). */
 const scratchOf = new WeakMap<Consumer, StoreMsg>();
@@ -322,14 +321,9 @@ function deliverMsg(c: Consumer, subject: string, sm: StoreMsg, dc: number, now:
     hdr = headersOnly(hdr, body.length);
     body = EMPTY;
   }
-  const hl = hdr.length;
-  const payload = Buffer.allocUnsafe(hl + body.length + 2);
-  if (hl > 0) hdr.copy(payload, 0);
-  body.copy(payload, hl);
-  CRLF.copy(payload, hl + body.length);
   c.storeDelivered(dseq, sm.seq, dc, now);
-  c.js.sender.sendDelivery(c.stream.account, subject, sm.subject, reply, hl > 0 ? hl : -1, payload);
-  afterDelivery(c, subject, sm.seq, dseq, now, payload.length + subject.length + reply.length, payload.length);
+  const size = c.js.sender.sendStored(c.stream.account, subject, sm.subject, reply, hdr, body);
+  afterDelivery(c, subject, sm.seq, dseq, now, size + subject.length + reply.length, size);
 }
 
 /** Hands one message to an in-process sink (mirror/source consumers): no copy, no wire. */

@@ -91,6 +91,22 @@ export class JsSender {
   }
 
   /**
+   * As {@link sendDelivery}, with headers and body apart (a stored message): they are copied
+   * into the reused payload buffer. Returns the payload length (CRLF included).
+   */
+  sendStored(account: Account, deliverSubject: string, msgSubject: string, reply: string, hdr: Buffer, body: Buffer): number {
+    const hl = hdr.length;
+    const n = hl + body.length;
+    const payload = this.payloadBuf(n + 2);
+    if (hl > 0) hdr.copy(payload, 0);
+    body.copy(payload, hl);
+    payload[n] = 13;
+    payload[n + 1] = 10;
+    this.deliver(account, deliverSubject, msgSubject, reply, hl > 0 ? hl : -1, payload, n + 2);
+    return n + 2;
+  }
+
+  /**
    * Delivers `payload[0, end)` routed by `routeSubject` and written as `msgSubject` to
    * local subscribers; imports see it on `routeSubject`.
    */
