@@ -7,6 +7,7 @@
  * 409, heartbeats, flow control) use nats-server's exact text and headers.
  */
 import type { Account } from "../accounts/account.js";
+import { SERVICE_REPLY_PREFIX } from "../accounts/imports.js";
 import { maxDeliveries } from "./advisories.js";
 import type { Consumer } from "./consumer.js";
 import { decodeText, DecodeError } from "./codec.js";
@@ -33,8 +34,8 @@ function scratch(c: Consumer): StoreMsg {
   return sm;
 }
 
-function sendStatus(c: Consumer, subject: string, code: number, text: string, headers: Array<[string, number | string]> = []): void {
-  c.js.sender.send(c.stream.account, subject, "", statusHeader(code, text, headers), null);
+function sendStatus(c: Consumer, acc: Account, subject: string, code: number, text: string, headers: Array<[string, number | string]> = []): void {
+  c.js.sender.send(acc, subject, "", statusHeader(code, text, headers), null);
 }
 
 function pendingHeaders(wr: WaitingRequest): Array<[string, number]> {
@@ -44,11 +45,20 @@ function pendingHeaders(wr: WaitingRequest): Array<[string, number]> {
   ];
 }
 
-/** Whether someone still listens on a request's reply, following `_R_.` service replies. */
-export function hasReplyInterest(account: Account, reply: string): boolean {
-  if (account.sublist.hasInterest(reply)) return true;
-  const resp = account.imports?.responses.get(reply);
-  return resp !== undefined && resp.account.sublist.hasInterest(resp.reply);
+/**
+ * The account and subject a reply really goes to: `_R_.` replies of service imports are
+ * followed back to the importer's own reply (nats-server trackDownAccountAndInterest).
+ */
+export function trackDownReply(account: Account, reply: string): { acc: Account; reply: string } {
+  let acc = account;
+  let r = reply;
+  for (let hops = 0; hops < 8 && r.startsWith(SERVICE_REPLY_PREFIX); hops++) {
+    const resp = acc.imports?.responses.get(r);
+    if (resp === undefined) break;
+    acc = resp.account;
+    r = resp.reply;
+  }
+  return { acc, reply: r };
 }
 
 interface ParsedNext {
@@ -90,33 +100,35 @@ function parseNext(body: Buffer): ParsedNext | string {
 export function processNextRequest(c: Consumer, reply: string, body: Buffer): void {
   if (c.closed) return;
   const wq = c.waiting;
-  if (wq === null) return sendStatus(c, reply, 409, "Consumer is push based");
+  if (wq === null) return sendStatus(c, c.stream.account, reply, 409, "Consumer is push based");
   const req = parseNext(body);
-  if (typeof req === "string") return sendStatus(c, reply, 400, `Bad Request - ${req}`);
+  if (typeof req === "string") return sendStatus(c, c.stream.account, reply, 400, `Bad Request - ${req}`);
   const cfg = c.cfg;
   const now = Date.now();
-  if ((cfg.max_batch ?? 0) > 0 && req.batch > cfg.max_batch!) return sendStatus(c, reply, 409, `Exceeded MaxRequestBatch of ${cfg.max_batch}`);
+  if ((cfg.max_batch ?? 0) > 0 && req.batch > cfg.max_batch!) return sendStatus(c, c.stream.account, reply, 409, `Exceeded MaxRequestBatch of ${cfg.max_batch}`);
   const maxExp = cfg.max_expires ?? 0;
   if (req.expiresMs > 0 && maxExp > 0 && req.expiresMs > now + maxExp / NS_PER_MS) {
-    return sendStatus(c, reply, 409, `Exceeded MaxRequestExpires of ${formatDuration(maxExp)}`);
+    return sendStatus(c, c.stream.account, reply, 409, `Exceeded MaxRequestExpires of ${formatDuration(maxExp)}`);
   }
   if (req.maxBytes > 0 && (cfg.max_bytes ?? 0) > 0 && req.maxBytes > cfg.max_bytes!) {
-    return sendStatus(c, reply, 409, `Exceeded MaxRequestMaxBytes of ${cfg.max_bytes}`);
+    return sendStatus(c, c.stream.account, reply, 409, `Exceeded MaxRequestMaxBytes of ${cfg.max_bytes}`);
   }
   if (wq.isFull()) processWaiting(c, false, now);
   if (req.noWait) {
     const msgsPending = c.numPending() + c.rdq.length;
     if (msgsPending === 0 && req.expiresMs === 0) {
       wq.lastMs = now;
-      return sendStatus(c, reply, 404, "No Messages");
+      return sendStatus(c, c.stream.account, reply, 404, "No Messages");
     }
     if (msgsPending > 0 && msgsPending < processWaiting(c, false, now)) {
       wq.lastMs = now;
-      return sendStatus(c, reply, 408, "Requests Pending");
+      return sendStatus(c, c.stream.account, reply, 408, "Requests Pending");
     }
   }
+  const to = trackDownReply(c.stream.account, reply);
   const wr: WaitingRequest = {
-    reply,
+    acc: to.acc,
+    reply: to.reply,
     n: req.batch > 0 ? req.batch : 1,
     d: 0,
     b: req.maxBytes,
@@ -126,7 +138,7 @@ export function processNextRequest(c: Consumer, reply: string, body: Buffer): vo
     hbAtMs: req.hbMs > 0 ? now + req.hbMs : 0,
     noWait: req.noWait,
   };
-  if (!wq.add(wr)) return sendStatus(c, reply, 409, "Exceeded MaxWaiting");
+  if (!wq.add(wr)) return sendStatus(c, c.stream.account, reply, 409, "Exceeded MaxWaiting");
   c.kick();
   if (wr.expiresMs > 0 || wr.hbAtMs > 0) c.scheduleTimer(Math.min(wr.expiresMs || Infinity, wr.hbAtMs || Infinity));
 }
@@ -142,17 +154,17 @@ export function processWaiting(c: Consumer, eos: boolean, now: number): number {
   let asked = 0;
   for (const wr of wq.all()) {
     if ((eos && wr.noWait && wr.d > 0) || (wr.expiresMs > 0 && now >= wr.expiresMs)) {
-      sendStatus(c, wr.reply, 408, "Request Timeout", pendingHeaders(wr));
+      sendStatus(c, wr.acc, wr.reply, 408, "Request Timeout", pendingHeaders(wr));
       wq.remove(wr);
       continue;
     }
-    if (!hasReplyInterest(c.stream.account, wr.reply)) {
+    if (!wr.acc.sublist.hasInterest(wr.reply)) {
       wq.remove(wr);
       continue;
     }
     asked += wr.n;
     if (wr.hbAtMs > 0 && now >= wr.hbAtMs) {
-      sendHeartbeat(c, wr.reply, now);
+      sendHeartbeat(c, wr.acc, wr.reply, now);
       wr.hbAtMs = now + wr.hbMs;
     }
   }
@@ -168,15 +180,15 @@ function nextWaiting(c: Consumer, size: number, now: number): WaitingRequest | u
         wr.b -= size;
         if (wr.b === 0) wr.n = 1;
       } else {
-        sendStatus(c, wr.reply, 409, "Message Size Exceeds MaxBytes", pendingHeaders(wr));
+        sendStatus(c, wr.acc, wr.reply, 409, "Message Size Exceeds MaxBytes", pendingHeaders(wr));
         wq.removeHead();
         continue;
       }
     }
     if (wr.expiresMs === 0 || now < wr.expiresMs) {
-      if (hasReplyInterest(c.stream.account, wr.reply)) return wq.pop();
+      if (wr.acc.sublist.hasInterest(wr.reply)) return wq.pop();
     } else {
-      sendStatus(c, wr.reply, 408, "Request Timeout", pendingHeaders(wr));
+      sendStatus(c, wr.acc, wr.reply, 408, "Request Timeout", pendingHeaders(wr));
     }
     wq.removeHead();
   }
@@ -184,13 +196,13 @@ function nextWaiting(c: Consumer, size: number, now: number): WaitingRequest | u
 }
 
 /** `NATS/1.0 100 Idle Heartbeat` with the last delivered sequences (and a stall marker). */
-export function sendHeartbeat(c: Consumer, subject: string, now: number): void {
+export function sendHeartbeat(c: Consumer, acc: Account, subject: string, now: number): void {
   const h: Array<[string, number | string]> = [
     ["Nats-Last-Consumer", c.dseq - 1],
     ["Nats-Last-Stream", c.sseq - 1],
   ];
   if (c.fcid !== "") h.push(["Nats-Consumer-Stalled", c.fcid]);
-  if (!c.isPush || c.active) sendStatus(c, subject, 100, "Idle Heartbeat", h);
+  if (!c.isPush || c.active) sendStatus(c, acc, subject, 100, "Idle Heartbeat", h);
   if (c.isPush) c.hbAtMs = now + (c.cfg.idle_heartbeat ?? 0) / NS_PER_MS;
 }
 
@@ -283,12 +295,12 @@ export function deliverBatch(c: Consumer): boolean {
         return false;
       }
       target = wr.reply;
-      deliverMsg(c, target, sm, dc, now);
-      if (wr.n <= 0 && wr.b > 0) sendStatus(c, target, 409, "Batch Completed", pendingHeaders(wr));
+      deliverMsg(c, wr.acc, target, sm, dc, now);
+      if (wr.n <= 0 && wr.b > 0) sendStatus(c, wr.acc, target, 409, "Batch Completed", pendingHeaders(wr));
       else if (wr.n > 0 && wr.hbMs > 0) wr.hbAtMs = now + wr.hbMs;
       continue;
     }
-    deliverMsg(c, target, sm, dc, now);
+    deliverMsg(c, c.stream.account, target, sm, dc, now);
   }
   return true;
 }
@@ -311,7 +323,7 @@ function replayDelay(c: Consumer, sm: StoreMsg, dc: number, now: number): boolea
 }
 
 /** Sends one message to `subject` with its ack reply, and records the delivery. */
-function deliverMsg(c: Consumer, subject: string, sm: StoreMsg, dc: number, now: number): void {
+function deliverMsg(c: Consumer, acc: Account, subject: string, sm: StoreMsg, dc: number, now: number): void {
   const dseq = c.dseq++;
   if (dc === 1) c.npc--;
   const reply = `${c.ackReplyPrefix}${dc}.${sm.seq}.${dseq}.${tsToNanosString(sm.tsMs, sm.tsNs)}.${c.numPending()}`;
@@ -322,7 +334,7 @@ function deliverMsg(c: Consumer, subject: string, sm: StoreMsg, dc: number, now:
     body = EMPTY;
   }
   c.storeDelivered(dseq, sm.seq, dc, now);
-  const size = c.js.sender.sendStored(c.stream.account, subject, sm.subject, reply, hdr, body);
+  const size = c.js.sender.sendStored(acc, subject, sm.subject, reply, hdr, body);
   afterDelivery(c, subject, sm.seq, dseq, now, size + subject.length + reply.length, size);
 }
 

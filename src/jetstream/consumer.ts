@@ -571,7 +571,7 @@ export class Consumer implements TimerTarget, WorkTarget {
     if (this.waiting !== null && this.waiting.length > 0) processWaiting(this, false, nowMs);
     if (this.isPush) {
       this.refreshInterest();
-      if (this.hbAtMs > 0 && nowMs >= this.hbAtMs) sendHeartbeat(this, this.cfg.deliver_subject!, nowMs);
+      if (this.hbAtMs > 0 && nowMs >= this.hbAtMs) sendHeartbeat(this, this.stream.account, this.cfg.deliver_subject!, nowMs);
     }
     if (this.replayNextAtMs > 0 && nowMs >= this.replayNextAtMs) {
       this.replayNextAtMs = 0;

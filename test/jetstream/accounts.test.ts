@@ -2,7 +2,8 @@
  * JetStream and accounts: only accounts with `jetstream` get it (others are told
  * "JetStream not enabled for account"), per-account limits (streams, consumers, memory,
  * storage), a JetStream domain, and another account reaching a stream through an import
- * of `$JS.API.>` (requests, pull consumers and a source over the API prefix).
+ * of `$JS.API.>` (requests, pull consumers whose whole batches reach the importer, and a
+ * source over the API prefix).
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -16,12 +17,15 @@ accounts {
   A: {
     jetstream: { max_streams: 2, max_consumers: 1, max_mem: 2048, max_file: 1M }
     users: [{ user: a, password: a }]
-    exports: [{ service: "$JS.API.>" }, { stream: "deliver.>" }]
+    exports: [{ service: "$JS.API.>" }, { service: "$JS.ACK.>" }, { stream: "deliver.>" }]
   }
   B: {
     jetstream: enabled
     users: [{ user: b, password: b }]
-    imports: [{ service: { account: A, subject: "$JS.API.>" }, to: "JS.A.API.>" }]
+    imports: [
+      { service: { account: A, subject: "$JS.API.>" }, to: "JS.A.API.>" }
+      { service: { account: A, subject: "$JS.ACK.>" } }
+    ]
   }
   NOJS: { users: [{ user: n, password: n }] }
 }
@@ -83,6 +87,24 @@ describe("jetstream per account", () => {
     assert.equal(si.state.messages, 2);
     const m = await jsmB.streams.getMessage("A2", { last_by_subj: "a2" });
     assert.equal(m?.string(), "for-b");
+  });
+
+  test("a pull consumer of A's stream fetched from B delivers whole batches to B's inbox", async () => {
+    const jsmA = await jetstreamManager(a);
+    const jsA = jetstream(a);
+    for (let i = 0; i < 10; i++) await jsA.publish("a1", `m${i}`); // after the 1500-byte one
+    const jsB = jetstream(b, { apiPrefix: "JS.A.API" });
+    const c = await jsB.consumers.get("A1", "c1");
+    const got: string[] = [];
+    const iter = await c.fetch({ max_messages: 11, expires: 5000 });
+    for await (const m of iter) {
+      got.push(m.data.length === 1500 ? "big" : m.string());
+      await m.ackAck();
+    }
+    assert.deepEqual(got, ["big", ...Array.from({ length: 10 }, (_, i) => `m${i}`)]);
+    const ci = await jsmA.consumers.info("A1", "c1");
+    assert.equal(ci.num_ack_pending, 0);
+    assert.equal(ci.ack_floor.stream_seq, 11);
   });
 
   test("a stream in B sources A's stream through the API prefix", async () => {
