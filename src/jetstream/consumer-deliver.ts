@@ -269,7 +269,8 @@ export function deliverBatch(c: Consumer): boolean {
     if ((i & 127) === 127 && performance.now() - start >= TURN_BUDGET_MS) return true;
     if (c.closed) return false;
     if (c.isPush ? !c.pushReady() : c.waiting!.length === 0) return false;
-    if (c.replayNextAtMs > now) return false;
+    if (c.holdUntilMs > now) return false;
+    if (c.rlimit !== null && rateLimited(c, now)) return false;
     const next = getNextMsg(c);
     if (next === "eof" || next === "maxAckPending") {
       if (c.waiting !== null) processWaiting(c, next === "eof", now);
@@ -301,7 +302,17 @@ export function deliverBatch(c: Consumer): boolean {
       continue;
     }
     deliverMsg(c, c.stream.account, target, sm, dc, now);
+    c.rlimit?.take(sm.subject.length + sm.hdr.length + sm.msg.length, now);
   }
+  return true;
+}
+
+/** rate_limit_bps: holds deliveries back until the bucket has refilled. */
+function rateLimited(c: Consumer, now: number): boolean {
+  const at = c.rlimit!.readyAt(now);
+  if (at === 0) return false;
+  c.holdUntilMs = at;
+  c.scheduleTimer(at);
   return true;
 }
 
@@ -312,7 +323,7 @@ function replayDelay(c: Consumer, sm: StoreMsg, dc: number, now: number): boolea
     const due = c.replayLastAtMs + (sm.tsMs - c.replayLastTsMs);
     if (due > now + 1) {
       undoNext(c, sm.seq, dc);
-      c.replayNextAtMs = due;
+      c.holdUntilMs = due;
       c.scheduleTimer(due);
       return true;
     }
