@@ -46,30 +46,54 @@ export function loadForGet(stream: Stream, r: MsgGetRequest, out: StoreMsg): Sto
   return store.loadLastMsg(wireSubject(r.last_by_subj ?? ""), out);
 }
 
+/** The queue group of direct-get subscriptions, so a stream and its mirrors share requests. */
+const DIRECT_GET_GROUP = "_sys_";
+
 export class DirectGet {
   private subs: Subscription[] = [];
+  /** mirror_direct: subscriptions on the upstream's direct-get subjects. */
+  private mirrorSubs: Subscription[] = [];
+  private mirrorOf = "";
   private readonly scratch = newStoreMsg();
 
   constructor(private readonly stream: Stream) {}
 
-  /** Subscribes or unsubscribes to follow `allow_direct`. */
+  /**
+   * Subscribes or unsubscribes to follow `allow_direct`, and `mirror_direct` (a mirror
+   * answers direct gets addressed to its upstream, in the same queue group, with its own
+   * name in `Nats-Stream`, as nats-server subscribeToMirrorDirect).
+   */
   update(): void {
-    const want = this.stream.cfg.allow_direct;
-    if (want && this.subs.length === 0) {
-      const server = this.stream.jsa.js.server;
-      const acc = this.stream.account;
-      const base = `$JS.API.DIRECT.GET.${wireSubject(this.stream.name)}`;
-      this.subs.push(server.subscribeInternal(acc, base, (_s, reply, h, d) => this.onGet(reply, h > 0 ? d.subarray(h) : d)));
-      this.subs.push(server.subscribeInternal(acc, `${base}.>`, (s, reply, h, d) => this.onLastBySubject(s, reply, h > 0 ? d.subarray(h) : d)));
-    } else if (!want) {
-      this.stop();
+    const cfg = this.stream.cfg;
+    if (cfg.allow_direct && this.subs.length === 0) this.subs = this.subscribe(this.stream.name);
+    else if (!cfg.allow_direct) this.unsubscribe(this.subs);
+    const upstream = cfg.mirror_direct && cfg.mirror !== undefined ? cfg.mirror.name : "";
+    if (upstream !== this.mirrorOf) {
+      this.unsubscribe(this.mirrorSubs);
+      this.mirrorOf = upstream;
+      if (upstream !== "") this.mirrorSubs = this.subscribe(upstream);
     }
   }
 
-  stop(): void {
+  private subscribe(name: string): Subscription[] {
     const server = this.stream.jsa.js.server;
-    for (const s of this.subs) server.unsubscribeInternal(s);
-    this.subs = [];
+    const acc = this.stream.account;
+    const base = `$JS.API.DIRECT.GET.${wireSubject(name)}`;
+    return [
+      server.subscribeInternal(acc, base, (_s, reply, h, d) => this.onGet(reply, h > 0 ? d.subarray(h) : d), DIRECT_GET_GROUP),
+      server.subscribeInternal(acc, `${base}.>`, (s, reply, h, d) => this.onLastBySubject(s, reply, h > 0 ? d.subarray(h) : d), DIRECT_GET_GROUP),
+    ];
+  }
+
+  private unsubscribe(subs: Subscription[]): void {
+    const server = this.stream.jsa.js.server;
+    for (const s of subs.splice(0)) server.unsubscribeInternal(s);
+  }
+
+  stop(): void {
+    this.unsubscribe(this.subs);
+    this.unsubscribe(this.mirrorSubs);
+    this.mirrorOf = "";
   }
 
   private status(reply: string, code: number, text: string): void {

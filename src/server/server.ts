@@ -303,11 +303,12 @@ export class Server {
 
   /**
    * Subscribes the server itself in `account`: matching messages call `cb` (the
-   * nats-server internal subscription, `icb`). The subscription belongs to an internal
+   * nats-server internal subscription, `icb`), in queue group `queue` when given. The
+   * subscription belongs to an internal
    * client that has no socket and is not listed in /connz.
    */
-  subscribeInternal(account: Account, subject: string, cb: InternalCallback): Subscription {
-    const sub = new Subscription(this.internalClient, subject, null, String(++this.internalSid), cb);
+  subscribeInternal(account: Account, subject: string, cb: InternalCallback, queue: string | null = null): Subscription {
+    const sub = new Subscription(this.internalClient, subject, queue, String(++this.internalSid), cb);
     account.addSub(sub);
     this.internalSubs.set(sub, account);
     return sub;
