@@ -3,12 +3,18 @@
  * "JetStream not enabled for account"), per-account limits (streams, consumers, memory,
  * storage), a JetStream domain, and another account reaching a stream through an import
  * of `$JS.API.>` (requests, pull consumers whose whole batches reach the importer, and a
- * source over the API prefix).
+ * source over the API prefix); an account added by a config reload gets JetStream.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { AckPolicy, jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
+import { loadConfigFile } from "../../src/config/index.js";
+import { startServer } from "../../src/index.js";
+import { reloadConfig } from "../../src/server/reload.js";
 import { startJs, type JsEnv } from "./helpers.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -111,5 +117,31 @@ describe("jetstream per account", () => {
     const jsmB = await jetstreamManager(b);
     await jsmB.streams.add({ name: "FROM_A", sources: [{ name: "A2", external: { api: "JS.A.API", deliver: "" } }] });
     await waitFor(async () => (await jsmB.streams.info("FROM_A")).state.messages === 2, { what: "sourced from A" });
+  });
+});
+
+describe("jetstream and config reload", () => {
+  test("an account added by a reload gets JetStream with its limits", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "tsnats-jsreload-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "server.conf");
+    const conf = (more: string): string =>
+      `jetstream { store_dir: "${join(dir, "js")}" }\naccounts {\n  A: { jetstream: enabled, users: [{ user: a, password: a }] }\n${more}}\n`;
+    writeFileSync(file, conf(""));
+    const loaded = loadConfigFile(file);
+    assert.deepEqual(loaded.errors, []);
+    const s = await startServer({ ...loaded.options, port: 0, host: "127.0.0.1" });
+    t.after(() => s.close());
+    writeFileSync(file, conf("  C: { jetstream: { max_streams: 1 }, users: [{ user: c, password: c }] }\n"));
+    const r = reloadConfig(s.server);
+    assert.equal(r.ok, true, r.errors.join("\n"));
+    const c = await connect({ servers: s.clientURL, user: "c", pass: "c" });
+    t.after(() => c.close());
+    let jsm: Awaited<ReturnType<typeof jetstreamManager>> | null = null;
+    await waitFor(async () => (jsm = await jetstreamManager(c).catch(() => null)) !== null, { what: "JetStream in C" });
+    assert.equal((await jsm!.getAccountInfo()).limits.max_streams, 1);
+    await jsm!.streams.add({ name: "C1", subjects: ["c1"] });
+    assert.equal((await jetstream(c).publish("c1", "hi")).seq, 1);
+    await assert.rejects(jsm!.streams.add({ name: "C2", subjects: ["c2"] }), /maximum number of streams reached/);
   });
 });
