@@ -7,8 +7,8 @@
 import type { Subscription } from "../server/subscription.js";
 import { displaySubject, wireSubject } from "../sublist/index.js";
 import { decodeText, type Schema } from "./codec.js";
-import { buildHeader, statusHeader } from "./headers.js";
-import { newStoreMsg, tsToIso, type StoreMsg } from "./store/index.js";
+import { HDR_LINE, statusHeader } from "./headers.js";
+import { IsoFormatter, newStoreMsg, type StoreMsg } from "./store/index.js";
 import type { Stream } from "./stream.js";
 import { subjectHasWildcard } from "./subjects.js";
 
@@ -55,6 +55,8 @@ export class DirectGet {
   private mirrorSubs: Subscription[] = [];
   private mirrorOf = "";
   private readonly scratch = newStoreMsg();
+  private readonly iso = new IsoFormatter();
+  private hdrBuf = Buffer.allocUnsafe(512);
 
   constructor(private readonly stream: Stream) {}
 
@@ -126,16 +128,22 @@ export class DirectGet {
     this.respond(reply, { last_by_subj: displaySubject(key) });
   }
 
+  /**
+   * The message with Nats-Stream/Subject/Sequence/Time-Stamp appended to its headers (as
+   * buildHeader would), written into a reused buffer: a KV get is this, many times over.
+   */
   private respond(reply: string, r: MsgGetRequest): void {
     const stream = this.stream;
     const sm = loadForGet(stream, r, this.scratch);
     if (sm === null) return this.status(reply, 404, "Message Not Found");
-    const hdr = buildHeader(sm.hdr.length > 0 ? sm.hdr : null, [
-      ["Nats-Stream", stream.name],
-      ["Nats-Subject", sm.subject],
-      ["Nats-Sequence", sm.seq],
-      ["Nats-Time-Stamp", tsToIso(sm.tsMs, sm.tsNs)],
-    ]);
-    stream.jsa.js.sender.send(stream.account, reply, "", hdr, sm.msg);
+    const tail = `Nats-Stream: ${stream.name}\r\nNats-Subject: ${sm.subject}\r\nNats-Sequence: ${sm.seq}\r\nNats-Time-Stamp: ${this.iso.format(sm.tsMs, sm.tsNs)}\r\n\r\n`;
+    const base = sm.hdr.length >= 4 ? sm.hdr.length - 2 : HDR_LINE.length;
+    const need = base + tail.length * 3;
+    if (this.hdrBuf.length < need) this.hdrBuf = Buffer.allocUnsafe(Math.max(need, this.hdrBuf.length * 2));
+    const buf = this.hdrBuf;
+    if (sm.hdr.length >= 4) sm.hdr.copy(buf, 0, 0, base);
+    else buf.write(HDR_LINE, 0, "latin1");
+    const n = base + buf.write(tail, base, "latin1");
+    stream.jsa.js.sender.send(stream.account, reply, "", buf.subarray(0, n), sm.msg);
   }
 }
