@@ -12,7 +12,7 @@ import { maxDeliveries } from "./advisories.js";
 import type { Consumer } from "./consumer.js";
 import { decodeText, DecodeError } from "./codec.js";
 import { statusHeader } from "./headers.js";
-import { newStoreMsg, tsToNanosString, type StoreMsg } from "./store/index.js";
+import { newStoreMsg, type StoreMsg } from "./store/index.js";
 import { formatDuration, NS_PER_MS } from "./time.js";
 import { NEXT_REQUEST, type NextRequest } from "./types.js";
 import type { WaitingRequest } from "./wait-queue.js";
@@ -337,7 +337,13 @@ function replayDelay(c: Consumer, sm: StoreMsg, dc: number, now: number): boolea
 function deliverMsg(c: Consumer, acc: Account, subject: string, sm: StoreMsg, dc: number, now: number): void {
   const dseq = c.dseq++;
   if (dc === 1) c.npc--;
-  const reply = `${c.ackReplyPrefix}${dc}.${sm.seq}.${dseq}.${tsToNanosString(sm.tsMs, sm.tsNs)}.${c.numPending()}`;
+  const t = c.ackTokens;
+  t.dc = dc;
+  t.sseq = sm.seq;
+  t.dseq = dseq;
+  t.tsMs = sm.tsMs;
+  t.tsNs = sm.tsNs;
+  t.pending = c.numPending();
   let hdr = sm.hdr;
   let body = sm.msg;
   if (c.cfg.headers_only === true) {
@@ -345,8 +351,8 @@ function deliverMsg(c: Consumer, acc: Account, subject: string, sm: StoreMsg, dc
     body = EMPTY;
   }
   c.storeDelivered(dseq, sm.seq, dc, now);
-  const size = c.js.sender.sendStored(acc, subject, sm.subject, reply, hdr, body);
-  afterDelivery(c, subject, sm.seq, dseq, now, size + subject.length + reply.length, size);
+  const wire = c.js.sender.sendAckDelivery(acc, subject, sm.subject, c.ackReplyPrefix, t, hdr, body);
+  afterDelivery(c, subject, sm.seq, dseq, now, wire, hdr.length + body.length + 2);
 }
 
 /** Hands one message to an in-process sink (mirror/source consumers): no copy, no wire. */

@@ -19,6 +19,7 @@ import type { Stream } from "./stream.js";
 import { subjectHasWildcard } from "./subjects.js";
 import { NS_PER_MS, parseDurationText } from "./time.js";
 import type { ConsumerConfig, ConsumerInfo } from "./types.js";
+import type { AckTokens } from "./outbound.js";
 import { RateLimiter } from "./rate-limit.js";
 import { WaitQueue } from "./wait-queue.js";
 
@@ -106,6 +107,8 @@ export class Consumer implements TimerTarget, WorkTarget {
   private subs: Subscription[] = [];
   private readonly ackInfo: AckInfo = { dc: 0, sseq: 0, dseq: 0 };
   readonly ackReplyPrefix: string;
+  /** The tokens of the ack reply of the delivery being sent (reused). */
+  readonly ackTokens: AckTokens = { dc: 0, sseq: 0, dseq: 0, tsMs: 0, tsNs: 0, pending: 0 };
 
   constructor(
     readonly stream: Stream,

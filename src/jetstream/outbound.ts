@@ -11,10 +11,11 @@
  * reused from one send to the next; a send made while another is being delivered (an
  * internal subscriber that answers at once) builds its own.
  */
-import { buildPubArg, fillPubArg, PubArg, writeDecimal } from "../protocol/pub-arg.js";
+import { buildPubArg, fillPubArg, LEN_CR_LF, PubArg, writeDecimal, writeLatin1 } from "../protocol/pub-arg.js";
 import { deliverImports } from "../accounts/imports.js";
 import { deliverResult } from "../server/deliver.js";
 import type { Account } from "../accounts/account.js";
+import { tsToNanosString } from "./store/index.js";
 import type { Server } from "../server/server.js";
 
 const CRLF = Buffer.from("\r\n");
@@ -107,6 +108,36 @@ export class JsSender {
   }
 
   /**
+   * A stored message delivered by a consumer with its `$JS.ACK` reply, `ackPrefix` then
+   * `<dc>.<sseq>.<dseq>.<timestamp ns>.<pending>`, written as bytes into the reused
+   * control line: no reply string. Returns the payload size (with CRLF) plus the lengths of
+   * the deliver subject and the reply, what flow control counts.
+   */
+  sendAckDelivery(account: Account, deliverSubject: string, msgSubject: string, ackPrefix: string, t: AckTokens, hdr: Buffer, body: Buffer): number {
+    const hl = hdr.length;
+    const n = hl + body.length;
+    if (this.depth > 0 || account.imports !== null) {
+      const reply = ackReply(ackPrefix, t);
+      return this.sendStored(account, deliverSubject, msgSubject, reply, hdr, body) + deliverSubject.length + reply.length;
+    }
+    const payload = this.payloadBuf(n + 2);
+    if (hl > 0) hdr.copy(payload, 0);
+    body.copy(payload, hl);
+    payload[n] = 13;
+    payload[n + 1] = 10;
+    const pa = fillAckPubArg(this.pa, msgSubject, ackPrefix, t, hl > 0 ? hl : -1, payload, n + 2);
+    const r = account.sublist.match(deliverSubject);
+    this.depth++;
+    try {
+      if (r.psubs.length + r.qsubs.length > 0) deliverResult(this.server, null, r, pa);
+    } finally {
+      this.depth--;
+    }
+    this.sent++;
+    return n + 2 + deliverSubject.length + (pa.replyEnd - pa.replyStart);
+  }
+
+  /**
    * Delivers `payload[0, end)` routed by `routeSubject` and written as `msgSubject` to
    * local subscribers; imports see it on `routeSubject`.
    */
@@ -136,4 +167,69 @@ export class JsSender {
     if (account.sublist.hasInterest(subject)) return true;
     return account.imports !== null && account.imports.streamImporters.match(subject).psubs.length > 0;
   }
+}
+
+/** The numbers of a `$JS.ACK` reply after its prefix. */
+export interface AckTokens {
+  dc: number;
+  sseq: number;
+  dseq: number;
+  tsMs: number;
+  tsNs: number;
+  pending: number;
+}
+
+/** The `$JS.ACK` reply as a string (for deliveries that need one: imports, nested sends). */
+export function ackReply(prefix: string, t: AckTokens): string {
+  return `${prefix}${t.dc}.${t.sseq}.${t.dseq}.${tsToNanosString(t.tsMs, t.tsNs)}.${t.pending}`;
+}
+
+/** Writes the timestamp as decimal nanoseconds (as tsToNanosString); returns the end. */
+function writeNanos(buf: Buffer, off: number, ms: number, ns: number): number {
+  if (ms === 0) return writeDecimal(buf, off, ns);
+  let o = writeDecimal(buf, off, ms);
+  for (let d = 100_000; d >= 1; d = d / 10) buf[o++] = 48 + (Math.floor(ns / d) % 10);
+  return o;
+}
+
+/** As fillPubArg, with the reply written from the ack prefix and tokens (exported for a test). */
+export function fillAckPubArg(pa: PubArg, subject: string, prefix: string, t: AckTokens, hdr: number, payload: Buffer, end: number): PubArg {
+  const size = end - LEN_CR_LF;
+  const need = subject.length + prefix.length + 140;
+  if (pa.arg.length < need) pa.arg = Buffer.allocUnsafe(Math.max(need, 256));
+  const arg = pa.arg;
+  let o = writeLatin1(arg, 0, subject);
+  pa.argStart = 0;
+  pa.subjectStart = 0;
+  pa.subjectEnd = o;
+  arg[o++] = 32;
+  pa.replyStart = o;
+  o = writeLatin1(arg, o, prefix);
+  o = writeDecimal(arg, o, t.dc);
+  arg[o++] = 46;
+  o = writeDecimal(arg, o, t.sseq);
+  arg[o++] = 46;
+  o = writeDecimal(arg, o, t.dseq);
+  arg[o++] = 46;
+  o = writeNanos(arg, o, t.tsMs, t.tsNs);
+  arg[o++] = 46;
+  o = writeDecimal(arg, o, t.pending);
+  pa.replyEnd = o;
+  if (hdr >= 0) {
+    arg[o++] = 32;
+    pa.hdrStart = o;
+    o = writeDecimal(arg, o, hdr);
+    pa.hdrEnd = o;
+  }
+  arg[o++] = 32;
+  pa.sizeStart = o;
+  o = writeDecimal(arg, o, size);
+  pa.sizeEnd = o;
+  pa.argEnd = o;
+  pa.hdr = hdr;
+  pa.size = size;
+  pa.payloadBuf = payload;
+  pa.payloadStart = 0;
+  pa.payloadEnd = end;
+  return pa;
 }

@@ -81,7 +81,7 @@ export function buildPubArg(subject: string, reply: string, hdr: number, payload
 }
 
 /** Writes a latin1 string at `off` (subjects are latin1 inside the server); returns the end. */
-function writeLatin1(buf: Buffer, off: number, s: string): number {
+export function writeLatin1(buf: Buffer, off: number, s: string): number {
   const n = s.length;
   for (let i = 0; i < n; i++) buf[off + i] = s.charCodeAt(i);
   return off + n;
