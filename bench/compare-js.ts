@@ -7,7 +7,7 @@
  *     window of outstanding publish acks, measured after a warm-up (see warmup());
  *   - the same to a file stream with `sync_interval: always`;
  *   - a pull consumer draining a stream of N messages (batches of 1,000, two requests in flight);
- *   - KV put and get (direct get), with a window.
+ *   - KV put and get (direct get), with a window, after a warm-up.
  * Reported: messages per second and the server's CPU time per message (from /proc, so a
  * busy machine or a slow client moves it less than wall time), as tsnats / nats-server
  * ratios (for throughput higher is better; for CPU lower is better). Load is printed.
@@ -17,7 +17,7 @@
  * V8 CPU profile per scenario into DIR).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -55,7 +55,9 @@ async function startServer(name: string, argv: string[], syncWanted: Scenario["s
   const port = await freePort();
   const conf = join(dir, "server.conf");
   writeFileSync(conf, `listen: 127.0.0.1:${port}\njetstream { store_dir: "${join(dir, "store")}"${sync === "always" ? ", sync_interval: always" : ""} }\n`);
-  const proc = spawn(argv[0]!, [...argv.slice(1), "-c", conf], { stdio: "ignore", detached: true });
+  const log = openSync(join(dir, "server.log"), "w");
+  const proc = spawn(argv[0]!, [...argv.slice(1), "-c", conf], { stdio: ["ignore", log, log], detached: true });
+  closeSync(log);
   for (let i = 0; i < 500; i++) {
     try {
       const nc = await connect({ port, reconnect: false, timeout: 200 });
@@ -86,11 +88,21 @@ async function api(nc: NatsConnection, subject: string, body: unknown): Promise<
 }
 
 /** Publishes n messages keeping `window` acks outstanding; resolves when every ack came. */
+/** How long a publish window may go without an ack before the run fails. */
+const STALL_MS = 60_000;
+
 async function publishWindow(nc: NatsConnection, n: number, window: number, subject: (i: number) => string, payload: Uint8Array): Promise<void> {
   const inbox = createInbox();
   let acked = 0;
   let sent = 0;
+  let seen = -1;
+  let stall: NodeJS.Timeout | undefined;
   await new Promise<void>((resolve, reject) => {
+    // A run that stops getting acks fails instead of hanging the bench.
+    stall = setInterval(() => {
+      if (acked === seen) reject(new Error(`no publish ack for ${STALL_MS} ms (${acked}/${n} acked)`));
+      seen = acked;
+    }, STALL_MS);
     const pump = (): void => {
       while (sent < n && sent - acked < window) nc.publish(subject(sent++), payload, { reply: inbox });
     };
@@ -103,7 +115,7 @@ async function publishWindow(nc: NatsConnection, n: number, window: number, subj
       },
     });
     pump();
-  });
+  }).finally(() => clearInterval(stall));
 }
 
 /**
@@ -158,12 +170,34 @@ const drain: Scenario = {
   },
 };
 
+/** KV puts (one subject per key, a thousand keys) and as many direct gets, with windows. */
+async function kvPutGet(nc: NatsConnection, n: number): Promise<void> {
+  await publishWindow(nc, n, 500, (i) => `$KV.bench.k${i % 1000}`, new Uint8Array(64));
+  const inbox = createInbox();
+  let got = 0;
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const pump = (): void => {
+      while (sent < n && sent - got < 500) nc.publish(`$JS.API.DIRECT.GET.KV_bench.$KV.bench.k${sent++ % 1000}`, "", { reply: inbox });
+    };
+    const sub = nc.subscribe(inbox, {
+      callback: () => {
+        if (++got === n) {
+          sub.unsubscribe();
+          resolve();
+        } else if (sent - got <= 250) pump();
+      },
+    });
+    pump();
+  });
+}
+
 const kv: Scenario = {
   name: "kv-put-get",
   sync: "default",
   msgs: 100_000,
   perMsg: 2,
-  run: async (nc, n) => {
+  run: async (nc, n, mark) => {
     await api(nc, "STREAM.CREATE.KV_bench", {
       name: "KV_bench",
       subjects: ["$KV.bench.>"],
@@ -174,22 +208,9 @@ const kv: Scenario = {
       discard: "new",
       storage: "file",
     });
-    await publishWindow(nc, n, 500, (i) => `$KV.bench.k${i % 1000}`, new Uint8Array(64));
-    const inbox = createInbox();
-    let got = 0;
-    let sent = 0;
-    await new Promise<void>((resolve) => {
-      const pump = (): void => {
-        while (sent < n && sent - got < 500) nc.publish(`$JS.API.DIRECT.GET.KV_bench.$KV.bench.k${sent++ % 1000}`, "", { reply: inbox });
-      };
-      nc.subscribe(inbox, {
-        callback: () => {
-          if (++got === n) resolve();
-          else if (sent - got <= 250) pump();
-        },
-      });
-      pump();
-    });
+    await kvPutGet(nc, warmup(n));
+    mark();
+    await kvPutGet(nc, n);
   },
 };
 
@@ -223,6 +244,10 @@ async function runOne(sc: Scenario, name: string, argv: string[], n: number): Pr
     const cpu = (readCpuSeconds(s.pid) ?? 0) - cpu0;
     await nc.close();
     return { rate: (n / ms) * 1000, cpuUsPerMsg: (cpu * 1e6) / (n * sc.perMsg) };
+  } catch (err) {
+    const log = readFileSync(join(s.dir, "server.log"), "utf8");
+    process.stderr.write(`${name} failed in ${sc.name}; the end of its log:\n${log.slice(-4000)}\n`);
+    throw err;
   } finally {
     await stopServer(s);
   }

@@ -27,7 +27,7 @@ import {
   type StreamStore,
   type StreamStoreConfig,
 } from "./store/index.js";
-import { checkInbound, pubAckError, pubAckPrefix, type IngestView } from "./stream-ingest.js";
+import { checkInbound, newMsgOp, pubAckError, pubAckPrefix, type IngestRefusal, type IngestView } from "./stream-ingest.js";
 import { DirectStreamLog, type ApplyResult, type MsgOp, type StreamApplier, type StreamLog, type StreamOp } from "./stream-log.js";
 import { NS_PER_MS } from "./time.js";
 import type { StreamConfig, StreamInfo, StreamState } from "./types.js";
@@ -80,6 +80,9 @@ export class Stream implements StreamApplier, IngestView {
   private readonly subjects = new SubjectMemo();
   private ackPrefixBytes: Buffer;
   private readonly scratch: StoreMsg = newStoreMsg();
+  /** The operation captured messages are checked into and proposed (views valid during the call). */
+  private readonly msgOp: MsgOp = newMsgOp();
+  private opBusy = false;
   private readonly pos: StoredPos = { seq: 0, tsMs: 0, tsNs: 0 };
   readonly direct: DirectGet;
   readonly sources: SourceManager;
@@ -175,14 +178,11 @@ export class Stream implements StreamApplier, IngestView {
   processInbound(subject: string, reply: string, hdr: Buffer | null, msg: Buffer): void {
     if (this.inputTransform !== null) subject = this.inputTransform.apply(subject) ?? subject;
     const canRespond = this.cfg.no_ack !== true && reply !== "";
-    const d = checkInbound(this, subject, reply, hdr, msg);
-    if (d.kind === "drop") return;
-    if (d.kind === "error") {
-      if (canRespond) this.sendAck(reply, pubAckError(this.name, d.error));
-      return;
-    }
-    if (d.kind === "duplicate") {
-      if (canRespond) this.sendAck(reply, `${this.ackPrefix}${d.seq},"duplicate": true}`);
+    // The reused operation, unless this is a nested call (a message proposed while another is applied).
+    const op = this.opBusy ? newMsgOp() : this.msgOp;
+    const d = checkInbound(this, subject, reply, hdr, msg, op);
+    if (d !== null) {
+      this.refuse(d, reply, canRespond);
       return;
     }
     const limitErr = this.jsa.wouldExceedLimits(this.cfg.storage, subject.length + (hdr?.length ?? 0) + msg.length);
@@ -190,13 +190,28 @@ export class Stream implements StreamApplier, IngestView {
       if (canRespond) this.sendAck(reply, pubAckError(this.name, limitErr));
       return;
     }
-    const op = d.op;
     if (!canRespond) op.reply = "";
     if (this.cfg.retention === "interest" && !this.hasConsumerInterest(subject)) {
       this.log.propose({ op: "skip", msgId: op.msgId, reply: op.reply });
       return;
     }
-    this.log.propose(op);
+    const nested = this.opBusy;
+    this.opBusy = true;
+    try {
+      this.log.propose(op);
+    } finally {
+      this.opBusy = nested;
+    }
+  }
+
+  /** Answers a message the checks refused (nothing for a silent drop). */
+  private refuse(d: IngestRefusal, reply: string, canRespond: boolean): void {
+    if (d.kind === "drop") return;
+    if (d.kind === "error") {
+      if (canRespond) this.sendAck(reply, pubAckError(this.name, d.error));
+      return;
+    }
+    if (d.kind === "duplicate" && canRespond) this.sendAck(reply, `${this.ackPrefix}${d.seq},"duplicate": true}`);
   }
 
   /** Applies one committed operation (see stream-log.ts). */
