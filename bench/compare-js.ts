@@ -124,7 +124,7 @@ async function publishWindow(nc: NatsConnection, n: number, window: number, subj
  * cost), and the smaller sync-always runs are not dominated by it.
  */
 function warmup(n: number): number {
-  return Math.min(10_000, Math.ceil(n / 5));
+  return Math.min(10_000, n);
 }
 
 function pubScenario(name: string, storage: "file" | "memory", size: number, sync: Scenario["sync"], msgs: number): Scenario {
