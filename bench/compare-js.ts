@@ -4,30 +4,35 @@
  * Each server runs as its own process in its own session (setsid, as a service runs),
  * with a fresh store directory, and gets the same scenarios, alternating which goes first:
  *   - async publish of 16 B and 1 KiB messages to a file stream and a memory stream, with a
- *     window of outstanding publish acks;
+ *     window of outstanding publish acks, measured after a warm-up (see warmup());
  *   - the same to a file stream with `sync_interval: always`;
  *   - a pull consumer draining a stream of N messages (batches of 1,000, two requests in flight);
- *   - KV put and get (direct get), with a window.
+ *   - KV put and get (direct get), with a window, after a warm-up.
  * Reported: messages per second and the server's CPU time per message (from /proc, so a
  * busy machine or a slow client moves it less than wall time), as tsnats / nats-server
  * ratios (for throughput higher is better; for CPU lower is better). Load is printed.
  *
- * Options: --rounds N (1), --scale F (1.0; multiplies message counts), --only a,b.
+ * Options: --rounds N (1), --scale F (1.0; multiplies message counts), --only a,b,
+ * --servers tsnats (run one side only, e.g. to profile), --cpu-prof DIR (tsnats writes a
+ * V8 CPU profile per scenario into DIR).
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { connect, createInbox, type NatsConnection } from "@nats-io/transport-node";
 import { readCpuSeconds } from "../src/bench/proc.js";
 import { defaultTsnatsServerPath, findNatsServer, freePort } from "./compare-servers.js";
 
-interface Scenario {
+export interface Scenario {
   name: string;
   /** Server config line for the jetstream block, besides store_dir. */
   sync: "default" | "always";
-  /** Runs it; returns the measured part's duration in ms when not the whole run. */
-  run: (nc: NatsConnection, n: number) => Promise<number | void>;
+  /** Runs it; calls `mark()` where the measured part starts when not the whole run. */
+  run: (nc: NatsConnection, n: number, mark: () => void) => Promise<void>;
+  /** Messages the server handles per counted message (CPU per message divides by n times this). */
+  perMsg: number;
   msgs: number;
 }
 
@@ -50,7 +55,9 @@ async function startServer(name: string, argv: string[], syncWanted: Scenario["s
   const port = await freePort();
   const conf = join(dir, "server.conf");
   writeFileSync(conf, `listen: 127.0.0.1:${port}\njetstream { store_dir: "${join(dir, "store")}"${sync === "always" ? ", sync_interval: always" : ""} }\n`);
-  const proc = spawn(argv[0]!, [...argv.slice(1), "-c", conf], { stdio: "ignore", detached: true });
+  const log = openSync(join(dir, "server.log"), "w");
+  const proc = spawn(argv[0]!, [...argv.slice(1), "-c", conf], { stdio: ["ignore", log, log], detached: true });
+  closeSync(log);
   for (let i = 0; i < 500; i++) {
     try {
       const nc = await connect({ port, reconnect: false, timeout: 200 });
@@ -81,11 +88,21 @@ async function api(nc: NatsConnection, subject: string, body: unknown): Promise<
 }
 
 /** Publishes n messages keeping `window` acks outstanding; resolves when every ack came. */
+/** How long a publish window may go without an ack before the run fails. */
+const STALL_MS = 60_000;
+
 async function publishWindow(nc: NatsConnection, n: number, window: number, subject: (i: number) => string, payload: Uint8Array): Promise<void> {
   const inbox = createInbox();
   let acked = 0;
   let sent = 0;
+  let seen = -1;
+  let stall: NodeJS.Timeout | undefined;
   await new Promise<void>((resolve, reject) => {
+    // A run that stops getting acks fails instead of hanging the bench.
+    stall = setInterval(() => {
+      if (acked === seen) reject(new Error(`no publish ack for ${STALL_MS} ms (${acked}/${n} acked)`));
+      seen = acked;
+    }, STALL_MS);
     const pump = (): void => {
       while (sent < n && sent - acked < window) nc.publish(subject(sent++), payload, { reply: inbox });
     };
@@ -98,7 +115,16 @@ async function publishWindow(nc: NatsConnection, n: number, window: number, subj
       },
     });
     pump();
-  });
+  }).finally(() => clearInterval(stall));
+}
+
+/**
+ * Messages published before the measured part: a warm-up both servers get, so the figures
+ * are the steady state (tsnats compiles its hot paths while running; nats-server has no such
+ * cost), and the smaller sync-always runs are not dominated by it.
+ */
+function warmup(n: number): number {
+  return Math.min(10_000, n);
 }
 
 function pubScenario(name: string, storage: "file" | "memory", size: number, sync: Scenario["sync"], msgs: number): Scenario {
@@ -106,8 +132,11 @@ function pubScenario(name: string, storage: "file" | "memory", size: number, syn
     name,
     sync,
     msgs,
-    run: async (nc, n) => {
+    perMsg: 1,
+    run: async (nc, n, mark) => {
       await api(nc, "STREAM.CREATE.B", { name: "B", subjects: ["b.>"], storage });
+      await publishWindow(nc, warmup(n), 1000, () => "b.x", new Uint8Array(size));
+      mark();
       await publishWindow(nc, n, 1000, () => "b.x", new Uint8Array(size));
     },
   };
@@ -118,11 +147,12 @@ const drain: Scenario = {
   name: "pull-drain-16B",
   sync: "default",
   msgs: 1_000_000,
-  run: async (nc, n) => {
+  perMsg: 1,
+  run: async (nc, n, mark) => {
     await api(nc, "STREAM.CREATE.D", { name: "D", subjects: ["d"], storage: "file" });
     await publishWindow(nc, n, 5000, () => "d", new Uint8Array(16));
     await api(nc, "CONSUMER.DURABLE.CREATE.D.C", { stream_name: "D", config: { durable_name: "C", ack_policy: "none" } });
-    const t0 = performance.now();
+    mark(); // the drain alone, without the fill
     const inbox = createInbox();
     let got = 0;
     await new Promise<void>((resolve) => {
@@ -137,15 +167,37 @@ const drain: Scenario = {
       ask();
       ask();
     });
-    return performance.now() - t0; // the drain alone, without the fill
   },
 };
+
+/** KV puts (one subject per key, a thousand keys) and as many direct gets, with windows. */
+async function kvPutGet(nc: NatsConnection, n: number): Promise<void> {
+  await publishWindow(nc, n, 500, (i) => `$KV.bench.k${i % 1000}`, new Uint8Array(64));
+  const inbox = createInbox();
+  let got = 0;
+  let sent = 0;
+  await new Promise<void>((resolve) => {
+    const pump = (): void => {
+      while (sent < n && sent - got < 500) nc.publish(`$JS.API.DIRECT.GET.KV_bench.$KV.bench.k${sent++ % 1000}`, "", { reply: inbox });
+    };
+    const sub = nc.subscribe(inbox, {
+      callback: () => {
+        if (++got === n) {
+          sub.unsubscribe();
+          resolve();
+        } else if (sent - got <= 250) pump();
+      },
+    });
+    pump();
+  });
+}
 
 const kv: Scenario = {
   name: "kv-put-get",
   sync: "default",
   msgs: 100_000,
-  run: async (nc, n) => {
+  perMsg: 2,
+  run: async (nc, n, mark) => {
     await api(nc, "STREAM.CREATE.KV_bench", {
       name: "KV_bench",
       subjects: ["$KV.bench.>"],
@@ -156,26 +208,13 @@ const kv: Scenario = {
       discard: "new",
       storage: "file",
     });
-    await publishWindow(nc, n, 500, (i) => `$KV.bench.k${i % 1000}`, new Uint8Array(64));
-    const inbox = createInbox();
-    let got = 0;
-    let sent = 0;
-    await new Promise<void>((resolve) => {
-      const pump = (): void => {
-        while (sent < n && sent - got < 500) nc.publish(`$JS.API.DIRECT.GET.KV_bench.$KV.bench.k${sent++ % 1000}`, "", { reply: inbox });
-      };
-      nc.subscribe(inbox, {
-        callback: () => {
-          if (++got === n) resolve();
-          else if (sent - got <= 250) pump();
-        },
-      });
-      pump();
-    });
+    await kvPutGet(nc, warmup(n));
+    mark();
+    await kvPutGet(nc, n);
   },
 };
 
-const SCENARIOS: Scenario[] = [
+export const SCENARIOS: Scenario[] = [
   pubScenario("pub-16B-file", "file", 16, "default", 300_000),
   pubScenario("pub-1KiB-file", "file", 1024, "default", 150_000),
   pubScenario("pub-16B-memory", "memory", 16, "default", 300_000),
@@ -195,13 +234,20 @@ async function runOne(sc: Scenario, name: string, argv: string[], n: number): Pr
   const s = await startServer(name, argv, sc.sync);
   try {
     const nc = await connect({ port: s.port, reconnect: false });
-    const cpu0 = readCpuSeconds(s.pid) ?? 0;
-    const t0 = performance.now();
-    const measured = await sc.run(nc, n);
-    const ms = typeof measured === "number" ? measured : performance.now() - t0;
+    let cpu0 = readCpuSeconds(s.pid) ?? 0;
+    let t0 = performance.now();
+    await sc.run(nc, n, () => {
+      cpu0 = readCpuSeconds(s.pid) ?? 0;
+      t0 = performance.now();
+    });
+    const ms = performance.now() - t0;
     const cpu = (readCpuSeconds(s.pid) ?? 0) - cpu0;
     await nc.close();
-    return { rate: (n / ms) * 1000, cpuUsPerMsg: (cpu * 1e6) / (sc === kv ? 2 * n : sc === drain ? 2 * n : n) };
+    return { rate: (n / ms) * 1000, cpuUsPerMsg: (cpu * 1e6) / (n * sc.perMsg) };
+  } catch (err) {
+    const log = readFileSync(join(s.dir, "server.log"), "utf8");
+    process.stderr.write(`${name} failed in ${sc.name}; the end of its log:\n${log.slice(-4000)}\n`);
+    throw err;
   } finally {
     await stopServer(s);
   }
@@ -223,10 +269,13 @@ async function main(): Promise<void> {
   const only = (opt("only") ?? "").split(",").filter((x) => x !== "");
   const ns = findNatsServer();
   if (ns === null) throw new Error("nats-server not found");
-  const servers: Array<[string, string[]]> = [
+  const prof = opt("cpu-prof");
+  const profArgs = prof !== undefined ? ["--cpu-prof", "--cpu-prof-dir", prof] : [];
+  const pick = (opt("servers") ?? "nats-server,tsnats").split(",");
+  const servers = ([
     ["nats-server", [ns]],
-    ["tsnats", [process.execPath, defaultTsnatsServerPath()]],
-  ];
+    ["tsnats", [process.execPath, ...profArgs, defaultTsnatsServerPath()]],
+  ] as Array<[string, string[]]>).filter(([name]) => pick.includes(name));
   process.stdout.write(`# load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}, rounds ${rounds}, scale ${scale}\n`);
   process.stdout.write(`| scenario | nats-server msg/s | tsnats msg/s | ratio | nats-server CPU µs/msg | tsnats CPU µs/msg | CPU ratio |\n|---|---|---|---|---|---|---|\n`);
   for (const sc of SCENARIOS) {
@@ -240,8 +289,8 @@ async function main(): Promise<void> {
         res.set(name, [...(res.get(name) ?? []), s]);
       }
     }
-    const ref = res.get("nats-server")!;
-    const ours = res.get("tsnats")!;
+    const ref = res.get("nats-server") ?? [{ rate: NaN, cpuUsPerMsg: NaN }];
+    const ours = res.get("tsnats") ?? [{ rate: NaN, cpuUsPerMsg: NaN }];
     const rRef = median(ref.map((s) => s.rate));
     const rOurs = median(ours.map((s) => s.rate));
     const cRef = median(ref.map((s) => s.cpuUsPerMsg));
@@ -253,7 +302,9 @@ async function main(): Promise<void> {
   process.stdout.write(`# load average after ${loadavg().map((l) => l.toFixed(2)).join(" ")}\n`);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exitCode = 1;
-});
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

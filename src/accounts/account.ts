@@ -145,14 +145,15 @@ export class Account {
 }
 
 /**
- * Interest that this server propagates to its routes: its own clients', its own, and that
+ * Interest that this server propagates to its routes (and, as a spoke, to its hub): its own
+ * clients', its own (JetStream's included), and that
  * of the leaf nodes it is the hub for. A hub's interest, seen on a leaf connection we
  * made as a spoke, stays here (nats-server processLeafSub forwards only when not a spoke).
  */
-function isLocal(sub: Subscription): boolean {
+export function isLocal(sub: Subscription): boolean {
   const c = sub.conn;
   const kind = c.kind;
-  return kind === Kind.CLIENT || kind === Kind.SYSTEM || (kind === Kind.LEAF && !c.isSpoke);
+  return kind === Kind.CLIENT || kind === Kind.SYSTEM || kind === Kind.JETSTREAM || (kind === Kind.LEAF && !c.isSpoke);
 }
 
 function interestKey(sub: Subscription): string {

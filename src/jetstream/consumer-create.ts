@@ -128,6 +128,7 @@ function applyUpdate(c: Consumer, cfg: ConsumerConfig): void {
     c.stream.indexConsumer(c);
   }
   if (c.waiting !== null) c.waiting.max = cfg.max_waiting ?? c.waiting.max;
+  if ((cfg.rate_limit_bps ?? 0) !== (old.rate_limit_bps ?? 0)) c.setRateLimit(cfg);
   c.dthreshMs = inactiveThresholdMs(cfg);
   c.store?.updateConfig({ ackPolicy: cfg.ack_policy, maxDeliver: cfg.max_deliver ?? -1 });
   persistConsumerMeta(c.js, c);

@@ -7,11 +7,12 @@
  * 409, heartbeats, flow control) use nats-server's exact text and headers.
  */
 import type { Account } from "../accounts/account.js";
+import { SERVICE_REPLY_PREFIX } from "../accounts/imports.js";
 import { maxDeliveries } from "./advisories.js";
 import type { Consumer } from "./consumer.js";
 import { decodeText, DecodeError } from "./codec.js";
 import { statusHeader } from "./headers.js";
-import { newStoreMsg, tsToNanosString, type StoreMsg } from "./store/index.js";
+import { newStoreMsg, type StoreMsg } from "./store/index.js";
 import { formatDuration, NS_PER_MS } from "./time.js";
 import { NEXT_REQUEST, type NextRequest } from "./types.js";
 import type { WaitingRequest } from "./wait-queue.js";
@@ -21,7 +22,6 @@ const BATCH_PER_TURN = 8192;
 const TURN_BUDGET_MS = 4;
 export const JS_PENDING_MSGS = "Nats-Pending-Messages";
 export const JS_PENDING_BYTES = "Nats-Pending-Bytes";
-const CRLF = Buffer.from("\r\n");
 
 /** Scratch message each consumer loads into (one per consumer, reused). */
 const scratchOf = new WeakMap<Consumer, StoreMsg>();
@@ -34,8 +34,8 @@ function scratch(c: Consumer): StoreMsg {
   return sm;
 }
 
-function sendStatus(c: Consumer, subject: string, code: number, text: string, headers: Array<[string, number | string]> = []): void {
-  c.js.sender.send(c.stream.account, subject, "", statusHeader(code, text, headers), null);
+function sendStatus(c: Consumer, acc: Account, subject: string, code: number, text: string, headers: Array<[string, number | string]> = []): void {
+  c.js.sender.send(acc, subject, "", statusHeader(code, text, headers), null);
 }
 
 function pendingHeaders(wr: WaitingRequest): Array<[string, number]> {
@@ -45,11 +45,20 @@ function pendingHeaders(wr: WaitingRequest): Array<[string, number]> {
   ];
 }
 
-/** Whether someone still listens on a request's reply, following `_R_.` service replies. */
-export function hasReplyInterest(account: Account, reply: string): boolean {
-  if (account.sublist.hasInterest(reply)) return true;
-  const resp = account.imports?.responses.get(reply);
-  return resp !== undefined && resp.account.sublist.hasInterest(resp.reply);
+/**
+ * The account and subject a reply really goes to: `_R_.` replies of service imports are
+ * followed back to the importer's own reply (nats-server trackDownAccountAndInterest).
+ */
+export function trackDownReply(account: Account, reply: string): { acc: Account; reply: string } {
+  let acc = account;
+  let r = reply;
+  for (let hops = 0; hops < 8 && r.startsWith(SERVICE_REPLY_PREFIX); hops++) {
+    const resp = acc.imports?.responses.get(r);
+    if (resp === undefined) break;
+    acc = resp.account;
+    r = resp.reply;
+  }
+  return { acc, reply: r };
 }
 
 interface ParsedNext {
@@ -91,33 +100,35 @@ function parseNext(body: Buffer): ParsedNext | string {
 export function processNextRequest(c: Consumer, reply: string, body: Buffer): void {
   if (c.closed) return;
   const wq = c.waiting;
-  if (wq === null) return sendStatus(c, reply, 409, "Consumer is push based");
+  if (wq === null) return sendStatus(c, c.stream.account, reply, 409, "Consumer is push based");
   const req = parseNext(body);
-  if (typeof req === "string") return sendStatus(c, reply, 400, `Bad Request - ${req}`);
+  if (typeof req === "string") return sendStatus(c, c.stream.account, reply, 400, `Bad Request - ${req}`);
   const cfg = c.cfg;
   const now = Date.now();
-  if ((cfg.max_batch ?? 0) > 0 && req.batch > cfg.max_batch!) return sendStatus(c, reply, 409, `Exceeded MaxRequestBatch of ${cfg.max_batch}`);
+  if ((cfg.max_batch ?? 0) > 0 && req.batch > cfg.max_batch!) return sendStatus(c, c.stream.account, reply, 409, `Exceeded MaxRequestBatch of ${cfg.max_batch}`);
   const maxExp = cfg.max_expires ?? 0;
   if (req.expiresMs > 0 && maxExp > 0 && req.expiresMs > now + maxExp / NS_PER_MS) {
-    return sendStatus(c, reply, 409, `Exceeded MaxRequestExpires of ${formatDuration(maxExp)}`);
+    return sendStatus(c, c.stream.account, reply, 409, `Exceeded MaxRequestExpires of ${formatDuration(maxExp)}`);
   }
   if (req.maxBytes > 0 && (cfg.max_bytes ?? 0) > 0 && req.maxBytes > cfg.max_bytes!) {
-    return sendStatus(c, reply, 409, `Exceeded MaxRequestMaxBytes of ${cfg.max_bytes}`);
+    return sendStatus(c, c.stream.account, reply, 409, `Exceeded MaxRequestMaxBytes of ${cfg.max_bytes}`);
   }
   if (wq.isFull()) processWaiting(c, false, now);
   if (req.noWait) {
     const msgsPending = c.numPending() + c.rdq.length;
     if (msgsPending === 0 && req.expiresMs === 0) {
       wq.lastMs = now;
-      return sendStatus(c, reply, 404, "No Messages");
+      return sendStatus(c, c.stream.account, reply, 404, "No Messages");
     }
     if (msgsPending > 0 && msgsPending < processWaiting(c, false, now)) {
       wq.lastMs = now;
-      return sendStatus(c, reply, 408, "Requests Pending");
+      return sendStatus(c, c.stream.account, reply, 408, "Requests Pending");
     }
   }
+  const to = trackDownReply(c.stream.account, reply);
   const wr: WaitingRequest = {
-    reply,
+    acc: to.acc,
+    reply: to.reply,
     n: req.batch > 0 ? req.batch : 1,
     d: 0,
     b: req.maxBytes,
@@ -127,7 +138,7 @@ export function processNextRequest(c: Consumer, reply: string, body: Buffer): vo
     hbAtMs: req.hbMs > 0 ? now + req.hbMs : 0,
     noWait: req.noWait,
   };
-  if (!wq.add(wr)) return sendStatus(c, reply, 409, "Exceeded MaxWaiting");
+  if (!wq.add(wr)) return sendStatus(c, c.stream.account, reply, 409, "Exceeded MaxWaiting");
   c.kick();
   if (wr.expiresMs > 0 || wr.hbAtMs > 0) c.scheduleTimer(Math.min(wr.expiresMs || Infinity, wr.hbAtMs || Infinity));
 }
@@ -143,17 +154,17 @@ export function processWaiting(c: Consumer, eos: boolean, now: number): number {
   let asked = 0;
   for (const wr of wq.all()) {
     if ((eos && wr.noWait && wr.d > 0) || (wr.expiresMs > 0 && now >= wr.expiresMs)) {
-      sendStatus(c, wr.reply, 408, "Request Timeout", pendingHeaders(wr));
+      sendStatus(c, wr.acc, wr.reply, 408, "Request Timeout", pendingHeaders(wr));
       wq.remove(wr);
       continue;
     }
-    if (!hasReplyInterest(c.stream.account, wr.reply)) {
+    if (!wr.acc.sublist.hasInterest(wr.reply)) {
       wq.remove(wr);
       continue;
     }
     asked += wr.n;
     if (wr.hbAtMs > 0 && now >= wr.hbAtMs) {
-      sendHeartbeat(c, wr.reply, now);
+      sendHeartbeat(c, wr.acc, wr.reply, now);
       wr.hbAtMs = now + wr.hbMs;
     }
   }
@@ -169,15 +180,15 @@ function nextWaiting(c: Consumer, size: number, now: number): WaitingRequest | u
         wr.b -= size;
         if (wr.b === 0) wr.n = 1;
       } else {
-        sendStatus(c, wr.reply, 409, "Message Size Exceeds MaxBytes", pendingHeaders(wr));
+        sendStatus(c, wr.acc, wr.reply, 409, "Message Size Exceeds MaxBytes", pendingHeaders(wr));
         wq.removeHead();
         continue;
       }
     }
     if (wr.expiresMs === 0 || now < wr.expiresMs) {
-      if (hasReplyInterest(c.stream.account, wr.reply)) return wq.pop();
+      if (wr.acc.sublist.hasInterest(wr.reply)) return wq.pop();
     } else {
-      sendStatus(c, wr.reply, 408, "Request Timeout", pendingHeaders(wr));
+      sendStatus(c, wr.acc, wr.reply, 408, "Request Timeout", pendingHeaders(wr));
     }
     wq.removeHead();
   }
@@ -185,13 +196,13 @@ function nextWaiting(c: Consumer, size: number, now: number): WaitingRequest | u
 }
 
 /** `NATS/1.0 100 Idle Heartbeat` with the last delivered sequences (and a stall marker). */
-export function sendHeartbeat(c: Consumer, subject: string, now: number): void {
+export function sendHeartbeat(c: Consumer, acc: Account, subject: string, now: number): void {
   const h: Array<[string, number | string]> = [
     ["Nats-Last-Consumer", c.dseq - 1],
     ["Nats-Last-Stream", c.sseq - 1],
   ];
   if (c.fcid !== "") h.push(["Nats-Consumer-Stalled", c.fcid]);
-  if (!c.isPush || c.active) sendStatus(c, subject, 100, "Idle Heartbeat", h);
+  if (!c.isPush || c.active) sendStatus(c, acc, subject, 100, "Idle Heartbeat", h);
   if (c.isPush) c.hbAtMs = now + (c.cfg.idle_heartbeat ?? 0) / NS_PER_MS;
 }
 
@@ -258,7 +269,8 @@ export function deliverBatch(c: Consumer): boolean {
     if ((i & 127) === 127 && performance.now() - start >= TURN_BUDGET_MS) return true;
     if (c.closed) return false;
     if (c.isPush ? !c.pushReady() : c.waiting!.length === 0) return false;
-    if (c.replayNextAtMs > now) return false;
+    if (c.holdUntilMs > now) return false;
+    if (c.rlimit !== null && rateLimited(c, now)) return false;
     const next = getNextMsg(c);
     if (next === "eof" || next === "maxAckPending") {
       if (c.waiting !== null) processWaiting(c, next === "eof", now);
@@ -284,13 +296,23 @@ export function deliverBatch(c: Consumer): boolean {
         return false;
       }
       target = wr.reply;
-      deliverMsg(c, target, sm, dc, now);
-      if (wr.n <= 0 && wr.b > 0) sendStatus(c, target, 409, "Batch Completed", pendingHeaders(wr));
+      deliverMsg(c, wr.acc, target, sm, dc, now);
+      if (wr.n <= 0 && wr.b > 0) sendStatus(c, wr.acc, target, 409, "Batch Completed", pendingHeaders(wr));
       else if (wr.n > 0 && wr.hbMs > 0) wr.hbAtMs = now + wr.hbMs;
       continue;
     }
-    deliverMsg(c, target, sm, dc, now);
+    deliverMsg(c, c.stream.account, target, sm, dc, now);
+    c.rlimit?.take(sm.subject.length + sm.hdr.length + sm.msg.length, now);
   }
+  return true;
+}
+
+/** rate_limit_bps: holds deliveries back until the bucket has refilled. */
+function rateLimited(c: Consumer, now: number): boolean {
+  const at = c.rlimit!.readyAt(now);
+  if (at === 0) return false;
+  c.holdUntilMs = at;
+  c.scheduleTimer(at);
   return true;
 }
 
@@ -301,7 +323,7 @@ function replayDelay(c: Consumer, sm: StoreMsg, dc: number, now: number): boolea
     const due = c.replayLastAtMs + (sm.tsMs - c.replayLastTsMs);
     if (due > now + 1) {
       undoNext(c, sm.seq, dc);
-      c.replayNextAtMs = due;
+      c.holdUntilMs = due;
       c.scheduleTimer(due);
       return true;
     }
@@ -312,24 +334,25 @@ function replayDelay(c: Consumer, sm: StoreMsg, dc: number, now: number): boolea
 }
 
 /** Sends one message to `subject` with its ack reply, and records the delivery. */
-function deliverMsg(c: Consumer, subject: string, sm: StoreMsg, dc: number, now: number): void {
+function deliverMsg(c: Consumer, acc: Account, subject: string, sm: StoreMsg, dc: number, now: number): void {
   const dseq = c.dseq++;
   if (dc === 1) c.npc--;
-  const reply = `${c.ackReplyPrefix}${dc}.${sm.seq}.${dseq}.${tsToNanosString(sm.tsMs, sm.tsNs)}.${c.numPending()}`;
+  const t = c.ackTokens;
+  t.dc = dc;
+  t.sseq = sm.seq;
+  t.dseq = dseq;
+  t.tsMs = sm.tsMs;
+  t.tsNs = sm.tsNs;
+  t.pending = c.numPending();
   let hdr = sm.hdr;
   let body = sm.msg;
   if (c.cfg.headers_only === true) {
     hdr = headersOnly(hdr, body.length);
     body = EMPTY;
   }
-  const hl = hdr.length;
-  const payload = Buffer.allocUnsafe(hl + body.length + 2);
-  if (hl > 0) hdr.copy(payload, 0);
-  body.copy(payload, hl);
-  CRLF.copy(payload, hl + body.length);
   c.storeDelivered(dseq, sm.seq, dc, now);
-  c.js.sender.sendDelivery(c.stream.account, subject, sm.subject, reply, hl > 0 ? hl : -1, payload);
-  afterDelivery(c, subject, sm.seq, dseq, now, payload.length + subject.length + reply.length, payload.length);
+  const wire = c.js.sender.sendAckDelivery(acc, subject, sm.subject, c.ackReplyPrefix, t, hdr, body);
+  afterDelivery(c, subject, sm.seq, dseq, now, wire, hdr.length + body.length + 2);
 }
 
 /** Hands one message to an in-process sink (mirror/source consumers): no copy, no wire. */

@@ -19,6 +19,8 @@ import type { Stream } from "./stream.js";
 import { subjectHasWildcard } from "./subjects.js";
 import { NS_PER_MS, parseDurationText } from "./time.js";
 import type { ConsumerConfig, ConsumerInfo } from "./types.js";
+import type { AckTokens } from "./outbound.js";
+import { RateLimiter } from "./rate-limit.js";
 import { WaitQueue } from "./wait-queue.js";
 
 /** A delivered, unacknowledged message. */
@@ -87,7 +89,10 @@ export class Consumer implements TimerTarget, WorkTarget {
   /** Replay original: stream time of the last delivered message (ms), and when it went. */
   replayLastTsMs = 0;
   replayLastAtMs = 0;
-  replayNextAtMs = 0;
+  /** No delivery before this time (replay original, rate limit); 0 = none. */
+  holdUntilMs = 0;
+  /** rate_limit_bps (push consumers), or null. */
+  rlimit: RateLimiter | null = null;
   /** Inactive threshold in ms (0 = never deleted for inactivity), and when it was last active. */
   dthreshMs = 0;
   inactiveSinceMs = 0;
@@ -102,6 +107,8 @@ export class Consumer implements TimerTarget, WorkTarget {
   private subs: Subscription[] = [];
   private readonly ackInfo: AckInfo = { dc: 0, sseq: 0, dseq: 0 };
   readonly ackReplyPrefix: string;
+  /** The tokens of the ack reply of the delivery being sent (reused). */
+  readonly ackTokens: AckTokens = { dc: 0, sseq: 0, dseq: 0, tsMs: 0, tsNs: 0, pending: 0 };
 
   constructor(
     readonly stream: Stream,
@@ -115,6 +122,18 @@ export class Consumer implements TimerTarget, WorkTarget {
     this.ackReplyPrefix = ackPrefix(stream.name, name);
     this.setFilters(cfg);
     if (!cfg.deliver_subject) this.waiting = new WaitQueue(cfg.max_waiting ?? 512);
+    this.setRateLimit(cfg);
+  }
+
+  /** nats-server setRateLimit: burst is the stream's max_msg_size, else the server's max_payload. */
+  setRateLimit(cfg: ConsumerConfig): void {
+    const bps = cfg.rate_limit_bps ?? 0;
+    if (bps <= 0) {
+      this.rlimit = null;
+      return;
+    }
+    const mms = this.stream.cfg.max_msg_size ?? -1;
+    this.rlimit = new RateLimiter(bps, mms > 0 ? mms : this.js.server.options.maxPayload, Date.now());
   }
 
   get isPush(): boolean {
@@ -554,7 +573,7 @@ export class Consumer implements TimerTarget, WorkTarget {
       }
     }
     if (this.hbAtMs > 0) at = Math.min(at, this.hbAtMs);
-    if (this.replayNextAtMs > 0) at = Math.min(at, this.replayNextAtMs);
+    if (this.holdUntilMs > 0) at = Math.min(at, this.holdUntilMs);
     if (this.isPush && !this.active) at = Math.min(at, now + INTEREST_POLL_MS);
     if (this.dthreshMs > 0) at = Math.min(at, this.inactivityDeadline(now));
     return at;
@@ -571,10 +590,10 @@ export class Consumer implements TimerTarget, WorkTarget {
     if (this.waiting !== null && this.waiting.length > 0) processWaiting(this, false, nowMs);
     if (this.isPush) {
       this.refreshInterest();
-      if (this.hbAtMs > 0 && nowMs >= this.hbAtMs) sendHeartbeat(this, this.cfg.deliver_subject!, nowMs);
+      if (this.hbAtMs > 0 && nowMs >= this.hbAtMs) sendHeartbeat(this, this.stream.account, this.cfg.deliver_subject!, nowMs);
     }
-    if (this.replayNextAtMs > 0 && nowMs >= this.replayNextAtMs) {
-      this.replayNextAtMs = 0;
+    if (this.holdUntilMs > 0 && nowMs >= this.holdUntilMs) {
+      this.holdUntilMs = 0;
       this.kick();
     }
     if (this.dthreshMs > 0 && nowMs >= this.inactivityDeadline(nowMs)) {

@@ -7,8 +7,8 @@
 import type { Subscription } from "../server/subscription.js";
 import { displaySubject, wireSubject } from "../sublist/index.js";
 import { decodeText, type Schema } from "./codec.js";
-import { buildHeader, statusHeader } from "./headers.js";
-import { newStoreMsg, tsToIso, type StoreMsg } from "./store/index.js";
+import { HDR_LINE, statusHeader } from "./headers.js";
+import { IsoFormatter, newStoreMsg, type StoreMsg } from "./store/index.js";
 import type { Stream } from "./stream.js";
 import { subjectHasWildcard } from "./subjects.js";
 
@@ -46,30 +46,56 @@ export function loadForGet(stream: Stream, r: MsgGetRequest, out: StoreMsg): Sto
   return store.loadLastMsg(wireSubject(r.last_by_subj ?? ""), out);
 }
 
+/** The queue group of direct-get subscriptions, so a stream and its mirrors share requests. */
+const DIRECT_GET_GROUP = "_sys_";
+
 export class DirectGet {
   private subs: Subscription[] = [];
+  /** mirror_direct: subscriptions on the upstream's direct-get subjects. */
+  private mirrorSubs: Subscription[] = [];
+  private mirrorOf = "";
   private readonly scratch = newStoreMsg();
+  private readonly iso = new IsoFormatter();
+  private hdrBuf = Buffer.allocUnsafe(512);
 
   constructor(private readonly stream: Stream) {}
 
-  /** Subscribes or unsubscribes to follow `allow_direct`. */
+  /**
+   * Subscribes or unsubscribes to follow `allow_direct`, and `mirror_direct` (a mirror
+   * answers direct gets addressed to its upstream, in the same queue group, with its own
+   * name in `Nats-Stream`, as nats-server subscribeToMirrorDirect).
+   */
   update(): void {
-    const want = this.stream.cfg.allow_direct;
-    if (want && this.subs.length === 0) {
-      const server = this.stream.jsa.js.server;
-      const acc = this.stream.account;
-      const base = `$JS.API.DIRECT.GET.${wireSubject(this.stream.name)}`;
-      this.subs.push(server.subscribeInternal(acc, base, (_s, reply, h, d) => this.onGet(reply, h > 0 ? d.subarray(h) : d)));
-      this.subs.push(server.subscribeInternal(acc, `${base}.>`, (s, reply, h, d) => this.onLastBySubject(s, reply, h > 0 ? d.subarray(h) : d)));
-    } else if (!want) {
-      this.stop();
+    const cfg = this.stream.cfg;
+    if (cfg.allow_direct && this.subs.length === 0) this.subs = this.subscribe(this.stream.name);
+    else if (!cfg.allow_direct) this.unsubscribe(this.subs);
+    const upstream = cfg.mirror_direct && cfg.mirror !== undefined ? cfg.mirror.name : "";
+    if (upstream !== this.mirrorOf) {
+      this.unsubscribe(this.mirrorSubs);
+      this.mirrorOf = upstream;
+      if (upstream !== "") this.mirrorSubs = this.subscribe(upstream);
     }
   }
 
-  stop(): void {
+  private subscribe(name: string): Subscription[] {
     const server = this.stream.jsa.js.server;
-    for (const s of this.subs) server.unsubscribeInternal(s);
-    this.subs = [];
+    const acc = this.stream.account;
+    const base = `$JS.API.DIRECT.GET.${wireSubject(name)}`;
+    return [
+      server.subscribeInternal(acc, base, (_s, reply, h, d) => this.onGet(reply, h > 0 ? d.subarray(h) : d), DIRECT_GET_GROUP),
+      server.subscribeInternal(acc, `${base}.>`, (s, reply, h, d) => this.onLastBySubject(s, reply, h > 0 ? d.subarray(h) : d), DIRECT_GET_GROUP),
+    ];
+  }
+
+  private unsubscribe(subs: Subscription[]): void {
+    const server = this.stream.jsa.js.server;
+    for (const s of subs.splice(0)) server.unsubscribeInternal(s);
+  }
+
+  stop(): void {
+    this.unsubscribe(this.subs);
+    this.unsubscribe(this.mirrorSubs);
+    this.mirrorOf = "";
   }
 
   private status(reply: string, code: number, text: string): void {
@@ -102,16 +128,22 @@ export class DirectGet {
     this.respond(reply, { last_by_subj: displaySubject(key) });
   }
 
+  /**
+   * The message with Nats-Stream/Subject/Sequence/Time-Stamp appended to its headers (as
+   * buildHeader would), written into a reused buffer: a KV get is this, many times over.
+   */
   private respond(reply: string, r: MsgGetRequest): void {
     const stream = this.stream;
     const sm = loadForGet(stream, r, this.scratch);
     if (sm === null) return this.status(reply, 404, "Message Not Found");
-    const hdr = buildHeader(sm.hdr.length > 0 ? sm.hdr : null, [
-      ["Nats-Stream", stream.name],
-      ["Nats-Subject", sm.subject],
-      ["Nats-Sequence", sm.seq],
-      ["Nats-Time-Stamp", tsToIso(sm.tsMs, sm.tsNs)],
-    ]);
-    stream.jsa.js.sender.send(stream.account, reply, "", hdr, sm.msg);
+    const tail = `Nats-Stream: ${stream.name}\r\nNats-Subject: ${sm.subject}\r\nNats-Sequence: ${sm.seq}\r\nNats-Time-Stamp: ${this.iso.format(sm.tsMs, sm.tsNs)}\r\n\r\n`;
+    const base = sm.hdr.length >= 4 ? sm.hdr.length - 2 : HDR_LINE.length;
+    const need = base + tail.length * 3;
+    if (this.hdrBuf.length < need) this.hdrBuf = Buffer.allocUnsafe(Math.max(need, this.hdrBuf.length * 2));
+    const buf = this.hdrBuf;
+    if (sm.hdr.length >= 4) sm.hdr.copy(buf, 0, 0, base);
+    else buf.write(HDR_LINE, 0, "latin1");
+    const n = base + buf.write(tail, base, "latin1");
+    stream.jsa.js.sender.send(stream.account, reply, "", buf.subarray(0, n), sm.msg);
   }
 }

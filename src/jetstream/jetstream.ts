@@ -93,6 +93,8 @@ export class JetStream {
   memUsed = 0;
   storeUsed = 0;
   private stopped = false;
+  /** Accounts whose API subscriptions exist. */
+  private readonly apiAccounts = new Set<Account>();
 
   constructor(
     readonly server: Server,
@@ -118,16 +120,42 @@ export class JetStream {
     log.notice(`  Store Directory: "${c.storeDir}"`);
     if (c.domain !== "") log.notice(`  Domain:          ${c.domain}`);
     log.notice("-------------------------------------------");
+    for (const jsa of this.attachAccounts()) await recoverAccount(this, jsa);
+  }
+
+  /**
+   * Subscribes the API in every account not seen yet and enables JetStream where the
+   * config asks for it (limits follow the config). Returns the accounts newly enabled.
+   */
+  private attachAccounts(): JsAccount[] {
     const configured = this.server.options.accounts ?? [];
     const byName = new Map(configured.map((a) => [a.name, a]));
+    const fresh: JsAccount[] = [];
     for (const account of this.server.accounts.values()) {
       if (account === this.server.systemAccount) continue;
-      this.api.subscribe(account);
+      if (!this.apiAccounts.has(account)) {
+        this.apiAccounts.add(account);
+        this.api.subscribe(account);
+      }
       const cfg = byName.get(account.name);
-      if (configured.length === 0 && account === this.server.globalAccount) this.enableAccount(account, unlimited());
-      else if (cfg?.jetstream === true) this.enableAccount(account, cfg.jetstreamLimits ?? unlimited());
+      let limits: JetStreamAccountLimits | null = null;
+      if (configured.length === 0 && account === this.server.globalAccount) limits = unlimited();
+      else if (cfg?.jetstream === true) limits = cfg.jetstreamLimits ?? unlimited();
+      if (limits === null) continue;
+      const had = this.accounts.has(account);
+      const jsa = this.enableAccount(account, limits);
+      if (!had) fresh.push(jsa);
     }
-    for (const jsa of this.accounts.values()) await recoverAccount(this, jsa);
+    return fresh;
+  }
+
+  /**
+   * After a config reload: accounts added (or given `jetstream`) get JetStream, with their
+   * streams on disk if any; changed limits apply. Accounts losing it keep it until a restart.
+   */
+  async reloadAccounts(): Promise<void> {
+    if (this.stopped) return;
+    for (const jsa of this.attachAccounts()) await recoverAccount(this, jsa);
   }
 
   /** Turns JetStream on for `account` with `limits`. */

@@ -56,13 +56,19 @@ export interface IngestView {
   duplicateOf(id: string): number;
 }
 
-/** Outcome of the checks: a refusal (error ack), a duplicate, or the operation to propose. */
-export type IngestDecision =
+/** Why a message is not stored: a refusal (error ack), a duplicate, or a silent drop. */
+export type IngestRefusal =
   | { kind: "error"; error: ApiError }
   | { kind: "duplicate"; seq: number }
-  | { kind: "store"; op: MsgOp }
   /** Silently dropped (an invalid rollup value, as nats-server does). */
   | { kind: "drop" };
+
+/** An empty message operation, to be filled by {@link checkInbound}. */
+export function newMsgOp(): MsgOp {
+  return { op: "msg", subject: "", hdr: null, msg: EMPTY, msgId: "", rollup: "", reply: "", seq: 0, tsMs: 0, tsNs: 0 };
+}
+
+const EMPTY = Buffer.alloc(0);
 
 function parseSeq(v: string | null): number | null {
   if (v === null) return null;
@@ -70,8 +76,12 @@ function parseSeq(v: string | null): number | null {
   return Number.isInteger(n) && n >= 0 ? n : 0;
 }
 
-/** Runs the header checks of one message (nats-server order). */
-export function checkInbound(view: IngestView, subject: string, reply: string, hdr: Buffer | null, msg: Buffer): IngestDecision {
+/**
+ * Runs the header checks of one message (nats-server order). Returns null when it is to be
+ * stored, with the operation filled into `op` (the caller's reused one: a message to store
+ * allocates nothing here), else the refusal.
+ */
+export function checkInbound(view: IngestView, subject: string, reply: string, hdr: Buffer | null, msg: Buffer, op: MsgOp): IngestRefusal | null {
   if (view.sealed) return { kind: "error", error: jsError("JSStreamSealedErr") };
   let msgId = "";
   let rollup: MsgOp["rollup"] = "";
@@ -112,5 +122,14 @@ export function checkInbound(view: IngestView, subject: string, reply: string, h
     return { kind: "error", error: jsError("JSStreamMessageExceedsMaximumErr") };
   }
   if (hdrLen > MAX_HEADER_SIZE) return { kind: "error", error: jsError("JSStreamHeaderExceedsMaximumErr") };
-  return { kind: "store", op: { op: "msg", subject, hdr: hdrLen > 0 ? hdr : null, msg, msgId, rollup, reply, seq: 0, tsMs: 0, tsNs: 0 } };
+  op.subject = subject;
+  op.hdr = hdrLen > 0 ? hdr : null;
+  op.msg = msg;
+  op.msgId = msgId;
+  op.rollup = rollup;
+  op.reply = reply;
+  op.seq = 0;
+  op.tsMs = 0;
+  op.tsNs = 0;
+  return null;
 }

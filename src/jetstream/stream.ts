@@ -9,6 +9,8 @@
 import { nuid } from "@nats-io/nuid";
 import type { Account } from "../accounts/account.js";
 import type { Subscription } from "../server/subscription.js";
+import { LEN_CR_LF, type PubArg } from "../protocol/pub-arg.js";
+import { AckQueue, SubjectMemo } from "./stream-capture.js";
 import { displaySubject, Sublist, wireSubject } from "../sublist/index.js";
 import { SubjectTransform } from "../sublist/transform.js";
 import { DedupeWindow } from "./dedupe.js";
@@ -25,7 +27,7 @@ import {
   type StreamStore,
   type StreamStoreConfig,
 } from "./store/index.js";
-import { checkInbound, pubAckError, pubAckPrefix, type IngestView } from "./stream-ingest.js";
+import { checkInbound, newMsgOp, pubAckError, pubAckPrefix, type IngestRefusal, type IngestView } from "./stream-ingest.js";
 import { DirectStreamLog, type ApplyResult, type MsgOp, type StreamApplier, type StreamLog, type StreamOp } from "./stream-log.js";
 import { NS_PER_MS } from "./time.js";
 import type { StreamConfig, StreamInfo, StreamState } from "./types.js";
@@ -72,9 +74,15 @@ export class Stream implements StreamApplier, IngestView {
   private ackPrefix: string;
   private inputTransform: SubjectTransform | null = null;
   private republishTransform: SubjectTransform | null = null;
-  /** Publish acks waiting for their message to become durable (sync_interval: always). */
-  private waitingAcks: Array<{ seq: number; reply: string }> = [];
+  /** Publish acks waiting for their message to become durable, in sequence order. */
+  private readonly waitingAcks = new AckQueue();
+  /** The last captured subject, so a run of one subject makes one string. */
+  private readonly subjects = new SubjectMemo();
+  private ackPrefixBytes: Buffer;
   private readonly scratch: StoreMsg = newStoreMsg();
+  /** The operation captured messages are checked into and proposed (views valid during the call). */
+  private readonly msgOp: MsgOp = newMsgOp();
+  private opBusy = false;
   private readonly pos: StoredPos = { seq: 0, tsMs: 0, tsNs: 0 };
   readonly direct: DirectGet;
   readonly sources: SourceManager;
@@ -91,6 +99,7 @@ export class Stream implements StreamApplier, IngestView {
     this.account = jsa.account;
     this.dedupe = new DedupeWindow((cfg.duplicate_window ?? 0) / NS_PER_MS);
     this.ackPrefix = pubAckPrefix(cfg.name, jsa.js.config.domain);
+    this.ackPrefixBytes = Buffer.from(this.ackPrefix, "utf8");
     this.log = new DirectStreamLog(this);
     this.direct = new DirectGet(this);
     this.sources = new SourceManager(this);
@@ -129,7 +138,7 @@ export class Stream implements StreamApplier, IngestView {
     const server = this.jsa.js.server;
     for (const subject of this.cfg.subjects ?? []) {
       this.ingestSubs.push(
-        server.subscribeInternal(this.account, wireSubject(subject), (s, r, h, d) => this.onPublish(s, r, h, d)),
+        server.subscribeJetStream(this.account, wireSubject(subject), this.onPublish),
       );
     }
     this.direct.update();
@@ -149,26 +158,31 @@ export class Stream implements StreamApplier, IngestView {
     this.republishTransform = rp !== undefined ? SubjectTransform.create(wireSubject(rp.src || ">"), wireSubject(rp.dest)) : null;
   }
 
-  /** The internal subscription's callback: one published message. */
-  private onPublish(subject: string, reply: string, hdrLen: number, data: Buffer): void {
+  /**
+   * The capture subscriptions' handler: one published message, as the publisher's PubArg.
+   * Header and payload are views of the read buffer, valid during this call only: the
+   * store copies them once, into its block or chunk.
+   */
+  private readonly onPublish = (pa: PubArg): void => {
     if (this.closed) return;
-    const hdr = hdrLen > 0 ? data.subarray(0, hdrLen) : null;
-    const msg = hdrLen > 0 ? data.subarray(hdrLen) : data;
-    this.processInbound(subject, reply, hdr, msg);
-  }
+    const buf = pa.payloadBuf;
+    const start = pa.payloadStart;
+    const hl = pa.hdr > 0 ? pa.hdr : 0;
+    const hdr = hl > 0 ? buf.subarray(start, start + hl) : null;
+    const msg = buf.subarray(start + hl, pa.payloadEnd - LEN_CR_LF);
+    const reply = pa.replyEnd > pa.replyStart ? pa.arg.toString("latin1", pa.replyStart, pa.replyEnd) : "";
+    this.processInbound(this.subjects.of(pa), reply, hdr, msg);
+  };
 
   /** Checks one message and, when it passes, proposes storing it. Also used by sources. */
   processInbound(subject: string, reply: string, hdr: Buffer | null, msg: Buffer): void {
     if (this.inputTransform !== null) subject = this.inputTransform.apply(subject) ?? subject;
     const canRespond = this.cfg.no_ack !== true && reply !== "";
-    const d = checkInbound(this, subject, reply, hdr, msg);
-    if (d.kind === "drop") return;
-    if (d.kind === "error") {
-      if (canRespond) this.sendAck(reply, pubAckError(this.name, d.error));
-      return;
-    }
-    if (d.kind === "duplicate") {
-      if (canRespond) this.sendAck(reply, `${this.ackPrefix}${d.seq},"duplicate": true}`);
+    // The reused operation, unless this is a nested call (a message proposed while another is applied).
+    const op = this.opBusy ? newMsgOp() : this.msgOp;
+    const d = checkInbound(this, subject, reply, hdr, msg, op);
+    if (d !== null) {
+      this.refuse(d, reply, canRespond);
       return;
     }
     const limitErr = this.jsa.wouldExceedLimits(this.cfg.storage, subject.length + (hdr?.length ?? 0) + msg.length);
@@ -176,13 +190,28 @@ export class Stream implements StreamApplier, IngestView {
       if (canRespond) this.sendAck(reply, pubAckError(this.name, limitErr));
       return;
     }
-    const op = d.op;
     if (!canRespond) op.reply = "";
     if (this.cfg.retention === "interest" && !this.hasConsumerInterest(subject)) {
       this.log.propose({ op: "skip", msgId: op.msgId, reply: op.reply });
       return;
     }
-    this.log.propose(op);
+    const nested = this.opBusy;
+    this.opBusy = true;
+    try {
+      this.log.propose(op);
+    } finally {
+      this.opBusy = nested;
+    }
+  }
+
+  /** Answers a message the checks refused (nothing for a silent drop). */
+  private refuse(d: IngestRefusal, reply: string, canRespond: boolean): void {
+    if (d.kind === "drop") return;
+    if (d.kind === "error") {
+      if (canRespond) this.sendAck(reply, pubAckError(this.name, d.error));
+      return;
+    }
+    if (d.kind === "duplicate" && canRespond) this.sendAck(reply, `${this.ackPrefix}${d.seq},"duplicate": true}`);
   }
 
   /** Applies one committed operation (see stream-log.ts). */
@@ -260,8 +289,12 @@ export class Stream implements StreamApplier, IngestView {
 
   /** Acks `seq` now if it is durable under the sync policy, else once it is. */
   private ackStored(seq: number, reply: string): void {
-    if (this.store.durableSeq >= seq) this.sendAck(reply, `${this.ackPrefix}${seq}}`);
-    else this.waitingAcks.push({ seq, reply });
+    if (this.store.durableSeq >= seq && this.waitingAcks.length === 0) this.sendPubAck(reply, seq);
+    else this.waitingAcks.push(seq, reply);
+  }
+
+  private sendPubAck(reply: string, seq: number): void {
+    this.jsa.js.sender.sendPubAck(this.account, reply, this.ackPrefixBytes, seq);
   }
 
   /**
@@ -269,14 +302,11 @@ export class Stream implements StreamApplier, IngestView {
    * `failedFrom` on were dropped by the store and their publishers get the error.
    */
   private onDurable(durableSeq: number, failedFrom: number, err: StoreError | null): void {
-    if (this.waitingAcks.length === 0) return;
-    const still: Array<{ seq: number; reply: string }> = [];
-    for (const w of this.waitingAcks) {
-      if (w.seq <= durableSeq) this.sendAck(w.reply, `${this.ackPrefix}${w.seq}}`);
-      else if (err !== null && w.seq >= failedFrom) this.sendAck(w.reply, pubAckError(this.name, this.storeError(err)));
-      else still.push(w);
-    }
-    this.waitingAcks = still;
+    const q = this.waitingAcks;
+    while (q.length > 0 && q.headSeq() <= durableSeq) this.sendPubAck(q.headReply(), q.shift());
+    if (err === null || q.length === 0) return;
+    const refusal = pubAckError(this.name, this.storeError(err));
+    q.dropFrom(failedFrom, (reply) => this.sendAck(reply, refusal));
   }
 
   private sendAck(reply: string, json: string): void {
@@ -396,7 +426,7 @@ export class Stream implements StreamApplier, IngestView {
       this.unsubscribe();
       const server = this.jsa.js.server;
       for (const subject of cfg.subjects ?? []) {
-        this.ingestSubs.push(server.subscribeInternal(this.account, wireSubject(subject), (s, r, h, d) => this.onPublish(s, r, h, d)));
+        this.ingestSubs.push(server.subscribeJetStream(this.account, wireSubject(subject), this.onPublish));
       }
     }
     this.direct.update();

@@ -4,10 +4,17 @@
  * heartbeat until it is served, expires or loses interest. Served round-robin: a request
  * that still wants more goes to the back after each message (nats-server pop).
  */
+import type { Account } from "../accounts/account.js";
 
 /** One pull request. Times in milliseconds since the epoch (0 = none). */
 export interface WaitingRequest {
-  /** Where messages and status replies go. */
+  /**
+   * Where messages and status replies go: the requester's own reply subject in its own
+   * account, found through the service-import responses the request came by (nats-server
+   * trackDownAccountAndInterest), so a whole batch reaches an importer, not just the first
+   * message a one-shot response mapping lets through.
+   */
+  acc: Account;
   reply: string;
   /** Messages still wanted. */
   n: number;

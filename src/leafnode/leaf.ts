@@ -8,6 +8,7 @@
  * account) → INFO `connect_info` → interest. Dialed: wait for INFO → CONNECT → the hub's
  * `connect_info` INFO → interest.
  */
+import { isLocal } from "../accounts/account.js";
 import type { Socket } from "node:net";
 import type { Account } from "../accounts/account.js";
 import { interestLine } from "../protocol/encode.js";
@@ -314,7 +315,7 @@ export class Leaf extends Link {
     if (smap === null || sub.conn === this) return;
     const origin = originOf(sub);
     if (origin !== "" && origin === this.remoteCluster && !sub.subject.startsWith(LDS_PREFIX)) return;
-    if (this.isSpoke && !isSpokeVisible(sub)) return;
+    if (this.isSpoke && !isLocal(sub)) return;
     const key = sub.queue === null ? sub.subject : `${sub.subject} ${sub.queue}`;
     const n = smap.get(key) ?? 0;
     const update = sub.queue !== null || n === 0 || n + delta <= 0;
@@ -334,12 +335,6 @@ export class Leaf extends Link {
     if (subs.length > 0) this.account.removeSubs(subs);
     this.manager.leafClosed(this);
   }
-}
-
-/** What a spoke tells its hub about: its own clients' and server's interest, and its own leaf nodes'. */
-function isSpokeVisible(sub: Subscription): boolean {
-  const c = sub.conn;
-  return c.kind === Kind.CLIENT || c.kind === Kind.SYSTEM || (c.kind === Kind.LEAF && !c.isSpoke);
 }
 
 /** nats-server isServiceReply: replies to imported services are routed everywhere. */

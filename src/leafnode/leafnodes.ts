@@ -5,6 +5,7 @@
  * counted per connection, and detects loops with a per-account `$LDS.` subject that must
  * never come back to us.
  */
+import { isLocal } from "../accounts/account.js";
 import net from "node:net";
 import { GW_REPLY_PREFIX } from "../gateway/gateway-proto.js";
 import { nuid } from "@nats-io/nuid";
@@ -264,7 +265,7 @@ export class LeafManager implements SubListener {
     const rc = leaf.remoteCluster;
     for (const sub of leaf.account.sublist.all()) {
       if (sub.conn === leaf) continue;
-      if (leaf.isSpoke && !spokeSends(sub)) continue;
+      if (leaf.isSpoke && !isLocal(sub)) continue;
       const origin = (sub as { origin?: string }).origin ?? "";
       if (origin !== "" && origin === rc) continue;
       const key = sub.queue === null ? sub.subject : `${sub.subject} ${sub.queue}`;
@@ -384,12 +385,6 @@ export class LeafManager implements SubListener {
     for (const leaf of [...this.leafs.values(), ...this.pending]) leaf.closeConnection(ClosedState.ServerShutdown);
     await closed;
   }
-}
-
-/** A spoke sends its hub the interest of its own clients and server, and of its own leaf nodes. */
-function spokeSends(sub: Subscription): boolean {
-  const c = sub.conn;
-  return c.kind === Kind.CLIENT || c.kind === Kind.SYSTEM || (c.kind === Kind.LEAF && !c.isSpoke);
 }
 
 /** Signs the hub's nonce with a user seed: base64url without padding, as nats-server expects. */

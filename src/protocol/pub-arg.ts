@@ -95,3 +95,63 @@ export function buildPubArg(subject: string, reply: string, hdr: number, payload
   pa.payloadEnd = end;
   return pa;
 }
+
+/** Writes a latin1 string at `off` (subjects are latin1 inside the server); returns the end. */
+export function writeLatin1(buf: Buffer, off: number, s: string): number {
+  const n = s.length;
+  for (let i = 0; i < n; i++) buf[off + i] = s.charCodeAt(i);
+  return off + n;
+}
+
+/** Writes the decimal digits of a non-negative integer at `off`; returns the end. */
+export function writeDecimal(buf: Buffer, off: number, n: number): number {
+  if (n < 10) {
+    buf[off] = 48 + n;
+    return off + 1;
+  }
+  let digits = 0;
+  for (let v = n; v >= 1; v = Math.floor(v / 10)) digits++;
+  let o = off + digits;
+  for (let v = n; o > off; v = Math.floor(v / 10)) buf[--o] = 48 + (v % 10);
+  return off + digits;
+}
+
+/**
+ * As {@link buildPubArg}, into a PubArg the caller reuses: its control-line buffer is kept
+ * and grown when too small, so a server-made message allocates nothing. The caller must
+ * not refill `pa` while a delivery of it is still running.
+ */
+export function fillPubArg(pa: PubArg, subject: string, reply: string, hdr: number, payloadBuf: Buffer, start: number, end: number): PubArg {
+  const size = end - start - LEN_CR_LF;
+  const need = subject.length + reply.length + 48;
+  if (pa.arg.length < need) pa.arg = Buffer.allocUnsafe(Math.max(need, 256));
+  const arg = pa.arg;
+  let o = writeLatin1(arg, 0, subject);
+  pa.argStart = 0;
+  pa.subjectStart = 0;
+  pa.subjectEnd = o;
+  pa.replyStart = o;
+  if (reply !== "") {
+    arg[o++] = 32;
+    pa.replyStart = o;
+    o = writeLatin1(arg, o, reply);
+  }
+  pa.replyEnd = o;
+  if (hdr >= 0) {
+    arg[o++] = 32;
+    pa.hdrStart = o;
+    o = writeDecimal(arg, o, hdr);
+    pa.hdrEnd = o;
+  }
+  arg[o++] = 32;
+  pa.sizeStart = o;
+  o = writeDecimal(arg, o, size);
+  pa.sizeEnd = o;
+  pa.argEnd = o;
+  pa.hdr = hdr;
+  pa.size = size;
+  pa.payloadBuf = payloadBuf;
+  pa.payloadStart = start;
+  pa.payloadEnd = end;
+  return pa;
+}

@@ -2,11 +2,11 @@
  * The delivery step (nats-server client.go processMsgResults / deliverMsg): one message
  * and the subscriptions it matched, written to each target the way its connection's
  * kind takes it. Clients get MSG/HMSG built from the publisher's bytes; the server's own
- * subscriptions get their callback; routes and leaf nodes are collected and get one
- * RMSG/LMSG each at the end, with the queue groups they were picked for. This is the hot
- * path: nothing here allocates per message, and a server without routes or leaf nodes
- * pays one comparison per message (the collected-targets count) and one kind check per
- * queue member looked at.
+ * subscriptions get their callback (JetStream's the PubArg itself, uncopied); routes and
+ * leaf nodes are collected and get one RMSG/LMSG each at the end, with the queue groups they
+ * were picked for. This is the hot path: nothing here allocates per message, and a server
+ * without routes or leaf nodes pays one comparison per message (the collected-targets count)
+ * and one kind check per queue member looked at.
  */
 import { msgLineLength, writeMsg } from "../protocol/encode.js";
 import type { PubArg } from "../protocol/pub-arg.js";
@@ -167,6 +167,7 @@ export function deliver(server: Server, producer: Connection | null, sub: Subscr
       deliverToClient(server, producer, c, sub, pa);
       return;
     case Kind.SYSTEM:
+    case Kind.JETSTREAM:
       deliverNested(server, sub, pa);
       return;
     case Kind.ROUTER:
@@ -187,7 +188,10 @@ function deliverNested(server: Server, sub: Subscription, pa: PubArg): void {
   t.base = t.count;
   t.qbase = t.qcount;
   try {
-    deliverInternal(sub, sub.icb!, pa);
+    if (sub.pah !== null) {
+      sub.delivered++;
+      sub.pah(pa);
+    } else deliverInternal(sub, sub.icb!, pa);
   } finally {
     t.base = base;
     t.qbase = qbase;

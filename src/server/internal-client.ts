@@ -5,7 +5,7 @@ import { Kind } from "./connection-kind.js";
  * not listed in /connz. Messages to its subscriptions go to their callbacks.
  */
 export class InternalClient {
-  readonly kind = Kind.SYSTEM;
+  constructor(readonly kind: Kind.SYSTEM | Kind.JETSTREAM = Kind.SYSTEM) {}
   readonly id = 0;
   /** Never closed: the server's subscriptions end one by one (unsubscribeInternal). */
   readonly closed = false;

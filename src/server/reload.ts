@@ -129,6 +129,7 @@ export function applyOptions(server: Server, next: ServerOptions): ReloadResult 
   server.traceEnabled = server.logger.traceEnabled;
   configureAccounts(server, server.options.accounts ?? []);
   server.systemAccount = setupSystemAccount(server);
+  server.jetstream?.reloadAccounts().catch((err: unknown) => server.logger.error(`JetStream reload: ${String(err)}`));
   server.refreshInfo();
   applyClientLimits(server);
   let closed = 0;

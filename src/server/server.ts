@@ -22,7 +22,8 @@ import { removeProcessFiles, writePidFile, writePortsFile } from "./process-file
 import type { ServerLogger } from "./logger.js";
 import { validateOptions, type ServerOptions } from "./options.js";
 import { TsnatsError } from "../errors.js";
-import { Subscription, type InternalCallback } from "./subscription.js";
+import { Subscription, type InternalCallback, type PubArgHandler } from "./subscription.js";
+import { Kind } from "./connection-kind.js";
 import { authenticateClient } from "../auth/connection.js";
 import { publishClientEvent, setupSystemAccount, SystemEvents } from "./events.js";
 import { ServerTls, startClientTls, tlsInfoFields } from "./tls.js";
@@ -111,6 +112,8 @@ export class Server {
   listenPort = 0;
   /** Owner of the server's own subscriptions. */
   private readonly internalClient = new InternalClient();
+  /** Owner of JetStream's capture subscriptions (Kind.JETSTREAM). */
+  private readonly jetstreamClient = new InternalClient(Kind.JETSTREAM);
   private internalSid = 0;
   /** `$SYS` events and requests: the sequence of event messages, the request handlers. */
   readonly events: SystemEvents;
@@ -362,11 +365,25 @@ export class Server {
 
   /**
    * Subscribes the server itself in `account`: matching messages call `cb` (the
-   * nats-server internal subscription, `icb`). The subscription belongs to an internal
+   * nats-server internal subscription, `icb`), in queue group `queue` when given. The
+   * subscription belongs to an internal
    * client that has no socket and is not listed in /connz.
    */
-  subscribeInternal(account: Account, subject: string, cb: InternalCallback): Subscription {
-    const sub = new Subscription(this.internalClient, subject, null, String(++this.internalSid), cb);
+  subscribeInternal(account: Account, subject: string, cb: InternalCallback, queue: string | null = null): Subscription {
+    const sub = new Subscription(this.internalClient, subject, queue, String(++this.internalSid), cb);
+    account.addSub(sub);
+    this.internalSubs.set(sub, account);
+    return sub;
+  }
+
+  /**
+   * As {@link subscribeInternal}, for JetStream: `handler` gets the message's PubArg as it
+   * is (no copy, no strings), for paths that copy the bytes once themselves (a stream
+   * storing a message). Ended with unsubscribeInternal.
+   */
+  subscribeJetStream(account: Account, subject: string, handler: PubArgHandler): Subscription {
+    const sub = new Subscription(this.jetstreamClient, subject, null, String(++this.internalSid));
+    sub.pah = handler;
     account.addSub(sub);
     this.internalSubs.set(sub, account);
     return sub;

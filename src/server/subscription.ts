@@ -1,3 +1,4 @@
+import type { PubArg } from "../protocol/pub-arg.js";
 import type { Client } from "./client.js";
 import type { InternalClient } from "./internal-client.js";
 import type { Link } from "../cluster/link.js";
@@ -8,6 +9,12 @@ import type { Link } from "../cluster/link.js";
  * payload (headers included when `hdr` >= 0), without the trailing CRLF.
  */
 export type InternalCallback = (subject: string, reply: string, hdr: number, data: Buffer) => void;
+
+/**
+ * A JetStream subscription's handler (Kind.JETSTREAM): the message as its PubArg, whose
+ * buffers are valid only during the call; whatever is kept must be copied.
+ */
+export type PubArgHandler = (pa: PubArg) => void;
 
 /**
  * Whoever holds a subscription; its `kind` decides how messages are written to it. A
@@ -28,6 +35,8 @@ export class Subscription {
   closed = false;
   /** Queue weight: members a route or leaf peer has in this group (nats-server qw); 1 here. */
   weight = 1;
+  /** Set for JetStream's subscriptions (see PubArgHandler); null otherwise. */
+  pah: PubArgHandler | null = null;
 
   constructor(
     readonly conn: SubscriptionOwner,

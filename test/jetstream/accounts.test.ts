@@ -2,12 +2,19 @@
  * JetStream and accounts: only accounts with `jetstream` get it (others are told
  * "JetStream not enabled for account"), per-account limits (streams, consumers, memory,
  * storage), a JetStream domain, and another account reaching a stream through an import
- * of `$JS.API.>` (requests, pull consumers and a source over the API prefix).
+ * of `$JS.API.>` (requests, pull consumers whose whole batches reach the importer, and a
+ * source over the API prefix); an account added by a config reload gets JetStream.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { AckPolicy, jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
+import { loadConfigFile } from "../../src/config/index.js";
+import { startServer } from "../../src/index.js";
+import { reloadConfig } from "../../src/server/reload.js";
 import { startJs, type JsEnv } from "./helpers.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -16,12 +23,15 @@ accounts {
   A: {
     jetstream: { max_streams: 2, max_consumers: 1, max_mem: 2048, max_file: 1M }
     users: [{ user: a, password: a }]
-    exports: [{ service: "$JS.API.>" }, { stream: "deliver.>" }]
+    exports: [{ service: "$JS.API.>" }, { service: "$JS.ACK.>" }, { stream: "deliver.>" }]
   }
   B: {
     jetstream: enabled
     users: [{ user: b, password: b }]
-    imports: [{ service: { account: A, subject: "$JS.API.>" }, to: "JS.A.API.>" }]
+    imports: [
+      { service: { account: A, subject: "$JS.API.>" }, to: "JS.A.API.>" }
+      { service: { account: A, subject: "$JS.ACK.>" } }
+    ]
   }
   NOJS: { users: [{ user: n, password: n }] }
 }
@@ -85,9 +95,53 @@ describe("jetstream per account", () => {
     assert.equal(m?.string(), "for-b");
   });
 
+  test("a pull consumer of A's stream fetched from B delivers whole batches to B's inbox", async () => {
+    const jsmA = await jetstreamManager(a);
+    const jsA = jetstream(a);
+    for (let i = 0; i < 10; i++) await jsA.publish("a1", `m${i}`); // after the 1500-byte one
+    const jsB = jetstream(b, { apiPrefix: "JS.A.API" });
+    const c = await jsB.consumers.get("A1", "c1");
+    const got: string[] = [];
+    const iter = await c.fetch({ max_messages: 11, expires: 5000 });
+    for await (const m of iter) {
+      got.push(m.data.length === 1500 ? "big" : m.string());
+      await m.ackAck();
+    }
+    assert.deepEqual(got, ["big", ...Array.from({ length: 10 }, (_, i) => `m${i}`)]);
+    const ci = await jsmA.consumers.info("A1", "c1");
+    assert.equal(ci.num_ack_pending, 0);
+    assert.equal(ci.ack_floor.stream_seq, 11);
+  });
+
   test("a stream in B sources A's stream through the API prefix", async () => {
     const jsmB = await jetstreamManager(b);
     await jsmB.streams.add({ name: "FROM_A", sources: [{ name: "A2", external: { api: "JS.A.API", deliver: "" } }] });
     await waitFor(async () => (await jsmB.streams.info("FROM_A")).state.messages === 2, { what: "sourced from A" });
+  });
+});
+
+describe("jetstream and config reload", () => {
+  test("an account added by a reload gets JetStream with its limits", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "tsnats-jsreload-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "server.conf");
+    const conf = (more: string): string =>
+      `jetstream { store_dir: "${join(dir, "js")}" }\naccounts {\n  A: { jetstream: enabled, users: [{ user: a, password: a }] }\n${more}}\n`;
+    writeFileSync(file, conf(""));
+    const loaded = loadConfigFile(file);
+    assert.deepEqual(loaded.errors, []);
+    const s = await startServer({ ...loaded.options, port: 0, host: "127.0.0.1" });
+    t.after(() => s.close());
+    writeFileSync(file, conf("  C: { jetstream: { max_streams: 1 }, users: [{ user: c, password: c }] }\n"));
+    const r = reloadConfig(s.server);
+    assert.equal(r.ok, true, r.errors.join("\n"));
+    const c = await connect({ servers: s.clientURL, user: "c", pass: "c" });
+    t.after(() => c.close());
+    let jsm: Awaited<ReturnType<typeof jetstreamManager>> | null = null;
+    await waitFor(async () => (jsm = await jetstreamManager(c).catch(() => null)) !== null, { what: "JetStream in C" });
+    assert.equal((await jsm!.getAccountInfo()).limits.max_streams, 1);
+    await jsm!.streams.add({ name: "C1", subjects: ["c1"] });
+    assert.equal((await jetstream(c).publish("c1", "hi")).seq, 1);
+    await assert.rejects(jsm!.streams.add({ name: "C2", subjects: ["c2"] }), /maximum number of streams reached/);
   });
 });

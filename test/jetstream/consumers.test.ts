@@ -1,7 +1,7 @@
 /**
  * Consumer behaviour through the official client: push and ordered consumers,
  * ack policies, nak/term/working, redelivery after ack_wait and backoff, max_deliver
- * advisories, deliver policies, filters, headers_only.
+ * advisories, deliver policies, filters, headers_only, rate_limit_bps.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -141,5 +141,27 @@ describe("jetstream consumers", () => {
     const m = (await c.next({ expires: 1000 }))!;
     assert.equal(m.data.length, 0);
     assert.equal(m.headers?.get("Nats-Msg-Size"), "2");
+  });
+
+  test("rate_limit_bps paces a push consumer: never more than the burst plus the rate so far", async () => {
+    const size = 500;
+    const burst = 1000; // the stream's max_msg_size
+    const bytesPerSec = 10_000;
+    await stream("RL", ["rl"], { max_msg_size: burst });
+    for (let i = 0; i < 16; i++) await env.js.publish("rl", new Uint8Array(size));
+    const sub = env.nc.subscribe("deliver.rl");
+    const t0 = performance.now();
+    await env.jsm.consumers.add("RL", { durable_name: "R", deliver_subject: "deliver.rl", ack_policy: AckPolicy.None, rate_limit_bps: bytesPerSec * 8 });
+    let n = 0;
+    for await (const m of sub) {
+      if (m.data.length !== size) continue; // heartbeats, if any
+      n++;
+      const allowed = burst + (bytesPerSec * (performance.now() - t0)) / 1000 + size;
+      assert.ok(n * size <= allowed, `message ${n} at ${(performance.now() - t0).toFixed(0)} ms: ${n * size} > ${allowed.toFixed(0)} bytes`);
+      if (n === 16) break;
+    }
+    assert.ok(performance.now() - t0 >= ((16 * size - burst - size) / bytesPerSec) * 1000);
+    const ci = await env.jsm.consumers.info("RL", "R");
+    assert.equal(ci.config.rate_limit_bps, bytesPerSec * 8);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Stream semantics through the official client: publish expectations, rollups, limits
  * and discard policies, sealed / deny_delete / deny_purge, purge options, retention
- * (work queue exactly once across consumers, interest), republish and direct get.
+ * (work queue exactly once across consumers, interest), republish and direct get, mirrors
+ * (mirror_direct) and sources.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -189,5 +190,25 @@ describe("mirrors and sources", () => {
     assert.match(m?.header.get("Nats-Stream-Source") ?? "", /^SA 2 /);
     const info = await env.jsm.streams.info("AGG");
     assert.deepEqual(info.sources?.map((s) => s.name).sort(), ["SA", "SB"]);
+  });
+
+  test("mirror_direct: a mirror of an allow_direct stream answers direct gets addressed to its upstream", async () => {
+    await env.jsm.streams.add({ name: "DUP", subjects: ["dup.>"], allow_direct: true });
+    await env.js.publish("dup.a", "one");
+    const mi = await env.jsm.streams.add({ name: "DMIR", mirror: { name: "DUP" } });
+    assert.equal(mi.config.mirror_direct, true);
+    assert.equal(mi.config.allow_direct, false);
+    await waitFor(async () => (await env.jsm.streams.info("DMIR")).state.messages === 1, { what: "mirror caught up" });
+    // Only the mirror still listens (the upstream stops answering), as with nats-server.
+    await env.jsm.streams.update("DUP", { allow_direct: false });
+    for (const [subject, body] of [["$JS.API.DIRECT.GET.DUP", JSON.stringify({ seq: 1 })], ["$JS.API.DIRECT.GET.DUP.dup.a", ""]]) {
+      const r = await env.nc.request(subject!, body!, { timeout: 5000 });
+      assert.equal(r.headers?.get("Nats-Stream"), "DMIR");
+      assert.equal(r.headers?.get("Nats-Sequence"), "1");
+      assert.equal(r.string(), "one");
+    }
+    await assert.rejects(env.nc.request("$JS.API.DIRECT.GET.DMIR", JSON.stringify({ seq: 1 }), { timeout: 500 }));
+    await env.jsm.streams.delete("DMIR");
+    await assert.rejects(env.nc.request("$JS.API.DIRECT.GET.DUP", JSON.stringify({ seq: 1 }), { timeout: 500 }));
   });
 });

@@ -8,10 +8,9 @@ export * from "./errors.js";
 export { MemoryStore } from "./memory-store.js";
 export { makeFilter, singleFilter } from "./filter.js";
 export { newStoreMsg } from "./base-store.js";
-export { streamStateToJSON, simpleStateToJSON, consumerStateToJSON } from "./state-json.js";
 export { parseMessageTtl } from "./ttl-heap.js";
 export {
-  systemClock, compareTs, tsToNanosString, tsToBigInt, tsFromNanos, tsToIso, tsFromIso, ZERO_TIME_JSON,
+  systemClock, compareTs, tsToNanosString, tsToBigInt, tsFromNanos, tsToIso, IsoFormatter, tsFromIso, ZERO_TIME_JSON,
   type StoreClock,
 } from "./time.js";
 export { defaultStreamStoreConfig } from "./config.js";

@@ -311,11 +311,8 @@ export abstract class StoreCore implements q.IndexView {
     return this.purgeAll(this.lastSeq + 1);
   }
 
-  /** Drops everything and sets the next sequence to `floor`. */
-  private purgeAll(floor: number): number {
-    const purged = this.msgs;
-    const bytes = this.bytes;
-    this.bulkRemoved("floor", floor);
+  /** Forgets every message (purge, truncate(0)), after the removal was persisted. */
+  private clearAll(): void {
     this.index.clear();
     this.cleared();
     this.subjects.clear();
@@ -323,6 +320,14 @@ export abstract class StoreCore implements q.IndexView {
     this.neverExpire.clear();
     this.msgs = 0;
     this.bytes = 0;
+  }
+
+  /** Drops everything and sets the next sequence to `floor`. */
+  private purgeAll(floor: number): number {
+    const purged = this.msgs;
+    const bytes = this.bytes;
+    this.bulkRemoved("floor", floor);
+    this.clearAll();
     this.firstSeq = floor;
     if (this.lastSeq < floor - 1) this.lastSeq = floor - 1;
     const cb = this.scb;
@@ -470,13 +475,7 @@ export abstract class StoreCore implements q.IndexView {
       purged = this.msgs;
       bytes = this.bytes;
       this.bulkRemoved("truncate", 0);
-      this.index.clear();
-      this.cleared();
-      this.subjects.clear();
-      this.ttls.clear();
-      this.neverExpire.clear();
-      this.msgs = 0;
-      this.bytes = 0;
+      this.clearAll();
       this.firstSeq = 0;
       this.lastSeq = 0;
       const now = this.clock.now();

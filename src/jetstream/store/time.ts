@@ -119,15 +119,37 @@ export function tsFromNanos(nanos: bigint | string): [number, number] {
  */
 export function tsToIso(ms: number, ns: number): string {
   if (ms === 0 && ns === 0) return ZERO_TIME_JSON;
-  const iso = new Date(ms).toISOString(); // YYYY-MM-DDTHH:MM:SS.mmmZ
-  const frac = (ms % 1000) * NS_PER_MS + ns;
-  const head = iso.slice(0, 19);
+  return isoWithHead(new Date(ms).toISOString().slice(0, 19), ms, ns);
+}
+
+/** `head` (YYYY-MM-DDTHH:MM:SS of `ms`) with the fraction of a second Go prints. */
+function isoWithHead(head: string, ms: number, ns: number): string {
+  const frac = (((ms % 1000) + 1000) % 1000) * NS_PER_MS + ns;
   if (frac === 0) return head + "Z";
   let digits = String(frac).padStart(9, "0");
   let end = digits.length;
   while (end > 0 && digits.charCodeAt(end - 1) === 48) end--;
   digits = digits.slice(0, end);
   return `${head}.${digits}Z`;
+}
+
+/**
+ * {@link tsToIso} for a hot path formatting many times of the same second (direct gets of
+ * recent messages): the date and time part is kept for the last second seen.
+ */
+export class IsoFormatter {
+  private sec = NaN;
+  private head = "";
+
+  format(ms: number, ns: number): string {
+    if (ms === 0 && ns === 0) return ZERO_TIME_JSON;
+    const sec = Math.floor(ms / 1000);
+    if (sec !== this.sec) {
+      this.sec = sec;
+      this.head = new Date(ms).toISOString().slice(0, 19);
+    }
+    return isoWithHead(this.head, ms, ns);
+  }
 }
 
 /**

@@ -89,9 +89,9 @@ export interface LostStreamData {
 }
 
 /**
- * nats-server StreamState. JSON names (see `streamStateToJSON` in `state-json.ts`): messages,
- * bytes, first_seq, first_ts, last_seq, last_ts, num_subjects, subjects, num_deleted, deleted,
- * lost, consumer_count.
+ * nats-server StreamState, in store units. Its JSON (messages, bytes, first_seq, first_ts,
+ * last_seq, last_ts, num_subjects, num_deleted, deleted, lost, consumer_count) is built by
+ * the stream (`Stream.state` in ../stream.ts), the one place that knows the consumer count.
  */
 export interface StreamState {
   msgs: number;

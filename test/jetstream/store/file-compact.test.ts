@@ -102,4 +102,25 @@ describe("file store compaction", () => {
     assert.ok(!disk.includes("msg-999-"), "erased bytes are gone");
     await s2.stop();
   });
+
+  test("sequential reads through the read-ahead window see rewrites, erases and truncation", async () => {
+    const dir = join(root, `c${n++}`);
+    const s = await open(dir);
+    await fill(s, 3000);
+    checkLive(s, () => true, 3000); // fills windows over every block
+    const live = (seq: number): boolean => seq % 5 === 0 || seq > 2900;
+    for (let i = 1; i <= 3000; i++) if (!live(i)) s.removeMsg(i);
+    await s.waitDurable(3000);
+    await s.compactionIdle(); // rewritten blocks: new offsets under cached windows
+    checkLive(s, live, 3000);
+    s.eraseMsg(1000);
+    await s.waitDurable(3000);
+    checkLive(s, (q) => live(q) && q !== 1000, 3000);
+    s.truncate(2950);
+    for (let i = 2951; i <= 2960; i++) s.storeMsg("k.x", null, Buffer.from(`new-${i}`), 0);
+    await s.waitDurable(2960);
+    checkLive(s, (q) => live(q) && q !== 1000, 2950);
+    for (let i = 2951; i <= 2960; i++) assert.equal(s.loadMsg(i)?.msg.toString(), `new-${i}`);
+    await s.stop();
+  });
 });

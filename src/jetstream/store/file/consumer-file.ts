@@ -34,6 +34,13 @@ export class FileConsumerStore implements ConsumerStore {
   private unsynced = false;
   private writeErr: StoreError | null = null;
   private closed = false;
+  /**
+   * Ack-none deliveries not yet encoded: only the highest matters (the state keeps maxima),
+   * so a run of them becomes one record, written before any other record and at the flush.
+   */
+  private deferDseq = 0;
+  private deferSseq = 0;
+  private deferTsMs = 0;
 
   constructor(owner: FileStore, name: string, cfg: ConsumerStoreConfig) {
     this.owner = owner;
@@ -98,6 +105,17 @@ export class FileConsumerStore implements ConsumerStore {
   }
 
   private log(rec: Buffer): void {
+    if (this.deferDseq !== 0) this.logDeferred();
+    this.append(rec);
+  }
+
+  private logDeferred(): void {
+    const rec = this.w.begin(OP_DELIVERED).put(this.deferDseq).put(this.deferSseq).put(1).putTime(this.deferTsMs).end();
+    this.deferDseq = 0;
+    this.append(rec);
+  }
+
+  private append(rec: Buffer): void {
     const need = this.pendingLen + rec.length;
     if (need > this.pending.length) {
       const b = Buffer.allocUnsafe(Math.max(need, this.pending.length * 2));
@@ -131,7 +149,13 @@ export class FileConsumerStore implements ConsumerStore {
 
   updateDelivered(dseq: number, sseq: number, dc: number, tsMs: number): void {
     this.check();
-    if (this.sm.updateDelivered(dseq, sseq, dc, tsMs)) {
+    if (!this.sm.updateDelivered(dseq, sseq, dc, tsMs)) return;
+    if (this.sm.cfg.ackPolicy === "none") {
+      if (this.deferDseq === 0) this.owner.consumerDirty();
+      this.deferDseq = Math.max(this.deferDseq, dseq);
+      this.deferSseq = Math.max(this.deferSseq, sseq);
+      this.deferTsMs = tsMs;
+    } else {
       this.log(this.w.begin(OP_DELIVERED).put(dseq).put(sseq).put(dc).putTime(tsMs).end());
     }
   }
@@ -164,12 +188,14 @@ export class FileConsumerStore implements ConsumerStore {
 
   waitDurable(): Promise<void> {
     if (this.writeErr !== null) return Promise.reject(this.writeErr);
-    return this.owner.waitEpoch(this.pendingLen > 0);
+    return this.owner.waitEpoch(this.pendingLen > 0 || this.deferDseq !== 0);
   }
 
   /** Called by the stream's flush: writes the pending records; false on failure (kept for a retry). */
   writePending(): boolean {
-    if (this.pendingLen === 0 || this.closed) return true;
+    if (this.closed) return true;
+    if (this.deferDseq !== 0) this.logDeferred();
+    if (this.pendingLen === 0) return true;
     try {
       writeAll(this.owner.io, this.fd, this.pending, 0, this.pendingLen, this.fileLen);
     } catch (err) {

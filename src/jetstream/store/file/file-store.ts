@@ -25,6 +25,7 @@ import {
   BLOCK_HEADER_LEN, encodeFloor, encodeMsg, encodeSkip, encodeTombstone, eraseRecord, KIND_MSG,
   MAX_RECORD_LEN, msgRecordLen, newParsedRecord, parseRecord,
 } from "./records.js";
+import { ReadCache } from "./read-cache.js";
 import { scanRecords } from "./recovery.js";
 
 /** nats-server defaultSyncInterval. */
@@ -127,6 +128,7 @@ export class FileStore extends BaseStore {
   private syncTimer: NodeJS.Timeout | null = null;
   private lastBlockHit: Block | null = null;
   private readonly scratch = newParsedRecord();
+  private readonly readCache: ReadCache;
   private readonly compactor: Compactor;
   private readonly flushCb = (): void => this.flushNow();
 
@@ -142,6 +144,7 @@ export class FileStore extends BaseStore {
     this.writeRetryMs = opts.writeRetryMs ?? 1000;
     this.onCorruption = opts.onCorruption ?? null;
     this.compactor = new Compactor(this, this.blockSize);
+    this.readCache = new ReadCache(this.io);
   }
 
   /** Opens (creating or recovering) the store in `opts.dir`. Reading big stores yields the event loop. */
@@ -231,19 +234,21 @@ export class FileStore extends BaseStore {
     if (b === null) return false;
     const off = page.aux[slot]!;
     const len = page.size[slot]!;
-    const buf = Buffer.allocUnsafe(len);
-    let ok = true;
+    let buf: Buffer | null = null;
+    let at = 0;
     if (off >= b.fileLen) {
+      buf = Buffer.allocUnsafe(len);
       b.pending.copy(buf, 0, off - b.fileLen, off - b.fileLen + len);
     } else {
       try {
-        ok = this.io.readSync(b.fd, buf, 0, len, off) === len;
+        buf = this.readCache.read(b, off, len);
+        at = this.readCache.at;
       } catch {
-        ok = false;
+        buf = null;
       }
     }
     const r = this.scratch;
-    if (!ok || !parseRecord(buf, 0, len, r) || r.seq !== seq || r.kind !== KIND_MSG) {
+    if (buf === null || !parseRecord(buf, at, at + len, r) || r.seq !== seq || r.kind !== KIND_MSG) {
       this.reportCorrupt(b.path, off, len, [seq]);
       this.removeInternal(seq, false, true);
       return false;
@@ -484,6 +489,7 @@ export class FileStore extends BaseStore {
   private applyErases(b: Block): void {
     const e = b.erases;
     b.erases = [];
+    this.readCache.invalidate();
     for (let i = 0; i < e.length; i += 2) {
       const off = e[i]!;
       const len = e[i + 1]!;
@@ -714,6 +720,7 @@ export class FileStore extends BaseStore {
   /** Puts a rewritten (and fsynced) copy in place of block `b` and points the index at it. */
   swapBlockFile(b: Block, tmpPath: string, fd: number, rw: Rewrite, deadBytes: number): void {
     this.io.renameSync(tmpPath, b.path);
+    this.readCache.invalidate();
     this.closeQueue.push(b.fd);
     if (this.inflightSyncs === 0) this.closeFds();
     this.diskBytes += rw.len - b.fileLen - b.pendingLen;
