@@ -6,7 +6,7 @@
  * Comparisons are timing-safe; bcrypt hashes (`$2a$`...) are verified as such.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { bcryptCompareSync, bcryptVerdict } from "./bcrypt.js";
+import { BcryptVerifier } from "./bcrypt.js";
 import { TsnatsError } from "../errors.js";
 import type { ServerOptions, UserOptions } from "../server/options.js";
 import { verifyNonceSignature } from "./nkeys.js";
@@ -53,21 +53,8 @@ export interface PendingBcrypt {
   hash: string;
 }
 
-/**
- * Set while {@link Authenticator.pendingBcrypt} dry-runs authenticate(): an unknown
- * bcrypt verdict is recorded here instead of being computed on this thread.
- */
-let probe: PendingBcrypt | null | undefined;
-
-/** Compares secrets in constant time (hashing first so lengths do not leak). */
+/** Compares plain secrets in constant time (hashing first so lengths do not leak). */
 export function secretsEqual(given: string, expected: string): boolean {
-  if (isBcrypt(expected)) {
-    if (probe === undefined) return bcryptCompareSync(given, expected);
-    const known = bcryptVerdict(given, expected);
-    if (known !== undefined) return known;
-    probe ??= { given, hash: expected };
-    return false;
-  }
   const a = createHash("sha256").update(given).digest();
   const b = createHash("sha256").update(expected).digest();
   return timingSafeEqual(a, b);
@@ -108,8 +95,17 @@ export function allUsers(opts: ServerOptions): UserOptions[] {
 export class Authenticator {
   private readonly users = new Map<string, UserEntry>();
   private readonly nkeys = new Map<string, UserEntry>();
+  /**
+   * Set while {@link pendingBcrypt} dry-runs authenticate(): an unknown bcrypt verdict is
+   * recorded here instead of being computed on this thread (undefined = not probing).
+   */
+  private probe: PendingBcrypt | null | undefined = undefined;
 
-  constructor(private readonly opts: ServerOptions) {
+  /** `bcrypt` is the server's verifier (shared across reloads); tests may omit it. */
+  constructor(
+    private readonly opts: ServerOptions,
+    readonly bcrypt: BcryptVerifier = new BcryptVerifier(),
+  ) {
     for (const u of allUsers(opts)) {
       if (u.nkey !== undefined) this.nkeys.set(u.nkey, entry(u));
       else if (u.user !== undefined) this.users.set(u.user, entry(u));
@@ -153,15 +149,15 @@ export class Authenticator {
     }
     if (this.users.size > 0) {
       const u = c.user !== undefined ? this.users.get(c.user) : undefined;
-      if (!u || !secretsEqual(c.pass ?? "", u.options.password ?? "")) return { detail: `User "${c.user ?? ""}"` };
+      if (!u || !this.passwordMatches(c.pass ?? "", u.options.password ?? "")) return { detail: `User "${c.user ?? ""}"` };
       return this.result(u.options.user ?? "", u);
     }
     if (this.nkeys.size > 0) return { detail: `Nkey "${c.nkey ?? ""}"` };
     if (o.authToken !== undefined) {
-      return secretsEqual(c.auth_token ?? "", o.authToken) ? { user: "", permissions: null } : { detail: "" };
+      return this.passwordMatches(c.auth_token ?? "", o.authToken) ? { user: "", permissions: null } : { detail: "" };
     }
     if (o.username !== undefined) {
-      const ok = c.user !== undefined && secretsEqual(c.user, o.username) && secretsEqual(c.pass ?? "", o.password ?? "");
+      const ok = c.user !== undefined && secretsEqual(c.user, o.username) && this.passwordMatches(c.pass ?? "", o.password ?? "");
       return ok ? { user: o.username, permissions: null } : { detail: `User "${c.user ?? ""}"` };
     }
     return { user: "", permissions: null };
@@ -173,13 +169,23 @@ export class Authenticator {
    * authenticate(), which then answers at once.
    */
   pendingBcrypt(c: Credentials, nonce = ""): PendingBcrypt | null {
-    probe = null;
+    this.probe = null;
     try {
       this.authenticate(c, nonce);
-      return probe;
+      return this.probe;
     } finally {
-      probe = undefined;
+      this.probe = undefined;
     }
+  }
+
+  /** A password or token against the configured one, which may be a bcrypt hash. */
+  private passwordMatches(given: string, expected: string): boolean {
+    if (!isBcrypt(expected)) return secretsEqual(given, expected);
+    if (this.probe === undefined) return this.bcrypt.compareSync(given, expected);
+    const known = this.bcrypt.verdict(given, expected);
+    if (known !== undefined) return known;
+    this.probe ??= { given, hash: expected };
+    return false;
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 import { errPublishPermission, errSubscribePermission } from "../protocol/errors.js";
 import type { PubArg } from "../protocol/pub-arg.js";
+import type { Account } from "../accounts/account.js";
 import type { Client } from "../server/client.js";
 import type { Server } from "../server/server.js";
 import type { Subscription } from "../server/subscription.js";
@@ -24,14 +25,20 @@ export function authenticateClient(server: Server, c: Client, creds: Credentials
   }
   const r = server.auth.authenticate(creds, c.nonce);
   if (isAuthFailure(r)) return r;
+  // A repeated CONNECT may not move a connection (and its subscriptions) to another account.
+  if (c.connected && accountOf(server, r) !== c.account) return { detail: `User "${r.user}" - account changed` };
   bindIdentity(server, c, r);
   return null;
+}
+
+function accountOf(server: Server, r: AuthResult): Account | undefined {
+  return r.account !== undefined ? server.accounts.get(r.account) : server.globalAccount;
 }
 
 /** Sets user, account and permissions on a client (at CONNECT, and again on reload). */
 export function bindIdentity(server: Server, c: Client, r: AuthResult): void {
   c.user = r.user;
-  const acc = r.account !== undefined ? server.accounts.get(r.account) : server.globalAccount;
+  const acc = accountOf(server, r);
   if (acc !== undefined && acc !== c.account) {
     // Only before any SUB (at CONNECT); a reload that moves a user is a close instead.
     c.account = acc;

@@ -26,6 +26,8 @@ sub("req", "send a request and print the reply", () => import("./commands/req.js
 sub("reply", "answer requests on a subject (instances share a queue group)", () => import("./commands/reply.js"));
 sub("server", "server info (from /varz) and ping", () => import("./commands/server.js"));
 sub("micro", "NATS micro services: ls, info, stats, ping", () => import("./commands/micro.js"));
+sub("stream", "JetStream streams: ls, info, add, rm", () => import("./commands/stream.js"));
+sub("consumer", "JetStream consumers: ls, info", () => import("./commands/consumer.js"));
 
 function usage(): string {
   const lines = Object.entries(SUBCOMMANDS).map(([n, s]) => `  ${n.padEnd(10)} ${s.summary}`);

@@ -83,6 +83,14 @@ export abstract class Link extends Connection implements ParserSink {
     this.parser.parse(buf);
   }
 
+  protected suspendParsing(): void {
+    this.parser.suspend();
+  }
+
+  protected resumeParsing(): void {
+    this.parser.resume();
+  }
+
   abstract processOp(verb: Verb, arg: Buffer): boolean;
   abstract processMsg(pa: PubArg): boolean;
 

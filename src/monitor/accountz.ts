@@ -6,9 +6,11 @@
 import type { Server } from "../server/server.js";
 import { isoTime } from "./format.js";
 import { BadRequestError } from "./query.js";
+import type { Slicer } from "./slices.js";
 import { sublistStatsJSON } from "./subsz.js";
 
-export function accountz(s: Server, q: URLSearchParams): Record<string, unknown> {
+/** The /accountz document; with `acc=` its connections are counted in slices. */
+export async function accountz(s: Server, q: URLSearchParams, sl: Slicer): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {
     server_id: s.id,
     now: isoTime(Date.now()),
@@ -22,14 +24,17 @@ export function accountz(s: Server, q: URLSearchParams): Record<string, unknown>
   const acc = s.accounts.get(name);
   if (!acc) throw new BadRequestError(`Account ${name} does not exist`);
   let conns = 0;
-  for (const c of s.clients.values()) if (c.account === acc) conns++;
+  for (const c of [...s.clients.values()]) {
+    if (c.account === acc && !c.closed) conns++;
+    if (sl.due()) await sl.pause();
+  }
   const st = acc.sublist.stats();
   out.account_detail = {
     account_name: acc.name,
     update_time: isoTime(s.startMs),
     expired: false,
     complete: true,
-    jetstream_enabled: false,
+    jetstream_enabled: s.jetstream?.accountFor(acc) != null,
     leafnode_connections: 0,
     client_connections: conns,
     subscriptions: st.numSubs,

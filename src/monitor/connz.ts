@@ -3,12 +3,20 @@
  * with its query options (`sort`, `limit`, `offset`, `subs`, `auth`, `state`, `cid`,
  * `acc`, `user`), its sort orders and its error texts. Closed connections come from the
  * server's bounded ring (`Server.closedClients`) and carry the close `reason`.
+ *
+ * Built in slices (see slices.ts), so 100,000 connections never hold the event loop: the
+ * open connections are snapshotted first (the Client objects, which keep their counters
+ * and subscriptions even once closed), their light rows gathered and sorted in slices,
+ * and per-subscription detail is read only for the page being written, as it is written.
  */
 import { displaySubject } from "../sublist/index.js";
 import type { Client } from "../server/client.js";
-import type { ClosedClientInfo, Server } from "../server/server.js";
+import { MAX_CLOSED_CLIENTS, type ClosedClientInfo, type Server } from "../server/server.js";
+import type { Subscription } from "../server/subscription.js";
 import { goDuration, isoTime, uptime } from "./format.js";
-import { BadRequestError, decodeBool, decodeInt, decodeSubs } from "./query.js";
+import { ListDocument, type StreamedJson } from "./json-stream.js";
+import { mapInSlices, sortInSlices, type Slicer } from "./slices.js";
+import { BadRequestError, decodeBool, decodeInt, decodeState, decodeSubs, decodeUint64 } from "./query.js";
 
 /** Page size when `limit` is absent (nats-server DefaultConnListSize). */
 export const DEFAULT_CONN_LIST_SIZE = 1024;
@@ -22,6 +30,8 @@ export interface ConnRow {
   lastActivityMs: number;
   /** 0 while open. */
   stopMs: number;
+  /** stopMs, or the time the rows were gathered: what idle and uptime are measured to. */
+  endMs: number;
   reason: string;
   rttMs: number;
   pendingBytes: number;
@@ -35,15 +45,14 @@ export interface ConnRow {
   version: string;
   user: string;
   account: string;
-  /** Present for open connections only: per-subscription detail. */
-  subs: Array<{ subject: string; queue: string | null; sid: string; msgs: number; max: number }>;
+  /** The open connection, for its subscriptions (read when the row is written); null when closed. */
+  client: Client | null;
   /** Subjects, for closed connections (the ring keeps subjects only). */
   subjects: string[];
 }
 
-/** Snapshot of an open client. */
-export function openRow(c: Client): ConnRow {
-  const subs = [...c.subs.values()].map((s) => ({ subject: displaySubject(s.subject), queue: s.queue, sid: s.sid, msgs: s.delivered, max: s.max }));
+/** Snapshot of an open client, without its subscriptions (see {@link ConnRow.client}). */
+export function openRow(c: Client, now = Date.now()): ConnRow {
   return {
     cid: c.id,
     ip: c.host,
@@ -51,6 +60,7 @@ export function openRow(c: Client): ConnRow {
     startMs: c.startMs,
     lastActivityMs: c.lastActivityMs,
     stopMs: 0,
+    endMs: now,
     reason: "",
     rttMs: c.rttMs,
     pendingBytes: c.closed ? 0 : c.pendingBytes(),
@@ -58,14 +68,14 @@ export function openRow(c: Client): ConnRow {
     outMsgs: c.outMsgs,
     inBytes: c.inBytes,
     outBytes: c.outBytes,
-    numSubs: subs.length,
+    numSubs: c.subs.size,
     name: c.name,
     lang: c.lang,
     version: c.version,
     user: c.user,
     account: c.account.name,
-    subs,
-    subjects: subs.map((s) => s.subject),
+    client: c,
+    subjects: [],
   };
 }
 
@@ -78,6 +88,7 @@ export function closedRow(c: ClosedClientInfo): ConnRow {
     startMs: c.startMs,
     lastActivityMs: c.stopMs,
     stopMs: c.stopMs,
+    endMs: c.stopMs,
     reason: c.reason,
     rttMs: 0,
     pendingBytes: 0,
@@ -91,7 +102,7 @@ export function closedRow(c: ClosedClientInfo): ConnRow {
     version: c.version,
     user: c.user,
     account: c.account,
-    subs: [],
+    client: null,
     subjects: c.subscriptions,
   };
 }
@@ -116,8 +127,8 @@ export const CONNZ_SORTS: Readonly<Record<string, Cmp>> = {
   bytes_to: desc((r) => r.outBytes),
   bytes_from: desc((r) => r.inBytes),
   last: desc((r) => r.lastActivityMs),
-  idle: desc((r) => (r.stopMs || Date.now()) - r.lastActivityMs),
-  uptime: desc((r) => (r.stopMs || Date.now()) - r.startMs),
+  idle: desc((r) => r.endMs - r.lastActivityMs),
+  uptime: desc((r) => r.endMs - r.startMs),
   stop: desc((r) => r.stopMs),
   reason: (a, b) => (a.reason < b.reason ? -1 : a.reason > b.reason ? 1 : a.cid - b.cid),
   rtt: desc((r) => r.rttMs),
@@ -140,28 +151,28 @@ export interface ConnzOptions {
   user: string;
 }
 
-/** Decodes and validates the query; throws {@link BadRequestError} with nats-server's text. */
+/**
+ * Decodes and validates the query; throws {@link BadRequestError} with nats-server's text,
+ * checking the parameters in nats-server's order (HandleConnz, then Connz).
+ */
 export function parseConnzOptions(q: URLSearchParams): ConnzOptions {
-  const sort = q.get("sort") || "cid";
+  const auth = decodeBool(q, "auth");
   const { subs, detail } = decodeSubs(q);
-  const stateText = q.get("state") ?? "";
-  let state: ConnzOptions["state"];
-  if (stateText === "" || stateText === "open") state = "open";
-  else if (stateText === "closed") state = "closed";
-  else if (stateText === "all" || stateText === "any") state = "all";
-  else throw new BadRequestError(`Error decoding state for ${stateText}`);
+  const offset = decodeInt(q, "offset");
+  const limit = decodeInt(q, "limit");
+  const cid = decodeUint64(q, "cid");
+  const state = decodeState(q);
+  const sort = q.get("sort") || "cid";
   if (!(sort in CONNZ_SORTS)) throw new BadRequestError(`invalid sorting option: ${sort}`);
-  if (CLOSED_ONLY_SORTS.has(sort) && state === "open") {
+  if (CLOSED_ONLY_SORTS.has(sort) && state !== "closed") {
     throw new BadRequestError(`sort by ${sort} only valid on closed connections`);
   }
-  const cid = decodeInt(q, "cid");
-  const limit = decodeInt(q, "limit");
   return {
     sort,
     subs,
     subsDetail: detail,
-    auth: decodeBool(q, "auth"),
-    offset: Math.max(0, decodeInt(q, "offset")),
+    auth,
+    offset: Math.max(0, offset),
     limit: cid > 0 ? 1 : limit > 0 ? limit : DEFAULT_CONN_LIST_SIZE,
     cid,
     state,
@@ -170,30 +181,41 @@ export function parseConnzOptions(q: URLSearchParams): ConnzOptions {
   };
 }
 
-/** Open and/or closed rows for the options, filtered, sorted and paged. */
-export function selectConnections(s: Server, o: ConnzOptions): { total: number; rows: ConnRow[] } {
-  let rows: ConnRow[] = [];
+/** Open and/or closed rows for the options, filtered, sorted and paged, in slices. */
+export async function selectConnections(s: Server, o: ConnzOptions, sl: Slicer): Promise<{ total: number; rows: ConnRow[] }> {
+  const now = Date.now();
+  const keep = (r: ConnRow): boolean => (o.account === "" || r.account === o.account) && (o.user === "" || r.user === o.user);
+  // The snapshot, taken at once: which connections are open and which closed, now (so one
+  // closing while the rows are read is not listed twice). Rows are read slice by slice after.
+  let open: Client[] = [];
   if (o.state !== "closed") {
-    if (o.cid > 0) {
-      const c = s.clients.get(o.cid);
-      if (c) rows.push(openRow(c));
-    } else {
-      for (const c of s.clients.values()) rows.push(openRow(c));
-    }
+    const one = o.cid > 0 ? s.clients.get(o.cid) : undefined;
+    open = o.cid > 0 ? (one !== undefined ? [one] : []) : [...s.clients.values()];
   }
-  if (o.state !== "open") {
-    for (const c of s.closedClients) if (o.cid === 0 || c.cid === o.cid) rows.push(closedRow(c));
-  }
-  if (o.account !== "") rows = rows.filter((r) => r.account === o.account);
-  if (o.user !== "") rows = rows.filter((r) => r.user === o.user);
-  rows.sort(CONNZ_SORTS[o.sort]);
+  // The server trims its ring in batches; nats-server's ring holds exactly MAX_CLOSED_CLIENTS.
+  const closed = o.state !== "open" ? s.closedClients.slice(-MAX_CLOSED_CLIENTS) : [];
+  let rows = await mapInSlices(open, (c) => openRow(c, now), sl);
+  const picked = await mapInSlices(closed, (c) => (o.cid === 0 || c.cid === o.cid ? closedRow(c) : undefined), sl);
+  for (const r of picked) rows.push(r);
+  if (o.account !== "" || o.user !== "") rows = await mapInSlices(rows, (r) => (keep(r) ? r : undefined), sl);
+  rows = await sortInSlices(rows, CONNZ_SORTS[o.sort]!, sl);
   const total = rows.length;
   return { total, rows: rows.slice(Math.min(o.offset, total), Math.min(o.offset + o.limit, total)) };
 }
 
-/** One `connections[]` entry, keys in nats-server's order. */
-export function connInfo(r: ConnRow, o: ConnzOptions, now: number): Record<string, unknown> {
-  const end = r.stopMs > 0 ? r.stopMs : now;
+/** One subscription of an open connection, as `subscriptions_list_detail` shows it. */
+function subDetail(r: ConnRow, sub: Subscription): Record<string, unknown> {
+  const d: Record<string, unknown> = { account: r.account, subject: displaySubject(sub.subject) };
+  if (sub.queue) d.qgroup = sub.queue;
+  d.sid = sub.sid;
+  d.msgs = sub.delivered;
+  if (sub.max > 0) d.max = sub.max;
+  d.cid = r.cid;
+  return d;
+}
+
+/** One `connections[]` entry, keys in nats-server's order (a streamed document when it lists subscriptions). */
+export function connInfo(r: ConnRow, o: ConnzOptions): Record<string, unknown> | StreamedJson {
   const ci: Record<string, unknown> = {
     cid: r.cid,
     kind: "Client",
@@ -209,8 +231,8 @@ export function connInfo(r: ConnRow, o: ConnzOptions, now: number): Record<strin
   }
   Object.assign(ci, {
     rtt: goDuration(r.rttMs),
-    uptime: uptime(end - r.startMs),
-    idle: uptime(end - r.lastActivityMs),
+    uptime: uptime(r.endMs - r.startMs),
+    idle: uptime(r.endMs - r.lastActivityMs),
     pending_bytes: r.pendingBytes,
     in_msgs: r.inMsgs,
     out_msgs: r.outMsgs,
@@ -225,35 +247,25 @@ export function connInfo(r: ConnRow, o: ConnzOptions, now: number): Record<strin
     if (r.user !== "") ci.authorized_user = r.user;
     ci.account = r.account;
   }
-  if (o.subs && r.numSubs > 0) {
-    if (o.subsDetail && r.stopMs === 0) {
-      ci.subscriptions_list_detail = r.subs.map((s) => {
-        const d: Record<string, unknown> = { account: r.account, subject: s.subject };
-        if (s.queue) d.qgroup = s.queue;
-        d.sid = s.sid;
-        d.msgs = s.msgs;
-        if (s.max > 0) d.max = s.max;
-        d.cid = r.cid;
-        return d;
-      });
-    } else {
-      ci.subscriptions_list = r.subjects;
-    }
-  }
-  return ci;
+  if (!o.subs || r.numSubs === 0) return ci;
+  // The subscriptions come last: streamed, as a connection may hold hundreds of thousands.
+  const client = r.client;
+  if (client === null) return new ListDocument(ci, "subscriptions_list", r.subjects, (subject) => subject);
+  if (o.subsDetail) return new ListDocument(ci, "subscriptions_list_detail", client.subs.values(), (sub) => subDetail(r, sub));
+  return new ListDocument(ci, "subscriptions_list", client.subs.values(), (sub) => displaySubject(sub.subject));
 }
 
-/** The /connz document for a decoded query. */
-export function connz(s: Server, o: ConnzOptions): Record<string, unknown> {
+/** The /connz document for a decoded query, gathered in slices; written with {@link ListDocument.writeTo}. */
+export async function connz(s: Server, o: ConnzOptions, sl: Slicer): Promise<ListDocument<ConnRow>> {
   const now = Date.now();
-  const { total, rows } = selectConnections(s, o);
-  return {
+  const { total, rows } = await selectConnections(s, o, sl);
+  const head = {
     server_id: s.id,
     now: isoTime(now),
     num_connections: rows.length,
     total,
     offset: o.offset,
     limit: o.limit,
-    connections: rows.map((r) => connInfo(r, o, now)),
   };
+  return new ListDocument(head, "connections", rows, (r) => connInfo(r, o));
 }

@@ -2,7 +2,8 @@
  * Request routing for the monitoring listener: nats-server's endpoint paths under
  * `http_base_path`, JSON bodies pretty-printed as nats-server prints them, 400 with a
  * plain-text reason for bad queries, 404 otherwise. Each served endpoint is counted in
- * /varz `http_req_stats`.
+ * /varz `http_req_stats`. The endpoints whose work grows with the server (/connz, /subsz,
+ * /accountz) are built and written in slices, a couple at a time (slices.ts).
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { accountz } from "./accountz.js";
@@ -10,42 +11,76 @@ import { gatewayz, leafz, routez } from "./cluster.js";
 import { connz, parseConnzOptions } from "./connz.js";
 import { dashboardData } from "./dashboard/api.js";
 import { DASHBOARD_HTML } from "./dashboard/page.js";
-import { healthz, jsz } from "./health.js";
+import { healthz } from "./health.js";
+import { ListDocument, ResponseGoneError, ResponseSink, type StreamedJson } from "./json-stream.js";
+import { jsz, parseJszOptions } from "./jsz.js";
 import { metrics, PROMETHEUS_CONTENT_TYPE } from "./metrics.js";
-import { BadRequestError } from "./query.js";
+import { BadRequestError, decodeBool, decodeInt, decodeSubs } from "./query.js";
+import { heavyGateOf, Slicer } from "./slices.js";
 import type { MonitorState } from "./state.js";
 import { subsz } from "./subsz.js";
 import { varz } from "./varz.js";
 
 const JSON_TYPE = "application/json";
 
-/** A handler's answer; `body` objects are sent as JSON. */
+/** A handler's answer; `body` objects are sent as JSON, indented unless `compact`. */
 interface Reply {
   status: number;
   type: string;
-  body: string | Record<string, unknown>;
+  body: string | Record<string, unknown> | StreamedJson;
+  compact?: boolean;
 }
 
-type Handler = (m: MonitorState, q: URLSearchParams) => Reply | Promise<Reply>;
+type Handler = (m: MonitorState, q: URLSearchParams, sl: Slicer) => Reply | Promise<Reply>;
 
-const json = (body: Record<string, unknown>, status = 200): Reply => ({ status, type: JSON_TYPE, body });
+const json = (body: Record<string, unknown> | StreamedJson, status = 200): Reply => ({ status, type: JSON_TYPE, body });
 
-/** Endpoint path (below the base path) → handler. */
+/** Endpoints that run under the server's heavy-request gate. */
+const HEAVY = new Set(["/connz", "/subsz", "/subscriptionsz", "/accountz"]);
+
+/** Endpoint path (below the base path) → handler. Parameters are decoded in nats-server's order. */
 const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ["/varz", (m) => json(varz(m))],
-  ["/connz", (m, q) => json(connz(m.server, parseConnzOptions(q)))],
-  ["/subsz", (m, q) => json(subsz(m.server, q))],
-  ["/subscriptionsz", (m, q) => json(subsz(m.server, q))],
-  ["/routez", (m) => json(routez(m.server))],
-  ["/gatewayz", (m) => json(gatewayz(m.server))],
-  ["/leafz", (m) => json(leafz(m.server))],
-  ["/accountz", (m, q) => json(accountz(m.server, q))],
-  ["/jsz", (m) => json(jsz(m.server))],
+  ["/connz", async (m, q, sl) => json(await connz(m.server, parseConnzOptions(q), sl))],
+  ["/subsz", async (m, q, sl) => json(await subsz(m.server, q, sl))],
+  ["/subscriptionsz", async (m, q, sl) => json(await subsz(m.server, q, sl))],
+  [
+    "/routez",
+    (m, q) => {
+      decodeSubs(q);
+      return json(routez(m.server));
+    },
+  ],
+  [
+    "/gatewayz",
+    (m, q) => {
+      decodeBool(q, "accs");
+      return json(gatewayz(m.server));
+    },
+  ],
+  [
+    "/leafz",
+    (m, q) => {
+      decodeBool(q, "subs");
+      return json(leafz(m.server));
+    },
+  ],
+  ["/accountz", async (m, q, sl) => json(await accountz(m.server, q, sl))],
+  [
+    "/jsz",
+    (m, q) => {
+      const o = parseJszOptions(q);
+      decodeBool(q, "leader-only"); // accepted, as nats-server does; every stream leads on one server
+      return json(jsz(m.server, o));
+    },
+  ],
   [
     "/healthz",
-    (m) => {
+    (m, q) => {
+      for (const name of ["js-enabled", "js-enabled-only", "js-server-only"]) decodeBool(q, name);
       const h = healthz(m);
-      return json(h.body, h.httpStatus);
+      // nats-server marshals health compactly (json.Marshal, not MarshalIndent).
+      return { ...json(h.body, h.httpStatus), compact: true };
     },
   ],
   ["/metrics", (m) => ({ status: 200, type: PROMETHEUS_CONTENT_TYPE, body: metrics(m) })],
@@ -73,6 +108,7 @@ export function normaliseBasePath(p: string | undefined): string {
 export function createRequestHandler(m: MonitorState): (req: IncomingMessage, res: ServerResponse) => void {
   return (req, res) => {
     handle(m, req, res).catch((err: unknown) => {
+      if (err instanceof ResponseGoneError) return;
       if (!res.headersSent) res.writeHead(500, { "Content-Type": "text/plain; charset=utf-8" });
       res.end(`internal error: ${(err as Error).message}`);
     });
@@ -94,16 +130,43 @@ async function handle(m: MonitorState, req: IncomingMessage, res: ServerResponse
   const handler = ROUTES.get(path);
   if (!handler || (req.method !== "GET" && req.method !== "HEAD")) return notFound(res);
   if (!path.startsWith("/api/")) m.httpReqStats.set(path, (m.httpReqStats.get(path) ?? 0) + 1);
+  if (HEAVY.has(path)) await heavyGateOf(m.server).run((sl) => respond(m, handler, url, req, res, sl));
+  else await respond(m, handler, url, req, res, new Slicer());
+}
+
+async function respond(m: MonitorState, handler: Handler, url: URL, req: IncomingMessage, res: ServerResponse, sl: Slicer): Promise<void> {
   let reply: Reply;
   try {
-    reply = await handler(m, url.searchParams);
+    reply = await handler(m, url.searchParams, sl);
   } catch (err) {
     if (!(err instanceof BadRequestError)) throw err;
     reply = { status: 400, type: "text/plain; charset=utf-8", body: err.message };
   }
-  const body = typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body, null, 2);
-  res.writeHead(reply.status, { "Content-Type": reply.type, "Cache-Control": "no-store" });
-  res.end(req.method === "HEAD" ? undefined : body);
+  let type = reply.type;
+  // JSONP, as nats-server's ResponseHandler: `?callback=f` answers `f(<json>)`.
+  const callback = type === JSON_TYPE ? (url.searchParams.get("callback") ?? "") : "";
+  if (callback !== "") type = "application/javascript";
+  res.writeHead(reply.status, { "Content-Type": type, "Cache-Control": "no-store" });
+  if (req.method === "HEAD") {
+    res.end();
+    return;
+  }
+  const pretty = reply.compact !== true;
+  const body = reply.body;
+  if (typeof body === "object" && isStreamed(body)) {
+    const sink = new ResponseSink(res);
+    if (callback !== "") await sink.write(`${callback}(`);
+    await body.writeTo(sink, pretty, sl);
+    if (callback !== "") await sink.write(")");
+    res.end();
+    return;
+  }
+  const text = typeof body === "string" ? body : JSON.stringify(body, null, pretty ? 2 : undefined);
+  res.end(callback !== "" ? `${callback}(${text})` : text);
+}
+
+function isStreamed(body: Record<string, unknown> | StreamedJson): body is StreamedJson {
+  return body instanceof ListDocument;
 }
 
 function notFound(res: ServerResponse): void {

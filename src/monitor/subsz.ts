@@ -8,7 +8,9 @@ import type { Subscription } from "../server/subscription.js";
 import { isValidLiteralSubject, matchLiteral, type SublistStats, displaySubject, wireSubject } from "../sublist/index.js";
 import { DEFAULT_CONN_LIST_SIZE } from "./connz.js";
 import { isoTime } from "./format.js";
+import { ListDocument } from "./json-stream.js";
 import { BadRequestError, decodeBool, decodeInt } from "./query.js";
+import { sortInSlices, type Slicer } from "./slices.js";
 
 /** Sublist counters with nats-server's JSON names. */
 export function sublistStatsJSON(st: SublistStats): Record<string, number> {
@@ -46,8 +48,86 @@ export function combinedStats(s: Server, account = ""): SublistStats {
   return out;
 }
 
-/** The /subsz document for a query. */
-export function subsz(s: Server, q: URLSearchParams): Record<string, unknown> {
+/**
+ * Subscriptions picked for a listing, in flat arrays: no object per subscription, since
+ * 200,000 of them per request would keep the garbage collector busy.
+ */
+interface Picked {
+  subs: Subscription[];
+  /** Index into `accounts` of each subscription's account. */
+  accountOf: number[];
+  accounts: string[];
+}
+
+/** Subscriptions taken from a sublist walk between two checks of the slice. */
+const WALK_BATCH = 1024;
+
+/** Walks the sublists (in slices) for the subscriptions in `account` ("" = all) matching `test`. */
+async function pick(s: Server, account: string, test: string, sl: Slicer): Promise<Picked> {
+  const accs = [...s.accounts.values()].filter((a) => account === "" || a.name === account);
+  // Sized up front (subscriptions added meanwhile grow them): 200,000 pushes would copy them over and over.
+  const size = accs.reduce((n, a) => n + a.sublist.count(), 0);
+  const out: Picked = { subs: new Array<Subscription>(size), accountOf: new Array<number>(size), accounts: accs.map((a) => a.name) };
+  const testSubject = test !== "" ? wireSubject(test) : "";
+  let n = 0;
+  const batch: Subscription[] = [];
+  for (let ai = 0; ai < accs.length; ai++) {
+    const walk = accs[ai]!.sublist.walk();
+    for (let more = true; more; ) {
+      batch.length = 0;
+      more = walk.take(batch, WALK_BATCH);
+      for (const sub of batch) {
+        if (test !== "" && !matchLiteral(testSubject, sub.subject)) continue;
+        out.subs[n] = sub;
+        out.accountOf[n++] = ai;
+      }
+      if (sl.due(batch.length)) await sl.pause();
+    }
+  }
+  out.subs.length = n;
+  out.accountOf.length = n;
+  return out;
+}
+
+/**
+ * Indexes into `subs` in nats-server's order: by connection id, then sid (numeric sids
+ * numerically, others as text), sorted in slices over precomputed keys.
+ */
+async function sortedOrder(subs: Subscription[], sl: Slicer): Promise<number[]> {
+  const n = subs.length;
+  const cid = new Float64Array(n);
+  const sidNum = new Float64Array(n);
+  const order = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const sub = subs[i]!;
+    cid[i] = sub.conn.id;
+    const v = Number(sub.sid);
+    sidNum[i] = Number.isInteger(v) ? v : Number.NaN;
+    order[i] = i;
+    if (sl.due()) await sl.pause();
+  }
+  return sortInSlices(
+    order,
+    (i, j) => {
+      const d = cid[i]! - cid[j]!;
+      if (d !== 0) return d;
+      const a = sidNum[i]!;
+      const b = sidNum[j]!;
+      if (!Number.isNaN(a) && !Number.isNaN(b)) return a - b;
+      const x = subs[i]!.sid;
+      const y = subs[j]!.sid;
+      return x < y ? -1 : x > y ? 1 : 0;
+    },
+    sl,
+  );
+}
+
+/**
+ * The /subsz document for a query. With `subs=1` the subscriptions are gathered from the
+ * sublists in slices (a trie walk that tolerates changes between slices), sorted in
+ * slices by connection and sid, and only the page is written.
+ */
+export async function subsz(s: Server, q: URLSearchParams, sl: Slicer): Promise<Record<string, unknown> | ListDocument<number>> {
   const wantSubs = decodeBool(q, "subs");
   const offset = Math.max(0, decodeInt(q, "offset"));
   const limitArg = decodeInt(q, "limit");
@@ -57,25 +137,20 @@ export function subsz(s: Server, q: URLSearchParams): Record<string, unknown> {
   if (test !== "" && !isValidLiteralSubject(test)) {
     throw new BadRequestError(`invalid test subject, must be valid publish subject: ${test}`);
   }
-  const out: Record<string, unknown> = {
+  const head: Record<string, unknown> = {
     server_id: s.id,
     now: isoTime(Date.now()),
     ...sublistStatsJSON(combinedStats(s, account)),
   };
-  if (!wantSubs) return out;
-  const subs: Array<{ account: string; sub: Subscription }> = [];
-  for (const acc of s.accounts.values()) {
-    if (account !== "" && acc.name !== account) continue;
-    for (const sub of acc.sublist.all()) {
-      if (test === "" || matchLiteral(wireSubject(test), sub.subject)) subs.push({ account: acc.name, sub });
-    }
-  }
-  subs.sort((a, b) => a.sub.conn.id - b.sub.conn.id || compareSid(a.sub.sid, b.sub.sid));
-  out.total = subs.length;
-  out.offset = offset;
-  out.limit = limit;
-  out.subscriptions_list = subs.slice(offset, offset + limit).map(({ account: acc, sub }) => {
-    const d: Record<string, unknown> = { account: acc, subject: displaySubject(sub.subject) };
+  if (!wantSubs) return head;
+  const { subs, accountOf, accounts } = await pick(s, account, test, sl);
+  const order = await sortedOrder(subs, sl);
+  head.total = subs.length;
+  head.offset = offset;
+  head.limit = limit;
+  return new ListDocument(head, "subscriptions_list", order.slice(offset, offset + limit), (i) => {
+    const sub = subs[i]!;
+    const d: Record<string, unknown> = { account: accounts[accountOf[i]!], subject: displaySubject(sub.subject) };
     if (sub.queue) d.qgroup = sub.queue;
     d.sid = sub.sid;
     d.msgs = sub.delivered;
@@ -83,13 +158,4 @@ export function subsz(s: Server, q: URLSearchParams): Record<string, unknown> {
     d.cid = sub.conn.id;
     return d;
   });
-  return out;
-}
-
-/** Numeric sids in numeric order, others after them in text order. */
-function compareSid(a: string, b: string): number {
-  const na = Number(a);
-  const nb = Number(b);
-  if (Number.isInteger(na) && Number.isInteger(nb)) return na - nb;
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -62,7 +62,7 @@ export function varz(m: MonitorState): Record<string, unknown> {
     leaf: {},
     mqtt: {},
     websocket: {},
-    jetstream: o.jetstream ? { config: { store_dir: o.storeDir ?? "" } } : {},
+    jetstream: s.jetstream !== null ? s.jetstream.varz() : {},
     tls_timeout: o.tls?.timeoutMs !== undefined ? o.tls.timeoutMs / 1000 : DEFAULT_TLS_TIMEOUT_S,
     write_deadline: o.writeDeadlineMs * NS_PER_MS,
     start: isoTime(s.startMs),

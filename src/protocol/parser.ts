@@ -135,8 +135,9 @@ export class Parser {
   }
 
   /**
-   * Called by the sink during a callback (CONNECT waiting on a slow password check):
-   * the rest of the current read, and anything fed later, waits for resume().
+   * Called by the sink during a callback (CONNECT waiting on a slow password check, a
+   * connection that used its share of the event loop): the rest of the current read, and
+   * anything fed later, waits for resume().
    */
   suspend(): void {
     this.suspended = true;
@@ -219,6 +220,7 @@ export class Parser {
             this.state = State.OP_START;
             i = end - 1;
             if (!sink.processMsg(pa)) return this.close();
+            if (this.suspended) return this.hold(buf, i + 1);
           } else {
             this.state = State.MSG_PAYLOAD;
             i = this.bufferPayload(buf, start) - 1;
@@ -239,6 +241,7 @@ export class Parser {
             pa.payloadStart = 0;
             pa.payloadEnd = n;
             if (!sink.processMsg(pa)) return this.close();
+            if (this.suspended) return this.hold(buf, i + 1);
           }
           break;
         }

@@ -25,7 +25,7 @@ import type { SubjectMappings } from "../sublist/transform.js";
 import type { Account } from "../accounts/account.js";
 import { derivePubArg, deliverImports } from "../accounts/imports.js";
 import { ClosedState, type ClosedReason } from "./closed-state.js";
-import { Connection } from "./connection.js";
+import { Connection, ReadPause } from "./connection.js";
 import { Kind } from "./connection-kind.js";
 import { deliverResult } from "./deliver.js";
 import type { Server } from "./server.js";
@@ -34,37 +34,19 @@ import { checkPublish, checkSubscribe } from "../auth/connection.js";
 import { generateNonce } from "../auth/nkeys.js";
 import type { ConnectionPermissions } from "../auth/permissions.js";
 import type { PendingBcrypt } from "../auth/authenticator.js";
-import { bcryptCompare } from "../auth/bcrypt.js";
 import { publishClientEvent } from "./events.js";
+import { decodeConnect, isValidClientProtocol, requestsAccount, type ConnectOptions } from "../protocol/connect.js";
 
-/** What a client may say in CONNECT (nats-server client.go clientOpts). */
-export interface ConnectOptions {
-  verbose?: boolean;
-  pedantic?: boolean;
-  tls_required?: boolean;
-  auth_token?: string;
-  user?: string;
-  pass?: string;
-  name?: string;
-  lang?: string;
-  version?: string;
-  protocol?: number;
-  echo?: boolean;
-  sig?: string;
-  nkey?: string;
-  jwt?: string;
-  headers?: boolean;
-  no_responders?: boolean;
-}
+export type { ConnectOptions } from "../protocol/connect.js";
 
 const CRLF = "\r\n";
 const NO_RESPONDERS_HDR = "NATS/1.0 503\r\n\r\n";
 /** Subjects longer than this skip the per-connection match cache. */
 const L1_SUBJECT_MAX = 256;
+/** Input held while a password is being checked; past this, reading pauses until the verdict. */
+const MAX_HELD_DURING_AUTH = 256 * 1024;
 /** Delay of the first server PING after connect (nats-server firstClientPingInterval). */
 const FIRST_PING_INTERVAL_MS = 2000;
-/** nats-server client proto versions: 0 = original, 1 = dynamic cluster INFO. */
-const CLIENT_PROTO_INFO = 1;
 
 export class Client extends Connection implements ParserSink {
   readonly kind = Kind.CLIENT;
@@ -130,9 +112,18 @@ export class Client extends Connection implements ParserSink {
     this.parser.parse(buf);
   }
 
+  protected suspendParsing(): void {
+    this.parser.suspend();
+  }
+
+  protected resumeParsing(): void {
+    this.parser.resume();
+  }
+
   // ---- ParserSink ----
 
   processOp(verb: Verb, arg: Buffer): boolean {
+    this.countOp();
     switch (verb) {
       case Verb.SUB:
         return this.processSub(arg);
@@ -148,32 +139,26 @@ export class Client extends Connection implements ParserSink {
 
   private processConnect(arg: Buffer): boolean {
     if (this.server.traceEnabled) this.traceIn("CONNECT", arg);
-    let o: ConnectOptions;
-    try {
-      o = JSON.parse(arg.toString("utf8")) as ConnectOptions;
-      if (o === null || typeof o !== "object") throw new Error("not an object");
-    } catch (err) {
-      this.server.logger.error(`${this.logPrefix()}processConnect: ${(err as Error).message}`);
+    const decoded = decodeConnect(arg, this.connectOpts);
+    if (!decoded.ok) {
+      this.server.logger.error(`${this.logPrefix()}${decoded.error}`);
       this.closeConnection(ClosedState.ProtocolViolation);
       return false;
     }
-    if (typeof o.protocol === "number" && (o.protocol < 0 || o.protocol > CLIENT_PROTO_INFO)) {
-      this.sendErr(ERR_BAD_CLIENT_PROTOCOL);
-      this.closeConnection(ClosedState.BadClientProtocolVersion);
-      return false;
-    }
+    const o = decoded.opts;
     this.verbose = o.verbose !== false;
     this.pedantic = o.pedantic !== false;
     this.echo = o.echo !== false;
     this.headers = o.headers === true && !this.server.options.noHeaderSupport;
     this.noResponders = o.no_responders === true;
-    this.name = typeof o.name === "string" ? o.name : "";
-    this.lang = typeof o.lang === "string" ? o.lang : "";
-    this.version = typeof o.version === "string" ? o.version : "";
+    this.name = o.name ?? "";
+    this.lang = o.lang ?? "";
+    this.version = o.version ?? "";
     this.parser.headers = this.headers;
     this.connectOpts = o;
 
-    if (this.server.authRequired && !this.connected) {
+    // As nats-server, every CONNECT (a repeated one too) is checked against the auth.
+    if (this.server.authRequired) {
       const slow = this.server.auth.pendingBcrypt(o, this.nonce);
       if (slow !== null) {
         this.verifyThenConnect(o, slow);
@@ -185,20 +170,29 @@ export class Client extends Connection implements ParserSink {
   }
 
   /**
-   * A bcrypt password: checked in the worker thread while this connection's parsing and
-   * reading wait, so nobody else waits for it; then CONNECT carries on as usual.
+   * A bcrypt password: checked in a worker while this connection's parsing waits, so
+   * nobody else waits for it; then CONNECT carries on as usual. Reading goes on (bounded:
+   * the parser holds what comes) so a client that leaves is noticed and its check dropped.
    */
   private verifyThenConnect(o: ConnectOptions, slow: PendingBcrypt): void {
     this.parser.suspend();
-    this.socket.pause();
-    void bcryptCompare(slow.given, slow.hash)
-      .then(() => {
+    let held = 0;
+    const bound = (buf: Buffer): void => {
+      held += buf.length;
+      if (held > MAX_HELD_DURING_AUTH) this.pauseReads(ReadPause.AUTH);
+    };
+    this.socket.on("data", bound);
+    void this.server.auth.bcrypt
+      .check({ given: slow.given, hash: slow.hash, source: this.host, isGone: () => this.closed })
+      .then((outcome) => {
+        this.socket.off("data", bound);
         if (this.closed) return;
+        if (outcome === "busy") return this.authBusy();
         const server = this.server;
         server.inReadBatch = true;
         try {
           if (this.authenticateAndConnect(o)) {
-            this.socket.resume();
+            this.resumeReads(ReadPause.AUTH);
             this.parser.resume();
           }
         } finally {
@@ -207,6 +201,13 @@ export class Client extends Connection implements ParserSink {
         }
       })
       .catch((err: unknown) => this.internalError(err));
+  }
+
+  /** Too many password checks waiting: refused as nats-server refuses a login it could not check in time. */
+  private authBusy(): void {
+    this.server.logger.debug(`${this.logPrefix()}${ERR_AUTH_TIMEOUT}: too many password checks waiting`);
+    this.sendErr(ERR_AUTH_TIMEOUT);
+    this.closeConnection(ClosedState.AuthenticationTimeout);
   }
 
   private authenticateAndConnect(o: ConnectOptions): boolean {
@@ -220,22 +221,34 @@ export class Client extends Connection implements ParserSink {
     return this.finishConnect();
   }
 
-  /** The end of CONNECT once the client is known: header checks, +OK. */
+  /** The end of CONNECT once the client is known, checks in nats-server's order, +OK. */
   private finishConnect(): boolean {
+    const o = this.connectOpts!;
+    if (requestsAccount(o)) {
+      this.authViolation(o.user !== undefined ? `User "${o.user}"` : "");
+      return false;
+    }
+    if (!isValidClientProtocol(o)) {
+      this.sendErr(ERR_BAD_CLIENT_PROTOCOL);
+      this.closeConnection(ClosedState.BadClientProtocolVersion);
+      return false;
+    }
     if (this.noResponders && !this.headers) {
       this.sendErr(ERR_NO_RESPONDERS_REQUIRES_HEADERS);
       this.closeConnection(ClosedState.NoRespondersRequiresHeaders);
       return false;
     }
     this.parser.awaitingConnect = false;
-    this.connected = true;
     if (this.verbose) this.sendOK();
+    if (this.connected) return true;
+    this.connected = true;
     publishClientEvent(this.server, this, "CONNECT");
     this.server.logger.debug(`${this.logPrefix()}Client connection created`);
     return true;
   }
 
   processMsg(pa: PubArg): boolean {
+    this.countOp();
     const server = this.server;
     this.inMsgs++;
     this.inBytes += pa.size;

@@ -14,11 +14,38 @@ import { Kind, KIND_NAMES } from "./connection-kind.js";
 import type { Server } from "./server.js";
 
 /**
- * Longest a producer stays paused for one backed-up subscriber. A subscriber that does
- * not drain by then is left to fill up to max_pending and be cut off as a slow consumer,
- * so a dead reader cannot hold its publishers for the whole write deadline.
+ * Longest a producer stays paused for one backed-up subscriber at a time. It is paused
+ * again at its next delivery there while the subscriber stays behind, so a steady
+ * overload is throttled to the subscriber's pace; a subscriber that stops reading is
+ * still cut at max_pending or at the write deadline (nats-server stalledWait).
  */
 const STALL_MAX_MS = 100;
+/** How many times per write deadline a backed-up socket's progress is looked at. */
+const WRITE_DEADLINE_LOOKS = 10;
+/**
+ * Longest one connection's input may hold the event loop in one turn. libuv hands a busy
+ * socket up to 32 reads per turn; past this budget the connection yields (its reads
+ * resume on the next turn, in order), so a flood of SUBs or PUBs from one client cannot
+ * stall everyone else.
+ */
+const READ_BUDGET_MS = 10;
+/** Reads of one connection closer together than this belong to the same turn of the loop. */
+const SAME_TURN_GAP_MS = 1;
+/**
+ * Within one read (64 KiB can hold thousands of SUBs), the clock is looked at every this
+ * many operations; past the budget the parser holds the rest of the read for the next turn.
+ */
+const OPS_PER_CLOCK_LOOK = 64;
+
+/** Why a connection's reads are paused; it reads again when no reason is left. */
+export const enum ReadPause {
+  /** A subscriber it delivers to is backed up (Connection.admit). */
+  STALL = 1,
+  /** It used its share of this turn of the event loop. */
+  YIELD = 2,
+  /** Its CONNECT waits for a password check off the loop. */
+  AUTH = 4,
+}
 
 export abstract class Connection {
   abstract readonly kind: Kind;
@@ -47,18 +74,33 @@ export abstract class Connection {
   private socketQueued = 0;
   /** Set while this connection is in the server's pending-flush list. */
   flushQueued = false;
-  /** Producers paused because this connection's socket is backed up; resumed on drain. */
+  /** Producers paused because this connection's socket is backed up; resumed as it drains. */
   private stalledProducers: Connection[] | null = null;
-  private pausedByStall = false;
+  /** ReadPause bits: why reads are paused, 0 when reading. */
+  private readPauses = 0;
+  /** Time spent on this connection's input in the current turn, and when its last read ended. */
+  private turnBusyMs = 0;
+  private lastReadEndMs = 0;
+  /** When the read being parsed started, and operations since the clock was last looked at. */
+  private readStartMs = 0;
+  private opsSinceClockLook = 0;
+  /** The parser holds the rest of a read for the next turn (not for another reason, e.g. auth). */
+  private yieldHeldInput = false;
+  private readonly resumeAfterYield = (): void => this.continueAfterYield();
   /** Ends a stall that the socket does not drain from in time. */
   private stallTimer: NodeJS.Timeout | null = null;
-  /** A stall ran out without a drain: stop stalling producers until the socket drains. */
-  private stallSpent = false;
 
   protected pingTimer: NodeJS.Timeout | null = null;
+  /**
+   * The write deadline applies to a socket that makes no progress (nats-server sets it on
+   * each write): `lastWriteMs` is when the kernel last took bytes of ours, `lastInFlight`
+   * the bytes of the write in flight that it had not taken at the last look.
+   */
   private writeDeadlineTimer: NodeJS.Timeout | null = null;
-  /** Socket bytes queued when the write deadline was armed: less at the deadline is progress. */
-  private queuedAtDeadline = 0;
+  private lastWriteMs = 0;
+  private lastInFlight = -1;
+  /** Called by the socket when a write of ours reached the kernel; one function per connection. */
+  private readonly onWritten = (): void => this.writeProgress();
 
   constructor(
     readonly server: Server,
@@ -71,6 +113,12 @@ export abstract class Connection {
 
   /** Feeds one read to this connection's parser. */
   protected abstract parse(buf: Buffer): void;
+
+  /** Holds the rest of the current read until `resumeParsing` (the parser's suspend). */
+  protected abstract suspendParsing(): void;
+
+  /** Parses what `suspendParsing` held. */
+  protected abstract resumeParsing(): void;
 
   /** Kind-specific clean-up once closed: subscriptions, the server's registry. */
   protected abstract onClosed(): void;
@@ -90,16 +138,75 @@ export abstract class Connection {
 
   private onData(buf: Buffer): void {
     this.lastActivityMs = Date.now();
+    this.inReadBatch(buf);
+  }
+
+  /** Parses input (a read, or what a yield held when `buf` is null) as one batch: one flush at its end. */
+  private inReadBatch(buf: Buffer | null): void {
+    const start = (this.readStartMs = performance.now());
+    if (start - this.lastReadEndMs > SAME_TURN_GAP_MS) this.turnBusyMs = 0;
     const server = this.server;
     server.inReadBatch = true;
     try {
-      this.parse(buf);
+      if (buf !== null) this.parse(buf);
+      else this.resumeParsing();
     } catch (err) {
       // A bug reached by some input must cost this connection, never the server.
       this.internalError(err);
     }
     server.inReadBatch = false;
     server.flushPending();
+    const end = performance.now();
+    this.lastReadEndMs = end;
+    this.turnBusyMs += end - start;
+    if (this.turnBusyMs > READ_BUDGET_MS && !this.closed && (this.readPauses & ReadPause.YIELD) === 0) this.yieldTurn();
+  }
+
+  /**
+   * Counts one operation of the input being parsed; every OPS_PER_CLOCK_LOOK of them,
+   * past this turn's budget, the rest of the read waits for the next turn.
+   */
+  protected countOp(): void {
+    if (++this.opsSinceClockLook < OPS_PER_CLOCK_LOOK) return;
+    this.opsSinceClockLook = 0;
+    if ((this.readPauses & ReadPause.YIELD) !== 0) return;
+    if (this.turnBusyMs + performance.now() - this.readStartMs > READ_BUDGET_MS) {
+      this.suspendParsing();
+      this.yieldHeldInput = true;
+      this.yieldTurn();
+    }
+  }
+
+  /** Stops reading until the next turn of the loop. */
+  private yieldTurn(): void {
+    this.turnBusyMs = 0;
+    this.pauseReads(ReadPause.YIELD);
+    setImmediate(this.resumeAfterYield);
+  }
+
+  /** Next turn: parse what the yield held, then read again (unless that yields again). */
+  private continueAfterYield(): void {
+    if (this.closed) return;
+    this.readPauses &= ~ReadPause.YIELD;
+    if (this.yieldHeldInput) {
+      this.yieldHeldInput = false;
+      this.lastReadEndMs = 0;
+      this.inReadBatch(null);
+    }
+    if (this.readPauses === 0 && !this.closed) this.socket.resume();
+  }
+
+  /** Stops reading for `reason` (a ReadPause bit). */
+  pauseReads(reason: ReadPause): void {
+    if (this.readPauses === 0) this.socket.pause();
+    this.readPauses |= reason;
+  }
+
+  /** Reading goes on once no reason to pause is left. */
+  resumeReads(reason: ReadPause): void {
+    if ((this.readPauses & reason) === 0) return;
+    this.readPauses &= ~reason;
+    if (this.readPauses === 0 && !this.closed) this.socket.resume();
   }
 
   /** Logs an unexpected exception with its stack and closes this connection only. */
@@ -182,22 +289,27 @@ export abstract class Connection {
       return;
     }
     const socket = this.socket;
-    socket.write(out.take());
+    const queuedBefore = this.socketQueued;
+    socket.write(out.take(), this.onWritten);
     this.socketQueued = socket.writableLength;
     if (this.socketQueued === 0) {
       out.recycle();
     } else {
       out.release();
-      if (this.writeDeadlineTimer === null && !this.closed) {
-        this.queuedAtDeadline = this.socketQueued;
-        this.writeDeadlineTimer = setTimeout(() => this.writeDeadlineExceeded(), this.server.options.writeDeadlineMs);
-      }
+      if (queuedBefore === 0) this.lastWriteMs = Date.now();
+      if (this.writeDeadlineTimer === null && !this.closed) this.armWriteDeadline();
     }
+  }
+
+  /** A write reached the kernel: progress for the deadline, and room for stalled producers. */
+  private writeProgress(): void {
+    this.lastWriteMs = Date.now();
+    const queued = (this.socketQueued = this.socket.writableLength);
+    if (this.stalledProducers !== null && queued + this.out.len <= this.server.stallThreshold / 2) this.resumeStalled();
   }
 
   private onDrain(): void {
     this.socketQueued = 0;
-    this.stallSpent = false;
     if (this.writeDeadlineTimer !== null) {
       clearTimeout(this.writeDeadlineTimer);
       this.writeDeadlineTimer = null;
@@ -205,24 +317,33 @@ export abstract class Connection {
     this.resumeStalled();
   }
 
+  /** Looks at the socket's progress a few times per write deadline while it holds data. */
+  private armWriteDeadline(): void {
+    const period = Math.max(10, Math.floor(this.server.options.writeDeadlineMs / WRITE_DEADLINE_LOOKS));
+    this.writeDeadlineTimer = setTimeout(() => this.checkWriteDeadline(), period);
+  }
+
   /**
-   * The socket has not drained within the write deadline. A client is cut off; a server
-   * link (route, leaf node, gateway) only when nothing at all was written meanwhile, as
-   * nats-server handleWriteTimeout keeps a peer that is slow but moving.
+   * Cuts the connection only when its socket took nothing for a whole write deadline. A
+   * big write completes only once all of it is taken, so partial progress is read from
+   * the bytes of the write in flight (the handle's write queue) shrinking.
    */
-  private writeDeadlineExceeded(): void {
+  private checkWriteDeadline(): void {
     this.writeDeadlineTimer = null;
-    const queued = this.socket.writableLength;
-    if (this.closed || queued === 0) return;
-    const detail = `Write Deadline of ${this.server.options.writeDeadlineMs}ms Exceeded`;
-    if (this.kind === Kind.CLIENT || queued >= this.queuedAtDeadline) {
-      this.slowConsumer(ClosedState.SlowConsumerWriteDeadline, detail);
+    if (this.closed || this.socket.writableLength === 0) {
+      this.lastInFlight = -1;
       return;
     }
-    this.server.slowConsumers++;
-    this.server.logger.notice(`${this.logPrefix()}Slow Consumer Detected: ${detail}`);
-    this.queuedAtDeadline = queued;
-    this.writeDeadlineTimer = setTimeout(() => this.writeDeadlineExceeded(), this.server.options.writeDeadlineMs);
+    const inFlight = writeQueueSize(this.socket);
+    const now = Date.now();
+    if (inFlight >= 0 && this.lastInFlight >= 0 && inFlight < this.lastInFlight) this.lastWriteMs = now;
+    this.lastInFlight = inFlight;
+    const deadline = this.server.options.writeDeadlineMs;
+    if (now - this.lastWriteMs < deadline) {
+      this.armWriteDeadline();
+      return;
+    }
+    this.slowConsumer(ClosedState.SlowConsumerWriteDeadline, `Write Deadline of ${deadline}ms Exceeded`);
   }
 
   /**
@@ -247,20 +368,11 @@ export abstract class Connection {
       this.slowConsumer(ClosedState.SlowConsumerPendingBytes, `MaxPending of ${opts.maxPending} Exceeded`);
       return false;
     }
-    if (
-      producer !== null &&
-      producer.kind === Kind.CLIENT &&
-      queued > this.server.stallThreshold &&
-      !this.stallSpent &&
-      producer !== this &&
-      !producer.pausedByStall
-    ) {
-      producer.pausedByStall = true;
-      producer.socket.pause();
+    if (producer !== null && producer.kind === Kind.CLIENT && queued > this.server.stallThreshold && producer !== this && (producer.readPauses & ReadPause.STALL) === 0) {
+      producer.pauseReads(ReadPause.STALL);
       (this.stalledProducers ??= []).push(producer);
       this.stallTimer ??= setTimeout(() => {
         this.stallTimer = null;
-        this.stallSpent = true;
         this.resumeStalled();
       }, STALL_MAX_MS);
     }
@@ -275,10 +387,7 @@ export abstract class Connection {
     const stalled = this.stalledProducers;
     if (stalled === null) return;
     this.stalledProducers = null;
-    for (const p of stalled) {
-      p.pausedByStall = false;
-      if (!p.closed) p.socket.resume();
-    }
+    for (const p of stalled) p.resumeReads(ReadPause.STALL);
   }
 
   private slowConsumer(reason: ClosedReason, detail: string): void {
@@ -328,4 +437,14 @@ export abstract class Connection {
       if (line !== "") this.server.logger.trace(`${this.logPrefix()}->> [${line === "+OK" ? "OK" : line}]`);
     }
   }
+}
+
+/**
+ * Bytes of the write in flight that the kernel has not taken yet (libuv's write queue, as
+ * Node's `socket.bufferSize` reads it), or -1 where the handle does not say.
+ */
+function writeQueueSize(socket: Socket): number {
+  const handle = (socket as unknown as { _handle?: { writeQueueSize?: unknown } | null })._handle;
+  const n = handle?.writeQueueSize;
+  return typeof n === "number" ? n : -1;
 }

@@ -107,7 +107,7 @@ function serverInfo(server: Server): Record<string, unknown> {
     host: server.options.host,
     id: server.id,
     ver: NATS_COMPAT_VERSION,
-    jetstream: server.options.jetstream,
+    jetstream: server.jetstream !== null,
     seq: ++server.events.seq,
     time: new Date().toISOString(),
   };
@@ -135,23 +135,20 @@ export function statsz(server: Server): Record<string, unknown> {
 const ENDPOINT_KINDS = ["STATSZ", "VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "IDZ"];
 
 /**
- * The JSON of one z endpoint. The monitoring modules are loaded on the first request,
- * not at start-up: most servers never get one.
+ * The JSON of one z endpoint (compact). The monitoring modules are loaded on the first
+ * request, not at start-up: most servers never get one.
  */
-async function endpoint(server: Server, kind: string): Promise<Record<string, unknown>> {
+async function endpointJson(server: Server, kind: string): Promise<string> {
   switch (kind) {
     case "VARZ":
-      return (await import("../monitor/index.js")).serverVarz(server);
-    case "CONNZ": {
-      const { connz, parseConnzOptions } = await import("../monitor/connz.js");
-      return connz(server, parseConnzOptions(new URLSearchParams()));
-    }
+      return JSON.stringify((await import("../monitor/index.js")).serverVarz(server));
+    case "CONNZ":
     case "SUBSZ":
-      return (await import("../monitor/subsz.js")).subsz(server, new URLSearchParams());
+      return (await import("../monitor/system-z.js")).systemZJson(server, kind);
     case "HEALTHZ":
-      return { status: "ok" };
+      return JSON.stringify({ status: "ok" });
     default:
-      return { name: server.name, host: server.options.host, id: server.id };
+      return JSON.stringify({ name: server.name, host: server.options.host, id: server.id });
   }
 }
 
@@ -165,11 +162,11 @@ function answerSystemRequest(server: Server, sys: Account, kind: string, reply: 
 }
 
 async function respond(server: Server, sys: Account, kind: string, reply: string): Promise<void> {
-  const body =
+  const json =
     kind === "STATSZ"
-      ? { server: serverInfo(server), statsz: statsz(server) }
-      : { server: serverInfo(server), data: await endpoint(server, kind) };
-  const payload = Buffer.from(`${JSON.stringify(body)}\r\n`, "utf8");
+      ? JSON.stringify({ server: serverInfo(server), statsz: statsz(server) })
+      : `{"server":${JSON.stringify(serverInfo(server))},"data":${await endpointJson(server, kind)}}`;
+  const payload = Buffer.from(`${json}\r\n`, "utf8");
   await new Promise((resolve) => setImmediate(resolve));
   server.publishInternal(sys, reply, "", payload, -1);
 }

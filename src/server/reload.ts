@@ -103,7 +103,7 @@ export function applyOptions(server: Server, next: ServerOptions): ReloadResult 
   const problems = validateOptions({ ...next, maxPending: server.options.maxPending });
   if (problems.length > 0) return failed(problems);
   try {
-    auth = new Authenticator(next);
+    auth = new Authenticator(next, server.auth.bcrypt);
     tls = next.tls ? ServerTls.load(next.tls) : null;
   } catch (err) {
     return failed([(err as Error).message]);

@@ -26,6 +26,7 @@ import { Subscription, type InternalCallback } from "./subscription.js";
 import { authenticateClient } from "../auth/connection.js";
 import { publishClientEvent, setupSystemAccount, SystemEvents } from "./events.js";
 import { ServerTls, startClientTls, tlsInfoFields } from "./tls.js";
+import type { JetStream } from "../jetstream/jetstream.js";
 import type { MonitorState } from "../monitor/state.js";
 import { LinkTargets } from "../cluster/targets.js";
 import type { RouteManager } from "../cluster/routes.js";
@@ -103,6 +104,8 @@ export class Server {
   private readonly internalSubs = new Map<Subscription, Account>();
   /** The monitoring HTTP port, 0 when monitoring is off. */
   monitorPort = 0;
+  /** The JetStream engine (src/jetstream), null when JetStream is off. */
+  jetstream: JetStream | null = null;
   /** The running monitor (src/monitor), null when monitoring is off. */
   monitor: MonitorState | null = null;
   /** The INFO fields every client gets; rebuilt by refreshInfo(). */
@@ -163,6 +166,13 @@ export class Server {
     const first = monitoring[0];
     this.monitorPort = first ? Number(new URL(first).port) : 0;
 
+    if (o.jetstream) {
+      // Loaded only when enabled; started before clients can connect, as nats-server does.
+      const { JetStream, resolveJetStreamConfig } = await import("../jetstream/jetstream.js");
+      this.jetstream = new JetStream(this, resolveJetStreamConfig(this));
+      await this.jetstream.start();
+    }
+
     const listener = net.createServer({ noDelay: true });
     listener.on("connection", (socket) => this.acceptConnection(socket));
     const port = o.port === -1 ? 0 : o.port;
@@ -188,7 +198,6 @@ export class Server {
       this.routes = await (await import("../cluster/routes.js")).RouteManager.start(this, o.cluster);
       this.refreshInfo();
     }
-    if (o.jetstream) log.warn(`JetStream is not supported yet by tsnats, ignoring it`);
     if (o.pidFile) writePidFile(o.pidFile);
     if (o.portsFileDir) writePortsFile(o.portsFileDir, { nats: this.clientURLs(), monitoring });
     log.notice(`Server is ready`);
@@ -222,6 +231,10 @@ export class Server {
     if (this.authRequired) info.auth_required = true;
     Object.assign(info, tlsInfoFields(this.tls, o.allowNonTls === true));
     if (this.routes !== null) Object.assign(info, this.routes.clientInfoFields(this.lameDuck));
+    if (this.jetstream !== null) {
+      info.jetstream = true;
+      if (this.jetstream.config.domain !== "") info.domain = this.jetstream.config.domain;
+    }
     if (this.lameDuck) info.ldm = true;
     info.tsnats_version = VERSION;
     this.infoBase = info;
@@ -424,7 +437,9 @@ export class Server {
       await Promise.all(sockets.map((s) => waitClosed(s, 2000)));
       await listenerClosed;
       await links;
+      await this.jetstream?.stop();
       for (const hook of this.extraCloseHooks) await hook();
+      await this.auth.bcrypt.close();
       removeProcessFiles(this.options);
       this.logger.notice(`Server Exiting..`);
     })();

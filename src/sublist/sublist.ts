@@ -226,6 +226,40 @@ function collectLevel<S>(l: SublistLevel<S>, out: S[]): void {
   if (l.fwc !== null) collectNode(l.fwc, out);
 }
 
+/** See {@link Sublist.walk}: a depth-first walk with an explicit stack of trie nodes. */
+export class SublistWalk<S> {
+  private readonly stack: Array<SublistNode<S>> = [];
+
+  constructor(root: SublistLevel<S>) {
+    this.pushLevel(root);
+  }
+
+  /**
+   * Appends the subscriptions of the next nodes to `out`, stopping once it has appended
+   * `max` or more; returns true while more remain.
+   */
+  take(out: S[], max: number): boolean {
+    const stack = this.stack;
+    const push = (sub: S): void => {
+      out.push(sub);
+    };
+    const start = out.length;
+    while (stack.length > 0 && out.length - start < max) {
+      const n = stack.pop()!;
+      n.psubs.forEach(push);
+      if (n.qsubs !== null) for (const members of n.qsubs.values()) members.forEach(push);
+      if (n.next !== null) this.pushLevel(n.next);
+    }
+    return stack.length > 0;
+  }
+
+  private pushLevel(l: SublistLevel<S>): void {
+    for (const n of l.nodes.values()) this.stack.push(n);
+    if (l.pwc !== null) this.stack.push(l.pwc);
+    if (l.fwc !== null) this.stack.push(l.fwc);
+  }
+}
+
 function levelDepth<S>(l: SublistLevel<S> | null, depth: number): number {
   if (l === null || l.numNodes() === 0) return depth;
   let max = depth + 1;
@@ -403,6 +437,15 @@ export class Sublist<S extends SublistSub> {
   all(out: S[] = []): S[] {
     collectLevel(this.root, out);
     return out;
+  }
+
+  /**
+   * A resumable walk over every subscription, for callers that collect a big sublist in
+   * slices between event-loop turns (the monitor). Changes between two steps are
+   * tolerated: a subscription added or removed meanwhile may or may not be seen.
+   */
+  walk(): SublistWalk<S> {
+    return new SublistWalk(this.root);
   }
 
   /** Depth of the trie; 0 when empty. Diagnostic, used to check that removal prunes. */

@@ -19,6 +19,13 @@ interface Case {
 
 const C = (verbose: boolean, extra = ""): string => `CONNECT {"verbose":${verbose}${extra}}\r\n`;
 const LONG = "a".repeat(5000);
+/** A string's UTF-8 bytes as the latin1 text `exchange` sends byte for byte. */
+const utf8 = (s: string): string => Buffer.from(s, "utf8").toString("latin1");
+
+/** `CONNECT <json>` then PING: a case that stays open ends at its PONG. */
+function connectCase(name: string, json: string, output: string, closed: boolean): Case {
+  return { name, input: `CONNECT ${json}\r\nPING\r\n`, output, closed };
+}
 
 export const CASES: Case[] = [
   { name: "PING", input: "PING\r\n", output: "PONG\r\n", closed: false },
@@ -117,6 +124,62 @@ export const CASES: Case[] = [
   },
   { name: "bad protocol version", input: `${C(false, ',"protocol":2}')}PING\r\n`.replace("}}", "}"), output: "-ERR 'invalid client protocol'\r\n", closed: true },
   { name: "zero-length payload", input: `${C(false)}SUB z 1\r\nPUB z 0\r\n\r\nPING\r\n`, output: "MSG z 1 0\r\n\r\nPONG\r\n", closed: false },
+  // CONNECT's JSON is Go's json.Unmarshal into ClientOpts: wrong types, arrays and trailing
+  // garbage close without -ERR; null is a no-op; keys fold case; unknown fields are ignored.
+  connectCase("CONNECT array", "[1,2]", "", true),
+  connectCase("CONNECT null", "null", "+OK\r\nPONG\r\n", false),
+  connectCase("CONNECT empty object", "{}", "+OK\r\nPONG\r\n", false),
+  connectCase("CONNECT string", '"x"', "", true),
+  connectCase("CONNECT wrong types", '{"verbose":"yes","protocol":"x","name":5}', "", true),
+  connectCase("CONNECT boolean as string", '{"verbose":"false"}', "", true),
+  connectCase("CONNECT boolean as number", '{"echo":0}', "", true),
+  connectCase("CONNECT number as string", '{"protocol":"1"}', "", true),
+  connectCase("CONNECT fractional protocol", '{"protocol":1.0}', "", true),
+  connectCase("CONNECT exponent protocol", '{"protocol":1e0}', "", true),
+  connectCase("CONNECT protocol -0", '{"protocol":-0}', "+OK\r\nPONG\r\n", false),
+  connectCase("CONNECT protocol max int64", '{"protocol":9223372036854775807}', "-ERR 'invalid client protocol'\r\n", true),
+  connectCase("CONNECT protocol overflows int64", '{"protocol":9223372036854775808}', "", true),
+  connectCase("CONNECT null fields", '{"verbose":null,"protocol":null,"name":null}', "+OK\r\nPONG\r\n", false),
+  connectCase("CONNECT unknown nested fields", '{"verbose":false,"foo":{"a":[1,{"b":null}]},"bar":[]}', "PONG\r\n", false),
+  connectCase("CONNECT object for a string", '{"verbose":false,"name":{"a":1}}', "", true),
+  connectCase("CONNECT long name", `{"verbose":false,"name":"${"x".repeat(3000)}"}`, "PONG\r\n", false),
+  connectCase("CONNECT name over max control line", `{"verbose":false,"name":"${LONG}"}`, "-ERR 'maximum control line exceeded'\r\n", true),
+  connectCase("CONNECT unicode name", utf8('{"verbose":false,"name":"h\u00e9llo \u2603 \ud83d\ude00"}'), "PONG\r\n", false),
+  connectCase("CONNECT control character in a string", '{"verbose":false,"name":"a\u0001"}', "", true),
+  connectCase("CONNECT duplicate keys, last wins", '{"verbose":true,"verbose":false}', "PONG\r\n", false),
+  connectCase("CONNECT duplicate key with a bad type", '{"verbose":"x","verbose":false}', "", true),
+  connectCase("CONNECT keys fold case", '{"VERBOSE":false}', "PONG\r\n", false),
+  connectCase("CONNECT key folds long s", utf8('{"verbo\u017fe":false}'), "PONG\r\n", false),
+  connectCase("CONNECT folded key with a bad type", '{"Verbose":"x"}', "", true),
+  connectCase("CONNECT escaped key", '{"\\u0076erbose":false}', "PONG\r\n", false),
+  connectCase("CONNECT trailing garbage", '{"verbose":false} x', "", true),
+  connectCase("CONNECT second value", '{"verbose":false} {}', "", true),
+  connectCase("CONNECT trailing spaces", '{"verbose":false}   ', "PONG\r\n", false),
+  connectCase("CONNECT trailing comma", '{"verbose":false,}', "", true),
+  connectCase("CONNECT single quotes", "{'verbose':false}", "", true),
+  connectCase("CONNECT without JSON", "", "", true),
+  { name: "CONNECT without space", input: "CONNECT\r\nPING\r\n", output: "", closed: true },
+  connectCase("CONNECT names an account", '{"account":"A"}', "-ERR 'Authorization Violation'\r\n", true),
+  connectCase("CONNECT asks for a new account", '{"new_account":true}', "-ERR 'Authorization Violation'\r\n", true),
+  connectCase("CONNECT empty account", '{"account":"","new_account":false}', "+OK\r\nPONG\r\n", false),
+  connectCase("CONNECT account of a wrong type", '{"account":5}', "", true),
+  connectCase("CONNECT import permissions", '{"import":{"allow":["x"],"deny":null}}', "+OK\r\nPONG\r\n", false),
+  connectCase("CONNECT import of a wrong type", '{"import":5}', "", true),
+  connectCase("CONNECT import allow of a wrong type", '{"import":{"allow":"x"}}', "", true),
+  connectCase("CONNECT headers of a wrong type", '{"no_responders":true,"headers":1}', "", true),
+  {
+    name: "repeated CONNECT keeps earlier fields",
+    input: `${C(false)}CONNECT {}\r\nCONNECT {"verbose":null}\r\nPING\r\n`,
+    output: "PONG\r\n",
+    closed: false,
+  },
+  { name: "repeated CONNECT that is bad", input: "CONNECT {}\r\nCONNECT [1]\r\nPING\r\n", output: "+OK\r\n", closed: true },
+  {
+    name: "repeated CONNECT naming an account",
+    input: 'CONNECT {}\r\nCONNECT {"account":"x"}\r\nPING\r\n',
+    output: "+OK\r\n-ERR 'Authorization Violation'\r\n",
+    closed: true,
+  },
   {
     name: "many ops in one read",
     input: `${C(false)}SUB m.* 1\r\nPUB m.a 1\r\na\r\nPUB m.b 1\r\nb\r\nPUB x 1\r\nc\r\nPING\r\n`,
@@ -125,12 +188,34 @@ export const CASES: Case[] = [
   },
 ];
 
+/** With `--user a --pass b`: CONNECT checks in nats-server's order (auth, account, protocol). */
+export const AUTH_CASES: Case[] = [
+  connectCase("bad password and bad protocol", '{"user":"a","pass":"x","protocol":2}', "-ERR 'Authorization Violation'\r\n", true),
+  connectCase("good password and bad protocol", '{"user":"a","pass":"b","protocol":2}', "-ERR 'invalid client protocol'\r\n", true),
+  connectCase("good password and an account", '{"user":"a","pass":"b","account":"q"}', "-ERR 'Authorization Violation'\r\n", true),
+  connectCase("credential keys fold case", '{"USER":"a","Pass":"b"}', "+OK\r\nPONG\r\n", false),
+  connectCase("password of a wrong type", '{"user":"a","pass":5}', "", true),
+  connectCase("null CONNECT has no credentials", "null", "-ERR 'Authorization Violation'\r\n", true),
+  {
+    name: "repeated CONNECT is checked again",
+    input: 'CONNECT {"user":"a","pass":"b"}\r\nCONNECT {"user":"a","pass":"c"}\r\nPING\r\n',
+    output: "+OK\r\n-ERR 'Authorization Violation'\r\n",
+    closed: true,
+  },
+  {
+    name: "repeated CONNECT keeps the credentials",
+    input: 'CONNECT {"user":"a","pass":"b"}\r\nCONNECT {}\r\nPING\r\n',
+    output: "+OK\r\n+OK\r\nPONG\r\n",
+    closed: false,
+  },
+];
+
 /**
  * Runs the cases one after another (they share subjects). A case ending in PING is done
  * at its PONG; the others wait for the server to close or go quiet.
  */
-async function runCases(port: number, chunkSize?: number): Promise<void> {
-  for (const c of CASES) {
+async function runCases(port: number, chunkSize?: number, cases: Case[] = CASES): Promise<void> {
+  for (const c of cases) {
     const done = c.input.endsWith("PING\r\n") ? (d: string) => d.endsWith("PONG\r\n") : undefined;
     const r = await exchange(port, c.input, { chunkSize, done });
     assert.deepEqual({ output: r.data, closed: r.closed }, { output: c.output, closed: c.closed }, c.name);
@@ -157,6 +242,15 @@ describe("protocol conformance (tsnats)", () => {
   test("every case, split into 7-byte writes", async () => {
     await runCases(s.port, 7);
   });
+
+  test("CONNECT with a user and password", async () => {
+    const a = await startServer({ port: 0, host: "127.0.0.1", username: "a", password: "b" });
+    try {
+      await runCases(a.port, undefined, AUTH_CASES);
+    } finally {
+      await a.close();
+    }
+  });
 });
 
 const bin = natsServerBinary();
@@ -169,6 +263,15 @@ describe("protocol conformance (reference nats-server)", { skip: bin === null ? 
 
   test("the same table holds for nats-server", async () => {
     await runCases(ns.port);
+  });
+
+  test("the CONNECT with a user and password table holds for nats-server", async () => {
+    const a = await startNatsServer(bin!, ["--user", "a", "--pass", "b"]);
+    try {
+      await runCases(a.port, undefined, AUTH_CASES);
+    } finally {
+      await a.stop();
+    }
   });
 
   test("our INFO has every field nats-server's has, with the same types and framing", async () => {

@@ -88,12 +88,59 @@ export function dashboardData(m: MonitorState, sinceMs: number): Record<string, 
     connectionsTotal: total,
     subjects: m.sampler.subjects,
     subjectsWarmingUp: m.sampler.subjects.length === 0,
+    jetstream: jetstreamView(s),
     slow: {
       total: s.slowConsumers,
       recent: recentSlow(s.closedClients),
       atRisk: conns.filter((c) => c.pendingBytes >= atRiskBytes).map((c) => ({ cid: c.cid, name: c.name, pendingBytes: c.pendingBytes })),
     },
   };
+}
+
+/** At most this many streams, and consumers per stream, go to the page. */
+const DASHBOARD_MAX_STREAMS = 200;
+const DASHBOARD_MAX_CONSUMERS = 50;
+
+/** Streams and consumers for the JetStream card; null when JetStream is off. */
+function jetstreamView(s: MonitorState["server"]): Record<string, unknown> | null {
+  const js = s.jetstream;
+  if (js === null) return null;
+  const streams: Array<Record<string, unknown>> = [];
+  let total = 0;
+  for (const jsa of js.accounts.values()) {
+    for (const st of jsa.streams.values()) {
+      total++;
+      if (streams.length >= DASHBOARD_MAX_STREAMS) continue;
+      const state = st.store.fastState();
+      const consumers = [...st.consumers.values()]
+        .filter((c) => c.cfg.direct !== true)
+        .slice(0, DASHBOARD_MAX_CONSUMERS)
+        .map((c) => ({
+          name: c.name,
+          kind: c.isPush ? "push" : "pull",
+          ackPending: c.pending.size,
+          pending: c.numPending(),
+          redelivered: c.rdc.size,
+          waiting: c.waiting?.length ?? 0,
+          delivered: c.sseq - 1,
+          lastActiveMs: Math.max(c.lastDeliveredMs, c.lastAckMs),
+        }));
+      streams.push({
+        account: jsa.account.name,
+        name: st.name,
+        storage: st.cfg.storage,
+        retention: st.cfg.retention,
+        subjects: st.cfg.subjects ?? [],
+        messages: state.msgs,
+        bytes: state.bytes,
+        firstSeq: state.firstSeq,
+        lastSeq: state.lastSeq,
+        consumers,
+      });
+    }
+  }
+  streams.sort((a, b) => String(a.name).localeCompare(String(b.name)));
+  return { memory: js.memUsed, storage: js.storeUsed, api: { total: js.api.total, errors: js.api.errors }, streams, total };
 }
 
 function recentSlow(closed: readonly ClosedClientInfo[]): Array<Record<string, unknown>> {

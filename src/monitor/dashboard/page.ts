@@ -46,6 +46,10 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
       <canvas id="chart-bytes" class="chart" data-points="0"></canvas>
     </div>
   </section>
+  <section class="card" id="jetstream" hidden>
+    <h2>JetStream <span class="hint" id="js-summary"></span></h2>
+    <div id="js-body"><p class="empty">No streams.</p></div>
+  </section>
   <section class="card" id="services">
     <h2>Services <span class="hint" id="svc-hint">via $SRV.INFO / $SRV.STATS</span></h2>
     <div id="svc-list" data-count="0"><p class="empty">Looking for services…</p></div>
@@ -86,7 +90,7 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
     </div>
   </section>
 </main>
-<footer>Rates sampled every second by the server, last 5 minutes · <a href="varz">varz</a> · <a href="connz">connz</a> · <a href="subsz">subsz</a> · <a href="metrics">metrics</a> · <a href="healthz">healthz</a></footer>
+<footer>Rates sampled every second by the server, last 5 minutes · <a href="varz">varz</a> · <a href="connz">connz</a> · <a href="subsz">subsz</a> · <a href="metrics">metrics</a> · <a href="healthz">healthz</a> · <a href="jsz?consumers=true">jsz</a></footer>
 <script>${DASHBOARD_SCRIPT}</script>
 </body>
 </html>

@@ -172,6 +172,26 @@ export const DASHBOARD_SCRIPT = String.raw`
     }
     $("slow-body").innerHTML = html || "<p class='empty'>None so far.</p>";
   }
+  function renderJetStream() {
+    var j = data.jetstream;
+    $("jetstream").hidden = !j;
+    if (!j) return;
+    $("js-summary").textContent = num(j.total) + " streams · " + bytes(j.memory) + " memory · " + bytes(j.storage) + " file · API " +
+      num(j.api.total) + " requests, " + num(j.api.errors) + " errors";
+    if (!j.streams.length) { $("js-body").innerHTML = "<p class='empty'>No streams.</p>"; return; }
+    $("js-body").innerHTML = "<table id='js-table'><thead><tr><th>Stream</th><th>Subjects</th><th>Storage</th><th class='num'>Messages</th>" +
+      "<th class='num'>Bytes</th><th class='num'>First · Last</th></tr></thead><tbody>" + j.streams.map(function (s) {
+      var cons = s.consumers.map(function (c) {
+        return "<tr class='consumer' data-consumer='" + esc(c.name) + "'><td>↳ " + esc(c.name) + " <span class='pill'>" + c.kind + "</span></td>" +
+          "<td colspan='2'>" + (c.lastActiveMs ? "active " + dur(Date.now() - c.lastActiveMs) + " ago" : "idle") + "</td>" +
+          "<td class='num'>" + num(c.pending) + " pending</td><td class='num'>" + num(c.ackPending) + " unacked · " + num(c.redelivered) +
+          " redelivered</td><td class='num'>" + (c.kind === "pull" ? num(c.waiting) + " waiting" : "") + "</td></tr>";
+      }).join("");
+      return "<tr data-stream='" + esc(s.name) + "'><td class='name'>" + esc(s.name) + (s.account !== "$G" ? " <span class='pill'>" + esc(s.account) + "</span>" : "") +
+        "</td><td>" + esc(s.subjects.join(", ")) + "</td><td>" + esc(s.storage) + " · " + esc(s.retention) + "</td><td class='num'>" + num(s.messages) +
+        "</td><td class='num'>" + bytes(s.bytes) + "</td><td class='num'>" + num(s.firstSeq) + " · " + num(s.lastSeq) + "</td></tr>" + cons;
+    }).join("") + "</tbody></table>";
+  }
   function renderServer() {
     var v = data.server, last = series[series.length - 1] || {};
     $("srv-name").textContent = v.name;
@@ -228,7 +248,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       if (series.length > HISTORY) series.splice(0, series.length - HISTORY);
       if (series.length) lastT = series[series.length - 1].t;
       setStatus(true);
-      renderServer(); drawCharts(); renderConnections(); renderSubjects(); renderSlow();
+      renderServer(); drawCharts(); renderConnections(); renderSubjects(); renderSlow(); renderJetStream();
     }).catch(function () { setStatus(false); }).then(function () { setTimeout(poll, 1000); });
   }
   function pollServices() {
