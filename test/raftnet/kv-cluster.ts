@@ -152,11 +152,14 @@ export class KvCluster {
     });
     // Ready once it accepts clients and its Raft member is open (logged after the server started).
     const opened = () => fs.readFileSync(node.logFile).subarray(logStart).includes(`Raft group "kv": member`);
-    await waitFor(async () => proc.exitCode === null && opened() && (await accepting(node.clientPort)), {
+    let exited = false;
+    proc.once("exit", () => (exited = true));
+    await waitFor(async () => exited || (opened() && (await accepting(node.clientPort))), {
       timeoutMs: 30_000,
       intervalMs: 50,
       what: `node ${id} serving`,
     });
+    if (exited) throw new Error(`node ${id} exited at start: ${fs.readFileSync(node.logFile, "utf8").slice(logStart, logStart + 2000)}`);
   }
 
   /** SIGKILL: the process dies at once, whatever it was doing. */
@@ -246,7 +249,7 @@ export class KvCluster {
   async healAll(): Promise<void> {
     for (const p of this.proxies.values()) p.heal();
     for (const node of this.nodes) if (node.stopped) this.resume(node.id);
-    for (const node of this.nodes) if (node.proc === null) await this.startNode(node.id);
+    await Promise.all(this.nodes.filter((n) => n.proc === null).map((n) => this.startNode(n.id)));
   }
 
   logText(id: number): string {

@@ -61,7 +61,7 @@ async function killAndRestart(run: Run, ids: number[], downMs: number): Promise<
   note(run, `kill ${ids.join(",")}`);
   await Promise.all(ids.map((id) => run.cluster.kill(id)));
   await sleep(downMs);
-  for (const id of ids) await run.cluster.startNode(id);
+  await Promise.all(ids.map((id) => run.cluster.startNode(id)));
 }
 
 async function pauseAndResume(run: Run, id: number, ms: number): Promise<void> {
