@@ -74,8 +74,14 @@ async function runCase(c: Case): Promise<string> {
       }),
   );
   drivers.forEach((d) => d.start());
-  let leader: RaftDriver | undefined;
-  while (!(leader = drivers.find((d) => d.node.role === Role.Leader && d.node.log.commit > 0))) await new Promise((r) => setTimeout(r, 10));
+  const findLeader = async (): Promise<RaftDriver> => {
+    let l: RaftDriver | undefined;
+    while (!(l = drivers.find((d) => d.node.role === Role.Leader && d.node.log.commit > 0))) await new Promise((r) => setTimeout(r, 10));
+    return l;
+  };
+  let leader = await findLeader();
+  // A loaded machine can starve ticks into an election: proposals then go to the new leader.
+  const term0 = leader.node.term;
   const lat: number[] = [];
   const payload = Buffer.alloc(64, 1);
   const cpu0 = process.cpuUsage();
@@ -83,20 +89,30 @@ async function runCase(c: Case): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     let sent = 0;
     let done = 0;
-    const one = () => {
-      const start = process.hrtime.bigint();
-      sent++;
-      leader!.propose(payload, (err) => {
-        if (err) return reject(err);
+    const submit = (start: bigint): void => {
+      leader.propose(payload, (err) => {
+        if (err) {
+          if (leader.node.role === Role.Leader && (err as Error & { code?: string }).code !== "dropped") return reject(err);
+          findLeader().then((l) => {
+            leader = l;
+            submit(start);
+          }, reject);
+          return;
+        }
         lat.push(Number(process.hrtime.bigint() - start) / 1e6);
         if (++done === perCase) return resolve();
         if (sent < perCase) one();
       });
     };
+    const one = (): void => {
+      sent++;
+      submit(process.hrtime.bigint());
+    };
     for (let i = 0; i < Math.min(c.inflight, perCase); i++) one();
   });
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   const cpu = process.cpuUsage(cpu0);
+  const elections = leader.node.term - term0;
   drivers.forEach((d) => d.stop());
   drivers.forEach((d) => d.wal.close());
   await Promise.all(servers.map((s) => s.close()));
@@ -104,7 +120,7 @@ async function runCase(c: Case): Promise<string> {
   lat.sort((a, b) => a - b);
   const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!.toFixed(2);
   const cpuUs = (cpu.user + cpu.system) / perCase;
-  return `${c.net.padEnd(7)} ${c.disk.padEnd(7)} ${String(c.inflight).padStart(8)} ${Math.round(perCase / secs).toString().padStart(10)} ${pct(0.5).padStart(9)} ${pct(0.99).padStart(9)} ${cpuUs.toFixed(1).padStart(12)}`;
+  return `${c.net.padEnd(7)} ${c.disk.padEnd(7)} ${String(c.inflight).padStart(8)} ${Math.round(perCase / secs).toString().padStart(10)} ${pct(0.5).padStart(9)} ${pct(0.99).padStart(9)} ${cpuUs.toFixed(1).padStart(12)}${elections > 0 ? `  (${elections} new terms)` : ""}`;
 }
 
 /** `n` tsnats servers on 127.0.0.1 joined by routes (each dials the first), once fully meshed. */
