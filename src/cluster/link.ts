@@ -137,8 +137,9 @@ export abstract class Link extends Connection implements ParserSink {
     if (server.traceEnabled) this.traceOut(out.buf.toString("latin1", out.len - payloadLen - lineLen, out.len - payloadLen));
   }
 
-  /** Counts an inbound message as every kind does. */
+  /** Counts an inbound message as every kind does (and towards this turn's read budget). */
   protected countIn(pa: PubArg): void {
+    this.countOp();
     this.inMsgs++;
     this.inBytes += pa.size;
     const server = this.server;

@@ -89,6 +89,7 @@ export class Route extends Link {
   }
 
   processOp(verb: Verb, arg: Buffer): boolean {
+    this.countOp();
     switch (verb) {
       case Verb.RS_PLUS:
         return this.processRemoteSub(arg, false);

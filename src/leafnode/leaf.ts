@@ -114,6 +114,7 @@ export class Leaf extends Link {
   }
 
   processOp(verb: Verb, arg: Buffer): boolean {
+    this.countOp();
     switch (verb) {
       case Verb.LS_PLUS:
         return this.processLeafSub(arg);
@@ -146,7 +147,7 @@ export class Leaf extends Link {
     }
     this.connectAccepted();
     if (typeof c.lang === "string" && c.lang !== "") return this.errAndClose(ERR_CLIENT_CONNECTED_TO_LEAF_PORT, ClosedState.WrongPort);
-    const ourCluster = this.server.routes?.clusterName ?? "";
+    const ourCluster = this.server.clusterName() ?? "";
     if (ourCluster !== "" && c.cluster === ourCluster) return this.errAndClose(ERR_LEAF_SAME_CLUSTER_NAME, ClosedState.ClusterNamesIdentical);
     if (typeof c.gateway === "string" && c.gateway !== "") {
       return this.errAndClose(`Rejecting connection from gateway "${c.gateway}" on the leafnode port`, ClosedState.WrongGateway);

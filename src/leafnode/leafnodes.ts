@@ -160,8 +160,8 @@ export class LeafManager implements SubListener {
       client_id: leaf.id,
       nonce: leaf.nonce,
     };
-    const cluster = s.routes?.clusterName;
-    if (cluster !== undefined) info.cluster = cluster;
+    const cluster = s.clusterName();
+    if (cluster !== null) info.cluster = cluster;
     info.info_on_connect = true;
     if (extra !== null) Object.assign(info, extra);
     info.leafnode_urls = this.leafUrls();
@@ -195,8 +195,8 @@ export class LeafManager implements SubListener {
     c.server_id = s.id;
     c.name = s.name;
     if (r.hub) c.is_hub = true;
-    const cluster = s.routes?.clusterName;
-    if (cluster !== undefined) c.cluster = cluster;
+    const cluster = s.clusterName();
+    if (cluster !== null) c.cluster = cluster;
     c.headers = !s.options.noHeaderSupport;
     if (r.denyImports && r.denyImports.length > 0) c.deny_pub = r.denyImports;
     return `CONNECT ${JSON.stringify(c)}\r\n`;

@@ -199,7 +199,10 @@ export class Server {
       this.refreshInfo();
     }
     if (o.pidFile) writePidFile(o.pidFile);
-    if (o.portsFileDir) writePortsFile(o.portsFileDir, { nats: this.clientURLs(), monitoring });
+    if (o.portsFileDir) {
+      const cluster = this.routes !== null && this.routes.listenPort !== 0 ? [`nats://${hostPort(o.cluster!.host, this.routes.listenPort)}`] : [];
+      writePortsFile(o.portsFileDir, { nats: this.clientURLs(), monitoring, cluster });
+    }
     log.notice(`Server is ready`);
   }
 
@@ -231,6 +234,7 @@ export class Server {
     if (this.authRequired) info.auth_required = true;
     Object.assign(info, tlsInfoFields(this.tls, o.allowNonTls === true));
     if (this.routes !== null) Object.assign(info, this.routes.clientInfoFields(this.lameDuck));
+    else if (this.clusterName() !== null) info.cluster = this.clusterName();
     if (this.jetstream !== null) {
       info.jetstream = true;
       if (this.jetstream.config.domain !== "") info.domain = this.jetstream.config.domain;
@@ -239,6 +243,20 @@ export class Server {
     info.tsnats_version = VERSION;
     this.infoBase = info;
     this.infoPrefix = JSON.stringify(info).slice(0, -1);
+  }
+
+  /**
+   * The cluster this server belongs to: its route cluster's name, else a configured one;
+   * a server with leaf remotes and no cluster takes its configured server name
+   * (nats-server leafNoCluster), which its leaf links then carry. Null when none.
+   */
+  clusterName(): string | null {
+    if (this.routes !== null) return this.routes.clusterName;
+    const o = this.options;
+    if (o.cluster?.name) return o.cluster.name;
+    const remotes = o.leafnodes?.remotes.length ?? 0;
+    if (remotes > 0 && (o.cluster?.port ?? 0) === 0 && o.serverName) return o.serverName;
+    return null;
   }
 
   /** The INFO line for one client (client_id and client_ip are per connection). */
