@@ -7,6 +7,7 @@
  * simulated (slow disk, stalled fsync) through the scheduler.
  */
 import type { Disk, DiskCallback } from "../../../src/raft/wal/disk.js";
+import { decodeState, STATE_FILE } from "../../../src/raft/wal/format.js";
 import type { Rng } from "./rng.js";
 import type { Scheduler } from "./scheduler.js";
 
@@ -53,6 +54,12 @@ export class SimStorage {
       ino.pending = [];
     }
     this.dirCache = new Map(this.dirDurable);
+  }
+
+  /** Whether the durable hard state still marks the node recovering (what a restart would see). */
+  durablyRecovering(): boolean {
+    const ino = this.dirDurable.get(STATE_FILE);
+    return ino ? decodeState(ino.durable)?.recovering !== false : false;
   }
 
   /** Files worth damaging (non-empty), by name. */

@@ -9,7 +9,7 @@ import { findFailure, formatFailure, shrink } from "./runner.js";
 import { runSim } from "./sim.js";
 
 /** Seeds that once found a bug (fixed since) or stress a rare path; keep them passing. */
-const REGRESSION = [1, 5, 109, 119, 147, 308, 2084];
+const REGRESSION = [1, 5, 109, 119, 147, 308, 2084, 164936309];
 
 test("simulator: determinism (a seed replays exactly)", () => {
   const a = runSim({ seed: 424242, nodes: 3 });

@@ -211,7 +211,9 @@ class World {
         }
       } else if (l !== r.id) this.fail(`two leaders in term ${r.term}: ${l} and ${r.id}`);
     }
-    if (n.damaged && !r.recovering && n.up) n.damaged = false;
+    // Healthy again only once a restart would also see it so: a node that caught up but crashed
+    // before its cleared `recovering` flag was durable comes back recovering, still damaged.
+    if (n.damaged && !r.recovering && n.up && !n.storage.durablyRecovering()) n.damaged = false;
   }
 
   private finalChecks(): void {
