@@ -99,12 +99,13 @@ export class KvService {
   }
 
   private handle(reply: string, data: Buffer): void {
-    let req: KvRequest;
+    let req: KvRequest | null;
     try {
-      req = JSON.parse(data.toString("utf8")) as KvRequest;
+      req = JSON.parse(data.toString("utf8")) as KvRequest | null;
     } catch {
-      return this.respond(reply, { error: "bad request" });
+      req = null;
     }
+    if (typeof req !== "object" || req === null) return this.respond(reply, { error: "bad request" });
     if (req.op === "state") return this.respond(reply, this.state());
     if (typeof req.k !== "string") return this.respond(reply, { error: "bad request" });
     if (req.op === "r") return this.read(reply, req.k);

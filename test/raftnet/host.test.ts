@@ -73,6 +73,10 @@ describe("Raft groups hosted by servers joined by routes", { timeout: 120_000 },
     assert.deepEqual(await ask(l.id, { op: "r", k: "y" }), { value: "b" });
     assert.deepEqual(await ask(l.id, { op: "r", k: "nope" }), { value: null });
     assert.deepEqual(await ask(l.id, { op: "w" }), { error: "bad request" });
+    for (const junk of ["null", "42", "[", '"s"']) {
+      const m = await nc.request(`$TSKV.g.${l.id}`, junk, { timeout: 10_000 });
+      assert.deepEqual(m.json(), { error: "bad request" });
+    }
     const state = await ask(follower.id, { op: "state" });
     assert.equal(state.leader, l.id);
   });
