@@ -32,6 +32,12 @@ const ROUTE_CONNECT_DELAY_MS = 1000;
 const ROUTE_RECONNECT_DELAY_MS = 1000;
 /** Up to this much random delay before a redial, so two servers do not collide again. */
 const ROUTE_RECONNECT_JITTER_MS = 100;
+/**
+ * After both servers dropped opposite connections as duplicates, both redial: they
+ * collide again when the dials are closer than a handshake, which on a loaded host takes
+ * tens of milliseconds, so this redial is spread wider than nats-server's 100 ms.
+ */
+const DUPLICATE_REDIAL_JITTER_MS = 1000;
 const DEFAULT_AUTH_TIMEOUT_MS = 2000;
 
 export class RouteManager implements InterestListener {
@@ -356,7 +362,7 @@ export class RouteManager implements InterestListener {
     if (route.registered && this.remotes.get(route.remoteId) === route) {
       this.remotes.delete(route.remoteId);
       this.removeClientUrls(route.connectUrls);
-      }
+    }
     if (this.stopping || route.url === null) return;
     const retryImplicit = route.retry || (route.didSolicit && !route.explicit);
     if (!route.didSolicit && !retryImplicit) return;
@@ -367,7 +373,8 @@ export class RouteManager implements InterestListener {
       s.logger.debug(`Detected route to self, ignoring "${redacted(route.url)}"`);
     } else if (route.explicit || retryImplicit) {
       s.logger.debug(`Attempting reconnect for solicited route "${redacted(route.url)}"`);
-      const delay = Math.floor(Math.random() * ROUTE_RECONNECT_JITTER_MS) + (route.explicit ? ROUTE_RECONNECT_DELAY_MS : 0);
+      const jitter = route.retry ? DUPLICATE_REDIAL_JITTER_MS : ROUTE_RECONNECT_JITTER_MS;
+      const delay = Math.floor(Math.random() * jitter) + (route.explicit ? ROUTE_RECONNECT_DELAY_MS : 0);
       this.solicit(route.url, route.explicit, false, delay);
     }
   }
