@@ -95,8 +95,10 @@ async function flipBit(run: Run, id: number): Promise<void> {
   const before = run.cluster.logText(id).length;
   await run.cluster.startNode(id);
   if (what === null) return;
-  const text = run.cluster.logText(id).slice(before);
-  assert.match(text, /log damaged, not voting until caught up/, `node ${id} must detect the flipped bit (${what})`);
+  // The node logs the damage right after it says the member is open (startNode waits for that).
+  const damaged = /log damaged, not voting until caught up/;
+  await waitFor(() => damaged.test(run.cluster.logText(id).slice(before)), { timeoutMs: 10_000, intervalMs: 20 }).catch(() => undefined);
+  assert.match(run.cluster.logText(id).slice(before), damaged, `node ${id} must detect the flipped bit (${what})`);
   // It catches up from the leader. Until then it does not vote: damaging another node meanwhile
   // could leave a majority unable to elect anyone (docs/raft.md, the recovering rule).
   await waitFor(async () => (await run.cluster.state(id))?.recovering === false, {
