@@ -30,6 +30,8 @@ export interface BenchOptions {
   window: number;
   url: string;
   server: ServerAddress;
+  /** Publishers (or the requester) connect here instead, when set: cross-node runs in a cluster. */
+  pubServer?: ServerAddress;
   json: boolean;
   timeoutMs: number;
   /** > 0 runs the connections scenario instead: this many idle subscribed connections. */

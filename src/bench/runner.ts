@@ -86,8 +86,12 @@ async function until(pred: () => boolean, deadline: number): Promise<boolean> {
   return true;
 }
 
-/** Runs the benchmark described by `o` (pub/sub or request mode). */
-export async function runBench(o: BenchOptions): Promise<BenchResult> {
+/**
+ * Runs the benchmark described by `o` (pub/sub or request mode). `beforeGo` runs once every
+ * client is connected, before the publishers start (e.g. until a cluster spread the
+ * subscribers' interest to the publishers' server).
+ */
+export async function runBench(o: BenchOptions, beforeGo?: () => Promise<void>): Promise<BenchResult> {
   const request = o.request;
   const nPubs = request ? 1 : o.pubs;
   const nSubs = request ? 1 : o.subs;
@@ -110,7 +114,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const shares = msgsPerClient(o.msgs, nPubs);
     for (let i = 0; i < nPubs; i++) {
       const role = request ? "req" : "pub";
-      pubs.push(new ClientHandle({ ...base, role, id: i + 1, queue: "", msgs: shares[i]!, slot: nSubs + i }));
+      pubs.push(new ClientHandle({ ...base, server: o.pubServer ?? o.server, role, id: i + 1, queue: "", msgs: shares[i]!, slot: nSubs + i }));
     }
     const setupDeadline = Date.now() + SETUP_TIMEOUT_MS;
     const setupOk = await until(() => all().every((c) => c.ready || c.done), setupDeadline);
@@ -121,6 +125,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       return result(o, expected, pubs, subs, false, why);
     }
 
+    if (beforeGo !== undefined) await beforeGo();
     for (const p of pubs) p.send({ type: "go" });
     const deadline = Date.now() + o.timeoutMs;
     const received = (): number => {
