@@ -72,6 +72,10 @@ export class RaftError extends Error {
   }
 }
 
+function stoppedError(): RaftError {
+  return new RaftError("stopped", "raft group stopped");
+}
+
 export class RaftDriver {
   readonly node: RaftNode;
   readonly wal: Wal;
@@ -121,7 +125,7 @@ export class RaftDriver {
     this.stopped = true;
     this.stopTicker?.();
     this.stopListen?.();
-    const err = new RaftError("stopped", "raft group stopped");
+    const err = stoppedError();
     for (const p of this.proposals.values()) p.cb(err);
     for (const r of this.reads.values()) r(err);
     for (const r of this.readyReads) r.cb(err);
@@ -144,6 +148,7 @@ export class RaftDriver {
 
   /** Proposes `data`; `cb` runs with the state machine's result once applied here, or an error. */
   propose(data: Uint8Array, cb: ProposeCallback): void {
+    if (this.stopped) return cb(stoppedError());
     const r = this.node.propose(data);
     if ("error" in r) return cb(new RaftError("not_leader", r.error));
     this.proposals.set(r.index, { term: r.term, cb });
@@ -151,6 +156,7 @@ export class RaftDriver {
   }
 
   proposeConfChange(cc: ConfChange, cb: ProposeCallback): void {
+    if (this.stopped) return cb(stoppedError());
     const r = this.node.proposeConfChange(cc);
     if ("error" in r) return cb(new RaftError("conf_change", r.error));
     this.proposals.set(r.index, { term: r.term, cb });
@@ -165,6 +171,7 @@ export class RaftDriver {
 
   /** Calls back once reading the state machine is linearizable (read-index), or with an error. */
   read(cb: (err: Error | null) => void): void {
+    if (this.stopped) return cb(stoppedError());
     const ctx = this.node.readIndex();
     if (ctx === 0) return cb(new RaftError("not_leader", "not leader or no entry of this term committed"));
     this.reads.set(ctx, cb);

@@ -51,7 +51,7 @@ export interface InternalBus {
 /** Subject prefix for Raft traffic; `<prefix>.<group>.<member id>`. Groups must be subject tokens. */
 export const RAFT_SUBJECT_PREFIX = "$TSRAFT";
 
-/** Raft over NATS subjects through the server's internal subscriptions (not wired yet). */
+/** Raft over NATS subjects through the server's internal subscriptions (src/raftnet wires it). */
 export class NatsTransport implements Transport {
   private readonly bus: InternalBus;
   private readonly onBadMessage: (err: Error) => void;
