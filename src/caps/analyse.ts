@@ -4,7 +4,7 @@
  * (reach.ts) → the JSON report (report.ts). The project itself is the first package.
  */
 import { FileCache, listFiles, packageFacts } from "./analyse-package.js";
-import { planEntries } from "./entries.js";
+import { planEntries, type EntryPlan } from "./entries.js";
 import { CAPABILITIES, type Capability, type CapabilityReport } from "./model.js";
 import { Program, type Granularity } from "./program.js";
 import { attribute } from "./reach.js";
@@ -47,6 +47,40 @@ function compareKeys(a: PackageReport, b: PackageReport): number {
   return ka < kb ? -1 : ka > kb ? 1 : 0;
 }
 
+/** One package's report: what reach.ts found plus its package-level facts (install scripts, missing entries). */
+function packageReport(
+  p: Program["packages"][number],
+  i: number,
+  r: ReturnType<typeof attribute>[number],
+  missing: EntryPlan["missing"],
+): PackageReport {
+  const found = new Map<Capability, CapabilityReport>(r.capabilities);
+  const facts = packageFacts(p.pkg).filter((f) => f.capability === "INSTALL_SCRIPTS" || r.reached);
+  if (i === 0) for (const m of missing) facts.push({ capability: "UNANALYZED", at: m.at, detail: m.detail });
+  for (const f of facts) {
+    // A package-level fact is the package's own: it makes the capability DIRECT.
+    const had = found.get(f.capability);
+    if (had?.kind === "DIRECT") continue;
+    const via = [...new Set([...(had?.via ?? []), p.pkg.name])].sort();
+    found.set(f.capability, { kind: "DIRECT", example: [{ package: p.id, at: f.at, detail: f.detail }], via });
+  }
+  const capabilities: PackageReport["capabilities"] = {};
+  for (const c of CAPABILITIES) {
+    const cr = found.get(c);
+    if (cr) capabilities[c] = cr;
+  }
+  const out: PackageReport = { name: p.pkg.name, version: p.pkg.version, location: p.pkg.location, dev: p.pkg.dev, reached: r.reached, capabilities };
+  if (i === 0) out.root = true;
+  else if (r.reached) {
+    if (r.entry) out.entry = r.entry;
+    const shipped = shippedCode(p.pkg);
+    const loaded = new Set(r.loaded);
+    out.files = { shipped: shipped.length, loaded: r.loaded.slice(0, MAX_LISTED), notLoaded: shipped.filter((f) => !loaded.has(f)).slice(0, MAX_LISTED) };
+    if (r.unreached.length > 0) out.unreached = r.unreached.slice(0, MAX_LISTED);
+  }
+  return out;
+}
+
 /** Runs the analysis of the project in `dir`. Throws TsnatsError when the tree cannot be read. */
 export function analyseProject(dir: string, opts: AnalyseOptions, cache: FileCache = new FileCache()): Analysis {
   const started = process.cpuUsage();
@@ -68,34 +102,7 @@ export function analyseProject(dir: string, opts: AnalyseOptions, cache: FileCac
   });
   program.run(plan.entries);
   const reach = attribute(program, opts.granularity === "module");
-  const packages = program.packages.map((p, i): PackageReport => {
-    const r = reach[i] as (typeof reach)[number];
-    const found = new Map<Capability, CapabilityReport>(r.capabilities);
-    const facts = packageFacts(p.pkg).filter((f) => f.capability === "INSTALL_SCRIPTS" || r.reached);
-    if (i === 0) for (const m of plan.missing) facts.push({ capability: "UNANALYZED", at: m.at, detail: m.detail });
-    for (const f of facts) {
-      // A package-level fact is the package's own: it makes the capability DIRECT.
-      const had = found.get(f.capability);
-      if (had?.kind === "DIRECT") continue;
-      const via = [...new Set([...(had?.via ?? []), p.pkg.name])].sort();
-      found.set(f.capability, { kind: "DIRECT", example: [{ package: p.id, at: f.at, detail: f.detail }], via });
-    }
-    const capabilities: PackageReport["capabilities"] = {};
-    for (const c of CAPABILITIES) {
-      const cr = found.get(c);
-      if (cr) capabilities[c] = cr;
-    }
-    const out: PackageReport = { name: p.pkg.name, version: p.pkg.version, location: p.pkg.location, dev: p.pkg.dev, reached: r.reached, capabilities };
-    if (i === 0) out.root = true;
-    else if (r.reached) {
-      if (r.entry) out.entry = r.entry;
-      const shipped = shippedCode(p.pkg);
-      const loaded = new Set(r.loaded);
-      out.files = { shipped: shipped.length, loaded: r.loaded.slice(0, MAX_LISTED), notLoaded: shipped.filter((f) => !loaded.has(f)).slice(0, MAX_LISTED) };
-      if (r.unreached.length > 0) out.unreached = r.unreached.slice(0, MAX_LISTED);
-    }
-    return out;
-  });
+  const packages = program.packages.map((p, i) => packageReport(p, i, reach[i] as (typeof reach)[number], plan.missing));
   const edges = program.out.reduce((n, list) => n + list.length, 0);
   const spent = process.cpuUsage(started);
   return {

@@ -6,7 +6,9 @@
  * call to the file that made it, as sandworm does: the first stack frame above the
  * wrapper that is not Node's own code. A call whose caller is Node itself (the module
  * loader reading a file, `spawn` copying the environment) is not the package's doing
- * and is not recorded; nor is anything a wrapped call does inside.
+ * and is not recorded; nor is anything a wrapped call does inside. It also records
+ * the files the process runs of its own accord (main script, preloads, the scripts of
+ * the workers it starts): the static pass starts from them.
  *
  * Each new (file, capability, API) is appended at once to a file in
  * TSNATS_CAPS_TRACE_DIR (one per process and thread), so a process killed by a
