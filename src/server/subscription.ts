@@ -1,6 +1,7 @@
 import type { PubArg } from "../protocol/pub-arg.js";
 import type { Client } from "./client.js";
 import type { InternalClient } from "./internal-client.js";
+import type { Link } from "../cluster/link.js";
 
 /**
  * A subscription the server itself holds (monitoring, system services, JetStream):
@@ -15,8 +16,11 @@ export type InternalCallback = (subject: string, reply: string, hdr: number, dat
  */
 export type PubArgHandler = (pa: PubArg) => void;
 
-/** Whoever holds a subscription; its `kind` decides how messages are written to it. */
-export type SubscriptionOwner = Client | InternalClient;
+/**
+ * Whoever holds a subscription; its `kind` decides how messages are written to it. A
+ * route or leaf node holds the interest its peer told us about (RS+, LS+).
+ */
+export type SubscriptionOwner = Client | InternalClient | Link;
 
 /**
  * One SUB of one connection. The sublist stores these by identity; `sidBytes` is kept
@@ -31,6 +35,8 @@ export class Subscription {
   closed = false;
   /** Set for JetStream's subscriptions (see PubArgHandler); null otherwise. */
   pah: PubArgHandler | null = null;
+  /** Queue weight: members a route or leaf peer has in this group (nats-server qw); 1 here. */
+  weight = 1;
 
   constructor(
     readonly conn: SubscriptionOwner,
