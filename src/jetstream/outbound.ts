@@ -11,7 +11,7 @@
  * reused from one send to the next; a send made while another is being delivered (an
  * internal subscriber that answers at once) builds its own.
  */
-import { buildPubArg, fillPubArg, LEN_CR_LF, PubArg, writeDecimal, writeLatin1 } from "../protocol/pub-arg.js";
+import { buildPubArg, fillPubArg, finishPubArg, PubArg, startPubArg, writeDecimal, writeLatin1 } from "../protocol/pub-arg.js";
 import { deliverImports } from "../accounts/imports.js";
 import { deliverResult } from "../server/deliver.js";
 import type { Account } from "../accounts/account.js";
@@ -194,14 +194,8 @@ function writeNanos(buf: Buffer, off: number, ms: number, ns: number): number {
 
 /** As fillPubArg, with the reply written from the ack prefix and tokens (exported for a test). */
 export function fillAckPubArg(pa: PubArg, subject: string, prefix: string, t: AckTokens, hdr: number, payload: Buffer, end: number): PubArg {
-  const size = end - LEN_CR_LF;
-  const need = subject.length + prefix.length + 140;
-  if (pa.arg.length < need) pa.arg = Buffer.allocUnsafe(Math.max(need, 256));
+  let o = startPubArg(pa, subject, prefix.length + 140);
   const arg = pa.arg;
-  let o = writeLatin1(arg, 0, subject);
-  pa.argStart = 0;
-  pa.subjectStart = 0;
-  pa.subjectEnd = o;
   arg[o++] = 32;
   pa.replyStart = o;
   o = writeLatin1(arg, o, prefix);
@@ -214,22 +208,5 @@ export function fillAckPubArg(pa: PubArg, subject: string, prefix: string, t: Ac
   o = writeNanos(arg, o, t.tsMs, t.tsNs);
   arg[o++] = 46;
   o = writeDecimal(arg, o, t.pending);
-  pa.replyEnd = o;
-  if (hdr >= 0) {
-    arg[o++] = 32;
-    pa.hdrStart = o;
-    o = writeDecimal(arg, o, hdr);
-    pa.hdrEnd = o;
-  }
-  arg[o++] = 32;
-  pa.sizeStart = o;
-  o = writeDecimal(arg, o, size);
-  pa.sizeEnd = o;
-  pa.argEnd = o;
-  pa.hdr = hdr;
-  pa.size = size;
-  pa.payloadBuf = payload;
-  pa.payloadStart = 0;
-  pa.payloadEnd = end;
-  return pa;
+  return finishPubArg(pa, o, hdr, payload, 0, end);
 }

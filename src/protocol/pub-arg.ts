@@ -122,20 +122,38 @@ export function writeDecimal(buf: Buffer, off: number, n: number): number {
  * not refill `pa` while a delivery of it is still running.
  */
 export function fillPubArg(pa: PubArg, subject: string, reply: string, hdr: number, payloadBuf: Buffer, start: number, end: number): PubArg {
-  const size = end - start - LEN_CR_LF;
-  const need = subject.length + reply.length + 48;
-  if (pa.arg.length < need) pa.arg = Buffer.allocUnsafe(Math.max(need, 256));
+  let o = startPubArg(pa, subject, reply.length + 48);
   const arg = pa.arg;
-  let o = writeLatin1(arg, 0, subject);
-  pa.argStart = 0;
-  pa.subjectStart = 0;
-  pa.subjectEnd = o;
   pa.replyStart = o;
   if (reply !== "") {
     arg[o++] = 32;
     pa.replyStart = o;
     o = writeLatin1(arg, o, reply);
   }
+  return finishPubArg(pa, o, hdr, payloadBuf, start, end);
+}
+
+/**
+ * Starts filling `pa`'s control line with `subject`, the buffer grown to hold `room` bytes
+ * more; returns where the subject ends.
+ */
+export function startPubArg(pa: PubArg, subject: string, room: number): number {
+  const need = subject.length + room;
+  if (pa.arg.length < need) pa.arg = Buffer.allocUnsafe(Math.max(need, 256));
+  const o = writeLatin1(pa.arg, 0, subject);
+  pa.argStart = 0;
+  pa.subjectStart = 0;
+  pa.subjectEnd = o;
+  return o;
+}
+
+/**
+ * Ends a control line being filled into `pa.arg` (subject and reply written, the reply
+ * ending at `o`): the header size, the total size, and the payload range.
+ */
+export function finishPubArg(pa: PubArg, o: number, hdr: number, payloadBuf: Buffer, start: number, end: number): PubArg {
+  const arg = pa.arg;
+  const size = end - start - LEN_CR_LF;
   pa.replyEnd = o;
   if (hdr >= 0) {
     arg[o++] = 32;
