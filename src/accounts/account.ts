@@ -21,6 +21,16 @@ export interface InterestListener {
 }
 
 /**
+ * Told of every subscription entering or leaving an account, whatever holds it, and of a
+ * remote queue weight changing (nats-server updateLeafNodes): a leaf node forwards all the
+ * interest its account has, a route's and other leaf nodes' included.
+ */
+export interface SubListener {
+  /** `delta` > 0: added (or a queue weight grew); < 0: removed (or shrank). */
+  subChanged(account: Account, sub: Subscription, delta: number): void;
+}
+
+/**
  * An isolated subject space: its own sublist, so messages never cross accounts unless
  * exported and imported (src/accounts/imports.ts).
  *
@@ -40,24 +50,35 @@ export class Account {
    */
   private interest: Map<string, number> | null = null;
   private readonly listeners: InterestListener[] = [];
+  /** Null until a leaf node binds to this account. */
+  private subListeners: SubListener[] | null = null;
 
   constructor(readonly name: string) {}
 
   addSub(sub: Subscription): void {
     this.sublist.insert(sub);
     if (this.interest !== null && isLocal(sub)) this.countInterest(sub, 1);
+    if (this.subListeners !== null) this.subChanged(sub, sub.weight);
   }
 
   /** Returns false when `sub` was not in this account. */
   removeSub(sub: Subscription): boolean {
     if (!this.sublist.remove(sub)) return false;
     if (this.interest !== null && isLocal(sub)) this.countInterest(sub, -1);
+    if (this.subListeners !== null) this.subChanged(sub, -sub.weight);
     return true;
+  }
+
+  /** A route's or leaf's queue subscription now stands for `weight` members (RS+/LS+ again). */
+  setWeight(sub: Subscription, weight: number): void {
+    const delta = weight - sub.weight;
+    sub.weight = weight;
+    if (delta !== 0 && this.subListeners !== null) this.subChanged(sub, delta);
   }
 
   /** Removes many subscriptions at once (a closing connection). */
   removeSubs(subs: Iterable<Subscription>): void {
-    if (this.interest === null) {
+    if (this.interest === null && this.subListeners === null) {
       this.sublist.removeBatch(subs);
       return;
     }
@@ -84,6 +105,22 @@ export class Account {
     if (this.listeners.length === 0) this.interest = null;
   }
 
+  /** Starts telling `l` about every subscription change (a leaf node bound here). */
+  addSubListener(l: SubListener): void {
+    (this.subListeners ??= []).push(l);
+  }
+
+  removeSubListener(l: SubListener): void {
+    if (this.subListeners === null) return;
+    const i = this.subListeners.indexOf(l);
+    if (i >= 0) this.subListeners.splice(i, 1);
+    if (this.subListeners.length === 0) this.subListeners = null;
+  }
+
+  private subChanged(sub: Subscription, delta: number): void {
+    for (const l of this.subListeners!) l.subChanged(this, sub, delta);
+  }
+
   /** Local interest, one entry per subject and queue group with its count, for a newly connected peer. */
   localInterest(): Array<{ subject: string; queue: string | null; count: number }> {
     const byKey = new Map<string, { subject: string; queue: string | null; count: number }>();
@@ -107,10 +144,15 @@ export class Account {
   }
 }
 
-/** Interest that this server propagates: its own clients', its own, and its leaf nodes'. */
+/**
+ * Interest that this server propagates to its routes: its own clients', its own, and that
+ * of the leaf nodes it is the hub for. A hub's interest, seen on a leaf connection we
+ * made as a spoke, stays here (nats-server processLeafSub forwards only when not a spoke).
+ */
 function isLocal(sub: Subscription): boolean {
-  const kind = sub.conn.kind;
-  return kind === Kind.CLIENT || kind === Kind.SYSTEM || kind === Kind.LEAF;
+  const c = sub.conn;
+  const kind = c.kind;
+  return kind === Kind.CLIENT || kind === Kind.SYSTEM || (kind === Kind.LEAF && !c.isSpoke);
 }
 
 function interestKey(sub: Subscription): string {

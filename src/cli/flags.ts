@@ -75,14 +75,6 @@ export const UNSUPPORTED_FLAGS: ReadonlySet<string> = new Set([
   "log_size_limit",
   // Go profiling
   "profile",
-  // clustering
-  "routes",
-  "cluster",
-  "cluster_listen",
-  "cluster_name",
-  "no_advertise",
-  "cluster_advertise",
-  "connect_retries",
 ]);
 
 /**

@@ -88,7 +88,7 @@ export const UNSUPPORTED_TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /** Blocks parsed into typed options whose subsystem tsnats does not serve yet. */
-export const NOT_SERVED_YET: ReadonlySet<string> = new Set(["cluster", "gateway", "leafnodes", "websocket", "mqtt"]);
+export const NOT_SERVED_YET: ReadonlySet<string> = new Set(["gateway", "websocket", "mqtt"]);
 
 /**
  * Reads, parses and maps a config file, following `include`s relative to it and

@@ -13,7 +13,7 @@ import { displaySubject } from "../sublist/index.js";
 import type { Client } from "../server/client.js";
 import { MAX_CLOSED_CLIENTS, type ClosedClientInfo, type Server } from "../server/server.js";
 import type { Subscription } from "../server/subscription.js";
-import { goDuration, isoTime, uptime } from "./format.js";
+import { isoTime, rttString, uptime } from "./format.js";
 import { ListDocument, type StreamedJson } from "./json-stream.js";
 import { mapInSlices, sortInSlices, type Slicer } from "./slices.js";
 import { BadRequestError, decodeBool, decodeInt, decodeState, decodeSubs, decodeUint64 } from "./query.js";
@@ -230,7 +230,7 @@ export function connInfo(r: ConnRow, o: ConnzOptions): Record<string, unknown> |
     ci.reason = r.reason;
   }
   Object.assign(ci, {
-    rtt: goDuration(r.rttMs),
+    rtt: rttString(r.rttMs),
     uptime: uptime(r.endMs - r.startMs),
     idle: uptime(r.endMs - r.lastActivityMs),
     pending_bytes: r.pendingBytes,

@@ -28,6 +28,16 @@ export function goDuration(ms: number): string {
   return `${sign}${sec}`;
 }
 
+/**
+ * A connection's `rtt` as nats-server shows it (client.go getRTTValue): between a
+ * microsecond and a millisecond truncated to whole microseconds, else to nanoseconds.
+ */
+export function rttString(ms: number): string {
+  const ns = Math.trunc(ms * NS_PER_MS);
+  const cut = ns > 1000 && ns < NS_PER_MS ? ns - (ns % 1000) : ns;
+  return goDuration(cut / NS_PER_MS);
+}
+
 /** Up to 9 decimals, trailing zeros dropped (Go prints the shortest exact form). */
 function trimFraction(v: number): string {
   return v.toFixed(9).replace(/\.?0+$/, "");

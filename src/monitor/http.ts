@@ -47,8 +47,7 @@ const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   [
     "/routez",
     (m, q) => {
-      decodeSubs(q);
-      return json(routez(m.server));
+      return json(routez(m.server, decodeSubs(q)));
     },
   ],
   [
@@ -61,8 +60,7 @@ const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   [
     "/leafz",
     (m, q) => {
-      decodeBool(q, "subs");
-      return json(leafz(m.server));
+      return json(leafz(m.server, decodeBool(q, "subs"), q.get("acc") ?? ""));
     },
   ],
   ["/accountz", async (m, q, sl) => json(await accountz(m.server, q, sl))],

@@ -6,6 +6,7 @@
  */
 import type { Server } from "../server/server.js";
 import { NATS_COMPAT_VERSION, PROTO_VERSION, VERSION } from "../version.js";
+import { clusterVarz, leafVarz, linkCounts } from "./cluster.js";
 import { isoTime, uptime } from "./format.js";
 import type { MonitorState } from "./state.js";
 import { coreCount, residentBytes } from "./usage.js";
@@ -57,9 +58,9 @@ export function varz(m: MonitorState): Record<string, unknown> {
   });
   if (o.maxSubscriptions > 0) v.max_subscriptions = o.maxSubscriptions;
   Object.assign(v, {
-    cluster: {},
+    cluster: clusterVarz(s),
     gateway: {},
-    leaf: {},
+    leaf: leafVarz(s),
     mqtt: {},
     websocket: {},
     jetstream: s.jetstream !== null ? s.jetstream.varz() : {},
@@ -74,9 +75,7 @@ export function varz(m: MonitorState): Record<string, unknown> {
     cpu: m.usage.cpuPercent,
     connections: s.clients.size,
     total_connections: s.totalConnections,
-    routes: 0,
-    remotes: 0,
-    leafnodes: 0,
+    ...linkCounts(s),
     in_msgs: s.inMsgs,
     out_msgs: s.outMsgs,
     in_bytes: s.inBytes,

@@ -65,3 +65,111 @@ export function errLine(text: string): string {
 export function infoLine(jsonPrefix: string, extraFields: string): string {
   return `INFO ${jsonPrefix}${extraFields}} \r\n`;
 }
+
+/**
+ * Length of a message line to a route or leaf node (nats-server msgHeaderForRouteOrLeaf):
+ *
+ *     RMSG account subject [+ reply queues | "|" queues | reply] size      (route)
+ *     HMSG account subject [...] hdr size                                  (route, headers)
+ *     LMSG origin account subject [...] hdr size                           (route, a leaf's message)
+ *     LMSG subject [...] size  /  HMSG subject [...] hdr size              (leaf node)
+ *
+ * `queues` holds `qlen` bytes of queue names, each followed by a space. `origin` (a leaf
+ * cluster's name) makes the route line an LMSG that always carries a header size.
+ */
+export function routedMsgLineLength(pa: PubArg, account: Uint8Array | null, qlen: number, origin: Uint8Array | null): number {
+  const replyLen = pa.replyEnd - pa.replyStart;
+  const withHdr = pa.hdr >= 0 || origin !== null;
+  let n = 5 + (pa.subjectEnd - pa.subjectStart) + 1;
+  if (origin !== null) n += origin.length + 1;
+  if (account !== null) n += account.length + 1;
+  if (qlen > 0) n += (replyLen > 0 ? 2 + replyLen + 1 : 2) + qlen;
+  else if (replyLen > 0) n += replyLen + 1;
+  if (withHdr) n += (pa.hdr >= 0 ? pa.hdrEnd - pa.hdrStart : 1) + 1;
+  return n + (pa.sizeEnd - pa.sizeStart) + 2;
+}
+
+/**
+ * Appends the line `routedMsgLineLength` measured, then the payload with its CRLF. `verb`
+ * is 82 ('R') for a route, 76 ('L') for a leaf node. The caller has made room.
+ */
+export function writeRoutedMsg(
+  out: Outbound,
+  pa: PubArg,
+  verb: number,
+  account: Uint8Array | null,
+  queues: Uint8Array,
+  qlen: number,
+  origin: Uint8Array | null,
+): void {
+  const arg = pa.arg;
+  const buf = out.buf;
+  let o = out.len;
+  const hasHdr = pa.hdr >= 0;
+  buf[o++] = origin !== null ? 76 : hasHdr ? 72 : verb;
+  buf[o++] = 77; // M
+  buf[o++] = 83; // S
+  buf[o++] = 71; // G
+  buf[o++] = 32;
+  if (origin !== null) {
+    for (let i = 0; i < origin.length; i++) buf[o++] = origin[i]!;
+    buf[o++] = 32;
+  }
+  if (account !== null) {
+    for (let i = 0; i < account.length; i++) buf[o++] = account[i]!;
+    buf[o++] = 32;
+  }
+  for (let i = pa.subjectStart; i < pa.subjectEnd; i++) buf[o++] = arg[i]!;
+  buf[o++] = 32;
+  const hasReply = pa.replyEnd > pa.replyStart;
+  if (qlen > 0) {
+    buf[o++] = hasReply ? 43 : 124; // + or |
+    buf[o++] = 32;
+    if (hasReply) {
+      for (let i = pa.replyStart; i < pa.replyEnd; i++) buf[o++] = arg[i]!;
+      buf[o++] = 32;
+    }
+    for (let i = 0; i < qlen; i++) buf[o++] = queues[i]!;
+  } else if (hasReply) {
+    for (let i = pa.replyStart; i < pa.replyEnd; i++) buf[o++] = arg[i]!;
+    buf[o++] = 32;
+  }
+  if (hasHdr) {
+    for (let i = pa.hdrStart; i < pa.hdrEnd; i++) buf[o++] = arg[i]!;
+    buf[o++] = 32;
+  } else if (origin !== null) {
+    buf[o++] = 48; // a leaf's message without headers still says 0
+    buf[o++] = 32;
+  }
+  for (let i = pa.sizeStart; i < pa.sizeEnd; i++) buf[o++] = arg[i]!;
+  buf[o++] = 13;
+  buf[o++] = 10;
+  out.len = o;
+  out.append(pa.payloadBuf, pa.payloadStart, pa.payloadEnd);
+}
+
+/**
+ * One interest line (nats-server addRouteSubOrUnsubProtoToBuf, writeLeafSub):
+ * `RS+ account subject [queue weight]`, `RS- account subject [queue]`, and the leaf forms
+ * `LS+ subject [queue weight]` / `LS- subject [queue]` (account null). `origin` makes a route
+ * line an `LS+ origin account ...` for a leaf's interest. A weight of 0 means an unsubscribe.
+ */
+export function interestLine(
+  sub: boolean,
+  leaf: boolean,
+  account: string | null,
+  subject: string,
+  queue: string | null,
+  weight: number,
+  origin: string | null = null,
+): string {
+  let verb: string;
+  if (leaf || origin !== null) verb = sub ? "LS+ " : "LS- ";
+  else verb = sub ? "RS+ " : "RS- ";
+  let line = verb;
+  if (origin !== null && sub) line += `${origin} `;
+  if (account !== null) line += `${account} `;
+  line += subject;
+  if (queue !== null) line += sub ? ` ${queue} ${weight}` : ` ${queue}`;
+  return `${line}\r\n`;
+}

@@ -12,13 +12,13 @@
  * input into the same memory (src/server/socket-reader.ts).
  */
 import { ERR_MAX_CONTROL_LINE, ERR_MAX_PAYLOAD, ERR_UNKNOWN_PROTOCOL } from "./errors.js";
-import { parsePubArgs } from "./msg-args.js";
+import { MsgArgError, parsePubArgs, parseRoutedMsgArgs, routedArgErrorText } from "./msg-args.js";
 import { argText, LEN_CR_LF, PubArg } from "./pub-arg.js";
-import { ArgShape, Verb, VerbTable } from "./verbs.js";
+import { ArgShape, MsgFormat, Verb, VerbTable } from "./verbs.js";
 
 export { argText, buildPubArg, PubArg } from "./pub-arg.js";
 export { parseSize } from "./msg-args.js";
-export { CLIENT_VERBS, Verb, VerbTable } from "./verbs.js";
+export { CLIENT_VERBS, LEAF_VERBS, ROUTE_VERBS, Verb, VerbTable } from "./verbs.js";
 
 /**
  * Parser states. parser.go has a state per letter of each verb (OP_P, OP_PU, OP_PUB...)
@@ -346,13 +346,25 @@ export class Parser {
    */
   private setMsgArgs(): boolean {
     const pa = this.pa;
-    const isHpub = this.verb === Verb.HPUB;
-    if (isHpub && !this.headers) {
-      this.state = State.CLOSED;
-      this.sink.protocolViolation(null, "message headers not supported");
-      return false;
+    const verb = this.verb;
+    if (verb === Verb.PUB) {
+      if (!parsePubArgs(pa, false)) return this.badArg("processPub");
+    } else if (verb === Verb.HPUB) {
+      if (!this.headers) {
+        this.state = State.CLOSED;
+        this.sink.protocolViolation(null, "message headers not supported");
+        return false;
+      }
+      if (!parsePubArgs(pa, true)) return this.badArg("processHeaderPub");
+    } else {
+      const format = this.verbs.formatOf[verb] as MsgFormat;
+      const err = parseRoutedMsgArgs(pa, format);
+      if (err !== MsgArgError.NONE) {
+        this.state = State.CLOSED;
+        this.sink.protocolViolation(null, routedArgErrorText(pa, format, err));
+        return false;
+      }
     }
-    if (!parsePubArgs(pa, isHpub)) return this.badArg(isHpub ? "processHeaderPub" : "processPub");
     if (pa.size > this.maxPayload) {
       this.state = State.CLOSED;
       this.sink.protocolViolation(ERR_MAX_PAYLOAD, `${ERR_MAX_PAYLOAD} (size ${pa.size} > ${this.maxPayload})`);
@@ -561,6 +573,19 @@ export class Parser {
     pa.hdrEnd -= base;
     pa.sizeStart -= base;
     pa.sizeEnd -= base;
+    // Routed and leaf messages only; a client's stay empty.
+    if (pa.accountEnd > pa.accountStart) {
+      pa.accountStart -= base;
+      pa.accountEnd -= base;
+    }
+    if (pa.queuesEnd > pa.queuesStart) {
+      pa.queuesStart -= base;
+      pa.queuesEnd -= base;
+    }
+    if (pa.originEnd > pa.originStart) {
+      pa.originStart -= base;
+      pa.originEnd -= base;
+    }
   }
 
   /** A malformed argument line: nats-server closes the connection without an -ERR. */

@@ -1,6 +1,7 @@
 /**
- * The arguments of one PUB/HPUB as offsets into the buffer that holds its control line,
- * so the server can copy subject, reply and size bytes into MSG lines without strings.
+ * The arguments of one message (PUB/HPUB from a client, RMSG/HMSG/LMSG from a route or
+ * leaf node) as offsets into the buffer that holds its control line, so the server can
+ * copy subject, reply and size bytes into MSG lines without strings.
  */
 
 const EMPTY = Buffer.alloc(0);
@@ -27,6 +28,21 @@ export class PubArg {
   hdrEnd = 0;
   sizeStart = 0;
   sizeEnd = 0;
+  /**
+   * The account of a routed message (RMSG/HMSG/LMSG from a route); accountStart ===
+   * accountEnd for a client's or leaf's message, whose account is its connection's.
+   */
+  accountStart = 0;
+  accountEnd = 0;
+  /**
+   * The queue groups a routed or leaf message is for (`| q1 q2` / `+ reply q1 q2`): the
+   * names, separated by spaces, are `arg[queuesStart, queuesEnd)`; empty when none.
+   */
+  queuesStart = 0;
+  queuesEnd = 0;
+  /** The origin cluster of a route LMSG (a leaf node's message); empty otherwise. */
+  originStart = 0;
+  originEnd = 0;
   /** Header length in bytes, -1 for PUB. */
   hdr = -1;
   /** Total payload length (headers included), without the trailing CRLF. */

@@ -34,6 +34,28 @@ export const enum Verb {
   A_MINUS,
 }
 
+/**
+ * How a message verb's argument line splits (msg-args.ts). HMSG and LMSG mean different
+ * lines on different kinds of connection, so the format belongs to the kind's table.
+ */
+export const enum MsgFormat {
+  NONE,
+  /** `subject [reply] size` (client PUB). */
+  PUB,
+  /** `subject [reply] hdr size` (client HPUB). */
+  HPUB,
+  /** `account subject [+ reply queues | \| queues | reply] size` (route RMSG). */
+  ROUTED,
+  /** RMSG's line with a header size before the size (route HMSG). */
+  ROUTED_HDR,
+  /** `origin account subject [...] hdr size` (route LMSG: a leaf's message with its cluster). */
+  ROUTED_ORIGIN,
+  /** `subject [+ reply queues | \| queues | reply] size` (leaf LMSG). */
+  LEAF,
+  /** The leaf line with a header size (leaf HMSG). */
+  LEAF_HDR,
+}
+
 /** What follows a verb. */
 export const enum ArgShape {
   /** Nothing that matters: the rest of the line is ignored (PING, PONG, +OK). */
@@ -50,6 +72,8 @@ interface VerbSpec {
   readonly text: string;
   readonly verb: Verb;
   readonly shape: ArgShape;
+  /** For ArgShape.MSG: how the argument line splits. */
+  readonly format?: MsgFormat;
 }
 
 const COMMON: readonly VerbSpec[] = [
@@ -74,6 +98,8 @@ export class VerbTable {
   readonly next: Int16Array;
   readonly verbAt: Uint8Array;
   readonly shapeOf: Uint8Array;
+  /** MsgFormat of each message verb, indexed by Verb. */
+  readonly formatOf: Uint8Array;
   /** The verb this kind sends most (PUB, RMSG or LMSG): the frame core tries it first. */
   readonly hot: Verb;
   constructor(specs: readonly VerbSpec[], hot: Verb) {
@@ -81,6 +107,7 @@ export class VerbTable {
     this.next = new Int16Array(nodes * ALPHABET);
     this.verbAt = new Uint8Array(nodes);
     this.shapeOf = new Uint8Array(32);
+    this.formatOf = new Uint8Array(32);
     let used = ROOT + 1;
     for (const s of specs) {
       let node = ROOT;
@@ -98,6 +125,7 @@ export class VerbTable {
       if (this.verbAt[node] !== 0) throw new Error(`verb ${s.text} listed twice`);
       this.verbAt[node] = s.verb;
       this.shapeOf[s.verb] = s.shape;
+      this.formatOf[s.verb] = s.format ?? MsgFormat.NONE;
     }
     if (!specs.some((s) => s.verb === hot)) throw new Error("the hot verb must be in the table");
     this.hot = hot;
@@ -115,10 +143,43 @@ export class VerbTable {
 export const CLIENT_VERBS = new VerbTable(
   [
     ...COMMON,
-    { text: "PUB", verb: Verb.PUB, shape: ArgShape.MSG },
-    { text: "HPUB", verb: Verb.HPUB, shape: ArgShape.MSG },
+    { text: "PUB", verb: Verb.PUB, shape: ArgShape.MSG, format: MsgFormat.PUB },
+    { text: "HPUB", verb: Verb.HPUB, shape: ArgShape.MSG, format: MsgFormat.HPUB },
     { text: "SUB", verb: Verb.SUB, shape: ArgShape.LINE },
     { text: "UNSUB", verb: Verb.UNSUB, shape: ArgShape.LINE },
   ],
   Verb.PUB,
+);
+
+/**
+ * What a route may send (parser.go with c.kind == ROUTER): interest as RS+/RS- (and LS+/LS-
+ * for a leaf's interest with its origin cluster), messages as RMSG/HMSG (and LMSG with an
+ * origin cluster). A+/A- are gateway verbs a route ignores.
+ */
+export const ROUTE_VERBS = new VerbTable(
+  [
+    ...COMMON,
+    { text: "RS+", verb: Verb.RS_PLUS, shape: ArgShape.LINE },
+    { text: "RS-", verb: Verb.RS_MINUS, shape: ArgShape.LINE },
+    { text: "LS+", verb: Verb.LS_PLUS, shape: ArgShape.LINE },
+    { text: "LS-", verb: Verb.LS_MINUS, shape: ArgShape.LINE },
+    { text: "RMSG", verb: Verb.RMSG, shape: ArgShape.MSG, format: MsgFormat.ROUTED },
+    { text: "HMSG", verb: Verb.HMSG, shape: ArgShape.MSG, format: MsgFormat.ROUTED_HDR },
+    { text: "LMSG", verb: Verb.LMSG, shape: ArgShape.MSG, format: MsgFormat.ROUTED_ORIGIN },
+    { text: "A+", verb: Verb.A_PLUS, shape: ArgShape.LINE },
+    { text: "A-", verb: Verb.A_MINUS, shape: ArgShape.LINE },
+  ],
+  Verb.RMSG,
+);
+
+/** What a leaf node connection may send (parser.go with c.kind == LEAF). */
+export const LEAF_VERBS = new VerbTable(
+  [
+    ...COMMON,
+    { text: "LS+", verb: Verb.LS_PLUS, shape: ArgShape.LINE },
+    { text: "LS-", verb: Verb.LS_MINUS, shape: ArgShape.LINE },
+    { text: "LMSG", verb: Verb.LMSG, shape: ArgShape.MSG, format: MsgFormat.LEAF },
+    { text: "HMSG", verb: Verb.HMSG, shape: ArgShape.MSG, format: MsgFormat.LEAF_HDR },
+  ],
+  Verb.LMSG,
 );

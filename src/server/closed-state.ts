@@ -21,6 +21,17 @@ export const ClosedState = {
   ServerShutdown: "Server Shutdown",
   MsgHeaderViolation: "Message Header Violation",
   NoRespondersRequiresHeaders: "No Responders Requires Headers",
+  // Server links (routes, leaf nodes, gateways).
+  WrongPort: "Incorrect Port",
+  DuplicateRoute: "Duplicate Route",
+  RouteRemoved: "Route Removed",
+  WrongGateway: "Wrong Gateway",
+  MissingAccount: "Missing Account",
+  ClusterNameConflict: "Cluster Name Conflict",
+  DuplicateRemoteLeafnodeConnection: "Duplicate Remote LeafNode Connection",
+  DuplicateServerName: "Duplicate Server Name",
+  MinimumVersionRequired: "Minimum Version Required",
+  ClusterNamesIdentical: "Cluster Names Identical",
 } as const;
 
 export type ClosedReason = (typeof ClosedState)[keyof typeof ClosedState];

@@ -10,7 +10,7 @@ import type { Socket } from "node:net";
 import { ERR_STALE_CONNECTION } from "../protocol/errors.js";
 import { Outbound } from "../protocol/outbound.js";
 import { ClosedState, type ClosedReason } from "./closed-state.js";
-import { KIND_NAMES, type Kind } from "./connection-kind.js";
+import { Kind, KIND_NAMES } from "./connection-kind.js";
 import type { Server } from "./server.js";
 
 /**
@@ -365,6 +365,9 @@ export abstract class Connection {
    * Called by a producer about to queue `n` bytes here. Closes this connection as a slow
    * consumer when over max_pending, and pauses the producer while this socket is backed
    * up (nats-server stalls fast producers the same way). Returns false if closed.
+   * As in nats-server queueOutbound, max_pending cuts off clients only (a route or leaf
+   * node is bounded by the write deadline), and only a client producer is ever paused:
+   * pausing a route for one slow subscriber would stall everything behind it.
    */
   admit(producer: Connection | null, n: number): boolean {
     // Fast path, no socket property reads: well under every threshold.
@@ -376,11 +379,11 @@ export abstract class Connection {
     if (this.closed) return false;
     const queued = (this.socketQueued = this.socket.writableLength);
     const opts = this.server.options;
-    if (queued + this.out.len + n > opts.maxPending) {
+    if (queued + this.out.len + n > opts.maxPending && this.kind === Kind.CLIENT) {
       this.slowConsumer(ClosedState.SlowConsumerPendingBytes, `MaxPending of ${opts.maxPending} Exceeded`);
       return false;
     }
-    if (producer !== null && queued > this.server.stallThreshold && producer !== this && (producer.readPauses & ReadPause.STALL) === 0) {
+    if (producer !== null && producer.kind === Kind.CLIENT && queued > this.server.stallThreshold && producer !== this && (producer.readPauses & ReadPause.STALL) === 0) {
       producer.pauseReads(ReadPause.STALL);
       (this.stalledProducers ??= []).push(producer);
       this.stallTimer ??= setTimeout(this.onStallTimeout, STALL_MAX_MS);

@@ -2,14 +2,18 @@
  * The delivery step (nats-server client.go processMsgResults / deliverMsg): one message
  * and the subscriptions it matched, written to each target the way its connection's
  * kind takes it. Clients get MSG/HMSG built from the publisher's bytes; the server's own
- * subscriptions get their callback. This is the hot path: nothing here allocates per
- * message.
+ * subscriptions get their callback; routes and leaf nodes are collected and get one
+ * RMSG/LMSG each at the end, with the queue groups they were picked for. This is the hot
+ * path: nothing here allocates per message, and a server without routes or leaf nodes
+ * pays one comparison per message (the collected-targets count) and one kind check per
+ * queue member looked at.
  */
 import { msgLineLength, writeMsg } from "../protocol/encode.js";
 import type { PubArg } from "../protocol/pub-arg.js";
 import type { SublistResult } from "../sublist/index.js";
 import { permitDelivery } from "../auth/connection.js";
 import type { Client } from "./client.js";
+import type { Link } from "../cluster/link.js";
 import type { Connection } from "./connection.js";
 import { Kind } from "./connection-kind.js";
 import type { Server } from "./server.js";
@@ -31,16 +35,110 @@ export function deliverResult(server: Server, producer: Connection | null, r: Su
   const qsubs = r.qsubs;
   for (let g = 0; g < qsubs.length; g++) {
     const group = qsubs[g]!;
-    // A random member, skipping ones that cannot take it (nats-server processMsgResults).
+    // A random member, skipping ones that cannot take it (nats-server processMsgResults);
+    // a member here is preferred to one behind a route or leaf node.
     const n = group.length;
     const start = Math.floor(Math.random() * n);
-    for (let k = 0; k < n; k++) {
+    let k = 0;
+    for (; k < n; k++) {
       const sub = group[(start + k) % n]!;
       if (sub.closed || sub.conn.closed || (noEcho && sub.conn === producer)) continue;
+      const kind = sub.conn.kind;
+      if (kind === Kind.ROUTER || kind === Kind.LEAF) continue;
       deliver(server, producer, sub, pa);
       break;
     }
+    if (k === n) {
+      const remote = pickRemote(group, producer, pa);
+      if (remote !== null) server.linkTargets.add(remote.conn as Link, remote);
+    }
   }
+  const t = server.linkTargets;
+  if (t.count !== t.base) t.flush(producer, pa);
+}
+
+/**
+ * A member of a queue group with none here, among those behind routes and leaf nodes that
+ * may take a message from `producer`, weighted by how many members each peer has
+ * (nats-server shadows a remote queue subscription by its weight in match results).
+ */
+export function pickRemote(group: readonly Subscription[], producer: Connection | null, pa: PubArg): Subscription | null {
+  let total = 0;
+  for (let i = 0; i < group.length; i++) {
+    const sub = group[i]!;
+    if (remoteEligible(sub, producer, pa)) total += sub.weight;
+  }
+  if (total === 0) return null;
+  let pick = Math.floor(Math.random() * total);
+  for (let i = 0; i < group.length; i++) {
+    const sub = group[i]!;
+    if (!remoteEligible(sub, producer, pa)) continue;
+    pick -= sub.weight;
+    if (pick < 0) return sub;
+  }
+  return null;
+}
+
+function remoteEligible(sub: Subscription, producer: Connection | null, pa: PubArg): boolean {
+  const c = sub.conn;
+  if (sub.closed || c.closed || c === producer || (c.kind !== Kind.ROUTER && c.kind !== Kind.LEAF)) return false;
+  return producer === null || producer.kind === Kind.CLIENT || c.forwards(producer as Link, pa);
+}
+
+/**
+ * Delivers a message that came from a route or a leaf node (nats-server
+ * processInboundRoutedMsg / processInboundLeafMsg, then processMsgResults): to local
+ * subscribers, and on to the links that may take it (never from a route back to a route).
+ * Queue groups are served only when the message names them (`| q1 q2`): the sending
+ * server already chose this server for those groups, so a local member is preferred.
+ */
+export function deliverFromLink(server: Server, producer: Link, r: SublistResult<Subscription>, pa: PubArg): void {
+  const psubs = r.psubs;
+  for (let i = 0; i < psubs.length; i++) {
+    const sub = psubs[i]!;
+    const c = sub.conn;
+    if ((c.kind === Kind.ROUTER || c.kind === Kind.LEAF) && (c === producer || !c.forwards(producer, pa))) continue;
+    deliver(server, producer, sub, pa);
+  }
+  if (pa.queuesEnd > pa.queuesStart) {
+    const qsubs = r.qsubs;
+    for (let g = 0; g < qsubs.length; g++) {
+      const group = qsubs[g]!;
+      if (!queueListed(pa, group[0]!.queue!)) continue;
+      const n = group.length;
+      const start = Math.floor(Math.random() * n);
+      let k = 0;
+      for (; k < n; k++) {
+        const sub = group[(start + k) % n]!;
+        const kind = sub.conn.kind;
+        if (sub.closed || sub.conn.closed || kind === Kind.ROUTER || kind === Kind.LEAF) continue;
+        deliver(server, producer, sub, pa);
+        break;
+      }
+      if (k === n) {
+        const remote = pickRemote(group, producer, pa);
+        if (remote !== null) server.linkTargets.add(remote.conn as Link, remote);
+      }
+    }
+  }
+  const t = server.linkTargets;
+  if (t.count !== t.base) t.flush(producer, pa);
+}
+
+/** Whether `name` is one of the queue names the message carries (`| q1 q2`), without strings. */
+function queueListed(pa: PubArg, name: string): boolean {
+  const arg = pa.arg;
+  const end = pa.queuesEnd;
+  const n = name.length;
+  let i = pa.queuesStart;
+  while (i < end) {
+    while (i < end && arg[i] === 32) i++;
+    let j = 0;
+    while (j < n && i + j < end && arg[i + j] === name.charCodeAt(j)) j++;
+    if (j === n && (i + j === end || arg[i + j] === 32)) return true;
+    while (i < end && arg[i] !== 32) i++;
+  }
+  return false;
 }
 
 /** Writes one message to one subscription, by the kind of connection that holds it. */
@@ -53,8 +151,30 @@ export function deliver(server: Server, producer: Connection | null, sub: Subscr
       deliverToClient(server, producer, c, sub, pa);
       return;
     case Kind.SYSTEM:
-      deliverInternal(sub, sub.icb!, pa);
+      deliverNested(server, sub, pa);
       return;
+    case Kind.ROUTER:
+    case Kind.LEAF:
+      server.linkTargets.add(c, sub);
+      return;
+  }
+}
+
+/**
+ * A server callback may publish while this message is still being delivered: its own
+ * deliveries use the link targets above the ones collected so far.
+ */
+function deliverNested(server: Server, sub: Subscription, pa: PubArg): void {
+  const t = server.linkTargets;
+  const base = t.base;
+  const qbase = t.qbase;
+  t.base = t.count;
+  t.qbase = t.qcount;
+  try {
+    deliverInternal(sub, sub.icb!, pa);
+  } finally {
+    t.base = base;
+    t.qbase = qbase;
   }
 }
 

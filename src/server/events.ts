@@ -3,7 +3,7 @@
  * served through the server's internal subscriptions. A client in the system account
  * can ask `$SYS.REQ.SERVER.PING` (every server answers with its statsz) and
  * `$SYS.REQ.SERVER.PING.<KIND>` / `$SYS.REQ.SERVER.<id>.<KIND>` for VARZ, CONNZ, SUBSZ,
- * HEALTHZ, IDZ and STATSZ, answered with the same JSON as the HTTP endpoints, wrapped as
+ * HEALTHZ, IDZ, STATSZ, ROUTEZ and LEAFZ, answered with the same JSON as the HTTP endpoints, wrapped as
  * nats-server wraps it: `{"server": {...}, "data": {...}}` (`"statsz"` for statsz).
  */
 import { DEFAULT_SYSTEM_ACCOUNT } from "../accounts/config.js";
@@ -132,7 +132,7 @@ export function statsz(server: Server): Record<string, unknown> {
 }
 
 /** The request kinds answered under `PING.<kind>` and `<id>.<kind>`, as nats-server's z endpoints. */
-const ENDPOINT_KINDS = ["STATSZ", "VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "IDZ"];
+const ENDPOINT_KINDS = ["STATSZ", "VARZ", "CONNZ", "SUBSZ", "HEALTHZ", "IDZ", "ROUTEZ", "LEAFZ"];
 
 /**
  * The JSON of one z endpoint (compact). The monitoring modules are loaded on the first
@@ -147,6 +147,10 @@ async function endpointJson(server: Server, kind: string): Promise<string> {
       return (await import("../monitor/system-z.js")).systemZJson(server, kind);
     case "HEALTHZ":
       return JSON.stringify({ status: "ok" });
+    case "ROUTEZ":
+      return JSON.stringify((await import("../monitor/cluster.js")).routez(server));
+    case "LEAFZ":
+      return JSON.stringify((await import("../monitor/cluster.js")).leafz(server));
     default:
       return JSON.stringify({ name: server.name, host: server.options.host, id: server.id });
   }

@@ -34,6 +34,7 @@ export function writePortsFile(dir: string, ports: Ports): void {
   mkdirSync(dir, { recursive: true });
   const out: Ports = { nats: ports.nats };
   if (ports.monitoring && ports.monitoring.length > 0) out.monitoring = ports.monitoring;
+  if (ports.cluster && ports.cluster.length > 0) out.cluster = ports.cluster;
   writeFileSync(portsFilePath(dir), JSON.stringify(out));
 }
 

@@ -30,6 +30,9 @@ import { SocketReader } from "./socket-reader.js";
 import { MemoryReclaimer } from "./memory-reclaim.js";
 import type { JetStream } from "../jetstream/jetstream.js";
 import type { MonitorState } from "../monitor/state.js";
+import { LinkTargets } from "../cluster/targets.js";
+import type { RouteManager } from "../cluster/routes.js";
+import type { LeafManager } from "../leafnode/leafnodes.js";
 
 /** How many closed connections /connz remembers (nats-server MaxClosedClients). */
 export const MAX_CLOSED_CLIENTS = 10_000;
@@ -121,6 +124,12 @@ export class Server {
   /** `infoBase` as JSON without its closing brace: per-client fields are appended. */
   private infoPrefix = "{";
   private readonly extraCloseHooks: Array<() => Promise<void> | void> = [];
+  /** The cluster (src/cluster): routes to the other servers; null when not clustered. */
+  routes: RouteManager | null = null;
+  /** Leaf nodes (src/leafnode): the leafnodes listener and remotes; null when not configured. */
+  leafs: LeafManager | null = null;
+  /** Routes and leaf nodes one message is going to, collected by the delivery step. */
+  readonly linkTargets = new LinkTargets();
 
   constructor(
     readonly options: ServerOptions,
@@ -193,8 +202,18 @@ export class Server {
     this.refreshInfo();
     log.notice(`Listening for client connections on ${hostPort(o.host, addr.port)}`);
     if (this.authRequired) log.notice(`Authentication required for clients`);
+    if (o.leafnodes !== undefined && (o.leafnodes.port !== 0 || o.leafnodes.remotes.length > 0)) {
+      this.leafs = await (await import("../leafnode/leafnodes.js")).LeafManager.start(this, o.leafnodes);
+    }
+    if (o.cluster !== undefined && (o.cluster.port !== 0 || o.cluster.routes.length > 0)) {
+      this.routes = await (await import("../cluster/routes.js")).RouteManager.start(this, o.cluster);
+      this.refreshInfo();
+    }
     if (o.pidFile) writePidFile(o.pidFile);
-    if (o.portsFileDir) writePortsFile(o.portsFileDir, { nats: this.clientURLs(), monitoring });
+    if (o.portsFileDir) {
+      const cluster = this.routes !== null && this.routes.listenPort !== 0 ? [`nats://${hostPort(o.cluster!.host, this.routes.listenPort)}`] : [];
+      writePortsFile(o.portsFileDir, { nats: this.clientURLs(), monitoring, cluster });
+    }
     this.reclaimer.start();
     log.notice(`Server is ready`);
   }
@@ -226,6 +245,8 @@ export class Server {
     };
     if (this.authRequired) info.auth_required = true;
     Object.assign(info, tlsInfoFields(this.tls, o.allowNonTls === true));
+    if (this.routes !== null) Object.assign(info, this.routes.clientInfoFields(this.lameDuck));
+    else if (this.clusterName() !== null) info.cluster = this.clusterName();
     if (this.jetstream !== null) {
       info.jetstream = true;
       if (this.jetstream.config.domain !== "") info.domain = this.jetstream.config.domain;
@@ -236,10 +257,29 @@ export class Server {
     this.infoPrefix = JSON.stringify(info).slice(0, -1);
   }
 
+  /**
+   * The cluster this server belongs to: its route cluster's name, else a configured one;
+   * a server with leaf remotes and no cluster takes its configured server name
+   * (nats-server leafNoCluster), which its leaf links then carry. Null when none.
+   */
+  clusterName(): string | null {
+    if (this.routes !== null) return this.routes.clusterName;
+    const o = this.options;
+    if (o.cluster?.name) return o.cluster.name;
+    const remotes = o.leafnodes?.remotes.length ?? 0;
+    if (remotes > 0 && (o.cluster?.port ?? 0) === 0 && o.serverName) return o.serverName;
+    return null;
+  }
+
   /** The INFO line for one client (client_id and client_ip are per connection). */
   infoFor(c: Client): string {
     const nonce = c.nonce !== "" ? `,"nonce":${JSON.stringify(c.nonce)}` : "";
     return infoLine(this.infoPrefix, `,"client_id":${c.id},"client_ip":${JSON.stringify(c.host)}${nonce}`);
+  }
+
+  /** The next connection ID, shared by every kind (nats-server gcid: cid, rid, lid, gid). */
+  nextConnectionId(): number {
+    return ++this.nextCid;
   }
 
   private acceptConnection(socket: net.Socket): void {
@@ -247,7 +287,7 @@ export class Server {
       socket.destroy();
       return;
     }
-    const c = new Client(this, ++this.nextCid, socket, this.globalAccount);
+    const c = new Client(this, this.nextConnectionId(), socket, this.globalAccount);
     this.totalConnections++;
     const max = this.options.maxConnections;
     if (max > 0 && this.clients.size >= max) {
@@ -392,6 +432,7 @@ export class Server {
     this.lameDuck = true;
     this.logger.notice(`Entering lame duck mode, stop accepting new clients`);
     this.listener?.close();
+    this.routes?.enterLameDuckMode();
     this.refreshInfo();
     const ldmInfo = `INFO ${JSON.stringify(this.infoBase)} \r\n`;
     for (const c of this.clients.values()) c.sendProto(ldmInfo);
@@ -421,10 +462,12 @@ export class Server {
         ? new Promise<void>((resolve) => (listener.listening ? listener.close(() => resolve()) : resolve()))
         : Promise.resolve();
       this.flushPending();
+      const links = Promise.all([this.routes?.close(), this.leafs?.close()]);
       const sockets = [...this.clients.values()].map((c) => c.socket);
       for (const c of [...this.clients.values()]) c.closeConnection(ClosedState.ServerShutdown);
       await Promise.all(sockets.map((s) => waitClosed(s, 2000)));
       await listenerClosed;
+      await links;
       await this.jetstream?.stop();
       for (const hook of this.extraCloseHooks) await hook();
       await this.auth.bcrypt.close();

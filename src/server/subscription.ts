@@ -1,5 +1,6 @@
 import type { Client } from "./client.js";
 import type { InternalClient } from "./internal-client.js";
+import type { Link } from "../cluster/link.js";
 
 /**
  * A subscription the server itself holds (monitoring, system services, JetStream):
@@ -8,8 +9,11 @@ import type { InternalClient } from "./internal-client.js";
  */
 export type InternalCallback = (subject: string, reply: string, hdr: number, data: Buffer) => void;
 
-/** Whoever holds a subscription; its `kind` decides how messages are written to it. */
-export type SubscriptionOwner = Client | InternalClient;
+/**
+ * Whoever holds a subscription; its `kind` decides how messages are written to it. A
+ * route or leaf node holds the interest its peer told us about (RS+, LS+).
+ */
+export type SubscriptionOwner = Client | InternalClient | Link;
 
 /**
  * One SUB of one connection. The sublist stores these by identity; `sidBytes` is kept
@@ -22,6 +26,8 @@ export class Subscription {
   /** Messages delivered so far. */
   delivered = 0;
   closed = false;
+  /** Queue weight: members a route or leaf peer has in this group (nats-server qw); 1 here. */
+  weight = 1;
 
   constructor(
     readonly conn: SubscriptionOwner,

@@ -157,11 +157,48 @@ describe("tsnats-server", () => {
 
   test("flags for features not built yet are accepted with a warning", async () => {
     const dir = tempDir();
-    const cluster = ["--cluster", "nats://127.0.0.1:-1", "--routes", "nats://127.0.0.1:1"];
-    const s = await start(["-p", "-1", "-a", "127.0.0.1", "--ports_file_dir", dir, ...cluster], dir);
-    assert.match(s.log(), /\[WRN\] .*routes/);
+    const s = await start(["-p", "-1", "-a", "127.0.0.1", "--ports_file_dir", dir, "--log_size_limit", "1000"], dir);
+    assert.match(s.log(), /\[WRN\] .*log_size_limit/);
     s.proc.kill("SIGTERM");
     await exited(s.proc);
+  });
+
+  test("--cluster, --routes, --cluster_name, --connect_retries, --no_advertise: two processes form a cluster", async () => {
+    const [dirA, dirB] = [tempDir(), tempDir()];
+    const cluster = ["--cluster", "nats://127.0.0.1:-1", "--cluster_name", "cli"];
+    const a = await start(["-p", "-1", "-a", "127.0.0.1", "-m", "-1", "--ports_file_dir", dirA, ...cluster], dirA);
+    const routeUrl = (a.ports as { cluster?: string[] }).cluster?.[0] ?? "";
+    assert.match(routeUrl, /^nats:\/\/127\.0\.0\.1:\d+$/);
+    const bArgs = ["-p", "-1", "-a", "127.0.0.1", "--ports_file_dir", dirB, ...cluster, "--routes", routeUrl, "--connect_retries", "3", "--no_advertise"];
+    const b = await start(bArgs, dirB);
+    assert.doesNotMatch(a.log() + b.log(), /\[WRN\]/);
+    const routez = async (): Promise<{ num_routes: number }> => (await (await fetch(`${a.ports.monitoring![0]}/routez`)).json()) as { num_routes: number };
+    await waitFor(async () => (await routez()).num_routes === 1, { what: "the route" });
+    const varz = (await (await fetch(`${a.ports.monitoring![0]}/varz`)).json()) as { cluster: { name: string } };
+    assert.equal(varz.cluster.name, "cli");
+    const sub = await connect({ servers: a.ports.nats[0]! });
+    const pub = await connect({ servers: b.ports.nats[0]! });
+    let got = 0;
+    sub.subscribe("x", {
+      callback: () => {
+        got++;
+      },
+    });
+    await sub.flush();
+    await waitFor(async () => {
+      pub.publish("x");
+      await pub.flush();
+      return got > 0;
+    }, { what: "a message from B to A" });
+    // --no_advertise on B: its clients learn no other URLs, and it tells A none of its own.
+    assert.equal(pub.info?.connect_urls, undefined);
+    assert.equal(pub.info?.cluster, "cli");
+    assert.equal(sub.info?.connect_urls, undefined);
+    await Promise.all([sub.close(), pub.close()]);
+    for (const p of [b.proc, a.proc]) {
+      p.kill("SIGTERM");
+      assert.equal(await exited(p), 0);
+    }
   });
 
   test("--routes without a route listener is refused, as nats-server refuses it", () => {

@@ -91,10 +91,9 @@ describe("cluster {}", () => {
       "t.conf:1:23: Cluster permissions do not support dynamic responses",
     ]);
     assert.deepEqual(errors('cluster { routes: [ "nats://a:x" ] }'), [`t.conf:1:21: error parsing route url ["nats://a:x"]`]);
-    assert.deepEqual(warnings("cluster { routes: [ nats://a:1, nats://a:1 ] }"), ["Duplicate route entry detected", '"cluster" is not supported yet by tsnats, ignoring']);
+    assert.deepEqual(warnings("cluster { routes: [ nats://a:1, nats://a:1 ] }"), ["Duplicate route entry detected"]);
     assert.deepEqual(warnings("cluster { authorization { user: a, password: b, permissions: { publish: x } } }"), [
       'setting "permissions" within cluster authorization block is deprecated',
-      '"cluster" is not supported yet by tsnats, ignoring',
     ]);
   });
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { goDuration, uptime } from "../../src/monitor/format.js";
+import { goDuration, rttString, uptime } from "../../src/monitor/format.js";
 
 test("goDuration prints as Go's time.Duration.String()", () => {
   const cases: Array<[number, string]> = [
@@ -15,6 +15,18 @@ test("goDuration prints as Go's time.Duration.String()", () => {
     [3_600_000, "1h0m0s"],
   ];
   for (const [ms, s] of cases) assert.equal(goDuration(ms), s, String(ms));
+});
+
+test("rttString truncates as nats-server's getRTTValue: whole µs under a millisecond", () => {
+  const cases: Array<[number, string]> = [
+    [0, "0s"],
+    [0.000_5, "500ns"],
+    [0.375_123, "375µs"],
+    [0.999_999_9, "999µs"],
+    [4.829_272_5, "4.829272ms"],
+    [1500.000_000_7, "1.5s"],
+  ];
+  for (const [ms, s] of cases) assert.equal(rttString(ms), s, String(ms));
 });
 
 test("uptime prints as nats-server's myUptime", () => {

@@ -5,6 +5,7 @@
  * micro-protocol requests, see ../services.ts).
  */
 import type { ClosedClientInfo } from "../../server/server.js";
+import { clusterDashboard } from "../cluster.js";
 import { openRow } from "../connz.js";
 import { uptime } from "../format.js";
 import type { MonitorState } from "../state.js";
@@ -83,6 +84,7 @@ export function dashboardData(m: MonitorState, sinceMs: number): Record<string, 
       cpu: v.cpu,
       max_pending: s.options.maxPending,
     },
+    cluster: clusterDashboard(s),
     series: m.sampler.history.filter((p) => p.t > sinceMs),
     connections: conns,
     connectionsTotal: total,

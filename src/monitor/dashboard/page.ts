@@ -46,6 +46,18 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
       <canvas id="chart-bytes" class="chart" data-points="0"></canvas>
     </div>
   </section>
+  <section class="card" id="cluster" hidden>
+    <h2>Cluster <span class="hint" id="cluster-hint"></span></h2>
+    <div class="cluster-view">
+      <svg id="cluster-graph" viewBox="0 0 320 220" role="img" aria-label="this server and its links" data-links="0"></svg>
+      <div class="scroll">
+        <table id="cluster-table">
+          <thead><tr><th>Link</th><th>Peer</th><th>Account</th><th class="num">Subs</th><th class="num">Msgs in</th><th class="num">Msgs out</th><th class="num">RTT</th></tr></thead>
+          <tbody></tbody>
+        </table>
+      </div>
+    </div>
+  </section>
   <section class="card" id="jetstream" hidden>
     <h2>JetStream <span class="hint" id="js-summary"></span></h2>
     <div id="js-body"><p class="empty">No streams.</p></div>

@@ -172,6 +172,30 @@ export const DASHBOARD_SCRIPT = String.raw`
     }
     $("slow-body").innerHTML = html || "<p class='empty'>None so far.</p>";
   }
+  // The cluster view: this server in the middle, each route (solid) and leaf node (dashed) around it.
+  function renderCluster() {
+    var c = data.cluster, box = $("cluster");
+    if (!c) { box.hidden = true; return; }
+    box.hidden = false;
+    var routes = c.links.filter(function (l) { return l.kind === "route"; }).length;
+    $("cluster-hint").textContent = (c.name ? "cluster " + c.name + " · " : "") + routes + " route" + (routes === 1 ? "" : "s") + " · " + (c.links.length - routes) + " leaf node" + (c.links.length - routes === 1 ? "" : "s");
+    var cx = 160, cy = 110, r = 80, n = c.links.length;
+    var short = function (s) { return s.length > 14 ? s.slice(0, 6) + "…" + s.slice(-6) : s; };
+    var svg = c.links.map(function (l, i) {
+      var a = (2 * Math.PI * i) / Math.max(n, 1) - Math.PI / 2, x = cx + r * Math.cos(a), y = cy + r * Math.sin(a);
+      return "<line x1='" + cx + "' y1='" + cy + "' x2='" + x.toFixed(1) + "' y2='" + y.toFixed(1) + "' class='link " + l.kind + "'" + (l.kind === "leaf" ? " stroke-dasharray='4 3'" : "") + "/>" +
+        "<circle cx='" + x.toFixed(1) + "' cy='" + y.toFixed(1) + "' r='9' class='node " + l.kind + "'/>" +
+        "<text x='" + x.toFixed(1) + "' y='" + (y + 20).toFixed(1) + "' text-anchor='middle'>" + esc(short(l.remoteName || l.remoteId)) + "</text>";
+    }).join("");
+    svg += "<circle cx='" + cx + "' cy='" + cy + "' r='12' class='node self'/><text x='" + cx + "' y='" + (cy + 26) + "' text-anchor='middle'><tspan font-weight='600'>" + esc(short(c.self.name)) + "</tspan></text>";
+    var g = $("cluster-graph");
+    g.innerHTML = svg;
+    g.setAttribute("data-links", String(n));
+    document.querySelector("#cluster-table tbody").innerHTML = c.links.map(function (l) {
+      return "<tr data-peer='" + esc(l.remoteName) + "'><td title='" + (l.solicited ? "dialed by this server" : "accepted by this server") + "'>" + l.kind + (l.solicited ? " →" : " ←") + "</td><td title='" + esc(l.remoteId) + "'>" + esc(short(l.remoteName || l.remoteId)) + "</td><td>" + esc(l.account) +
+        "</td><td class='num'>" + num(l.subs) + "</td><td class='num'>" + num(l.inMsgs) + "</td><td class='num'>" + num(l.outMsgs) + "</td><td class='num'>" + rtt(l.rttMs) + "</td></tr>";
+    }).join("") || "<tr><td colspan='7' class='empty'>No links yet</td></tr>";
+  }
   function renderJetStream() {
     var j = data.jetstream;
     $("jetstream").hidden = !j;
@@ -248,7 +272,7 @@ export const DASHBOARD_SCRIPT = String.raw`
       if (series.length > HISTORY) series.splice(0, series.length - HISTORY);
       if (series.length) lastT = series[series.length - 1].t;
       setStatus(true);
-      renderServer(); drawCharts(); renderConnections(); renderSubjects(); renderSlow(); renderJetStream();
+      renderServer(); drawCharts(); renderCluster(); renderConnections(); renderSubjects(); renderSlow(); renderJetStream();
     }).catch(function () { setStatus(false); }).then(function () { setTimeout(poll, 1000); });
   }
   function pollServices() {

@@ -47,4 +47,13 @@ td.name { max-width:18rem; overflow:hidden; text-overflow:ellipsis; }
 .svc details { margin-top:.3rem; } .svc summary { cursor:pointer; color:var(--muted); }
 footer { color:var(--muted); text-align:center; padding:1rem; font-size:.8rem; }
 footer a { color:inherit; }
+.cluster-view { display:grid; grid-template-columns:minmax(220px,320px) 1fr; gap:1rem; align-items:start; }
+@media (max-width: 700px) { .cluster-view { grid-template-columns:1fr; } }
+#cluster-graph { width:100%; height:auto; }
+#cluster-graph .link { stroke:var(--muted); stroke-width:1.5; }
+#cluster-graph .node { fill:var(--card); stroke-width:2; }
+#cluster-graph .node.self { fill:var(--ok); stroke:var(--ok); }
+#cluster-graph .node.route { stroke:var(--in); }
+#cluster-graph .node.leaf { stroke:var(--out); }
+#cluster-graph text { fill:var(--fg); font-size:10px; }
 `;

@@ -1,0 +1,506 @@
+/**
+ * The cluster (nats-server route.go, server.go): the route listener, the routes we dial and
+ * redial, the registry of peers by server ID with nats-server's duplicate resolution,
+ * gossip (every peer's INFO is forwarded so a node given one seed meshes with everyone),
+ * interest propagation (RS+/RS- from the accounts' interest door) and the client URLs of
+ * the whole cluster that clients learn through INFO `connect_urls`.
+ *
+ * tsnats keeps one route per peer, as a nats-server without route pooling does (2.9, or
+ * 2.10+ with `pool_size: -1`): it advertises no `route_pool_size`, which 2.10+ peers read
+ * as "no pool" and answer with one route. A peer's per-account (pinned) route is left for
+ * the peer to drop, as it does on seeing our INFO.
+ */
+import net from "node:net";
+import { nuid } from "@nats-io/nuid";
+import type { Account, InterestListener } from "../accounts/account.js";
+import { generateNonce } from "../auth/nkeys.js";
+import { Permissions } from "../auth/permissions.js";
+import { interestLine } from "../protocol/encode.js";
+import { ClosedState } from "../server/closed-state.js";
+import { hostPort } from "../server/net-util.js";
+import type { ClusterOptions, TlsOptions } from "../server/options.js";
+import type { Server } from "../server/server.js";
+import type { Subscription } from "../server/subscription.js";
+import { ServerTls } from "../server/tls.js";
+import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
+import { DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "./dial.js";
+import { Route } from "./route.js";
+import { ROUTE_PROTO_V2, routeUrlFrom, urlHostPort, type RouteConnect, type RouteInfo } from "./route-proto.js";
+
+/** nats-server DEFAULT_ROUTE_CONNECT / DEFAULT_ROUTE_RECONNECT: between attempts, before a redial. */
+const ROUTE_CONNECT_DELAY_MS = 1000;
+const ROUTE_RECONNECT_DELAY_MS = 1000;
+/** Up to this much random delay before a redial, so two servers do not collide again. */
+const ROUTE_RECONNECT_JITTER_MS = 100;
+const DEFAULT_AUTH_TIMEOUT_MS = 2000;
+
+export class RouteManager implements InterestListener {
+  clusterName: string;
+  /** The name was generated, not configured: it yields to a configured or greater one. */
+  dynamicName: boolean;
+  /** Registered routes by the peer's server ID. */
+  readonly remotes = new Map<string, Route>();
+  /** Every route connection, registered or still in its handshake. */
+  readonly all = new Set<Route>();
+  listenPort = 0;
+  readonly authRequired: boolean;
+  readonly authTimeoutMs: number;
+  private readonly perms: Permissions | null;
+  private readonly tls: ServerTls | null;
+  private readonly dialTls: DialTls | null;
+  private readonly dialer: Dialer;
+  private listener: net.Server | null = null;
+  private stopping = false;
+  private lameDuck = false;
+  /** Client URLs of the other servers, counted (two peers may share an advertise). */
+  private readonly otherClientUrls = new Map<string, number>();
+
+  private constructor(
+    readonly server: Server,
+    readonly options: ClusterOptions,
+  ) {
+    this.clusterName = options.name ?? nuid.next();
+    this.dynamicName = options.name === undefined || options.name === "";
+    this.authRequired = options.username !== undefined && options.username !== "";
+    this.tls = options.tls ? ServerTls.load(options.tls) : null;
+    const tlsTimeout = this.tls?.timeoutMs ?? 0;
+    this.authTimeoutMs = options.authTimeoutMs ?? (this.tls !== null ? tlsTimeout + 1000 : DEFAULT_AUTH_TIMEOUT_MS);
+    const p = options.permissions;
+    this.perms = p ? new Permissions({ publish: p.import, subscribe: p.export }) : null;
+    this.dialTls = this.tls !== null ? clientTls(options.tls!, this.tls) : null;
+    this.dialer = new Dialer(server.logger);
+  }
+
+  /** Listens on the cluster port (when set), dials the configured routes, joins the interest door. */
+  static async start(server: Server, options: ClusterOptions): Promise<RouteManager> {
+    const m = new RouteManager(server, options);
+    const log = server.logger;
+    log.notice(`Cluster name is ${m.clusterName}`);
+    if (m.dynamicName) log.warn(`Cluster name was dynamically generated, consider setting one`);
+    if (options.port !== 0) await m.listen();
+    for (const account of server.accounts.values()) account.addInterestListener(m);
+    for (const raw of options.routes) {
+      const url = parseRouteUrl(raw);
+      if (url === null) log.error(`Error parsing route URL "${raw}"`);
+      else m.solicit(url, true, true, 0);
+    }
+    return m;
+  }
+
+  private async listen(): Promise<void> {
+    const o = this.options;
+    const l = net.createServer({ noDelay: true });
+    l.on("connection", (socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      l.once("error", reject);
+      l.listen({ port: o.port === -1 ? 0 : o.port, host: o.host }, () => {
+        l.off("error", reject);
+        resolve();
+      });
+    });
+    l.on("error", (err) => this.server.logger.error(`Route listener error: ${err.message}`));
+    this.listener = l;
+    this.listenPort = (l.address() as net.AddressInfo).port;
+    this.server.logger.notice(`Listening for route connections on ${hostPort(o.host, this.listenPort)}`);
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    const route = new Route(this.server, this.server.nextConnectionId(), socket, this, false, null, false);
+    this.all.add(route);
+    if (this.tls !== null) route.socket = this.tls.wrap(socket, route, this.server.logger);
+    route.start();
+  }
+
+  /** Dials a route: configured ones for ever, learned ones `connect_retries` times. */
+  private solicit(url: URL, explicit: boolean, firstConnect: boolean, delayMs: number): void {
+    this.dialer.dial({
+      url,
+      what: "route",
+      delayMs,
+      retryDelayMs: () => ROUTE_CONNECT_DELAY_MS,
+      retries: explicit ? Infinity : Math.max(0, this.options.connectRetries),
+      firstConnect,
+      dialTimeoutMs: DEFAULT_DIAL_TIMEOUT_MS,
+      tls: this.dialTls,
+      stillWanted: () => !this.stopping && (!explicit || this.isConfigured(url)),
+      onSocket: (socket) => {
+        const route = new Route(this.server, this.server.nextConnectionId(), socket, this, true, url, explicit);
+        this.all.add(route);
+        this.server.logger.debug(`${route.logPrefix()}Route connect msg sent`);
+        route.start();
+      },
+    });
+  }
+
+  private isConfigured(url: URL): boolean {
+    const hp = urlHostPort(url);
+    return this.options.routes.some((r) => {
+      const u = parseRouteUrl(r);
+      return u !== null && urlHostPort(u) === hp;
+    });
+  }
+
+  // ---- handshake ----
+
+  /** Our route INFO (nats-server routeInfo), with a fresh nonce as each new route gets. */
+  infoLine(extra: Partial<RouteInfo> = {}): string {
+    return `INFO ${JSON.stringify({ ...this.ownInfo(), nonce: generateNonce(), ...extra })}\r\n`;
+  }
+
+  private ownInfo(): RouteInfo {
+    const s = this.server;
+    const o = this.options;
+    const adv = o.advertise ? splitHostPort(o.advertise, this.listenPort) : null;
+    const info: RouteInfo = {
+      server_id: s.id,
+      server_name: s.name,
+      version: NATS_COMPAT_VERSION,
+      proto: ROUTE_PROTO_V2,
+      go: `node${process.versions.node}`,
+      host: adv?.host ?? o.host,
+      port: adv?.port ?? this.listenPort,
+      headers: !s.options.noHeaderSupport,
+    };
+    if (this.authRequired) info.auth_required = true;
+    if (this.tls !== null) info.tls_required = info.tls_verify = true;
+    info.max_payload = s.options.maxPayload;
+    if (adv !== null) info.ip = `nats-route://${hostPort(adv.host, adv.port)}/`;
+    info.cluster = this.clusterName;
+    if (this.dynamicName) info.cluster_dynamic = true;
+    if (!o.noAdvertise) {
+      const urls = this.lameDuck ? [] : this.ownClientUrls();
+      if (urls.length > 0) info.connect_urls = urls;
+    }
+    if (this.lameDuck) info.ldm = true;
+    if (o.permissions?.import) info.import = o.permissions.import;
+    if (o.permissions?.export) info.export = o.permissions.export;
+    info.lnoc = true;
+    const leafUrl = this.server.leafs?.advertisedUrl() ?? null;
+    if (leafUrl !== null) info.leafnode_urls = [leafUrl];
+    return { ...info, tsnats_version: VERSION } as RouteInfo;
+  }
+
+  /** CONNECT for a route we dialed (route.go sendRouteConnect). */
+  connectLine(route: Route): string {
+    const url = route.url;
+    const c: RouteConnect = { echo: true, verbose: false, pedantic: false };
+    if (url !== null && url.username !== "") {
+      c.user = decodeURIComponent(url.username);
+      c.pass = decodeURIComponent(url.password);
+    }
+    c.tls_required = this.tls !== null;
+    c.headers = !this.server.options.noHeaderSupport;
+    c.name = this.server.id;
+    c.cluster = this.clusterName;
+    if (this.dynamicName) c.cluster_dynamic = true;
+    c.lnoc = true;
+    return `CONNECT ${JSON.stringify(c)}\r\n`;
+  }
+
+  /** nats-server isRouterAuthorized: the cluster's one user and password, when configured. */
+  authorize(c: RouteConnect): boolean {
+    if (!this.authRequired) return true;
+    return c.user === this.options.username && c.pass === this.options.password;
+  }
+
+  /**
+   * nats-server processRouteConnect's cluster name rule: names must match, except that a
+   * generated name yields to a configured one or to a greater generated one.
+   */
+  acceptClusterName(route: Route, name: string, dynamic: boolean): boolean {
+    if (name === this.clusterName) return true;
+    if (this.dynamicName && (!dynamic || this.clusterName < name)) {
+      this.adoptClusterName(name, !dynamic, route);
+      return true;
+    }
+    return false;
+  }
+
+  private adoptClusterName(name: string, configured: boolean, keep: Route): void {
+    this.clusterName = name;
+    if (configured) this.dynamicName = false;
+    this.server.logger.notice(`Cluster name updated to ${name}`);
+    for (const r of [...this.all]) if (r !== keep) r.closeConnection(ClosedState.ClusterNameConflict);
+    this.server.refreshInfo();
+  }
+
+  /** Whether the peer's interest in `subject` is accepted (cluster permissions' export). */
+  canExport(subject: string): boolean {
+    return this.perms === null || this.perms.subscribeAllowed(subject, null);
+  }
+
+  /** Whether our interest in `subject` is sent to peers (cluster permissions' import). */
+  private canImport(subject: string): boolean {
+    return this.perms === null || this.perms.publishAllowed(subject);
+  }
+
+  /** An INFO from a route: the handshake's, or a later one (gossip, lame duck). route.go processRouteInfo. */
+  processInfo(route: Route, info: RouteInfo): void {
+    const s = this.server;
+    if (info.server_id === s.id) {
+      route.remoteId = info.server_id;
+      route.closeConnection(ClosedState.DuplicateRoute);
+      return;
+    }
+    if (typeof info.cluster === "string" && info.cluster !== "" && info.cluster !== this.clusterName) {
+      if (this.dynamicName && (info.cluster_dynamic !== true || this.clusterName < info.cluster)) {
+        this.adoptClusterName(info.cluster, info.cluster_dynamic !== true, route);
+      } else {
+        route.closeConnection(ClosedState.ClusterNameConflict);
+        return;
+      }
+    }
+    if (route.info !== null) return this.processAsyncInfo(route, info);
+    if (!route.didSolicit && info.server_name === s.name) {
+      s.logger.error(`${route.logPrefix()}Remote server has a duplicate name: "${info.server_name}"`);
+      route.closeConnection(ClosedState.DuplicateServerName);
+      return;
+    }
+    if (typeof info.route_account === "string" && info.route_account !== "") {
+      // A pooled peer's dedicated route for one account: we have one route per peer,
+      // which the peer sees in our INFO (no route_pool_size) and drops this one.
+      s.logger.debug(`${route.logPrefix()}Ignoring the dedicated route of account "${info.route_account}"`);
+      return;
+    }
+    route.info = info;
+    route.remoteId = info.server_id;
+    route.remoteName = info.server_name ?? "";
+    route.headers = info.headers === true && !s.options.noHeaderSupport;
+    route.lnoc = info.lnoc === true;
+    if (route.url === null && typeof info.host === "string" && typeof info.port === "number") {
+      route.url = routeUrlFrom(info.host, info.port);
+    }
+    this.addRoute(route, info);
+  }
+
+  /** An INFO on a registered route: about another server (gossip), or the peer's lame duck mode. */
+  private processAsyncInfo(route: Route, info: RouteInfo): void {
+    if (route.remoteId !== "" && info.server_id !== route.remoteId) {
+      this.processImplicitRoute(info);
+      return;
+    }
+    if (info.ldm === true && !this.options.noAdvertise) {
+      this.removeClientUrls(route.connectUrls);
+      route.connectUrls = [];
+    }
+  }
+
+  /** route.go addRoute: the first route to a server wins; a later one is a duplicate. */
+  private addRoute(route: Route, info: RouteInfo): void {
+    const s = this.server;
+    const id = info.server_id;
+    if (this.stopping) {
+      route.closeConnection(ClosedState.ServerShutdown);
+      return;
+    }
+    const existing = this.remotes.get(id);
+    if (existing !== undefined) {
+      s.logger.debug(`${route.logPrefix()}Detected duplicate remote route "${id}"`);
+      if (route.didSolicit && !existing.didSolicit) {
+        existing.didSolicit = true;
+        existing.url = route.url;
+      }
+      if (route.explicit) existing.explicit = true;
+      // Both servers may keep opposite connections and drop both: the survivor redials.
+      existing.retry = true;
+      route.closeConnection(ClosedState.DuplicateRoute);
+      return;
+    }
+    this.remotes.set(id, route);
+    route.registered = true;
+    s.logger.debug(`${route.logPrefix()}Registering remote route "${id}"`);
+    this.sendAllInterest(route);
+    if (this.remotes.size > 1) this.forwardInfo(route, info);
+    route.connectUrls = Array.isArray(info.connect_urls) ? info.connect_urls.filter((u) => typeof u === "string") : [];
+    if (!this.options.noAdvertise) this.addClientUrls(route.connectUrls);
+    route.leafUrl = Array.isArray(info.leafnode_urls) && info.leafnode_urls.length === 1 ? String(info.leafnode_urls[0]) : "";
+    if (route.leafUrl !== "") s.leafs?.peerLeafUrl(route.leafUrl, true);
+  }
+
+  /** Tells every other peer about this new one, so they dial it (route.go forwardNewRouteInfoToKnownServers). */
+  private forwardInfo(route: Route, info: RouteInfo): void {
+    const fwd: RouteInfo = { ...info };
+    delete fwd.nonce;
+    if (fwd.ip === undefined || fwd.ip === "") fwd.ip = `nats-route://${hostPort(route.host, info.port ?? 0)}/`;
+    const line = `INFO ${JSON.stringify(fwd)}\r\n`;
+    for (const r of this.remotes.values()) if (r !== route) r.sendProto(line);
+  }
+
+  /** route.go processImplicitRoute: dial a server we learned of, unless we know it already. */
+  private processImplicitRoute(info: RouteInfo): void {
+    const id = info.server_id;
+    if (id === this.server.id || this.remotes.has(id) || this.stopping) return;
+    if (typeof info.host === "string" && typeof info.port === "number" && this.isConfigured(routeUrlFrom(info.host, info.port))) return;
+    let url: URL;
+    try {
+      url = new URL(info.ip ?? "");
+    } catch {
+      this.server.logger.error(`Error parsing URL from INFO: "${info.ip ?? ""}"`);
+      return;
+    }
+    if (info.auth_required === true && this.options.username !== undefined) {
+      url.username = encodeURIComponent(this.options.username);
+      url.password = encodeURIComponent(this.options.password ?? "");
+    }
+    this.solicit(url, false, true, 0);
+  }
+
+  /** A route closed: forget it, and redial as nats-server's client.go reconnect does. */
+  routeClosed(route: Route): void {
+    this.all.delete(route);
+    const s = this.server;
+    if (route.registered && this.remotes.get(route.remoteId) === route) {
+      this.remotes.delete(route.remoteId);
+      this.removeClientUrls(route.connectUrls);
+      }
+    if (this.stopping || route.url === null) return;
+    const retryImplicit = route.retry || (route.didSolicit && !route.explicit);
+    if (!route.didSolicit && !retryImplicit) return;
+    const id = route.remoteId;
+    if (id !== "" && this.remotes.has(id)) {
+      s.logger.debug(`Not attempting reconnect for solicited route, already connected to "${id}"`);
+    } else if (id === s.id) {
+      s.logger.debug(`Detected route to self, ignoring "${redacted(route.url)}"`);
+    } else if (route.explicit || retryImplicit) {
+      s.logger.debug(`Attempting reconnect for solicited route "${redacted(route.url)}"`);
+      const delay = Math.floor(Math.random() * ROUTE_RECONNECT_JITTER_MS) + (route.explicit ? ROUTE_RECONNECT_DELAY_MS : 0);
+      this.solicit(route.url, route.explicit, false, delay);
+    }
+  }
+
+  // ---- interest ----
+
+  /** The accounts' interest door: RS+ on first interest and queue weight changes, RS- on last. */
+  interestChanged(account: Account, sub: Subscription, count: number): void {
+    if (this.remotes.size === 0 || !this.canImport(sub.subject)) return;
+    let line: string;
+    if (sub.queue === null) {
+      if (count === 1 && !sub.closed) line = interestLine(true, false, account.name, sub.subject, null, 1);
+      else if (count === 0) line = interestLine(false, false, account.name, sub.subject, null, 0);
+      else return;
+    } else {
+      line = interestLine(count > 0, false, account.name, sub.subject, sub.queue, count);
+    }
+    for (const r of this.remotes.values()) r.sendProto(line);
+  }
+
+  /** All our interest to a new peer (route.go sendSubsToRoute). */
+  private sendAllInterest(route: Route): void {
+    const lines: string[] = [];
+    for (const account of this.server.accounts.values()) {
+      for (const e of account.localInterest()) {
+        if (this.canImport(e.subject)) lines.push(interestLine(true, false, account.name, e.subject, e.queue, e.count));
+      }
+    }
+    if (lines.length > 0) route.sendProto(lines.join(""));
+    this.server.logger.debug(`${route.logPrefix()}Sent local subscriptions to route`);
+  }
+
+  // ---- clients ----
+
+  /** `host:port` clients can reach this server at (server.go getClientConnectURLs). */
+  private ownClientUrls(): string[] {
+    const o = this.server.options;
+    if (o.clientAdvertise) return [o.clientAdvertise.includes(":") ? o.clientAdvertise : `${o.clientAdvertise}:${this.server.listenPort}`];
+    return this.server.clientURLs().map((u) => u.replace(/^nats:\/\//, ""));
+  }
+
+  /** INFO fields clients get from the cluster: its name, and every server's client URLs. */
+  clientInfoFields(lameDuck: boolean): Record<string, unknown> {
+    const out: Record<string, unknown> = { cluster: this.clusterName };
+    if (this.otherClientUrls.size > 0) {
+      const own = lameDuck ? [] : this.ownClientUrls();
+      out.connect_urls = [...own, ...[...this.otherClientUrls.keys()].filter((u) => !own.includes(u))];
+    }
+    return out;
+  }
+
+  private addClientUrls(urls: readonly string[]): void {
+    let changed = false;
+    for (const u of urls) {
+      const n = this.otherClientUrls.get(u) ?? 0;
+      this.otherClientUrls.set(u, n + 1);
+      if (n === 0) changed = true;
+    }
+    if (changed) this.clientUrlsChanged();
+  }
+
+  private removeClientUrls(urls: readonly string[]): void {
+    let changed = false;
+    for (const u of urls) {
+      const n = this.otherClientUrls.get(u) ?? 0;
+      if (n <= 1) {
+        if (this.otherClientUrls.delete(u)) changed = true;
+      } else this.otherClientUrls.set(u, n - 1);
+    }
+    if (changed) this.clientUrlsChanged();
+  }
+
+  /** Rebuilds the client INFO and sends it to clients that take async INFO (protocol >= 1). */
+  private clientUrlsChanged(): void {
+    const s = this.server;
+    s.refreshInfo();
+    if (this.stopping) return;
+    for (const c of s.clients.values()) {
+      if (c.connected && (c.connectOpts?.protocol ?? 0) >= 1) c.sendProto(s.infoFor(c));
+    }
+    s.flushPending();
+  }
+
+  // ---- lifecycle ----
+
+  /** Lame duck mode: peers are told (INFO ldm) so they stop advertising our client URLs. */
+  enterLameDuckMode(): void {
+    this.lameDuck = true;
+    const line = `INFO ${JSON.stringify(this.ownInfo())}\r\n`;
+    for (const r of this.remotes.values()) r.sendProto(line);
+    this.server.flushPending();
+  }
+
+  /** Stops listening and dialing, and closes every route. */
+  async close(): Promise<void> {
+    this.stopping = true;
+    this.dialer.stop();
+    for (const account of this.server.accounts.values()) account.removeInterestListener(this);
+    const l = this.listener;
+    const closed = l !== null ? new Promise<void>((resolve) => l.close(() => resolve())) : Promise.resolve();
+    for (const r of [...this.all]) r.closeConnection(ClosedState.ServerShutdown);
+    await closed;
+  }
+}
+
+/** A route URL as configured (`nats-route://user:pass@host:port`), or null. */
+export function parseRouteUrl(raw: string): URL | null {
+  try {
+    const u = new URL(raw.includes("://") ? raw : `nats-route://${raw}`);
+    return u.hostname !== "" && u.port !== "" ? u : null;
+  } catch {
+    return null;
+  }
+}
+
+function redacted(u: URL): string {
+  if (u.password === "") return u.href;
+  const c = new URL(u.href);
+  c.password = "xxxxx";
+  return c.href;
+}
+
+/** `host`, `host:port` or `[v6]:port` with a default port (nats-server parseHostPort). */
+function splitHostPort(s: string, defaultPort: number): { host: string; port: number } {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s) ?? /^([^:]+)(?::(\d+))?$/.exec(s);
+  if (m === null) return { host: s, port: defaultPort };
+  return { host: m[1]!, port: m[2] !== undefined ? Number(m[2]) : defaultPort };
+}
+
+/** The client side of route TLS: our certificate, the CA to check the peer with. */
+function clientTls(o: TlsOptions, t: ServerTls): DialTls {
+  return {
+    options: { secureContext: t.context, rejectUnauthorized: o.insecure !== true },
+    timeoutMs: t.timeoutMs,
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * The routes and leaf nodes one message goes to (nats-server client.go `in.rts`,
+ * addSubToRouteTargets): while the delivery step walks a match result, every subscription
+ * held by a link is collected here, so each link gets one RMSG/LMSG carrying the names of
+ * the queue groups it was chosen for, however many of its subscriptions matched.
+ *
+ * Reused for every message: nothing is allocated once the arrays have grown. Nested
+ * deliveries (a server callback publishing while a message is being delivered) work on
+ * the entries above `base`, which the caller saves and restores around the callback.
+ */
+import type { PubArg } from "../protocol/pub-arg.js";
+import type { Connection } from "../server/connection.js";
+import type { Subscription } from "../server/subscription.js";
+import type { Link } from "./link.js";
+
+const SPACE = 32;
+
+export class LinkTargets {
+  /** Links collected so far for the message being delivered (from `base` to `count`). */
+  private readonly links: Link[] = [];
+  /** Per link: the first subscription of it that matched (routes take the account from it). */
+  private readonly firsts: Subscription[] = [];
+  count = 0;
+  /** Where the current delivery's entries start (nested deliveries move it up). */
+  base = 0;
+  /** Queue subscriptions chosen on links, in order; `qbase` as `base`. */
+  private readonly qsubs: Subscription[] = [];
+  qcount = 0;
+  qbase = 0;
+  /** Scratch for one link's queue names, each followed by a space. */
+  private qbuf: Buffer = Buffer.allocUnsafe(256);
+
+  /** Adds `link` as a target for its subscription `sub`; a queue subscription adds its group. */
+  add(link: Link, sub: Subscription): void {
+    let i = this.base;
+    const n = this.count;
+    while (i < n && this.links[i] !== link) i++;
+    if (i === n) {
+      this.links[n] = link;
+      this.firsts[n] = sub;
+      this.count = n + 1;
+    }
+    if (sub.queue !== null) this.qsubs[this.qcount++] = sub;
+  }
+
+  /** Writes the message to every collected link and forgets them. */
+  flush(producer: Connection | null, pa: PubArg): void {
+    const base = this.base;
+    const n = this.count;
+    for (let i = base; i < n; i++) {
+      const link = this.links[i]!;
+      const qlen = link.closed ? 0 : this.queueNames(link);
+      if (!link.closed) link.sendMsg(producer, this.firsts[i]!, pa, this.qbuf, qlen);
+    }
+    this.count = base;
+    this.qcount = this.qbase;
+  }
+
+  /** Fills `qbuf` with the queue names chosen on `link`; returns their length. */
+  private queueNames(link: Link): number {
+    let len = 0;
+    for (let j = this.qbase; j < this.qcount; j++) {
+      const sub = this.qsubs[j]!;
+      if (sub.conn !== link) continue;
+      const q = sub.queue!;
+      if (len + q.length + 1 > this.qbuf.length) this.grow(len + q.length + 1);
+      len += this.qbuf.write(q, len, "latin1");
+      this.qbuf[len++] = SPACE;
+    }
+    return len;
+  }
+
+  private grow(need: number): void {
+    const bigger = Buffer.allocUnsafe(Math.max(need, this.qbuf.length * 2));
+    this.qbuf.copy(bigger);
+    this.qbuf = bigger;
+  }
+}

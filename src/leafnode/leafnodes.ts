@@ -1,0 +1,402 @@
+/**
+ * Leaf nodes (nats-server leafnode.go): the leafnodes listener, where other servers
+ * connect as leaves and are bound to one of our accounts, and the remotes we dial as a
+ * leaf to a hub. Each connection forwards its account's interest to the peer (LS+/LS-),
+ * counted per connection, and detects loops with a per-account `$LDS.` subject that must
+ * never come back to us.
+ */
+import net from "node:net";
+import { nuid } from "@nats-io/nuid";
+import type { Account, SubListener } from "../accounts/account.js";
+import { generateNonce } from "../auth/nkeys.js";
+import { isAuthFailure } from "../auth/authenticator.js";
+import { ClosedState } from "../server/closed-state.js";
+import { Kind } from "../server/connection-kind.js";
+import { hostPort, listenURLs } from "../server/net-util.js";
+import type { LeafNodeOptions, RemoteLeafOptions } from "../server/options.js";
+import type { Server } from "../server/server.js";
+import type { Subscription } from "../server/subscription.js";
+import { lazyRequire } from "../util/lazy-require.js";
+import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
+import { DEFAULT_DIAL_TIMEOUT_MS, Dialer } from "../cluster/dial.js";
+import { Leaf } from "./leaf.js";
+import { ERR_DUPLICATE_LEAF, LDS_PREFIX, LOOP_RECONNECT_DELAY_MS, leafUrlFrom, readCredentials, type LeafConnect, type LeafInfo } from "./leaf-proto.js";
+
+const nkeys = lazyRequire<typeof import("@nats-io/nkeys")>("@nats-io/nkeys");
+
+/** nats-server DEFAULT_LEAFNODE_PORT, for remote URLs without a port. */
+const DEFAULT_LEAF_PORT = "7422";
+const DEFAULT_AUTH_TIMEOUT_MS = 2000;
+
+/** A configured remote (nats-server leafNodeCfg): its URLs, tried in turn, and its connection. */
+export interface RemoteLeaf {
+  readonly options: RemoteLeafOptions;
+  /** Configured URLs plus the hub cluster's others learned from INFO `leafnode_urls`. */
+  urls: URL[];
+  next: number;
+  attempts: number;
+  /** Extra wait before the next dial (after a loop was detected). */
+  connectDelayMs: number;
+  connection: Leaf | null;
+}
+
+export class LeafManager implements SubListener {
+  /** Registered leaf connections, by connection ID. */
+  readonly leafs = new Map<number, Leaf>();
+  private readonly pending = new Set<Leaf>();
+  readonly remotes: RemoteLeaf[] = [];
+  listenPort = 0;
+  readonly authTimeoutMs: number;
+  /** Each account's loop detection subject (nats-server acc.lds). */
+  private readonly lds = new Map<Account, string>();
+  /** Leaf URLs of our cluster's other servers (from their route INFO). */
+  private readonly peerLeafUrls = new Map<string, number>();
+  private readonly dialer: Dialer;
+  private listener: net.Server | null = null;
+  private stopping = false;
+
+  private constructor(
+    readonly server: Server,
+    readonly options: LeafNodeOptions,
+  ) {
+    this.authTimeoutMs = options.authTimeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS;
+    this.dialer = new Dialer(server.logger);
+  }
+
+  static async start(server: Server, options: LeafNodeOptions): Promise<LeafManager> {
+    const m = new LeafManager(server, options);
+    if (options.port !== 0) await m.listen();
+    for (const r of options.remotes) {
+      if (r.disabled) continue;
+      const urls = r.urls.map(parseLeafUrl).filter((u): u is URL => u !== null);
+      if (!r.noRandomize) shuffle(urls);
+      const remote: RemoteLeaf = { options: r, urls, next: 0, attempts: 0, connectDelayMs: 0, connection: null };
+      m.remotes.push(remote);
+      if (urls.length > 0) m.connectRemote(remote, true, 0);
+    }
+    return m;
+  }
+
+  private async listen(): Promise<void> {
+    const o = this.options;
+    const l = net.createServer({ noDelay: true });
+    l.on("connection", (socket) => this.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      l.once("error", reject);
+      l.listen({ port: o.port === -1 ? 0 : o.port, host: o.host }, () => {
+        l.off("error", reject);
+        resolve();
+      });
+    });
+    l.on("error", (err) => this.server.logger.error(`Leafnode listener error: ${err.message}`));
+    this.listener = l;
+    this.listenPort = (l.address() as net.AddressInfo).port;
+    this.server.logger.notice(`Listening for leafnode connections on ${hostPort(o.host, this.listenPort)}`);
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    const leaf = new Leaf(this.server, this.server.nextConnectionId(), socket, this, null, this.server.globalAccount, null);
+    this.pending.add(leaf);
+    leaf.start();
+  }
+
+  /** Dials a remote's next URL; after a failure, the one after it (nats-server connectToRemoteLeafNode). */
+  private connectRemote(remote: RemoteLeaf, firstConnect: boolean, delayMs: number): void {
+    const url = remote.urls[remote.next++ % remote.urls.length]!;
+    this.dialer.dial({
+      url,
+      what: "remote leafnode",
+      delayMs: Math.max(delayMs, remote.connectDelayMs),
+      retryDelayMs: () => this.options.reconnectMs,
+      retries: 0,
+      firstConnect,
+      dialTimeoutMs: remote.options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
+      tls: null,
+      describeError: (_n, err) => `Error trying to connect as leafnode to remote server "${url.host}" (attempt ${++remote.attempts}): ${err.message}`,
+      stillWanted: () => !this.stopping,
+      onGiveUp: () => this.connectRemote(remote, firstConnect, this.options.reconnectMs),
+      onSocket: (socket) => {
+        remote.connectDelayMs = 0;
+        remote.attempts = 0;
+        const account = this.server.accounts.get(remote.options.account ?? "$G");
+        if (account === undefined) {
+          socket.destroy();
+          this.server.logger.error(`Unable to lookup account ${remote.options.account} for solicited leafnode connection`);
+          return;
+        }
+        const leaf = new Leaf(this.server, this.server.nextConnectionId(), socket, this, remote, account, url);
+        remote.connection = leaf;
+        this.pending.add(leaf);
+        leaf.start();
+      },
+    });
+  }
+
+  // ---- handshake ----
+
+  newNonce(): string {
+    return generateNonce();
+  }
+
+  /** The leafnodes listener's INFO (nats-server leafNodeInfo), for one connection. */
+  infoLine(leaf: Leaf, extra: Partial<LeafInfo> | null): string {
+    const s = this.server;
+    const o = this.options;
+    const info: LeafInfo & Record<string, unknown> = {
+      server_id: s.id,
+      server_name: s.name,
+      version: NATS_COMPAT_VERSION,
+      proto: 1,
+      go: `node${process.versions.node}`,
+      host: this.advertisedHostPort().host,
+      port: this.advertisedHostPort().port,
+      headers: !s.options.noHeaderSupport,
+      auth_required: true,
+      max_payload: s.options.maxPayload,
+      client_id: leaf.id,
+      nonce: leaf.nonce,
+    };
+    const cluster = s.clusterName();
+    if (cluster !== null) info.cluster = cluster;
+    info.info_on_connect = true;
+    if (extra !== null) Object.assign(info, extra);
+    info.leafnode_urls = this.leafUrls();
+    info.tsnats_version = VERSION;
+    if (o.tls) info.tls_required = true;
+    return `INFO ${JSON.stringify(info)}\r\n`;
+  }
+
+  /** CONNECT to a hub (nats-server sendLeafConnect): credentials, nkey, or the URL's user and password. */
+  connectLine(leaf: Leaf): string | null {
+    const remote = leaf.remote!;
+    const r = remote.options;
+    const s = this.server;
+    const c: LeafConnect = { version: NATS_COMPAT_VERSION };
+    if (r.credentials !== undefined) {
+      const creds = readCredentials(r.credentials);
+      if (typeof creds === "string") {
+        s.logger.error(`${leaf.logPrefix()}${creds}`);
+        return null;
+      }
+      c.jwt = creds.jwt;
+      c.sig = sign(creds.seed, leaf.nonce);
+    } else if (r.nkey !== undefined) {
+      c.nkey = nkeys().fromSeed(new TextEncoder().encode(r.nkey)).getPublicKey();
+      c.sig = sign(r.nkey, leaf.nonce);
+    } else if (leaf.url !== null && leaf.url.username !== "") {
+      c.user = decodeURIComponent(leaf.url.username);
+      c.pass = decodeURIComponent(leaf.url.password);
+    }
+    c.tls_required = false;
+    c.server_id = s.id;
+    c.name = s.name;
+    if (r.hub) c.is_hub = true;
+    const cluster = s.clusterName();
+    if (cluster !== null) c.cluster = cluster;
+    c.headers = !s.options.noHeaderSupport;
+    if (r.denyImports && r.denyImports.length > 0) c.deny_pub = r.denyImports;
+    return `CONNECT ${JSON.stringify(c)}\r\n`;
+  }
+
+  /**
+   * nats-server isLeafNodeAuthorized: the leafnodes block's user or users bind to their
+   * account; without them, a leaf authenticates as a client would (users, nkeys, tokens)
+   * and lands in that user's account. Returns the account, or null to refuse.
+   */
+  authorize(leaf: Leaf, c: LeafConnect): Account | null {
+    const o = this.options;
+    const s = this.server;
+    let account: string | undefined;
+    if (o.username !== undefined && o.username !== "") {
+      if (c.user !== o.username || c.pass !== o.password) return null;
+      account = o.account;
+    } else if (o.users !== undefined && o.users.length > 0) {
+      const u = o.users.find((x) => x.user === c.user);
+      if (u === undefined || u.password !== c.pass) return null;
+      account = u.account;
+    } else if (s.authRequired) {
+      const r = s.auth.authenticate({ user: c.user, pass: c.pass, jwt: c.jwt, sig: c.sig, nkey: c.nkey }, leaf.nonce);
+      if (isAuthFailure(r)) return null;
+      account = r.account;
+    } else {
+      account = o.account;
+    }
+    return s.accounts.get(account ?? "$G") ?? null;
+  }
+
+  /** Adds a connection whose handshake is over (nats-server addLeafNodeConnection), replacing a stale twin. */
+  register(leaf: Leaf): void {
+    this.pending.delete(leaf);
+    if (this.stopping) {
+      leaf.closeConnection(ClosedState.ServerShutdown);
+      return;
+    }
+    if (leaf.remote === null && leaf.remoteName !== "") {
+      for (const old of this.leafs.values()) {
+        if (old.remote !== null || old.remoteName !== leaf.remoteName || old.remoteCluster !== leaf.remoteCluster || old.account !== leaf.account) continue;
+        old.sendErr(ERR_DUPLICATE_LEAF);
+        this.server.logger.error(`${old.logPrefix()}${ERR_DUPLICATE_LEAF}`);
+        old.closeConnection(ClosedState.DuplicateRemoteLeafnodeConnection);
+        this.server.logger.warn(`${leaf.logPrefix()}Replacing connection from same server`);
+      }
+    }
+    leaf.registered = true;
+    this.leafs.set(leaf.id, leaf);
+    if (![...this.leafs.values()].some((l) => l !== leaf && l.account === leaf.account)) leaf.account.addSubListener(this);
+  }
+
+  /**
+   * Everything the bound account has an interest in, for a new connection (nats-server
+   * initLeafNodeSmapAndSendSubs): a spoke sends only its own side's interest; a hub sends
+   * all of it, routes' included. Plus the account's loop detection subject.
+   */
+  initInterest(leaf: Leaf): void {
+    const smap = new Map<string, number>();
+    leaf.smap = smap;
+    const rc = leaf.remoteCluster;
+    for (const sub of leaf.account.sublist.all()) {
+      if (sub.conn === leaf) continue;
+      if (leaf.isSpoke && !spokeSends(sub)) continue;
+      const origin = (sub as { origin?: string }).origin ?? "";
+      if (origin !== "" && origin === rc) continue;
+      const key = sub.queue === null ? sub.subject : `${sub.subject} ${sub.queue}`;
+      smap.set(key, (smap.get(key) ?? 0) + (sub.queue !== null ? sub.weight : 1));
+    }
+    const lds = this.loopSubject(leaf.account);
+    smap.set(lds, (smap.get(lds) ?? 0) + 1);
+    const lines: string[] = [];
+    for (const [key, n] of smap) lines.push(key.includes(" ") ? `LS+ ${key} ${n}\r\n` : `LS+ ${key}\r\n`);
+    leaf.sendProto(lines.join(""));
+  }
+
+  /** The account's `$LDS.` subject, made on first use. */
+  loopSubject(account: Account): string {
+    let s = this.lds.get(account);
+    if (s === undefined) {
+      s = LDS_PREFIX + nuid.next();
+      this.lds.set(account, s);
+    }
+    return s;
+  }
+
+  /** Our loop detection subject came back (nats-server handleLeafNodeLoop): drop the link, redial later. */
+  loopDetected(leaf: Leaf, sendErr: boolean): void {
+    if (leaf.remote !== null) leaf.remote.connectDelayMs = LOOP_RECONNECT_DELAY_MS;
+    const text = `Loop detected for leafnode account="${leaf.account.name}". Delaying attempt to reconnect for ${LOOP_RECONNECT_DELAY_MS / 1000}s`;
+    if (sendErr) leaf.sendErr(text);
+    this.server.logger.error(`${leaf.logPrefix()}${text}`);
+    leaf.closeConnection(ClosedState.ProtocolViolation);
+  }
+
+  /** The hub told us its cluster's leaf URLs: try them too after the configured ones fail. */
+  learnUrls(remote: RemoteLeaf, urls: readonly string[]): void {
+    const configured = remote.options.urls.map(parseLeafUrl).filter((u): u is URL => u !== null);
+    const extra = urls.map(leafUrlFrom).filter((u): u is URL => u !== null && !configured.some((c) => c.host === u.host));
+    remote.urls = [...extra, ...configured];
+  }
+
+  leafClosed(leaf: Leaf): void {
+    this.pending.delete(leaf);
+    if (this.leafs.delete(leaf.id) && ![...this.leafs.values()].some((l) => l.account === leaf.account)) {
+      leaf.account.removeSubListener(this);
+    }
+    const remote = leaf.remote;
+    if (remote === null || this.stopping) return;
+    remote.connection = null;
+    this.server.logger.debug(`Attempting reconnect for remote leafnode`);
+    this.connectRemote(remote, false, this.options.reconnectMs);
+  }
+
+  /** SubListener: every leaf bound to `account` decides whether its peer must hear of it. */
+  subChanged(account: Account, sub: Subscription, delta: number): void {
+    for (const leaf of this.leafs.values()) if (leaf.account === account) leaf.updateInterest(sub, delta);
+  }
+
+  /** A `leafnode` error from the peer (nats-server leafProcessErr). */
+  peerError(leaf: Leaf, text: string): void {
+    if (text.includes("Loop detected")) this.loopDetected(leaf, false);
+    else if (text.includes("remote leafnode has same cluster name") && leaf.remote !== null) leaf.remote.connectDelayMs = LOOP_RECONNECT_DELAY_MS;
+  }
+
+  // ---- URLs ----
+
+  private advertisedHostPort(): { host: string; port: number } {
+    const adv = this.options.advertise;
+    if (adv) {
+      const i = adv.lastIndexOf(":");
+      return i > 0 ? { host: adv.slice(0, i), port: Number(adv.slice(i + 1)) } : { host: adv, port: this.listenPort };
+    }
+    const first = listenURLs("x", this.options.host, this.listenPort)[0]!;
+    const u = new URL(first.replace(/^x:/, "nats:"));
+    return { host: u.hostname.replace(/^\[|\]$/g, ""), port: this.listenPort };
+  }
+
+  /** This server's leaf URL for routes to pass on (route INFO `leafnode_urls`), or null. */
+  advertisedUrl(): string | null {
+    if (this.listener === null || this.options.noAdvertise) return null;
+    const hp = this.advertisedHostPort();
+    return hostPort(hp.host, hp.port);
+  }
+
+  /** Ours and our cluster peers' leaf URLs (INFO `leafnode_urls`). */
+  private leafUrls(): string[] {
+    const own = this.advertisedUrl();
+    const out = own !== null ? [own] : [];
+    for (const u of this.peerLeafUrls.keys()) if (!out.includes(u)) out.push(u);
+    return out;
+  }
+
+  /** A route brought (or took away) a peer's leaf URL: tell our leaf connections (nats-server sendAsyncLeafNodeInfo). */
+  peerLeafUrl(url: string, add: boolean): void {
+    const n = this.peerLeafUrls.get(url) ?? 0;
+    if (add) this.peerLeafUrls.set(url, n + 1);
+    else if (n <= 1) this.peerLeafUrls.delete(url);
+    else this.peerLeafUrls.set(url, n - 1);
+    if ((add && n === 0) || (!add && n === 1)) {
+      for (const leaf of this.leafs.values()) if (leaf.remote === null) leaf.sendProto(this.infoLine(leaf, null));
+    }
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true;
+    this.dialer.stop();
+    const l = this.listener;
+    const closed = l !== null ? new Promise<void>((resolve) => l.close(() => resolve())) : Promise.resolve();
+    for (const leaf of [...this.leafs.values(), ...this.pending]) leaf.closeConnection(ClosedState.ServerShutdown);
+    await closed;
+  }
+}
+
+/** A spoke sends its hub the interest of its own clients and server, and of its own leaf nodes. */
+function spokeSends(sub: Subscription): boolean {
+  const c = sub.conn;
+  return c.kind === Kind.CLIENT || c.kind === Kind.SYSTEM || (c.kind === Kind.LEAF && !c.isSpoke);
+}
+
+/** Signs the hub's nonce with a user seed: base64url without padding, as nats-server expects. */
+function sign(seed: string, nonce: string): string {
+  const kp = nkeys().fromSeed(new TextEncoder().encode(seed));
+  return Buffer.from(kp.sign(new TextEncoder().encode(nonce))).toString("base64url");
+}
+
+/** A remote URL (`nats-leaf://user:pass@host[:port]`, `nats://...`), with the default leaf port. */
+function parseLeafUrl(raw: string): URL | null {
+  try {
+    const u = new URL(raw.includes("://") ? raw : `nats-leaf://${raw}`);
+    if (u.port === "") u.port = DEFAULT_LEAF_PORT;
+    return u.hostname !== "" ? u : null;
+  } catch {
+    return null;
+  }
+}
+
+function shuffle<T>(a: T[]): void {
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [a[i], a[j]] = [a[j]!, a[i]!];
+  }
+}
