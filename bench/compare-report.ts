@@ -111,6 +111,8 @@ const SUMMARY: readonly SummaryLine[] = [
   { label: "pub→sub 1 KiB", scenario: "pubsub-1KiB", metric: "msgs_per_sec", detail: CPU_US },
   { label: "fan-out 1→4, 16 B", scenario: "fanout4-16B", metric: "msgs_per_sec", detail: CPU_US },
   { label: "fan-out 1→4, 1 KiB", scenario: "fanout4-1KiB", metric: "msgs_per_sec", detail: CPU_US },
+  { label: "fan-out 1→32, 16 B (C subscribers)", scenario: "fanout32-16B", metric: "msgs_per_sec", detail: CPU_US },
+  { label: "fan-out 1→32, delivered", scenario: "fanout32-16B", metric: "delivered_fraction", detail: null },
   { label: "queue of 4, 16 B", scenario: "queue4-16B", metric: "msgs_per_sec", detail: CPU_US },
   { label: "queue of 4, 1 KiB", scenario: "queue4-1KiB", metric: "msgs_per_sec", detail: CPU_US },
   { label: "request/reply (1 in flight)", scenario: "request-latency", metric: "req_per_sec", detail: { metric: "p99_us", scale: 1, unit: "µs p99" } },

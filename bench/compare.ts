@@ -2,7 +2,7 @@
  * tsnats against nats-server, side by side (`npm run bench:compare`).
  *
  * Starts both servers on free ports and runs every scenario on each, alternating which
- * goes first, for several rounds: pub-only, pub->sub 1:1, fan-out 1->4, queue group of 4
+ * goes first, for several rounds: pub-only, pub->sub 1:1, fan-out 1->4 and 1->32, queue group of 4
  * (16 B and 1 KiB), request/reply (latency with 1 in flight, throughput with a window),
  * idle connections (1,000 and 10,000: setup rate, server RSS per connection, delivery),
  * start-to-ready of each server, and `startServer()` in-process. Around each run it reads
@@ -63,6 +63,8 @@ export const SCENARIOS: readonly Scenario[] = [
   ps("pubsub-1KiB", 1, false, 1024, 1_000_000),
   ps("fanout4-16B", 4, false, 16, 2_500_000),
   ps("fanout4-1KiB", 4, false, 1024, 500_000),
+  // Issue 15 §5: 32 libnats subscribers (C client) reading as fast as they can.
+  ps("fanout32-16B", 32, false, 16, 100_000),
   ps("queue4-16B", 4, true, 16, 5_000_000),
   ps("queue4-1KiB", 4, true, 1024, 1_500_000),
   { name: "request-latency", kind: "request", pubs: 1, subs: 1, queue: false, msgs: 20_000, sizeBytes: 128, window: 1, connections: 0 },
@@ -85,6 +87,8 @@ interface CompareOptions {
 }
 
 const QUICK_DIVISOR = 20;
+/** Fan-outs wider than this are driven by the C client too (32 subscribers in one Node process would be the limit). */
+const C_FANOUT_MIN_SUBS = 4;
 
 /** The C ingest client and how it publishes. */
 interface IngestDriver {
@@ -188,7 +192,7 @@ function address(port: number): ServerAddress {
 
 /** Runs one message scenario against a running server and returns its rows. */
 async function runMessages(s: Scenario, srv: RunningServer, round: number, timeoutMs: number, ingest: IngestDriver | null): Promise<Row[]> {
-  if (ingest !== null && s.subs === 0 && s.kind === "pubsub") return runIngest(s, srv, round, timeoutMs, ingest);
+  if (ingest !== null && s.kind === "pubsub" && (s.subs === 0 || s.subs > C_FANOUT_MIN_SUBS)) return runIngest(s, srv, round, timeoutMs, ingest);
   await waitIdle(srv.pid);
   const cpu0 = readCpuSeconds(srv.pid);
   const r = await runBench(benchOptions(s, address(srv.port), timeoutMs));
@@ -232,11 +236,15 @@ async function runIngest(s: Scenario, srv: RunningServer, round: number, timeout
   const cpu0 = readCpuSeconds(srv.pid);
   try {
     const mode = ingest.mode;
-    const r = await ingest.client.run(`nats://127.0.0.1:${srv.port}`, s.msgs, s.sizeBytes, { mode, subject: `bench.${s.name}`, timeoutMs });
+    const r = await ingest.client.run(`nats://127.0.0.1:${srv.port}`, s.msgs, s.sizeBytes, { mode, subject: `bench.${s.name}`, subs: s.subs, timeoutMs });
     const cpu1 = readCpuSeconds(srv.pid);
-    const rows = [row("msgs_per_sec", r.pub_msgs_per_sec), row("mb_per_sec", (r.pub_msgs_per_sec * s.sizeBytes) / 2 ** 20)];
-    if (cpu0 !== null && cpu1 !== null) rows.push(row("cpu_ns_per_msg", ((cpu1 - cpu0) * 1e9) / r.msgs));
-    rows.push(row("client_cpu_ns_per_msg", (r.client_cpu_s * 1e9) / r.msgs), row("complete", 1));
+    // With subscribers, a message is a delivery (as the Node bench counts fan-out).
+    const msgs = s.subs > 0 ? r.received : r.msgs;
+    const perSec = s.subs > 0 ? (r.sub_s > 0 ? r.received / r.sub_s : 0) : r.pub_msgs_per_sec;
+    const rows = [row("msgs_per_sec", perSec), row("mb_per_sec", (perSec * s.sizeBytes) / 2 ** 20)];
+    if (s.subs > 0) rows.push(row("pub_msgs_per_sec", r.pub_msgs_per_sec), row("delivered_fraction", r.received / (r.msgs * s.subs)));
+    if (cpu0 !== null && cpu1 !== null && msgs > 0) rows.push(row("cpu_ns_per_msg", ((cpu1 - cpu0) * 1e9) / msgs));
+    rows.push(row("client_cpu_ns_per_msg", (r.client_cpu_s * 1e9) / Math.max(1, msgs)), row("complete", msgs === r.msgs * Math.max(1, s.subs) ? 1 : 0));
     return rows;
   } catch (e) {
     process.stdout.write(`  ! ${s.name} on ${srv.spec.name}: ${(e as Error).message}\n`);

@@ -27,8 +27,13 @@ type GcFunction = (options?: { type?: "major" | "minor"; execution?: "sync" | "a
 export const RECLAIM_INTERVAL_MS = 2000;
 /** Garbage worth a collection: ArrayBuffer memory above the idle floor. */
 export const RECLAIM_THRESHOLD_BYTES = 16 * 1024 * 1024;
-/** Collections are at least this many check intervals apart. */
-export const RECLAIM_MIN_GAP = 10;
+/**
+ * Collections are at least this many check intervals apart. Each needs traffic since the
+ * last one and then a quiet look, so a stuck consumer's live backlog does not cause one
+ * per look; a longer gap (it was 10) skipped the collection after back-to-back bursts, and
+ * idle RSS then rose from one slow-consumer episode to the next (issue 15 §3).
+ */
+export const RECLAIM_MIN_GAP = 2;
 
 /** What the reclaimer needs to know about the server: a counter that moves with traffic. */
 export interface ActivitySource {
