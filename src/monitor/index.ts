@@ -53,8 +53,11 @@ export async function startMonitoring(server: Server): Promise<string[]> {
     state.sampler.stop();
     state.services.stop();
     server.monitor = null;
-    httpServer.closeIdleConnections();
-    await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    // As nats-server's shutdown (http.Server.Close): open connections end too, so a browser's
+    // dashboard stream or a keep-alive poll cannot hold the server's close.
+    const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    httpServer.closeAllConnections();
+    await closed;
   });
   return listenURLs("http", host, state.httpPort);
 }
