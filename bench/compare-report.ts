@@ -89,3 +89,65 @@ export function toCsv(rows: readonly Row[], ctx: { rev: string; loadavg: number;
   }
   return lines.join("\n") + "\n";
 }
+
+/** One line of the summary: a headline metric's ratio, and a detail shown as "base → cand". */
+interface SummaryLine {
+  label: string;
+  scenario: string;
+  metric: string;
+  /** What the third column shows, from the same scenario. */
+  detail: { metric: string; scale: number; unit: string } | null;
+}
+
+const CPU_US = { metric: "cpu_ns_per_msg", scale: 1e-3, unit: "µs" };
+const MB = (metric: string): SummaryLine["detail"] => ({ metric, scale: 1 / 2 ** 20, unit: "MB" });
+const KB = (metric: string): SummaryLine["detail"] => ({ metric, scale: 1 / 1024, unit: "KiB" });
+const MS = (metric: string): SummaryLine["detail"] => ({ metric, scale: 1, unit: "ms" });
+
+const SUMMARY: readonly SummaryLine[] = [
+  { label: "pub only, 16 B", scenario: "pub-16B", metric: "msgs_per_sec", detail: CPU_US },
+  { label: "pub only, 1 KiB", scenario: "pub-1KiB", metric: "msgs_per_sec", detail: CPU_US },
+  { label: "pub→sub 16 B", scenario: "pubsub-16B", metric: "msgs_per_sec", detail: CPU_US },
+  { label: "pub→sub 1 KiB", scenario: "pubsub-1KiB", metric: "msgs_per_sec", detail: CPU_US },
+  { label: "fan-out 1→4, 16 B", scenario: "fanout4-16B", metric: "msgs_per_sec", detail: CPU_US },
+  { label: "fan-out 1→4, 1 KiB", scenario: "fanout4-1KiB", metric: "msgs_per_sec", detail: CPU_US },
+  { label: "queue of 4, 16 B", scenario: "queue4-16B", metric: "msgs_per_sec", detail: CPU_US },
+  { label: "queue of 4, 1 KiB", scenario: "queue4-1KiB", metric: "msgs_per_sec", detail: CPU_US },
+  { label: "request/reply (1 in flight)", scenario: "request-latency", metric: "req_per_sec", detail: { metric: "p99_us", scale: 1, unit: "µs p99" } },
+  { label: "request/reply (64 in flight)", scenario: "request-window64", metric: "req_per_sec", detail: CPU_US },
+  { label: "1,000 connections, setup", scenario: "connections-1000", metric: "conns_per_sec", detail: KB("rss_per_conn_bytes") },
+  { label: "10,000 idle connections, RSS/conn", scenario: "connections-10000", metric: "rss_per_conn_bytes", detail: KB("rss_per_conn_bytes") },
+  { label: "RSS at start", scenario: "memory", metric: "rss_start_bytes", detail: MB("rss_start_bytes") },
+  { label: "RSS holding 1,000 connections", scenario: "connections-1000", metric: "rss_held_bytes", detail: MB("rss_held_bytes") },
+  { label: "RSS idle after the message runs", scenario: "memory", metric: "rss_after_load_idle_bytes", detail: MB("rss_after_load_idle_bytes") },
+  { label: "RSS idle after 1,000 connections closed", scenario: "connections-1000", metric: "rss_closed_idle_bytes", detail: MB("rss_closed_idle_bytes") },
+  { label: "spawn → accepting (INFO)", scenario: "startup", metric: "start_ms", detail: MS("start_ms") },
+  { label: 'spawn → "Server is ready"', scenario: "startup", metric: "ready_line_ms", detail: MS("ready_line_ms") },
+];
+
+/**
+ * The headline table (as issue 13 shows it), in Markdown: per scenario the ratio
+ * candidate/baseline of the medians of its headline metric, and a detail as
+ * "baseline → candidate" (server CPU per message for message scenarios). Lines whose
+ * scenario did not run are left out.
+ */
+export function formatSummary(rows: readonly Row[], baseline: string, candidate: string): string {
+  const values = (server: string, scenario: string, metric: string): number[] =>
+    rows.filter((r) => r.server === server && r.scenario === scenario && r.metric === metric).map((r) => r.value);
+  const out = [`| scenario | ${candidate}/${baseline} | ${baseline} → ${candidate} |`, "|---|---|---|"];
+  for (const l of SUMMARY) {
+    const b = values(baseline, l.scenario, l.metric);
+    const c = values(candidate, l.scenario, l.metric);
+    if (b.length === 0 || c.length === 0) continue;
+    const ratio = median(b) !== 0 ? (median(c) / median(b)).toFixed(2) : "-";
+    let detail = "";
+    if (l.detail !== null) {
+      const db = values(baseline, l.scenario, l.detail.metric);
+      const dc = values(candidate, l.scenario, l.detail.metric);
+      const f = (v: number[]): string => (v.length === 0 ? "-" : compact(median(v) * l.detail!.scale));
+      detail = `${f(db)} → ${f(dc)} ${l.detail.unit}`;
+    }
+    out.push(`| ${l.label} | ${ratio} | ${detail} |`);
+  }
+  return out.join("\n") + "\n";
+}

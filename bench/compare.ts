@@ -20,7 +20,7 @@ import { cpus, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { parseServerUrl, type BenchOptions, type ServerAddress } from "../src/bench/args.js";
 import { runConnections } from "../src/bench/connections.js";
-import { readCpuSeconds } from "../src/bench/proc.js";
+import { readCpuSeconds, readRssBytes } from "../src/bench/proc.js";
 import { runBench } from "../src/bench/runner.js";
 import {
   defaultTsnatsServerPath,
@@ -31,7 +31,8 @@ import {
   type RunningServer,
   type ServerSpec,
 } from "./compare-servers.js";
-import { formatTable, toCsv, type Row } from "./compare-report.js";
+import { formatSummary, formatTable, toCsv, type Row } from "./compare-report.js";
+import { buildIngestClient, type IngestClient, type IngestMode } from "./ingest-client.js";
 
 /** One benchmark scenario; `msgs` is sized for a few seconds at nats-server speed on 2 cores. */
 export interface Scenario {
@@ -77,12 +78,31 @@ interface CompareOptions {
   timeoutMs: number;
   tsnatsCmd: string;
   natsServer: string;
+  /** Who drives the pub-only rows: the C client (raw batches or libnats), or the Node bench. */
+  ingest: IngestMode | "node";
+  /** Idle time before the "memory given back" RSS readings; 0 skips them. */
+  idleWaitMs: number;
 }
 
 const QUICK_DIVISOR = 20;
 
+/** The C ingest client and how it publishes. */
+interface IngestDriver {
+  client: IngestClient;
+  mode: IngestMode;
+}
+
 function parseArgs(argv: string[]): CompareOptions {
-  const o: CompareOptions = { rounds: 3, quick: false, only: [], timeoutMs: 30_000, tsnatsCmd: process.env.TSNATS_CMD ?? "", natsServer: "" };
+  const o: CompareOptions = {
+    rounds: 5,
+    quick: false,
+    only: [],
+    timeoutMs: 30_000,
+    tsnatsCmd: process.env.TSNATS_CMD ?? "",
+    natsServer: "",
+    ingest: "raw",
+    idleWaitMs: 10_000,
+  };
   let roundsSet = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -99,16 +119,25 @@ function parseArgs(argv: string[]): CompareOptions {
     else if (a === "--timeout") o.timeoutMs = Math.max(1, Number.parseInt(v(), 10) || 30) * 1000;
     else if (a === "--tsnats-cmd") o.tsnatsCmd = v();
     else if (a === "--nats-server") o.natsServer = v();
+    else if (a === "--ingest-client") {
+      const m = v();
+      if (m !== "raw" && m !== "libnats" && m !== "node") throw new Error("--ingest-client is raw, libnats or node");
+      o.ingest = m;
+    } else if (a === "--idle-wait") o.idleWaitMs = Math.max(0, Number.parseFloat(v()) || 0) * 1000;
     else if (a === "-h" || a === "--help") {
       process.stdout.write(
         "Usage: node dist/bench/compare.js [--rounds N] [--quick] [--only name,prefix] [--timeout SECONDS]\n" +
           "       [--tsnats-cmd 'CMD ARGS with {port}'] [--nats-server PATH]\n" +
+          "       [--ingest-client raw|libnats|node] [--idle-wait SECONDS]\n" +
+          "Pub-only rows are driven by the C client in bench/c (built with cc and libnats at start;\n" +
+          "raw = pre-encoded PUB batches on a socket, the default). Servers run in their own session.\n" +
           `Scenarios: ${SCENARIOS.map((s) => s.name).join(", ")}, startup\n`,
       );
       process.exit(0);
     } else throw new Error(`unknown option '${a}'`);
   }
   if (o.quick && !roundsSet) o.rounds = 1;
+  if (o.quick) o.idleWaitMs = Math.min(o.idleWaitMs, 2000);
   return o;
 }
 
@@ -158,7 +187,8 @@ function address(port: number): ServerAddress {
 }
 
 /** Runs one message scenario against a running server and returns its rows. */
-async function runMessages(s: Scenario, srv: RunningServer, round: number, timeoutMs: number): Promise<Row[]> {
+async function runMessages(s: Scenario, srv: RunningServer, round: number, timeoutMs: number, ingest: IngestDriver | null): Promise<Row[]> {
+  if (ingest !== null && s.subs === 0 && s.kind === "pubsub") return runIngest(s, srv, round, timeoutMs, ingest);
   await waitIdle(srv.pid);
   const cpu0 = readCpuSeconds(srv.pid);
   const r = await runBench(benchOptions(s, address(srv.port), timeoutMs));
@@ -191,8 +221,31 @@ async function runMessages(s: Scenario, srv: RunningServer, round: number, timeo
   return rows;
 }
 
+/**
+ * A pub-only scenario driven by the C client: throughput from its first byte to the PONG
+ * after the last message, server CPU from /proc around the run, and the client's own CPU
+ * per message (far below the server's when the client is not the limit).
+ */
+async function runIngest(s: Scenario, srv: RunningServer, round: number, timeoutMs: number, ingest: IngestDriver): Promise<Row[]> {
+  await waitIdle(srv.pid);
+  const row = (metric: string, value: number): Row => ({ scenario: s.name, server: srv.spec.name, round, metric, value });
+  const cpu0 = readCpuSeconds(srv.pid);
+  try {
+    const mode = ingest.mode;
+    const r = await ingest.client.run(`nats://127.0.0.1:${srv.port}`, s.msgs, s.sizeBytes, { mode, subject: `bench.${s.name}`, timeoutMs });
+    const cpu1 = readCpuSeconds(srv.pid);
+    const rows = [row("msgs_per_sec", r.pub_msgs_per_sec), row("mb_per_sec", (r.pub_msgs_per_sec * s.sizeBytes) / 2 ** 20)];
+    if (cpu0 !== null && cpu1 !== null) rows.push(row("cpu_ns_per_msg", ((cpu1 - cpu0) * 1e9) / r.msgs));
+    rows.push(row("client_cpu_ns_per_msg", (r.client_cpu_s * 1e9) / r.msgs), row("complete", 1));
+    return rows;
+  } catch (e) {
+    process.stdout.write(`  ! ${s.name} on ${srv.spec.name}: ${(e as Error).message}\n`);
+    return [row("complete", 0)];
+  }
+}
+
 /** Runs a connections scenario on a fresh server (so its RSS baseline is clean); also yields startup rows. */
-async function runConns(s: Scenario, spec: ServerSpec, round: number, timeoutMs: number): Promise<Row[]> {
+async function runConns(s: Scenario, spec: ServerSpec, round: number, timeoutMs: number, idleWaitMs: number): Promise<Row[]> {
   const srv = await startServer(spec);
   try {
     const row = (scenario: string, metric: string, value: number): Row => ({ scenario, server: spec.name, round, metric, value });
@@ -203,6 +256,13 @@ async function runConns(s: Scenario, spec: ServerSpec, round: number, timeoutMs:
     rows.push(row(s.name, "conns_per_sec", r.connsPerSec));
     if (r.rssPerConnBytes !== null) rows.push(row(s.name, "rss_per_conn_bytes", r.rssPerConnBytes));
     if (r.rssBeforeBytes !== null) rows.push(row(s.name, "rss_idle_bytes", r.rssBeforeBytes));
+    if (r.rssAfterBytes !== null) rows.push(row(s.name, "rss_held_bytes", r.rssAfterBytes));
+    if (idleWaitMs > 0) {
+      // Memory given back: every connection is closed; the server has been idle this long.
+      await new Promise((resolve) => setTimeout(resolve, idleWaitMs));
+      const rss = readRssBytes(srv.pid);
+      if (rss !== null) rows.push(row(s.name, "rss_closed_idle_bytes", rss));
+    }
     rows.push(row(s.name, "delivered_fraction", r.opened > 0 ? r.delivered / r.opened : 0));
     rows.push(row(s.name, "complete", r.timedOut || r.failed > 0 || r.delivered < r.opened ? 0 : 1));
     if (r.timedOut || r.failed > 0) {
@@ -232,41 +292,77 @@ function specs(o: CompareOptions): [ServerSpec, ServerSpec] {
   return [nats, { name: "tsnats", argv: tsArgv }];
 }
 
+/** Builds the C ingest client unless the Node bench was asked for; says why not in `notes`. */
+function ingestDriver(o: CompareOptions, notes: string[]): IngestDriver | null {
+  if (o.ingest === "node") return null;
+  const built = buildIngestClient();
+  if ("unavailable" in built) {
+    notes.push(`pub-only rows driven by the Node bench: C ingest client unavailable (${built.unavailable})`);
+    return null;
+  }
+  process.on("exit", () => built.dispose());
+  return { client: built, mode: o.ingest };
+}
+
+/** One round: both servers started in `order`, every scenario on each, then the idle-memory reading. */
+async function runRound(o: CompareOptions, scenarios: Scenario[], order: ServerSpec[], round: number, ingest: IngestDriver | null): Promise<Row[]> {
+  const rows: Row[] = [];
+  const running = new Map<string, RunningServer>();
+  try {
+    for (const spec of order) {
+      const srv = await startServer(spec);
+      running.set(spec.name, srv);
+      rows.push({ scenario: "startup", server: spec.name, round, metric: "start_ms", value: srv.startMs });
+      if (srv.readyLineMs !== null) rows.push({ scenario: "startup", server: spec.name, round, metric: "ready_line_ms", value: srv.readyLineMs });
+      await waitIdle(srv.pid, 1000);
+      const rss = readRssBytes(srv.pid);
+      if (rss !== null) rows.push({ scenario: "memory", server: spec.name, round, metric: "rss_start_bytes", value: rss });
+    }
+    let lastLoadMs = 0;
+    for (const s of scenarios) {
+      for (const spec of order) {
+        process.stdout.write(`round ${round}/${o.rounds}  ${s.name.padEnd(18)} ${spec.name}  load ${loadavg()[0]!.toFixed(2)}\n`);
+        if (s.kind === "connections") {
+          // A fresh server each time: a clean RSS baseline, and one more startup sample.
+          rows.push(...(await runConns(s, spec, round, o.timeoutMs, o.idleWaitMs)));
+        } else {
+          rows.push(...(await runMessages(s, running.get(spec.name)!, round, o.timeoutMs, ingest)));
+          lastLoadMs = Date.now();
+        }
+      }
+    }
+    if (lastLoadMs > 0 && o.idleWaitMs > 0) {
+      // Memory given back after the message runs: both servers idle for the same time.
+      const wait = lastLoadMs + o.idleWaitMs - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      for (const srv of running.values()) {
+        const rss = readRssBytes(srv.pid);
+        if (rss !== null) rows.push({ scenario: "memory", server: srv.spec.name, round, metric: "rss_after_load_idle_bytes", value: rss });
+      }
+    }
+  } finally {
+    for (const srv of running.values()) await srv.stop();
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const [natsSpec, tsSpec] = specs(o);
   const scenarios = selected(o);
   const rev = gitRevision();
   const load0 = loadavg();
+  const notes: string[] = [];
+  const ingest = ingestDriver(o, notes);
   process.stdout.write(
     `tsnats vs nats-server  rev ${rev}  ${cpus().length} cpus  load ${load0.map((x) => x.toFixed(2)).join(" ")}  rounds ${o.rounds}${o.quick ? " (quick)" : ""}\n` +
-      `  A: ${natsSpec.argv.join(" ")}\n  B: ${tsSpec.argv.join(" ")}\n`,
+      `  A: ${natsSpec.argv.join(" ")}\n  B: ${tsSpec.argv.join(" ")}\n` +
+      `  pub-only client: ${ingest !== null ? `C (bench/c/ingest.c, ${ingest.mode})` : "Node (tsnats bench)"}\n`,
   );
   const rows: Row[] = [];
-  const notes: string[] = [];
   for (let round = 1; round <= o.rounds; round++) {
     const order = round % 2 === 1 ? [natsSpec, tsSpec] : [tsSpec, natsSpec];
-    const running = new Map<string, RunningServer>();
-    try {
-      for (const spec of order) {
-        const srv = await startServer(spec);
-        running.set(spec.name, srv);
-        rows.push({ scenario: "startup", server: spec.name, round, metric: "start_ms", value: srv.startMs });
-      }
-      for (const s of scenarios) {
-        for (const spec of order) {
-          process.stdout.write(`round ${round}/${o.rounds}  ${s.name.padEnd(18)} ${spec.name}\n`);
-          if (s.kind === "connections") {
-            // A fresh server each time: a clean RSS baseline, and one more startup sample.
-            rows.push(...(await runConns(s, spec, round, o.timeoutMs)));
-          } else {
-            rows.push(...(await runMessages(s, running.get(spec.name)!, round, o.timeoutMs)));
-          }
-        }
-      }
-    } finally {
-      for (const srv of running.values()) await srv.stop();
-    }
+    rows.push(...(await runRound(o, scenarios, order, round, ingest)));
     if (o.only.length === 0 || o.only.includes("startup")) {
       const inproc = await timeInProcessStart();
       if ("skipped" in inproc) {
@@ -278,8 +374,7 @@ async function main(): Promise<void> {
     }
   }
   const load1 = loadavg();
-  const table = formatTable(rows, natsSpec.name, tsSpec.name);
-  process.stdout.write(`\n${table}`);
+  process.stdout.write(`\n${formatTable(rows, natsSpec.name, tsSpec.name)}\n${formatSummary(rows, natsSpec.name, tsSpec.name)}`);
   for (const n of notes) process.stdout.write(`note: ${n}\n`);
   process.stdout.write(`rev ${rev}  load before ${load0.map((x) => x.toFixed(2)).join(" ")}  after ${load1.map((x) => x.toFixed(2)).join(" ")}\n`);
   const dir = fileURLToPath(new URL("../../bench/results/", import.meta.url));

@@ -16,12 +16,14 @@
  */
 import { createHash } from "node:crypto";
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { lazyRequire } from "../util/lazy-require.js";
 import { LruMap } from "../util/lru.js";
 import { FairQueue } from "./fair-queue.js";
 
 const bcryptjs = lazyRequire<typeof import("bcryptjs")>("bcryptjs");
+/** Loaded with the first bcrypt check: most servers have no bcrypt passwords. */
+const workerThreads = lazyRequire<typeof import("node:worker_threads")>("node:worker_threads");
 
 /** Remembered verdicts of each kind. */
 const VERDICTS_MAX = 1024;
@@ -165,7 +167,7 @@ export class BcryptVerifier {
   }
 
   private startWorker(): PoolWorker {
-    const w: PoolWorker = { worker: new Worker(new URL("./bcrypt-worker.js", import.meta.url)), job: null };
+    const w: PoolWorker = { worker: new (workerThreads().Worker)(new URL("./bcrypt-worker.js", import.meta.url)), job: null };
     w.worker.on("message", (m: { ok: boolean }) => {
       const p = w.job;
       w.job = null;

@@ -12,7 +12,7 @@ import type { Server } from "../server/server.js";
 import type { Subscription } from "../server/subscription.js";
 import { isAuthFailure, type AuthFailure, type AuthResult, type Credentials } from "./authenticator.js";
 import { ConnectionPermissions } from "./permissions.js";
-import { TLSSocket } from "node:tls";
+import type { TLSSocket } from "node:tls";
 import { certIdentities } from "../server/tls.js";
 
 /**
@@ -20,8 +20,8 @@ import { certIdentities } from "../server/tls.js";
  * identity (user, account, permissions). Returns the failure for the log line, or null.
  */
 export function authenticateClient(server: Server, c: Client, creds: Credentials): AuthFailure | null {
-  if (server.tls?.options.verifyAndMap === true && c.socket instanceof TLSSocket) {
-    creds = { ...creds, certIdentities: certIdentities(c.socket) };
+  if (server.tls?.options.verifyAndMap === true && (c.socket as { encrypted?: boolean }).encrypted === true) {
+    creds = { ...creds, certIdentities: certIdentities(c.socket as TLSSocket) };
   }
   const r = server.auth.authenticate(creds, c.nonce);
   if (isAuthFailure(r)) return r;

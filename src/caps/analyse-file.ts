@@ -8,7 +8,10 @@
  * used (called, written, passed on...) and asks rules.ts what that use grants.
  */
 import { parse } from "acorn";
+import { collectFacts } from "./facts.js";
+import { FUNCTION_TYPES, indexFunctions } from "./functions.js";
 import type { FileAnalysis, Finding, ImportRef } from "./model.js";
+import type { LoadKind } from "./resolve.js";
 import {
   DYNAMIC_MEMBER,
   INTEROP_HELPERS,
@@ -25,68 +28,102 @@ import {
   isRequireCallee,
   keyName,
   literalString,
+  patternExpressions,
   propertyName,
+  SCOPED_TYPES,
   type AstNode,
   type Scope,
   type ScopeInfo,
 } from "./scope.js";
 
-/** Parses as an ES module, then as a script (CJS: top-level return allowed). */
+const MODULE_OPTIONS = { ecmaVersion: "latest", sourceType: "module", allowHashBang: true } as const;
+const SCRIPT_OPTIONS = { ecmaVersion: "latest", sourceType: "script", allowHashBang: true, allowReturnOutsideFunction: true } as const;
+/** A line starting with `import`/`export`: likely an ES module (only decides which parse is tried first). */
+const LOOKS_ESM = /^[ \t]*(?:import[\s{*"'\w]|export[\s{*])/m;
+
+/**
+ * Parses as an ES module or as a script (CJS: top-level return allowed), trying first
+ * the one the text looks like: acorn is a third faster on scripts, and most of a large
+ * tree is CommonJS. Code valid as both gives the same tree either way.
+ */
 export function parseSource(source: string): { ast: AstNode } | { error: { line: number; message: string } } {
-  let first: unknown;
-  try {
-    return { ast: parse(source, { ecmaVersion: "latest", sourceType: "module", allowHashBang: true }) as AstNode };
-  } catch (e) {
-    first = e;
+  const order = LOOKS_ESM.test(source) ? [MODULE_OPTIONS, SCRIPT_OPTIONS] : [SCRIPT_OPTIONS, MODULE_OPTIONS];
+  const errors = new Map<string, { pos?: number; loc?: { line: number }; message?: string }>();
+  for (const options of order) {
+    try {
+      return { ast: parse(source, options) as AstNode };
+    } catch (e) {
+      errors.set(options.sourceType, e as { pos?: number });
+    }
   }
-  try {
-    return {
-      ast: parse(source, {
-        ecmaVersion: "latest",
-        sourceType: "script",
-        allowHashBang: true,
-        allowReturnOutsideFunction: true,
-      }) as AstNode,
-    };
-  } catch (second) {
-    // Report whichever parse got further: that is the likelier intended dialect.
-    const a = first as { pos?: number; loc?: { line: number }; message?: string };
-    const b = second as { pos?: number; loc?: { line: number }; message?: string };
-    const e = (b.pos ?? 0) >= (a.pos ?? 0) ? b : a;
-    return { error: { line: e.loc?.line ?? 0, message: String(e.message ?? e) } };
+  // Report whichever parse got further (the script's on a tie): that is the likelier intended dialect.
+  const m = errors.get("module") ?? {};
+  const sc = errors.get("script") ?? {};
+  const e = (sc.pos ?? 0) >= (m.pos ?? 0) ? sc : m;
+  return { error: { line: e.loc?.line ?? 0, message: String(e.message ?? e) } };
+}
+
+/** Maps a source offset to its 1-based line (LF, CRLF and CR line ends). */
+export function lineIndex(source: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 10) starts.push(i + 1);
+    else if (c === 13 && source.charCodeAt(i + 1) !== 10) starts.push(i + 1);
   }
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
 }
 
 /**
- * Direct findings and imports of one file. Never throws: a file that cannot be parsed
- * or walked yields one UNANALYZED finding saying why.
+ * Direct findings and imports of one file, and with `facts` its call-graph facts
+ * (facts.ts). Never throws: a file that cannot be parsed or walked yields one
+ * UNANALYZED finding saying why (and no facts).
  */
-export function analyseSource(source: string): FileAnalysis {
-  const parsed = parseSource(source);
+export function analyseSource(source: string, opts: { facts?: boolean } = {}): FileAnalysis {
+  return analyseParsed(source, parseSource(source), opts);
+}
+
+/** analyseSource on a parse already made (the cache times parsing apart from the walks). */
+export function analyseParsed(source: string, parsed: ReturnType<typeof parseSource>, opts: { facts?: boolean } = {}): FileAnalysis {
   if ("error" in parsed) {
     return {
-      findings: [{ capability: "UNANALYZED", line: parsed.error.line, detail: `parse error: ${parsed.error.message}` }],
+      findings: [{ capability: "UNANALYZED", line: parsed.error.line, detail: `parse error: ${parsed.error.message}`, fn: 0 }],
       imports: [],
+      facts: null,
     };
   }
+  const lineOf = lineIndex(source);
   let w: FileWalker;
+  let facts = null;
   try {
-    w = new FileWalker(source, buildScopes(parsed.ast));
+    const scopes = buildScopes(parsed.ast);
+    const index = indexFunctions(parsed.ast, lineOf);
+    w = new FileWalker(lineOf, scopes, index.owner);
     w.walk(parsed.ast);
+    if (opts.facts) facts = collectFacts(parsed.ast, scopes, index, lineOf);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e; // stack overflow on a pathologically deep tree
-    return { findings: [{ capability: "UNANALYZED", line: 0, detail: "syntax tree too deep to walk" }], imports: [] };
+    return { findings: [{ capability: "UNANALYZED", line: 0, detail: "syntax tree too deep to walk", fn: 0 }], imports: [], facts: null };
   }
   // Sorted by line (stable), so "the first finding" of a file is the topmost one.
   const byLine = (a: { line: number }, b: { line: number }): number => a.line - b.line;
-  return { findings: dedupe(w.findings).sort(byLine), imports: w.imports.sort(byLine) };
+  return { findings: dedupe(w.findings).sort(byLine), imports: w.imports.sort(byLine), facts };
 }
 
-/** Drops repeats of the same capability, line and detail (a selection and its call on one line). */
+/** Drops repeats of the same capability, line, detail and function (a selection and its call on one line). */
 function dedupe(findings: Finding[]): Finding[] {
   const seen = new Set<string>();
   return findings.filter((f) => {
-    const k = `${f.capability}\0${f.line}\0${f.detail}`;
+    const k = `${f.capability}\0${f.line}\0${f.detail}\0${f.fn}`;
     if (seen.has(k)) return false;
     seen.add(k);
     return true;
@@ -101,49 +138,42 @@ class FileWalker {
   readonly imports: ImportRef[] = [];
   private readonly stack: AstNode[] = [];
   private scope: Scope;
-  private lineStarts: number[] | null = null;
+  private fn = 0;
 
   constructor(
-    private readonly source: string,
+    private readonly lineOf: (offset: number) => number,
     private readonly info: ScopeInfo,
+    private readonly owner: ReadonlyMap<AstNode, number>,
   ) {
     this.scope = info.root;
   }
 
-  private lineOf(offset: number): number {
-    if (this.lineStarts === null) {
-      const starts = [0];
-      for (let i = 0; i < this.source.length; i++) {
-        const c = this.source.charCodeAt(i);
-        if (c === 10) starts.push(i + 1);
-        else if (c === 13 && this.source.charCodeAt(i + 1) !== 10) starts.push(i + 1);
-      }
-      this.lineStarts = starts;
-    }
-    const s = this.lineStarts;
-    let lo = 0;
-    let hi = s.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if ((s[mid] as number) <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo + 1;
-  }
-
-  private hit(v: Value, ctx: UseContext, at: AstNode): void {
+  /** `selected`: a selection into a local whose every use is classified too (function level may skip it). */
+  private hit(v: Value, ctx: UseContext, at: AstNode, selected = false): void {
     const h = classifyUse(v, ctx);
-    if (h) this.findings.push({ capability: h.capability, line: this.lineOf(at.start), detail: h.detail });
+    if (!h) return;
+    const f: Finding = { capability: h.capability, line: this.lineOf(at.start), detail: h.detail, fn: this.fn };
+    if (selected) f.selected = true;
+    this.findings.push(f);
   }
 
   walk(node: AstNode): void {
-    const own = this.info.scopes.get(node);
     const saved = this.scope;
-    if (own) this.scope = own;
+    const savedFn = this.fn;
+    // Map lookups only where a node can open a scope or run in another function (a function, an instance field value).
+    if (SCOPED_TYPES.has(node.type)) {
+      const own = this.info.scopes.get(node);
+      if (own) this.scope = own;
+    }
+    if (FUNCTION_TYPES.has(node.type) || this.stack[this.stack.length - 1]?.type === "PropertyDefinition") {
+      const fn = this.owner.get(node);
+      if (fn !== undefined) this.fn = fn;
+    }
     this.stack.push(node);
     this.visit(node);
     this.stack.pop();
     this.scope = saved;
+    this.fn = savedFn;
   }
 
   private visit(node: AstNode): void {
@@ -218,34 +248,9 @@ class FileWalker {
     forEachChild(node, (c) => this.walk(c));
   }
 
-  /** A binding target: only default values and computed keys hold references. */
+  /** A binding target: only default values, computed keys and member targets (`process.env.X = ...`) hold references. */
   private pattern(p: AstNode | null): void {
-    if (!p) return;
-    switch (p.type) {
-      case "Identifier":
-        return;
-      case "ObjectPattern":
-        for (const prop of p.properties as AstNode[]) {
-          if (prop.type === "RestElement") this.pattern(prop.argument);
-          else {
-            if (prop.computed) this.walk(prop.key);
-            this.pattern(prop.value);
-          }
-        }
-        return;
-      case "ArrayPattern":
-        for (const el of p.elements as (AstNode | null)[]) this.pattern(el);
-        return;
-      case "RestElement":
-        this.pattern(p.argument);
-        return;
-      case "AssignmentPattern":
-        this.pattern(p.left);
-        this.walk(p.right);
-        return;
-      default:
-        this.walk(p); // member expression target: `process.env.X = ...`
-    }
+    patternExpressions(p, (e) => this.walk(e));
   }
 
   private valueOfIdentifier(name: string): Value | null {
@@ -309,7 +314,9 @@ class FileWalker {
   private destructure(v: Value, pattern: AstNode): void {
     for (const prop of pattern.properties as AstNode[]) {
       const key = prop.type === "RestElement" ? DYNAMIC_MEMBER : (keyName(prop) ?? DYNAMIC_MEMBER);
-      this.hit({ root: v.root, path: [...v.path, key] }, "select", prop);
+      const target = prop.type === "Property" ? (prop.value.type === "AssignmentPattern" ? prop.value.left : prop.value) : null;
+      const tracked = target?.type === "Identifier" && this.scope.lookup(target.name as string)?.value != null;
+      this.hit({ root: v.root, path: [...v.path, key] }, "select", prop, tracked);
     }
   }
 
@@ -365,8 +372,8 @@ class FileWalker {
     }
   }
 
-  private addImport(specifier: string, at: AstNode): void {
-    this.imports.push({ specifier, line: this.lineOf(at.start) });
+  private addImport(specifier: string, at: AstNode, kind: LoadKind = "import"): void {
+    this.imports.push({ specifier, line: this.lineOf(at.start), kind });
   }
 
   /** A built-in module handed on whole (`export * from "fs"`, an unawaited `import("fs")`). */
@@ -383,7 +390,7 @@ class FileWalker {
     for (const spec of node.specifiers as AstNode[]) {
       if (spec.type !== "ImportSpecifier") continue;
       const name = (spec.imported.name ?? spec.imported.value) as string;
-      if (name !== "default") this.hit({ root: v.root, path: [...v.path, name] }, "select", spec);
+      if (name !== "default") this.hit({ root: v.root, path: [...v.path, name] }, "select", spec, true);
     }
   }
 
@@ -418,10 +425,10 @@ class FileWalker {
     if (!arg0) return;
     const spec = literalString(arg0);
     if (spec === null) {
-      this.findings.push({ capability: "ARBITRARY_EXECUTION", line: this.lineOf(node.start), detail: "require(<expression>)" });
+      this.findings.push({ capability: "ARBITRARY_EXECUTION", line: this.lineOf(node.start), detail: "require(<expression>)", fn: this.fn });
       return;
     }
-    this.addImport(spec, node);
+    this.addImport(spec, node, "require");
     const v = moduleValue(spec);
     if (v) this.follow(this.stack.length - 1, v);
   }
@@ -429,7 +436,7 @@ class FileWalker {
   private importExpression(node: AstNode): void {
     const spec = literalString(node.source);
     if (spec === null) {
-      this.findings.push({ capability: "ARBITRARY_EXECUTION", line: this.lineOf(node.start), detail: "import(<expression>)" });
+      this.findings.push({ capability: "ARBITRARY_EXECUTION", line: this.lineOf(node.start), detail: "import(<expression>)", fn: this.fn });
       return;
     }
     this.addImport(spec, node);

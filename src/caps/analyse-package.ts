@@ -1,19 +1,15 @@
 /**
- * Analyses one installed package: walks the files it ships once (skipping nested
- * `node_modules`), analyses each code file through a content-addressed cache (two
- * installed copies of one version are parsed once), and adds the package-level facts
- * that no file shows: install scripts, `binding.gyp`, native `.node` addons.
+ * Per-package helpers of the analyser: the content-addressed cache of file analyses
+ * (two installed copies of one version are parsed once), the list of files a package
+ * ships, and the package-level facts that no file shows (install scripts,
+ * `binding.gyp`, dependencies that are not installed).
  */
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
-import { analyseSource } from "./analyse-file.js";
+import { analyseParsed, parseSource } from "./analyse-file.js";
 import type { Capability, FileAnalysis } from "./model.js";
 import type { InstalledPackage } from "./tree.js";
-
-/** Extensions parsed as code. `.d.ts`/`.d.mts`/`.d.cts` are declarations: no code, skipped. */
-const CODE_EXTENSIONS = [".js", ".mjs", ".cjs", ".ts", ".mts", ".cts", ".jsx", ".tsx"];
-const DECLARATION = /\.d\.[mc]?ts$/;
 
 /** npm lifecycle scripts that run on `npm install` of a dependency. */
 export const INSTALL_SCRIPT_NAMES = ["preinstall", "install", "postinstall"] as const;
@@ -25,43 +21,30 @@ export interface LocatedFinding {
   detail: string;
 }
 
-/** An import of another package from this one. */
-export interface LocatedImport {
-  specifier: string;
-  at: string;
-  /** The importing file's absolute directory, where resolution starts. */
-  fromDir: string;
-}
-
-/** Everything the package's own files say. */
-export interface PackageAnalysis {
-  findings: LocatedFinding[];
-  imports: LocatedImport[];
-  files: number;
-}
-
-/** Per-run cache of file analyses keyed by content hash. */
+/** Per-run cache of file analyses keyed by content hash: two installed copies of a file are parsed once. */
 export class FileCache {
   private readonly byHash = new Map<string, FileAnalysis>();
   hits = 0;
   misses = 0;
+  /** CPU time spent in acorn, in microseconds: the yardstick the rest of the analysis is measured against. */
+  parseMicros = 0;
 
-  analyse(source: string): FileAnalysis {
-    const key = createHash("sha1").update(source).digest("hex");
+  analyse(source: string, facts = false): FileAnalysis {
+    const key = `${facts ? "f" : "m"}${createHash("sha1").update(source).digest("hex")}`;
     const hit = this.byHash.get(key);
     if (hit) {
       this.hits++;
       return hit;
     }
     this.misses++;
-    const result = analyseSource(source);
+    const before = process.cpuUsage();
+    const parsed = parseSource(source);
+    const spent = process.cpuUsage(before);
+    this.parseMicros += spent.user + spent.system;
+    const result = analyseParsed(source, parsed, { facts });
     this.byHash.set(key, result);
     return result;
   }
-}
-
-function isCodeFile(name: string): boolean {
-  return CODE_EXTENSIONS.some((e) => name.endsWith(e)) && !DECLARATION.test(name);
 }
 
 /** Package-relative paths of all files, sorted, not entering nested node_modules or dot-dirs. */
@@ -83,46 +66,24 @@ export function listFiles(dir: string): string[] {
   return out;
 }
 
-function binFiles(pkg: InstalledPackage): Set<string> {
-  const bin = pkg.manifest.bin;
-  const list = typeof bin === "string" ? [bin] : Object.values(bin ?? {});
-  return new Set(list.map((p) => p.replace(/^\.\//, "")));
-}
-
-/** Analyses every file `pkg` ships. */
-export function analysePackage(pkg: InstalledPackage, cache: FileCache): PackageAnalysis {
+/**
+ * The package-level facts no import shows: install scripts and `binding.gyp` (they run
+ * on `npm install`, whether or not anything imports the package) and declared
+ * dependencies that are not installed.
+ */
+export function packageFacts(pkg: InstalledPackage): LocatedFinding[] {
   const findings: LocatedFinding[] = [];
-  const imports: LocatedImport[] = [];
   const scripts = pkg.manifest.scripts ?? {};
   for (const s of INSTALL_SCRIPT_NAMES) {
     if (typeof scripts[s] === "string") {
       findings.push({ capability: "INSTALL_SCRIPTS", at: `package.json#scripts.${s}`, detail: scripts[s] as string });
     }
   }
-  const files = listFiles(pkg.dir);
-  const bins = binFiles(pkg);
-  let parsed = 0;
-  for (const rel of files) {
-    if (rel === "binding.gyp") {
-      findings.push({ capability: "INSTALL_SCRIPTS", at: rel, detail: "binding.gyp (node-gyp rebuild on install)" });
-      continue;
-    }
-    if (rel.endsWith(".node")) {
-      findings.push({ capability: "ARBITRARY_EXECUTION", at: rel, detail: "native addon" });
-      continue;
-    }
-    if (!isCodeFile(rel) && !bins.has(rel)) continue;
-    parsed++;
-    const abs = join(pkg.dir, rel);
-    const result = cache.analyse(readFileSync(abs, "utf8"));
-    for (const f of result.findings) {
-      findings.push({ capability: f.capability, at: f.line > 0 ? `${rel}:${f.line}` : rel, detail: f.detail });
-    }
-    const fromDir = join(abs, "..");
-    for (const i of result.imports) imports.push({ specifier: i.specifier, at: `${rel}:${i.line}`, fromDir });
+  if (existsSync(join(pkg.dir, "binding.gyp"))) {
+    findings.push({ capability: "INSTALL_SCRIPTS", at: "binding.gyp", detail: "binding.gyp (node-gyp rebuild on install)" });
   }
   for (const name of pkg.missing) {
     findings.push({ capability: "UNANALYZED", at: "package.json", detail: `dependency '${name}' is not installed` });
   }
-  return { findings, imports, files: parsed };
+  return findings;
 }

@@ -1,14 +1,16 @@
 /**
- * The three outputs: the JSON report (schema `tsnats-caps/1`, documented in
- * README.md beside this file), the human table, and the baseline comparison that
- * makes the analyser a CI gate. Pure functions of the report objects.
+ * The JSON report (schema `tsnats-caps/1`, documented in README.md beside this file)
+ * and the human table. Pure functions of the report objects; the baseline comparison
+ * is in compare.ts.
  */
-import type { Graph } from "./graph.js";
-import { propagate } from "./graph.js";
 import { CAPABILITIES, type Capability, type CapabilityReport, type PathStep } from "./model.js";
-import type { Tree } from "./tree.js";
+import type { Granularity } from "./program.js";
 
-/** Identifies the JSON format; bumped on any incompatible change. */
+/**
+ * Identifies the JSON format; bumped on any incompatible change. Round 2 (function
+ * granularity) only added fields (`granularity`, `reached`, `root`, `via`,
+ * `function`), so reports and baselines of round 1 still read as this schema.
+ */
 export const SCHEMA = "tsnats-caps/1";
 
 /** One package in the JSON report. */
@@ -17,60 +19,91 @@ export interface PackageReport {
   version: string;
   location: string;
   dev: boolean;
+  /** Whether any of its code is reached from the entry points (absent in round-1 reports). */
+  reached?: boolean;
+  /** The analysed project itself. */
+  root?: true;
   /** Keys in {@link CAPABILITIES} order; absent key = capability not reached. */
   capabilities: Partial<Record<Capability, CapabilityReport>>;
+  /** Evidence: how the package is first reached from an entry point (dependencies only). */
+  entry?: PathStep[];
+  /** Evidence: code files it ships, loaded or not (dependencies only; lists cut at {@link MAX_LISTED}). */
+  files?: { shipped: number; loaded: string[]; notLoaded: string[] };
+  /** Evidence: capabilities in loaded files whose functions are never reached (function level). */
+  unreached?: { at: string; function: string; capability: Capability; detail: string }[];
 }
+
+/** Longest evidence list kept in the report (the count says how many there were). */
+export const MAX_LISTED = 40;
 
 /** The JSON report. Contains no absolute paths, so it can be committed as a baseline. */
 export interface CapsReport {
   schema: typeof SCHEMA;
   root: { name: string; version: string };
   includeDev: boolean;
+  /** Absent in round-1 reports, which were module level over every shipped file. */
+  granularity?: Granularity;
   packages: PackageReport[];
   warnings: string[];
 }
 
-/** Builds the report from an analysed graph. */
-export function buildReport(tree: Tree, graph: Graph, includeDev: boolean): CapsReport {
-  const caps = propagate(graph.nodes);
-  const packages = graph.nodes.map((n): PackageReport => {
-    const mine = caps.get(n) ?? new Map<Capability, CapabilityReport>();
-    const capabilities: Partial<Record<Capability, CapabilityReport>> = {};
-    for (const c of CAPABILITIES) {
-      const r = mine.get(c);
-      if (r) capabilities[c] = r;
-    }
-    return { name: n.pkg.name, version: n.pkg.version, location: n.pkg.location, dev: n.pkg.dev, capabilities };
-  });
-  return {
-    schema: SCHEMA,
-    root: tree.root,
-    includeDev,
-    packages,
-    warnings: [...tree.warnings, ...graph.warnings],
-  };
+function stepText(s: PathStep): string {
+  return [s.package, s.at, s.function, s.detail].filter((x) => x !== undefined && x !== "").join(" ");
 }
 
-/** `a@1 lib/x.js:3 imports b -> b@2 net.js:7 net.connect` */
+/** `a@1 lib/x.js:3 f calls g -> b@2 net.js:7 g net.connect`: a path on one line. */
 export function formatPath(steps: readonly PathStep[]): string {
-  return steps.map((s) => `${s.package} ${s.at} ${s.detail}`).join(" -> ");
+  return steps.map(stepText).join(" -> ");
 }
 
 function capList(p: PackageReport): string {
+  if (p.reached === false && Object.keys(p.capabilities).length === 0) return "- (not reached)";
   const parts: string[] = [];
   for (const c of CAPABILITIES) {
     const r = p.capabilities[c];
     if (!r) continue;
-    const via = r.example[1]?.package;
-    parts.push(r.kind === "DIRECT" || via === undefined ? c : `${c} (via ${via})`);
+    const others = (r.via ?? []).filter((n) => n !== p.name);
+    parts.push(r.kind === "DIRECT" || others.length === 0 ? c : `${c} (via ${others.join(", ")})`);
   }
   return parts.length === 0 ? "-" : parts.join(", ");
 }
 
-/** The readable summary: one row per package; `verbose` adds one example path per capability. */
+/** The path, one step a line, columns aligned: what `-v` prints under a capability. */
+function pathLines(steps: readonly PathStep[], indent: string): string[] {
+  const w0 = Math.max(...steps.map((s) => s.package.length));
+  const w1 = Math.max(...steps.map((s) => s.at.length));
+  return steps.map((s, i) => {
+    const what = [s.function, s.detail].filter((x) => x !== undefined && x !== "").join(": ");
+    return `${indent}${i === 0 ? " " : "→"} ${s.package.padEnd(w0)}  ${s.at.padEnd(w1)}  ${what}`.trimEnd();
+  });
+}
+
+function list(names: string[], total: number): string {
+  const more = total > names.length ? `, ... (${total - names.length} more)` : "";
+  return names.length === 0 ? "none" : `${names.join(", ")}${more}`;
+}
+
+/** What `-v` prints about a package before its capabilities: how it is reached, which files, what is not. */
+function evidenceLines(p: PackageReport): string[] {
+  const out: string[] = [];
+  if (p.entry) {
+    out.push("    reached through:");
+    out.push(...pathLines(p.entry, "      "));
+  }
+  if (p.files) {
+    const f = p.files;
+    out.push(`    loaded ${f.loaded.length} of ${f.shipped} code files: ${list(f.loaded, f.loaded.length)}`);
+    out.push(`    not loaded: ${list(f.notLoaded, f.shipped - f.loaded.length)}`);
+  }
+  for (const u of p.unreached ?? []) out.push(`    not reached: ${u.capability} ${u.detail} in ${u.function} (${u.at}), a function nothing reached calls`);
+  return out;
+}
+
+/** The readable summary: one row per package; `verbose` adds one evidence path per capability. */
 export function formatTable(report: CapsReport, verbose: boolean): string {
   const head = ["PACKAGE", "VERSION", "CAPABILITIES"];
-  const rows = report.packages.map((p) => [p.dev ? `${p.name} (dev)` : p.name, p.version, capList(p)]);
+  const label = (p: PackageReport): string => (p.root ? `${p.name} (project)` : p.dev ? `${p.name} (dev)` : p.name);
+  const rows = report.packages.map((p) => [label(p), p.version, capList(p)]);
   const w0 = Math.max(head[0]!.length, ...rows.map((r) => r[0]!.length));
   const w1 = Math.max(head[1]!.length, ...rows.map((r) => r[1]!.length));
   const line = (r: string[]): string => `${r[0]!.padEnd(w0)}  ${r[1]!.padEnd(w1)}  ${r[2]}`.trimEnd();
@@ -78,102 +111,20 @@ export function formatTable(report: CapsReport, verbose: boolean): string {
   report.packages.forEach((p, i) => {
     out.push(line(rows[i] as string[]));
     if (!verbose) return;
-    for (const c of CAPABILITIES) {
-      const r = p.capabilities[c];
-      if (r) out.push(`    ${c.padEnd(19)} ${r.kind.padEnd(10)} ${formatPath(r.example)}`);
-    }
-  });
-  const n = report.packages.length;
-  const withCaps = report.packages.filter((p) => Object.keys(p.capabilities).length > 0).length;
-  out.push("", `${n} package${n === 1 ? "" : "s"}, ${withCaps} with capabilities.`);
-  return `${out.join("\n")}\n`;
-}
-
-/** What changed against a baseline. `failures` non-empty means the gate fails. */
-export interface Comparison {
-  failures: string[];
-  notes: string[];
-}
-
-interface NameSummary {
-  versions: string[];
-  caps: Map<Capability, { kind: CapabilityReport["kind"]; report: CapabilityReport; id: string }>;
-}
-
-/** Capabilities per package name, merged over installed versions (DIRECT wins over TRANSITIVE). */
-function byName(report: CapsReport): Map<string, NameSummary> {
-  const out = new Map<string, NameSummary>();
-  for (const p of report.packages) {
-    let s = out.get(p.name);
-    if (!s) {
-      s = { versions: [], caps: new Map() };
-      out.set(p.name, s);
-    }
-    if (!s.versions.includes(p.version)) s.versions.push(p.version);
+    out.push(...evidenceLines(p));
     for (const c of CAPABILITIES) {
       const r = p.capabilities[c];
       if (!r) continue;
-      const prev = s.caps.get(c);
-      if (!prev || (prev.kind === "TRANSITIVE" && r.kind === "DIRECT")) {
-        s.caps.set(c, { kind: r.kind, report: r, id: `${p.name}@${p.version}` });
-      }
+      const via = r.via && r.via.length > 0 ? `  via ${r.via.join(", ")}` : "";
+      out.push(`    ${c} ${r.kind}${via}`);
+      out.push(...pathLines(r.example, "      "));
     }
-  }
-  return out;
-}
-
-/**
- * Compares by package name, not version, so an upgrade that keeps the same
- * capabilities passes and one that adds a capability fails. A new package fails if it
- * has any capability. Losses, version changes and DIRECT/TRANSITIVE changes are notes.
- */
-export function compareReports(baseline: CapsReport, current: CapsReport): Comparison {
-  const failures: string[] = [];
-  const notes: string[] = [];
-  const base = byName(baseline);
-  const cur = byName(current);
-  if (baseline.includeDev !== current.includeDev) {
-    notes.push(`baseline includeDev=${baseline.includeDev}, this run includeDev=${current.includeDev}`);
-  }
-  for (const [name, s] of [...cur].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-    const b = base.get(name);
-    if (!b) {
-      if (s.caps.size > 0) {
-        for (const [c, e] of s.caps) {
-          failures.push(`new package ${e.id} has ${c} (${e.kind}): ${formatPath(e.report.example)}`);
-        }
-      } else {
-        notes.push(`new package ${name}@${s.versions.join(",")} (no capabilities)`);
-      }
-      continue;
-    }
-    for (const [c, e] of s.caps) {
-      const was = b.caps.get(c);
-      if (!was) failures.push(`${e.id} gained ${c} (${e.kind}): ${formatPath(e.report.example)}`);
-      else if (was.kind !== e.kind) notes.push(`${e.id} ${c} is now ${e.kind} (was ${was.kind}): ${formatPath(e.report.example)}`);
-    }
-    for (const c of b.caps.keys()) if (!s.caps.has(c)) notes.push(`${name} no longer has ${c}`);
-    if (b.versions.join(",") !== s.versions.join(",")) {
-      notes.push(`${name} version ${b.versions.join(",")} -> ${s.versions.join(",")}`);
-    }
-  }
-  for (const name of base.keys()) if (!cur.has(name)) notes.push(`package ${name} is gone`);
-  return { failures, notes };
-}
-
-/** Human text for a comparison. */
-export function formatComparison(c: Comparison, baselineName: string): string {
-  const out: string[] = [];
-  if (c.failures.length === 0) out.push(`caps: no new capabilities against ${baselineName}`);
-  else {
-    out.push(`caps: ${c.failures.length} new capabilit${c.failures.length === 1 ? "y" : "ies"} against ${baselineName}:`);
-    for (const f of c.failures) out.push(`  ${f}`);
-    out.push(`Review them; if they are expected, refresh the baseline with --write-baseline ${baselineName}.`);
-  }
-  if (c.notes.length > 0) {
-    out.push("notes:");
-    for (const n of c.notes) out.push(`  ${n}`);
-  }
+  });
+  const n = report.packages.length;
+  const reached = report.packages.filter((p) => p.reached !== false).length;
+  const withCaps = report.packages.filter((p) => Object.keys(p.capabilities).length > 0).length;
+  const level = report.granularity ?? "module";
+  out.push("", `${n} package${n === 1 ? "" : "s"}, ${reached} reached, ${withCaps} with capabilities (${level} level).`);
   return `${out.join("\n")}\n`;
 }
 

@@ -52,7 +52,7 @@ export const MODULE_RULES: ReadonlyMap<string, ModuleRule> = new Map<string, Mod
 ]);
 
 /** `process.<member>` calls that change the process or the machine. */
-const PROCESS_MODIFY = new Set([
+export const PROCESS_MODIFY: ReadonlySet<string> = new Set([
   "exit",
   "reallyExit",
   "abort",
@@ -68,10 +68,10 @@ const PROCESS_MODIFY = new Set([
 ]);
 
 /** `process.<member>` that load native or internal code. */
-const PROCESS_ARBITRARY = new Set(["binding", "_linkedBinding", "dlopen"]);
+export const PROCESS_ARBITRARY: ReadonlySet<string> = new Set(["binding", "_linkedBinding", "dlopen"]);
 
 /** Globals that open network connections by themselves. */
-const NETWORK_GLOBALS = new Set(["fetch", "WebSocket", "XMLHttpRequest", "EventSource"]);
+export const NETWORK_GLOBALS: ReadonlySet<string> = new Set(["fetch", "WebSocket", "XMLHttpRequest", "EventSource"]);
 
 /** Names of the global objects whose members are globals (`globalThis.fetch`). */
 export const GLOBAL_OBJECTS: ReadonlySet<string> = new Set(["globalThis", "global", "window", "self"]);

@@ -22,21 +22,48 @@ import {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type AstNode = { type: string; start: number; end: number; [field: string]: any };
 
+/**
+ * Something assigned to a binding, kept for the call-graph pass (facts.ts): `init` is
+ * the expression (or the function/class/import declaration itself), `path` the
+ * destructuring keys that lead from `init`'s value to the binding (`"*"` when computed).
+ */
+export interface Assignment {
+  init: AstNode;
+  path: readonly string[];
+  scope: Scope;
+}
+
+/** Which parameter of which function a binding is. */
+export interface ParamOf {
+  fn: AstNode;
+  index: number;
+}
+
 /** One declared name; `value` is set when the analyser knows what it holds. */
 export class Binding {
   value: Value | null = null;
+  /** Everything assigned to it; null until the first (most bindings are parameters or never reassigned). */
+  assigned: Assignment[] | null = null;
+  param: ParamOf | null = null;
   constructor(readonly name: string) {}
+
+  assign(a: Assignment): void {
+    if (this.assigned === null) this.assigned = [a];
+    else this.assigned.push(a);
+  }
 }
 
 /** A lexical scope. Function scopes receive `var` declarations. */
 export class Scope {
-  readonly names = new Map<string, Binding>();
+  /** Declared names; null until the first (most block scopes declare nothing). */
+  private names: Map<string, Binding> | null = null;
   constructor(
     readonly parent: Scope | null,
     readonly isFunction: boolean,
   ) {}
 
   declare(name: string): Binding {
+    this.names ??= new Map();
     let b = this.names.get(name);
     if (!b) {
       b = new Binding(name);
@@ -47,7 +74,7 @@ export class Scope {
 
   lookup(name: string): Binding | null {
     for (let s: Scope | null = this; s !== null; s = s.parent) {
-      const b = s.names.get(name);
+      const b = s.names?.get(name);
       if (b) return b;
     }
     return null;
@@ -60,17 +87,140 @@ export class Scope {
   }
 }
 
+/**
+ * The fields holding child nodes, per ESTree type, in acorn's order (as estraverse's
+ * VisitorKeys): walking by table is several times faster than `for...in` over every
+ * field, and the walks run over every reached file.
+ */
+const CHILD_KEYS: Readonly<Record<string, readonly string[]>> = {
+  Program: ["body"],
+  ExpressionStatement: ["expression"],
+  BlockStatement: ["body"],
+  StaticBlock: ["body"],
+  EmptyStatement: [],
+  DebuggerStatement: [],
+  WithStatement: ["object", "body"],
+  ReturnStatement: ["argument"],
+  LabeledStatement: ["label", "body"],
+  BreakStatement: ["label"],
+  ContinueStatement: ["label"],
+  IfStatement: ["test", "consequent", "alternate"],
+  SwitchStatement: ["discriminant", "cases"],
+  SwitchCase: ["test", "consequent"],
+  ThrowStatement: ["argument"],
+  TryStatement: ["block", "handler", "finalizer"],
+  CatchClause: ["param", "body"],
+  WhileStatement: ["test", "body"],
+  DoWhileStatement: ["body", "test"],
+  ForStatement: ["init", "test", "update", "body"],
+  ForInStatement: ["left", "right", "body"],
+  ForOfStatement: ["left", "right", "body"],
+  FunctionDeclaration: ["id", "params", "body"],
+  FunctionExpression: ["id", "params", "body"],
+  ArrowFunctionExpression: ["id", "params", "body"],
+  VariableDeclaration: ["declarations"],
+  VariableDeclarator: ["id", "init"],
+  ThisExpression: [],
+  Super: [],
+  Identifier: [],
+  PrivateIdentifier: [],
+  Literal: [],
+  TemplateElement: [],
+  ArrayExpression: ["elements"],
+  ObjectExpression: ["properties"],
+  Property: ["key", "value"],
+  UnaryExpression: ["argument"],
+  UpdateExpression: ["argument"],
+  BinaryExpression: ["left", "right"],
+  AssignmentExpression: ["left", "right"],
+  LogicalExpression: ["left", "right"],
+  MemberExpression: ["object", "property"],
+  ConditionalExpression: ["test", "consequent", "alternate"],
+  CallExpression: ["callee", "arguments"],
+  NewExpression: ["callee", "arguments"],
+  SequenceExpression: ["expressions"],
+  YieldExpression: ["argument"],
+  AwaitExpression: ["argument"],
+  TemplateLiteral: ["quasis", "expressions"],
+  TaggedTemplateExpression: ["tag", "quasi"],
+  ObjectPattern: ["properties"],
+  ArrayPattern: ["elements"],
+  RestElement: ["argument"],
+  AssignmentPattern: ["left", "right"],
+  ClassDeclaration: ["id", "superClass", "body"],
+  ClassExpression: ["id", "superClass", "body"],
+  ClassBody: ["body"],
+  MethodDefinition: ["key", "value"],
+  PropertyDefinition: ["key", "value"],
+  MetaProperty: ["meta", "property"],
+  ImportDeclaration: ["specifiers", "source", "attributes"],
+  ImportSpecifier: ["imported", "local"],
+  ImportDefaultSpecifier: ["local"],
+  ImportNamespaceSpecifier: ["local"],
+  ImportAttribute: ["key", "value"],
+  ImportExpression: ["source", "options"],
+  ExportNamedDeclaration: ["declaration", "specifiers", "source", "attributes"],
+  ExportSpecifier: ["local", "exported"],
+  ExportDefaultDeclaration: ["declaration"],
+  ExportAllDeclaration: ["exported", "source", "attributes"],
+  ChainExpression: ["expression"],
+  ParenthesizedExpression: ["expression"],
+  SpreadElement: ["argument"],
+};
+
+function visitChild(v: unknown, fn: (child: AstNode) => void): void {
+  if (v === null || typeof v !== "object") return;
+  if (Array.isArray(v)) {
+    for (const c of v) if (c !== null && typeof c === "object" && typeof c.type === "string") fn(c as AstNode);
+  } else if (typeof (v as AstNode).type === "string") {
+    fn(v as AstNode);
+  }
+}
+
 /** Calls `fn` on each child node of `node`, in source order of the fields. */
 export function forEachChild(node: AstNode, fn: (child: AstNode) => void): void {
+  const keys = CHILD_KEYS[node.type];
+  if (keys !== undefined) {
+    for (const k of keys) visitChild(node[k], fn);
+    return;
+  }
   for (const key in node) {
     if (key === "type" || key === "start" || key === "end" || key === "loc" || key === "range") continue;
-    const v = node[key];
-    if (v === null || typeof v !== "object") continue;
-    if (Array.isArray(v)) {
-      for (const c of v) if (c !== null && typeof c === "object" && typeof c.type === "string") fn(c as AstNode);
-    } else if (typeof v.type === "string") {
-      fn(v as AstNode);
-    }
+    visitChild(node[key], fn);
+  }
+}
+
+/**
+ * The expressions inside a binding pattern, for a walk that visits them: computed keys,
+ * default values (`isDefault`), and targets that are not names (`process.env.X` in
+ * `[process.env.X] = a`). Names themselves are bindings, not expressions.
+ */
+export function patternExpressions(p: AstNode | null, visit: (expr: AstNode, isDefault: boolean) => void): void {
+  if (!p) return;
+  switch (p.type) {
+    case "Identifier":
+      return;
+    case "ObjectPattern":
+      for (const prop of p.properties as AstNode[]) {
+        if (prop.type === "RestElement") patternExpressions(prop.argument, visit);
+        else {
+          if (prop.computed) visit(prop.key, false);
+          patternExpressions(prop.value, visit);
+        }
+      }
+      return;
+    case "ArrayPattern":
+      for (const el of p.elements as (AstNode | null)[]) patternExpressions(el, visit);
+      return;
+    case "RestElement":
+      patternExpressions(p.argument, visit);
+      return;
+    case "AssignmentPattern":
+      patternExpressions(p.left, visit);
+      visit(p.right, true);
+      return;
+    default:
+      visit(p, false);
   }
 }
 
@@ -95,6 +245,21 @@ export function literalString(n: AstNode | null | undefined): string | null {
   if (n.type === "TemplateLiteral" && n.expressions.length === 0) return (n.quasis[0]?.value?.cooked as string) ?? null;
   return null;
 }
+
+/** Node types that can open a scope: walks look a node up in `ScopeInfo.scopes` only for these. */
+export const SCOPED_TYPES: ReadonlySet<string> = new Set([
+  "Program",
+  "FunctionDeclaration",
+  "FunctionExpression",
+  "ArrowFunctionExpression",
+  "BlockStatement",
+  "StaticBlock",
+  "ForStatement",
+  "ForInStatement",
+  "ForOfStatement",
+  "SwitchStatement",
+  "CatchClause",
+]);
 
 /** A pending `target = init` whose value is computed once all names are declared. */
 interface ValueSite {
@@ -163,8 +328,12 @@ class ScopeBuilder {
   private visitFunction(node: AstNode, scope: Scope): void {
     const fs = new Scope(scope, true);
     this.scopes.set(node, fs);
-    if (node.type === "FunctionExpression" && node.id) fs.declare(node.id.name as string);
-    for (const p of node.params as AstNode[]) this.declarePattern(p, fs, fs);
+    if (node.type === "FunctionExpression" && node.id) fs.declare(node.id.name as string).assign({ init: node, path: [], scope });
+    (node.params as AstNode[]).forEach((p, index) => {
+      this.declarePattern(p, fs, fs);
+      if (p.type === "Identifier") fs.declare(p.name as string).param = { fn: node, index };
+      else this.record(p, null, fs, []);
+    });
     const body = node.body as AstNode;
     if (body.type === "BlockStatement") for (const s of body.body as AstNode[]) this.visit(s, fs);
     else this.visit(body, fs);
@@ -173,7 +342,7 @@ class ScopeBuilder {
   private visit(node: AstNode, scope: Scope): void {
     switch (node.type) {
       case "FunctionDeclaration":
-        if (node.id) scope.declare(node.id.name as string);
+        if (node.id) scope.declare(node.id.name as string).assign({ init: node, path: [], scope });
         this.visitFunction(node, scope);
         return;
       case "FunctionExpression":
@@ -181,7 +350,7 @@ class ScopeBuilder {
         this.visitFunction(node, scope);
         return;
       case "ClassDeclaration":
-        if (node.id) scope.declare(node.id.name as string);
+        if (node.id) scope.declare(node.id.name as string).assign({ init: node, path: [], scope });
         break;
       case "BlockStatement":
       case "StaticBlock":
@@ -207,7 +376,10 @@ class ScopeBuilder {
           this.declarePattern(d.id, into, scope);
           if (d.init) {
             this.sites.push({ target: d.id, init: d.init, scope });
+            this.record(d.id, d.init, scope, []);
             this.visit(d.init, scope);
+          } else {
+            this.record(d.id, null, scope, []);
           }
         }
         return;
@@ -216,6 +388,7 @@ class ScopeBuilder {
         if (node.operator === "=" && (node.left.type === "Identifier" || node.left.type === "ObjectPattern")) {
           this.sites.push({ target: node.left, init: node.right, scope });
         }
+        if (node.left.type !== "MemberExpression") this.record(node.left, node.operator === "=" ? node.right : null, scope, []);
         break;
       case "ImportDeclaration":
         this.declareImport(node);
@@ -224,13 +397,48 @@ class ScopeBuilder {
     forEachChild(node, (c) => this.visit(c, scope));
   }
 
+  /**
+   * Remembers what a pattern's bindings receive: `init` with the destructuring path, or,
+   * for the default of an AssignmentPattern, the default expression. `init` null records
+   * only the defaults (a declaration without initialiser, a parameter).
+   */
+  private record(p: AstNode | null, init: AstNode | null, scope: Scope, path: readonly string[]): void {
+    if (!p) return;
+    switch (p.type) {
+      case "Identifier": {
+        const b = scope.lookup(p.name as string);
+        if (b && init) b.assign({ init, path, scope });
+        return;
+      }
+      case "ObjectPattern":
+        for (const prop of p.properties as AstNode[]) {
+          if (prop.type === "RestElement") this.record(prop.argument, init, scope, [...path, DYNAMIC_MEMBER]);
+          else this.record(prop.value, init, scope, [...path, keyName(prop) ?? DYNAMIC_MEMBER]);
+        }
+        return;
+      case "ArrayPattern":
+        for (const el of p.elements as (AstNode | null)[]) this.record(el, init, scope, [...path, DYNAMIC_MEMBER]);
+        return;
+      case "RestElement":
+        this.record(p.argument, init, scope, [...path, DYNAMIC_MEMBER]);
+        return;
+      case "AssignmentPattern":
+        this.record(p.left, init, scope, path);
+        this.record(p.left, p.right, scope, []);
+        return;
+    }
+  }
+
   private declareImport(node: AstNode): void {
     const source = node.source.value as string;
     const v = moduleValue(source);
     for (const spec of node.specifiers as AstNode[]) {
       const b = this.root.declare(spec.local.name as string);
-      if (!v) continue;
       const imported = spec.type === "ImportSpecifier" ? (spec.imported.name ?? spec.imported.value) : "default";
+      // For the call graph: the declaration stands for the module, the path selects from it.
+      const path = spec.type === "ImportNamespaceSpecifier" ? [] : [imported as string];
+      b.assign({ init: node, path, scope: this.root });
+      if (!v) continue;
       b.value = normalise(imported === "default" ? v : { root: v.root, path: [...v.path, imported as string] });
       this.interesting.add(b.name);
     }

@@ -41,6 +41,7 @@ export interface InstalledPackage {
 export interface Tree {
   rootDir: string;
   root: { name: string; version: string };
+  rootManifest: Manifest;
   packages: InstalledPackage[];
   warnings: string[];
 }
@@ -135,6 +136,7 @@ export function findTree(dir: string, opts: TreeOptions): Tree {
   return {
     rootDir,
     root: { name: rootManifest.name ?? "", version: rootManifest.version ?? "" },
+    rootManifest,
     packages,
     warnings,
   };

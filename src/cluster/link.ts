@@ -79,8 +79,8 @@ export abstract class Link extends Connection implements ParserSink {
     this.authTimer = null;
   }
 
-  protected parse(buf: Buffer): void {
-    this.parser.parse(buf);
+  protected parse(buf: Buffer, len: number): void {
+    this.parser.parse(buf, len);
   }
 
   protected suspendParsing(): void {

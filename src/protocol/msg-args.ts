@@ -35,8 +35,11 @@ export function parsePubArgs(pa: PubArg, isHpub: boolean): boolean {
   let start = -1;
   const len = pa.argEnd;
   for (let i = pa.argStart; i <= len; i++) {
+    // Most bytes are printable: one comparison for them. The end counts as a separator.
     const b = i < len ? arg[i]! : SPACE;
-    if (b === SPACE || b === TAB || b === CR || b === LF) {
+    if (b > SPACE) {
+      if (start < 0) start = i;
+    } else if (b === SPACE || b === TAB || b === CR || b === LF) {
       if (start >= 0) {
         switch (n) {
           case 0: s0 = start; e0 = i; break;

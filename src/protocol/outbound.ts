@@ -3,27 +3,45 @@
  * is processed, then handed to the socket in one write per batch (nats-server
  * flushClients). When the socket took the previous write synchronously (nothing left
  * in `writableLength`) the same memory is reused, so the steady state allocates nothing.
+ *
+ * When the socket is backed up, each write stays queued in the socket, pinning its
+ * memory. The next batches then go on into the rest of the same allocation (the part
+ * not handed out), and new allocations are whole chunks of BACKED_UP_CHUNK: queued data
+ * fills the memory it pins. (Starting each batch in a fresh buffer grown by doubling
+ * pinned up to twice the data, ~1.8x measured with slow consumers, in buffers of
+ * varying sizes that the allocator could not reuse well.)
  */
 
 /** Smallest allocation; an idle connection holds no outbound memory at all. */
 const OUTBOUND_MIN_SIZE = 1024;
 /** A buffer grown past this for one large batch is dropped after the write. */
 const OUTBOUND_KEEP_MAX = 256 * 1024;
+/** Allocation size while the socket holds earlier writes. */
+const BACKED_UP_CHUNK = 256 * 1024;
+/** A tail left after a queued write smaller than this is not worth writing into. */
+const TAIL_MIN = 4 * 1024;
 const EMPTY = Buffer.alloc(0);
 
 export class Outbound {
+  /** Where frames go: `buf[0, len)` is pending; a view into `base` after a queued write. */
   buf: Buffer = EMPTY;
   len = 0;
+  /** The whole allocation `buf` lies in. */
+  private base: Buffer = EMPTY;
+  /** Bytes handed out by the last take(). */
+  private taken = 0;
+  /** Set while earlier writes from this memory may still be queued in the socket. */
+  private backedUp = false;
 
   /** Makes room for `n` more bytes. */
   ensure(n: number): void {
     const need = this.len + n;
     if (need <= this.buf.length) return;
-    let size = Math.max(OUTBOUND_MIN_SIZE, this.buf.length * 2);
+    let size = this.backedUp ? BACKED_UP_CHUNK : Math.max(OUTBOUND_MIN_SIZE, this.buf.length * 2);
     while (size < need) size *= 2;
     const bigger = Buffer.allocUnsafe(size);
     this.buf.copy(bigger, 0, 0, this.len);
-    this.buf = bigger;
+    this.buf = this.base = bigger;
   }
 
   /** Appends bytes `src[start, end)`. Short runs are copied by hand: Buffer#copy allocates a view. */
@@ -65,17 +83,29 @@ export class Outbound {
   /** Takes the pending bytes for one socket write; follow with `release` or `recycle`. */
   take(): Buffer {
     const chunk = this.buf.subarray(0, this.len);
+    this.taken = this.len;
     this.len = 0;
     return chunk;
   }
 
-  /** After a write the socket did not finish synchronously: the buffer is the socket's now. */
+  /**
+   * After a write the socket did not finish synchronously: the bytes handed out are the
+   * socket's until written; later frames go into the rest of the allocation.
+   */
   release(): void {
-    this.buf = EMPTY;
+    this.backedUp = true;
+    const rest = this.buf.length - this.taken;
+    this.buf = rest >= TAIL_MIN ? this.buf.subarray(this.taken) : EMPTY;
+    if (this.buf === EMPTY) this.base = EMPTY;
   }
 
-  /** After a synchronous write: keep the memory, unless it grew large for one big message. */
+  /**
+   * After a synchronous write (the socket holds nothing): all of the allocation is free
+   * again, unless it grew large for one big message.
+   */
   recycle(): void {
-    if (this.buf.length > OUTBOUND_KEEP_MAX) this.buf = EMPTY;
+    this.backedUp = false;
+    this.buf = this.base.length > OUTBOUND_KEEP_MAX ? EMPTY : this.base;
+    if (this.buf === EMPTY) this.base = EMPTY;
   }
 }

@@ -5,9 +5,11 @@
  * (verbs.ts); scanning, limits and payload handling are shared here.
  *
  * It works in place: arguments and payloads are ranges of the read buffer, copied only
- * when a frame is split across reads (into `argScratch` / `msgScratch`). It allocates
- * nothing per message: one `PubArg` is reused, and the sink reads it synchronously
- * before the next call to `parse`.
+ * when a frame is split across reads (into `argScratch` / `msgScratch`, kept for the next
+ * split frame while small). It allocates nothing per message: one `PubArg` is reused,
+ * and the sink reads it synchronously before the next call to `parse`. Nothing keeps a
+ * reference to a read buffer after `parse` returns, so the caller may read the next
+ * input into the same memory (src/server/socket-reader.ts).
  */
 import { ERR_MAX_CONTROL_LINE, ERR_MAX_PAYLOAD, ERR_UNKNOWN_PROTOCOL } from "./errors.js";
 import { MsgArgError, parsePubArgs, parseRoutedMsgArgs, routedArgErrorText } from "./msg-args.js";
@@ -48,6 +50,9 @@ const CR = 13;
 const LF = 10;
 const SPACE = 32;
 const TAB = 9;
+const EMPTY = Buffer.alloc(0);
+/** Scratch buffers up to this size are kept for the next split frame; larger ones are dropped. */
+const SCRATCH_KEEP_MAX = 8 * 1024;
 
 /**
  * What the parser reports to: a connection (src/server/client.ts and the other kinds).
@@ -94,6 +99,14 @@ function isPubTail(b1: number, b2: number, b3: number): boolean {
   return (b1 === 85 || b1 === 117) && (b2 === 66 || b2 === 98) && (b3 === SPACE || b3 === TAB);
 }
 
+/** `b` if it holds `need` bytes, else a bigger buffer with `b[0, keep)` copied over. */
+function grow(b: Buffer, keep: number, need: number): Buffer {
+  if (need <= b.length) return b;
+  const bigger = Buffer.allocUnsafe(Math.max(256, need * 2));
+  b.copy(bigger, 0, 0, keep);
+  return bigger;
+}
+
 /** `scanArg` results besides the index of the newline. */
 const ARG_CONTINUES = -1;
 const ARG_FAILED = -2;
@@ -106,12 +119,17 @@ export class Parser {
   private node = 0;
   /** Start of the current argument in the current buffer. */
   private argStart = 0;
-  /** The split control line so far, or null when it lies whole in the current buffer. */
-  private argScratch: Buffer | null = null;
-  private argLen = 0;
-  /** The split payload so far, or null when it lies whole in the current buffer. */
-  private msgScratch: Buffer | null = null;
-  private msgLen = 0;
+  /**
+   * Holds a control line split across reads (parser.go argBuf), and the line of a message
+   * whose payload is split. Reused while small, so a steady stream allocates nothing.
+   */
+  private argScratch: Buffer = EMPTY;
+  /** Bytes of a split control line in `argScratch`, or -1 when none is in progress. */
+  private argLen = -1;
+  /** Holds a payload split across reads (parser.go msgBuf); reused while small. */
+  private msgScratch: Buffer = EMPTY;
+  /** Bytes of a split payload in `msgScratch`, or -1 when none is in progress. */
+  private msgLen = -1;
   readonly pa = new PubArg();
 
   maxControlLine: number;
@@ -148,19 +166,20 @@ export class Parser {
     this.suspended = false;
     const held = this.held;
     this.held = null;
-    if (held !== null && held.length > 0) this.parse(held);
+    if (held !== null && held.length > 0) this.parse(held, held.length);
   }
 
-  /** Feeds one read. Every event for it is delivered before this returns. */
-  parse(buf: Buffer): void {
+  /**
+   * Feeds one read, `buf[0, len)`. Every event for it is delivered before this returns,
+   * and nothing refers to `buf` afterwards (what must wait is copied).
+   */
+  parse(buf: Buffer, len = buf.length): void {
     if (this.suspended) {
-      this.hold(buf, 0);
+      this.hold(buf, 0, len);
       return;
     }
     const verbs = this.verbs;
-    const sink = this.sink;
     const hot = verbs.hot;
-    const len = buf.length;
     let i = 0;
     for (; i < len; i++) {
       const b = buf[i]!;
@@ -182,8 +201,17 @@ export class Parser {
               : hotVerbAt(hot, buf, i, len);
           if (hotLen > 0) {
             this.verb = hot;
-            this.state = State.MSG_ARG_SPC;
-            i += hotLen;
+            const argAt = i + hotLen + 1;
+            if (argAt < len && buf[argAt]! > SPACE) {
+              // One separator, then the argument: straight to the whole frame.
+              this.state = State.MSG_ARG;
+              this.argStart = argAt;
+              i = this.msgFrame(buf, argAt, len);
+              if (i < 0) return;
+            } else {
+              this.state = State.MSG_ARG_SPC;
+              i += hotLen;
+            }
             break;
           }
           const node = verbs.step(VerbTable.ROOT, b);
@@ -199,49 +227,26 @@ export class Parser {
             i--; // scan the argument from this byte
           }
           break;
-        case State.MSG_ARG: {
-          const nl = this.scanArg(buf, i, len);
-          if (nl < 0) {
-            if (nl === ARG_FAILED) return;
-            i = len;
-            break;
-          }
-          const pa = this.pa;
-          if (!this.setMsgArgs()) return;
-          i = nl;
-          const start = nl + 1;
-          const end = start + pa.size + LEN_CR_LF;
-          if (end <= len) {
-            // Fast path: the whole payload and its CRLF are in this buffer.
-            if (buf[end - 2] !== CR || buf[end - 1] !== LF) return this.parseError(buf, end - 2);
-            pa.payloadBuf = buf;
-            pa.payloadStart = start;
-            pa.payloadEnd = end;
-            this.state = State.OP_START;
-            i = end - 1;
-            if (!sink.processMsg(pa)) return this.close();
-            if (this.suspended) return this.hold(buf, i + 1);
-          } else {
-            this.state = State.MSG_PAYLOAD;
-            i = this.bufferPayload(buf, start) - 1;
-          }
+        case State.MSG_ARG:
+          i = this.msgFrame(buf, i, len);
+          if (i < 0) return;
           break;
-        }
         case State.MSG_PAYLOAD: {
           // Only reached for a payload split across reads.
-          i = this.bufferPayload(buf, i) - 1;
+          i = this.bufferPayload(buf, i, len) - 1;
           if ((this.state as State) === State.OP_START) {
-            const p = this.msgScratch!;
+            const p = this.msgScratch;
             const n = this.msgLen;
-            this.msgScratch = null;
-            this.msgLen = 0;
+            this.msgLen = -1;
+            // pa.payloadBuf keeps this one for the sink; only a small one is reused after that.
+            if (p.length > SCRATCH_KEEP_MAX) this.msgScratch = EMPTY;
             if (p[n - 2] !== CR || p[n - 1] !== LF) return this.parseError(buf, i);
             const pa = this.pa;
             pa.payloadBuf = p;
             pa.payloadStart = 0;
             pa.payloadEnd = n;
-            if (!sink.processMsg(pa)) return this.close();
-            if (this.suspended) return this.hold(buf, i + 1);
+            if (!this.sink.processMsg(pa)) return this.close();
+            if (this.suspended) return this.hold(buf, i + 1, len);
           }
           break;
         }
@@ -297,7 +302,7 @@ export class Parser {
           this.state = State.OP_START;
           i = nl;
           if (!this.dispatchArg(arg)) return this.close();
-          if (this.suspended) return this.hold(buf, i + 1);
+          if (this.suspended) return this.hold(buf, i + 1, len);
           break;
         }
 
@@ -370,10 +375,46 @@ export class Parser {
     return true;
   }
 
-  /** Keeps `buf[from...]` (copied: the read buffer is not ours) until resume(). */
-  private hold(buf: Buffer, from: number): void {
-    if (from >= buf.length) return;
-    const rest = Buffer.from(buf.subarray(from));
+  /**
+   * A message from its control line at `i` (state MSG_ARG, `argStart` set): the line,
+   * then the payload, handed to the sink when whole in this buffer and buffered
+   * otherwise. Returns the index of the last byte consumed, or -1 when parsing stops.
+   */
+  private msgFrame(buf: Buffer, i: number, len: number): number {
+    const nl = this.scanArg(buf, i, len);
+    if (nl < 0) return nl === ARG_FAILED ? -1 : len - 1;
+    if (!this.setMsgArgs()) return -1;
+    const pa = this.pa;
+    const start = nl + 1;
+    const end = start + pa.size + LEN_CR_LF;
+    if (end > len) {
+      this.state = State.MSG_PAYLOAD;
+      return this.bufferPayload(buf, start, len) - 1;
+    }
+    // The whole payload and its CRLF are in this buffer: no copy.
+    if (buf[end - 2] !== CR || buf[end - 1] !== LF) {
+      this.parseError(buf, end - 2);
+      return -1;
+    }
+    pa.payloadBuf = buf;
+    pa.payloadStart = start;
+    pa.payloadEnd = end;
+    this.state = State.OP_START;
+    if (!this.sink.processMsg(pa)) {
+      this.close();
+      return -1;
+    }
+    if (this.suspended) {
+      this.hold(buf, end, len);
+      return -1;
+    }
+    return end - 1;
+  }
+
+  /** Keeps `buf[from, len)` (copied: the read buffer is not ours) until resume(). */
+  private hold(buf: Buffer, from: number, len: number): void {
+    if (from >= len) return;
+    const rest = Buffer.from(buf.subarray(from, len));
     this.held = this.held === null ? rest : Buffer.concat([this.held, rest]);
   }
 
@@ -388,16 +429,17 @@ export class Parser {
     let j = from;
     while (j < len && buf[j] !== LF) j++;
     if (j === len) {
-      return this.stashArg(buf, this.argScratch === null ? this.argStart : from, len) ? ARG_CONTINUES : ARG_FAILED;
+      return this.stashArg(buf, this.argLen < 0 ? this.argStart : from, len) ? ARG_CONTINUES : ARG_FAILED;
     }
     const pa = this.pa;
-    if (this.argScratch !== null) {
+    if (this.argLen >= 0) {
       if (!this.stashArg(buf, from, j)) return ARG_FAILED;
       pa.arg = this.argScratch;
       pa.argStart = 0;
       pa.argEnd = this.argLen;
-      this.argScratch = null;
-      this.argLen = 0;
+      this.argLen = -1;
+      // pa.arg keeps this one until the next frame; only a small one is reused after that.
+      if (this.argScratch.length > SCRATCH_KEEP_MAX) this.argScratch = EMPTY;
     } else {
       pa.arg = buf;
       pa.argStart = this.argStart;
@@ -414,36 +456,32 @@ export class Parser {
   /** Copies `buf[from, to)` onto the split control line (parser.go argBuf). */
   private stashArg(buf: Buffer, from: number, to: number): boolean {
     const n = to - from;
-    const have = this.argScratch === null ? 0 : this.argLen;
+    const have = this.argLen < 0 ? 0 : this.argLen;
     // One byte of slack: a trailing `\r` is not part of the line.
     if (have + n > this.maxControlLine + 1) {
       this.overControlLine(have + n);
       return false;
     }
-    if (this.argScratch === null || have + n > this.argScratch.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(256, (have + n) * 2));
-      if (this.argScratch !== null) this.argScratch.copy(bigger, 0, 0, have);
-      this.argScratch = bigger;
-    }
+    this.argScratch = grow(this.argScratch, have, have + n);
     buf.copy(this.argScratch, have, from, to);
     this.argLen = have + n;
     return true;
   }
 
   /**
-   * Copies as much of a split payload as `buf` holds from `from`, allocating the
-   * scratch on first use. Returns the index after the copied bytes; when the payload
-   * (with its CRLF) is complete, the state is back to OP_START.
+   * Copies as much of a split payload as `buf[0, len)` holds from `from`. Returns the
+   * index after the copied bytes; when the payload (with its CRLF) is complete, the state
+   * is back to OP_START.
    */
-  private bufferPayload(buf: Buffer, from: number): number {
+  private bufferPayload(buf: Buffer, from: number, len: number): number {
     const total = this.pa.size + LEN_CR_LF;
-    if (this.msgScratch === null) {
-      this.msgScratch = Buffer.allocUnsafe(total);
+    if (this.msgLen < 0) {
+      if (this.msgScratch.length < total) this.msgScratch = Buffer.allocUnsafe(total);
       this.msgLen = 0;
       // The arg view may point into this read buffer, which the next read replaces.
-      this.detachArg();
+      if (this.pa.arg !== this.argScratch) this.detachArg();
     }
-    const n = Math.min(total - this.msgLen, buf.length - from);
+    const n = Math.min(total - this.msgLen, len - from);
     buf.copy(this.msgScratch, this.msgLen, from, from + n);
     this.msgLen += n;
     if (this.msgLen === total) this.state = State.OP_START;
@@ -451,13 +489,16 @@ export class Parser {
   }
 
   /**
-   * Copies the PubArg's control line out of the read buffer, rebasing its offsets
-   * (only on a split payload, whose arguments must outlive this read).
+   * Copies the PubArg's control line out of the read buffer into `argScratch` (unused
+   * until this payload is complete), rebasing its offsets: only for a split payload,
+   * whose arguments must outlive this read.
    */
   private detachArg(): void {
     const pa = this.pa;
     const base = pa.argStart;
-    pa.arg = Buffer.from(pa.arg.subarray(base, pa.argEnd));
+    this.argScratch = grow(this.argScratch, 0, pa.argEnd - base);
+    pa.arg.copy(this.argScratch, 0, base, pa.argEnd);
+    pa.arg = this.argScratch;
     pa.argStart = 0;
     pa.argEnd -= base;
     pa.subjectStart -= base;
@@ -492,7 +533,8 @@ export class Parser {
 
   private overControlLine(n: number): void {
     this.state = State.CLOSED;
-    this.argScratch = null;
+    this.argScratch = EMPTY;
+    this.argLen = -1;
     this.sink.protocolViolation(
       ERR_MAX_CONTROL_LINE,
       `${ERR_MAX_CONTROL_LINE}: max_control_line ${this.maxControlLine}, line length ${n}`,

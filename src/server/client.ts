@@ -109,8 +109,8 @@ export class Client extends Connection implements ParserSink {
     this.server.flushPending();
   }
 
-  protected parse(buf: Buffer): void {
-    this.parser.parse(buf);
+  protected parse(buf: Buffer, len: number): void {
+    this.parser.parse(buf, len);
   }
 
   protected suspendParsing(): void {
@@ -178,15 +178,14 @@ export class Client extends Connection implements ParserSink {
   private verifyThenConnect(o: ConnectOptions, slow: PendingBcrypt): void {
     this.parser.suspend();
     let held = 0;
-    const bound = (buf: Buffer): void => {
-      held += buf.length;
+    this.readObserver = (len: number): void => {
+      held += len;
       if (held > MAX_HELD_DURING_AUTH) this.pauseReads(ReadPause.AUTH);
     };
-    this.socket.on("data", bound);
     void this.server.auth.bcrypt
       .check({ given: slow.given, hash: slow.hash, source: this.host, isGone: () => this.closed })
       .then((outcome) => {
-        this.socket.off("data", bound);
+        this.readObserver = null;
         if (this.closed) return;
         if (outcome === "busy") return this.authBusy();
         const server = this.server;

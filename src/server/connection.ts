@@ -87,8 +87,18 @@ export abstract class Connection {
   /** The parser holds the rest of a read for the next turn (not for another reason, e.g. auth). */
   private yieldHeldInput = false;
   private readonly resumeAfterYield = (): void => this.continueAfterYield();
+  /**
+   * Told the size of every read while set (a password check counts what waits for it):
+   * with the shared read buffer there is no `data` event to listen to.
+   */
+  protected readObserver: ((len: number) => void) | null = null;
   /** Ends a stall that the socket does not drain from in time. */
   private stallTimer: NodeJS.Timeout | null = null;
+  /** Bound once (a closure in admitSlow would allocate on every call there). */
+  private readonly onStallTimeout = (): void => {
+    this.stallTimer = null;
+    this.resumeStalled();
+  };
 
   protected pingTimer: NodeJS.Timeout | null = null;
   /**
@@ -111,8 +121,8 @@ export abstract class Connection {
     this.port = socket.remotePort ?? 0;
   }
 
-  /** Feeds one read to this connection's parser. */
-  protected abstract parse(buf: Buffer): void;
+  /** Feeds one read, `buf[0, len)`, to this connection's parser; `buf` is reused after it returns. */
+  protected abstract parse(buf: Buffer, len: number): void;
 
   /** Holds the rest of the current read until `resumeParsing` (the parser's suspend). */
   protected abstract suspendParsing(): void;
@@ -123,11 +133,15 @@ export abstract class Connection {
   /** Kind-specific clean-up once closed: subscriptions, the server's registry. */
   protected abstract onClosed(): void;
 
-  /** Wires the socket's events. Called once the socket to read from is known (after TLS set-up). */
+  /**
+   * Wires the socket's events. Called once the socket to read from is known (after TLS
+   * set-up). A plain socket reads into the server's shared buffer; TLS and peeked sockets
+   * keep the `data` event.
+   */
   protected attachSocket(): void {
     const s = this.socket;
     s.setNoDelay(true);
-    s.on("data", (buf: Buffer) => this.onData(buf));
+    if (!this.server.reader.attach(s, (buf, len) => this.onData(buf, len))) s.on("data", (buf: Buffer) => this.onData(buf, buf.length));
     s.on("error", (err: Error & { code?: string }) => {
       if (!this.closed) this.server.logger.debug(`${this.logPrefix()}${KIND_NAMES[this.kind]} connection error: ${err.message}`);
       this.closeConnection(err.code === "EPIPE" ? ClosedState.WriteError : ClosedState.ReadError);
@@ -136,19 +150,20 @@ export abstract class Connection {
     s.on("drain", () => this.onDrain());
   }
 
-  private onData(buf: Buffer): void {
+  private onData(buf: Buffer, len: number): void {
     this.lastActivityMs = Date.now();
-    this.inReadBatch(buf);
+    if (this.readObserver !== null) this.readObserver(len);
+    this.inReadBatch(buf, len);
   }
 
   /** Parses input (a read, or what a yield held when `buf` is null) as one batch: one flush at its end. */
-  private inReadBatch(buf: Buffer | null): void {
+  private inReadBatch(buf: Buffer | null, len: number): void {
     const start = (this.readStartMs = performance.now());
     if (start - this.lastReadEndMs > SAME_TURN_GAP_MS) this.turnBusyMs = 0;
     const server = this.server;
     server.inReadBatch = true;
     try {
-      if (buf !== null) this.parse(buf);
+      if (buf !== null) this.parse(buf, len);
       else this.resumeParsing();
     } catch (err) {
       // A bug reached by some input must cost this connection, never the server.
@@ -191,7 +206,7 @@ export abstract class Connection {
     if (this.yieldHeldInput) {
       this.yieldHeldInput = false;
       this.lastReadEndMs = 0;
-      this.inReadBatch(null);
+      this.inReadBatch(null, 0);
     }
     if (this.readPauses === 0 && !this.closed) this.socket.resume();
   }
@@ -371,10 +386,7 @@ export abstract class Connection {
     if (producer !== null && producer.kind === Kind.CLIENT && queued > this.server.stallThreshold && producer !== this && (producer.readPauses & ReadPause.STALL) === 0) {
       producer.pauseReads(ReadPause.STALL);
       (this.stalledProducers ??= []).push(producer);
-      this.stallTimer ??= setTimeout(() => {
-        this.stallTimer = null;
-        this.resumeStalled();
-      }, STALL_MAX_MS);
+      this.stallTimer ??= setTimeout(this.onStallTimeout, STALL_MAX_MS);
     }
     return true;
   }

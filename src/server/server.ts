@@ -26,6 +26,8 @@ import { Subscription, type InternalCallback } from "./subscription.js";
 import { authenticateClient } from "../auth/connection.js";
 import { publishClientEvent, setupSystemAccount, SystemEvents } from "./events.js";
 import { ServerTls, startClientTls, tlsInfoFields } from "./tls.js";
+import { SocketReader } from "./socket-reader.js";
+import { MemoryReclaimer } from "./memory-reclaim.js";
 import type { JetStream } from "../jetstream/jetstream.js";
 import type { MonitorState } from "../monitor/state.js";
 import { LinkTargets } from "../cluster/targets.js";
@@ -86,10 +88,19 @@ export class Server {
   /** Copied from the logger (a field read on the hot path); updated on reload. */
   traceEnabled: boolean;
 
+  /** The one buffer plain client connections read into (src/server/socket-reader.ts). */
+  readonly reader = new SocketReader();
+  /** Gives memory back once traffic stops (src/server/memory-reclaim.ts). */
+  readonly reclaimer = new MemoryReclaimer({ activity: () => this.inMsgs + this.outMsgs + this.totalConnections + this.clients.size });
   /** True while a client's read is being parsed: flushing waits for its end. */
   inReadBatch = false;
   private readonly pending: Connection[] = [];
   private flushScheduled = false;
+  /**
+   * Bound once: an arrow function created inside markPending would make V8 allocate its
+   * context on every call (40 bytes per delivered message) once the branch has run.
+   */
+  private readonly flushLater = (): void => this.flushPending();
   private nextCid = 0;
   private listener: net.Server | null = null;
   private lameDuck = false;
@@ -211,6 +222,7 @@ export class Server {
       const cluster = this.routes !== null && this.routes.listenPort !== 0 ? [`nats://${hostPort(o.cluster!.host, this.routes.listenPort)}`] : [];
       writePortsFile(o.portsFileDir, { nats: this.clientURLs(), monitoring, cluster });
     }
+    this.reclaimer.start();
     log.notice(`Server is ready`);
   }
 
@@ -406,7 +418,7 @@ export class Server {
     this.pending.push(c);
     if (!this.inReadBatch && !this.flushScheduled) {
       this.flushScheduled = true;
-      setImmediate(() => this.flushPending());
+      setImmediate(this.flushLater);
     }
   }
 
@@ -454,6 +466,7 @@ export class Server {
     this.shuttingDown = true;
     this.closedPromise = (async () => {
       this.logger.notice(`Initiating Shutdown...`);
+      this.reclaimer.stop();
       const listener = this.listener;
       const listenerClosed = listener
         ? new Promise<void>((resolve) => (listener.listening ? listener.close(() => resolve()) : resolve()))

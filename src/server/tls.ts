@@ -9,13 +9,17 @@ import { X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type net from "node:net";
 import { Duplex } from "node:stream";
-import tls from "node:tls";
+import type tls from "node:tls";
+import { lazyRequire } from "../util/lazy-require.js";
 import { TsnatsError } from "../errors.js";
 import type { Client } from "./client.js";
 import type { Connection } from "./connection.js";
 import { ClosedState } from "./closed-state.js";
 import type { ServerLogger } from "./logger.js";
 import type { TlsOptions } from "./options.js";
+
+/** node:tls costs ~20 ms to load and most servers never use TLS: loaded on first use. */
+const tlsModule = lazyRequire<typeof tls>("node:tls");
 
 /** nats-server const.go TLS_TIMEOUT: how long a handshake may take. */
 export const DEFAULT_TLS_TIMEOUT_MS = 2000;
@@ -54,14 +58,14 @@ export class ServerTls {
     }
     let context: tls.SecureContext;
     try {
-      context = tls.createSecureContext({ cert, key, ca, minVersion: "TLSv1.2" });
+      context = tlsModule().createSecureContext({ cert, key, ca, minVersion: "TLSv1.2" });
     } catch (err) {
       throw new TsnatsError(ERR_TLS_CONFIG, `error parsing X509 certificate/key pair: ${(err as Error).message}`, { cause: err });
     }
     const timeoutMs = o.timeoutMs !== undefined && o.timeoutMs > 0 ? o.timeoutMs : DEFAULT_TLS_TIMEOUT_MS;
     let cas: X509Certificate[];
     try {
-      cas = splitPem(ca !== undefined ? ca.toString("latin1") : tls.rootCertificates.join("\n")).map((p) => new X509Certificate(p));
+      cas = splitPem(ca !== undefined ? ca.toString("latin1") : tlsModule().rootCertificates.join("\n")).map((p) => new X509Certificate(p));
     } catch (err) {
       throw new TsnatsError(ERR_TLS_CONFIG, `failed to parse root ca certificate: ${(err as Error).message}`, { cause: err });
     }
@@ -78,7 +82,7 @@ export class ServerTls {
    * ClientHello arrives; on failure or timeout the client is closed as nats-server does.
    */
   wrap(raw: net.Socket | Duplex, c: Connection, logger: ServerLogger): tls.TLSSocket {
-    const s = new tls.TLSSocket(raw, {
+    const s = new (tlsModule().TLSSocket)(raw, {
       isServer: true,
       secureContext: this.context,
       requestCert: this.verify,

@@ -100,12 +100,13 @@ export class RawConn {
 /**
  * Sends `input` (as one write, or in `chunkSize`-byte writes) after INFO, then waits
  * until `done(received)` holds, or else until the server closes or `settleMs` passes
- * without new data. Returns what came after INFO, and whether it closed.
+ * without new data (with `expectClose`, first until it closes, within 5 s). Returns what came
+ * after INFO, and whether it closed.
  */
 export async function exchange(
   port: number,
   input: string,
-  opts: { chunkSize?: number; settleMs?: number; done?: (data: string) => boolean } = {},
+  opts: { chunkSize?: number; settleMs?: number; done?: (data: string) => boolean; expectClose?: boolean } = {},
 ): Promise<RawExchange> {
   const c = await RawConn.connect(port);
   const infoEnd = c.data.indexOf("\r\n") + 2;
@@ -121,6 +122,9 @@ export async function exchange(
     c.close();
     return { data: c.data.slice(infoEnd), closed: c.closed };
   }
+  // A close that is expected is waited for, not inferred from a quiet spell: on a loaded
+  // machine the server's answer can come later than any settle time.
+  if (opts.expectClose) await c.waitClosed().catch(() => undefined);
   const settleMs = opts.settleMs ?? 100;
   let last = -1;
   // Bounded: at most 40 quiet periods.

@@ -217,7 +217,7 @@ export const AUTH_CASES: Case[] = [
 async function runCases(port: number, chunkSize?: number, cases: Case[] = CASES): Promise<void> {
   for (const c of cases) {
     const done = c.input.endsWith("PING\r\n") ? (d: string) => d.endsWith("PONG\r\n") : undefined;
-    const r = await exchange(port, c.input, { chunkSize, done });
+    const r = await exchange(port, c.input, { chunkSize, done, expectClose: c.closed });
     assert.deepEqual({ output: r.data, closed: r.closed }, { output: c.output, closed: c.closed }, c.name);
   }
 }
