@@ -8,13 +8,13 @@ import { after, before, describe, test } from "node:test";
 import { connect } from "@nats-io/transport-node";
 import { startServer, type NatsServer } from "../../src/index.js";
 import { CaptureLogger } from "../helpers/capture-logger.js";
-import { probe, type Outcome } from "../helpers/probe.js";
+import { probeLinkPort, type LinkOutcome } from "../helpers/link-probe.js";
 import { freePort, natsServerBinary, startNatsServer, type RunningNatsServer } from "../helpers/nats-server.js";
 
 const CONNECT = (o: Record<string, unknown>): string => `CONNECT ${JSON.stringify({ verbose: false, cluster: "c", ...o })}\r\n`;
 const INFO = (id: string): string => `INFO {"server_id":"${id}","cluster":"c","host":"127.0.0.1","port":1}\r\n`;
 
-const OPEN_CASES: Array<[string, string[], Outcome]> = [
+const OPEN_CASES: Array<[string, string[], LinkOutcome]> = [
   ["garbage", ["XYZZY\r\n"], { errs: ["-ERR 'Unknown Protocol Operation'"], closed: true }],
   ["a client's CONNECT", ['CONNECT {"verbose":false,"lang":"go","version":"1.0"}\r\n'], { errs: ["-ERR 'attempted to connect to route port'"], closed: true }],
   ["another cluster", [CONNECT({ name: "NX1", cluster: "other" })], { errs: [`-ERR 'Rejecting connection, cluster name "other" does not match "c"'`], closed: true }],
@@ -28,7 +28,7 @@ const OPEN_CASES: Array<[string, string[], Outcome]> = [
   ["RS+ before CONNECT", ["RS+ $G foo\r\n"], { errs: [], closed: false }],
 ];
 
-const AUTH_CASES: Array<[string, string[], Outcome]> = [
+const AUTH_CASES: Array<[string, string[], LinkOutcome]> = [
   ["a wrong password", [CONNECT({ name: "NY1", user: "ruser", pass: "bad" })], { errs: ["-ERR 'Authorization Violation'"], closed: true }],
   ["no CONNECT first", ["RS+ $G foo\r\n"], { errs: ["-ERR 'Authorization Violation'"], closed: true }],
   ["a client's CONNECT", ['CONNECT {"verbose":false,"lang":"go"}\r\n'], { errs: ["-ERR 'Authorization Violation'"], closed: true }],
@@ -65,14 +65,14 @@ describe("bad input on the route port", () => {
 
   for (const [name, lines, want] of OPEN_CASES) {
     test(`${name}: ${want.closed ? "closed" : "kept"}${want.errs.length > 0 ? ` with ${want.errs[0]}` : ""}`, async () => {
-      assert.deepEqual(await probe(open.server.routes!.listenPort, lines), want, "tsnats");
-      if (nsOpen !== null) assert.deepEqual(await probe(nsOpenRoute, lines), want, "nats-server");
+      assert.deepEqual(await probeLinkPort(open.server.routes!.listenPort, lines), want, "tsnats");
+      if (nsOpen !== null) assert.deepEqual(await probeLinkPort(nsOpenRoute, lines), want, "nats-server");
     });
   }
   for (const [name, lines, want] of AUTH_CASES) {
     test(`with cluster authorization, ${name}: ${want.closed ? "closed" : "kept"}`, async () => {
-      assert.deepEqual(await probe(auth.server.routes!.listenPort, lines), want, "tsnats");
-      if (nsAuth !== null) assert.deepEqual(await probe(nsAuthRoute, lines), want, "nats-server");
+      assert.deepEqual(await probeLinkPort(auth.server.routes!.listenPort, lines), want, "tsnats");
+      if (nsAuth !== null) assert.deepEqual(await probeLinkPort(nsAuthRoute, lines), want, "nats-server");
     });
   }
 

@@ -13,6 +13,7 @@ import { test } from "node:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { startServer } from "../../src/index.js";
 import { startCluster, waitInterest } from "../helpers/cluster.js";
+import { mutate } from "../helpers/mutate.js";
 import { prng } from "../helpers/prng.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -43,25 +44,6 @@ const LEAF_VERBS = [
   "PING\r\n",
   "PONG\r\n",
 ];
-
-function mutate(rand: () => number, s: string): Buffer {
-  const b = Buffer.from(s, "latin1");
-  switch (Math.floor(rand() * 6)) {
-    case 0: // flip a byte
-      if (b.length > 0) b[Math.floor(rand() * b.length)] = Math.floor(rand() * 256);
-      return b;
-    case 1: // truncate
-      return b.subarray(0, Math.floor(rand() * b.length));
-    case 2: // random garbage
-      return Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 64) }, () => Math.floor(rand() * 256)));
-    case 3: // absurd sizes
-      return Buffer.from(s.replace(/ (\d+)\r\n/, ` ${Math.floor(rand() * 1e9)}\r\n`), "latin1");
-    case 4: // drop a field
-      return Buffer.from(s.replace(/ \S+/, ""), "latin1");
-    default:
-      return b;
-  }
-}
 
 /** A handshake for the port's kind: usually valid, with a fresh server ID; sometimes broken. */
 function handshake(rand: () => number, kind: "route" | "leaf", n: number): string {

@@ -11,6 +11,7 @@ import { connect } from "@nats-io/transport-node";
 import { startServer } from "../../src/index.js";
 import { RawConn } from "../helpers/raw.js";
 import { waitFor } from "../helpers/wait-for.js";
+import { mutate } from "../helpers/mutate.js";
 import { prng } from "../helpers/prng.js";
 
 const VALID = [
@@ -25,26 +26,6 @@ const VALID = [
   "PONG\r\n",
   "SUB good 9\r\n",
 ];
-
-function mutate(rand: () => number, s: string): Buffer {
-  const b = Buffer.from(s, "latin1");
-  const kind = Math.floor(rand() * 6);
-  switch (kind) {
-    case 0: // flip a byte
-      if (b.length > 0) b[Math.floor(rand() * b.length)] = Math.floor(rand() * 256);
-      return b;
-    case 1: // truncate
-      return b.subarray(0, Math.floor(rand() * b.length));
-    case 2: // random garbage
-      return Buffer.from(Array.from({ length: 1 + Math.floor(rand() * 64) }, () => Math.floor(rand() * 256)));
-    case 3: // absurd sizes
-      return Buffer.from(s.replace(/ (\d+)\r\n/, ` ${Math.floor(rand() * 1e9)}\r\n`), "latin1");
-    case 4: // huge control line
-      return Buffer.from(`SUB ${"x".repeat(5000 + Math.floor(rand() * 5000))} 1\r\n`);
-    default:
-      return b;
-  }
-}
 
 test("fuzzed protocol never hurts the server or other clients", async () => {
   const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);

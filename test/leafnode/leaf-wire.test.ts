@@ -6,42 +6,17 @@
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { connect } from "@nats-io/transport-node";
 import { startServer, type NatsServer } from "../../src/index.js";
+import { probeLinkPort, type LinkOutcome } from "../helpers/link-probe.js";
 import { freePort, natsServerBinary, startNatsServer, type RunningNatsServer } from "../helpers/nats-server.js";
-
-interface Outcome {
-  errs: string[];
-  closed: boolean;
-}
-
-/** Waits for the INFO, sends `lines` then PING; reports the -ERRs and whether the server closed. */
-async function probe(port: number, lines: string[]): Promise<Outcome> {
-  const s = net.connect(port, "127.0.0.1");
-  let data = "";
-  let closed = false;
-  s.on("data", (d: Buffer) => (data += d.toString("latin1")));
-  s.on("close", () => (closed = true));
-  s.on("error", () => {});
-  await new Promise((r) => s.once("connect", r));
-  const deadline = Date.now() + 3000;
-  while (!data.includes("\r\n") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-  for (const l of [...lines, "PING\r\n"]) {
-    if (!closed) s.write(l);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  while (!closed && !/PONG\r\n/.test(data) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
-  s.destroy();
-  return { errs: data.split("\r\n").filter((l) => l.startsWith("-ERR")), closed };
-}
 
 const LEAF = (o: Record<string, unknown>): string => `CONNECT ${JSON.stringify({ headers: true, ...o })}\r\n`;
 
-const CASES: Array<[string, string[], Outcome]> = [
+const CASES: Array<[string, string[], LinkOutcome]> = [
   ["a client's CONNECT", ['CONNECT {"lang":"go","verbose":false}\r\n'], { errs: ["-ERR 'attempted to connect to leaf node port'"], closed: true }],
   ["garbage first", ["XYZZY\r\n"], { errs: ["-ERR 'Authorization Violation'"], closed: true }],
   ["interest before CONNECT", ["LS+ foo\r\n"], { errs: ["-ERR 'Authorization Violation'"], closed: true }],
@@ -77,8 +52,8 @@ describe("bad input on the leafnode port", () => {
 
   for (const [name, lines, want] of CASES) {
     test(`${name}: ${want.closed ? "closed" : "kept"}${want.errs.length > 0 ? ` with ${want.errs[0]}` : ""}`, async () => {
-      assert.deepEqual(await probe(hub.server.leafs!.listenPort, lines), want, "tsnats");
-      if (ns !== null) assert.deepEqual(await probe(nsLeafPort, lines), want, "nats-server");
+      assert.deepEqual(await probeLinkPort(hub.server.leafs!.listenPort, lines), want, "tsnats");
+      if (ns !== null) assert.deepEqual(await probeLinkPort(nsLeafPort, lines), want, "nats-server");
     });
   }
 

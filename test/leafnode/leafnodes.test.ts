@@ -1,11 +1,10 @@
 /**
  * Leaf nodes between tsnats servers in one process: messages, queue groups and requests
  * across the link both ways, a leaf bound to one hub account, redial after the hub
- * restarts, loop detection, a hub cluster carrying a leaf's interest, and bad input on
- * the leafnode port.
+ * restarts, loop detection, a hub cluster carrying a leaf's interest. Bad input on the
+ * leafnode port is in leaf-wire.test.ts, side by side with nats-server.
  */
 import assert from "node:assert/strict";
-import net from "node:net";
 import { after, describe, test } from "node:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { startServer, type NatsServer, type StartServerOptions } from "../../src/index.js";
@@ -201,36 +200,5 @@ describe("a hub cluster", () => {
     } finally {
       await cl.close();
     }
-  });
-});
-
-describe("bad input on the leafnode port", () => {
-  async function probe(port: number, lines: string[]): Promise<{ errs: string[]; closed: boolean }> {
-    const s = net.connect(port, "127.0.0.1");
-    let data = "";
-    let closed = false;
-    s.on("data", (d: Buffer) => (data += d.toString("latin1")));
-    s.on("close", () => (closed = true));
-    s.on("error", () => {});
-    await new Promise((r) => s.once("connect", r));
-    for (const l of [...lines, "PING\r\n"]) {
-      if (!closed) s.write(l);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    await waitFor(() => closed || data.includes("PONG"), { timeoutMs: 3000 }).catch(() => undefined);
-    s.destroy();
-    return { errs: data.split("\r\n").filter((l) => l.startsWith("-ERR")), closed };
-  }
-
-  test("a client's CONNECT, garbage, and a leaf CONNECT that passes", async () => {
-    const h = await hub();
-    const port = h.server.leafs!.listenPort;
-    assert.deepEqual(await probe(port, ['CONNECT {"lang":"go","verbose":false}\r\n']), {
-      errs: ["-ERR 'attempted to connect to leaf node port'"],
-      closed: true,
-    });
-    assert.deepEqual(await probe(port, ["XYZZY\r\n"]), { errs: ["-ERR 'Authorization Violation'"], closed: true });
-    assert.deepEqual(await probe(port, ['CONNECT {"name":"x","headers":true}\r\n', "LS+ foo\r\n"]), { errs: [], closed: false });
-    assert.deepEqual(await probe(port, ['CONNECT {"name":"y"}\r\n', "LS+\r\n"]), { errs: ["-ERR 'Unknown Protocol Operation'"], closed: true });
   });
 });

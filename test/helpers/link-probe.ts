@@ -1,17 +1,17 @@
 /**
- * Bad input on a server-to-server port (route, gateway), to compare tsnats with nats-server:
- * send some lines to a fresh connection, then PING, and report the `-ERR` lines and
- * whether the server closed the connection.
+ * One bad-input exchange with a server link port (route, leafnode, gateway) as the wire tests
+ * run it against both tsnats and nats-server: wait for the INFO, send `lines` (`$ID` is
+ * replaced by the server's own ID from its INFO) and a PING, 20 ms apart, then report
+ * the `-ERR` lines and whether the server closed the connection.
  */
 import net from "node:net";
 
-export interface Outcome {
+export interface LinkOutcome {
   errs: string[];
   closed: boolean;
 }
 
-/** Sends `lines` ($ID is the server's own ID, from its INFO), then PING; bounded by a deadline. */
-export async function probe(port: number, lines: string[], timeoutMs = 4000): Promise<Outcome> {
+export async function probeLinkPort(port: number, lines: string[]): Promise<LinkOutcome> {
   const s = net.connect(port, "127.0.0.1");
   let data = "";
   let closed = false;
@@ -19,7 +19,7 @@ export async function probe(port: number, lines: string[], timeoutMs = 4000): Pr
   s.on("close", () => (closed = true));
   s.on("error", () => {});
   await new Promise((r) => s.once("connect", r));
-  const deadline = Date.now() + timeoutMs;
+  const deadline = Date.now() + 3000;
   while (!data.includes("\r\n") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
   const id = /"server_id":"([^"]+)"/.exec(data)?.[1] ?? "";
   for (const l of [...lines, "PING\r\n"]) {
