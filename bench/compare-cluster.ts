@@ -13,7 +13,10 @@
  * busy machine moves it less than wall time), as tsnats / nats-server ratios (throughput:
  * higher is better; CPU and latency: lower is better). Load is printed before and after.
  *
- * Options: --rounds N (3), --scale F (1.0; multiplies message counts), --only a,b.
+ * With --gateway the two servers are not routed but two clusters (A and B) linked by a
+ * gateway, so every message crosses the gateway (gateway RMSG, interest-only mode).
+ *
+ * Options: --rounds N (3), --scale F (1.0; multiplies message counts), --only a,b, --gateway.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -49,15 +52,20 @@ interface Cluster {
   a: Node;
   b: Node;
   dir: string;
+  /** A and B are two clusters linked by a gateway, not one routed cluster. */
+  gateway: boolean;
 }
 
-async function spawnNode(argv: string[], dir: string, name: string, routeTo: number, own: { port: number; http: number; cluster: number }): Promise<Node> {
+/** The link block of a node: a route to the other node, or (gateway mode) a gateway named after the node, A dialing B. */
+function linkBlock(name: string, other: number, own: number, gateway: boolean): string {
+  if (!gateway) return `cluster { name: bench, listen: 127.0.0.1:${own}, routes: ["nats-route://127.0.0.1:${other}"] }\n`;
+  const remotes = name === "A" ? `, gateways: [ { name: B, url: "nats://127.0.0.1:${other}" } ]` : "";
+  return `gateway { name: ${name}, listen: "127.0.0.1:${own}"${remotes} }\n`;
+}
+
+async function spawnNode(argv: string[], dir: string, name: string, routeTo: number, own: { port: number; http: number; cluster: number }, gateway: boolean): Promise<Node> {
   const conf = join(dir, `${name}.conf`);
-  writeFileSync(
-    conf,
-    `server_name: ${name}\nlisten: 127.0.0.1:${own.port}\nhttp: 127.0.0.1:${own.http}\n` +
-      `cluster { name: bench, listen: 127.0.0.1:${own.cluster}, routes: ["nats-route://127.0.0.1:${routeTo}"] }\n`,
-  );
+  writeFileSync(conf, `server_name: ${name}\nlisten: 127.0.0.1:${own.port}\nhttp: 127.0.0.1:${own.http}\n` + linkBlock(name, routeTo, own.cluster, gateway));
   // detached: its own session, so a signal to the bench's group never reaches it.
   const proc = spawn(argv[0]!, [...argv.slice(1), "-c", conf], { stdio: "ignore", detached: true });
   return { pid: proc.pid!, port: own.port, http: own.http, proc };
@@ -79,15 +87,20 @@ async function until(what: string, pred: () => Promise<boolean>, timeoutMs = 20_
   }
 }
 
-async function startCluster(name: string, argv: string[]): Promise<Cluster> {
+async function startCluster(name: string, argv: string[], gateway: boolean): Promise<Cluster> {
   const dir = mkdtempSync(join(tmpdir(), `bench-cluster-${name}-`));
   const pa = { port: await freePort(), http: await freePort(), cluster: await freePort() };
   const pb = { port: await freePort(), http: await freePort(), cluster: await freePort() };
-  const a = await spawnNode(argv, dir, "A", pb.cluster, pa);
-  const b = await spawnNode(argv, dir, "B", pa.cluster, pb);
-  const routes = async (n: Node): Promise<number> => Number((await getJson(n.http, "/routez"))?.num_routes ?? 0);
-  await until(`${name} to mesh`, async () => (await routes(a)) === 1 && (await routes(b)) === 1);
-  return { name, a, b, dir };
+  const a = await spawnNode(argv, dir, "A", pb.cluster, pa, gateway);
+  const b = await spawnNode(argv, dir, "B", pa.cluster, pb, gateway);
+  if (gateway) {
+    const out = async (n: Node): Promise<number> => Object.keys(((await getJson(n.http, "/gatewayz"))?.outbound_gateways ?? {}) as object).length;
+    await until(`${name} gateways`, async () => (await out(a)) === 1 && (await out(b)) === 1);
+  } else {
+    const routes = async (n: Node): Promise<number> => Number((await getJson(n.http, "/routez"))?.num_routes ?? 0);
+    await until(`${name} to mesh`, async () => (await routes(a)) === 1 && (await routes(b)) === 1);
+  }
+  return { name, a, b, dir, gateway };
 }
 
 async function stopCluster(c: Cluster): Promise<void> {
@@ -109,6 +122,15 @@ function address(port: number): ServerAddress {
   const a = parseServerUrl(`nats://127.0.0.1:${port}`);
   if (typeof a === "string") throw new Error(a);
   return a;
+}
+
+/**
+ * Whether A's outbound gateway knows B's subscriptions (/gatewayz accs=1): in interest-only
+ * mode the bench's subscriber (or responder) is B's only one in $G.
+ */
+async function gatewayInterest(node: Node): Promise<boolean> {
+  const out = (await getJson(node.http, "/gatewayz?accs=1"))?.outbound_gateways as Record<string, { accounts?: Array<{ name: string; num_subs?: number }> }> | undefined;
+  return (out?.B?.accounts ?? []).some((a) => a.name === "$G" && (a.num_subs ?? 0) > 0);
 }
 
 /** Whether `node`'s route carries interest in `subject` (/routez subs=1, on either server). */
@@ -150,7 +172,9 @@ async function runOne(sc: Scenario, c: Cluster, msgs: number): Promise<Sample> {
   const r = await runBench(o, async () => {
     // The subscriber's interest must have reached A (the route's RS+), and the requester's
     // reply interest B, before the first message goes.
-    await until("interest on A", () => routeInterest(c.a, subject));
+    await until("interest on A", () => (c.gateway ? gatewayInterest(c.a) : routeInterest(c.a, subject)));
+    // The previous run's subscriber left long before (its RS- went first); settle anyway.
+    if (c.gateway) await new Promise((r) => setTimeout(r, 200));
     if (sc.request) await new Promise((r) => setTimeout(r, 300));
     cpu0 = cpu();
   });
@@ -170,16 +194,17 @@ const median = (xs: number[]): number => {
   return s.length === 0 ? 0 : s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 
-function parseArgs(args: string[]): { rounds: number; scale: number; only: string[] } {
-  const o = { rounds: 3, scale: 1, only: [] as string[] };
+function parseArgs(args: string[]): { rounds: number; scale: number; only: string[]; gateway: boolean } {
+  const o = { rounds: 3, scale: 1, only: [] as string[], gateway: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const v = (): string => args[++i] ?? "";
     if (a === "--rounds") o.rounds = Math.max(1, Number(v()));
     else if (a === "--scale") o.scale = Number(v());
     else if (a === "--only") o.only = v().split(",");
+    else if (a === "--gateway") o.gateway = true;
     else if (a === "-h" || a === "--help") {
-      process.stdout.write(`Usage: node dist/bench/compare-cluster.js [--rounds N] [--scale F] [--only a,b]\nScenarios: ${SCENARIOS.map((s) => s.name).join(", ")}\n`);
+      process.stdout.write(`Usage: node dist/bench/compare-cluster.js [--rounds N] [--scale F] [--only a,b] [--gateway]\nScenarios: ${SCENARIOS.map((s) => s.name).join(", ")}\n`);
       process.exit(0);
     } else throw new Error(`unknown option '${a}'`);
   }
@@ -196,7 +221,8 @@ async function main(): Promise<void> {
   ];
   process.stdout.write(`# load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}, rounds ${o.rounds}, scale ${o.scale}\n`);
   const clusters = new Map<string, Cluster>();
-  for (const [name, argv] of specs) clusters.set(name, await startCluster(name, argv));
+  if (o.gateway) process.stdout.write(`# topology: two clusters linked by a gateway\n`);
+  for (const [name, argv] of specs) clusters.set(name, await startCluster(name, argv, o.gateway));
   try {
     for (const sc of SCENARIOS.filter((s) => o.only.length === 0 || o.only.some((p) => s.name.startsWith(p)))) {
       const msgs = Math.max(100, Math.round(sc.msgs * o.scale));

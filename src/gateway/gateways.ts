@@ -6,6 +6,7 @@
  * A+/A- and the switch to interest-only mode). Message routing is in `routing.ts`.
  */
 import net from "node:net";
+import os from "node:os";
 import type { Account, SubListener } from "../accounts/account.js";
 import { ClosedState } from "../server/closed-state.js";
 import { Kind } from "../server/connection-kind.js";
@@ -172,7 +173,7 @@ export class GatewayManager implements SubListener {
     log.notice(`Gateway name is ${this.name}`);
     log.notice(`Listening for gateways connections on ${hostPort(o.host, this.listenPort)}`);
     const adv = o.advertise !== undefined && o.advertise !== "" ? o.advertise : null;
-    this.url = adv !== null ? (adv.includes(":") ? adv : `${adv}:${this.listenPort}`) : hostPort(o.host, this.listenPort);
+    this.url = adv !== null ? (adv.includes(":") ? adv : `${adv}:${this.listenPort}`) : hostPort(reachableHost(o.host), this.listenPort);
     this.clusterUrls.set(this.url, 1);
     if (adv !== null) log.notice(`Advertise address for gateway "${this.name}" is set to ${this.url}`);
     else log.notice(`Address for gateway "${this.name}" is ${this.url}`);
@@ -537,6 +538,18 @@ export class GatewayManager implements SubListener {
     for (const gw of [...this.all]) gw.closeConnection(ClosedState.ServerShutdown);
     await closed;
   }
+}
+
+/**
+ * The host other clusters can dial (nats-server getNonLocalIPsIfHostIsIPAny): a listener on
+ * every interface advertises the first non-loopback IPv4 address.
+ */
+function reachableHost(host: string): string {
+  if (host !== "0.0.0.0" && host !== "::" && host !== "") return host;
+  for (const list of Object.values(os.networkInterfaces())) {
+    for (const a of list ?? []) if (!a.internal && a.family === "IPv4") return a.address;
+  }
+  return host;
 }
 
 /** `host:port` (or `[v6]:port`) split, with a default port. */

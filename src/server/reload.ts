@@ -40,6 +40,8 @@ export const NOT_RELOADABLE: ReadonlySet<keyof ServerOptions> = new Set([
   "syslog",
   // nats-server: "config reload not supported for MaxPending".
   "maxPending",
+  // nats-server: "config reload not supported for Gateway" (the links are made at start).
+  "gateway",
 ]);
 
 /** What a reload did. */

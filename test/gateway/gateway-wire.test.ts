@@ -11,7 +11,7 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { connect } from "@nats-io/transport-node";
 import { startServer, type NatsServer } from "../../src/index.js";
-import { probe, type Outcome } from "../helpers/probe.js";
+import { probeLinkPort as probe, type LinkOutcome as Outcome } from "../helpers/link-probe.js";
 import { freePort, natsServerBinary, startNatsServer, type RunningNatsServer } from "../helpers/nats-server.js";
 
 const confFiles: string[] = [];

@@ -1,5 +1,5 @@
 /**
- * One bad-input exchange with a server link port (route or leafnode) as the wire tests
+ * One bad-input exchange with a server link port (route, leafnode, gateway) as the wire tests
  * run it against both tsnats and nats-server: wait for the INFO, send `lines` (`$ID` is
  * replaced by the server's own ID from its INFO) and a PING, 20 ms apart, then report
  * the `-ERR` lines and whether the server closed the connection.
