@@ -90,5 +90,5 @@ export async function startServer(opts: StartServerOptions = {}): Promise<NatsSe
  * not pay for it.
  */
 export async function startCluster(opts: StartClusterOptions = {}): Promise<Topology> {
-  return (await import("./testkit/topology.js")).startCluster(opts);
+  return (await import("./testkit/start-cluster.js")).startCluster(opts);
 }

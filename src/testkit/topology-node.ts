@@ -15,7 +15,15 @@ interface Ports {
   client: number;
   route: number;
   leaf: number;
+  gateway: number;
   http: number;
+}
+
+/** A node's front doors for other servers, one per server port it listens on. */
+export interface NodeIngress {
+  route: Ingress | null;
+  leaf: Ingress | null;
+  gateway: Ingress | null;
 }
 
 /** See the module comment. The topology owns the ingresses and builds the options. */
@@ -23,7 +31,7 @@ export class TopologyNode {
   /** The running server; null while stopped. */
   current: NatsServer | null = null;
   paused = false;
-  private readonly ports: Ports = { client: 0, route: 0, leaf: 0, http: 0 };
+  private readonly ports: Ports = { client: 0, route: 0, leaf: 0, gateway: 0, http: 0 };
   /** Clients connect through this, so pausing the node holds them too. */
   readonly clientProxy: LinkProxy;
 
@@ -31,12 +39,25 @@ export class TopologyNode {
     /** Unique in the topology; also the server's `server_name`. */
     readonly name: string,
     readonly role: NodeRole,
+    /** The cluster it belongs to ("" for a leaf node). */
+    readonly cluster: string,
     /** Builds this node's options for a start; ports -1 on the first, the same ones after. */
     private readonly options: (node: TopologyNode) => StartServerOptions,
-    readonly routeIngress: Ingress | null,
-    readonly leafIngress: Ingress | null,
+    readonly ingress: NodeIngress,
   ) {
     this.clientProxy = new LinkProxy({ targetPort: 0 });
+  }
+
+  get routeIngress(): Ingress | null {
+    return this.ingress.route;
+  }
+
+  get leafIngress(): Ingress | null {
+    return this.ingress.leaf;
+  }
+
+  get gatewayIngress(): Ingress | null {
+    return this.ingress.gateway;
   }
 
   /** `nats://127.0.0.1:port` through the node's client proxy (the URL to give clients). */
@@ -77,10 +98,12 @@ export class TopologyNode {
     this.ports.client = s.port;
     this.ports.route = s.server.routes?.listenPort ?? 0;
     this.ports.leaf = s.server.leafs?.listenPort ?? 0;
+    this.ports.gateway = s.server.gateways?.listenPort ?? 0;
     this.ports.http = s.httpPort ?? 0;
     this.clientProxy.options.targetPort = s.port;
     if (this.ports.route !== 0) this.routeIngress?.setTarget(this.ports.route);
     if (this.ports.leaf !== 0) this.leafIngress?.setTarget(this.ports.leaf);
+    if (this.ports.gateway !== 0) this.gatewayIngress?.setTarget(this.ports.gateway);
   }
 
   /** Graceful shutdown; the proxies stay, so callers see connections refused until a start. */
@@ -94,7 +117,7 @@ export class TopologyNode {
   /** Holds the node's clients and new server-to-server callers (links are held by the topology). */
   setPaused(paused: boolean): void {
     this.paused = paused;
-    for (const i of [this.routeIngress, this.leafIngress]) {
+    for (const i of [this.routeIngress, this.leafIngress, this.gatewayIngress]) {
       if (paused) i?.hold();
       else i?.release();
     }
@@ -104,6 +127,6 @@ export class TopologyNode {
 
   async close(): Promise<void> {
     await this.stop();
-    await Promise.all([this.clientProxy.close(), this.routeIngress?.close(), this.leafIngress?.close()]);
+    await Promise.all([this.clientProxy.close(), this.routeIngress?.close(), this.leafIngress?.close(), this.gatewayIngress?.close()]);
   }
 }

@@ -18,12 +18,15 @@ import type { LinkProxy } from "./link-proxy.js";
 import { TopologyLink } from "./topology-link.js";
 import { TopologyNode } from "./topology-node.js";
 
-/** A leaf node: a server with one remote to a node of the cluster. */
+/** A leaf node: a server with one remote to a node of a cluster. */
 export interface LeafSpec {
   /** Its name (default `leaf<i>`). */
   name?: string;
-  /** Index of the cluster node it connects to (default 0). It may fail over to the others. */
-  hub?: number;
+  /**
+   * The node it connects to: an index into the first cluster's nodes, or any cluster node's
+   * name (default 0). It may fail over to the other nodes of that cluster.
+   */
+  hub?: number | string;
   /** The leaf's local account bound to the hub (default `$G`). */
   account?: string;
   /** User and password in the remote URL, for a hub whose `leafnodes` block has users. */
@@ -33,22 +36,28 @@ export interface LeafSpec {
   server?: StartServerOptions;
 }
 
-/** Another cluster joined by gateways (not served yet: gateways have not landed). */
+/** Another cluster, joined to the first (and to each other) by gateways. */
 export interface GatewaySpec {
+  /** The cluster's (and its gateway's) name; its nodes are `<name>0`, `<name>1`... */
   name: string;
+  /** Servers in this cluster (default 1). */
   nodes?: number;
+  /** Options for every node of this cluster, as `server` is for the first. */
+  server?: StartServerOptions;
 }
 
 export interface StartClusterOptions {
   /** Servers in the cluster, every one routed to every other (default 3). */
   nodes?: number;
-  /** Cluster name (default `cluster`); nodes are named `n0`, `n1`... */
+  /** Cluster name (default `cluster`, the gateway name too); nodes are named `n0`, `n1`... */
   name?: string;
   leafs?: LeafSpec[];
+  /** More clusters, making a supercluster with this one; every node gets a gateway. */
   gateways?: GatewaySpec[];
   /**
-   * Options for every cluster node (accounts, users, a logger...). Its `cluster` and
-   * `leafnodes` blocks are merged with the topology's (listen, advertise, routes).
+   * Options for every node of the first cluster (accounts, users, a logger...). Its
+   * `cluster`, `leafnodes` and `gateway` blocks are merged with the topology's (listen,
+   * advertise, routes, remotes).
    */
   server?: StartServerOptions;
   /** How long start-up may take for every link to be up (default 10 s). */
@@ -60,17 +69,32 @@ export type NodeRef = string | TopologyNode;
 
 /** See the module comment. */
 export class Topology {
-  /** The cluster's servers, in order. */
-  readonly nodes: TopologyNode[] = [];
+  /** Every cluster's servers, the first cluster's first. */
+  readonly clusterNodes: TopologyNode[] = [];
   readonly leafs: TopologyNode[] = [];
   private readonly links = new Map<string, TopologyLink>();
   private closed = false;
 
   constructor(readonly clusterName: string) {}
 
-  /** Every server: the cluster's, then the leaf nodes. */
+  /** The first cluster's servers, in order. */
+  get nodes(): TopologyNode[] {
+    return this.cluster(this.clusterName);
+  }
+
+  /** The servers of cluster `name`. */
+  cluster(name: string): TopologyNode[] {
+    return this.clusterNodes.filter((n) => n.cluster === name);
+  }
+
+  /** Cluster names, the first cluster's first. */
+  get clusters(): string[] {
+    return [...new Set(this.clusterNodes.map((n) => n.cluster))];
+  }
+
+  /** Every server: the clusters', then the leaf nodes. */
   get all(): TopologyNode[] {
-    return [...this.nodes, ...this.leafs];
+    return [...this.clusterNodes, ...this.leafs];
   }
 
   node(ref: NodeRef): TopologyNode {
@@ -143,10 +167,16 @@ export class Topology {
 
   /**
    * Resolves when every running, unpaused server is linked: cluster nodes routed to every
-   * other, leaf nodes connected to a hub.
+   * other of their cluster and with a gateway to every other cluster, leaf nodes connected
+   * to a hub.
    */
   async ready(timeoutMs = 10_000): Promise<void> {
-    await until(() => this.unready() === "", timeoutMs, () => `topology not ready: ${this.unready()}`);
+    await this.waitLinked(true, timeoutMs);
+  }
+
+  /** {@link ready}, or only routes and leaf nodes (while the clusters are still starting). */
+  async waitLinked(gateways: boolean, timeoutMs = 10_000): Promise<void> {
+    await until(() => this.unready(gateways) === "", timeoutMs, () => `topology not ready: ${this.unready(gateways)}`);
   }
 
   /** Resolves when `subject` has interest on every given server (default every running one). */
@@ -159,13 +189,16 @@ export class Topology {
   }
 
   /** What is not linked yet, or "". */
-  private unready(): string {
+  private unready(gateways: boolean): string {
     const live = (n: TopologyNode): boolean => n.running && !n.paused;
-    const peers = this.nodes.filter(live).length - 1;
     const out: string[] = [];
-    for (const n of this.nodes.filter(live)) {
+    const clusters = this.clusters.filter((c) => this.cluster(c).some(live));
+    for (const n of this.clusterNodes.filter(live)) {
+      const peers = this.cluster(n.cluster).filter(live).length - 1;
       const have = n.server.server.routes?.remotes.size ?? 0;
       if (peers > 0 && have < peers) out.push(`${n.name} has ${have}/${peers} routes`);
+      const outbound = n.server.server.gateways?.out.size ?? 0;
+      if (gateways && outbound < clusters.length - 1) out.push(`${n.name} has ${outbound}/${clusters.length - 1} gateways`);
     }
     for (const l of this.leafs.filter(live)) {
       if ((l.server.server.leafs?.leafs.size ?? 0) === 0) out.push(`${l.name} has no hub`);
@@ -193,20 +226,27 @@ export class Topology {
   }
 
   /** Adds a node with its proxies listening (the server itself starts later). */
-  async addNode(name: string, role: "node" | "leaf", ingress: { route: boolean; leaf: boolean }, options: (n: TopologyNode) => StartServerOptions): Promise<TopologyNode> {
+  async addNode(
+    name: string,
+    cluster: string,
+    ports: { route: boolean; leaf: boolean; gateway: boolean },
+    options: (n: TopologyNode) => StartServerOptions,
+  ): Promise<TopologyNode> {
+    if (this.all.some((n) => n.name === name)) throw new TsnatsError("ERR_TOPOLOGY", `two nodes named "${name}"`);
     const box: { node: TopologyNode | null } = { node: null };
-    const make = (route: boolean): Ingress =>
-      new Ingress({ classify: (line) => this.classify(box.node!, line), callerSpeaksFirst: route, refuseUntilStarted: route });
-    const node = new TopologyNode(name, role, options, ingress.route ? make(true) : null, ingress.leaf ? make(false) : null);
+    const make = (on: boolean, route: boolean): Ingress | null =>
+      on ? new Ingress({ classify: (line) => this.classify(box.node!, line), callerSpeaksFirst: route, refuseUntilStarted: route }) : null;
+    const ingress = { route: make(ports.route, true), leaf: make(ports.leaf, false), gateway: make(ports.gateway, false) };
+    const node = new TopologyNode(name, cluster === "" ? "leaf" : "node", cluster, options, ingress);
     box.node = node;
-    await Promise.all([node.clientProxy.start(), node.routeIngress?.start(), node.leafIngress?.start()]);
-    (role === "node" ? this.nodes : this.leafs).push(node);
+    await Promise.all([node.clientProxy.start(), ingress.route?.start(), ingress.leaf?.start(), ingress.gateway?.start()]);
+    (cluster === "" ? this.leafs : this.clusterNodes).push(node);
     return node;
   }
 }
 
 /** Polls `cond` every 10 ms until true, or throws after `timeoutMs`. */
-async function until(cond: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
+export async function until(cond: () => boolean, timeoutMs: number, what: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
     if (Date.now() > deadline) throw new TsnatsError("ERR_TOPOLOGY_TIMEOUT", what());
@@ -214,82 +254,3 @@ async function until(cond: () => boolean, timeoutMs: number, what: () => string)
   }
 }
 
-/**
- * Starts a topology: `nodes` cluster servers meshed by routes, and `leafs` leaf nodes;
- * resolves when every link is up. Close it with `close()`.
- *
- * ```ts
- * const t = await startCluster({ nodes: 3, leafs: [{ hub: 0 }] });
- * t.setLatency("n0", "n1", 40);
- * t.cut("n0", "n2");  // ...
- * t.heal("n0", "n2");
- * await t.close();
- * ```
- */
-export async function startCluster(opts: StartClusterOptions = {}): Promise<Topology> {
-  if ((opts.gateways ?? []).length > 0) {
-    // Hook for gateways: each entry becomes a cluster with a gateway ingress per node.
-    throw new TsnatsError("ERR_TOPOLOGY", "gateways are not supported by tsnats yet");
-  }
-  const count = opts.nodes ?? 3;
-  if (!Number.isInteger(count) || count < 1) throw new TsnatsError("ERR_TOPOLOGY", `nodes must be a positive integer, not ${count}`);
-  const t = new Topology(opts.name ?? "cluster");
-  try {
-    await addNodes(t, count, opts);
-    await addLeafs(t, opts.leafs ?? []);
-    for (const n of t.all) await startOne(t, n, opts.readyTimeoutMs);
-  } catch (err) {
-    await t.close();
-    throw err;
-  }
-  return t;
-}
-
-/**
- * Starts one server, linked before the next starts. Two servers that dial each other at
- * the same moment may each keep the other's connection and both drop theirs (nats-server's
- * duplicate route resolution), which costs a redial (~1 s). So a server's first dials to
- * the servers not started yet are let fail first (refused, they are retried later and
- * found duplicate), and the later servers' own dials make the routes.
- */
-async function startOne(t: Topology, n: TopologyNode, timeoutMs: number | undefined): Promise<void> {
-  const later = t.nodes.filter((x) => !x.running && x !== n && x.routeIngress !== null).map((x) => x.routeIngress!);
-  const before = later.map((i) => i.refused);
-  await n.start();
-  if (n.routeIngress !== null) await until(() => later.every((i, k) => i.refused > before[k]!), 2000, () => "").catch(() => {});
-  await t.ready(timeoutMs);
-}
-
-async function addNodes(t: Topology, count: number, opts: StartClusterOptions): Promise<void> {
-  const user = opts.server ?? {};
-  const hub = (opts.leafs ?? []).length > 0 || user.leafnodes !== undefined;
-  const routed = count > 1;
-  for (let i = 0; i < count; i++) {
-    await t.addNode(`n${i}`, "node", { route: routed, leaf: hub }, (n) => {
-      const o: StartServerOptions = { ...user, serverName: n.name, host: "127.0.0.1", port: n.port("client"), clientAdvertise: n.clientAdvertise };
-      if (user.httpPort !== undefined && user.httpPort !== 0) o.httpPort = n.port("http");
-      if (routed) {
-        const c = user.cluster ?? {};
-        const auth = c.username !== undefined ? `${encodeURIComponent(c.username)}:${encodeURIComponent(c.password ?? "")}@` : "";
-        const routes = t.nodes.filter((p) => p !== n).map((p) => `nats-route://${auth}${p.routeIngress!.address}`);
-        o.cluster = { ...c, name: t.clusterName, host: "127.0.0.1", port: n.port("route"), advertise: n.routeIngress!.address, routes };
-      }
-      if (hub) o.leafnodes = { ...(user.leafnodes ?? {}), host: "127.0.0.1", port: n.port("leaf"), advertise: n.leafIngress!.address };
-      return o;
-    });
-  }
-}
-
-async function addLeafs(t: Topology, specs: readonly LeafSpec[]): Promise<void> {
-  for (const [i, spec] of specs.entries()) {
-    const hub = t.nodes[spec.hub ?? 0];
-    if (hub === undefined) throw new TsnatsError("ERR_TOPOLOGY", `leaf ${i}: no cluster node ${spec.hub}`);
-    const user = spec.server ?? {};
-    await t.addNode(spec.name ?? `leaf${i}`, "leaf", { route: false, leaf: false }, (n) => {
-      const auth = spec.user !== undefined ? `${encodeURIComponent(spec.user)}:${encodeURIComponent(spec.password ?? "")}@` : "";
-      const remote = { urls: [`nats-leaf://${auth}${hub.leafIngress!.address}`], account: spec.account };
-      const leafnodes = { ...(user.leafnodes ?? {}), remotes: [remote, ...(user.leafnodes?.remotes ?? [])] };
-      return { ...user, serverName: n.name, host: "127.0.0.1", port: n.port("client"), clientAdvertise: n.clientAdvertise, leafnodes };
-    });
-  }
-}

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import { after, before, describe, test } from "node:test";
 import { connect, type NatsConnection, type ServerInfo } from "@nats-io/transport-node";
-import { startCluster, TsnatsError, type Topology } from "../../src/index.js";
+import { startCluster, type TsnatsError, type Topology } from "../../src/index.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const conns: NatsConnection[] = [];
@@ -200,8 +200,4 @@ describe("startCluster", () => {
     assert.throws(() => t.link("n0", "n9"), (e: TsnatsError) => e.code === "ERR_TOPOLOGY");
     assert.throws(() => t.link("n0", "n0"), (e: TsnatsError) => e.code === "ERR_TOPOLOGY");
   });
-});
-
-test("startCluster refuses gateways until tsnats serves them", async () => {
-  await assert.rejects(startCluster({ nodes: 1, gateways: [{ name: "b" }] }), (e: TsnatsError) => e.code === "ERR_TOPOLOGY");
 });
