@@ -10,6 +10,7 @@
  * as "no pool" and answer with one route. A peer's per-account (pinned) route is left for
  * the peer to drop, as it does on seeing our INFO.
  */
+import { listenForLinks } from "./listen.js";
 import net from "node:net";
 import { nuid } from "@nats-io/nuid";
 import type { Account, InterestListener } from "../accounts/account.js";
@@ -95,16 +96,7 @@ export class RouteManager implements InterestListener {
 
   private async listen(): Promise<void> {
     const o = this.options;
-    const l = net.createServer({ noDelay: true });
-    l.on("connection", (socket) => this.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      l.once("error", reject);
-      l.listen({ port: o.port === -1 ? 0 : o.port, host: o.host }, () => {
-        l.off("error", reject);
-        resolve();
-      });
-    });
-    l.on("error", (err) => this.server.logger.error(`Route listener error: ${err.message}`));
+    const l = await listenForLinks(o.host, o.port, "Route", this.server.logger, (socket) => this.accept(socket));
     this.listener = l;
     this.listenPort = (l.address() as net.AddressInfo).port;
     this.server.logger.notice(`Listening for route connections on ${hostPort(o.host, this.listenPort)}`);

@@ -5,6 +5,7 @@
  * and interest on the inbound side (the tally of the cluster's subscriptions, RS+/RS-,
  * A+/A- and the switch to interest-only mode). Message routing is in `routing.ts`.
  */
+import { listenForLinks } from "../cluster/listen.js";
 import net from "node:net";
 import os from "node:os";
 import type { Account, SubListener } from "../accounts/account.js";
@@ -157,16 +158,7 @@ export class GatewayManager implements SubListener {
 
   private async listen(): Promise<void> {
     const o = this.options;
-    const l = net.createServer({ noDelay: true });
-    l.on("connection", (socket) => this.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      l.once("error", reject);
-      l.listen({ port: o.port === -1 ? 0 : o.port, host: o.host }, () => {
-        l.off("error", reject);
-        resolve();
-      });
-    });
-    l.on("error", (err) => this.server.logger.error(`Gateway listener error: ${err.message}`));
+    const l = await listenForLinks(o.host, o.port, "Gateway", this.server.logger, (socket) => this.accept(socket));
     this.listener = l;
     this.listenPort = (l.address() as net.AddressInfo).port;
     const log = this.server.logger;

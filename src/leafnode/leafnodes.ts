@@ -5,6 +5,7 @@
  * counted per connection, and detects loops with a per-account `$LDS.` subject that must
  * never come back to us.
  */
+import { listenForLinks } from "../cluster/listen.js";
 import { isLocal } from "../accounts/account.js";
 import net from "node:net";
 import { GW_REPLY_PREFIX } from "../gateway/gateway-proto.js";
@@ -84,16 +85,7 @@ export class LeafManager implements SubListener {
 
   private async listen(): Promise<void> {
     const o = this.options;
-    const l = net.createServer({ noDelay: true });
-    l.on("connection", (socket) => this.accept(socket));
-    await new Promise<void>((resolve, reject) => {
-      l.once("error", reject);
-      l.listen({ port: o.port === -1 ? 0 : o.port, host: o.host }, () => {
-        l.off("error", reject);
-        resolve();
-      });
-    });
-    l.on("error", (err) => this.server.logger.error(`Leafnode listener error: ${err.message}`));
+    const l = await listenForLinks(o.host, o.port, "Leafnode", this.server.logger, (socket) => this.accept(socket));
     this.listener = l;
     this.listenPort = (l.address() as net.AddressInfo).port;
     this.server.logger.notice(`Listening for leafnode connections on ${hostPort(o.host, this.listenPort)}`);
