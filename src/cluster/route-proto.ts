@@ -2,25 +2,14 @@
  * The route handshake's JSON and the interest lines, as data (nats-server server.go Info,
  * route.go connectInfo, parseUnsubProto/processRemoteSub). Pure: no sockets, no server.
  */
+import type { LinkInfo } from "./link-info.js";
 import type { SubjectPermission } from "../server/options.js";
 
 /** Route protocol versions (route.go RouteProtoZero, RouteProtoInfo, RouteProtoV2: accounts). */
 export const ROUTE_PROTO_V2 = 2;
 
 /** The fields of a route INFO that tsnats reads or sends (nats-server Info). */
-export interface RouteInfo {
-  server_id: string;
-  server_name?: string;
-  version?: string;
-  proto?: number;
-  go?: string;
-  host?: string;
-  port?: number;
-  headers?: boolean;
-  auth_required?: boolean;
-  tls_required?: boolean;
-  tls_verify?: boolean;
-  max_payload?: number;
+export interface RouteInfo extends LinkInfo {
   jetstream?: boolean;
   /** `nats-route://host:port/` to dial this server at, set with cluster advertise or by gossip. */
   ip?: string;

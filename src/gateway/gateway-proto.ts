@@ -3,6 +3,7 @@
  * (nats-server gateway.go, server.go Info, client.go connectInfo). Pure: no sockets, no
  * server.
  */
+import type { LinkInfo } from "../cluster/link-info.js";
 import { createHash } from "node:crypto";
 
 /** gateway.go gatewayCmdGossip / AllSubsStart / AllSubsComplete: INFO `gateway_cmd`. */
@@ -23,19 +24,7 @@ export const GW_SUBJECT_OFFSET = GW_REPLY_PREFIX.length + 2 * (GW_HASH_LEN + 1);
 export const ERR_CLIENT_OR_ROUTE_CONNECTED_TO_GATEWAY_PORT = "attempted to connect to gateway port";
 
 /** The fields of a gateway INFO that tsnats reads or sends (nats-server Info). */
-export interface GatewayInfo {
-  server_id: string;
-  server_name?: string;
-  version?: string;
-  proto?: number;
-  go?: string;
-  host?: string;
-  port?: number;
-  headers?: boolean;
-  auth_required?: boolean;
-  tls_required?: boolean;
-  tls_verify?: boolean;
-  max_payload?: number;
+export interface GatewayInfo extends LinkInfo {
   nonce?: string;
   /** The name of the sender's gateway (its cluster). */
   gateway?: string;

@@ -2,6 +2,7 @@
  * The leaf node handshake as data (nats-server leafnode.go leafConnectInfo, server.go Info
  * with the leaf fields) and credentials files. Pure: no sockets, no server.
  */
+import type { LinkInfo } from "../cluster/link-info.js";
 import { readFileSync } from "node:fs";
 import type { SubjectPermission } from "../server/options.js";
 
@@ -19,19 +20,7 @@ export const ERR_LEAF_SAME_CLUSTER_NAME = "remote leafnode has same cluster name
 export const ERR_DUPLICATE_LEAF = "Duplicate Remote LeafNode Connection";
 
 /** The fields of a leaf node INFO that tsnats reads or sends. */
-export interface LeafInfo {
-  server_id: string;
-  server_name?: string;
-  version?: string;
-  proto?: number;
-  go?: string;
-  host?: string;
-  port?: number;
-  headers?: boolean;
-  auth_required?: boolean;
-  tls_required?: boolean;
-  tls_verify?: boolean;
-  max_payload?: number;
+export interface LeafInfo extends LinkInfo {
   jetstream?: boolean;
   client_id?: number;
   nonce?: string;
