@@ -61,6 +61,8 @@ export interface DriverOptions {
   bootstrap: ConfState | null;
   /** Storage failed: the group on this node stops (restart it). */
   onFatal?: (err: Error) => void;
+  /** A member that opened with a damaged log caught up with a leader and votes again (durably). */
+  onCaughtUp?: () => void;
 }
 
 export class RaftError extends Error {
@@ -91,6 +93,8 @@ export class RaftDriver {
   private proposals = new Map<number, { term: number; cb: ProposeCallback }>();
   private reads = new Map<number, (err: Error | null) => void>();
   private readyReads: { index: number; cb: (err: Error | null) => void }[] = [];
+  /** The durable hard state says the log was damaged (cleared once a leader caught us up). */
+  private recoveringOnDisk = false;
 
   /** Opens (or creates) the node's log in `opts.disk` and builds the node; call start() next. */
   constructor(opts: DriverOptions) {
@@ -107,6 +111,7 @@ export class RaftDriver {
     this.wal = wal;
     this.recovery = recovery;
     this.node = new RaftNode({ ...opts.raft, id: recovery.nodeId, group: opts.group }, recovery);
+    this.recoveringOnDisk = this.node.recovering;
     if (recovery.snapshot && recovery.snapshot.meta.index > 0) opts.stateMachine.restore(recovery.snapshot);
   }
 
@@ -205,6 +210,10 @@ export class RaftDriver {
 
   /** Everything in `rd` after it is durable: send, apply, answer, advance. */
   private carryOut(rd: Ready): void {
+    if (this.recoveringOnDisk && rd.hardState?.recovering === false) {
+      this.recoveringOnDisk = false;
+      this.opts.onCaughtUp?.();
+    }
     for (const m of rd.messages) this.opts.transport.send(m);
     const sm = this.opts.stateMachine;
     if (rd.snapshot) sm.restore(rd.snapshot);

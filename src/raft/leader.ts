@@ -131,6 +131,9 @@ function sendSnapshot(r: RaftNode, to: number, pr: Progress): boolean {
   assert.ok(s !== null, "entries compacted but no snapshot");
   const m = r.msg(MsgType.Snap, to);
   m.snapshot = s;
+  // A recovering follower that first hears from us through a snapshot must still catch up to
+  // our last index, not just to the snapshot, before it votes again.
+  m.last = r.log.lastIndex();
   pr.becomeSnapshot(s.meta.index);
   r.send(m);
   return false;

@@ -68,6 +68,7 @@ export class RaftHost {
       newId: () => (fresh ? o.id : randomInt(1, MAX_MEMBER_ID)),
       bootstrap: o.bootstrap,
       onFatal: (err) => this.server.logger.error(`Raft group "${o.group}" stopped: storage failed: ${err.message}`),
+      onCaughtUp: () => this.server.logger.notice(`Raft group "${o.group}": caught up with the leader, voting again`),
     });
     const r = driver.recovery;
     const log = this.server.logger;

@@ -3,6 +3,7 @@
  * that need it skip when it is missing. `NATS_SERVER` may name another binary.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import net from "node:net";
 
 export function natsServerBinary(): string | null {
@@ -15,13 +16,45 @@ export function natsServerBinary(): string | null {
   return null;
 }
 
-/** A free TCP port on 127.0.0.1 (bound and released). */
+/**
+ * A free TCP port on 127.0.0.1 for a server a test will start later. It is drawn at random from
+ * below the kernel's ephemeral range: a port the kernel handed out (listen(0)) and we released
+ * is soon reused as the local port of some outgoing connection on a busy machine, and the server
+ * then fails with EADDRINUSE. Outgoing connections never take ports outside that range.
+ */
 export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", () => r()));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
+  const low = ephemeralLow();
+  const from = Math.max(1024, low - 12_000);
+  for (let i = 0; i < 200; i++) {
+    const port = from + Math.floor(Math.random() * (low - from));
+    if (handedOut.has(port)) continue;
+    if (await bindable(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error(`no free port found in ${from}-${low - 1}`);
+}
+
+/** Ports this process handed out, so two servers of one test never get the same one. */
+const handedOut = new Set<number>();
+
+function ephemeralLow(): number {
+  try {
+    const low = Number(readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 2048) return low;
+  } catch {
+    // Not Linux: use the IANA range's start.
+  }
+  return 49152;
+}
+
+function bindable(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once("error", () => resolve(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolve(true)));
+  });
 }
 
 export interface RunningNatsServer {

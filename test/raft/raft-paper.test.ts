@@ -5,7 +5,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ConfChangeType } from "../../src/raft/conf.js";
-import { Role, MsgType } from "../../src/raft/types.js";
+import { RaftNode } from "../../src/raft/raft.js";
+import { Role, MsgType, newMessage } from "../../src/raft/types.js";
+import { prng } from "../helpers/prng.js";
 import { Group, ents, restoreOf } from "./harness.js";
 
 describe("raft: election (§5.2, thesis §9.6 pre-vote, §6.2 check-quorum)", () => {
@@ -221,5 +223,38 @@ describe("raft: snapshots, membership, transfer, reads", () => {
     g.tickAll(3);
     assert.equal(g.get(3).recovering, false);
     assert.equal(g.get(3).log.lastIndex(), g.get(1).log.lastIndex());
+  });
+
+  test("a recovering node that first hears from a leader through a snapshot votes only after reaching the leader's last index", () => {
+    const r = restoreOf([1, 2, 3], [], 1);
+    r.hardState.recovering = true;
+    const n = new RaftNode({ id: 3, group: "t", random: prng(3), electionTicks: 10, heartbeatTicks: 1 }, r);
+    const snap = newMessage(MsgType.Snap, "t", 1, 3, 2);
+    snap.snapshot = { meta: { index: 10, term: 2, conf: { voters: [1, 2, 3], learners: [] } }, data: Buffer.from("s") };
+    snap.last = 15;
+    n.step(snap);
+    assert.equal(n.recovering, true, "entries 11-15 may hold its lost acknowledgements");
+    const app = newMessage(MsgType.App, "t", 1, 3, 2);
+    app.index = 10;
+    app.logTerm = 2;
+    app.entries = ents([2, 2, 2, 2, 2], 11);
+    app.commit = 15;
+    app.last = 15;
+    n.step(app);
+    assert.equal(n.recovering, false);
+  });
+
+  test("a leader's snapshot tells the follower its last index", () => {
+    const g = new Group([1, 2, 3]);
+    const l = g.elect(1);
+    g.isolate(3);
+    for (let i = 0; i < 20; i++) l.propose(Buffer.from(`p${i}`));
+    g.settle();
+    l.compact(l.createSnapshot(l.log.applied, Buffer.from("state")));
+    g.heal();
+    g.tickAll(3);
+    const snaps = g.delivered.filter((m) => m.type === MsgType.Snap && m.to === 3);
+    assert.ok(snaps.length > 0);
+    for (const m of snaps) assert.equal(m.last, l.log.lastIndex());
   });
 });

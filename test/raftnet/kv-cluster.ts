@@ -91,9 +91,24 @@ export class KvCluster {
       }
     }
     for (const node of c.nodes) c.writeConfig(node);
-    await Promise.all(c.nodes.map((node) => c.startNode(node.id)));
-    for (const node of c.nodes) {
-      node.nc = await connect({ servers: `127.0.0.1:${node.clientPort}`, maxReconnectAttempts: -1, reconnectTimeWait: 100, name: `kv-client-${node.id}` });
+    try {
+      await Promise.all(c.nodes.map((node) => c.startNode(node.id)));
+      for (const node of c.nodes) {
+        // Each client stays with its own node: one that followed the servers' connect_urls could
+        // reconnect to a paused node and hang there (~20 s), and the test would read that as the
+        // group being slow.
+        node.nc = await connect({
+          servers: `127.0.0.1:${node.clientPort}`,
+          ignoreClusterUpdates: true,
+          maxReconnectAttempts: -1,
+          reconnectTimeWait: 100,
+          name: `kv-client-${node.id}`,
+        });
+      }
+    } catch (err) {
+      // The caller never gets the cluster to close: end what started, or the test run hangs on it.
+      await c.close();
+      throw err;
     }
     return c;
   }
