@@ -11,6 +11,7 @@ import { TsnatsError } from "../errors.js";
 import type { ServerOptions, UserOptions } from "../server/options.js";
 import { verifyNonceSignature } from "./nkeys.js";
 import { Permissions } from "./permissions.js";
+import type { JwtGrant } from "./jwt/operator-mode.js";
 
 /** What a client presented in CONNECT. */
 export interface Credentials {
@@ -36,6 +37,8 @@ export interface AuthResult {
   userOptions?: UserOptions;
   /** Compiled permissions, shared by every connection of this user; null = unrestricted. */
   permissions: Permissions | null;
+  /** Operator mode: what the user JWT grants beyond permissions (src/auth/jwt). */
+  jwt?: JwtGrant;
 }
 
 /** Why authentication failed, for the log line (nats-server authViolation). */
@@ -122,12 +125,12 @@ export class Authenticator {
   /** True when clients must present credentials (INFO `auth_required`). */
   get required(): boolean {
     const o = this.opts;
-    return o.authToken !== undefined || o.username !== undefined || this.users.size > 0 || this.nkeys.size > 0;
+    return o.authToken !== undefined || o.username !== undefined || this.users.size > 0 || this.nkeys.size > 0 || operatorMode(o);
   }
 
   /** True when INFO must carry a nonce for nkey signatures. */
   get nonceRequired(): boolean {
-    return this.nkeys.size > 0;
+    return this.nkeys.size > 0 || operatorMode(this.opts);
   }
 
   /**
@@ -205,6 +208,11 @@ export class Authenticator {
     if (u.options.account !== undefined) r.account = u.options.account;
     return r;
   }
+}
+
+/** Operator mode (trusted operators): every client must bring a user JWT (src/auth/jwt). */
+function operatorMode(o: ServerOptions): boolean {
+  return (o.operators?.length ?? 0) > 0 || (o.trustedKeys?.length ?? 0) > 0;
 }
 
 /** Narrows an authenticate() outcome. */

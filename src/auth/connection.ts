@@ -23,12 +23,29 @@ export function authenticateClient(server: Server, c: Client, creds: Credentials
   if (server.tls?.options.verifyAndMap === true && (c.socket as { encrypted?: boolean }).encrypted === true) {
     creds = { ...creds, certIdentities: certIdentities(c.socket as TLSSocket) };
   }
-  const r = server.auth.authenticate(creds, c.nonce);
+  const r = authenticateCredentials(server, c, creds);
   if (isAuthFailure(r)) return r;
   // A repeated CONNECT may not move a connection (and its subscriptions) to another account.
   if (c.connected && accountOf(server, r) !== c.account) return { detail: `User "${r.user}" - account changed` };
   bindIdentity(server, c, r);
-  return null;
+  return admitJwt(server, c, r) ? null : { detail: "account limits" };
+}
+
+/**
+ * The identity `creds` authenticate as on connection `c`: a user JWT in operator mode
+ * (src/auth/jwt), else the configured users, nkeys, token (Authenticator).
+ */
+export function authenticateCredentials(server: Server, c: Client, creds: Credentials): AuthResult | AuthFailure {
+  if (server.operator === null) return server.auth.authenticate(creds, c.nonce);
+  return server.operator.authenticateUserJwt(creds.jwt, { nonce: c.nonce, sig: creds.sig ?? "", host: c.host });
+}
+
+/**
+ * Operator mode: applies what the user JWT grants (limits, expiry) after binding; false
+ * when the account refused the connection (it is closed with the account's error).
+ */
+export function admitJwt(server: Server, c: Client, r: AuthResult): boolean {
+  return r.jwt === undefined || server.operator === null || server.operator.admit(c, r.jwt);
 }
 
 function accountOf(server: Server, r: AuthResult): Account | undefined {

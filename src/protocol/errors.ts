@@ -13,6 +13,8 @@ export const ERR_INVALID_PUBLISH_SUBJECT = "Invalid Publish Subject";
 export const ERR_STALE_CONNECTION = "Stale Connection";
 export const ERR_MAX_CONNECTIONS = "maximum connections exceeded";
 export const ERR_MAX_SUBSCRIPTIONS = "maximum subscriptions exceeded";
+/** errors.go ErrTooManyAccountConnections (operator mode account `conn` limit). */
+export const ERR_MAX_ACCOUNT_CONNECTIONS = "maximum account active connections exceeded";
 export const ERR_BAD_CLIENT_PROTOCOL = "invalid client protocol";
 export const ERR_NO_RESPONDERS_REQUIRES_HEADERS = "no responders requires headers support";
 

@@ -77,6 +77,10 @@ export class Client extends Connection implements ParserSink {
   infoSent = false;
 
   private authTimer: NodeJS.Timeout | null = null;
+  /** Subscriptions allowed on this connection, 0 = no limit (operator mode narrows it per user). */
+  maxSubs: number;
+  /** Operator mode: ends the connection when its user JWT expires (src/auth/jwt). */
+  expiryTimer: NodeJS.Timeout | null = null;
 
   // Per-connection match cache: the last subject's bytes and result (client.go readCache, one entry).
   private l1Subject: Buffer | null = null;
@@ -93,6 +97,7 @@ export class Client extends Connection implements ParserSink {
     super(server, id, socket);
     const opts = server.options;
     this.parser = new Parser(this, CLIENT_VERBS, opts.maxControlLine, opts.maxPayload);
+    this.maxSubs = opts.maxSubscriptions;
     if (server.auth.nonceRequired) this.nonce = generateNonce();
   }
 
@@ -213,7 +218,8 @@ export class Client extends Connection implements ParserSink {
   private authenticateAndConnect(o: ConnectOptions): boolean {
     const failure = this.server.authenticate(this, o);
     if (failure !== null) {
-      this.authViolation(failure);
+      // Refused with its own error already (operator mode's account connection limit).
+      if (!this.closed) this.authViolation(failure);
       return false;
     }
     if (this.authTimer) clearTimeout(this.authTimer);
@@ -329,7 +335,7 @@ export class Client extends Connection implements ParserSink {
       return true;
     }
     if (this.perms !== null && !checkSubscribe(this, subject, queue, sid)) return true;
-    const maxSubs = this.server.options.maxSubscriptions;
+    const maxSubs = this.maxSubs;
     if (maxSubs > 0 && this.subs.size >= maxSubs) {
       this.sendErr(ERR_MAX_SUBSCRIPTIONS);
       this.server.logger.error(`${this.logPrefix()}Maximum Subscriptions Exceeded (${maxSubs})`);
@@ -404,6 +410,8 @@ export class Client extends Connection implements ParserSink {
   protected onClosed(): void {
     if (this.authTimer) clearTimeout(this.authTimer);
     this.authTimer = null;
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
     for (const sub of this.subs.values()) sub.closed = true;
     this.account.removeSubs(this.subs.values());
     this.server.removeClient(this);

@@ -21,6 +21,10 @@ export const ClosedState = {
   ServerShutdown: "Server Shutdown",
   MsgHeaderViolation: "Message Header Violation",
   NoRespondersRequiresHeaders: "No Responders Requires Headers",
+  // Operator mode (src/auth/jwt).
+  AuthenticationExpired: "Authentication Expired",
+  MaxAccountConnectionsExceeded: "Maximum Account Connections Exceeded",
+  Revocation: "Credentials Revoked",
   // Server links (routes, leaf nodes, gateways).
   WrongPort: "Incorrect Port",
   DuplicateRoute: "Duplicate Route",

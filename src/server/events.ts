@@ -90,7 +90,8 @@ export class SystemEvents {
 
 /** Creates (or finds) the system account and subscribes its request handlers. */
 export function setupSystemAccount(server: Server): Account {
-  const name = server.options.systemAccount ?? DEFAULT_SYSTEM_ACCOUNT;
+  // Operator mode: the operator JWT's system account unless `system_account` names one.
+  const name = server.options.systemAccount ?? server.operator?.systemAccountKey() ?? DEFAULT_SYSTEM_ACCOUNT;
   let acc = server.accounts.get(name);
   if (acc === undefined) {
     acc = new Account(name);

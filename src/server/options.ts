@@ -643,12 +643,7 @@ export function validateOptions(o: ServerOptions): string[] {
   if (o.httpPort < -1 || o.httpPort > 65535) problems.push(`invalid monitoring port ${o.httpPort}`);
   if (o.maxControlLine <= 0) problems.push(`max_control_line must be positive`);
   if (o.maxPayload <= 0) problems.push(`max_payload must be positive`);
-  const decentralized = decentralizedAuthKey(o);
-  if (decentralized !== undefined) {
-    problems.push(
-      `"${decentralized}": decentralized authentication (operator JWTs and account resolvers) is not supported yet by tsnats; use "accounts" and "authorization" blocks`,
-    );
-  }
+  if ((o.operators?.length ?? 0) > 0) problems.push(...validateTrustedOperators(o));
   if (o.authCallout) problems.push(`"auth_callout": authorization callouts are not supported yet by tsnats`);
   if (o.gateway !== undefined) problems.push(...validateGateway(o.gateway, o.cluster));
   return problems;
@@ -671,11 +666,22 @@ function validateGateway(g: GatewayOptions, cluster: ClusterOptions | undefined)
   return problems;
 }
 
-/** The config key of the first operator-mode setting present, if any. */
-function decentralizedAuthKey(o: ServerOptions): string | undefined {
-  if (o.operators !== undefined) return "operator";
-  if (o.trustedKeys !== undefined) return "trusted_keys";
-  if (o.resolver !== undefined) return "resolver";
-  if (o.resolverPreload !== undefined) return "resolver_preload";
-  return undefined;
+/**
+ * nats-server jwt.go validateTrustedOperators, with its wording (as nats-server, a
+ * resolver without operators is ignored). tsnats does not serve URL resolvers yet.
+ */
+function validateTrustedOperators(o: ServerOptions): string[] {
+  const ops = o.operators ?? [];
+  if (o.resolver === undefined) return ["operators require an account resolver to be configured"];
+  if ((o.accounts?.length ?? 0) > 0) return ["operators do not allow Accounts to be configured directly"];
+  if ((o.users?.length ?? 0) > 0) return ["operators do not allow users to be configured directly"];
+  if ((o.trustedKeys?.length ?? 0) > 0) return ["conflicting options for 'TrustedKeys' and 'TrustedOperators'"];
+  if (o.systemAccount !== undefined) {
+    const named = ops.filter((op) => op.systemAccount !== undefined);
+    if (named.length > 0 && !named.some((op) => op.systemAccount === o.systemAccount)) return ["system_account in config and operator JWT must be identical"];
+  } else if (ops[0]?.systemAccount === undefined && (o.resolver.type === "full" || o.resolver.type === "cache")) {
+    return ["using nats based account resolver - the system account needs to be specified in configuration or the operator jwt"];
+  }
+  if (o.resolver.type === "url") return [`"resolver": URL account resolvers are not supported yet by tsnats; use MEMORY or a full resolver`];
+  return [];
 }

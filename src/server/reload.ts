@@ -11,7 +11,7 @@
  * does not load, or options that cannot be applied, leave the running config untouched.
  */
 import { Authenticator, isAuthFailure } from "../auth/authenticator.js";
-import { bindIdentity } from "../auth/connection.js";
+import { admitJwt, authenticateCredentials, bindIdentity } from "../auth/connection.js";
 import { configureAccounts } from "../accounts/imports.js";
 import { setupSystemAccount } from "./events.js";
 import { formatIssue, loadConfigFile } from "../config/index.js";
@@ -129,7 +129,8 @@ export function applyOptions(server: Server, next: ServerOptions): ReloadResult 
   const o = server.options;
   server.logger.reconfigure?.({ debug: o.debug, trace: o.trace, logtime: o.logtime, logtimeUtc: o.logtimeUtc, logFile: o.logFile });
   server.traceEnabled = server.logger.traceEnabled;
-  configureAccounts(server, server.options.accounts ?? []);
+  if (server.operator !== null) server.operator.rewire();
+  else configureAccounts(server, server.options.accounts ?? []);
   server.systemAccount = setupSystemAccount(server);
   server.jetstream?.reloadAccounts().catch((err: unknown) => server.logger.error(`JetStream reload: ${String(err)}`));
   server.refreshInfo();
@@ -144,10 +145,11 @@ export function applyOptions(server: Server, next: ServerOptions): ReloadResult 
 
 /** Protocol limits every open connection's parser enforces, set from the running options. */
 function applyClientLimits(server: Server): void {
-  const { maxControlLine, maxPayload } = server.options;
+  const { maxControlLine, maxPayload, maxSubscriptions } = server.options;
   for (const c of server.clients.values()) {
     c.parser.maxControlLine = maxControlLine;
     c.parser.maxPayload = maxPayload;
+    c.maxSubs = maxSubscriptions;
   }
 }
 
@@ -166,13 +168,14 @@ function recheckClient(server: Server, c: Client): boolean {
     c.deliveryChecks = false;
     return true;
   }
-  const r = server.auth.authenticate(c.connectOpts ?? {}, c.nonce);
+  const r = authenticateCredentials(server, c, c.connectOpts ?? {});
   const target = !isAuthFailure(r) && r.account !== undefined ? server.accounts.get(r.account) : server.globalAccount;
   if (isAuthFailure(r) || target !== account) {
     c.authViolation(isAuthFailure(r) ? r.detail : `User "${r.user}" - account changed`);
     return false;
   }
   bindIdentity(server, c, r);
+  if (!admitJwt(server, c, r)) return false;
   const perms = c.perms;
   if (perms !== null) {
     for (const sub of [...c.subs.values()]) {

@@ -36,6 +36,7 @@ import type { RouteManager } from "../cluster/routes.js";
 import type { LeafManager } from "../leafnode/leafnodes.js";
 import type { GatewayManager } from "../gateway/gateways.js";
 import { sendToGateways } from "../gateway/routing.js";
+import { isOperatorMode, OperatorMode } from "../auth/jwt/operator-mode.js";
 
 /** How many closed connections /connz remembers (nats-server MaxClosedClients). */
 export const MAX_CLOSED_CLIENTS = 10_000;
@@ -137,6 +138,8 @@ export class Server {
   gateways: GatewayManager | null = null;
   /** Routes and leaf nodes one message is going to, collected by the delivery step. */
   readonly linkTargets = new LinkTargets();
+  /** Operator mode (src/auth/jwt): JWT accounts and user JWT authentication; null otherwise. */
+  readonly operator: OperatorMode | null = null;
 
   constructor(
     readonly options: ServerOptions,
@@ -151,6 +154,8 @@ export class Server {
     this.auth = new Authenticator(options);
     configureAccounts(this, options.accounts ?? []);
     this.events = new SystemEvents(this);
+    // Before the system account: in operator mode it is a JWT account.
+    if (isOperatorMode(options)) this.operator = new OperatorMode(this);
     this.systemAccount = setupSystemAccount(this);
     this.tls = options.tls ? ServerTls.load(options.tls) : null;
     this.stallThreshold = Math.min(Math.floor((options.maxPending / 4) * 3), 4 * 1024 * 1024);

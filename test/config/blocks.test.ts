@@ -287,7 +287,7 @@ describe("jetstream", () => {
 });
 
 describe("operator mode", () => {
-  test("an inline or file operator JWT is decoded and verified; the server refuses it at start", async () => {
+  test("an inline or file operator JWT is decoded and verified; the server accepts it with a resolver", async () => {
     const okp = createOperator();
     const token = await encodeOperator("op", okp, { system_account: "ASYS", signing_keys: [] });
     const file = join(dir, "op.jwt");
@@ -296,7 +296,11 @@ describe("operator mode", () => {
       const o = opts(`operator: "${ref}"\nresolver: MEMORY`);
       assert.deepEqual(o.operators, [{ jwt: token, subject: okp.getPublicKey(), name: "op", systemAccount: "ASYS", signingKeys: [] }]);
       assert.deepEqual(o.resolver, { type: "memory" });
-      assert.match(validateOptions(resolveOptions(o)).join(), /"operator": decentralized authentication .* not supported yet/);
+      assert.deepEqual(validateOptions(resolveOptions(o)), []);
+      // nats-server validateTrustedOperators, with its words.
+      assert.deepEqual(validateOptions(resolveOptions({ operators: o.operators! })), ["operators require an account resolver to be configured"]);
+      assert.deepEqual(validateOptions(resolveOptions({ ...o, users: [{ user: "a", password: "b" }] })), ["operators do not allow users to be configured directly"]);
+      assert.deepEqual(validateOptions(resolveOptions({ ...o, systemAccount: "AOTHER" })), ["system_account in config and operator JWT must be identical"]);
     }
   });
 

@@ -3,6 +3,7 @@
  * new permission applies to open connections, a broken file keeps the running config.
  * In process through reloadConfig(), and end to end with `tsnats-server --signal reload`.
  */
+import { createAccount } from "@nats-io/nkeys";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -200,10 +201,10 @@ describe("reload of protocol limits reaches open connections", () => {
     assert.equal(r.ok, false);
     assert.match(r.errors[0] ?? "", /max_payload \(2000000\) cannot be higher than max_pending \(1000000\)/);
     assert.equal(s.server.options.maxPayload, 1000);
-    writeFileSync(file, `max_pending: 1000000\nresolver: MEMORY\n`);
+    writeFileSync(file, `max_pending: 1000000\nauthorization { users: [ {user: a, password: b} ], auth_callout { issuer: ${createAccount().getPublicKey()}, auth_users: [a] } }\n`);
     const r2 = reloadConfig(s.server);
     assert.equal(r2.ok, false);
-    assert.match(r2.errors.join(";"), /decentralized authentication .* not supported yet/);
+    assert.match(r2.errors.join(";"), /"auth_callout": authorization callouts are not supported yet/);
   });
 });
 

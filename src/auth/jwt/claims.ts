@@ -1,0 +1,88 @@
+/**
+ * Decoding and validating NATS JWTs (user, account, activation) with the official
+ * `@nats-io/jwt`, which verifies the Ed25519 signature; the checks jwt.Decode*Claims and
+ * Claims.Validate make on top of it (claim type, issuer kind, expiry, not-before) are here.
+ * Pure: no server, no sockets.
+ */
+import type { Account as AccountNats, Activation, ClaimsData, User } from "@nats-io/jwt";
+import { lazyRequire } from "../../util/lazy-require.js";
+
+const jwtLib = lazyRequire<typeof import("@nats-io/jwt")>("@nats-io/jwt");
+
+export type UserClaims = ClaimsData<User>;
+export type AccountClaims = ClaimsData<AccountNats>;
+export type ActivationClaims = ClaimsData<Activation>;
+
+/** What a JWT of some type must be issued by (nkey prefixes). */
+const ISSUER_PREFIXES: Record<string, string> = { user: "A", account: "O", activation: "A", operator: "O", authorization_response: "A" };
+
+/**
+ * Decodes `token`, verifying its signature, and checks its claim type (v2 `nats.type`,
+ * v1 `type`) and issuer kind. Throws with jwt's wording when it is not one.
+ */
+export function decodeClaims<T>(token: string, type: string): ClaimsData<T> {
+  const claims = jwtLib().decode<T>(token);
+  const nats = (claims.nats ?? {}) as { type?: string };
+  const got = nats.type ?? claims.type;
+  if (got !== type) throw new Error(`not ${type === "account" || type === "activation" ? "an" : "a"} ${type} claim`);
+  const prefix = ISSUER_PREFIXES[type];
+  if (typeof claims.iss !== "string" || prefix === undefined || !claims.iss.startsWith(prefix)) throw new Error("invalid issuer for claim");
+  if (typeof claims.sub !== "string" || claims.sub === "") throw new Error("subject is required");
+  return claims;
+}
+
+export function decodeUserClaims(token: string): UserClaims {
+  return decodeClaims<User>(token, "user");
+}
+
+export function decodeAccountClaims(token: string): AccountClaims {
+  return decodeClaims<AccountNats>(token, "account");
+}
+
+export function decodeActivationClaims(token: string): ActivationClaims {
+  return decodeClaims<Activation>(token, "activation");
+}
+
+/** Seconds since the epoch (JWT times are in seconds). */
+export function nowSeconds(nowMs = Date.now()): number {
+  return Math.floor(nowMs / 1000);
+}
+
+/** jwt ClaimsData.Validate: "claim is expired" / "claim is not yet valid", or null. */
+export function timeProblem(c: { exp?: number; nbf?: number }, nowMs = Date.now()): string | null {
+  const now = nowSeconds(nowMs);
+  if (c.exp !== undefined && c.exp > 0 && c.exp < now) return "claim is expired";
+  if (c.nbf !== undefined && c.nbf > 0 && c.nbf > now) return "claim is not yet valid";
+  return null;
+}
+
+/** nats-server accounts.go isRevoked: revoked when the key (or `*`) was revoked at or after `iat`. */
+export function isRevoked(revocations: Record<string, number> | undefined, subject: string, issuedAt: number): boolean {
+  if (revocations === undefined) return false;
+  const t = revocations[subject];
+  if (t !== undefined && t >= issuedAt) return true;
+  const all = revocations["*"];
+  return all !== undefined && all >= issuedAt;
+}
+
+/**
+ * A signing key entry: a plain key, or a scoped one (`kind: "user_scope"`) whose template
+ * replaces the permissions and limits of the users it signs.
+ */
+export interface ScopedSigner {
+  key: string;
+  role: string;
+  template: Partial<User>;
+}
+
+/** The account's signers: its own key (unscoped) and its signing keys (jwt SigningKeys). */
+export function accountSigners(a: AccountClaims): Map<string, ScopedSigner | null> {
+  const out = new Map<string, ScopedSigner | null>([[a.sub, null]]);
+  for (const k of a.nats.signing_keys ?? []) {
+    if (typeof k === "string") out.set(k, null);
+    else if (k !== null && typeof k === "object" && typeof k.key === "string") {
+      out.set(k.key, { key: k.key, role: k.role ?? "", template: (k.template ?? {}) as Partial<User> });
+    }
+  }
+  return out;
+}

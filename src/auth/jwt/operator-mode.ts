@@ -1,0 +1,409 @@
+/**
+ * Operator mode (decentralized JWT authentication, nats-server auth.go
+ * processClientOrLeafAuthentication with trusted keys, accounts.go updateAccountClaims):
+ * accounts come from account JWTs signed by a trusted operator (or one of its signing
+ * keys) through the account resolver; users connect with a user JWT signed by their
+ * account (or one of its signing keys, scoped ones applying their template) and the nonce
+ * signed with the user key, or as bearer. Owned by the server (`server.operator`), null
+ * outside operator mode.
+ */
+import type { Client } from "../../server/client.js";
+import type { Server } from "../../server/server.js";
+import { Account } from "../../accounts/account.js";
+import { configureAccounts } from "../../accounts/imports.js";
+import { ClosedState } from "../../server/closed-state.js";
+import { ERR_MAX_ACCOUNT_CONNECTIONS } from "../../protocol/errors.js";
+import { LruMap } from "../../util/lru.js";
+import type { AuthFailure, AuthResult } from "../authenticator.js";
+import { verifyNonceSignature } from "../nkeys.js";
+import { Permissions } from "../permissions.js";
+import { accountOptionsFromClaims } from "./account-links.js";
+import { accountSigners, decodeAccountClaims, decodeUserClaims, isRevoked, nowSeconds, timeProblem, type AccountClaims, type ScopedSigner, type UserClaims } from "./claims.js";
+import { createResolver, type AccountResolver } from "./resolver.js";
+import { applyTemplate, connectionTypeAllowed, hasEmptyPermissions, jwtPermissions, sourceAllowed, timeWindow } from "./user-checks.js";
+import type { ServerOptions } from "../../server/options.js";
+
+/** JWT limits use -1 for "no limit" (jwt.NoLimit). */
+export const NO_LIMIT = -1;
+/** Compiled permissions kept per distinct user JWT. */
+const PERMS_CACHE_SIZE = 1024;
+/** setTimeout's ceiling; longer expiries are re-armed when it fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** What a user JWT grants a connection beyond user, account and permissions. */
+export interface JwtGrant {
+  /** The user's public key (the JWT subject). */
+  userKey: string;
+  accountKey: string;
+  /** When the connection must end (user JWT expiry or the end of its time window); 0 = never. */
+  expiresAtMs: number;
+  /** Per-connection limits from the user (or its scoped signer) and account; -1 = none. */
+  maxPayload: number;
+  maxSubs: number;
+}
+
+/** How the user's connection arrived, for `allowed_connection_types` and `src`. */
+export interface UserJwtContext {
+  /** The nonce sent in INFO. */
+  nonce: string;
+  /** The CONNECT `sig`: the nonce signed with the user key (not needed for bearer JWTs). */
+  sig?: string;
+  /** The client's IP address. */
+  host: string;
+  /** jwt connection type: `STANDARD`, `WEBSOCKET`, `LEAFNODE`, `MQTT`... */
+  connectionType?: string;
+}
+
+/** One account known from its JWT. */
+export class JwtAccount {
+  signers: Map<string, ScopedSigner | null>;
+  private expiryTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    public claims: AccountClaims,
+    readonly account: Account,
+  ) {
+    this.signers = accountSigners(claims);
+  }
+
+  get key(): string {
+    return this.claims.sub;
+  }
+
+  get expired(): boolean {
+    const exp = this.claims.exp ?? 0;
+    return exp > 0 && exp <= nowSeconds();
+  }
+
+  /** An account limit (conn, subs, payload, leaf, data...), -1 when unlimited or absent. */
+  limit(name: "conn" | "subs" | "payload" | "leaf" | "data"): number {
+    const v = (this.claims.nats.limits as Record<string, unknown> | undefined)?.[name];
+    return typeof v === "number" ? v : NO_LIMIT;
+  }
+
+  /** Arms the expiry timer (nats-server Account.checkExpiration); `onExpire` runs once. */
+  armExpiry(onExpire: () => void): void {
+    this.stopTimer();
+    const exp = this.claims.exp ?? 0;
+    if (exp <= 0) return;
+    const ms = exp * 1000 - Date.now();
+    if (ms <= 0) return;
+    this.expiryTimer = setTimeout(() => (exp * 1000 > Date.now() ? this.armExpiry(onExpire) : onExpire()), Math.min(ms, MAX_TIMER_MS));
+    this.expiryTimer.unref();
+  }
+
+  stopTimer(): void {
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
+  }
+}
+
+/** True when the options put the server in operator mode. */
+export function isOperatorMode(o: ServerOptions): boolean {
+  return (o.operators !== undefined && o.operators.length > 0) || (o.trustedKeys !== undefined && o.trustedKeys.length > 0);
+}
+
+/** The server's operator mode: trusted keys, resolver, JWT accounts, user authentication. */
+export class OperatorMode {
+  /** Operator keys and operator signing keys that may sign account JWTs. */
+  readonly trusted = new Set<string>();
+  readonly resolver: AccountResolver;
+  /** The accounts loaded from JWTs, by public key. */
+  readonly jwtAccounts = new Map<string, JwtAccount>();
+  private permsCache = new LruMap<string, Permissions | null>(PERMS_CACHE_SIZE);
+  private readonly pinned: Set<string> | null;
+
+  constructor(private readonly server: Server) {
+    const o = server.options;
+    for (const op of o.operators ?? []) {
+      this.trusted.add(op.subject);
+      for (const k of op.signingKeys) this.trusted.add(k);
+    }
+    for (const k of o.trustedKeys ?? []) this.trusted.add(k);
+    const resolver = createResolver(o.resolver, o.resolverPreload ?? {});
+    if (resolver === null) throw new Error("URL account resolvers are not supported yet by tsnats");
+    this.resolver = resolver;
+    const sys = this.systemAccountKey();
+    this.pinned = o.resolverPinnedAccounts !== undefined ? new Set([...o.resolverPinnedAccounts, ...(sys !== undefined ? [sys] : [])]) : null;
+    // Preloaded JWTs go to the resolver's store first (nats-server stores them when newer).
+    if (this.resolver.kind !== "memory") {
+      for (const [k, jwt] of Object.entries(o.resolverPreload ?? {})) if (this.resolver.fetch(k) === undefined) this.resolver.store(k, jwt);
+    }
+    const all = this.resolver.kind === "memory" ? this.resolver.list() : sys !== undefined ? [sys] : [];
+    for (const key of all) this.load(key, false);
+    this.rewire();
+    server.onClose(() => {
+      for (const a of this.jwtAccounts.values()) a.stopTimer();
+    });
+  }
+
+  /** `system_account`, else the operator JWT's. */
+  systemAccountKey(): string | undefined {
+    const o = this.server.options;
+    return o.systemAccount ?? o.operators?.find((op) => op.systemAccount !== undefined)?.systemAccount;
+  }
+
+  /** The JWT account `key`, loading it through the resolver when needed; null when unknown or invalid. */
+  lookupAccount(key: string): JwtAccount | null {
+    const known = this.jwtAccounts.get(key);
+    if (known !== undefined) return known;
+    const loaded = this.load(key, false);
+    if (loaded !== null) this.rewire();
+    return loaded;
+  }
+
+  /** Decodes and checks an account JWT; the reason it is unusable, or the claims. */
+  checkAccountJwt(jwt: string, expectKey?: string): AccountClaims | string {
+    let claims: AccountClaims;
+    try {
+      claims = decodeAccountClaims(jwt);
+    } catch (err) {
+      return (err as Error).message;
+    }
+    if (expectKey !== undefined && claims.sub !== expectKey) return "subject does not match account";
+    if (!this.trusted.has(claims.iss)) return "not trusted";
+    return claims;
+  }
+
+  private load(key: string, quiet: boolean): JwtAccount | null {
+    const jwt = this.resolver.fetch(key);
+    if (jwt === undefined) return null;
+    const claims = this.checkAccountJwt(jwt, key);
+    if (typeof claims === "string") {
+      if (!quiet) this.server.logger.debug(`Account JWT for ${key} not usable: ${claims}`);
+      return null;
+    }
+    return this.install(claims);
+  }
+
+  /** Creates (or refreshes) the server account for `claims`. */
+  private install(claims: AccountClaims): JwtAccount {
+    let account = this.server.accounts.get(claims.sub);
+    if (account === undefined) {
+      account = new Account(claims.sub);
+      this.server.accounts.set(claims.sub, account);
+    }
+    let ja = this.jwtAccounts.get(claims.sub);
+    if (ja === undefined) {
+      ja = new JwtAccount(claims, account);
+      this.jwtAccounts.set(claims.sub, ja);
+    } else {
+      ja.claims = claims;
+      ja.signers = accountSigners(claims);
+    }
+    const target = ja;
+    ja.armExpiry(() => this.accountExpired(target));
+    return ja;
+  }
+
+  /**
+   * Rebuilds every account's imports from the JWTs (configureAccounts), loading the
+   * exporters that imports name and that are not loaded yet.
+   */
+  rewire(): void {
+    for (let round = 0; round < 4; round++) {
+      let loadedMore = false;
+      for (const ja of [...this.jwtAccounts.values()]) {
+        for (const i of ja.claims.nats.imports ?? []) {
+          if (typeof i.account === "string" && !this.jwtAccounts.has(i.account) && this.load(i.account, true) !== null) loadedMore = true;
+        }
+      }
+      if (!loadedMore) break;
+    }
+    const claims = new Map([...this.jwtAccounts].map(([k, a]) => [k, a.claims]));
+    configureAccounts(this.server, [...(this.server.options.accounts ?? []), ...accountOptionsFromClaims(claims)]);
+  }
+
+  /**
+   * Authenticates a user JWT (nats-server processClientOrLeafAuthentication, operator
+   * branch), in nats-server's order of checks. The failure's detail is the debug reason.
+   * Exported for every connection kind (WebSocket's jwt_cookie too).
+   */
+  authenticateUserJwt(jwt: string | undefined, ctx: UserJwtContext): AuthResult | AuthFailure {
+    if (jwt === undefined || jwt === "") return fail("Authentication requires a user JWT");
+    let uc: UserClaims;
+    try {
+      uc = decodeUserClaims(jwt);
+    } catch (err) {
+      return fail(`User JWT not valid: ${(err as Error).message}`);
+    }
+    const tp = timeProblem(uc);
+    if (tp !== null) return fail(`User JWT no longer valid: ${tp}`);
+    if (!connectionTypeAllowed(uc.nats.allowed_connection_types, ctx.connectionType ?? "STANDARD")) return fail("Connection type not allowed");
+    const issuer = uc.nats.issuer_account ?? uc.iss;
+    if (this.pinned !== null && !this.pinned.has(issuer)) return fail(`Account ${issuer} not listed as operator pinned account`);
+    const ja = this.lookupAccount(issuer);
+    if (ja === null) return fail("Account JWT lookup error");
+    if (!ja.signers.has(uc.iss)) return fail("User JWT issuer is not known");
+    let user = uc.nats;
+    const scope = ja.signers.get(uc.iss) ?? null;
+    if (scope !== null) {
+      if (!hasEmptyPermissions(uc.nats)) return fail("User JWT is not valid: scoped users require empty permissions");
+      try {
+        user = { ...uc.nats, ...applyTemplate(scope.template, { user: uc, accountName: ja.claims.name ?? "", accountTags: ja.claims.nats.tags ?? [] }) };
+      } catch {
+        return fail("User JWT generated invalid permissions");
+      }
+    }
+    if (ja.expired) return fail("Account JWT has expired");
+    const bearer = uc.nats.bearer_token === true;
+    if (bearer && ja.claims.nats.limits?.disallow_bearer === true) return fail("Account does not allow bearer token");
+    if (!bearer) {
+      if (ctx.sig === undefined || ctx.sig === "") return fail("Signature missing");
+      if (!verifyNonceSignature(uc.sub, ctx.nonce, ctx.sig)) return fail("Signature not verified");
+    }
+    if (isRevoked(ja.claims.nats.revocations, uc.sub, uc.iat)) return fail("User authentication revoked");
+    if (!sourceAllowed(user.src, ctx.host)) return fail(`Bad src Ip ${ctx.host}`);
+    const window = timeWindow(user.times, user.locale);
+    if (!window.allowed) return fail("Outside connect times");
+    let expiresAtMs = (uc.exp ?? 0) > 0 ? uc.exp! * 1000 : 0;
+    if (window.validForMs > 0) {
+      const end = Date.now() + window.validForMs;
+      expiresAtMs = expiresAtMs === 0 ? end : Math.min(expiresAtMs, end);
+    }
+    const grant: JwtGrant = {
+      userKey: uc.sub,
+      accountKey: ja.key,
+      expiresAtMs,
+      maxPayload: minLimit(user.payload ?? NO_LIMIT, ja.limit("payload")),
+      maxSubs: minLimit(user.subs ?? NO_LIMIT, ja.limit("subs")),
+    };
+    return { user: uc.sub, account: ja.key, permissions: this.permissionsFor(jwt, user, ja), jwt: grant };
+  }
+
+  private permissionsFor(jwt: string, user: UserClaims["nats"], ja: JwtAccount): Permissions | null {
+    const cached = this.permsCache.get(jwt);
+    if (cached !== undefined) return cached;
+    const p = jwtPermissions(user, ja.claims.nats.default_permissions);
+    const perms = p === null ? null : new Permissions(p);
+    this.permsCache.set(jwt, perms);
+    return perms;
+  }
+
+  /**
+   * Applies a grant to a connection bound to its account (nats-server registerWithAccount
+   * and applyAccountLimits): the account connection limit, payload and subscription limits,
+   * the expiry timer. Returns false when the connection was refused (and closed).
+   */
+  admit(c: Client, grant: JwtGrant): boolean {
+    const ja = this.jwtAccounts.get(grant.accountKey);
+    const max = ja?.limit("conn") ?? NO_LIMIT;
+    if (max !== NO_LIMIT && !c.connected) {
+      let n = 0;
+      for (const other of this.server.clients.values()) if (other !== c && other.account === c.account && other.connected) n++;
+      if (n >= max) {
+        this.server.logger.error(`${c.logPrefix()}${ERR_MAX_ACCOUNT_CONNECTIONS}`);
+        c.sendErr(ERR_MAX_ACCOUNT_CONNECTIONS);
+        c.closeConnection(ClosedState.MaxAccountConnectionsExceeded);
+        return false;
+      }
+    }
+    const o = this.server.options;
+    c.parser.maxPayload = grant.maxPayload === NO_LIMIT ? o.maxPayload : Math.min(grant.maxPayload, o.maxPayload);
+    c.maxSubs = minLimit(grant.maxSubs, o.maxSubscriptions > 0 ? o.maxSubscriptions : NO_LIMIT);
+    if (c.maxSubs === NO_LIMIT) c.maxSubs = 0;
+    this.armUserExpiry(c, grant.expiresAtMs);
+    return true;
+  }
+
+  /** nats-server client.setExpiration: `User Authentication Expired` when the JWT (or its window) ends. */
+  private armUserExpiry(c: Client, atMs: number): void {
+    if (c.expiryTimer !== null) clearTimeout(c.expiryTimer);
+    c.expiryTimer = null;
+    if (atMs === 0) return;
+    const ms = atMs - Date.now();
+    const fire = (): void => {
+      c.expiryTimer = null;
+      if (c.closed) return;
+      if (atMs > Date.now()) return this.armUserExpiry(c, atMs);
+      this.closeClient(c, "User Authentication Expired", ClosedState.AuthenticationExpired);
+    };
+    if (ms <= 0) {
+      fire();
+      return;
+    }
+    c.expiryTimer = setTimeout(fire, Math.min(ms, MAX_TIMER_MS));
+  }
+
+  private closeClient(c: Client, error: string, reason: (typeof ClosedState)[keyof typeof ClosedState]): void {
+    this.server.logger.debug(`${c.logPrefix()}${error}`);
+    c.sendErr(error);
+    c.closeConnection(reason);
+    this.server.flushPending();
+  }
+
+  private clientsOf(ja: JwtAccount): Client[] {
+    return [...this.server.clients.values()].filter((c) => c.account === ja.account);
+  }
+
+  /** nats-server accountAuthExpired: every client of the account is closed. */
+  private accountExpired(ja: JwtAccount): void {
+    for (const c of this.clientsOf(ja)) this.closeClient(c, "Account Authentication Expired", ClosedState.AuthenticationExpired);
+  }
+
+  /**
+   * Applies a new JWT of a loaded account (nats-server updateAccountClaims): imports and
+   * exports rewired, revoked users and users of removed signing keys disconnected, the
+   * connection limit enforced, the expiry re-armed. Returns null or why it was refused.
+   */
+  updateAccount(jwt: string): string | null {
+    const claims = this.checkAccountJwt(jwt);
+    if (typeof claims === "string") return claims;
+    const known = this.jwtAccounts.get(claims.sub);
+    if (known !== undefined && claims.iat < known.claims.iat) return "jwt is older than the one in use";
+    if (this.resolver.acceptsUpdates) this.resolver.store(claims.sub, jwt);
+    else if (known === undefined) return null; // MEMORY: only accounts in use take updates
+    else this.resolver.store(claims.sub, jwt);
+    if (known === undefined) return null; // loaded when first used
+    const ja = this.install(claims);
+    this.rewire();
+    this.permsCache = new LruMap<string, Permissions | null>(PERMS_CACHE_SIZE);
+    this.recheckClients(ja);
+    return null;
+  }
+
+  private recheckClients(ja: JwtAccount): void {
+    const clients = this.clientsOf(ja);
+    for (const c of clients) {
+      const jwt = c.connectOpts?.jwt;
+      if (jwt === undefined) continue;
+      let uc: UserClaims;
+      try {
+        uc = decodeUserClaims(jwt);
+      } catch {
+        continue;
+      }
+      if (isRevoked(ja.claims.nats.revocations, uc.sub, uc.iat) || !ja.signers.has(uc.iss)) {
+        this.closeClient(c, "User Authentication Revoked", ClosedState.Revocation);
+      }
+    }
+    const max = ja.limit("conn");
+    if (max !== NO_LIMIT) {
+      const open = this.clientsOf(ja).filter((c) => !c.closed && c.connected);
+      // nats-server closes the newest connections over the limit.
+      for (const c of open.slice(max)) this.closeClient(c, ERR_MAX_ACCOUNT_CONNECTIONS, ClosedState.MaxAccountConnectionsExceeded);
+    }
+  }
+
+  /** Removes an account's JWT (`$SYS.REQ.CLAIMS.DELETE`): its clients are disconnected. */
+  deleteAccount(key: string): void {
+    this.resolver.delete(key);
+    const ja = this.jwtAccounts.get(key);
+    if (ja === undefined) return;
+    ja.stopTimer();
+    this.jwtAccounts.delete(key);
+    for (const c of this.clientsOf(ja)) this.closeClient(c, "Account Authentication Expired", ClosedState.AuthenticationExpired);
+    this.rewire();
+  }
+}
+
+function fail(detail: string): AuthFailure {
+  return { detail };
+}
+
+/** The smaller of two limits where -1 means none (nats-server minLimit). */
+function minLimit(a: number, b: number): number {
+  if (a === NO_LIMIT) return b;
+  if (b === NO_LIMIT) return a;
+  return Math.min(a, b);
+}
