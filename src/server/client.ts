@@ -81,6 +81,8 @@ export class Client extends Connection implements ParserSink {
   maxSubs: number;
   /** Operator mode: ends the connection when its user JWT expires (src/auth/jwt). */
   expiryTimer: NodeJS.Timeout | null = null;
+  /** An INFO to send after the next PONG (operator mode: this client's own max_payload). */
+  pendingInfo: string | null = null;
 
   // Per-connection match cache: the last subject's bytes and result (client.go readCache, one entry).
   private l1Subject: Buffer | null = null;
@@ -127,6 +129,15 @@ export class Client extends Connection implements ParserSink {
   }
 
   // ---- ParserSink ----
+
+  override processPing(): boolean {
+    super.processPing();
+    if (this.pendingInfo !== null && this.connected) {
+      this.sendProto(this.pendingInfo);
+      this.pendingInfo = null;
+    }
+    return true;
+  }
 
   processOp(verb: Verb, arg: Buffer): boolean {
     this.countOp();

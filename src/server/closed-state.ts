@@ -24,6 +24,7 @@ export const ClosedState = {
   // Operator mode (src/auth/jwt).
   AuthenticationExpired: "Authentication Expired",
   MaxAccountConnectionsExceeded: "Maximum Account Connections Exceeded",
+  MaxSubscriptionsExceeded: "Maximum Subscriptions Exceeded",
   Revocation: "Credentials Revoked",
   // Server links (routes, leaf nodes, gateways).
   WrongPort: "Incorrect Port",

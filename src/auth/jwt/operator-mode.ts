@@ -12,7 +12,7 @@ import type { Server } from "../../server/server.js";
 import { Account } from "../../accounts/account.js";
 import { configureAccounts } from "../../accounts/imports.js";
 import { ClosedState } from "../../server/closed-state.js";
-import { ERR_MAX_ACCOUNT_CONNECTIONS } from "../../protocol/errors.js";
+import { ERR_MAX_ACCOUNT_CONNECTIONS, ERR_MAX_SUBSCRIPTIONS } from "../../protocol/errors.js";
 import { LruMap } from "../../util/lru.js";
 import type { AuthFailure, AuthResult } from "../authenticator.js";
 import { verifyNonceSignature } from "../nkeys.js";
@@ -75,10 +75,13 @@ export class JwtAccount {
     return exp > 0 && exp <= nowSeconds();
   }
 
-  /** An account limit (conn, subs, payload, leaf, data...), -1 when unlimited or absent. */
+  /**
+   * An account limit (conn, subs, payload, leaf, data), -1 when unlimited. An absent
+   * limit is 0, as Go decodes it into nats-server: an account JWT without `limits` admits
+   * no connections (nsc always writes -1 for "no limit").
+   */
   limit(name: "conn" | "subs" | "payload" | "leaf" | "data"): number {
-    const v = (this.claims.nats.limits as Record<string, unknown> | undefined)?.[name];
-    return typeof v === "number" ? v : NO_LIMIT;
+    return goInt((this.claims.nats.limits as Record<string, unknown> | undefined)?.[name]);
   }
 
   /** Arms the expiry timer (nats-server Account.checkExpiration); `onExpire` runs once. */
@@ -261,12 +264,16 @@ export class OperatorMode {
       const end = Date.now() + window.validForMs;
       expiresAtMs = expiresAtMs === 0 ? end : Math.min(expiresAtMs, end);
     }
+    // nats-server applyAccountLimits: the user's limits (a scoped signer's template's), then the account's.
+    // A template's absent limits are "none" (Go decodes templates over -1 defaults), a user's are 0.
+    const lim = scope !== null ? scope.template : uc.nats;
+    const absent = scope !== null ? NO_LIMIT : 0;
     const grant: JwtGrant = {
       userKey: uc.sub,
       accountKey: ja.key,
       expiresAtMs,
-      maxPayload: minLimit(user.payload ?? NO_LIMIT, ja.limit("payload")),
-      maxSubs: minLimit(user.subs ?? NO_LIMIT, ja.limit("subs")),
+      maxPayload: minLimit(goInt(lim.payload, absent), ja.limit("payload")),
+      maxSubs: minLimit(goInt(lim.subs, absent), ja.limit("subs")),
     };
     return { user: uc.sub, account: ja.key, permissions: this.permissionsFor(jwt, user, ja), jwt: grant };
   }
@@ -299,9 +306,19 @@ export class OperatorMode {
       }
     }
     const o = this.server.options;
-    c.parser.maxPayload = grant.maxPayload === NO_LIMIT ? o.maxPayload : Math.min(grant.maxPayload, o.maxPayload);
-    c.maxSubs = minLimit(grant.maxSubs, o.maxSubscriptions > 0 ? o.maxSubscriptions : NO_LIMIT);
-    if (c.maxSubs === NO_LIMIT) c.maxSubs = 0;
+    const maxPayload = grant.maxPayload === NO_LIMIT ? o.maxPayload : Math.min(grant.maxPayload, o.maxPayload);
+    if (maxPayload !== c.parser.maxPayload && maxPayload !== o.maxPayload && !c.connected) {
+      // nats-server sends INFO again after the first PONG when the client's max_payload differs.
+      c.pendingInfo = this.server.infoFor(c).replace(/"max_payload":\d+/, `"max_payload":${maxPayload}`).replace(/,"nonce":"[^"]*"/, "");
+    }
+    c.parser.maxPayload = maxPayload;
+    const maxSubs = minLimit(grant.maxSubs, o.maxSubscriptions > 0 ? o.maxSubscriptions : NO_LIMIT);
+    if (maxSubs === 0) {
+      // nats-server applyAccountLimits: at the limit before any SUB.
+      this.closeClient(c, ERR_MAX_SUBSCRIPTIONS, ClosedState.MaxSubscriptionsExceeded);
+      return false;
+    }
+    c.maxSubs = maxSubs === NO_LIMIT ? 0 : maxSubs;
     this.armUserExpiry(c, grant.expiresAtMs);
     return true;
   }
@@ -399,6 +416,11 @@ export class OperatorMode {
 
 function fail(detail: string): AuthFailure {
   return { detail };
+}
+
+/** A JWT number as Go reads it: absent (or not a number) is the zero value, or `absent`. */
+function goInt(v: unknown, absent = 0): number {
+  return typeof v === "number" ? v : absent;
 }
 
 /** The smaller of two limits where -1 means none (nats-server minLimit). */

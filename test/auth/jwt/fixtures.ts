@@ -21,7 +21,7 @@ export interface Acct {
 export async function makeOperator(signingKeys: KeyPair[] = []): Promise<Op> {
   const kp = createOperator();
   const sysKp = createAccount();
-  const sys = await makeAccountWith(kp, sysKp, "SYS");
+  const sys = await makeAccountWith(kp, sysKp, "SYS", { limits: NO_LIMITS });
   const jwt = await encodeOperator("OP", kp, { system_account: sysKp.getPublicKey(), signing_keys: signingKeys.map((k) => k.getPublicKey()) });
   return { kp, jwt, sys };
 }
@@ -33,9 +33,16 @@ async function makeAccountWith(signer: KeyPair, kp: KeyPair, name: string, nats:
   return { kp, jwt, pub: kp.getPublicKey() };
 }
 
-/** An account signed by the operator (or `signer`, one of its signing keys). */
-export async function makeAccount(op: Op, name: string, nats: Partial<Account> = {}, o: { exp?: number; signer?: KeyPair; kp?: KeyPair } = {}): Promise<Acct> {
-  return makeAccountWith(o.signer ?? op.kp, o.kp ?? createAccount(), name, nats, o.exp);
+/** No limits, written out as nsc writes them (an absent limit is 0 to nats-server). */
+export const NO_LIMITS = { conn: -1, subs: -1, payload: -1, data: -1, leaf: -1, imports: -1, exports: -1, wildcards: true, disallow_bearer: false };
+
+/**
+ * An account signed by the operator (or `signer`, one of its signing keys), with
+ * {@link NO_LIMITS} under the given limits unless `bare`.
+ */
+export async function makeAccount(op: Op, name: string, nats: Partial<Account> = {}, o: { exp?: number; signer?: KeyPair; kp?: KeyPair; bare?: boolean } = {}): Promise<Acct> {
+  const full = o.bare === true ? nats : { ...nats, limits: { ...NO_LIMITS, ...(nats.limits ?? {}) } };
+  return makeAccountWith(o.signer ?? op.kp, o.kp ?? createAccount(), name, full, o.exp);
 }
 
 export interface UserCreds {

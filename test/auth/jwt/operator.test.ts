@@ -36,7 +36,7 @@ describe("operator mode, MEMORY resolver", () => {
     signingKp = createAccount();
     scopedKp = createAccount();
     signed = await makeAccount(op, "S", {
-      signing_keys: [signingKp.getPublicKey(), { kind: "user_scope", key: scopedKp.getPublicKey(), role: "r", template: { pub: { allow: ["scoped.{{name()}}"], deny: [] }, sub: { allow: ["_INBOX.>"], deny: [] } } }],
+      signing_keys: [signingKp.getPublicKey(), { kind: "user_scope", key: scopedKp.getPublicKey(), role: "r", template: { pub: { allow: ["scoped.{{name()}}"], deny: [] }, sub: { allow: ["_INBOX.>"], deny: [] }, subs: -1, payload: -1, data: -1 } }],
     });
     limited = await makeAccount(op, "L", { limits: { conn: 1, subs: 1, payload: 16, data: -1, leaf: -1, imports: -1, exports: -1, wildcards: true, disallow_bearer: false } });
     const rk = createUser();
