@@ -268,7 +268,9 @@ export class Client extends Connection implements ParserSink {
     const gw = server.gateways;
     if (gw !== null && gw.replies.size > 0 && publishMappedReply(gw, this, this.account, pa)) return !this.closed;
     const r = this.match(pa);
-    const imported = this.account.imports !== null ? deliverImports(server, this, this.account, pa) : 0;
+    let imported = this.account.imports !== null ? deliverImports(server, this, this.account, pa) : 0;
+    // `$SYS.REQ` services every account imports from the system account (system-imports.ts).
+    if (pa.arg[pa.subjectStart] === 0x24) imported += server.events.imports.request(this, pa);
     if (r.psubs.length === 0 && r.qsubs.length === 0) {
       const crossed = gw !== null && sendToGateways(gw, this, this.account, pa, null);
       if (!crossed && imported === 0 && this.noResponders && pa.replyEnd > pa.replyStart) this.sendNoResponders(pa);
