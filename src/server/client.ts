@@ -36,6 +36,7 @@ import { generateNonce } from "../auth/nkeys.js";
 import type { ConnectionPermissions } from "../auth/permissions.js";
 import type { PendingBcrypt } from "../auth/authenticator.js";
 import { publishClientEvent } from "./events.js";
+import { hasTraceDest, processTracedMsg } from "./msg-trace.js";
 import { decodeConnect, isValidClientProtocol, requestsAccount, type ConnectOptions } from "../protocol/connect.js";
 
 export type { ConnectOptions } from "../protocol/connect.js";
@@ -259,6 +260,8 @@ export class Client extends Connection implements ParserSink {
       const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
       if (!isValidLiteralSubject(subject)) this.sendErr(ERR_INVALID_PUBLISH_SUBJECT);
     }
+    // Message tracing (msg-trace.ts): only messages with headers are looked at.
+    if (pa.hdr > 0 && hasTraceDest(pa)) return processTracedMsg(this, pa, this.account.mappings);
     if (this.perms !== null && !checkPublish(this, pa)) return !this.closed;
     if (this.verbose) this.sendOK();
     if (server.traceEnabled) this.traceMsg(pa);
