@@ -309,7 +309,8 @@ export class Client extends Connection implements ParserSink {
   }
 
   /** A request nobody can answer: tell the requester at once with a 503 status (ADR-5). */
-  private sendNoResponders(pa: PubArg): void {
+  /** The 503 status a `no_responders` client gets for a request nobody takes (also msg-trace.ts). */
+  sendNoResponders(pa: PubArg): void {
     const reply = pa.arg.toString("latin1", pa.replyStart, pa.replyEnd);
     const payload = Buffer.from(NO_RESPONDERS_HDR + CRLF, "latin1");
     this.server.publishInternal(this.account, reply, "", payload, NO_RESPONDERS_HDR.length);

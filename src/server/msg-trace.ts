@@ -5,7 +5,8 @@
  * the ingress (`in`, with the permission error when publishing was denied), the subject
  * mapping (`sm`) and one egress (`eg`) per connection the message went to (clients: `sub`,
  * `queue`; routes and leaf nodes: one event per link). `Nats-Trace-Only: true` records the
- * same events without delivering the message.
+ * same events without delivering the message. Otherwise the message takes the same way as an
+ * untraced one (links, service and stream imports, gateways, no-responders).
  *
  * Not yet: `Nats-Trace-Hop` and the per-server documents across routes, leaf nodes and
  * gateways; stream export (`se`), service import (`si`) and JetStream (`js`) events; the
@@ -19,6 +20,7 @@ import { errPublishPermission } from "../protocol/errors.js";
 import { checkPublish } from "../auth/connection.js";
 import type { SubjectMappings } from "../sublist/transform.js";
 import { derivePubArg, deliverImports } from "../accounts/imports.js";
+import { sendToGateways } from "../gateway/routing.js";
 import type { Client } from "./client.js";
 import { Kind } from "./connection-kind.js";
 import { deliver } from "./deliver.js";
@@ -126,7 +128,11 @@ export function processTracedMsg(c: Client, pa: PubArg, mappings: SubjectMapping
   if (!only) {
     const t = server.linkTargets;
     if (t.count !== t.base) t.flush(c, pa);
-    if (acc.imports !== null) deliverImports(server, c, acc, pa);
+    const imported = acc.imports !== null ? deliverImports(server, c, acc, pa) : 0;
+    const gw = server.gateways;
+    const empty = r.psubs.length === 0 && r.qsubs.length === 0;
+    const crossed = gw !== null && sendToGateways(gw, c, acc, pa, empty ? null : r);
+    if (empty && !crossed && imported === 0 && c.noResponders && pa.replyEnd > pa.replyStart) c.sendNoResponders(pa);
   }
   send();
   return !c.closed;

@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { connect, headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { startServer, type NatsServer } from "../../src/index.js";
+import { startCluster, waitInterest } from "../helpers/cluster.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 type Json = Record<string, any>;
@@ -107,4 +108,51 @@ test("a denied publish is an ingress error", async () => {
   await waitFor(() => docs.length === 1);
   tsub.unsubscribe();
   assert.equal(docs[0]!.events[0].error, 'Permissions Violation for Publish to "denied"');
+});
+
+test("a traced request nobody takes still gets no-responders", async () => {
+  const docs: Json[] = [];
+  const tsub = pub.subscribe("trace.out", { callback: (_e, m) => void docs.push(m.json<Json>()) });
+  await pub.flush();
+  const h = headers();
+  h.set("Nats-Trace-Dest", "trace.out");
+  await assert.rejects(pub.request("nobody.home", "x", { headers: h, timeout: 2000 }), /no responders/);
+  await waitFor(() => docs.length === 1);
+  tsub.unsubscribe();
+  assert.deepEqual(
+    docs[0]!.events.map((e: Json) => e.type),
+    ["in"],
+  );
+});
+
+test("across a route: one egress event for the route, the remote subscriber gets the message", async () => {
+  const c = await startCluster(2, "trace");
+  const [n1, n2] = c.nodes as [NatsServer, NatsServer];
+  const a = await connect({ servers: n1.clientURL });
+  const b = await connect({ servers: n2.clientURL });
+  try {
+    const got: Msg[] = [];
+    b.subscribe("far.x", { callback: (_e, m) => void got.push(m) });
+    b.subscribe("far.*", { callback: (_e, m) => void got.push(m) });
+    await b.flush();
+    await waitInterest(c.nodes, "far.x");
+    const docs: Json[] = [];
+    a.subscribe("trace.route", { callback: (_e, m) => void docs.push(m.json<Json>()) });
+    await a.flush();
+    const h = headers();
+    h.set("Nats-Trace-Dest", "trace.route");
+    a.publish("far.x", "hi", { headers: h });
+    await waitFor(() => docs.length === 1 && got.length === 2);
+    assert.deepEqual(
+      docs[0]!.events.map((e: Json) => [e.type, e.kind]),
+      [
+        ["in", 0],
+        ["eg", 1],
+      ],
+    );
+  } finally {
+    await a.close();
+    await b.close();
+    await c.close();
+  }
 });
