@@ -202,6 +202,7 @@ export function setupSystemAccount(server: Server): Account {
     server.accounts.set(name, acc);
   }
   server.events.listen(acc);
+  server.operator?.listen(acc);
   return acc;
 }
 

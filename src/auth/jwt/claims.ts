@@ -86,3 +86,11 @@ export function accountSigners(a: AccountClaims): Map<string, ScopedSigner | nul
   }
   return out;
 }
+
+/** jwt.DecodeGeneric: any verified JWT; `data` is its `nats` map (v2), else the top-level claims. */
+export function decodeGenericJwt(token: string): { sub: string; iss: string; data: Record<string, unknown> } {
+  const claims = jwtLib().decode<Record<string, unknown>>(token) as unknown as Record<string, unknown>;
+  const nats = claims.nats;
+  const data = typeof nats === "object" && nats !== null ? (nats as Record<string, unknown>) : claims;
+  return { sub: String(claims.sub ?? ""), iss: String(claims.iss ?? ""), data };
+}

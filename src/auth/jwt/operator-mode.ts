@@ -19,6 +19,8 @@ import { verifyNonceSignature } from "../nkeys.js";
 import { Permissions } from "../permissions.js";
 import { accountOptionsFromClaims } from "./account-links.js";
 import { accountSigners, decodeAccountClaims, decodeUserClaims, isRevoked, nowSeconds, timeProblem, type AccountClaims, type ScopedSigner, type UserClaims } from "./claims.js";
+import type { Subscription } from "../../server/subscription.js";
+import { listenClaimRequests } from "./claims-requests.js";
 import { createResolver, type AccountResolver } from "./resolver.js";
 import { applyTemplate, connectionTypeAllowed, hasEmptyPermissions, jwtPermissions, sourceAllowed, timeWindow } from "./user-checks.js";
 import type { ServerOptions } from "../../server/options.js";
@@ -115,6 +117,7 @@ export class OperatorMode {
   readonly jwtAccounts = new Map<string, JwtAccount>();
   private permsCache = new LruMap<string, Permissions | null>(PERMS_CACHE_SIZE);
   private readonly pinned: Set<string> | null;
+  private claimSubs: Subscription[] = [];
 
   constructor(private readonly server: Server) {
     const o = server.options;
@@ -138,6 +141,12 @@ export class OperatorMode {
     server.onClose(() => {
       for (const a of this.jwtAccounts.values()) a.stopTimer();
     });
+  }
+
+  /** Serves the account-JWT endpoints (claims-requests.ts) in the system account `sys`. */
+  listen(sys: Account): void {
+    for (const s of this.claimSubs) this.server.unsubscribeInternal(s);
+    this.claimSubs = listenClaimRequests(this.server, this, sys);
   }
 
   /** `system_account`, else the operator JWT's. */
@@ -363,11 +372,12 @@ export class OperatorMode {
    * exports rewired, revoked users and users of removed signing keys disconnected, the
    * connection limit enforced, the expiry re-armed. Returns null or why it was refused.
    */
-  updateAccount(jwt: string): string | null {
+  updateAccount(jwt: string, stored = false): string | null {
     const claims = this.checkAccountJwt(jwt);
     if (typeof claims === "string") return claims;
     const known = this.jwtAccounts.get(claims.sub);
-    if (known !== undefined && claims.iat < known.claims.iat) return "jwt is older than the one in use";
+    // A resolver update (nats-server DirJWTStore.save) replaces the stored JWT whatever its age.
+    if (!stored && known !== undefined && claims.iat < known.claims.iat) return "jwt is older than the one in use";
     if (this.resolver.acceptsUpdates) this.resolver.store(claims.sub, jwt);
     else if (known === undefined) return null; // MEMORY: only accounts in use take updates
     else this.resolver.store(claims.sub, jwt);
