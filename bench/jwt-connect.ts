@@ -1,0 +1,114 @@
+/**
+ * Connect rate with JWT authentication, tsnats against nats-server: operator mode with a
+ * MEMORY resolver and one account; each login is a fresh TCP connection that reads INFO,
+ * signs the nonce with the user's nkey, sends CONNECT + PING, waits for PONG and closes.
+ * `--parallel` loops log in at once until `--logins` are done. Each server runs alone, with
+ * the same config file. Usage: `node dist/bench/jwt-connect.js [--logins 2000] [--parallel 8]
+ * [--users 16] [--nats-server PATH]`.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { connect as tcpConnect } from "node:net";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { createAccount, createOperator, createUser, encodeAccount, encodeOperator, encodeUser, type KeyPair } from "@nats-io/jwt";
+import { defaultTsnatsServerPath, findNatsServer, startServer, waitIdle, type ServerSpec } from "./compare-servers.js";
+import { parseFlags, runMain } from "./script-args.js";
+
+const USAGE = "Usage: node dist/bench/jwt-connect.js [--logins 2000] [--parallel 8] [--users 16] [--nats-server PATH]\n";
+const NO_LIMITS = { conn: -1, subs: -1, payload: -1, data: -1, leaf: -1, imports: -1, exports: -1, wildcards: true };
+
+interface User {
+  kp: KeyPair;
+  jwt: string;
+}
+
+/** One login: INFO, signed CONNECT, PONG, close. */
+function login(port: number, u: User): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const s = tcpConnect(port, "127.0.0.1");
+    let buf = "";
+    let sent = false;
+    s.setNoDelay(true);
+    s.on("error", reject);
+    s.on("data", (d: Buffer) => {
+      buf += d.toString("latin1");
+      if (!sent) {
+        const eol = buf.indexOf("\r\n");
+        if (eol < 0) return;
+        const nonce = (JSON.parse(buf.slice(5, eol)) as { nonce: string }).nonce;
+        const sig = Buffer.from(u.kp.sign(Buffer.from(nonce))).toString("base64url");
+        s.write(`CONNECT ${JSON.stringify({ verbose: false, pedantic: false, protocol: 1, jwt: u.jwt, sig })}\r\nPING\r\n`);
+        sent = true;
+        buf = buf.slice(eol + 2);
+      }
+      if (buf.includes("PONG\r\n")) {
+        s.destroy();
+        resolve();
+      } else if (buf.includes("-ERR")) {
+        s.destroy();
+        reject(new Error(buf.trim()));
+      }
+    });
+  });
+}
+
+async function run(port: number, users: User[], logins: number, parallel: number): Promise<number> {
+  let next = 0;
+  const t0 = performance.now();
+  const loop = async (): Promise<void> => {
+    while (next < logins) {
+      const i = next++;
+      await login(port, users[i % users.length]!);
+    }
+  };
+  await Promise.all(Array.from({ length: parallel }, loop));
+  return logins / ((performance.now() - t0) / 1000);
+}
+
+async function main(): Promise<void> {
+  const o = { logins: 2000, parallel: 8, users: 16, natsServer: "" };
+  parseFlags(process.argv.slice(2), USAGE, {
+    "--logins": (v) => (o.logins = Number(v)),
+    "--parallel": (v) => (o.parallel = Number(v)),
+    "--users": (v) => (o.users = Number(v)),
+    "--nats-server": (v) => (o.natsServer = v),
+  });
+  const dir = mkdtempSync(join(tmpdir(), "tsnats-jwt-connect-"));
+  try {
+    const opKp = createOperator();
+    const sysKp = createAccount();
+    const accKp = createAccount();
+    const sysJwt = await encodeAccount("SYS", sysKp, { limits: NO_LIMITS }, { signer: opKp });
+    const accJwt = await encodeAccount("A", accKp, { limits: NO_LIMITS }, { signer: opKp });
+    const opJwt = await encodeOperator("OP", opKp, { system_account: sysKp.getPublicKey() });
+    const users: User[] = [];
+    for (let i = 0; i < o.users; i++) {
+      const kp = createUser();
+      users.push({ kp, jwt: await encodeUser(`u${i}`, kp, accKp, { subs: -1, payload: -1, data: -1 }) });
+    }
+    const config = join(dir, "op.conf");
+    writeFileSync(config, `operator: "${opJwt}"\nsystem_account: ${sysKp.getPublicKey()}\nresolver: MEMORY\nresolver_preload {\n  ${sysKp.getPublicKey()}: "${sysJwt}"\n  ${accKp.getPublicKey()}: "${accJwt}"\n}\n`);
+    const specs: ServerSpec[] = [{ name: "tsnats", argv: [process.execPath, defaultTsnatsServerPath(), "-a", "127.0.0.1", "-p", "{port}", "-c", config] }];
+    const ns = o.natsServer !== "" ? o.natsServer : findNatsServer();
+    if (ns !== null) specs.push({ name: "nats-server", argv: [ns, "-a", "127.0.0.1", "-p", "{port}", "-c", config] });
+    const rates: Record<string, number> = {};
+    for (const spec of specs) {
+      const srv = await startServer(spec);
+      try {
+        await waitIdle(srv.pid);
+        await run(srv.port, users, Math.min(200, o.logins), o.parallel); // warm-up
+        rates[spec.name] = await run(srv.port, users, o.logins, o.parallel);
+      } finally {
+        await srv.stop();
+      }
+      process.stdout.write(`${spec.name}: ${rates[spec.name]!.toFixed(0)} JWT logins/s (${o.logins} logins, ${o.parallel} in parallel), load ${loadavg()[0]!.toFixed(2)}\n`);
+    }
+    if (rates.tsnats !== undefined && rates["nats-server"] !== undefined) {
+      process.stdout.write(`ratio tsnats/nats-server: ${(rates.tsnats / rates["nats-server"]).toFixed(2)}\n`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+runMain(main);
