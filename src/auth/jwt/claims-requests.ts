@@ -11,7 +11,7 @@ import type { Account } from "../../accounts/account.js";
 import { serverInfo } from "../../server/events.js";
 import type { Server } from "../../server/server.js";
 import type { Subscription } from "../../server/subscription.js";
-import { decodeGenericJwt } from "./claims.js";
+import { decodeAccountClaims, decodeGenericJwt, type AccountClaims } from "./claims.js";
 import type { OperatorMode } from "./operator-mode.js";
 
 const UPDATE_NEW = "$SYS.REQ.ACCOUNT.*.CLAIMS.UPDATE";
@@ -50,7 +50,7 @@ export function listenClaimRequests(server: Server, op: OperatorMode, sys: Accou
       const t = subj.split(".");
       const key = t.length === 6 ? t[3]! : t[2]!;
       if (kind === "memory") return memoryUpdate(op, key, body, (m, e) => respond(reply, key, m, e));
-      const claims = op.checkAccountJwt(body);
+      const claims = decodeAccount(body);
       if (typeof claims === "string") return respond(reply, key, `jwt update${cache} resulted in error`, claims);
       if (claims.sub !== key) return respond(reply, key, `jwt update${cache} resulted in error`, "subject does not match jwt content");
       if (kind === "cache" && !server.accounts.has(key)) return respond(reply, key, "jwt update cache skipped", null);
@@ -60,7 +60,7 @@ export function listenClaimRequests(server: Server, op: OperatorMode, sys: Accou
   }
   if (kind === "memory") return subs;
   on(CLAIMS_UPDATE, (_s, reply, body) => {
-    const claims = op.checkAccountJwt(body);
+    const claims = decodeAccount(body);
     if (typeof claims === "string") return respond(reply, "n/a", `jwt update${cache} resulted in error`, claims);
     if (kind === "cache" && !server.accounts.has(claims.sub)) return respond(reply, claims.sub, "jwt update cache skipped", null);
     const e = op.updateAccount(body, true);
@@ -91,6 +91,15 @@ export function listenClaimRequests(server: Server, op: OperatorMode, sys: Accou
     "responder",
   );
   return subs;
+}
+
+/** jwt.DecodeAccountClaims for a resolver update: the claims, or the error's text (trust is checked at use). */
+function decodeAccount(jwt: string): AccountClaims | string {
+  try {
+    return decodeAccountClaims(jwt);
+  } catch (err) {
+    return (err as Error).message;
+  }
 }
 
 /** nats-server DirJWTStore.Hash: the XOR of every stored JWT's SHA-256. */

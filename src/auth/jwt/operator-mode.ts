@@ -373,13 +373,25 @@ export class OperatorMode {
    * connection limit enforced, the expiry re-armed. Returns null or why it was refused.
    */
   updateAccount(jwt: string, stored = false): string | null {
+    if (stored && this.resolver.acceptsUpdates) {
+      // nats-server DirJWTStore.save: a valid account JWT is stored whoever signed it;
+      // trust is checked when the account is used.
+      let decoded: AccountClaims;
+      try {
+        decoded = decodeAccountClaims(jwt);
+      } catch (err) {
+        return (err as Error).message;
+      }
+      this.resolver.store(decoded.sub, jwt);
+    }
     const claims = this.checkAccountJwt(jwt);
-    if (typeof claims === "string") return claims;
+    if (typeof claims === "string") return stored && this.resolver.acceptsUpdates ? null : claims;
     const known = this.jwtAccounts.get(claims.sub);
     // A resolver update (nats-server DirJWTStore.save) replaces the stored JWT whatever its age.
     if (!stored && known !== undefined && claims.iat < known.claims.iat) return "jwt is older than the one in use";
-    if (this.resolver.acceptsUpdates) this.resolver.store(claims.sub, jwt);
-    else if (known === undefined) return null; // MEMORY: only accounts in use take updates
+    if (this.resolver.acceptsUpdates) {
+      if (!stored) this.resolver.store(claims.sub, jwt);
+    } else if (known === undefined) return null; // MEMORY: only accounts in use take updates
     else this.resolver.store(claims.sub, jwt);
     if (known === undefined) return null; // loaded when first used
     const ja = this.install(claims);
