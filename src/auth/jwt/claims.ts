@@ -21,6 +21,8 @@ const ISSUER_PREFIXES: Record<string, string> = { user: "A", account: "O", activ
  * v1 `type`) and issuer kind. Throws with jwt's wording when it is not one.
  */
 export function decodeClaims<T>(token: string, type: string): ClaimsData<T> {
+  // jwt.Decode's first check, with its words.
+  if (token.split(".").length !== 3) throw new Error("expected 3 chunks");
   const claims = jwtLib().decode<T>(token);
   const nats = (claims.nats ?? {}) as { type?: string };
   const got = nats.type ?? claims.type;
