@@ -170,8 +170,8 @@ export class Client extends Connection implements ParserSink {
 
     // As nats-server, every CONNECT (a repeated one too) is checked against the auth.
     if (this.server.authRequired) {
-      const callout = this.server.callout;
-      if (callout !== null && !callout.bypasses(o)) {
+      const callout = this.server.callouts?.route(this, o) ?? null;
+      if (callout !== null) {
         this.calloutThenConnect(callout, o);
         return true;
       }
@@ -262,8 +262,12 @@ export class Client extends Connection implements ParserSink {
       return false;
     }
     bindIdentity(this.server, this, r);
-    applyGrantLimits(this, outcome);
+    const op = this.server.operator;
+    if (op === null) applyGrantLimits(this, outcome);
+    else if (!op.admit(this, { userKey: outcome.userKey, accountKey: outcome.account, expiresAtMs: outcome.expiresAtMs, maxPayload: outcome.maxPayload, maxSubs: outcome.maxSubs })) return false;
     this.calloutAuthorized = true;
+    // As nats-server: the JWT that reached the callout (a sentinel's) is not this user's.
+    if (this.connectOpts !== null) delete this.connectOpts.jwt;
     if (this.authTimer) clearTimeout(this.authTimer);
     this.authTimer = null;
     return this.finishConnect();

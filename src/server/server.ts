@@ -18,7 +18,7 @@ import { InternalClient } from "./internal-client.js";
 import { ClosedState } from "./closed-state.js";
 import { hostPort, listenURLs } from "./net-util.js";
 import { createServerIdentity, type ServerIdentity } from "./server-id.js";
-import { AuthCallout } from "../auth/callout/callout.js";
+import { AuthCallouts } from "../auth/callout/router.js";
 import { removeProcessFiles, writePidFile, writePortsFile } from "./process-files.js";
 import type { ServerLogger } from "./logger.js";
 import { validateOptions, type ServerOptions } from "./options.js";
@@ -141,8 +141,8 @@ export class Server {
   readonly linkTargets = new LinkTargets();
   /** Operator mode (src/auth/jwt): JWT accounts and user JWT authentication; null otherwise. */
   readonly operator: OperatorMode | null = null;
-  /** Auth callout, config mode (src/auth/callout); null when not configured. */
-  readonly callout: AuthCallout | null = null;
+  /** Auth callouts (src/auth/callout): config mode's, or operator mode's per account; null when neither. */
+  readonly callouts: AuthCallouts | null = null;
   /** The server's nkey: its public half is the server id; it signs auth callout requests. */
   private readonly identity: ServerIdentity;
 
@@ -162,10 +162,10 @@ export class Server {
     this.events = new SystemEvents(this);
     // Before the system account: in operator mode it is a JWT account.
     if (isOperatorMode(options)) this.operator = new OperatorMode(this);
-    else if (options.authCallout !== undefined) {
-      const callout = new AuthCallout(this, options.authCallout, this.identity.privateKey);
-      this.callout = callout;
-      this.onClose(() => callout.close());
+    if (this.operator !== null || options.authCallout !== undefined) {
+      const callouts = new AuthCallouts(this, this.identity.privateKey, this.operator === null ? options.authCallout : undefined);
+      this.callouts = callouts;
+      this.onClose(() => callouts.close());
     }
     this.systemAccount = setupSystemAccount(this);
     this.tls = options.tls ? ServerTls.load(options.tls) : null;

@@ -206,7 +206,7 @@ describe("reload of protocol limits reaches open connections", () => {
     const r2 = reloadConfig(s.server);
     assert.equal(r2.ok, true, r2.errors.join(";"));
     assert.ok(r2.ignored.includes("authCallout"), r2.ignored.join());
-    assert.equal(s.server.callout, null);
+    assert.equal(s.server.callouts, null);
   });
 });
 

@@ -18,13 +18,12 @@ import type { KeyPair } from "@nats-io/nkeys";
 import type { Account } from "../../accounts/account.js";
 import type { Client, ConnectOptions } from "../../server/client.js";
 import { ClosedState } from "../../server/closed-state.js";
-import type { AuthCalloutOptions } from "../../server/options.js";
 import type { Server } from "../../server/server.js";
 import type { Subscription } from "../../server/subscription.js";
 import { lazyRequire } from "../../util/lazy-require.js";
 import { NATS_COMPAT_VERSION } from "../../version.js";
 import { AUTH_CALLOUT_SUBJECT, AUTH_REQUEST_XKEY_HEADER, encodeAuthorizationRequest, type RequestClientTls } from "./request.js";
-import { checkResponse, type CalloutGrant } from "./response.js";
+import { checkResponse, type CalloutGrant, type Placement } from "./response.js";
 
 const nkeys = lazyRequire<typeof import("@nats-io/nkeys")>("@nats-io/nkeys");
 
@@ -36,6 +35,18 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The outcome of one callout: the grant, a refusal reason, or "busy" (too many pending). */
 export type CalloutOutcome = CalloutGrant | { error: string } | "busy";
 
+/** One callout account's set-up: config mode's `auth_callout`, or an account JWT's `authorization`. */
+export interface CalloutConfig {
+  /** The request JWT's subject: the configured issuer, or the account's key. */
+  subject: string;
+  /** The callout account's name (a public key in operator mode). */
+  account: string;
+  /** Curve public key of the service: requests are sealed to it. */
+  xkey?: string;
+  /** Where granted users may go, and who may sign (config or operator mode rules). */
+  placement: Placement;
+}
+
 interface Pending {
   userNkey: string;
   timer: NodeJS.Timeout;
@@ -46,7 +57,6 @@ interface Pending {
 
 export class AuthCallout {
   private readonly pending = new Map<string, Pending>();
-  private readonly authUsers: ReadonlySet<string>;
   /** `$SYS._INBOX.<server hash>.` + a token per request (nats-server newRespInbox). */
   private readonly inboxPrefix: string;
   private sub: Subscription | null = null;
@@ -58,18 +68,12 @@ export class AuthCallout {
 
   constructor(
     private readonly server: Server,
-    readonly options: AuthCalloutOptions,
+    readonly options: CalloutConfig,
     private readonly signingKey: KeyObject,
   ) {
-    this.authUsers = new Set(options.authUsers);
     this.inboxPrefix = `$SYS._INBOX.${randomBytes(6).toString("base64url").replace(/[-_]/g, "x")}.`;
     this.xkp = options.xkey !== undefined && options.xkey !== "" ? nkeys().createCurve() : null;
     this.serverXkey = this.xkp?.getPublicKey();
-  }
-
-  /** True when this CONNECT skips the callout: one of the service's own `auth_users`. */
-  bypasses(o: ConnectOptions): boolean {
-    return (o.user !== undefined && this.authUsers.has(o.user)) || (o.nkey !== undefined && this.authUsers.has(o.nkey));
   }
 
   /** The callout account; null when `account` names no configured account. */
@@ -130,11 +134,10 @@ export class AuthCallout {
     const sender = this.options.xkey;
     const outcome = checkResponse(hdr > 0 ? data.subarray(hdr) : data, {
       account: acc.name,
-      issuer: this.options.issuer,
       serverId: this.server.id,
       userNkey: p.userNkey,
       open: xkp !== null && sender !== undefined ? (sealed) => xkp.open(sealed, sender) : null,
-      accountExists: (name) => this.server.accounts.has(name),
+      placement: this.options.placement,
       clientUser: p.clientUser,
       connectionType: p.connectionType,
     });
@@ -149,7 +152,7 @@ export class AuthCallout {
     const rawUser = o.nkey ?? o.user ?? o.auth_token ?? "";
     const jwt = encodeAuthorizationRequest(
       {
-        subject: this.options.issuer,
+        subject: this.options.subject,
         userNkey,
         server: {
           name: s.name,
