@@ -57,7 +57,7 @@ describe("auth callout, config mode", () => {
     issuer = createAccount();
     server = await startServer({ port: 0, host: "127.0.0.1", logger: log, config: config(issuer.getPublicKey(), `accounts { BAZ {} }`) });
     decide = () => ({ error: "not set" });
-    service = await startCalloutService({ port: server.port, user: "auth", pass: "pwd", issuer, decide: (r) => decide(r) });
+    service = await startCalloutService({ port: server.port, login: { user: "auth", pass: "pwd" }, issuer, decide: (r) => decide(r) });
   });
   after(async () => {
     await service.close();
@@ -239,8 +239,7 @@ describe("auth callout, xkey", () => {
     server = await startServer({ port: 0, host: "127.0.0.1", config: config(issuer.getPublicKey(), "", `xkey: ${xkp.getPublicKey()}`) });
     service = await startCalloutService({
       port: server.port,
-      user: "auth",
-      pass: "pwd",
+      login: { user: "auth", pass: "pwd" },
       issuer,
       xkp,
       decide: (r) => (r.connect_opts.user === "dlc" ? { allow: { account: "$G" } } : { error: "no" }),
@@ -261,7 +260,7 @@ describe("auth callout, xkey", () => {
   });
 
   test("sealed responses are opened with the server's xkey", async () => {
-    const sealing = await startCalloutService({ port: server.port, user: "auth", pass: "pwd", issuer, xkp, sealResponses: true, decide: () => ({ allow: { account: "$G" } }) });
+    const sealing = await startCalloutService({ port: server.port, login: { user: "auth", pass: "pwd" }, issuer, xkp, sealResponses: true, decide: () => ({ allow: { account: "$G" } }) });
     await service.close();
     try {
       const c = await rawLogin(server.port, { user: "dlc", pass: "x" });

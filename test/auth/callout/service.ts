@@ -5,7 +5,7 @@
  * signed by the issuer account key. `decide` picks the answer per request.
  */
 import { decode, encodeAuthorizationResponse, encodeUser, type AuthorizationRequest, type KeyPair, type User } from "@nats-io/jwt";
-import { connect, type Msg, type NatsConnection } from "@nats-io/transport-node";
+import { connect, type ConnectionOptions, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import type { KeyPair as CurveKeyPair } from "@nats-io/nkeys";
 
 /** What the service answers to one request. */
@@ -30,8 +30,8 @@ export interface CalloutService {
 
 export interface ServiceOptions {
   port: number;
-  user: string;
-  pass: string;
+  /** How the service logs in (an `auth_users` entry). */
+  login: Partial<ConnectionOptions>;
   issuer: KeyPair;
   /** The service's curve key: requests arrive sealed to it. */
   xkp?: CurveKeyPair;
@@ -41,7 +41,7 @@ export interface ServiceOptions {
 }
 
 export async function startCalloutService(o: ServiceOptions): Promise<CalloutService> {
-  const nc = await connect({ port: o.port, user: o.user, pass: o.pass });
+  const nc = await connect({ port: o.port, ...o.login });
   const seen: SeenRequest[] = [];
   const sub = nc.subscribe("$SYS.REQ.USER.AUTH", {
     callback: (err, m) => {
