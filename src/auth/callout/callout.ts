@@ -12,12 +12,13 @@
  * internal wildcard subscription in the callout account takes every reply.
  * Owned by the server (`server.callout`), null when no callout is configured.
  */
-import { randomBytes, type KeyObject } from "node:crypto";
+import { generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
 import type { TLSSocket } from "node:tls";
 import type { KeyPair } from "@nats-io/nkeys";
 import type { Account } from "../../accounts/account.js";
 import type { Client, ConnectOptions } from "../../server/client.js";
 import { ClosedState } from "../../server/closed-state.js";
+import { encodePublicNkey } from "../../server/server-id.js";
 import type { Server } from "../../server/server.js";
 import type { Subscription } from "../../server/subscription.js";
 import { lazyRequire } from "../../util/lazy-require.js";
@@ -94,7 +95,7 @@ export class AuthCallout {
       return Promise.resolve({ error });
     }
     this.ensureSubscription(acc);
-    const userNkey = nkeys().createUser().getPublicKey();
+    const userNkey = freshUserKey();
     const token = `${++this.seq}`;
     const reply = this.inboxPrefix + token;
     const timeoutMs = this.server.options.authTimeoutMs;
@@ -202,6 +203,18 @@ export class AuthCallout {
     if (this.sub !== null) this.server.unsubscribeInternal(this.sub);
     this.sub = null;
   }
+}
+
+/** nkeys prefix byte for users: 'U' is base32 index 20. */
+const PREFIX_BYTE_USER = 20 << 3;
+
+/**
+ * A fresh user public key for one request (nats-server nkeys.CreateUser; only its public
+ * half is ever used). node:crypto: @nats-io/nkeys' pure-JS key generation took ~15 ms here.
+ */
+function freshUserKey(): string {
+  const jwk = generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" });
+  return encodePublicNkey(PREFIX_BYTE_USER, Buffer.from(jwk.x ?? "", "base64url"));
 }
 
 /** jwt ClientTLS for a TLS client: version, cipher and its certificate chain in PEM. */

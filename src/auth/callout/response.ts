@@ -2,12 +2,13 @@
  * Checking an auth callout service's answer (nats-server auth_callout.go processReply,
  * config mode): the authorization response JWT (optionally sealed to the server's xkey),
  * then the user JWT inside it, in nats-server's order of checks and with its error texts
- * (the ones nats-server logs as the reason for the Authorization Violation). Decoding and
- * signature checks are the official @nats-io/jwt's (claims.ts). Pure: no server, no sockets.
+ * (the ones nats-server logs as the reason for the Authorization Violation). Signatures are
+ * checked with node:crypto (fast-jwt.ts says why). Pure: no server, no sockets.
  */
 import type { AuthorizationResponse, User } from "@nats-io/jwt";
 import type { PermissionsOptions } from "../../server/options.js";
-import { decodeClaims, decodeUserClaims, timeProblem, type UserClaims } from "../jwt/claims.js";
+import { timeProblem, type UserClaims } from "../jwt/claims.js";
+import { decodeVerified } from "./fast-jwt.js";
 import { connectionTypeAllowed, jwtPermissions, timeWindow } from "../jwt/user-checks.js";
 import { AUTH_CALLOUT_SUBJECT } from "./request.js";
 
@@ -112,7 +113,7 @@ export function checkResponse(payload: Buffer, ctx: ResponseContext): CalloutGra
   }
   let cr;
   try {
-    cr = decodeClaims<AuthorizationResponse>(token, "authorization_response");
+    cr = decodeVerified<AuthorizationResponse>(token, "authorization_response");
   } catch (err) {
     return { error: title((err as Error).message) };
   }
@@ -124,7 +125,7 @@ export function checkResponse(payload: Buffer, ctx: ResponseContext): CalloutGra
   if (!ctx.placement.signerKnown(cr.iss, encrypted)) return { error: "Auth callout signing key is unknown" };
   let uc: UserClaims;
   try {
-    uc = decodeUserClaims(cr.nats.jwt ?? "");
+    uc = decodeVerified<User>(cr.nats.jwt ?? "", "user");
   } catch (err) {
     return { error: title((err as Error).message) };
   }
