@@ -17,7 +17,7 @@ const BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 const keyCache = new LruMap<string, KeyObject | null>(256);
 
 /** What a JWT of some type must be issued by (nkey prefixes), as claims.ts. */
-const ISSUER_PREFIXES: Record<string, string> = { user: "A", account: "O", activation: "A", operator: "O", authorization_response: "A" };
+const ISSUER_PREFIXES: Record<string, string> = { user: "A", account: "O", activation: "A", operator: "O", authorization_response: "A", authorization_request: "N" };
 
 /** A public nkey (`U...`, `A...`, `N...`) as a node KeyObject; null when it is not one. */
 export function nkeyPublicKey(nkey: string): KeyObject | null {
