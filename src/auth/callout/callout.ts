@@ -236,7 +236,8 @@ function clientTls(c: Client): { clientTls?: RequestClientTls } {
     cert = cert.issuerCertificate;
   }
   if (chain.length > 0) {
-    if (t.authorized) out.verified_chains = [chain];
+    // With `verify` the handshake only completes for a chain the server checked (tls.ts).
+    if (c.server.tls?.verify === true) out.verified_chains = [chain];
     else out.certs = chain.slice(0, 1);
   }
   return { clientTls: out };

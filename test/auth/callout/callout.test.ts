@@ -5,12 +5,14 @@
  * auth callout, so these run against tsnats only.
  */
 import assert from "node:assert/strict";
+import { X509Certificate } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { createAccount, createUser, encodeAuthorizationResponse, encodeUser, type KeyPair } from "@nats-io/jwt";
 import { createCurve, createServer as createServerKey } from "@nats-io/nkeys";
 import { connect } from "@nats-io/transport-node";
 import { startServer, type NatsServer } from "../../../src/index.js";
 import { CaptureLogger } from "../../helpers/capture-logger.js";
+import { makeCerts } from "../certs.js";
 import { RawConn } from "../../helpers/raw.js";
 import { waitFor } from "../../helpers/wait-for.js";
 import { startCalloutService, type CalloutService, type Decision } from "./service.js";
@@ -280,5 +282,34 @@ describe("auth callout, options", () => {
       startServer({ port: 0, host: "127.0.0.1", config: operatorConfig(op, [], `authorization { auth_callout { issuer: ${createAccount().getPublicKey()}, auth_users: [ auth ] } }`) }),
       /operators do not allow authorization callouts to be configured directly/,
     );
+  });
+});
+
+describe("auth callout, TLS client", () => {
+  test("the request carries client_tls: version, cipher and the verified chain in PEM", async (t) => {
+    const certs = makeCerts();
+    if (certs === null) return t.skip("openssl not available");
+    t.after(() => certs.cleanup());
+    const issuer = createAccount();
+    const tls = `tls { cert_file: "${certs.serverCert}", key_file: "${certs.serverKey}", ca_file: "${certs.caCert}", verify: true }`;
+    const server = await startServer({ port: 0, host: "127.0.0.1", config: config(issuer.getPublicKey(), tls) });
+    const tlsOpts = { certFile: certs.clientCert, keyFile: certs.clientKey, caFile: certs.caCert };
+    const service = await startCalloutService({ port: server.port, login: { user: "auth", pass: "pwd", tls: tlsOpts }, issuer, decide: () => ({ allow: { account: "$G" } }) });
+    try {
+      const nc = await connect({ port: server.port, user: "someone", pass: "x", tls: tlsOpts });
+      await nc.close();
+      const ct = service.seen.at(-1)!.req.client_tls!;
+      assert.match(ct.version ?? "", /^1\.[23]$/);
+      assert.match(ct.cipher ?? "", /^TLS_/);
+      assert.equal(ct.certs, undefined);
+      assert.equal(ct.verified_chains?.length, 1);
+      const chain = ct.verified_chains![0]!;
+      assert.equal(chain.length, 2, "client certificate and its CA");
+      assert.match(new X509Certificate(chain[0]!).subject, /CN=client/);
+      assert.match(new X509Certificate(chain[1]!).subject, /CN=ca/);
+    } finally {
+      await service.close();
+      await server.close();
+    }
   });
 });
