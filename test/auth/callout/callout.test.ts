@@ -118,6 +118,20 @@ describe("auth callout, config mode", () => {
     await nc2.close();
   });
 
+  test("$SYS.REQ.USER.INFO shows the callout's user, account and permissions (nats-server TestAuthCalloutBasics)", async () => {
+    decide = () => ({ allow: { account: "$G", user: { pub: { allow: ["$SYS.>"] } } } });
+    const nc = await connect({ port: server.port, user: "dlc", pass: "zzz" });
+    try {
+      const r = await nc.request("$SYS.REQ.USER.INFO", "", { timeout: 2000 });
+      const info = (r.json() as { data: { user: string; account: string; permissions: unknown } }).data;
+      assert.equal(info.user, "dlc");
+      assert.equal(info.account, "$G");
+      assert.deepEqual(info.permissions, { publish: { allow: ["$SYS.>"], deny: ["$SYS.REQ.USER.AUTH"] } });
+    } finally {
+      await nc.close();
+    }
+  });
+
   test("a user placed in the callout account may not publish to the callout subject", async () => {
     decide = () => ({ allow: { account: "$G" } });
     const c = await rawLogin(server.port, { user: "x", pass: "y" });
