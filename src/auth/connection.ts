@@ -37,6 +37,12 @@ export function authenticateClient(server: Server, c: Client, creds: Credentials
  */
 export function authenticateCredentials(server: Server, c: Client, creds: Credentials): AuthResult | AuthFailure {
   if (server.operator === null) return server.auth.authenticate(creds, c.nonce);
+  // Checked a moment ago by the callout router for this very CONNECT (src/auth/callout/router.ts).
+  const pre = c.checkedJwt;
+  if (pre !== null) {
+    c.checkedJwt = null;
+    if (pre.creds === creds) return pre.result;
+  }
   return server.operator.authenticateUserJwt(creds.jwt, { nonce: c.nonce, sig: creds.sig ?? "", host: c.host });
 }
 

@@ -37,7 +37,7 @@ import type { CalloutGrant } from "../auth/callout/response.js";
 import { Permissions } from "../auth/permissions.js";
 import { generateNonce } from "../auth/nkeys.js";
 import type { ConnectionPermissions } from "../auth/permissions.js";
-import type { AuthResult, PendingBcrypt } from "../auth/authenticator.js";
+import type { AuthFailure, AuthResult, PendingBcrypt } from "../auth/authenticator.js";
 import { publishClientEvent } from "./events.js";
 import { hasTraceDest, processTracedMsg } from "./msg-trace.js";
 import { decodeConnect, isValidClientProtocol, requestsAccount, type ConnectOptions } from "../protocol/connect.js";
@@ -83,6 +83,11 @@ export class Client extends Connection implements ParserSink {
   private authTimer: NodeJS.Timeout | null = null;
   /** Subscriptions allowed on this connection, 0 = no limit (operator mode narrows it per user). */
   maxSubs: number;
+  /**
+   * Operator mode with callouts: this CONNECT's user JWT as the callout router just checked
+   * it (not its account's callout), so the usual path does not verify it a second time.
+   */
+  checkedJwt: { creds: ConnectOptions; result: AuthResult | AuthFailure } | null = null;
   /** Authorized by the auth callout service (src/auth/callout), not by the config. */
   calloutAuthorized = false;
   /** Operator mode: ends the connection when its user JWT expires (src/auth/jwt). */
