@@ -155,6 +155,25 @@ describe("auth callout, config mode", () => {
     await denied(c, 'Auth callout violation: "no reason supplied" on account "$G"');
   });
 
+  test("garbage answers deny the login and nothing else", async () => {
+    const answers: Uint8Array[] = [
+      Buffer.from("eyJ not a jwt"),
+      Buffer.from("a.b.c"),
+      Buffer.from(`${Buffer.from('{"typ":"JWT","alg":"ed25519-nkey"}').toString("base64url")}.${Buffer.from("[1,2]").toString("base64url")}.x`),
+      Buffer.from([0, 1, 2, 255, 254, 13, 10]),
+      Buffer.alloc(64 * 1024, 0x41),
+    ];
+    for (const a of answers) {
+      decide = () => ({ raw: () => a });
+      const c = await rawLogin(server.port, { user: "dlc", pass: "zzz" });
+      assert.equal(c.data.slice(c.data.indexOf("\r\n") + 2), AUTH_ERR);
+      await c.waitClosed();
+    }
+    const ok = await rawLogin(server.port, { user: "auth", pass: "pwd" });
+    assert.match(ok.data, /PONG/);
+    ok.close();
+  });
+
   test("auth_users bypass the callout; a wrong password for one is refused without asking", async () => {
     const before = service.seen.length;
     const ok = await rawLogin(server.port, { user: "auth", pass: "pwd" });
