@@ -23,8 +23,9 @@ export function authenticateClient(server: Server, c: Client, creds: Credentials
   if (server.tls?.options.verifyAndMap === true && (c.socket as { encrypted?: boolean }).encrypted === true) {
     creds = { ...creds, certIdentities: certIdentities(c.socket as TLSSocket) };
   }
-  const r = authenticateCredentials(server, c, creds);
+  let r = authenticateCredentials(server, c, creds);
   if (isAuthFailure(r)) return r;
+  if (server.callouts !== null) r = server.callouts.restrict(r);
   // A repeated CONNECT may not move a connection (and its subscriptions) to another account.
   if (c.connected && accountOf(server, r) !== c.account) return { detail: `User "${r.user}" - account changed` };
   bindIdentity(server, c, r);

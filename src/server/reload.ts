@@ -178,7 +178,7 @@ function recheckClient(server: Server, c: Client): boolean {
     c.authViolation(isAuthFailure(r) ? r.detail : `User "${r.user}" - account changed`);
     return false;
   }
-  bindIdentity(server, c, r);
+  bindIdentity(server, c, server.callouts !== null ? server.callouts.restrict(r) : r);
   if (!admitJwt(server, c, r)) return false;
   const perms = c.perms;
   if (perms !== null) {

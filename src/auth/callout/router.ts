@@ -12,11 +12,12 @@ import type { KeyObject } from "node:crypto";
 import type { Client, ConnectOptions } from "../../server/client.js";
 import type { Server } from "../../server/server.js";
 import type { AuthCalloutOptions } from "../../server/options.js";
-import { isAuthFailure } from "../authenticator.js";
+import { isAuthFailure, type AuthResult } from "../authenticator.js";
+import { Permissions } from "../permissions.js";
 import type { JwtAccount, OperatorMode } from "../jwt/operator-mode.js";
 import { applyTemplate, hasEmptyPermissions } from "../jwt/user-checks.js";
 import { AuthCallout } from "./callout.js";
-import { configPlacement, type Placement } from "./response.js";
+import { configPlacement, withCalloutDeny, type Placement } from "./response.js";
 
 export class AuthCallouts {
   /** Config mode's callout and its `auth_users`. */
@@ -75,6 +76,29 @@ export class AuthCallouts {
     const callout = new AuthCallout(this.server, { subject: ja.key, account: ja.key, ...xkey, placement: operatorPlacement(op, ja.key, auth.allowed_accounts ?? []) }, this.signingKey);
     this.byAccount.set(ja.key, { source, callout });
     return callout;
+  }
+
+  /** Permissions with the callout-subject deny, per permissions they were made from (null: none). */
+  private readonly denied = new WeakMap<Permissions, Permissions>();
+  private deniedOnly: Permissions | null = null;
+
+  /**
+   * Operator mode: a user JWT of an account that runs a callout (its service's users, its
+   * sentinels) may not publish to `$SYS.REQ.USER.AUTH`, as nats-server adds that deny.
+   */
+  restrict(r: AuthResult): AuthResult {
+    const op = this.server.operator;
+    if (op === null || r.jwt === undefined) return r;
+    const auth = op.jwtAccounts.get(r.jwt.accountKey)?.claims.nats.authorization;
+    if ((auth?.auth_users ?? []).length === 0) return r;
+    const base = r.permissions;
+    let p: Permissions;
+    if (base === null) p = this.deniedOnly ??= new Permissions(withCalloutDeny(null));
+    else {
+      p = this.denied.get(base) ?? new Permissions(withCalloutDeny(base.options));
+      this.denied.set(base, p);
+    }
+    return { ...r, permissions: p };
   }
 
   /** Ends every pending callout (shutdown). */

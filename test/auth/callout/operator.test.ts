@@ -72,6 +72,18 @@ describe("auth callout, operator mode", () => {
     assert.equal(seen.req.connect_opts.jwt, sentinel.jwt);
   });
 
+  test("users of the callout account may not publish to the callout subject (the service's own too)", async () => {
+    const info = await service.nc.request("$SYS.REQ.USER.INFO", "", { timeout: 2000 });
+    const data = (info.json() as { data: { account: string; permissions: unknown } }).data;
+    assert.equal(data.account, auth.pub);
+    assert.deepEqual(data.permissions, { publish: { deny: ["$SYS.REQ.USER.AUTH"] } });
+    const t = await rawJwtConnect(server.port, targetUser);
+    t.send("PUB $SYS.REQ.USER.AUTH 0\r\n\r\nPING\r\n");
+    await t.waitFor((d) => d.split("PONG").length > 2);
+    assert.doesNotMatch(t.data, /Permissions Violation/, "an account without a callout is not restricted");
+    t.close();
+  });
+
   test("a sentinel login with a good token lands in the allowed account with the JWT's permissions", async () => {
     const t = await connect({ port: server.port, authenticator: credsAuthenticator(targetUser.creds) });
     ncs.push(t);
