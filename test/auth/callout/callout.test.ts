@@ -346,3 +346,34 @@ describe("auth callout, TLS client", () => {
     }
   });
 });
+
+describe("auth callout, nkey logins", () => {
+  test("an nkey user not in auth_users is called out with its signature and the nonce (TestAuthCalloutVerifiedUserCalloutsWithSig)", async () => {
+    const issuer = createAccount();
+    const ukp = createUser();
+    const cfg = `authorization {
+  timeout: 1
+  users: [ { user: auth, password: pwd }, { nkey: ${ukp.getPublicKey()} } ]
+  auth_callout { issuer: ${issuer.getPublicKey()}, auth_users: [ auth ] }
+}`;
+    const server = await startServer({ port: 0, host: "127.0.0.1", config: cfg });
+    const service = await startCalloutService({ port: server.port, login: { user: "auth", pass: "pwd" }, issuer, decide: () => ({ allow: { account: "$G" } }) });
+    try {
+      const c = await RawConn.connect(server.port);
+      const nonce = (JSON.parse(c.data.slice(5, c.data.indexOf("\r\n"))) as { nonce: string }).nonce;
+      const sig = Buffer.from(ukp.sign(Buffer.from(nonce))).toString("base64url");
+      c.send(`CONNECT ${JSON.stringify({ verbose: false, protocol: 1, nkey: ukp.getPublicKey(), sig })}\r\nPING\r\n`);
+      await c.waitFor((d) => d.includes("PONG") || d.includes("-ERR"));
+      assert.match(c.data, /PONG/);
+      c.close();
+      const seen = service.seen.at(-1)!;
+      assert.equal(seen.req.connect_opts.nkey, ukp.getPublicKey());
+      assert.equal(seen.req.connect_opts.sig, sig);
+      assert.equal(seen.req.client_info.nonce, nonce);
+      assert.equal(seen.req.client_info.user, ukp.getPublicKey());
+    } finally {
+      await service.close();
+      await server.close();
+    }
+  });
+});
