@@ -112,7 +112,7 @@ export class AuthCallout {
     });
   }
 
-  /** Drops a connection's pending callout (it closed while waiting). */
+  /** Takes a pending callout out (answered, or the server closing) and stops its timer. */
   private finish(token: string): Pending | undefined {
     const p = this.pending.get(token);
     if (p === undefined) return undefined;
