@@ -23,8 +23,9 @@ export function authenticateClient(server: Server, c: Client, creds: Credentials
   if (server.tls?.options.verifyAndMap === true && (c.socket as { encrypted?: boolean }).encrypted === true) {
     creds = { ...creds, certIdentities: certIdentities(c.socket as TLSSocket) };
   }
-  const r = authenticateCredentials(server, c, creds);
+  let r = authenticateCredentials(server, c, creds);
   if (isAuthFailure(r)) return r;
+  if (server.callouts !== null) r = server.callouts.restrict(r);
   // A repeated CONNECT may not move a connection (and its subscriptions) to another account.
   if (c.connected && accountOf(server, r) !== c.account) return { detail: `User "${r.user}" - account changed` };
   bindIdentity(server, c, r);
@@ -37,6 +38,12 @@ export function authenticateClient(server: Server, c: Client, creds: Credentials
  */
 export function authenticateCredentials(server: Server, c: Client, creds: Credentials): AuthResult | AuthFailure {
   if (server.operator === null) return server.auth.authenticate(creds, c.nonce);
+  // Checked a moment ago by the callout router for this very CONNECT (src/auth/callout/router.ts).
+  const pre = c.checkedJwt;
+  if (pre !== null) {
+    c.checkedJwt = null;
+    if (pre.creds === creds) return pre.result;
+  }
   return server.operator.authenticateUserJwt(creds.jwt, { nonce: c.nonce, sig: creds.sig ?? "", host: c.host });
 }
 

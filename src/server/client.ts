@@ -31,10 +31,13 @@ import { deliverResult } from "./deliver.js";
 import { publishMappedReply, sendToGateways } from "../gateway/routing.js";
 import type { Server } from "./server.js";
 import { Subscription } from "./subscription.js";
-import { checkPublish, checkSubscribe } from "../auth/connection.js";
+import { bindIdentity, checkPublish, checkSubscribe } from "../auth/connection.js";
+import { applyGrantLimits, type AuthCallout } from "../auth/callout/callout.js";
+import type { CalloutGrant } from "../auth/callout/response.js";
+import { Permissions } from "../auth/permissions.js";
 import { generateNonce } from "../auth/nkeys.js";
 import type { ConnectionPermissions } from "../auth/permissions.js";
-import type { PendingBcrypt } from "../auth/authenticator.js";
+import type { AuthFailure, AuthResult, PendingBcrypt } from "../auth/authenticator.js";
 import { publishClientEvent } from "./events.js";
 import { hasTraceDest, processTracedMsg } from "./msg-trace.js";
 import { decodeConnect, isValidClientProtocol, requestsAccount, type ConnectOptions } from "../protocol/connect.js";
@@ -80,6 +83,13 @@ export class Client extends Connection implements ParserSink {
   private authTimer: NodeJS.Timeout | null = null;
   /** Subscriptions allowed on this connection, 0 = no limit (operator mode narrows it per user). */
   maxSubs: number;
+  /**
+   * Operator mode with callouts: this CONNECT's user JWT as the callout router just checked
+   * it (not its account's callout), so the usual path does not verify it a second time.
+   */
+  checkedJwt: { creds: ConnectOptions; result: AuthResult | AuthFailure } | null = null;
+  /** Authorized by the auth callout service (src/auth/callout), not by the config. */
+  calloutAuthorized = false;
   /** Operator mode: ends the connection when its user JWT expires (src/auth/jwt). */
   expiryTimer: NodeJS.Timeout | null = null;
   /** An INFO to send after the next PONG (operator mode: this client's own max_payload). */
@@ -177,6 +187,11 @@ export class Client extends Connection implements ParserSink {
 
     // As nats-server, every CONNECT (a repeated one too) is checked against the auth.
     if (this.server.authRequired) {
+      const callout = this.server.callouts?.route(this, o) ?? null;
+      if (callout !== null) {
+        this.calloutThenConnect(callout, o);
+        return true;
+      }
       const slow = this.server.auth.pendingBcrypt(o, this.nonce);
       if (slow !== null) {
         this.verifyThenConnect(o, slow);
@@ -218,6 +233,61 @@ export class Client extends Connection implements ParserSink {
         }
       })
       .catch((err: unknown) => this.internalError(err));
+  }
+
+  /**
+   * Auth callout: the service decides who this is. Parsing waits (reads bounded, as for
+   * bcrypt) until its answer or the auth timeout; nobody else waits for it.
+   */
+  private calloutThenConnect(callout: AuthCallout, o: ConnectOptions): void {
+    this.parser.suspend();
+    let held = 0;
+    this.readObserver = (len: number): void => {
+      held += len;
+      if (held > MAX_HELD_DURING_AUTH) this.pauseReads(ReadPause.AUTH);
+    };
+    void callout
+      .authorize(this, o)
+      .then((outcome) => {
+        this.readObserver = null;
+        if (this.closed) return;
+        if (outcome === "busy") return this.authBusy();
+        const server = this.server;
+        server.inReadBatch = true;
+        try {
+          if (this.connectCallout(outcome)) {
+            this.resumeReads(ReadPause.AUTH);
+            this.parser.resume();
+          }
+        } finally {
+          server.inReadBatch = false;
+          server.flushPending();
+        }
+      })
+      .catch((err: unknown) => this.internalError(err));
+  }
+
+  /** Binds what the callout granted (or refuses with Authorization Violation), then CONNECT goes on. */
+  private connectCallout(outcome: CalloutGrant | { error: string }): boolean {
+    if ("error" in outcome) {
+      this.authViolation(outcome.error);
+      return false;
+    }
+    const r: AuthResult = { user: outcome.user, account: outcome.account, permissions: outcome.permissions !== null ? new Permissions(outcome.permissions) : null };
+    if (this.connected && this.server.accounts.get(outcome.account) !== this.account) {
+      this.authViolation(`User "${outcome.user}" - account changed`);
+      return false;
+    }
+    bindIdentity(this.server, this, r);
+    const op = this.server.operator;
+    if (op === null) applyGrantLimits(this, outcome);
+    else if (!op.admit(this, { userKey: outcome.userKey, accountKey: outcome.account, expiresAtMs: outcome.expiresAtMs, maxPayload: outcome.maxPayload, maxSubs: outcome.maxSubs })) return false;
+    this.calloutAuthorized = true;
+    // As nats-server: the JWT that reached the callout (a sentinel's) is not this user's.
+    if (this.connectOpts !== null) delete this.connectOpts.jwt;
+    if (this.authTimer) clearTimeout(this.authTimer);
+    this.authTimer = null;
+    return this.finishConnect();
   }
 
   /** Too many password checks waiting: refused as nats-server refuses a login it could not check in time. */

@@ -644,7 +644,9 @@ export function validateOptions(o: ServerOptions): string[] {
   if (o.maxControlLine <= 0) problems.push(`max_control_line must be positive`);
   if (o.maxPayload <= 0) problems.push(`max_payload must be positive`);
   if ((o.operators?.length ?? 0) > 0) problems.push(...validateTrustedOperators(o));
-  if (o.authCallout) problems.push(`"auth_callout": authorization callouts are not supported yet by tsnats`);
+  if (o.authCallout !== undefined && ((o.operators?.length ?? 0) > 0 || (o.trustedKeys?.length ?? 0) > 0)) {
+    problems.push("operators do not allow authorization callouts to be configured directly");
+  }
   if (o.gateway !== undefined) problems.push(...validateGateway(o.gateway, o.cluster));
   return problems;
 }

@@ -42,6 +42,8 @@ export const NOT_RELOADABLE: ReadonlySet<keyof ServerOptions> = new Set([
   "maxPending",
   // nats-server: "config reload not supported for Gateway" (the links are made at start).
   "gateway",
+  // The callout (its account subscription, xkey pair) is set up at start.
+  "authCallout",
 ]);
 
 /** What a reload did. */
@@ -168,13 +170,15 @@ function recheckClient(server: Server, c: Client): boolean {
     c.deliveryChecks = false;
     return true;
   }
+  // Authorized by the auth callout service: its credentials are not in the config to re-check.
+  if (c.calloutAuthorized) return true;
   const r = authenticateCredentials(server, c, c.connectOpts ?? {});
   const target = !isAuthFailure(r) && r.account !== undefined ? server.accounts.get(r.account) : server.globalAccount;
   if (isAuthFailure(r) || target !== account) {
     c.authViolation(isAuthFailure(r) ? r.detail : `User "${r.user}" - account changed`);
     return false;
   }
-  bindIdentity(server, c, r);
+  bindIdentity(server, c, server.callouts !== null ? server.callouts.restrict(r) : r);
   if (!admitJwt(server, c, r)) return false;
   const perms = c.perms;
   if (perms !== null) {

@@ -17,7 +17,8 @@ import { deliverResult } from "./deliver.js";
 import { InternalClient } from "./internal-client.js";
 import { ClosedState } from "./closed-state.js";
 import { hostPort, listenURLs } from "./net-util.js";
-import { createServerIdentity } from "./server-id.js";
+import { createServerIdentity, type ServerIdentity } from "./server-id.js";
+import { AuthCallouts } from "../auth/callout/router.js";
 import { removeProcessFiles, writePidFile, writePortsFile } from "./process-files.js";
 import type { ServerLogger } from "./logger.js";
 import { validateOptions, type ServerOptions } from "./options.js";
@@ -140,6 +141,10 @@ export class Server {
   readonly linkTargets = new LinkTargets();
   /** Operator mode (src/auth/jwt): JWT accounts and user JWT authentication; null otherwise. */
   readonly operator: OperatorMode | null = null;
+  /** Auth callouts (src/auth/callout): config mode's, or operator mode's per account; null when neither. */
+  readonly callouts: AuthCallouts | null = null;
+  /** The server's nkey: its public half is the server id; it signs auth callout requests. */
+  private readonly identity: ServerIdentity;
 
   constructor(
     readonly options: ServerOptions,
@@ -147,7 +152,8 @@ export class Server {
   ) {
     const problems = validateOptions(options);
     if (problems.length > 0) throw new TsnatsError("ERR_INVALID_OPTIONS", problems.join("; "));
-    this.id = createServerIdentity().publicKey;
+    this.identity = createServerIdentity();
+    this.id = this.identity.publicKey;
     this.name = options.serverName ?? this.id;
     this.globalAccount = new Account(GLOBAL_ACCOUNT);
     this.accounts.set(GLOBAL_ACCOUNT, this.globalAccount);
@@ -156,6 +162,11 @@ export class Server {
     this.events = new SystemEvents(this);
     // Before the system account: in operator mode it is a JWT account.
     if (isOperatorMode(options)) this.operator = new OperatorMode(this);
+    if (this.operator !== null || options.authCallout !== undefined) {
+      const callouts = new AuthCallouts(this, this.identity.privateKey, this.operator === null ? options.authCallout : undefined);
+      this.callouts = callouts;
+      this.onClose(() => callouts.close());
+    }
     this.systemAccount = setupSystemAccount(this);
     this.tls = options.tls ? ServerTls.load(options.tls) : null;
     this.stallThreshold = Math.min(Math.floor((options.maxPending / 4) * 3), 4 * 1024 * 1024);

@@ -335,10 +335,10 @@ describe("operator mode", () => {
 
 describe("authorization { auth_callout }", () => {
   const issuer = createAccount().getPublicKey();
-  test("maps to AuthCalloutOptions; the server refuses it at start", () => {
+  test("maps to AuthCalloutOptions, which the server accepts (src/auth/callout)", () => {
     const o = opts(`authorization { users: [ {user: auth, password: pwd} ], auth_callout { issuer: ${issuer}, auth_users: [ auth ] } }`);
     assert.deepEqual(o.authCallout, { issuer, authUsers: ["auth"], account: "$G" });
-    assert.match(validateOptions(resolveOptions(o)).join(), /auth_callout.*not supported yet/);
+    assert.deepEqual(validateOptions(resolveOptions(o)), []);
   });
   test("errors", () => {
     assert.deepEqual(errors("authorization { auth_callout { auth_users: [a] } }"), [
