@@ -23,7 +23,7 @@ export function authenticateClient(server: Server, c: Client, creds: Credentials
   if (server.tls?.options.verifyAndMap === true && (c.socket as { encrypted?: boolean }).encrypted === true) {
     creds = { ...creds, certIdentities: certIdentities(c.socket as TLSSocket) };
   }
-  const r = server.auth.authenticate(creds, c.nonce);
+  const r = c.authenticator.authenticate(creds, c.nonce);
   if (isAuthFailure(r)) return r;
   // A repeated CONNECT may not move a connection (and its subscriptions) to another account.
   if (c.connected && accountOf(server, r) !== c.account) return { detail: `User "${r.user}" - account changed` };

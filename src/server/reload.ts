@@ -157,7 +157,8 @@ function applyClientLimits(server: Server): void {
  */
 function recheckClient(server: Server, c: Client): boolean {
   const account = c.account;
-  if (!server.authRequired) {
+  const auth = c.authenticator;
+  if (!auth.required) {
     if (account !== server.globalAccount) {
       c.authViolation(`User "${c.user}" - account no longer configured`);
       return false;
@@ -166,7 +167,7 @@ function recheckClient(server: Server, c: Client): boolean {
     c.deliveryChecks = false;
     return true;
   }
-  const r = server.auth.authenticate(c.connectOpts ?? {}, c.nonce);
+  const r = auth.authenticate(c.connectOpts ?? {}, c.nonce);
   const target = !isAuthFailure(r) && r.account !== undefined ? server.accounts.get(r.account) : server.globalAccount;
   if (isAuthFailure(r) || target !== account) {
     c.authViolation(isAuthFailure(r) ? r.detail : `User "${r.user}" - account changed`);
