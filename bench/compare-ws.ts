@@ -4,7 +4,7 @@
  * binary frames of batched PUBs, one WS subscriber counting MSG bytes as frames arrive.
  * Prints msgs/s per server and the ratio tsnats / nats-server.
  *
- * node dist/bench/compare-ws.js [--msgs N] [--size B] [--runs R]
+ * node dist/bench/compare-ws.js [--msgs N] [--size B] [--runs R] [--ws-port P]
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -146,6 +146,12 @@ async function startServer(name: string, argv: string[], port: number): Promise<
 }
 
 async function main(): Promise<void> {
+  // --ws-port P: only measure a server already listening there (e.g. one under --cpu-prof).
+  const only = arg("ws-port", 0);
+  if (only > 0) {
+    for (let r = 0; r < RUNS; r++) console.log(`${Math.round(await runOnce(only)).toLocaleString("en")} msgs/s`);
+    return;
+  }
   const nats = findNatsServer();
   if (nats === null) throw new Error("nats-server not found");
   const dir = mkdtempSync(join(tmpdir(), "tsnats-ws-bench-"));
