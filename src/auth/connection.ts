@@ -37,7 +37,7 @@ export function authenticateClient(server: Server, c: Client, creds: Credentials
  * (src/auth/jwt), else the configured users, nkeys, token (Authenticator).
  */
 export function authenticateCredentials(server: Server, c: Client, creds: Credentials): AuthResult | AuthFailure {
-  if (server.operator === null) return server.auth.authenticate(creds, c.nonce);
+  if (server.operator === null) return c.authenticator.authenticate(creds, c.nonce);
   // Checked a moment ago by the callout router for this very CONNECT (src/auth/callout/router.ts).
   const pre = c.checkedJwt;
   if (pre !== null) {

@@ -88,7 +88,7 @@ export const UNSUPPORTED_TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
 ]);
 
 /** Blocks parsed into typed options whose subsystem tsnats does not serve yet. */
-export const NOT_SERVED_YET: ReadonlySet<string> = new Set(["websocket", "mqtt"]);
+export const NOT_SERVED_YET: ReadonlySet<string> = new Set(["mqtt"]);
 
 /**
  * Reads, parses and maps a config file, following `include`s relative to it and

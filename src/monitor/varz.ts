@@ -63,7 +63,7 @@ export function varz(m: MonitorState): Record<string, unknown> {
     gateway: gatewayVarz(s),
     leaf: leafVarz(s),
     mqtt: {},
-    websocket: {},
+    websocket: s.websocket !== null ? s.websocket.varz() : {},
     jetstream: s.jetstream !== null ? s.jetstream.varz() : {},
     tls_timeout: o.tls?.timeoutMs !== undefined ? o.tls.timeoutMs / 1000 : DEFAULT_TLS_TIMEOUT_S,
     write_deadline: o.writeDeadlineMs * NS_PER_MS,

@@ -37,7 +37,7 @@ import type { CalloutGrant } from "../auth/callout/response.js";
 import { Permissions } from "../auth/permissions.js";
 import { generateNonce } from "../auth/nkeys.js";
 import type { ConnectionPermissions } from "../auth/permissions.js";
-import type { AuthFailure, AuthResult, PendingBcrypt } from "../auth/authenticator.js";
+import type { AuthFailure, AuthResult, Authenticator, PendingBcrypt } from "../auth/authenticator.js";
 import { publishClientEvent } from "./events.js";
 import { hasTraceDest, processTracedMsg } from "./msg-trace.js";
 import { decodeConnect, isValidClientProtocol, requestsAccount, type ConnectOptions } from "../protocol/connect.js";
@@ -114,13 +114,23 @@ export class Client extends Connection implements ParserSink {
     if (server.auth.nonceRequired) this.nonce = generateNonce();
   }
 
+  /**
+   * The authenticator this client answers to: the websocket block's when it overrides
+   * the server's auth for websocket clients (nats-server wsConfigAuth), else the server's.
+   */
+  get authenticator(): Authenticator {
+    const ws = this.server.websocket;
+    return this.ws !== null && ws !== null ? ws.authenticator() : this.server.auth;
+  }
+
   /** Sends INFO and starts reading. Called once, right after accept (and TLS set-up). */
   start(): void {
     this.attachSocket();
     if (!this.infoSent) this.sendProto(this.server.infoFor(this));
-    if (this.server.authRequired) {
+    if (this.authenticator.required) {
       this.parser.awaitingConnect = true;
-      this.authTimer = setTimeout(() => this.authTimeout(), this.server.options.authTimeoutMs);
+      const wsTimeout = this.ws !== null ? this.server.options.websocket?.authTimeoutMs : undefined;
+      this.authTimer = setTimeout(() => this.authTimeout(), wsTimeout !== undefined && wsTimeout > 0 ? wsTimeout : this.server.options.authTimeoutMs);
     }
     // The first PING comes early so the RTT is known soon (nats-server firstClientPingInterval).
     this.startPingTimer(FIRST_PING_INTERVAL_MS);
@@ -128,7 +138,8 @@ export class Client extends Connection implements ParserSink {
   }
 
   protected parse(buf: Buffer, len: number): void {
-    this.parser.parse(buf, len);
+    if (this.ws === null) this.parser.parse(buf, len);
+    else this.ws.reader.read(buf, len);
   }
 
   protected suspendParsing(): void {
@@ -186,13 +197,16 @@ export class Client extends Connection implements ParserSink {
     this.connectOpts = o;
 
     // As nats-server, every CONNECT (a repeated one too) is checked against the auth.
-    if (this.server.authRequired) {
+    // A JWT in the websocket's jwt_cookie stands in for one CONNECT does not carry (nats-server).
+    if (this.ws !== null && o.jwt === undefined && this.ws.settings.cookieJwt !== "") o.jwt = this.ws.settings.cookieJwt;
+    const auth = this.authenticator;
+    if (auth.required) {
       const callout = this.server.callouts?.route(this, o) ?? null;
       if (callout !== null) {
         this.calloutThenConnect(callout, o);
         return true;
       }
-      const slow = this.server.auth.pendingBcrypt(o, this.nonce);
+      const slow = auth.pendingBcrypt(o, this.nonce);
       if (slow !== null) {
         this.verifyThenConnect(o, slow);
         return true;

@@ -12,6 +12,7 @@ import { Outbound } from "../protocol/outbound.js";
 import { ClosedState, type ClosedReason } from "./closed-state.js";
 import { Kind, KIND_NAMES } from "./connection-kind.js";
 import type { Server } from "./server.js";
+import type { WsConn } from "../websocket/ws-conn.js";
 
 /**
  * Longest a producer stays paused for one backed-up subscriber at a time. It is paused
@@ -50,6 +51,11 @@ export const enum ReadPause {
 export abstract class Connection {
   abstract readonly kind: Kind;
   readonly out = new Outbound();
+  /**
+   * The WebSocket framing of a client that came in over the websocket listener, null for
+   * plain TCP (nats-server `c.ws`): flush wraps the output in frames, reads are unframed.
+   */
+  ws: WsConn | null = null;
   readonly host: string;
   readonly port: number;
   readonly startMs = Date.now();
@@ -305,7 +311,8 @@ export abstract class Connection {
     }
     const socket = this.socket;
     const queuedBefore = this.socketQueued;
-    socket.write(out.take(), this.onWritten);
+    if (this.ws === null) socket.write(out.take(), this.onWritten);
+    else this.ws.writeData(socket, out.take(), this.onWritten);
     this.socketQueued = socket.writableLength;
     if (this.socketQueued === 0) {
       out.recycle();
@@ -426,7 +433,8 @@ export abstract class Connection {
     if (abort || socket.destroyed) {
       socket.destroy();
     } else {
-      if (this.out.len > 0) socket.write(this.out.take());
+      if (this.ws !== null) this.ws.closing(reason);
+      else if (this.out.len > 0) socket.write(this.out.take());
       socket.end();
       // A peer that never reads must not keep the socket forever.
       setTimeout(() => socket.destroy(), 1000).unref();

@@ -648,6 +648,26 @@ export function validateOptions(o: ServerOptions): string[] {
     problems.push("operators do not allow authorization callouts to be configured directly");
   }
   if (o.gateway !== undefined) problems.push(...validateGateway(o.gateway, o.cluster));
+  if (o.websocket !== undefined) problems.push(...validateWebsocket(o, o.websocket));
+  return problems;
+}
+
+/** nats-server validateWebsocketOptions, with its wording. */
+function validateWebsocket(o: ServerOptions, w: WebsocketOptions): string[] {
+  if (w.port === 0) return [];
+  const problems: string[] = [];
+  if (w.tls === undefined && !w.noTls) problems.push("websocket requires TLS configuration");
+  if (w.noAuthUser !== undefined && w.noAuthUser !== "") {
+    const known = (o.users ?? []).some((u) => u.user === w.noAuthUser || u.nkey === w.noAuthUser) ||
+      (o.accounts ?? []).some((a) => (a.users ?? []).some((u) => u.user === w.noAuthUser || u.nkey === w.noAuthUser));
+    if (!known) problems.push(`no_auth_user: "${w.noAuthUser}" not present as user or nkey in authorization block or account configuration`);
+  }
+  const hasUsers = (o.users ?? []).length > 0;
+  if (hasUsers && w.username) problems.push("websocket authentication username not compatible with presence of users/nkeys");
+  if (hasUsers && w.token) problems.push("websocket authentication token not compatible with presence of users/nkeys");
+  if (w.jwtCookie && o.operators === undefined && o.trustedKeys === undefined) {
+    problems.push(`trusted operators or trusted keys configuration is required for JWT authentication via cookie "${w.jwtCookie}"`);
+  }
   return problems;
 }
 

@@ -35,6 +35,7 @@ export function writePortsFile(dir: string, ports: Ports): void {
   const out: Ports = { nats: ports.nats };
   if (ports.monitoring && ports.monitoring.length > 0) out.monitoring = ports.monitoring;
   if (ports.cluster && ports.cluster.length > 0) out.cluster = ports.cluster;
+  if (ports.websocket && ports.websocket.length > 0) out.websocket = ports.websocket;
   writeFileSync(portsFilePath(dir), JSON.stringify(out));
 }
 

@@ -161,7 +161,8 @@ function applyClientLimits(server: Server): void {
  */
 function recheckClient(server: Server, c: Client): boolean {
   const account = c.account;
-  if (!server.authRequired) {
+  const auth = c.authenticator;
+  if (!auth.required) {
     if (account !== server.globalAccount) {
       c.authViolation(`User "${c.user}" - account no longer configured`);
       return false;

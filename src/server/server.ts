@@ -38,6 +38,8 @@ import type { LeafManager } from "../leafnode/leafnodes.js";
 import type { GatewayManager } from "../gateway/gateways.js";
 import { sendToGateways } from "../gateway/routing.js";
 import { isOperatorMode, OperatorMode } from "../auth/jwt/operator-mode.js";
+import type { WebsocketServer } from "../websocket/listener.js";
+import { WsConn, type WsSettings } from "../websocket/ws-conn.js";
 
 /** How many closed connections /connz remembers (nats-server MaxClosedClients). */
 export const MAX_CLOSED_CLIENTS = 10_000;
@@ -137,6 +139,10 @@ export class Server {
   leafs: LeafManager | null = null;
   /** The gateway (src/gateway): links to other clusters; null when not configured. */
   gateways: GatewayManager | null = null;
+  /** The websocket listener (src/websocket), null when not configured. */
+  websocket: WebsocketServer | null = null;
+  /** `infoPrefix` for websocket clients: with auth_required when the websocket block overrides auth. */
+  private wsInfoPrefix = "{";
   /** Routes and leaf nodes one message is going to, collected by the delivery step. */
   readonly linkTargets = new LinkTargets();
   /** Operator mode (src/auth/jwt): JWT accounts and user JWT authentication; null otherwise. */
@@ -178,6 +184,11 @@ export class Server {
     return this.lameDuck;
   }
 
+  /** True once close() started. */
+  get shutdownStarted(): boolean {
+    return this.shuttingDown;
+  }
+
   get authRequired(): boolean {
     return this.auth.required;
   }
@@ -207,6 +218,10 @@ export class Server {
       await this.jetstream.start();
     }
 
+    if (o.websocket !== undefined && o.websocket.port !== 0) {
+      // Before the client listener, as nats-server.
+      this.websocket = await (await import("../websocket/listener.js")).WebsocketServer.start(this, o.websocket);
+    }
     const listener = net.createServer({ noDelay: true });
     listener.on("connection", (socket) => this.acceptConnection(socket));
     const port = o.port === -1 ? 0 : o.port;
@@ -239,7 +254,7 @@ export class Server {
     if (o.pidFile) writePidFile(o.pidFile);
     if (o.portsFileDir) {
       const cluster = this.routes !== null && this.routes.listenPort !== 0 ? [`nats://${hostPort(o.cluster!.host, this.routes.listenPort)}`] : [];
-      writePortsFile(o.portsFileDir, { nats: this.clientURLs(), monitoring, cluster });
+      writePortsFile(o.portsFileDir, { nats: this.clientURLs(), monitoring, cluster, websocket: this.websocket?.urls() ?? [] });
     }
     this.reclaimer.start();
     log.notice(`Server is ready`);
@@ -282,6 +297,9 @@ export class Server {
     info.tsnats_version = VERSION;
     this.infoBase = info;
     this.infoPrefix = JSON.stringify(info).slice(0, -1);
+    // nats-server createWSClient: auth_required when the websocket block brings its own auth.
+    const wsAuth = this.websocket !== null && this.websocket.authOverride && info.auth_required !== true;
+    this.wsInfoPrefix = wsAuth ? JSON.stringify({ ...info, auth_required: true }).slice(0, -1) : this.infoPrefix;
   }
 
   /**
@@ -301,7 +319,7 @@ export class Server {
   /** The INFO line for one client (client_id and client_ip are per connection). */
   infoFor(c: Client): string {
     const nonce = c.nonce !== "" ? `,"nonce":${JSON.stringify(c.nonce)}` : "";
-    return infoLine(this.infoPrefix, `,"client_id":${c.id},"client_ip":${JSON.stringify(c.host)}${nonce}`);
+    return infoLine(c.ws !== null ? this.wsInfoPrefix : this.infoPrefix, `,"client_id":${c.id},"client_ip":${JSON.stringify(c.host)}${nonce}`);
   }
 
   /** The next connection ID, shared by every kind (nats-server gcid: cid, rid, lid, gid). */
@@ -328,6 +346,34 @@ export class Server {
     this.logger.debug(`${c.logPrefix()}Client connection created`);
     if (this.tls !== null) startClientTls(this.tls, c, this.options.allowNonTls === true, this.logger, () => c.start());
     else c.start();
+  }
+
+  /**
+   * A client whose WebSocket upgrade was accepted (src/websocket/listener.ts): the same
+   * Client as over TCP, with frames around its protocol (nats-server createWSClient).
+   */
+  acceptWebsocketClient(socket: net.Socket, settings: WsSettings): void {
+    if (this.shuttingDown || this.lameDuck) {
+      socket.destroy();
+      return;
+    }
+    const c = new Client(this, this.nextConnectionId(), socket, this.globalAccount);
+    const o = this.options;
+    // A compressed message may not inflate past what the parser would take anyway.
+    c.ws = new WsConn(c, settings, o.maxPayload + o.maxControlLine + 64 * 1024);
+    this.totalConnections++;
+    if (o.maxConnections > 0 && this.clients.size >= o.maxConnections) {
+      c.sendProto(this.infoFor(c));
+      c.sendErr(ERR_MAX_CONNECTIONS);
+      this.logger.error(`${c.logPrefix()}Maximum Connections Exceeded`);
+      this.flushPending();
+      c.closeConnection(ClosedState.MaxConnectionsExceeded);
+      return;
+    }
+    this.clients.set(c.id, c);
+    this.logger.debug(`${c.logPrefix()}Client connection created`);
+    c.start();
+    socket.resume();
   }
 
   /**
@@ -475,6 +521,7 @@ export class Server {
     this.lameDuck = true;
     this.logger.notice(`Entering lame duck mode, stop accepting new clients`);
     this.listener?.close();
+    this.websocket?.stopAccepting();
     this.routes?.enterLameDuckMode();
     this.refreshInfo();
     const ldmInfo = `INFO ${JSON.stringify(this.infoBase)} \r\n`;
@@ -505,7 +552,7 @@ export class Server {
         ? new Promise<void>((resolve) => (listener.listening ? listener.close(() => resolve()) : resolve()))
         : Promise.resolve();
       this.flushPending();
-      const links = Promise.all([this.routes?.close(), this.leafs?.close(), this.gateways?.close()]);
+      const links = Promise.all([this.routes?.close(), this.leafs?.close(), this.gateways?.close(), this.websocket?.close()]);
       const sockets = [...this.clients.values()].map((c) => c.socket);
       for (const c of [...this.clients.values()]) c.closeConnection(ClosedState.ServerShutdown);
       await Promise.all(sockets.map((s) => waitClosed(s, 2000)));

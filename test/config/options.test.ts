@@ -203,7 +203,6 @@ describe("configToOptions: unknown and unsupported keys", () => {
     const r = map(src);
     assert.deepEqual(r.errors, []);
     assert.deepEqual(r.warnings.map(formatIssue), [
-      't.conf:4:1: "websocket" is not supported yet by tsnats, ignoring',
       't.conf:5:1: "mqtt" is not supported yet by tsnats, ignoring',
     ]);
   });

@@ -1,0 +1,213 @@
+/**
+ * The websocket listener (nats-server websocket.go startWebsocketServer): accepts TCP (or
+ * TLS with `tls {}`: wss), reads the HTTP upgrade request within handshake_timeout,
+ * answers 101 or nats-server's HTTP error, and hands the socket to the server as a
+ * CLIENT connection with WebSocket framing. Also owns what is websocket-wide: the origin
+ * policy, the auth override of the `websocket {}` block, the URLs for the ports file and
+ * /varz's `websocket` section.
+ */
+import net from "node:net";
+import type tls from "node:tls";
+import { Authenticator } from "../auth/authenticator.js";
+import type { Server } from "../server/server.js";
+import type { WebsocketOptions } from "../server/options.js";
+import { hostPort, listenURLs } from "../server/net-util.js";
+import { ServerTls } from "../server/tls.js";
+import { lazyRequire } from "../util/lazy-require.js";
+import {
+  MALFORMED_REQUEST,
+  MAX_REQUEST_HEAD,
+  allowedOriginsMap,
+  checkUpgrade,
+  headEnd,
+  httpError,
+  parseRequestHead,
+  settingsFor,
+  switchingProtocols,
+  type OriginPolicy,
+} from "./upgrade.js";
+
+const tlsModule = lazyRequire<typeof tls>("node:tls");
+
+/**
+ * Longest an upgrade may take when handshake_timeout is not set. nats-server has no bound
+ * then; one keeps a silent peer from holding a socket forever.
+ */
+const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+export class WebsocketServer {
+  private listener: net.Server | null = null;
+  port = 0;
+  readonly tls: ServerTls | null;
+  private readonly origins: OriginPolicy;
+  /** nats-server srvWebsocket.authOverride: the block sets username, token or no_auth_user. */
+  readonly authOverride: boolean;
+  /** The override's authenticator and the server authenticator it was derived from (rebuilt after a reload). */
+  private overrideAuth: Authenticator | null = null;
+  private overrideBase: Authenticator | null = null;
+  /** Sockets still in their upgrade, closed on shutdown. */
+  private readonly handshaking = new Set<net.Socket>();
+
+  private constructor(
+    private readonly server: Server,
+    readonly options: WebsocketOptions,
+  ) {
+    this.tls = options.tls !== undefined ? ServerTls.load(options.tls) : null;
+    this.origins = { sameOrigin: options.sameOrigin, allowed: allowedOriginsMap(options.allowedOrigins) };
+    this.authOverride = !!options.username || !!options.token || !!options.noAuthUser;
+  }
+
+  /** Listens and logs as nats-server does; throws when the port cannot be bound. */
+  static async start(server: Server, options: WebsocketOptions): Promise<WebsocketServer> {
+    const ws = new WebsocketServer(server, options);
+    const l = net.createServer({ noDelay: true });
+    l.on("connection", (socket) => ws.accept(socket));
+    await new Promise<void>((resolve, reject) => {
+      l.once("error", reject);
+      l.listen({ port: options.port === -1 ? 0 : options.port, host: options.host, backlog: 8192 }, () => {
+        l.off("error", reject);
+        resolve();
+      });
+    });
+    l.on("error", (err) => server.logger.error(`websocket listener error: ${err.message}`));
+    ws.listener = l;
+    ws.port = (l.address() as net.AddressInfo).port;
+    server.logger.notice(`Listening for websocket clients on ${ws.scheme}://${hostPort(options.host, ws.port)}`);
+    if (ws.tls === null) server.logger.warn(`Websocket not configured with TLS. DO NOT USE IN PRODUCTION!`);
+    return ws;
+  }
+
+  get scheme(): string {
+    return this.tls !== null ? "wss" : "ws";
+  }
+
+  /** The listener's URLs for the ports file (`websocket`). */
+  urls(): string[] {
+    return listenURLs(this.scheme, this.options.host, this.port);
+  }
+
+  /**
+   * The authenticator for websocket clients: with an override, the server's users with the
+   * block's username/password/token/no_auth_user (nats-server processClientOrLeafAuthentication).
+   */
+  authenticator(): Authenticator {
+    const base = this.server.auth;
+    if (!this.authOverride) return base;
+    if (this.overrideBase !== base || this.overrideAuth === null) {
+      const o = this.server.options;
+      const w = this.options;
+      this.overrideAuth = new Authenticator(
+        { ...o, username: w.username, password: w.password, authToken: w.token, noAuthUser: w.noAuthUser },
+        base.bcrypt,
+      );
+      this.overrideBase = base;
+    }
+    return this.overrideAuth;
+  }
+
+  /** nats-server's /varz `websocket` object (empty fields left out, as Go's omitempty). */
+  varz(): Record<string, unknown> {
+    const o = this.options;
+    const v: Record<string, unknown> = {};
+    if (o.host) v.host = o.host;
+    if (this.port) v.port = this.port;
+    if (o.advertise) v.advertise = o.advertise;
+    if (o.noAuthUser) v.no_auth_user = o.noAuthUser;
+    if (o.jwtCookie) v.jwt_cookie = o.jwtCookie;
+    if (o.handshakeTimeoutMs) v.handshake_timeout = o.handshakeTimeoutMs * 1_000_000;
+    if (o.authTimeoutMs) v.auth_timeout = o.authTimeoutMs / 1000;
+    if (o.noTls) v.no_tls = true;
+    if (o.sameOrigin) v.same_origin = true;
+    if (o.allowedOrigins && o.allowedOrigins.length > 0) v.allowed_origins = o.allowedOrigins;
+    if (o.compression) v.compression = true;
+    return v;
+  }
+
+  /** Stops accepting; sockets still upgrading are closed. */
+  close(): Promise<void> {
+    for (const s of this.handshaking) s.destroy();
+    this.handshaking.clear();
+    const l = this.listener;
+    this.listener = null;
+    return new Promise((resolve) => (l !== null && l.listening ? l.close(() => resolve()) : resolve()));
+  }
+
+  /** Stops accepting new clients (lame duck mode). */
+  stopAccepting(): void {
+    this.listener?.close();
+  }
+
+  private accept(raw: net.Socket): void {
+    const server = this.server;
+    if (server.lameDuckMode || server.shutdownStarted) {
+      raw.destroy();
+      return;
+    }
+    raw.setNoDelay(true);
+    const socket: net.Socket = this.tls !== null ? this.wrapTls(raw) : raw;
+    const peer = `${raw.remoteAddress ?? ""}:${raw.remotePort ?? 0}`;
+    this.handshaking.add(socket);
+    let head: Buffer | null = null;
+    const timeoutMs = this.options.handshakeTimeoutMs !== undefined && this.options.handshakeTimeoutMs > 0 ? this.options.handshakeTimeoutMs : DEFAULT_HANDSHAKE_TIMEOUT_MS;
+    const timer = setTimeout(() => {
+      server.logger.debug(`${peer} - websocket handshake timeout`);
+      done();
+      socket.destroy();
+    }, timeoutMs);
+    const done = (): void => {
+      clearTimeout(timer);
+      this.handshaking.delete(socket);
+      socket.off("data", onData);
+    };
+    const onData = (chunk: Buffer): void => {
+      head = head === null ? chunk : Buffer.concat([head, chunk]);
+      const end = headEnd(head);
+      if (end < 0) {
+        if (head.length > MAX_REQUEST_HEAD) {
+          done();
+          socket.end(httpError(431));
+        }
+        return;
+      }
+      done();
+      socket.pause();
+      this.upgrade(socket, peer, head, end);
+    };
+    socket.on("data", onData);
+    socket.on("error", () => {
+      done();
+      socket.destroy();
+    });
+  }
+
+  /** Wraps an accepted socket for wss; the handshake runs within the upgrade's timeout. */
+  private wrapTls(raw: net.Socket): tls.TLSSocket {
+    const t = this.tls!;
+    return new (tlsModule().TLSSocket)(raw, { isServer: true, secureContext: t.context, requestCert: t.verify, rejectUnauthorized: t.verify });
+  }
+
+  /** Answers the upgrade request `buf[0, end)` and, when accepted, starts the client. */
+  private upgrade(socket: net.Socket, peer: string, buf: Buffer, end: number): void {
+    const log = this.server.logger;
+    if (end < buf.length) {
+      // nats-server (Go's hijack) refuses bytes that came before the 101.
+      log.error(`${peer} - websocket handshake error: client sent data before handshake is complete`);
+      socket.destroy();
+      return;
+    }
+    const req = parseRequestHead(buf.toString("latin1", 0, end));
+    if (req === null) {
+      socket.end(MALFORMED_REQUEST);
+      return;
+    }
+    const err = checkUpgrade(req, this.origins, this.tls !== null);
+    if (err !== null) {
+      log.error(`${peer} - websocket handshake error: ${err.reason}`);
+      socket.end(httpError(err.status));
+      return;
+    }
+    const settings = settingsFor(req, this.options.compression, this.options.jwtCookie);
+    socket.write(switchingProtocols(req, settings, this.options.headers));
+    this.server.acceptWebsocketClient(socket, settings);
+  }
+}
