@@ -24,13 +24,15 @@ import type { Server } from "../server/server.js";
 import type { Subscription } from "../server/subscription.js";
 import { ServerTls } from "../server/tls.js";
 import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
-import { DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "./dial.js";
+import { backoffDelayMs, DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "./dial.js";
 import { Route } from "./route.js";
 import { ROUTE_PROTO_V2, routeUrlFrom, urlHostPort, type RouteConnect, type RouteInfo } from "./route-proto.js";
 
 /** nats-server DEFAULT_ROUTE_CONNECT / DEFAULT_ROUTE_RECONNECT: between attempts, before a redial. */
 const ROUTE_CONNECT_DELAY_MS = 1000;
 const ROUTE_RECONNECT_DELAY_MS = 1000;
+/** nats-server DEFAULT_ROUTE_CONNECT_MAX: where `connect_backoff` stops doubling. */
+const ROUTE_CONNECT_MAX_DELAY_MS = 30_000;
 /** Up to this much random delay before a redial, so two servers do not collide again. */
 const ROUTE_RECONNECT_JITTER_MS = 100;
 /**
@@ -119,7 +121,7 @@ export class RouteManager implements InterestListener {
       url,
       what: "route",
       delayMs,
-      retryDelayMs: () => ROUTE_CONNECT_DELAY_MS,
+      retryDelayMs: (failures) => backoffDelayMs(ROUTE_CONNECT_DELAY_MS, ROUTE_CONNECT_MAX_DELAY_MS, this.options.connectBackoff, failures),
       retries: explicit ? Infinity : Math.max(0, this.options.connectRetries),
       firstConnect,
       dialTimeoutMs: DEFAULT_DIAL_TIMEOUT_MS,

@@ -17,7 +17,7 @@ import type { Server } from "../server/server.js";
 import type { Subscription } from "../server/subscription.js";
 import { ServerTls } from "../server/tls.js";
 import { NATS_COMPAT_VERSION } from "../version.js";
-import { DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "../cluster/dial.js";
+import { backoffDelayMs, DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "../cluster/dial.js";
 import { Gateway } from "./gateway.js";
 import {
   GW_CMD_ALL_SUBS_COMPLETE,
@@ -37,6 +37,8 @@ import { SendScratch } from "./routing.js";
 /** gateway.go defaultSolicitGatewaysDelay, defaultGatewayConnectDelay, defaultGatewayReconnectDelay. */
 const SOLICIT_DELAY_MS = 1000;
 const CONNECT_DELAY_MS = 1000;
+/** gateway.go defaultGatewayConnectMaxDelay: where `connect_backoff` stops doubling. */
+const CONNECT_MAX_DELAY_MS = 30_000;
 const RECONNECT_DELAY_MS = 1000;
 const RECONNECT_JITTER_MS = 100;
 const DEFAULT_AUTH_TIMEOUT_MS = 2000;
@@ -231,7 +233,7 @@ export class GatewayManager implements SubListener {
             return;
           }
         }
-        round(CONNECT_DELAY_MS);
+        round(backoffDelayMs(CONNECT_DELAY_MS, CONNECT_MAX_DELAY_MS, this.options.connectBackoff, attempts));
       };
       next(0, delay);
     };
