@@ -57,6 +57,8 @@ export class RouteManager implements InterestListener {
   private readonly perms: Permissions | null;
   private readonly tls: ServerTls | null;
   private readonly dialTls: DialTls | null;
+  /** The accounts whose interest we hear (watchNewAccounts). */
+  private readonly watched = new Set<Account>();
   private readonly dialer: Dialer;
   private listener: net.Server | null = null;
   private stopping = false;
@@ -87,7 +89,7 @@ export class RouteManager implements InterestListener {
     log.notice(`Cluster name is ${m.clusterName}`);
     if (m.dynamicName) log.warn(`Cluster name was dynamically generated, consider setting one`);
     if (options.port !== 0) await m.listen();
-    for (const account of server.accounts.values()) account.addInterestListener(m);
+    m.watchNewAccounts();
     for (const raw of options.routes) {
       const url = parseRouteUrl(raw);
       if (url === null) log.error(`Error parsing route URL "${raw}"`);
@@ -478,11 +480,24 @@ export class RouteManager implements InterestListener {
     this.server.flushPending();
   }
 
+  /**
+   * Hears the interest of every account not heard yet: at start, and after a config reload
+   * that added accounts (their subscriptions then reach the routes like any other's).
+   */
+  watchNewAccounts(): void {
+    for (const account of this.server.accounts.values()) {
+      if (this.watched.has(account)) continue;
+      this.watched.add(account);
+      account.addInterestListener(this);
+    }
+  }
+
   /** Stops listening and dialing, and closes every route. */
   async close(): Promise<void> {
     this.stopping = true;
     this.dialer.stop();
-    for (const account of this.server.accounts.values()) account.removeInterestListener(this);
+    for (const account of this.watched) account.removeInterestListener(this);
+    this.watched.clear();
     const l = this.listener;
     const closed = l !== null ? new Promise<void>((resolve) => l.close(() => resolve())) : Promise.resolve();
     for (const r of [...this.all]) r.closeConnection(ClosedState.ServerShutdown);
