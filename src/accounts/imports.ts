@@ -140,7 +140,7 @@ export function deliverImports(server: Server, producer: Connection | null, acc:
   const streams = imports.streamImporters.match(subject).psubs;
   for (let i = 0; i < streams.length; i++) {
     const r = streams[i]!;
-    n += deliverInto(server, producer, r.target, applyImportMapping(r.mapping, subject), reply, pa);
+    n += deliverInto(server, producer, r.target, applyImportMapping(r.mapping, subject), reply, pa, false);
   }
   const services = imports.serviceImports.match(subject).psubs;
   for (let i = 0; i < services.length; i++) {
@@ -152,7 +152,7 @@ export function deliverImports(server: Server, producer: Connection | null, acc:
       target.responses.set(routedReply, { account: acc, reply, singleton: r.responseType === "singleton", sinceMs: Date.now() });
       if (target.responses.size > RESPONSE_SWEEP_SIZE) sweepResponses(target);
     }
-    n += deliverInto(server, producer, r.target, applyImportMapping(r.mapping, subject), routedReply, pa);
+    n += deliverInto(server, producer, r.target, applyImportMapping(r.mapping, subject), routedReply, pa, true);
   }
   return n;
 }
@@ -167,7 +167,7 @@ export function deliverResponse(server: Server, producer: Connection | null, acc
   const resp = responses.get(subject);
   if (resp === undefined) return 0;
   if (resp.singleton) responses.delete(subject);
-  return deliverInto(server, producer, resp.account, resp.reply, "", pa);
+  return deliverInto(server, producer, resp.account, resp.reply, "", pa, true);
 }
 
 /** Whether `reply` is the routed reply of a service request `acc` still owes a response. */
@@ -181,15 +181,26 @@ function sweepResponses(imports: AccountImports): void {
 }
 
 /**
- * Delivers `pa`'s payload into `target` under a new subject and reply, and on to the other
- * clusters in `target`: imports apply where the message was published, what they derive
- * travels in the target account (a service's responder or a stream's importer may be in
- * another cluster). A gateway that took it counts as one delivery.
+ * Delivers `pa`'s payload into `target` under a new subject and reply and, for a service
+ * request or response (`toGateways`), on to the other clusters in `target`: as in
+ * nats-server, a service import applies where the request was published and the request
+ * travels in the exporter's account (its responder may be in another cluster). A stream
+ * import is not forwarded: nats-server applies those on the subscriber's side (shadow
+ * subscriptions in the exporter), and forwarding here too would deliver twice to a
+ * nats-server peer. A gateway that took the message counts as one delivery.
  */
-function deliverInto(server: Server, producer: Connection | null, target: Account, subject: string, reply: string, pa: PubArg): number {
+function deliverInto(
+  server: Server,
+  producer: Connection | null,
+  target: Account,
+  subject: string,
+  reply: string,
+  pa: PubArg,
+  toGateways: boolean,
+): number {
   const r = target.sublist.match(subject);
   let n = r.psubs.length + r.qsubs.length;
-  const gw = server.gateways;
+  const gw = toGateways ? server.gateways : null;
   if (n === 0 && gw === null) return 0;
   const derived = derivePubArg(pa, subject, reply);
   if (n > 0) deliverResult(server, producer, r, derived);
