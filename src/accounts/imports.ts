@@ -21,6 +21,7 @@ import { Sublist, wireSubject } from "../sublist/index.js";
 import { Account } from "./account.js";
 import type { Connection } from "../server/connection.js";
 import { deliverResult } from "../server/deliver.js";
+import { sendToGateways } from "../gateway/routing.js";
 import type { Server } from "../server/server.js";
 import {
   applyImportMapping,
@@ -135,18 +136,11 @@ export function deliverImports(server: Server, producer: Connection | null, acc:
   const imports = acc.imports!;
   const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
   const reply = pa.replyEnd > pa.replyStart ? pa.arg.toString("latin1", pa.replyStart, pa.replyEnd) : "";
-  let n = 0;
-  if (imports.responses.size > 0) {
-    const resp = imports.responses.get(subject);
-    if (resp !== undefined) {
-      if (resp.singleton) imports.responses.delete(subject);
-      n += deliverInto(server, producer, resp.account, resp.reply, "", pa);
-    }
-  }
+  let n = deliverResponse(server, producer, acc, subject, pa);
   const streams = imports.streamImporters.match(subject).psubs;
   for (let i = 0; i < streams.length; i++) {
     const r = streams[i]!;
-    n += deliverInto(server, producer, r.target, applyImportMapping(r.mapping, subject), reply, pa);
+    n += deliverInto(server, producer, r.target, applyImportMapping(r.mapping, subject), reply, pa, false);
   }
   const services = imports.serviceImports.match(subject).psubs;
   for (let i = 0; i < services.length; i++) {
@@ -158,9 +152,27 @@ export function deliverImports(server: Server, producer: Connection | null, acc:
       target.responses.set(routedReply, { account: acc, reply, singleton: r.responseType === "singleton", sinceMs: Date.now() });
       if (target.responses.size > RESPONSE_SWEEP_SIZE) sweepResponses(target);
     }
-    n += deliverInto(server, producer, r.target, applyImportMapping(r.mapping, subject), routedReply, pa);
+    n += deliverInto(server, producer, r.target, applyImportMapping(r.mapping, subject), routedReply, pa, true);
   }
   return n;
+}
+
+/**
+ * Delivers a response to an imported service back into the importer, if `subject` is a
+ * reply `acc` owes one (also for a response that came back over a gateway by `_GR_.`).
+ */
+export function deliverResponse(server: Server, producer: Connection | null, acc: Account, subject: string, pa: PubArg): number {
+  const responses = acc.imports?.responses;
+  if (responses === undefined || responses.size === 0) return 0;
+  const resp = responses.get(subject);
+  if (resp === undefined) return 0;
+  if (resp.singleton) responses.delete(subject);
+  return deliverInto(server, producer, resp.account, resp.reply, "", pa, true);
+}
+
+/** Whether `reply` is the routed reply of a service request `acc` still owes a response. */
+export function isPendingResponse(acc: Account, reply: string): boolean {
+  return acc.imports !== null && acc.imports.responses.has(reply);
 }
 
 function sweepResponses(imports: AccountImports): void {
@@ -168,12 +180,31 @@ function sweepResponses(imports: AccountImports): void {
   for (const [k, v] of imports.responses) if (v.sinceMs < cutoff) imports.responses.delete(k);
 }
 
-/** Delivers `pa`'s payload into `target` under a new subject and reply. */
-function deliverInto(server: Server, producer: Connection | null, target: Account, subject: string, reply: string, pa: PubArg): number {
+/**
+ * Delivers `pa`'s payload into `target` under a new subject and reply and, for a service
+ * request or response (`toGateways`), on to the other clusters in `target`: as in
+ * nats-server, a service import applies where the request was published and the request
+ * travels in the exporter's account (its responder may be in another cluster). A stream
+ * import is not forwarded: nats-server applies those on the subscriber's side (shadow
+ * subscriptions in the exporter), and forwarding here too would deliver twice to a
+ * nats-server peer. A gateway that took the message counts as one delivery.
+ */
+function deliverInto(
+  server: Server,
+  producer: Connection | null,
+  target: Account,
+  subject: string,
+  reply: string,
+  pa: PubArg,
+  toGateways: boolean,
+): number {
   const r = target.sublist.match(subject);
-  const n = r.psubs.length + r.qsubs.length;
-  if (n === 0) return 0;
-  deliverResult(server, producer, r, derivePubArg(pa, subject, reply));
+  let n = r.psubs.length + r.qsubs.length;
+  const gw = toGateways ? server.gateways : null;
+  if (n === 0 && gw === null) return 0;
+  const derived = derivePubArg(pa, subject, reply);
+  if (n > 0) deliverResult(server, producer, r, derived);
+  if (gw !== null && sendToGateways(gw, producer, target, derived, n > 0 ? r : null)) n++;
   return n;
 }
 

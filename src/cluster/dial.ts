@@ -26,8 +26,8 @@ export interface DialRequest {
   what: string;
   /** Before the first attempt. */
   delayMs: number;
-  /** Between attempts. */
-  retryDelayMs: () => number;
+  /** Between attempts, given how many failed so far (1 after the first). */
+  retryDelayMs: (failures: number) => number;
   /** Attempts after the first failure before giving up; Infinity retries for ever. */
   retries: number;
   /** The first connection to this peer since start: failures are logged as errors. */
@@ -42,6 +42,16 @@ export interface DialRequest {
   onSocket: (socket: net.Socket) => void;
   /** After the last attempt failed. */
   onGiveUp?: () => void;
+}
+
+/**
+ * The wait after the `failures`-th failed attempt: `baseMs` each time, or with
+ * `connect_backoff` doubled after every failure up to `maxMs` (nats-server route.go
+ * connectToRoute and gateway.go solicitGateway: 1 s, 2 s, 4 s ... 30 s).
+ */
+export function backoffDelayMs(baseMs: number, maxMs: number, backoff: boolean, failures: number): number {
+  if (!backoff || failures <= 1) return baseMs;
+  return Math.min(maxMs, baseMs * 2 ** Math.min(failures - 1, 30));
 }
 
 /** Runs dial requests; stop() ends every one still waiting or connecting. */
@@ -127,6 +137,6 @@ export class Dialer {
       req.onGiveUp?.();
       return;
     }
-    this.schedule(req, req.retryDelayMs(), attempts);
+    this.schedule(req, req.retryDelayMs(attempts), attempts);
   }
 }

@@ -13,3 +13,26 @@ export interface LinkInfo {
   tls_verify?: boolean;
   max_payload?: number;
 }
+
+/**
+ * The CONNECT fields every server-to-server link shares (nats-server connectInfo as
+ * sendRouteConnect, sendGatewayConnect and sendLeafConnect fill it).
+ */
+export interface LinkConnect {
+  user?: string;
+  pass?: string;
+  tls_required?: boolean;
+  /** The sender's server ID (its server name for a leaf node). */
+  name?: string;
+  /** The sender's gateway name; empty from a client or a route. */
+  gateway?: string;
+  /** Only ever sent by clients: a link CONNECT with it is a client on the wrong port. */
+  lang?: string;
+}
+
+/** What a route's and a gateway's CONNECT also say: they are no client. */
+export interface ServerConnect extends LinkConnect {
+  echo?: boolean;
+  verbose?: boolean;
+  pedantic?: boolean;
+}

@@ -123,11 +123,11 @@ export abstract class Link extends Connection implements ParserSink {
     origin: Uint8Array | null,
   ): void {
     const payloadLen = pa.payloadEnd - pa.payloadStart;
-    const lineLen = routedMsgLineLength(pa, account, qlen, origin);
+    const lineLen = routedMsgLineLength(pa, account, qlen, origin, null, false);
     if (!this.admit(producer, lineLen + payloadLen)) return;
     const out = this.out;
     out.ensure(lineLen + payloadLen);
-    writeRoutedMsg(out, pa, verb, account, queues, qlen, origin);
+    writeRoutedMsg(out, pa, verb, account, queues, qlen, origin, null, false);
     this.countOut(pa, lineLen, payloadLen);
   }
 

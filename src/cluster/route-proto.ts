@@ -2,7 +2,7 @@
  * The route handshake's JSON and the interest lines, as data (nats-server server.go Info,
  * route.go connectInfo, parseUnsubProto/processRemoteSub). Pure: no sockets, no server.
  */
-import type { LinkInfo } from "./link-info.js";
+import type { LinkInfo, ServerConnect } from "./link-info.js";
 import type { SubjectPermission } from "../server/options.js";
 
 /** Route protocol versions (route.go RouteProtoZero, RouteProtoInfo, RouteProtoV2: accounts). */
@@ -40,20 +40,11 @@ export interface RouteInfo extends LinkInfo {
 }
 
 /** A route CONNECT (route.go connectInfo). `lang` is only ever sent by clients. */
-export interface RouteConnect {
-  echo?: boolean;
-  verbose?: boolean;
-  pedantic?: boolean;
-  user?: string;
-  pass?: string;
-  tls_required?: boolean;
+export interface RouteConnect extends ServerConnect {
   headers?: boolean;
-  name?: string;
   cluster?: string;
   cluster_dynamic?: boolean;
   lnoc?: boolean;
-  gateway?: string;
-  lang?: string;
   account?: string;
   new_account?: boolean;
 }

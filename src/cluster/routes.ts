@@ -24,13 +24,15 @@ import type { Server } from "../server/server.js";
 import type { Subscription } from "../server/subscription.js";
 import { ServerTls } from "../server/tls.js";
 import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
-import { DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "./dial.js";
+import { backoffDelayMs, DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "./dial.js";
 import { Route } from "./route.js";
 import { ROUTE_PROTO_V2, routeUrlFrom, urlHostPort, type RouteConnect, type RouteInfo } from "./route-proto.js";
 
 /** nats-server DEFAULT_ROUTE_CONNECT / DEFAULT_ROUTE_RECONNECT: between attempts, before a redial. */
 const ROUTE_CONNECT_DELAY_MS = 1000;
 const ROUTE_RECONNECT_DELAY_MS = 1000;
+/** nats-server DEFAULT_ROUTE_CONNECT_MAX: where `connect_backoff` stops doubling. */
+const ROUTE_CONNECT_MAX_DELAY_MS = 30_000;
 /** Up to this much random delay before a redial, so two servers do not collide again. */
 const ROUTE_RECONNECT_JITTER_MS = 100;
 /**
@@ -55,6 +57,8 @@ export class RouteManager implements InterestListener {
   private readonly perms: Permissions | null;
   private readonly tls: ServerTls | null;
   private readonly dialTls: DialTls | null;
+  /** The accounts whose interest we hear (watchNewAccounts). */
+  private readonly watched = new Set<Account>();
   private readonly dialer: Dialer;
   private listener: net.Server | null = null;
   private stopping = false;
@@ -85,7 +89,7 @@ export class RouteManager implements InterestListener {
     log.notice(`Cluster name is ${m.clusterName}`);
     if (m.dynamicName) log.warn(`Cluster name was dynamically generated, consider setting one`);
     if (options.port !== 0) await m.listen();
-    for (const account of server.accounts.values()) account.addInterestListener(m);
+    m.watchNewAccounts();
     for (const raw of options.routes) {
       const url = parseRouteUrl(raw);
       if (url === null) log.error(`Error parsing route URL "${raw}"`);
@@ -119,7 +123,7 @@ export class RouteManager implements InterestListener {
       url,
       what: "route",
       delayMs,
-      retryDelayMs: () => ROUTE_CONNECT_DELAY_MS,
+      retryDelayMs: (failures) => backoffDelayMs(ROUTE_CONNECT_DELAY_MS, ROUTE_CONNECT_MAX_DELAY_MS, this.options.connectBackoff, failures),
       retries: explicit ? Infinity : Math.max(0, this.options.connectRetries),
       firstConnect,
       dialTimeoutMs: DEFAULT_DIAL_TIMEOUT_MS,
@@ -476,11 +480,24 @@ export class RouteManager implements InterestListener {
     this.server.flushPending();
   }
 
+  /**
+   * Hears the interest of every account not heard yet: at start, and after a config reload
+   * that added accounts (their subscriptions then reach the routes like any other's).
+   */
+  watchNewAccounts(): void {
+    for (const account of this.server.accounts.values()) {
+      if (this.watched.has(account)) continue;
+      this.watched.add(account);
+      account.addInterestListener(this);
+    }
+  }
+
   /** Stops listening and dialing, and closes every route. */
   async close(): Promise<void> {
     this.stopping = true;
     this.dialer.stop();
-    for (const account of this.server.accounts.values()) account.removeInterestListener(this);
+    for (const account of this.watched) account.removeInterestListener(this);
+    this.watched.clear();
     const l = this.listener;
     const closed = l !== null ? new Promise<void>((resolve) => l.close(() => resolve())) : Promise.resolve();
     for (const r of [...this.all]) r.closeConnection(ClosedState.ServerShutdown);

@@ -6,6 +6,7 @@
  * An unknown key is an error, as in nats-server.
  */
 import {
+  COMPRESSION_ACCEPT,
   COMPRESSION_OFF,
   type ClusterOptions,
   type CompressionOptions,
@@ -14,6 +15,7 @@ import {
   type RemoteGatewayOptions,
   type RoutePermissionsOptions,
 } from "../server/options.js";
+import { ROUTE_MAX_PING_INTERVAL_MS } from "../server/kind-timings.js";
 import { parseAuthorization, parsePermissions } from "./blocks.js";
 import type { MapEntry } from "./parser.js";
 import { parseTls } from "./tls.js";
@@ -72,15 +74,22 @@ export function parseCluster(issues: Issues, e: MapEntry): Partial<ClusterOption
         break;
       case "pool_size":
         c.poolSize = getInteger(issues, ce);
+        // tsnats keeps one route per peer (2.10 peers see no route_pool_size and do too).
+        if (c.poolSize !== undefined && c.poolSize > 1) issues.unsupported(ce, "cluster.pool_size");
         break;
       case "accounts":
         c.pinnedAccounts = getStringArray(issues, ce, "accounts");
+        if (c.pinnedAccounts !== undefined && c.pinnedAccounts.length > 0) issues.unsupported(ce, "cluster.accounts");
         break;
       case "compression":
         c.compression = parseCompression(issues, ce, "s2_fast");
+        warnCompression(issues, ce, c.compression, "route");
         break;
       case "ping_interval":
         c.pingIntervalMs = getDurationMs(issues, ce, true);
+        if (c.pingIntervalMs !== undefined && c.pingIntervalMs > ROUTE_MAX_PING_INTERVAL_MS) {
+          issues.natsWarn(ce.value, `Cluster 'ping_interval' will reset to 30s which is the max for routes`);
+        }
         break;
       case "ping_max":
         c.pingMax = getInteger(issues, ce);
@@ -215,6 +224,18 @@ export function parseCompression(issues: Issues, e: MapEntry, onMode: string): C
     }
   }
   return c;
+}
+
+/** Compression modes that need nothing from tsnats: off, or compress only if the peer asks. */
+const UNCOMPRESSED_MODES: ReadonlySet<string> = new Set([COMPRESSION_OFF, "disabled", COMPRESSION_ACCEPT]);
+
+/**
+ * tsnats does not speak s2: it advertises no compression, so a 2.10+ peer falls back to an
+ * uncompressed link (2.9 has none). A mode that asks for compression is warned about once.
+ */
+export function warnCompression(issues: Issues, e: MapEntry, c: CompressionOptions | undefined, what: string): void {
+  if (c === undefined || UNCOMPRESSED_MODES.has(c.mode.toLowerCase())) return;
+  issues.warn(e.value, `${what} compression "${c.mode}" is not supported by tsnats, the connection runs uncompressed`);
 }
 
 function rttThresholds(issues: Issues, e: MapEntry): number[] | undefined {

@@ -8,7 +8,7 @@ import { homedir } from "node:os";
 import type { LeafNodeOptions, LeafNodeUserOptions, RemoteLeafOptions } from "../server/options.js";
 import { lazyRequire } from "../util/lazy-require.js";
 import { authTimeoutMs, isPublicKey, permSubjects } from "./blocks.js";
-import { parseCompression } from "./cluster.js";
+import { parseCompression, warnCompression } from "./cluster.js";
 import type { MapEntry, MapNode } from "./parser.js";
 import { parseTls } from "./tls.js";
 import { checkedUrl, describeNode, getBool, getDurationMs, getMap, getString, getUrls, hostPortKey, type Issues } from "./values.js";
@@ -63,9 +63,11 @@ function leafKey(issues: Issues, l: LeafNodeConfig, e: MapEntry, key: string): b
     case "min_version":
     case "minimum_version":
       l.minVersion = minVersion(issues, e);
+      if (l.minVersion !== undefined) issues.unsupported(e, `leafnodes.${e.key}`);
       break;
     case "compression":
       l.compression = parseCompression(issues, e, "s2_auto");
+      warnCompression(issues, e, l.compression, "leafnode");
       break;
     case "write_deadline":
       l.writeDeadlineMs = getDurationMs(issues, e, true);
@@ -264,10 +266,15 @@ function remoteConnectKey(issues: Issues, r: Partial<RemoteLeafOptions>, e: MapE
     case "deny_imports":
     case "deny_import":
       r.denyImports = permSubjects(issues, e);
+      // Sent to the hub as CONNECT deny_pub (a nats-server hub applies it); not checked here.
+      if (r.denyImports !== undefined && r.denyImports.length > 0) {
+        issues.warn({ pos: e.keyPos }, `"leafnodes.remotes.${e.key}" is only sent to the hub: tsnats does not enforce it on its side`);
+      }
       break;
     case "deny_exports":
     case "deny_export":
       r.denyExports = permSubjects(issues, e);
+      if (r.denyExports !== undefined && r.denyExports.length > 0) issues.unsupported(e, `leafnodes.remotes.${e.key}`);
       break;
     default:
       return false;
@@ -283,19 +290,23 @@ function remoteBehaviourKey(issues: Issues, r: Partial<RemoteLeafOptions>, e: Ma
     case "websocket_compress":
     case "websocket_compression":
       r.wsCompression = getBool(issues, e);
+      if (r.wsCompression === true) issues.unsupported(e, `leafnodes.remotes.${e.key}`);
       break;
     case "ws_no_masking":
     case "websocket_no_masking":
       r.wsNoMasking = getBool(issues, e);
+      if (r.wsNoMasking === true) issues.unsupported(e, `leafnodes.remotes.${e.key}`);
       break;
     case "jetstream_cluster_migrate":
     case "js_cluster_migrate":
       if (e.value.kind === "bool") r.jetstreamClusterMigrate = e.value.value;
       else if (e.value.kind === "map") r.jetstreamClusterMigrate = true;
       else issues.error(e.value, `Expected boolean or map for jetstream_cluster_migrate, got ${describeNode(e.value)}`);
+      if (r.jetstreamClusterMigrate === true) issues.unsupported(e, `leafnodes.remotes.${e.key}`);
       break;
     case "compression":
       r.compression = parseCompression(issues, e, "s2_auto");
+      warnCompression(issues, e, r.compression, "leafnode");
       break;
     case "first_info_timeout":
       r.firstInfoTimeoutMs = getDurationMs(issues, e, true);

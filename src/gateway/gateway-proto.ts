@@ -3,7 +3,7 @@
  * (nats-server gateway.go, server.go Info, client.go connectInfo). Pure: no sockets, no
  * server.
  */
-import type { LinkInfo } from "../cluster/link-info.js";
+import type { LinkInfo, ServerConnect } from "../cluster/link-info.js";
 import { createHash } from "node:crypto";
 
 /** gateway.go gatewayCmdGossip / AllSubsStart / AllSubsComplete: INFO `gateway_cmd`. */
@@ -42,19 +42,7 @@ export interface GatewayInfo extends LinkInfo {
 }
 
 /** A gateway CONNECT (client.go connectInfo as sendGatewayConnect fills it). */
-export interface GatewayConnect {
-  echo?: boolean;
-  verbose?: boolean;
-  pedantic?: boolean;
-  user?: string;
-  pass?: string;
-  tls_required?: boolean;
-  /** The sender's server ID. */
-  name?: string;
-  /** The sender's gateway name; empty from a client or a route. */
-  gateway?: string;
-  lang?: string;
-}
+export type GatewayConnect = ServerConnect;
 
 /** Digits of nats-server's name hashes (accounts.go digits, base 62). */
 const DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

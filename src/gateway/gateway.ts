@@ -10,6 +10,7 @@
  * Dialed: wait for INFO → CONNECT and our INFO.
  */
 import type { Socket } from "node:net";
+import { routedMsgLineLength, writeRoutedMsg } from "../protocol/encode.js";
 import { ERR_INVALID_SUBJECT } from "../protocol/errors.js";
 import { ROUTE_VERBS, Verb, type PubArg } from "../protocol/parser.js";
 import { ClosedState } from "../server/closed-state.js";
@@ -21,7 +22,6 @@ import { isValidQueueName, isValidSubject } from "../sublist/index.js";
 import { Link } from "../cluster/link.js";
 import { MatchCache } from "../cluster/match-cache.js";
 import { parseInterest } from "../cluster/route-proto.js";
-import { writeGatewayMsg, gatewayMsgLineLength } from "./encode.js";
 import {
   ERR_CLIENT_OR_ROUTE_CONNECTED_TO_GATEWAY_PORT,
   GW_CMD_ALL_SUBS_COMPLETE,
@@ -269,12 +269,12 @@ export class Gateway extends Link {
   ): void {
     const stripHdr = pa.hdr >= 0 && !this.headers;
     const payloadLen = pa.payloadEnd - pa.payloadStart - (stripHdr ? pa.hdr : 0);
-    const lineLen = gatewayMsgLineLength(pa, account, qlen, replyPrefix, stripHdr);
+    const lineLen = routedMsgLineLength(pa, account, qlen, null, replyPrefix, stripHdr);
     if (!this.admit(producer, lineLen + payloadLen)) return;
     const out = this.out;
     out.ensure(lineLen + payloadLen);
     const start = out.len;
-    writeGatewayMsg(out, pa, account, queues, qlen, replyPrefix, stripHdr);
+    writeRoutedMsg(out, pa, 82, account, queues, qlen, null, replyPrefix, stripHdr);
     // A cut header may leave the size field shorter than measured: count what was written.
     this.countOut(pa, out.len - start - payloadLen, payloadLen);
   }

@@ -17,7 +17,7 @@ import type { Server } from "../server/server.js";
 import type { Subscription } from "../server/subscription.js";
 import { ServerTls } from "../server/tls.js";
 import { NATS_COMPAT_VERSION } from "../version.js";
-import { DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "../cluster/dial.js";
+import { backoffDelayMs, DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "../cluster/dial.js";
 import { Gateway } from "./gateway.js";
 import {
   GW_CMD_ALL_SUBS_COMPLETE,
@@ -37,6 +37,8 @@ import { SendScratch } from "./routing.js";
 /** gateway.go defaultSolicitGatewaysDelay, defaultGatewayConnectDelay, defaultGatewayReconnectDelay. */
 const SOLICIT_DELAY_MS = 1000;
 const CONNECT_DELAY_MS = 1000;
+/** gateway.go defaultGatewayConnectMaxDelay: where `connect_backoff` stops doubling. */
+const CONNECT_MAX_DELAY_MS = 30_000;
 const RECONNECT_DELAY_MS = 1000;
 const RECONNECT_JITTER_MS = 100;
 const DEFAULT_AUTH_TIMEOUT_MS = 2000;
@@ -120,6 +122,8 @@ export class GatewayManager implements SubListener {
   private listener: net.Server | null = null;
   private solicitTimer: NodeJS.Timeout | null = null;
   private stopping = false;
+  /** The accounts whose subscriptions we hear (watchNewAccounts). */
+  private readonly watched = new Set<Account>();
   /** Server ID → its gateway hash, for routes (reply routing to the right server). */
   private readonly idHashes = new Map<string, string>();
 
@@ -148,7 +152,7 @@ export class GatewayManager implements SubListener {
   static async start(server: Server, options: GatewayOptions): Promise<GatewayManager> {
     const m = new GatewayManager(server, options);
     await m.listen();
-    for (const account of server.accounts.values()) m.watch(account);
+    m.watchNewAccounts();
     m.solicitTimer = setTimeout(() => {
       m.solicitTimer = null;
       for (const cfg of m.remotes.values()) if (!cfg.implicit) m.solicit(cfg, true, 0);
@@ -171,10 +175,20 @@ export class GatewayManager implements SubListener {
     else log.notice(`Address for gateway "${this.name}" is ${this.url}`);
   }
 
-  /** Tallies the account's subscriptions and hears every change from now on. */
-  private watch(account: Account): void {
-    for (const sub of account.sublist.all()) this.tally.change(account.name, sub.subject, sub.queue, sub.weight);
-    account.addSubListener(this);
+  /**
+   * Tallies the subscriptions of every account not watched yet and hears every change from
+   * now on. Called at start and after a config reload (which may add accounts): a new
+   * account is switched to interest-only on the inbound links of peers that want every
+   * account so (nats-server 2.9), as registerInbound does for the accounts it knows.
+   */
+  watchNewAccounts(): void {
+    for (const account of this.server.accounts.values()) {
+      if (this.watched.has(account)) continue;
+      this.watched.add(account);
+      for (const sub of account.sublist.all()) this.tally.change(account.name, sub.subject, sub.queue, sub.weight);
+      account.addSubListener(this);
+      if (this.forceInterestOnly) for (const gw of this.inbound.values()) this.switchToInterestOnly(gw, account.name);
+    }
   }
 
   private accept(socket: net.Socket): void {
@@ -231,7 +245,7 @@ export class GatewayManager implements SubListener {
             return;
           }
         }
-        round(CONNECT_DELAY_MS);
+        round(backoffDelayMs(CONNECT_DELAY_MS, CONNECT_MAX_DELAY_MS, this.options.connectBackoff, attempts));
       };
       next(0, delay);
     };
@@ -524,7 +538,8 @@ export class GatewayManager implements SubListener {
     this.dialer.stop();
     this.recent.stop();
     this.replies.stop();
-    for (const account of this.server.accounts.values()) account.removeSubListener(this);
+    for (const account of this.watched) account.removeSubListener(this);
+    this.watched.clear();
     const l = this.listener;
     const closed = l !== null ? new Promise<void>((resolve) => l.close(() => resolve())) : Promise.resolve();
     for (const gw of [...this.all]) gw.closeConnection(ClosedState.ServerShutdown);

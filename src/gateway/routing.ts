@@ -18,6 +18,7 @@ import { buildPubArg, type PubArg } from "../protocol/pub-arg.js";
 import type { Connection } from "../server/connection.js";
 import { Kind } from "../server/connection-kind.js";
 import { deliverFromLink, deliverResult } from "../server/deliver.js";
+import { deliverResponse, isPendingResponse } from "../accounts/imports.js";
 import type { Subscription } from "../server/subscription.js";
 import type { SublistResult } from "../sublist/index.js";
 import type { Gateway } from "./gateway.js";
@@ -120,7 +121,9 @@ export function sendToGateways(
     }
     if (checkReply) {
       checkReply = false;
-      if (m.recent.matches(account, arg.toString("latin1", pa.replyStart, pa.replyEnd))) prefix = m.replyPrefix;
+      const reply = arg.toString("latin1", pa.replyStart, pa.replyEnd);
+      // A service import's routed reply is mapped too: the response must come back here.
+      if (m.recent.matches(account, reply) || isPendingResponse(account, reply)) prefix = m.replyPrefix;
     }
     gw.writeGatewayMsg(producer, pa, s.account(account), s.qbuf, qlen, prefix);
     sent = true;
@@ -202,8 +205,10 @@ export function handleRoutedReply(m: GatewayManager, producer: Link, account: Ac
   }
   pa.subjectStart = start + GW_SUBJECT_OFFSET;
   try {
-    const r = account.sublist.match(arg.toString("latin1", pa.subjectStart, pa.subjectEnd));
+    const subject = arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
+    const r = account.sublist.match(subject);
     if (r.psubs.length + r.qsubs.length > 0) deliverResult(m.server, producer, r, pa);
+    else deliverResponse(m.server, producer, account, subject, pa);
   } finally {
     pa.subjectStart = start;
   }

@@ -2,7 +2,7 @@
  * The leaf node handshake as data (nats-server leafnode.go leafConnectInfo, server.go Info
  * with the leaf fields) and credentials files. Pure: no sockets, no server.
  */
-import type { LinkInfo } from "../cluster/link-info.js";
+import type { LinkConnect, LinkInfo } from "../cluster/link-info.js";
 import { readFileSync } from "node:fs";
 import type { SubjectPermission } from "../server/options.js";
 
@@ -37,23 +37,17 @@ export interface LeafInfo extends LinkInfo {
 }
 
 /** A leaf node CONNECT (nats-server leafConnectInfo). `lang` only ever comes from clients. */
-export interface LeafConnect {
+export interface LeafConnect extends LinkConnect {
   version?: string;
   jwt?: string;
   sig?: string;
-  user?: string;
-  pass?: string;
-  tls_required?: boolean;
   server_id?: string;
   domain?: string;
-  name?: string;
   is_hub?: boolean;
   cluster?: string;
   headers?: boolean;
   jetstream?: boolean;
   deny_pub?: string[];
-  gateway?: string;
-  lang?: string;
   nkey?: string;
 }
 

@@ -67,31 +67,43 @@ export function infoLine(jsonPrefix: string, extraFields: string): string {
 }
 
 /**
- * Length of a message line to a route or leaf node (nats-server msgHeaderForRouteOrLeaf):
+ * Length of a message line to a route, leaf node or gateway (nats-server
+ * msgHeaderForRouteOrLeaf, sendMsgToGateways):
  *
- *     RMSG account subject [+ reply queues | "|" queues | reply] size      (route)
- *     HMSG account subject [...] hdr size                                  (route, headers)
+ *     RMSG account subject [+ reply queues | "|" queues | reply] size      (route, gateway)
+ *     HMSG account subject [...] hdr size                                  (route, gateway, headers)
  *     LMSG origin account subject [...] hdr size                           (route, a leaf's message)
  *     LMSG subject [...] size  /  HMSG subject [...] hdr size              (leaf node)
  *
  * `queues` holds `qlen` bytes of queue names, each followed by a space. `origin` (a leaf
- * cluster's name) makes the route line an LMSG that always carries a header size.
+ * cluster's name) makes the route line an LMSG that always carries a header size. Gateways
+ * may write the reply behind `replyPrefix` (`_GR_.<cluster>.<server>.`, so the answer finds
+ * the requester's server) and `stripHdr` cuts the headers off for a peer that takes none:
+ * the line is then an RMSG whose size field has at most as many digits as measured here.
  */
-export function routedMsgLineLength(pa: PubArg, account: Uint8Array | null, qlen: number, origin: Uint8Array | null): number {
-  const replyLen = pa.replyEnd - pa.replyStart;
-  const withHdr = pa.hdr >= 0 || origin !== null;
+export function routedMsgLineLength(
+  pa: PubArg,
+  account: Uint8Array | null,
+  qlen: number,
+  origin: Uint8Array | null,
+  replyPrefix: Uint8Array | null,
+  stripHdr: boolean,
+): number {
+  let replyLen = pa.replyEnd - pa.replyStart;
+  if (replyLen > 0 && replyPrefix !== null) replyLen += replyPrefix.length;
+  const hasHdr = pa.hdr >= 0 && !stripHdr;
   let n = 5 + (pa.subjectEnd - pa.subjectStart) + 1;
   if (origin !== null) n += origin.length + 1;
   if (account !== null) n += account.length + 1;
   if (qlen > 0) n += (replyLen > 0 ? 2 + replyLen + 1 : 2) + qlen;
   else if (replyLen > 0) n += replyLen + 1;
-  if (withHdr) n += (pa.hdr >= 0 ? pa.hdrEnd - pa.hdrStart : 1) + 1;
+  if (hasHdr || origin !== null) n += (hasHdr ? pa.hdrEnd - pa.hdrStart : 1) + 1;
   return n + (pa.sizeEnd - pa.sizeStart) + 2;
 }
 
 /**
  * Appends the line `routedMsgLineLength` measured, then the payload with its CRLF. `verb`
- * is 82 ('R') for a route, 76 ('L') for a leaf node. The caller has made room.
+ * is 82 ('R') for a route or gateway, 76 ('L') for a leaf node. The caller has made room.
  */
 export function writeRoutedMsg(
   out: Outbound,
@@ -101,11 +113,13 @@ export function writeRoutedMsg(
   queues: Uint8Array,
   qlen: number,
   origin: Uint8Array | null,
+  replyPrefix: Uint8Array | null,
+  stripHdr: boolean,
 ): void {
   const arg = pa.arg;
   const buf = out.buf;
   let o = out.len;
-  const hasHdr = pa.hdr >= 0;
+  const hasHdr = pa.hdr >= 0 && !stripHdr;
   buf[o++] = origin !== null ? 76 : hasHdr ? 72 : verb;
   buf[o++] = 77; // M
   buf[o++] = 83; // S
@@ -125,15 +139,14 @@ export function writeRoutedMsg(
   if (qlen > 0) {
     buf[o++] = hasReply ? 43 : 124; // + or |
     buf[o++] = 32;
-    if (hasReply) {
-      for (let i = pa.replyStart; i < pa.replyEnd; i++) buf[o++] = arg[i]!;
-      buf[o++] = 32;
-    }
-    for (let i = 0; i < qlen; i++) buf[o++] = queues[i]!;
-  } else if (hasReply) {
+  }
+  if (hasReply) {
+    if (replyPrefix !== null) for (let i = 0; i < replyPrefix.length; i++) buf[o++] = replyPrefix[i]!;
     for (let i = pa.replyStart; i < pa.replyEnd; i++) buf[o++] = arg[i]!;
     buf[o++] = 32;
   }
+  for (let i = 0; i < qlen; i++) buf[o++] = queues[i]!;
+  let payloadStart = pa.payloadStart;
   if (hasHdr) {
     for (let i = pa.hdrStart; i < pa.hdrEnd; i++) buf[o++] = arg[i]!;
     buf[o++] = 32;
@@ -141,11 +154,16 @@ export function writeRoutedMsg(
     buf[o++] = 48; // a leaf's message without headers still says 0
     buf[o++] = 32;
   }
-  for (let i = pa.sizeStart; i < pa.sizeEnd; i++) buf[o++] = arg[i]!;
+  if (pa.hdr >= 0 && stripHdr) {
+    o += buf.write(String(pa.size - pa.hdr), o, "latin1");
+    payloadStart += pa.hdr;
+  } else {
+    for (let i = pa.sizeStart; i < pa.sizeEnd; i++) buf[o++] = arg[i]!;
+  }
   buf[o++] = 13;
   buf[o++] = 10;
   out.len = o;
-  out.append(pa.payloadBuf, pa.payloadStart, pa.payloadEnd);
+  out.append(pa.payloadBuf, payloadStart, pa.payloadEnd);
 }
 
 /**

@@ -11,6 +11,7 @@ import { ERR_STALE_CONNECTION } from "../protocol/errors.js";
 import { Outbound } from "../protocol/outbound.js";
 import { ClosedState, type ClosedReason } from "./closed-state.js";
 import { Kind, KIND_NAMES } from "./connection-kind.js";
+import { pingIntervalMs, pingMax, writeDeadlineMs } from "./kind-timings.js";
 import type { Server } from "./server.js";
 import type { WsConn } from "../websocket/ws-conn.js";
 
@@ -241,7 +242,7 @@ export abstract class Connection {
 
   /** Starts PINGing: the first one after `firstMs`, then every ping_interval. */
   protected startPingTimer(firstMs: number): void {
-    const pingMs = this.server.options.pingIntervalMs;
+    const pingMs = pingIntervalMs(this.kind, this.server.options);
     if (pingMs <= 0) return;
     this.pingTimer = setTimeout(() => {
       this.processPingTimer();
@@ -252,7 +253,7 @@ export abstract class Connection {
   /** nats-server processPingTimer: too many unanswered PINGs make the connection stale. */
   private processPingTimer(): void {
     if (this.closed) return;
-    if (this.pingsOut + 1 > this.server.options.pingMax) {
+    if (this.pingsOut + 1 > pingMax(this.kind, this.server.options)) {
       this.server.logger.debug(`${this.logPrefix()}Stale ${KIND_NAMES[this.kind]} Connection - Closing`);
       this.sendErr(ERR_STALE_CONNECTION);
       this.closeConnection(ClosedState.StaleConnection);
@@ -341,7 +342,7 @@ export abstract class Connection {
 
   /** Looks at the socket's progress a few times per write deadline while it holds data. */
   private armWriteDeadline(): void {
-    const period = Math.max(10, Math.floor(this.server.options.writeDeadlineMs / WRITE_DEADLINE_LOOKS));
+    const period = Math.max(10, Math.floor(writeDeadlineMs(this.kind, this.server.options) / WRITE_DEADLINE_LOOKS));
     this.writeDeadlineTimer = setTimeout(() => this.checkWriteDeadline(), period);
   }
 
@@ -360,7 +361,7 @@ export abstract class Connection {
     const now = Date.now();
     if (inFlight >= 0 && this.lastInFlight >= 0 && inFlight < this.lastInFlight) this.lastWriteMs = now;
     this.lastInFlight = inFlight;
-    const deadline = this.server.options.writeDeadlineMs;
+    const deadline = writeDeadlineMs(this.kind, this.server.options);
     if (now - this.lastWriteMs < deadline) {
       this.armWriteDeadline();
       return;

@@ -134,6 +134,9 @@ export function applyOptions(server: Server, next: ServerOptions): ReloadResult 
   if (server.operator !== null) server.operator.rewire();
   else configureAccounts(server, server.options.accounts ?? []);
   server.systemAccount = setupSystemAccount(server);
+  // Accounts the reload added: their interest must reach routes and gateways too.
+  server.routes?.watchNewAccounts();
+  server.gateways?.watchNewAccounts();
   server.jetstream?.reloadAccounts().catch((err: unknown) => server.logger.error(`JetStream reload: ${String(err)}`));
   server.refreshInfo();
   applyClientLimits(server);

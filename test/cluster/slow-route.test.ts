@@ -4,7 +4,8 @@
  * that hangs would). A client on A floods 64 KiB messages that B and C both subscribe
  * to. C must get every one, a bystander's requests on A must keep being answered, and A
  * must cut the route to B once it took nothing for a whole write deadline (nats-server
- * SlowConsumerWriteDeadline). When B reads again it redials and gets traffic again.
+ * SlowConsumerWriteDeadline), the cluster block's `write_deadline` and not the clients'.
+ * When B reads again it redials and gets traffic again.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -16,10 +17,12 @@ import { waitFor } from "../helpers/wait-for.js";
 
 const MESSAGES = 300;
 const PAYLOAD = new Uint8Array(64 * 1024);
+/** The cluster's own write_deadline; the server-wide one is far longer than the test waits. */
 const WRITE_DEADLINE_MS = 1500;
+const CLIENT_WRITE_DEADLINE_MS = 120_000;
 
 test("a route that stops reading is cut as a slow consumer; the other route and local clients carry on", { timeout: 120_000 }, async () => {
-  const cl = await startCluster(3, "slow", { writeDeadlineMs: WRITE_DEADLINE_MS });
+  const cl = await startCluster(3, "slow", { writeDeadlineMs: CLIENT_WRITE_DEADLINE_MS, cluster: { writeDeadlineMs: WRITE_DEADLINE_MS } });
   const [a, b, c] = cl.nodes as [(typeof cl.nodes)[0], (typeof cl.nodes)[0], (typeof cl.nodes)[0]];
   const conns = await Promise.all([a, b, c].map((n) => connect({ servers: n.clientURL })));
   const [pub, onB, onC] = conns as [(typeof conns)[0], (typeof conns)[0], (typeof conns)[0]];

@@ -35,6 +35,26 @@ function opts(src: string): ConfigResult["options"] {
 }
 
 describe("cluster {}", () => {
+  test("keys tsnats does not act on are warned about, never silently dropped", () => {
+    assert.deepEqual(warnings("cluster { pool_size: 3, accounts: [A], compression: s2_fast }"), [
+      '"cluster.pool_size" is not supported yet by tsnats, ignoring',
+      '"cluster.accounts" is not supported yet by tsnats, ignoring',
+      'route compression "s2_fast" is not supported by tsnats, the connection runs uncompressed',
+    ]);
+    assert.deepEqual(warnings("cluster { pool_size: -1, accounts: [], compression: off }"), []);
+    assert.deepEqual(warnings("cluster { compression: accept, ping_interval: 20s, ping_max: 3, write_deadline: 2s, connect_backoff: true }"), []);
+    assert.deepEqual(warnings(`cluster { ping_interval: "1m" }`), ["Cluster 'ping_interval' will reset to 30s which is the max for routes"]);
+    assert.deepEqual(warnings("leafnodes { compression: true, min_version: 2.9.0 }"), [
+      'leafnode compression "s2_auto" is not supported by tsnats, the connection runs uncompressed',
+      '"leafnodes.min_version" is not supported yet by tsnats, ignoring',
+    ]);
+    assert.deepEqual(warnings("leafnodes { compression: disabled, remotes: [ { url: nats://h:1, compression: s2_best, deny_exports: a, deny_imports: b } ] }"), [
+      'leafnode compression "s2_best" is not supported by tsnats, the connection runs uncompressed',
+      '"leafnodes.remotes.deny_exports" is not supported yet by tsnats, ignoring',
+      '"leafnodes.remotes.deny_imports" is only sent to the hub: tsnats does not enforce it on its side',
+    ]);
+  });
+
   test("every key maps to ClusterOptions", () => {
     const c = opts(`cluster {
       name: "c1"

@@ -9,7 +9,8 @@ import { after, before, describe, test } from "node:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { NatsServer } from "../../src/index.js";
 import { routePort, startNode } from "../helpers/cluster.js";
-import { freePort, natsServerBinary, startNatsServer, type RunningNatsServer } from "../helpers/nats-server.js";
+import { monitorJson, startNatsServerConf, warmUp, type InteropNatsServer } from "../helpers/interop.js";
+import { freePort, natsServerBinary } from "../helpers/nats-server.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const bin = natsServerBinary();
@@ -20,19 +21,16 @@ interface Node {
   stop(): Promise<void>;
 }
 
-interface RoutedNatsServer extends Node {
+interface RoutedNatsServer extends InteropNatsServer {
   routePort: number;
-  monitorPort: number;
 }
 
 /** nats-server in cluster `c` with routes to `routes`, monitoring on for /routez. */
 async function natsServerNode(name: string, routes: string[]): Promise<RoutedNatsServer> {
   const rp = await freePort();
-  const mp = await freePort();
-  const args = ["--cluster", `nats://127.0.0.1:${rp}`, "--cluster_name", "c", "-m", String(mp), "--name", name];
-  if (routes.length > 0) args.push("--routes", routes.join(","));
-  const ns: RunningNatsServer = await startNatsServer(bin!, args);
-  return { name, clientURL: `nats://127.0.0.1:${ns.port}`, routePort: rp, monitorPort: mp, stop: () => ns.stop() };
+  const list = routes.map((r) => `"${r}"`).join(", ");
+  const ns = await startNatsServerConf(bin!, name, [`cluster { name: c, listen: "127.0.0.1:${rp}", routes: [${list}] }`]);
+  return { ...ns, routePort: rp };
 }
 
 async function tsnatsNode(name: string, routes: string[]): Promise<Node & { server: NatsServer }> {
@@ -43,31 +41,7 @@ async function tsnatsNode(name: string, routes: string[]): Promise<Node & { serv
 /** Routes a node has: tsnats's registry, nats-server's /routez. */
 async function routeCount(n: Node): Promise<number> {
   if ("server" in n) return (n as { server: NatsServer }).server.server.routes!.remotes.size;
-  const r = (await (await fetch(`http://127.0.0.1:${(n as RoutedNatsServer).monitorPort}/routez`)).json()) as { num_routes: number };
-  return r.num_routes;
-}
-
-/** Publishes from every node until every node's subscriber has heard from every node (interest has spread). */
-async function warmUp(conns: NatsConnection[], subject: string): Promise<void> {
-  const heard = conns.map(() => new Set<number>());
-  const subs = conns.map((c, i) =>
-    c.subscribe(subject, {
-      callback: (_e, m) => {
-        heard[i]!.add(Number(m.string()));
-      },
-    }),
-  );
-  await Promise.all(conns.map((c) => c.flush()));
-  await waitFor(
-    async () => {
-      conns.forEach((c, i) => c.publish(subject, String(i)));
-      await Promise.all(conns.map((c) => c.flush()));
-      await new Promise((r) => setTimeout(r, 50));
-      return heard.every((h) => h.size === conns.length);
-    },
-    { timeoutMs: 10_000, what: `interest on ${subject} everywhere` },
-  );
-  for (const s of subs) s.unsubscribe();
+  return (await monitorJson<{ num_routes: number }>(n as RoutedNatsServer, "/routez")).num_routes;
 }
 
 function clusterSuite(title: string, build: () => Promise<Node[]>): void {

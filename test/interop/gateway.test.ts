@@ -6,41 +6,27 @@
  * has members, and requests are answered both ways. Skips when nats-server is missing.
  */
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { NatsServer } from "../../src/index.js";
 import { routePort } from "../helpers/cluster.js";
-import { freePort, natsServerBinary, startNatsServer, type RunningNatsServer } from "../helpers/nats-server.js";
+import { monitorJson, startNatsServerConf, warmUp, type InteropNatsServer } from "../helpers/interop.js";
+import { freePort, natsServerBinary } from "../helpers/nats-server.js";
 import { gatewayPort, startGatewayNode } from "../helpers/supercluster.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const bin = natsServerBinary();
 
-interface NsNode {
-  clientURL: string;
-  monitorPort: number;
-  stop(): Promise<void>;
-}
+type NsNode = InteropNatsServer;
 
 /** A nats-server of cluster N: routes to `seedRoute`, its gateway dialing `remote` (if any). */
-async function nsNode(name: string, rp: number, gp: number, seedRoute: number | null, remote: string | null, files: string[]): Promise<NsNode> {
-  const mp = await freePort();
+async function nsNode(name: string, rp: number, gp: number, seedRoute: number | null, remote: string | null): Promise<NsNode> {
   const routes = seedRoute !== null ? `, routes: ["nats-route://127.0.0.1:${seedRoute}"]` : "";
   const gws = remote !== null ? `, gateways: [{ name: T, urls: ["${remote}"] }]` : "";
-  const conf = [
-    `server_name: ${name}`,
-    `http: "127.0.0.1:${mp}"`,
+  return startNatsServerConf(bin!, name, [
     `cluster { name: N, listen: "127.0.0.1:${rp}"${routes} }`,
     `gateway { name: N, listen: "127.0.0.1:${gp}"${gws} }`,
-  ].join("\n");
-  const file = path.join(os.tmpdir(), `tsnats-gwi-${process.pid}-${name}.conf`);
-  fs.writeFileSync(file, conf);
-  files.push(file);
-  const ns: RunningNatsServer = await startNatsServer(bin!, ["-c", file]);
-  return { clientURL: `nats://127.0.0.1:${ns.port}`, monitorPort: mp, stop: () => ns.stop() };
+  ]);
 }
 
 interface Gatewayz {
@@ -49,29 +35,11 @@ interface Gatewayz {
 }
 
 async function gatewayz(n: NsNode, accs = false): Promise<Gatewayz> {
-  return (await (await fetch(`http://127.0.0.1:${n.monitorPort}/gatewayz${accs ? "?accs=1" : ""}`)).json()) as Gatewayz;
-}
-
-/** Publishes from every connection until every subscriber heard every publisher. */
-async function warmUp(conns: NatsConnection[], subject: string): Promise<void> {
-  const heard = conns.map(() => new Set<number>());
-  const subs = conns.map((c, i) => c.subscribe(subject, { callback: (_e, m) => void heard[i]!.add(Number(m.string())) }));
-  await Promise.all(conns.map((c) => c.flush()));
-  await waitFor(
-    async () => {
-      conns.forEach((c, i) => c.publish(subject, String(i)));
-      await Promise.all(conns.map((c) => c.flush()));
-      await new Promise((r) => setTimeout(r, 50));
-      return heard.every((h) => h.size === conns.length);
-    },
-    { timeoutMs: 15_000, what: `interest on ${subject} everywhere` },
-  );
-  for (const s of subs) s.unsubscribe();
+  return monitorJson<Gatewayz>(n, `/gatewayz${accs ? "?accs=1" : ""}`);
 }
 
 function superclusterSuite(title: string, tsnatsDials: boolean): void {
   describe(title, { skip: bin === null ? "nats-server not installed" : false }, () => {
-    const files: string[] = [];
     let ts: NatsServer[] = [];
     let ns: NsNode[] = [];
     let conns: NatsConnection[] = [];
@@ -82,7 +50,7 @@ function superclusterSuite(title: string, tsnatsDials: boolean): void {
       const t2 = await startGatewayNode("T", `nats-route://127.0.0.1:${routePort(t1)}`, [], { serverName: "t2" });
       ts = [t1, t2];
       const remote = tsnatsDials ? null : `nats://127.0.0.1:${gatewayPort(t1)}`;
-      ns = [await nsNode("n1", nr1, ng1, null, remote, files), await nsNode("n2", nr2, ng2, nr1, null, files)];
+      ns = [await nsNode("n1", nr1, ng1, null, remote), await nsNode("n2", nr2, ng2, nr1, null)];
       await waitFor(
         async () => {
           if (!ts.every((t) => t.server.gateways!.out.has("N"))) return false;
@@ -99,7 +67,6 @@ function superclusterSuite(title: string, tsnatsDials: boolean): void {
     after(async () => {
       await Promise.all(conns.map((c) => c.close()));
       await Promise.all([...ts.map((t) => t.close()), ...ns.map((n) => n.stop())]);
-      for (const f of files) fs.rmSync(f, { force: true });
     });
 
     test("every server publishes to every server of the other cluster", async () => {

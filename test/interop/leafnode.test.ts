@@ -14,7 +14,8 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { encodeAccount, encodeOperator, encodeUser, fmtCreds } from "@nats-io/jwt";
 import { createAccount, createOperator, createUser } from "@nats-io/nkeys";
 import { startServer, type NatsServer } from "../../src/index.js";
-import { freePort, natsServerBinary, startNatsServer, type RunningNatsServer } from "../helpers/nats-server.js";
+import { startNatsServerConf } from "../helpers/interop.js";
+import { freePort, natsServerBinary } from "../helpers/nats-server.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const bin = natsServerBinary();
@@ -120,14 +121,12 @@ async function tsnatsHub(): Promise<NatsServer> {
   return startServer({ port: -1, host: "127.0.0.1", config: ACCOUNTS, leafnodes: { host: "127.0.0.1", port: -1 } });
 }
 
-leafSuite("nats-server hub, tsnats leaf bound to account A by its user", async (dir) => {
+leafSuite("nats-server hub, tsnats leaf bound to account A by its user", async () => {
   const lp = await freePort();
-  const conf = join(dir, "hub.conf");
-  writeFileSync(conf, `${ACCOUNTS}\nleafnodes { listen: "127.0.0.1:${lp}" }\n`);
-  const ns: RunningNatsServer = await startNatsServer(bin!, ["-c", conf]);
+  const ns = await startNatsServerConf(bin!, "hub", [ACCOUNTS, `leafnodes { listen: "127.0.0.1:${lp}" }`]);
   const l = await startServer({ port: -1, host: "127.0.0.1", leafnodes: { remotes: [{ urls: [`nats-leaf://a:pa@127.0.0.1:${lp}`] }], reconnectMs: 100 } });
   return {
-    hub: { url: `nats://127.0.0.1:${ns.port}`, bound: { user: "a", pass: "pa" }, other: { user: "b", pass: "pb" } },
+    hub: { url: ns.clientURL, bound: { user: "a", pass: "pa" }, other: { user: "b", pass: "pb" } },
     leaf: { url: l.clientURL, bound: {}, other: null },
     stop: async () => {
       await l.close();
@@ -136,14 +135,12 @@ leafSuite("nats-server hub, tsnats leaf bound to account A by its user", async (
   };
 });
 
-leafSuite("tsnats hub, nats-server leaf bound to account A by its user", async (dir) => {
+leafSuite("tsnats hub, nats-server leaf bound to account A by its user", async () => {
   const h = await tsnatsHub();
-  const conf = join(dir, "leaf.conf");
-  writeFileSync(conf, `leafnodes { remotes: [ { url: "nats-leaf://a:pa@127.0.0.1:${h.server.leafs!.listenPort}" } ] }\n`);
-  const ns = await startNatsServer(bin!, ["-c", conf]);
+  const ns = await startNatsServerConf(bin!, "leaf", [`leafnodes { remotes: [ { url: "nats-leaf://a:pa@127.0.0.1:${h.server.leafs!.listenPort}" } ] }`]);
   return {
     hub: { url: h.clientURL, bound: { user: "a", pass: "pa" }, other: { user: "b", pass: "pb" } },
-    leaf: { url: `nats://127.0.0.1:${ns.port}`, bound: {}, other: null },
+    leaf: { url: ns.clientURL, bound: {}, other: null },
     stop: async () => {
       await ns.stop();
       await h.close();
@@ -167,14 +164,14 @@ leafSuite("nats-server hub in operator mode, tsnats leaf with a credentials file
   const creds = join(dir, "leaf.creds");
   writeFileSync(creds, fmtCreds(userJwt, ukp));
   const lp = await freePort();
-  const conf = join(dir, "hub.conf");
   const a = akp.getPublicKey();
   const b = bkp.getPublicKey();
-  writeFileSync(
-    conf,
-    `operator: ${opJwt}\nresolver: MEMORY\nresolver_preload: { ${a}: ${accJwt}, ${b}: ${bJwt} }\nleafnodes { listen: "127.0.0.1:${lp}" }\n`,
-  );
-  const ns = await startNatsServer(bin!, ["-c", conf]);
+  const ns = await startNatsServerConf(bin!, "hub", [
+    `operator: ${opJwt}`,
+    "resolver: MEMORY",
+    `resolver_preload: { ${a}: ${accJwt}, ${b}: ${bJwt} }`,
+    `leafnodes { listen: "127.0.0.1:${lp}" }`,
+  ]);
   const l = await startServer({
     port: -1,
     host: "127.0.0.1",
@@ -183,7 +180,7 @@ leafSuite("nats-server hub in operator mode, tsnats leaf with a credentials file
   const { credsAuthenticator } = await import("@nats-io/transport-node");
   return {
     hub: {
-      url: `nats://127.0.0.1:${ns.port}`,
+      url: ns.clientURL,
       bound: { authenticator: credsAuthenticator(fmtCreds(userJwt, ukp)) },
       other: { authenticator: credsAuthenticator(fmtCreds(bUserJwt, bukp)) },
     },
