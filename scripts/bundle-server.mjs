@@ -48,6 +48,10 @@ await build({
   target: "node20",
   logLevel: "warning",
   legalComments: "none",
+  // Less to read and to hold as a string at every start; names are kept for stack traces.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  charset: "ascii",
   banner: {
     js: 'const __tsnatsFileUrl = (rel) => require("node:url").pathToFileURL(require("node:path").join(__dirname, rel)).href;',
   },
