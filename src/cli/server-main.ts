@@ -8,7 +8,7 @@
 import { Logger } from "../server/logger.js";
 import { resolveOptions, type ServerOptionsInput } from "../server/options.js";
 import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
-import { parseServerFlags, routesFlagProblem, SERVER_PROGRAM_NAME, unsupportedFlagWarning } from "./flags.js";
+import { parseServerFlags, routesFlagProblem, SERVER_PROGRAM_NAME, unsupportedFlagWarning, type ServerFlags } from "./flags.js";
 
 // Modules only some runs need are imported where they are used: start-up time is a
 // feature (tools start a server per test), and each module costs milliseconds.
@@ -81,35 +81,57 @@ export async function main(argv: string[]): Promise<void> {
 
   const { Server } = await import("../server/server.js");
   const server = new Server(options, logger);
+  // Signals are trapped before start(): "Server is ready" (and the ports and pid files)
+  // come out during start(), and a SIGTERM sent on seeing them must still shut down
+  // cleanly, not kill the process. One that arrives before start() is done waits for it.
+  let started = false;
+  let early: (() => void) | null = null;
+  const trap = (signal: NodeJS.Signals, handler: () => void): void => {
+    process.on(signal, () => {
+      if (started) handler();
+      else early ??= handler;
+    });
+  };
+  installSignals(server, logger, flags, trap);
   try {
     await server.start();
   } catch (err) {
     logger.fatal((err as Error).message);
     process.exit(1);
   }
+  started = true;
+  if (early !== null) (early as () => void)();
+}
 
+/** SIGINT/SIGTERM shut down, SIGUSR1 reopens the log, SIGUSR2 enters lame duck mode, SIGHUP reloads. */
+function installSignals(
+  server: import("../server/server.js").Server,
+  logger: Logger,
+  flags: ServerFlags,
+  trap: (signal: NodeJS.Signals, handler: () => void) => void,
+): void {
   const shutdown = (): void => {
     server.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   };
-  process.on("SIGINT", () => {
+  trap("SIGINT", () => {
     logger.notice("Trapped \"interrupt\" signal");
     shutdown();
   });
-  process.on("SIGTERM", () => {
+  trap("SIGTERM", () => {
     logger.notice("Trapped \"terminated\" signal");
     shutdown();
   });
-  process.on("SIGUSR1", () => logger.reopen());
-  process.on("SIGUSR2", () => {
+  trap("SIGUSR1", () => logger.reopen());
+  trap("SIGUSR2", () => {
     server.enterLameDuckMode().then(
       () => process.exit(0),
       () => process.exit(1),
     );
   });
-  process.on("SIGHUP", () => {
+  trap("SIGHUP", () => {
     logger.notice("Trapped \"hangup\" signal");
     import("../server/reload.js")
       .then(({ reloadConfig }) => reloadConfig(server, { options: flags.options, tlsDisabled: flags.extra.tlsDisabled }))
