@@ -149,7 +149,9 @@ function parseArgs(argv: string[]): CompareOptions {
 }
 
 function selected(o: CompareOptions): Scenario[] {
-  let list = SCENARIOS.filter((s) => o.only.length === 0 || o.only.some((p) => s.name.startsWith(p)));
+  // A full name selects that scenario only (connections-1000 is not also connections-10000).
+  const matches = (name: string, p: string): boolean => (SCENARIOS.some((s) => s.name === p) ? name === p : name.startsWith(p));
+  let list = SCENARIOS.filter((s) => o.only.length === 0 || o.only.some((p) => matches(s.name, p)));
   if (o.quick) {
     list = list
       .filter((s) => s.connections <= 1000)
