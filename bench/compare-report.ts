@@ -125,6 +125,7 @@ const SUMMARY: readonly SummaryLine[] = [
   { label: "RSS idle after 1,000 connections closed", scenario: "connections-1000", metric: "rss_closed_idle_bytes", detail: MB("rss_closed_idle_bytes") },
   { label: "spawn → accepting (INFO)", scenario: "startup", metric: "start_ms", detail: MS("start_ms") },
   { label: 'spawn → "Server is ready"', scenario: "startup", metric: "ready_line_ms", detail: MS("ready_line_ms") },
+  { label: 'cold start: spawn → "Server is ready" (20 spawns, median)', scenario: "cold-start", metric: "ready_line_ms", detail: MS("ready_line_ms") },
 ];
 
 /**

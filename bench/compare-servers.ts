@@ -193,3 +193,38 @@ process.exit(0);
     });
   });
 }
+
+/**
+ * Cold start as a user sees it: spawn → the "Server is ready" line, on a free port, then
+ * the process is killed (no shutdown in the figure). Null when the line never came.
+ * `argv` without "Server is ready" in its output (a baseline like `node -e 0`) is timed
+ * to its exit instead.
+ */
+export async function timeSpawnToReady(spec: ServerSpec): Promise<number | null> {
+  const port = await freePort();
+  const argv = spec.argv.map((a) => a.replaceAll("{port}", String(port)));
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
+    live.add(child);
+    let output = "";
+    let readyMs: number | null = null;
+    const onOut = (d: Buffer): void => {
+      if (readyMs !== null || output.length > 64 * 1024) return;
+      output += d.toString("utf8");
+      if (output.includes("Server is ready")) {
+        readyMs = performance.now() - t0;
+        child.kill("SIGKILL");
+      }
+    };
+    child.stdout.on("data", onOut);
+    child.stderr.on("data", onOut);
+    const timer = setTimeout(() => child.kill("SIGKILL"), READY_TIMEOUT_MS);
+    child.on("error", () => undefined);
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      live.delete(child);
+      resolve(readyMs ?? (code === 0 ? performance.now() - t0 : null));
+    });
+  });
+}

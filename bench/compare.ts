@@ -27,11 +27,12 @@ import {
   findNatsServer,
   startServer,
   timeInProcessStart,
+  timeSpawnToReady,
   waitIdle,
   type RunningServer,
   type ServerSpec,
 } from "./compare-servers.js";
-import { formatSummary, formatTable, toCsv, type Row } from "./compare-report.js";
+import { formatSummary, formatTable, median, toCsv, type Row } from "./compare-report.js";
 import { buildIngestClient, type IngestClient, type IngestMode } from "./ingest-client.js";
 
 /** One benchmark scenario; `msgs` is sized for a few seconds at nats-server speed on 2 cores. */
@@ -87,6 +88,8 @@ interface CompareOptions {
 }
 
 const QUICK_DIVISOR = 20;
+/** Spawns per server in the cold-start scenario (5 with --quick). */
+const COLD_START_SPAWNS = 20;
 /** Fan-outs wider than this are driven by the C client too (32 subscribers in one Node process would be the limit). */
 const C_FANOUT_MIN_SUBS = 4;
 
@@ -135,7 +138,7 @@ function parseArgs(argv: string[]): CompareOptions {
           "       [--ingest-client raw|libnats|node] [--idle-wait SECONDS]\n" +
           "Pub-only rows are driven by the C client in bench/c (built with cc and libnats at start;\n" +
           "raw = pre-encoded PUB batches on a socket, the default). Servers run in their own session.\n" +
-          `Scenarios: ${SCENARIOS.map((s) => s.name).join(", ")}, startup\n`,
+          `Scenarios: ${SCENARIOS.map((s) => s.name).join(", ")}, startup, cold-start\n`,
       );
       process.exit(0);
     } else throw new Error(`unknown option '${a}'`);
@@ -146,7 +149,9 @@ function parseArgs(argv: string[]): CompareOptions {
 }
 
 function selected(o: CompareOptions): Scenario[] {
-  let list = SCENARIOS.filter((s) => o.only.length === 0 || o.only.some((p) => s.name.startsWith(p)));
+  // A full name selects that scenario only (connections-1000 is not also connections-10000).
+  const matches = (name: string, p: string): boolean => (SCENARIOS.some((s) => s.name === p) ? name === p : name.startsWith(p));
+  let list = SCENARIOS.filter((s) => o.only.length === 0 || o.only.some((p) => matches(s.name, p)));
   if (o.quick) {
     list = list
       .filter((s) => s.connections <= 1000)
@@ -354,6 +359,28 @@ async function runRound(o: CompareOptions, scenarios: Scenario[], order: ServerS
   return rows;
 }
 
+/**
+ * Cold start: COLD_START_SPAWNS spawns → "Server is ready" of each server, alternating, one
+ * after the other (nothing else runs), and of `node -e 0` (what Node alone costs, shown as a note).
+ */
+async function runColdStart(o: CompareOptions, servers: ServerSpec[], notes: string[]): Promise<Row[]> {
+  const n = o.quick ? 5 : COLD_START_SPAWNS;
+  const node: ServerSpec = { name: "node -e 0", argv: [process.execPath, "-e", "0"] };
+  const rows: Row[] = [];
+  const nodeMs: number[] = [];
+  process.stdout.write(`cold start: ${n} spawns of each server  load ${loadavg()[0]!.toFixed(2)}\n`);
+  for (let i = 0; i < n; i++) {
+    for (const spec of i % 2 === 0 ? servers : [...servers].reverse()) {
+      const ms = await timeSpawnToReady(spec);
+      if (ms !== null) rows.push({ scenario: "cold-start", server: spec.name, round: i + 1, metric: "ready_line_ms", value: ms });
+    }
+    const ms = await timeSpawnToReady(node);
+    if (ms !== null) nodeMs.push(ms);
+  }
+  if (nodeMs.length > 0) notes.push(`cold start: \`node -e 0\` alone takes ${median(nodeMs).toFixed(1)} ms (median of ${nodeMs.length})`);
+  return rows;
+}
+
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   const [natsSpec, tsSpec] = specs(o);
@@ -368,6 +395,7 @@ async function main(): Promise<void> {
       `  pub-only client: ${ingest !== null ? `C (bench/c/ingest.c, ${ingest.mode})` : "Node (tsnats bench)"}\n`,
   );
   const rows: Row[] = [];
+  if (o.only.length === 0 || o.only.includes("cold-start")) rows.push(...(await runColdStart(o, [natsSpec, tsSpec], notes)));
   for (let round = 1; round <= o.rounds; round++) {
     const order = round % 2 === 1 ? [natsSpec, tsSpec] : [tsSpec, natsSpec];
     rows.push(...(await runRound(o, scenarios, order, round, ingest)));

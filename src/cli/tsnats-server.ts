@@ -1,116 +1,87 @@
 #!/usr/bin/env node
 /**
- * `tsnats-server`: a drop-in for `nats-server`. Same flags, same config file, same logs,
- * same ports file, same signals, so tools that spawn nats-server can spawn this instead.
+ * The `tsnats-server` bin: loads the server and runs `main` (`server-main.ts`).
+ *
+ * Start-up time is a feature (tools spawn a server per test). Loading ~50 ES modules one
+ * by one cost ~40 ms of resolving, reading and compiling before the first line ran, so
+ * `npm run build` also writes `server-bundle.cjs`, the server's modules in one file
+ * (`scripts/bundle-server.mjs`). It is compiled here with V8's code cache: the first run
+ * (the build makes one) saves the compiled code of everything start-up ran beside the
+ * bundle, and later runs deserialize it instead of parsing and compiling.
+ *
+ * Without a bundle, or with one older than the compiled modules (`tsc` ran after it),
+ * the modules are imported as they are: same behaviour, slower start.
  */
-import { Logger } from "../server/logger.js";
-import { resolveOptions, type ServerOptionsInput } from "../server/options.js";
-import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
-import { parseServerFlags, routesFlagProblem, SERVER_PROGRAM_NAME, unsupportedFlagWarning } from "./flags.js";
+import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { Script, constants } from "node:vm";
 
-// Modules only some runs need are imported where they are used: start-up time is a
-// feature (tools start a server per test), and each module costs milliseconds.
+type ServerMain = typeof import("./server-main.js");
 
-function fail(msg: string): never {
-  process.stderr.write(`${SERVER_PROGRAM_NAME}: ${msg}\n`);
-  process.exit(1);
+const BUNDLE = fileURLToPath(new URL("./server-bundle.cjs", import.meta.url));
+const CODE_CACHE = `${BUNDLE}.v8cache`;
+const MAIN_MODULE = fileURLToPath(new URL("./server-main.js", import.meta.url));
+
+/** The bundle as a CommonJS module, compiled with the code cache when there is a usable one. */
+interface LoadedBundle {
+  exports: ServerMain;
+  script: Script;
+  /** The code cache should be (re)written: missing, or made by another V8 or other flags. */
+  cacheStale: boolean;
 }
 
-async function main(argv: string[]): Promise<void> {
-  const flags = parseServerFlags(argv);
-  if (flags.errors.length > 0) {
-    process.stderr.write(`${flags.errors.join("\n")}\n`);
-    process.stdout.write((await import("./usage.js")).SERVER_USAGE);
-    process.exit(1);
-  }
-  if (flags.showHelp) {
-    process.stdout.write((await import("./usage.js")).SERVER_USAGE);
-    return;
-  }
-  if (flags.showTlsHelp) {
-    process.stdout.write((await import("./usage.js")).TLS_USAGE);
-    return;
-  }
-  if (flags.showVersion) {
-    process.stdout.write(`${SERVER_PROGRAM_NAME}: v${VERSION} (nats-server v${NATS_COMPAT_VERSION} compatible)\n`);
-    return;
-  }
-  if (flags.signal) {
-    try {
-      (await import("./signal.js")).sendSignal(flags.signal.command, flags.signal.pid);
-    } catch (err) {
-      fail((err as Error).message);
-    }
-    return;
-  }
-
-  let fileOptions: ServerOptionsInput = {};
-  let configWarnings: string[] = [];
-  if (flags.configFile) {
-    const { checkFailures, formatIssue, loadConfigFile } = await import("../config/index.js");
-    const r = loadConfigFile(flags.configFile);
-    if (r.errors.length > 0) fail(r.errors.map(formatIssue).join("\n"));
-    // nats-server -t fails on its own config warnings too.
-    if (flags.testConfig && checkFailures(r).length > 0) fail(checkFailures(r).map(formatIssue).join("\n"));
-    fileOptions = { ...r.options, configFile: flags.configFile };
-    configWarnings = r.warnings.map(formatIssue);
-  }
-  const routesProblem = routesFlagProblem(flags, fileOptions);
-  if (routesProblem !== undefined) fail(routesProblem);
-  if (flags.testConfig) {
-    if (!flags.configFile) fail("must specify [-c, --config] option to check configuration file syntax");
-    process.stderr.write(`${SERVER_PROGRAM_NAME}: configuration file ${flags.configFile} is valid\n`);
-    return;
-  }
-
-  const options = resolveOptions(fileOptions, flags.options);
-  if (flags.extra.tlsDisabled) delete options.tls;
-  const logger = new Logger({
-    debug: options.debug,
-    trace: options.trace,
-    logtime: options.logtime,
-    logtimeUtc: options.logtimeUtc,
-    logFile: options.logFile,
-  });
-  for (const w of configWarnings) logger.warn(w);
-  for (const f of flags.unsupported) logger.warn(unsupportedFlagWarning(f));
-
-  const { Server } = await import("../server/server.js");
-  const server = new Server(options, logger);
+function loadBundle(): LoadedBundle | null {
+  let source: string;
   try {
-    await server.start();
-  } catch (err) {
-    logger.fatal((err as Error).message);
-    process.exit(1);
+    if (statSync(BUNDLE).mtimeMs < statSync(MAIN_MODULE).mtimeMs) return null;
+    source = readFileSync(BUNDLE, "utf8");
+  } catch {
+    return null;
   }
-
-  const shutdown = (): void => {
-    server.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  };
-  process.on("SIGINT", () => {
-    logger.notice("Trapped \"interrupt\" signal");
-    shutdown();
-  });
-  process.on("SIGTERM", () => {
-    logger.notice("Trapped \"terminated\" signal");
-    shutdown();
-  });
-  process.on("SIGUSR1", () => logger.reopen());
-  process.on("SIGUSR2", () => {
-    server.enterLameDuckMode().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-  process.on("SIGHUP", () => {
-    logger.notice("Trapped \"hangup\" signal");
-    import("../server/reload.js")
-      .then(({ reloadConfig }) => reloadConfig(server, { options: flags.options, tlsDisabled: flags.extra.tlsDisabled }))
-      .catch((err: unknown) => logger.error(`Failed to reload server configuration: ${err instanceof Error ? err.message : String(err)}`));
-  });
+  let cachedData: Buffer | undefined;
+  try {
+    cachedData = readFileSync(CODE_CACHE);
+  } catch {
+    cachedData = undefined;
+  }
+  try {
+    // The wrapper shares the first line with the bundle, so line numbers in stacks match the file.
+    const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+      filename: BUNDLE,
+      cachedData,
+      importModuleDynamically: constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
+    });
+    const module = { exports: {} as ServerMain };
+    const fn = script.runInThisContext() as (e: unknown, r: NodeRequire, m: unknown, f: string, d: string) => void;
+    fn(module.exports, createRequire(BUNDLE), module, BUNDLE, fileURLToPath(new URL(".", import.meta.url)));
+    return { exports: module.exports, script, cacheStale: cachedData === undefined || script.cachedDataRejected === true };
+  } catch {
+    // A damaged bundle must not keep the server from starting: the modules are still there.
+    return null;
+  }
 }
 
-main(process.argv.slice(2)).catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
+/** Saves what V8 compiled so far (all of start-up); a read-only install just keeps starting without. */
+function writeCodeCache(script: Script): void {
+  const tmp = `${CODE_CACHE}.${process.pid}`;
+  try {
+    writeFileSync(tmp, script.createCachedData());
+    renameSync(tmp, CODE_CACHE); // atomic: a concurrent start reads the old cache or the new one
+  } catch {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing was written
+    }
+  }
+}
+
+const bundle = loadBundle();
+const { main, fail }: ServerMain = bundle?.exports ?? (await import("./server-main.js"));
+try {
+  await main(process.argv.slice(2));
+} catch (err) {
+  fail(err instanceof Error ? err.message : String(err));
+}
+if (bundle?.cacheStale === true) setImmediate(() => writeCodeCache(bundle.script)).unref();

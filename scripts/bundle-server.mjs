@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+// Builds dist/src/cli/server-bundle.cjs: the compiled server (dist/src/cli/server-main.js
+// and everything it imports, lazily loaded modules included) as one CommonJS file, which
+// the bin script compiles with V8's code cache (see src/cli/tsnats-server.ts). Then starts
+// the bin once so that the code cache beside the bundle is written.
+// Run after `tsc` (npm run build does). esbuild is a devDependency only: installs from
+// the registry run the committed build output, never this script.
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { build } from "esbuild";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const cli = join(root, "dist", "src", "cli");
+const entry = join(cli, "server-main.js");
+const outfile = join(cli, "server-bundle.cjs");
+const cache = `${outfile}.v8cache`;
+
+if (!existsSync(entry)) {
+  console.error(`bundle-server: ${entry} missing; run tsc first`);
+  process.exit(1);
+}
+
+/**
+ * `import.meta.url` means the module's own file (bcrypt's worker script sits beside it):
+ * each one becomes that file's URL, found from the bundle's place at run time.
+ */
+const importMetaUrl = {
+  name: "import-meta-url",
+  setup(b) {
+    b.onLoad({ filter: /\.js$/ }, (args) => {
+      const text = readFileSync(args.path, "utf8");
+      if (!text.includes("import.meta.url")) return undefined;
+      const rel = relative(dirname(outfile), args.path);
+      return { contents: text.replaceAll("import.meta.url", `__tsnatsFileUrl(${JSON.stringify(rel)})`), loader: "js" };
+    });
+  },
+};
+
+rmSync(cache, { force: true });
+await build({
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: "node",
+  format: "cjs",
+  target: "node20",
+  logLevel: "warning",
+  legalComments: "none",
+  // Less to read and to hold as a string at every start; names are kept for stack traces.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  charset: "ascii",
+  banner: {
+    js: 'const __tsnatsFileUrl = (rel) => require("node:url").pathToFileURL(require("node:path").join(__dirname, rel)).href;',
+  },
+  plugins: [importMetaUrl],
+});
+
+// One start writes the code cache (the bin does when it finds none); then stop it.
+const child = spawn(process.execPath, [join(cli, "tsnats-server.js"), "-a", "127.0.0.1", "-p", "-1"], {
+  stdio: ["ignore", "ignore", "pipe"],
+});
+let log = "";
+const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+child.stderr.setEncoding("utf8").on("data", (d) => {
+  log += d;
+  if (log.includes("Server is ready")) {
+    const poll = setInterval(() => {
+      if (existsSync(cache)) {
+        clearInterval(poll);
+        child.kill("SIGTERM");
+      }
+    }, 10);
+  }
+});
+child.on("exit", () => {
+  clearTimeout(timer);
+  if (!existsSync(cache)) {
+    console.error(`bundle-server: no code cache written (the bin will write it on its first start)\n${log.slice(-2000)}`);
+  }
+});
