@@ -17,7 +17,7 @@ import { JsAccount, unlimited } from "./js-account.js";
 import { JsSender } from "./outbound.js";
 import { TimerQueue, WorkQueue } from "./scheduler.js";
 import { persistStreamMeta, recoverAccount, removeStreamFiles, streamDir } from "./persist.js";
-import { FileStore, MemoryStore, type StreamStore } from "./store/index.js";
+import { DEFAULT_READ_BUDGET_BYTES, FileStore, MemoryStore, ReadBudget, type StreamStore } from "./store/index.js";
 import { storeConfigOf, type Stream } from "./stream.js";
 import { NS_PER_MS, systemClock, type Clock } from "./time.js";
 import { CONSUMER_INFO, STREAM_INFO, type Storage, type StreamConfig } from "./types.js";
@@ -43,6 +43,8 @@ export interface JetStreamConfig {
   maxAckPending: number;
   maxRequestBatch: number;
   maxDuplicatesWindowNs: number;
+  /** Bytes of read windows all file streams share (see store/file/read-cache.ts). */
+  readBudgetBytes: number;
 }
 
 /** Fills in nats-server's defaults: 75% of memory, 75% of the store's free disk. */
@@ -61,6 +63,7 @@ export function resolveJetStreamConfig(server: Server): JetStreamConfig {
     maxAckPending: j.limits?.maxAckPending ?? 0,
     maxRequestBatch: j.limits?.maxRequestBatch ?? 0,
     maxDuplicatesWindowNs: (j.limits?.duplicateWindowMs ?? 0) * NS_PER_MS,
+    readBudgetBytes: DEFAULT_READ_BUDGET_BYTES,
   };
 }
 
@@ -89,6 +92,8 @@ export class JetStream {
   readonly sender: JsSender;
   readonly timers: TimerQueue;
   readonly work = new WorkQueue();
+  /** The read windows of every file stream, within one budget. */
+  readonly readBudget: ReadBudget;
   /** Bytes in use across all accounts, and the server's API counters. */
   memUsed = 0;
   storeUsed = 0;
@@ -104,6 +109,7 @@ export class JetStream {
     this.api = new ApiServer(this, config.requestQueueLimit);
     this.sender = new JsSender(server);
     this.timers = new TimerQueue();
+    this.readBudget = new ReadBudget(config.readBudgetBytes);
     registerStreamApi(this.api.router);
     registerConsumerApi(this.api.router);
   }
@@ -191,6 +197,7 @@ export class JetStream {
       dir: streamDir(this, jsa.account.name, cfg.name),
       syncAlways: this.config.syncAlways,
       syncIntervalMs: this.config.syncIntervalMs,
+      readBudget: this.readBudget,
       onCorruption: (r) =>
         log.error(
           `JetStream stream '${jsa.account.name} > ${r.stream}': corrupt data in ${r.file} at ${r.offset} (${r.length} bytes, ${r.seqs.length} messages lost)`,
