@@ -91,7 +91,7 @@ export class JetStream {
   readonly api: ApiServer;
   readonly sender: JsSender;
   readonly timers: TimerQueue;
-  readonly work = new WorkQueue();
+  readonly work: WorkQueue;
   /** The read windows of every file stream, within one budget. */
   readonly readBudget: ReadBudget;
   /** Bytes in use across all accounts, and the server's API counters. */
@@ -111,6 +111,8 @@ export class JetStream {
     this.api = new ApiServer(this, config.requestQueueLimit);
     this.sender = new JsSender(server);
     this.timers = new TimerQueue();
+    // Deliveries made by a turn of the work queue are flushed at its end, as a read batch's are.
+    this.work = new WorkQueue(() => server.flushPending());
     this.readBudget = new ReadBudget(config.readBudgetBytes);
     registerStreamApi(this.api.router);
     registerConsumerApi(this.api.router);
