@@ -72,7 +72,7 @@ export function jsz(s: Server, o: JszOptions = parseJszOptions(new URLSearchPara
 }
 
 function emptyStats(): Record<string, unknown> {
-  return { memory: 0, storage: 0, reserved_memory: 0, reserved_storage: 0, accounts: 0, ha_assets: 0, api: { total: 0, errors: 0 } };
+  return { memory: 0, storage: 0, reserved_memory: 0, reserved_storage: 0, accounts: 0, ha_assets: 0, api: { total: 0, errors: 0 }, streams: 0, consumers: 0, messages: 0, bytes: 0 };
 }
 
 function accountDetail(jsa: JsAccount, o: JszOptions): Record<string, unknown> {

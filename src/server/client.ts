@@ -36,6 +36,7 @@ import { generateNonce } from "../auth/nkeys.js";
 import type { ConnectionPermissions } from "../auth/permissions.js";
 import type { PendingBcrypt } from "../auth/authenticator.js";
 import { publishClientEvent } from "./events.js";
+import { hasTraceDest, processTracedMsg } from "./msg-trace.js";
 import { decodeConnect, isValidClientProtocol, requestsAccount, type ConnectOptions } from "../protocol/connect.js";
 
 export type { ConnectOptions } from "../protocol/connect.js";
@@ -259,6 +260,8 @@ export class Client extends Connection implements ParserSink {
       const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
       if (!isValidLiteralSubject(subject)) this.sendErr(ERR_INVALID_PUBLISH_SUBJECT);
     }
+    // Message tracing (msg-trace.ts): only messages with headers are looked at.
+    if (pa.hdr > 0 && hasTraceDest(pa)) return processTracedMsg(this, pa, this.account.mappings);
     if (this.perms !== null && !checkPublish(this, pa)) return !this.closed;
     if (this.verbose) this.sendOK();
     if (server.traceEnabled) this.traceMsg(pa);
@@ -268,7 +271,9 @@ export class Client extends Connection implements ParserSink {
     const gw = server.gateways;
     if (gw !== null && gw.replies.size > 0 && publishMappedReply(gw, this, this.account, pa)) return !this.closed;
     const r = this.match(pa);
-    const imported = this.account.imports !== null ? deliverImports(server, this, this.account, pa) : 0;
+    let imported = this.account.imports !== null ? deliverImports(server, this, this.account, pa) : 0;
+    // `$SYS.REQ` services every account imports from the system account (system-imports.ts).
+    if (pa.arg[pa.subjectStart] === 0x24) imported += server.events.imports.request(this, pa);
     if (r.psubs.length === 0 && r.qsubs.length === 0) {
       const crossed = gw !== null && sendToGateways(gw, this, this.account, pa, null);
       if (!crossed && imported === 0 && this.noResponders && pa.replyEnd > pa.replyStart) this.sendNoResponders(pa);
@@ -304,7 +309,8 @@ export class Client extends Connection implements ParserSink {
   }
 
   /** A request nobody can answer: tell the requester at once with a 503 status (ADR-5). */
-  private sendNoResponders(pa: PubArg): void {
+  /** The 503 status a `no_responders` client gets for a request nobody takes (also msg-trace.ts). */
+  sendNoResponders(pa: PubArg): void {
     const reply = pa.arg.toString("latin1", pa.replyStart, pa.replyEnd);
     const payload = Buffer.from(NO_RESPONDERS_HDR + CRLF, "latin1");
     this.server.publishInternal(this.account, reply, "", payload, NO_RESPONDERS_HDR.length);
