@@ -17,7 +17,7 @@ import { JsAccount, unlimited } from "./js-account.js";
 import { JsSender } from "./outbound.js";
 import { TimerQueue, WorkQueue } from "./scheduler.js";
 import { persistStreamMeta, recoverAccount, removeStreamFiles, streamDir } from "./persist.js";
-import { FileStore, MemoryStore, type StreamStore } from "./store/index.js";
+import { DEFAULT_READ_BUDGET_BYTES, FileStore, MemoryStore, ReadBudget, type StreamStore } from "./store/index.js";
 import { storeConfigOf, type Stream } from "./stream.js";
 import { NS_PER_MS, systemClock, type Clock } from "./time.js";
 import { CONSUMER_INFO, STREAM_INFO, type Storage, type StreamConfig } from "./types.js";
@@ -43,6 +43,8 @@ export interface JetStreamConfig {
   maxAckPending: number;
   maxRequestBatch: number;
   maxDuplicatesWindowNs: number;
+  /** Bytes of read windows all file streams share (see store/file/read-cache.ts). */
+  readBudgetBytes: number;
 }
 
 /** Fills in nats-server's defaults: 75% of memory, 75% of the store's free disk. */
@@ -61,6 +63,7 @@ export function resolveJetStreamConfig(server: Server): JetStreamConfig {
     maxAckPending: j.limits?.maxAckPending ?? 0,
     maxRequestBatch: j.limits?.maxRequestBatch ?? 0,
     maxDuplicatesWindowNs: (j.limits?.duplicateWindowMs ?? 0) * NS_PER_MS,
+    readBudgetBytes: DEFAULT_READ_BUDGET_BYTES,
   };
 }
 
@@ -88,11 +91,15 @@ export class JetStream {
   readonly api: ApiServer;
   readonly sender: JsSender;
   readonly timers: TimerQueue;
-  readonly work = new WorkQueue();
+  readonly work: WorkQueue;
+  /** The read windows of every file stream, within one budget. */
+  readonly readBudget: ReadBudget;
   /** Bytes in use across all accounts, and the server's API counters. */
   memUsed = 0;
   storeUsed = 0;
   private stopped = false;
+  /** The reload in progress (reloads of accounts run one after another). */
+  private reloading: Promise<void> = Promise.resolve();
   /** Accounts whose API subscriptions exist. */
   private readonly apiAccounts = new Set<Account>();
 
@@ -104,6 +111,9 @@ export class JetStream {
     this.api = new ApiServer(this, config.requestQueueLimit);
     this.sender = new JsSender(server);
     this.timers = new TimerQueue();
+    // Deliveries made by a turn of the work queue are flushed at its end, as a read batch's are.
+    this.work = new WorkQueue(() => server.flushPending());
+    this.readBudget = new ReadBudget(config.readBudgetBytes);
     registerStreamApi(this.api.router);
     registerConsumerApi(this.api.router);
   }
@@ -120,17 +130,19 @@ export class JetStream {
     log.notice(`  Store Directory: "${c.storeDir}"`);
     if (c.domain !== "") log.notice(`  Domain:          ${c.domain}`);
     log.notice("-------------------------------------------");
-    for (const jsa of this.attachAccounts()) await recoverAccount(this, jsa);
+    for (const jsa of this.attachAccounts().fresh) await recoverAccount(this, jsa);
   }
 
   /**
    * Subscribes the API in every account not seen yet and enables JetStream where the
-   * config asks for it (limits follow the config). Returns the accounts newly enabled.
+   * config asks for it (limits follow the config). Returns the accounts newly enabled and
+   * those that have JetStream but whose config no longer gives it.
    */
-  private attachAccounts(): JsAccount[] {
+  private attachAccounts(): { fresh: JsAccount[]; lost: JsAccount[] } {
     const configured = this.server.options.accounts ?? [];
     const byName = new Map(configured.map((a) => [a.name, a]));
     const fresh: JsAccount[] = [];
+    const keep = new Set<Account>();
     for (const account of this.server.accounts.values()) {
       if (account === this.server.systemAccount) continue;
       if (!this.apiAccounts.has(account)) {
@@ -142,20 +154,43 @@ export class JetStream {
       if (configured.length === 0 && account === this.server.globalAccount) limits = unlimited();
       else if (cfg?.jetstream === true) limits = cfg.jetstreamLimits ?? unlimited();
       if (limits === null) continue;
+      keep.add(account);
       const had = this.accounts.has(account);
       const jsa = this.enableAccount(account, limits);
       if (!had) fresh.push(jsa);
     }
-    return fresh;
+    const lost = [...this.accounts.values()].filter((jsa) => !keep.has(jsa.account));
+    return { fresh, lost };
   }
 
   /**
    * After a config reload: accounts added (or given `jetstream`) get JetStream, with their
-   * streams on disk if any; changed limits apply. Accounts losing it keep it until a restart.
+   * streams on disk if any; changed limits apply; accounts that lost it are disabled (their
+   * streams stop, their files stay, so giving it back restores them). Reloads run one
+   * after another: a re-enable never opens a store a disable is still closing.
    */
-  async reloadAccounts(): Promise<void> {
-    if (this.stopped) return;
-    for (const jsa of this.attachAccounts()) await recoverAccount(this, jsa);
+  reloadAccounts(): Promise<void> {
+    const next = this.reloading.then(async () => {
+      if (this.stopped) return;
+      const { fresh, lost } = this.attachAccounts();
+      for (const jsa of lost) await this.disableAccount(jsa);
+      for (const jsa of fresh) await recoverAccount(this, jsa);
+    });
+    this.reloading = next.catch(() => {});
+    return next;
+  }
+
+  /**
+   * Turns JetStream off for an account (nats-server DisableJetStream): from now on its API
+   * requests get "JetStream not enabled for account"; its streams and consumers stop and
+   * their data stays on disk (memory streams are gone).
+   */
+  private async disableAccount(jsa: JsAccount): Promise<void> {
+    this.accounts.delete(jsa.account);
+    await jsa.stop();
+    this.memUsed -= jsa.memUsed;
+    this.storeUsed -= jsa.storeUsed;
+    this.server.logger.notice(`JetStream disabled for account '${jsa.account.name}', its streams stopped (data kept)`);
   }
 
   /** Turns JetStream on for `account` with `limits`. */
@@ -191,6 +226,7 @@ export class JetStream {
       dir: streamDir(this, jsa.account.name, cfg.name),
       syncAlways: this.config.syncAlways,
       syncIntervalMs: this.config.syncIntervalMs,
+      readBudget: this.readBudget,
       onCorruption: (r) =>
         log.error(
           `JetStream stream '${jsa.account.name} > ${r.stream}': corrupt data in ${r.file} at ${r.offset} (${r.length} bytes, ${r.seqs.length} messages lost)`,

@@ -23,6 +23,8 @@ export class JsAccount {
   /** Bytes stored in memory and file streams (kept from the stores' update callbacks). */
   memUsed = 0;
   storeUsed = 0;
+  /** Stopped (JetStream disabled or shutting down): a create still in flight is undone. */
+  private stopped = false;
 
   constructor(
     readonly js: JetStream,
@@ -121,6 +123,10 @@ export class JsAccount {
     this.checkLimits(cfg, cfg.max_bytes, 0);
     if (this.subjectsOverlap(cfg.subjects ?? [], null)) throw new JsApiError(jsError("JSStreamSubjectOverlapErr"));
     const store = await this.js.createStore(this, cfg);
+    if (this.stopped) {
+      await store.stop();
+      throw new JsApiError(jsError("JSNotEnabledForAccountErr"));
+    }
     const stream = new Stream(this, cfg, store, this.js.clock());
     this.streams.set(cfg.name, stream);
     stream.start();
@@ -198,8 +204,9 @@ export class JsAccount {
     };
   }
 
-  /** Stops every stream (server shutdown), keeping their data. */
+  /** Stops every stream (server shutdown, JetStream disabled), keeping their data. */
   async stop(): Promise<void> {
+    this.stopped = true;
     for (const s of [...this.streams.values()]) await s.stop(false);
     this.streams.clear();
   }

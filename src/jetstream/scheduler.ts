@@ -133,6 +133,13 @@ export class WorkQueue {
   private scheduled = false;
   private stopped = false;
 
+  /**
+   * `afterDrain` runs once at the end of every turn that ran targets: the server flushes
+   * what they sent right there, as at the end of a read batch, instead of a loop iteration
+   * later (a pull consumer's batch reaches the client one turn sooner).
+   */
+  constructor(private readonly afterDrain: () => void = () => {}) {}
+
   /** Queues `t` to run on a following turn (once, however often it is kicked). */
   kick(t: WorkTarget): void {
     if (t.workQueued || this.stopped) return;
@@ -169,5 +176,6 @@ export class WorkQueue {
       batch[i]!.workQueued = false;
       this.kick(batch[i]!);
     }
+    this.afterDrain();
   }
 }

@@ -6,7 +6,7 @@
  * source over the API prefix); an account added by a config reload gets JetStream.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -143,5 +143,62 @@ describe("jetstream and config reload", () => {
     await jsm!.streams.add({ name: "C1", subjects: ["c1"] });
     assert.equal((await jetstream(c).publish("c1", "hi")).seq, 1);
     await assert.rejects(jsm!.streams.add({ name: "C2", subjects: ["c2"] }), /maximum number of streams reached/);
+  });
+});
+
+describe("jetstream taken away by a reload", () => {
+  test("its streams stop cleanly, keep their files, and come back when it is given back", async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), "tsnats-jsoff-"));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, "server.conf");
+    const conf = (js: boolean): string =>
+      `jetstream { store_dir: "${join(dir, "js")}" }\naccounts {\n  A: { ${js ? "jetstream: enabled, " : ""}users: [{ user: a, password: a }] }\n  K: { jetstream: enabled, users: [{ user: k, password: k }] }\n}\n`;
+    writeFileSync(file, conf(true));
+    const loaded = loadConfigFile(file);
+    assert.deepEqual(loaded.errors, []);
+    const s = await startServer({ ...loaded.options, port: 0, host: "127.0.0.1" });
+    t.after(() => s.close());
+    const a = await connect({ servers: s.clientURL, user: "a", pass: "a" });
+    t.after(() => a.close());
+    const k = await connect({ servers: s.clientURL, user: "k", pass: "k" });
+    t.after(() => k.close());
+    const jsm = await jetstreamManager(a);
+    await jsm.streams.add({ name: "S", subjects: ["s.>"] });
+    const kjsm = await jetstreamManager(k);
+    await kjsm.streams.add({ name: "KS", subjects: ["k.>"] });
+    const js = jetstream(a);
+    for (let i = 0; i < 20; i++) await js.publish(`s.${i}`, `m${i}`);
+    await jsm.consumers.add("S", { durable_name: "D", ack_policy: AckPolicy.Explicit });
+    const c = await js.consumers.get("S", "D");
+    const batch = await c.fetch({ max_messages: 5, expires: 2000 });
+    for await (const m of batch) await m.ackAck();
+
+    writeFileSync(file, conf(false));
+    let r = reloadConfig(s.server);
+    assert.equal(r.ok, true, r.errors.join("\n"));
+    await s.server.jetstream!.reloadAccounts(); // the reload's own run, awaited (they queue)
+    const err = async (subject: string): Promise<number[]> => {
+      const res = (await a.request(subject, "", { timeout: 2000 })).json<{ error?: { code: number; err_code: number; description: string } }>();
+      return [res.error?.code ?? 0, res.error?.err_code ?? 0];
+    };
+    assert.deepEqual(await err("$JS.API.INFO"), [503, 10039]);
+    assert.deepEqual(await err("$JS.API.STREAM.INFO.S"), [503, 10039]);
+    assert.deepEqual(await err("$JS.API.CONSUMER.INFO.S.D"), [503, 10039]);
+    // The stream no longer takes messages: nobody answers a publish on its subjects.
+    await assert.rejects(a.request("s.x", "late", { timeout: 1000 }), /no responders|503|TIMEOUT/i);
+    // Its files are still there, and another account's JetStream is untouched.
+    assert.ok(existsSync(join(dir, "js", "jetstream", "A", "streams", "S")), "stream files kept");
+    assert.equal((await kjsm.streams.info("KS")).config.name, "KS");
+
+    writeFileSync(file, conf(true));
+    r = reloadConfig(s.server);
+    assert.equal(r.ok, true, r.errors.join("\n"));
+    await s.server.jetstream!.reloadAccounts();
+    const info = await jsm.streams.info("S");
+    assert.equal(info.state.messages, 20);
+    const ci = await jsm.consumers.info("S", "D");
+    assert.equal(ci.ack_floor.stream_seq, 5);
+    assert.equal(ci.num_pending, 15);
+    assert.equal((await js.publish("s.again", "back")).seq, 21);
   });
 });

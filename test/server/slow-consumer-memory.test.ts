@@ -67,10 +67,19 @@ describe("memory after slow consumers", () => {
         held.push(process.memoryUsage().arrayBuffers);
         rss.push(process.memoryUsage().rss);
       }
-      // Nothing accumulates from one episode to the next (10%, plus 16 MiB for noise).
+      // Nothing accumulates from one episode to the next. At this small scale (RSS ~65 MiB)
+      // the allocator sometimes keeps one step of ~25 MiB, once, in any episode, and stays
+      // flat after it (measured: 64, 90, 92, 91 and 67, 65, 96, 98 MiB, against 64, 65, 65,
+      // 66 in most runs). So: every episode within 10% + 32 MiB of the first, and at most
+      // one rise of more than 4 MiB over the highest before it (one step, no slope). At
+      // issue 15's scale (bench/slow-consumer-memory.ts, 1.6 GB) the rise is 3%.
+      const list = `RSS after each episode (MiB): ${rss.map((r) => (r / MiB).toFixed(0)).join(", ")}`;
+      let steps = 0;
       for (let e = 1; e < EPISODES; e++) {
-        assert.ok(rss[e]! <= rss[0]! * 1.1 + 16 * MiB, `RSS after each episode (MiB): ${rss.map((r) => (r / MiB).toFixed(0)).join(", ")}`);
+        assert.ok(rss[e]! <= rss[0]! * 1.1 + 32 * MiB, list);
+        if (rss[e]! > Math.max(...rss.slice(0, e)) + 4 * MiB) steps++;
       }
+      assert.ok(steps <= 1, list);
       assert.ok(s.server.reclaimer.collections >= 1, "the reclaimer collected");
     } finally {
       await s.close();

@@ -16,3 +16,4 @@ export {
 export { defaultStreamStoreConfig } from "./config.js";
 export { FileStore, DEFAULT_SYNC_INTERVAL_MS, type FileStoreOptions, type CorruptionReport } from "./file/file-store.js";
 export { nodeFs, type StoreFs } from "./file/io.js";
+export { ReadBudget, DEFAULT_READ_BUDGET_BYTES } from "./file/read-cache.js";

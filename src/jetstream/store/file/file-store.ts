@@ -25,7 +25,7 @@ import {
   BLOCK_HEADER_LEN, encodeFloor, encodeMsg, encodeSkip, encodeTombstone, eraseRecord, KIND_MSG,
   MAX_RECORD_LEN, msgRecordLen, newParsedRecord, parseRecord,
 } from "./records.js";
-import { ReadCache } from "./read-cache.js";
+import { ReadCache, type ReadBudget } from "./read-cache.js";
 import { scanRecords } from "./recovery.js";
 
 /** nats-server defaultSyncInterval. */
@@ -52,6 +52,11 @@ export interface FileStoreOptions {
   clock?: StoreClock;
   /** Called for every corrupt region found (also counted in `corruptions`). */
   onCorruption?: (report: CorruptionReport) => void;
+  /**
+   * The read-window budget this store shares with others (one per server, so many streams
+   * cannot each pin their own windows); default: a budget of its own.
+   */
+  readBudget?: ReadBudget;
 }
 
 /** A region of a block file whose records failed their checksum. */
@@ -144,7 +149,7 @@ export class FileStore extends BaseStore {
     this.writeRetryMs = opts.writeRetryMs ?? 1000;
     this.onCorruption = opts.onCorruption ?? null;
     this.compactor = new Compactor(this, this.blockSize);
-    this.readCache = new ReadCache(this.io);
+    this.readCache = new ReadCache(this.io, opts.readBudget);
   }
 
   /** Opens (creating or recovering) the store in `opts.dir`. Reading big stores yields the event loop. */
@@ -770,6 +775,7 @@ export class FileStore extends BaseStore {
     if (this.failed === null && this.blockErr === null) await saveIndex(this);
     for (const b of this.blocks) this.closeQueue.push(b.fd);
     this.closeFds();
+    this.readCache.invalidate(); // its windows leave the shared budget
     this.rejectWaiters(0, ErrStoreClosed);
   }
 
