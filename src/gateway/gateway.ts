@@ -20,6 +20,7 @@ import { Subscription } from "../server/subscription.js";
 import { isValidQueueName, isValidSubject } from "../sublist/index.js";
 import { Link } from "../cluster/link.js";
 import { MatchCache } from "../cluster/match-cache.js";
+import { MSG_TRACE_PROTO } from "../cluster/link-info.js";
 import { parseInterest } from "../cluster/route-proto.js";
 import { writeGatewayMsg, gatewayMsgLineLength } from "./encode.js";
 import {
@@ -92,6 +93,7 @@ export class Gateway extends Link {
         if (this.server.traceEnabled) this.traceIn("INFO", arg);
         const info = this.parseJson<GatewayInfo>(arg, "processGatewayInfo");
         if (info === null) return false;
+        this.traceOk = typeof info.proto === "number" && info.proto >= MSG_TRACE_PROTO;
         this.processInfo(info);
         return !this.closed;
       }
