@@ -111,7 +111,8 @@ export class Route extends Link {
         if (this.server.traceEnabled) this.traceIn("INFO", arg);
         const info = this.parseJson<RouteInfo>(arg, "processRouteInfo");
         if (info === null) return false;
-        this.traceOk = typeof info.proto === "number" && info.proto >= MSG_TRACE_PROTO;
+        // Later INFOs (gossip, updates) may leave `proto` out: only a given one counts.
+        if (typeof info.proto === "number") this.traceOk = info.proto >= MSG_TRACE_PROTO;
         this.manager.processInfo(this, info);
         return !this.closed;
       }

@@ -93,7 +93,6 @@ export class Gateway extends Link {
         if (this.server.traceEnabled) this.traceIn("INFO", arg);
         const info = this.parseJson<GatewayInfo>(arg, "processGatewayInfo");
         if (info === null) return false;
-        this.traceOk = typeof info.proto === "number" && info.proto >= MSG_TRACE_PROTO;
         this.processInfo(info);
         return !this.closed;
       }
@@ -142,6 +141,7 @@ export class Gateway extends Link {
       this.info = info;
       this.remoteId = info.server_id;
       this.remoteName = info.server_name ?? "";
+      this.traceOk = typeof info.proto === "number" && info.proto >= MSG_TRACE_PROTO;
       this.headers = info.headers === true && !this.server.options.noHeaderSupport;
     }
     if (this.cfg !== null) this.manager.processOutboundInfo(this, info, first);

@@ -132,7 +132,7 @@ export class Leaf extends Link {
         if (this.server.traceEnabled) this.traceIn("INFO", arg);
         const info = this.parseJson<LeafInfo>(arg, "processLeafnodeInfo");
         if (info === null) return false;
-        if (this.remote !== null) this.traceOk = typeof info.proto === "number" && info.proto >= MSG_TRACE_PROTO;
+        if (this.remote !== null && typeof info.proto === "number") this.traceOk = info.proto >= MSG_TRACE_PROTO;
         this.processInfo(info);
         return !this.closed;
       }
