@@ -17,7 +17,8 @@
 import { SubjectMappings } from "../sublist/transform.js";
 import { nuid } from "@nats-io/nuid";
 import { buildPubArg, type PubArg } from "../protocol/pub-arg.js";
-import { Sublist, wireSubject } from "../sublist/index.js";
+import { Sublist, wireSubject, type SublistResult } from "../sublist/index.js";
+import type { Subscription } from "../server/subscription.js";
 import { Account } from "./account.js";
 import type { Connection } from "../server/connection.js";
 import { deliverResult } from "../server/deliver.js";
@@ -127,11 +128,23 @@ function wireImport(imp: ImportOptions): ImportOptions {
 }
 
 /**
+ * What a traced message (server/msg-trace-deliver.ts) does at an import: record it (`se` for
+ * a stream import, with the importer; `si` for a service import, with the exporter) and
+ * deliver into the target account itself, recording each egress.
+ */
+export interface ImportTracer {
+  /** Trace-only: nothing delivered, no response awaited. */
+  readonly only: boolean;
+  imported(type: "se" | "si", account: Account, from: string, to: string): void;
+  deliver(producer: Connection | null, target: Account, r: SublistResult<Subscription>, pa: PubArg): void;
+}
+
+/**
  * Delivers one published message out of `acc` (which has imports) into the accounts
  * that import it. Returns how many deliveries (subscriptions or groups) it made, so
- * no-responders can be decided.
+ * no-responders can be decided. `trace` is set for a traced message only.
  */
-export function deliverImports(server: Server, producer: Connection | null, acc: Account, pa: PubArg): number {
+export function deliverImports(server: Server, producer: Connection | null, acc: Account, pa: PubArg, trace: ImportTracer | null = null): number {
   const imports = acc.imports!;
   const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
   const reply = pa.replyEnd > pa.replyStart ? pa.arg.toString("latin1", pa.replyStart, pa.replyEnd) : "";
@@ -139,26 +152,30 @@ export function deliverImports(server: Server, producer: Connection | null, acc:
   if (imports.responses.size > 0) {
     const resp = imports.responses.get(subject);
     if (resp !== undefined) {
-      if (resp.singleton) imports.responses.delete(subject);
-      n += deliverInto(server, producer, resp.account, resp.reply, "", pa);
+      if (resp.singleton && trace?.only !== true) imports.responses.delete(subject);
+      n += deliverInto(server, producer, resp.account, resp.reply, "", pa, trace);
     }
   }
   const streams = imports.streamImporters.match(subject).psubs;
   for (let i = 0; i < streams.length; i++) {
     const r = streams[i]!;
-    n += deliverInto(server, producer, r.target, applyImportMapping(r.mapping, subject), reply, pa);
+    const to = applyImportMapping(r.mapping, subject);
+    trace?.imported("se", r.target, subject, to);
+    n += deliverInto(server, producer, r.target, to, reply, pa, trace);
   }
   const services = imports.serviceImports.match(subject).psubs;
   for (let i = 0; i < services.length; i++) {
     const r = services[i]!;
     let routedReply = "";
-    if (reply !== "") {
+    if (reply !== "" && trace?.only !== true) {
       routedReply = SERVICE_REPLY_PREFIX + nuid.next();
       const target = importsOf(r.target);
       target.responses.set(routedReply, { account: acc, reply, singleton: r.responseType === "singleton", sinceMs: Date.now() });
       if (target.responses.size > RESPONSE_SWEEP_SIZE) sweepResponses(target);
     }
-    n += deliverInto(server, producer, r.target, applyImportMapping(r.mapping, subject), routedReply, pa);
+    const to = applyImportMapping(r.mapping, subject);
+    trace?.imported("si", r.target, subject, to);
+    n += deliverInto(server, producer, r.target, to, routedReply, pa, trace);
   }
   return n;
 }
@@ -169,11 +186,20 @@ function sweepResponses(imports: AccountImports): void {
 }
 
 /** Delivers `pa`'s payload into `target` under a new subject and reply. */
-function deliverInto(server: Server, producer: Connection | null, target: Account, subject: string, reply: string, pa: PubArg): number {
+function deliverInto(
+  server: Server,
+  producer: Connection | null,
+  target: Account,
+  subject: string,
+  reply: string,
+  pa: PubArg,
+  trace: ImportTracer | null,
+): number {
   const r = target.sublist.match(subject);
   const n = r.psubs.length + r.qsubs.length;
   if (n === 0) return 0;
-  deliverResult(server, producer, r, derivePubArg(pa, subject, reply));
+  if (trace !== null) trace.deliver(producer, target, r, derivePubArg(pa, subject, reply));
+  else deliverResult(server, producer, r, derivePubArg(pa, subject, reply));
   return n;
 }
 

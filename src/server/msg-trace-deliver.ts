@@ -6,7 +6,7 @@
  * server's own subscriptions; links still get it when their peer traces (msg-trace.ts).
  */
 import { checkPublish } from "../auth/connection.js";
-import { deliverImports, derivePubArg } from "../accounts/imports.js";
+import { deliverImports, derivePubArg, type ImportTracer } from "../accounts/imports.js";
 import type { Account } from "../accounts/account.js";
 import type { Link } from "../cluster/link.js";
 import { sendToGateways } from "../gateway/routing.js";
@@ -29,7 +29,7 @@ function isLinkKind(kind: Kind): boolean {
 
 /**
  * A client's traced publish, in place of Client.processMsg's plain path: permissions,
- * mapping, delivery, imports (untraced), gateways, no-responders, then the document.
+ * mapping, delivery, imports (`se`, `si`), gateways, no-responders, then the document.
  * Returns whether `c` is still open.
  */
 export function processTracedMsg(c: Client, pa: PubArg, mappings: SubjectMappings | null): boolean {
@@ -54,7 +54,7 @@ export function processTracedMsg(c: Client, pa: PubArg, mappings: SubjectMapping
   const r = acc.sublist.match(subject);
   const n = walk(t, server, c, acc, r, pa);
   flushLinks(t, server, c, pa);
-  const imported = !t.only && acc.imports !== null ? deliverImports(server, c, acc, pa) : 0;
+  const imported = acc.imports !== null ? deliverImports(server, c, acc, pa, importTracer(t, server)) : 0;
   const gw = server.gateways;
   const empty = r.psubs.length === 0 && r.qsubs.length === 0;
   const crossed = gw !== null && sendToGateways(gw, c, acc, pa, empty ? null : r, (g) => t.forLink(g, pa));
@@ -120,6 +120,18 @@ function walk(t: MsgTrace, server: Server, producer: Connection, account: Accoun
     }
   }
   return n;
+}
+
+/** Records imports in `t` and delivers into their accounts by {@link walk}. */
+function importTracer(t: MsgTrace, server: Server): ImportTracer {
+  return {
+    only: t.only,
+    imported: (type, account, from, to) => t.imported(type, account, from, to),
+    deliver: (producer, target, r, pa) => {
+      walk(t, server, producer!, target, r, pa);
+      flushLinks(t, server, producer!, pa);
+    },
+  };
 }
 
 /** One local subscription: a client's is recorded; delivered unless trace-only. */

@@ -6,8 +6,8 @@
  * published to the destination subject in the account the message was traced for. Its events:
  * the ingress (`in`: the connection the message came from, with the permission error when
  * publishing was denied), a subject mapping (`sm`), and one egress (`eg`) per connection it
- * went to. Not yet: stream export (`se`), service import (`si`) and JetStream (`js`) events,
- * `Nats-Trace-Origin-Account`, `traceparent`. A message forwarded to a route, leaf node or gateway carries
+ * went to, stream exports (`se`) and service imports (`si`) it crossed. Not yet: JetStream
+ * (`js`) events, `Nats-Trace-Origin-Account`, `traceparent`. A message forwarded to a route, leaf node or gateway carries
  * `Nats-Trace-Hop` ("1", "2" ... on the first server; "1.1", "1.2" ... on the next), the peer
  * traces it in turn and publishes its own document to the same destination; `hops` counts the
  * links a server forwarded it to. `Nats-Trace-Only: true` records the events without delivering
@@ -140,6 +140,15 @@ export class MsgTrace {
 
   mapped(to: string): void {
     this.events.push({ type: "sm", ts: now(), to });
+  }
+
+  /**
+   * An import took the message into another account: `se` (stream export) names the
+   * importer and the subject there, `si` (service import) the exporter, `from` and `to`.
+   */
+  imported(type: "se" | "si", account: Account, from: string, to: string): void {
+    if (type === "se") this.events.push({ type, ts: now(), acc: account.name, to });
+    else this.events.push({ type, ts: now(), acc: account.name, from, to });
   }
 
   /** The message went (or, trace-only, would go) to a client's subscription `sub` held in `account`. */
