@@ -134,9 +134,14 @@ function importTracer(t: MsgTrace, server: Server): ImportTracer {
   };
 }
 
-/** One local subscription: a client's is recorded; delivered unless trace-only. */
+/**
+ * One local subscription: a client's is recorded as an egress, a stream's as a `js` event
+ * (stream and subject; a store error is not reported yet); delivered unless trace-only.
+ */
 function toSub(t: MsgTrace, server: Server, producer: Connection, account: Account, sub: Subscription, pa: PubArg): void {
-  if (sub.conn.kind === Kind.CLIENT) t.egressClient(sub, account);
+  const kind = sub.conn.kind;
+  if (kind === Kind.CLIENT) t.egressClient(sub, account);
+  else if (kind === Kind.JETSTREAM) t.jetstream(server.jetstreamStreamOf(sub), pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd));
   if (!t.only) deliver(server, producer, sub, pa);
 }
 

@@ -6,8 +6,9 @@
  * published to the destination subject in the account the message was traced for. Its events:
  * the ingress (`in`: the connection the message came from, with the permission error when
  * publishing was denied), a subject mapping (`sm`), and one egress (`eg`) per connection it
- * went to, stream exports (`se`) and service imports (`si`) it crossed. Not yet: JetStream
- * (`js`) events, `Nats-Trace-Origin-Account`, `traceparent`. A message forwarded to a route, leaf node or gateway carries
+ * went to, stream exports (`se`) and service imports (`si`) it crossed, the streams that
+ * store it (`js`). Not yet: the `js` event's store error and `nointerest`,
+ * `Nats-Trace-Origin-Account`, `traceparent`. A message forwarded to a route, leaf node or gateway carries
  * `Nats-Trace-Hop` ("1", "2" ... on the first server; "1.1", "1.2" ... on the next), the peer
  * traces it in turn and publishes its own document to the same destination; `hops` counts the
  * links a server forwarded it to. `Nats-Trace-Only: true` records the events without delivering
@@ -149,6 +150,11 @@ export class MsgTrace {
   imported(type: "se" | "si", account: Account, from: string, to: string): void {
     if (type === "se") this.events.push({ type, ts: now(), acc: account.name, to });
     else this.events.push({ type, ts: now(), acc: account.name, from, to });
+  }
+
+  /** A stream took (or, trace-only, would take) the message, on `subject`. */
+  jetstream(stream: string, subject: string): void {
+    this.events.push({ type: "js", ts: now(), stream, subject });
   }
 
   /** The message went (or, trace-only, would go) to a client's subscription `sub` held in `account`. */
