@@ -17,7 +17,8 @@
 import { SubjectMappings } from "../sublist/transform.js";
 import { nuid } from "@nats-io/nuid";
 import { buildPubArg, type PubArg } from "../protocol/pub-arg.js";
-import { Sublist, wireSubject } from "../sublist/index.js";
+import { Sublist, wireSubject, type SublistResult } from "../sublist/index.js";
+import type { Subscription } from "../server/subscription.js";
 import { Account } from "./account.js";
 import type { Connection } from "../server/connection.js";
 import { deliverResult } from "../server/deliver.js";
@@ -128,31 +129,47 @@ function wireImport(imp: ImportOptions): ImportOptions {
 }
 
 /**
+ * What a traced message (server/msg-trace-deliver.ts) does at an import: record it (`se` for
+ * a stream import, with the importer; `si` for a service import, with the exporter) and
+ * deliver into the target account itself, recording each egress.
+ */
+export interface ImportTracer {
+  /** Trace-only: nothing delivered, no response awaited. */
+  readonly only: boolean;
+  imported(type: "se" | "si", account: Account, from: string, to: string): void;
+  deliver(producer: Connection | null, target: Account, r: SublistResult<Subscription>, pa: PubArg): void;
+}
+
+/**
  * Delivers one published message out of `acc` (which has imports) into the accounts
  * that import it. Returns how many deliveries (subscriptions or groups) it made, so
- * no-responders can be decided.
+ * no-responders can be decided. `trace` is set for a traced message only.
  */
-export function deliverImports(server: Server, producer: Connection | null, acc: Account, pa: PubArg): number {
+export function deliverImports(server: Server, producer: Connection | null, acc: Account, pa: PubArg, trace: ImportTracer | null = null): number {
   const imports = acc.imports!;
   const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
   const reply = pa.replyEnd > pa.replyStart ? pa.arg.toString("latin1", pa.replyStart, pa.replyEnd) : "";
-  let n = deliverResponse(server, producer, acc, subject, pa);
+  let n = deliverResponse(server, producer, acc, subject, pa, trace);
   const streams = imports.streamImporters.match(subject).psubs;
   for (let i = 0; i < streams.length; i++) {
     const r = streams[i]!;
-    n += deliverInto(server, producer, r.target, applyImportMapping(r.mapping, subject), reply, pa, false);
+    const to = applyImportMapping(r.mapping, subject);
+    trace?.imported("se", r.target, subject, to);
+    n += deliverInto(server, producer, r.target, to, reply, pa, false, trace);
   }
   const services = imports.serviceImports.match(subject).psubs;
   for (let i = 0; i < services.length; i++) {
     const r = services[i]!;
     let routedReply = "";
-    if (reply !== "") {
+    if (reply !== "" && trace?.only !== true) {
       routedReply = SERVICE_REPLY_PREFIX + nuid.next();
       const target = importsOf(r.target);
       target.responses.set(routedReply, { account: acc, reply, singleton: r.responseType === "singleton", sinceMs: Date.now() });
       if (target.responses.size > RESPONSE_SWEEP_SIZE) sweepResponses(target);
     }
-    n += deliverInto(server, producer, r.target, applyImportMapping(r.mapping, subject), routedReply, pa, true);
+    const to = applyImportMapping(r.mapping, subject);
+    trace?.imported("si", r.target, subject, to);
+    n += deliverInto(server, producer, r.target, to, routedReply, pa, true, trace);
   }
   return n;
 }
@@ -161,13 +178,13 @@ export function deliverImports(server: Server, producer: Connection | null, acc:
  * Delivers a response to an imported service back into the importer, if `subject` is a
  * reply `acc` owes one (also for a response that came back over a gateway by `_GR_.`).
  */
-export function deliverResponse(server: Server, producer: Connection | null, acc: Account, subject: string, pa: PubArg): number {
+export function deliverResponse(server: Server, producer: Connection | null, acc: Account, subject: string, pa: PubArg, trace: ImportTracer | null = null): number {
   const responses = acc.imports?.responses;
   if (responses === undefined || responses.size === 0) return 0;
   const resp = responses.get(subject);
   if (resp === undefined) return 0;
-  if (resp.singleton) responses.delete(subject);
-  return deliverInto(server, producer, resp.account, resp.reply, "", pa, true);
+  if (resp.singleton && trace?.only !== true) responses.delete(subject);
+  return deliverInto(server, producer, resp.account, resp.reply, "", pa, true, trace);
 }
 
 /** Whether `reply` is the routed reply of a service request `acc` still owes a response. */
@@ -187,7 +204,8 @@ function sweepResponses(imports: AccountImports): void {
  * travels in the exporter's account (its responder may be in another cluster). A stream
  * import is not forwarded: nats-server applies those on the subscriber's side (shadow
  * subscriptions in the exporter), and forwarding here too would deliver twice to a
- * nats-server peer. A gateway that took the message counts as one delivery.
+ * nats-server peer. A gateway that took the message counts as one delivery. A traced message (`trace`) records
+ * its local egress; its copy to the gateways goes untraced.
  */
 function deliverInto(
   server: Server,
@@ -197,13 +215,17 @@ function deliverInto(
   reply: string,
   pa: PubArg,
   toGateways: boolean,
+  trace: ImportTracer | null,
 ): number {
   const r = target.sublist.match(subject);
   let n = r.psubs.length + r.qsubs.length;
   const gw = toGateways ? server.gateways : null;
   if (n === 0 && gw === null) return 0;
   const derived = derivePubArg(pa, subject, reply);
-  if (n > 0) deliverResult(server, producer, r, derived);
+  if (n > 0) {
+    if (trace !== null) trace.deliver(producer, target, r, derived);
+    else deliverResult(server, producer, r, derived);
+  }
   if (gw !== null && sendToGateways(gw, producer, target, derived, n > 0 ? r : null)) n++;
   return n;
 }

@@ -45,6 +45,8 @@ export abstract class Link extends Connection implements ParserSink {
   isSpoke = false;
   /** The peer accepts HMSG (both sides support headers). */
   headers = false;
+  /** The peer traces messages too (its `proto` is at least MSG_TRACE_PROTO, msg-trace.ts). */
+  traceOk = false;
   private authTimer: NodeJS.Timeout | null = null;
 
   constructor(

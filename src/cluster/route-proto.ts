@@ -5,9 +5,6 @@
 import type { LinkInfo, ServerConnect } from "./link-info.js";
 import type { SubjectPermission } from "../server/options.js";
 
-/** Route protocol versions (route.go RouteProtoZero, RouteProtoInfo, RouteProtoV2: accounts). */
-export const ROUTE_PROTO_V2 = 2;
-
 /** The fields of a route INFO that tsnats reads or sends (nats-server Info). */
 export interface RouteInfo extends LinkInfo {
   jetstream?: boolean;

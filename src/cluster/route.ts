@@ -20,6 +20,9 @@ import { Link } from "./link.js";
 import { isRoutedReply } from "../gateway/gateway-proto.js";
 import { handleRoutedReply, trackRoutedReply } from "../gateway/routing.js";
 import { MatchCache } from "./match-cache.js";
+import { MSG_TRACE_PROTO } from "./link-info.js";
+import { hasTraceDest } from "../server/msg-trace.js";
+import { processTracedLinkMsg } from "../server/msg-trace-deliver.js";
 import { parseInterest, type RouteConnect, type RouteInfo } from "./route-proto.js";
 import type { RouteManager } from "./routes.js";
 
@@ -108,6 +111,8 @@ export class Route extends Link {
         if (this.server.traceEnabled) this.traceIn("INFO", arg);
         const info = this.parseJson<RouteInfo>(arg, "processRouteInfo");
         if (info === null) return false;
+        // Later INFOs (gossip, updates) may leave `proto` out: only a given one counts.
+        if (typeof info.proto === "number") this.traceOk = info.proto >= MSG_TRACE_PROTO;
         this.manager.processInfo(this, info);
         return !this.closed;
       }
@@ -221,6 +226,12 @@ export class Route extends Link {
       return !this.closed;
     }
     const r = this.cache.match(account, pa);
+    // Message tracing (msg-trace.ts): only messages with headers are looked at.
+    if (pa.hdr > 0 && hasTraceDest(pa)) {
+      if (gw !== null) trackRoutedReply(gw, account, pa);
+      processTracedLinkMsg(this, account, r, pa);
+      return !this.closed;
+    }
     if (r.psubs.length !== 0 || r.qsubs.length !== 0) {
       if (gw !== null) trackRoutedReply(gw, account, pa);
       deliverFromLink(this.server, this, r, pa);

@@ -26,7 +26,8 @@ import { ServerTls } from "../server/tls.js";
 import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
 import { backoffDelayMs, DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "./dial.js";
 import { Route } from "./route.js";
-import { ROUTE_PROTO_V2, routeUrlFrom, urlHostPort, type RouteConnect, type RouteInfo } from "./route-proto.js";
+import { MSG_TRACE_PROTO } from "./link-info.js";
+import { routeUrlFrom, urlHostPort, type RouteConnect, type RouteInfo } from "./route-proto.js";
 
 /** nats-server DEFAULT_ROUTE_CONNECT / DEFAULT_ROUTE_RECONNECT: between attempts, before a redial. */
 const ROUTE_CONNECT_DELAY_MS = 1000;
@@ -161,7 +162,7 @@ export class RouteManager implements InterestListener {
       server_id: s.id,
       server_name: s.name,
       version: NATS_COMPAT_VERSION,
-      proto: ROUTE_PROTO_V2,
+      proto: MSG_TRACE_PROTO,
       go: `node${process.versions.node}`,
       host: adv?.host ?? o.host,
       port: adv?.port ?? this.listenPort,

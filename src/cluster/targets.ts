@@ -56,6 +56,23 @@ export class LinkTargets {
     this.qcount = this.qbase;
   }
 
+  /**
+   * As {@link flush}, for a traced message (msg-trace-deliver.ts): `each` gives the copy for
+   * one link (with its hop id), or null to skip the link.
+   */
+  flushEach(producer: Connection | null, pa: PubArg, each: (link: Link) => PubArg | null): void {
+    const base = this.base;
+    const n = this.count;
+    for (let i = base; i < n; i++) {
+      const link = this.links[i]!;
+      if (link.closed) continue;
+      const out = each(link);
+      if (out !== null) link.sendMsg(producer, this.firsts[i]!, out, this.qbuf, this.queueNames(link));
+    }
+    this.count = base;
+    this.qcount = this.qbase;
+  }
+
   /** Fills `qbuf` with the queue names chosen on `link`; returns their length. */
   private queueNames(link: Link): number {
     let len = 0;

@@ -21,6 +21,7 @@ import { Subscription } from "../server/subscription.js";
 import { isValidQueueName, isValidSubject } from "../sublist/index.js";
 import { Link } from "../cluster/link.js";
 import { MatchCache } from "../cluster/match-cache.js";
+import { MSG_TRACE_PROTO } from "../cluster/link-info.js";
 import { parseInterest } from "../cluster/route-proto.js";
 import {
   ERR_CLIENT_OR_ROUTE_CONNECTED_TO_GATEWAY_PORT,
@@ -140,6 +141,7 @@ export class Gateway extends Link {
       this.info = info;
       this.remoteId = info.server_id;
       this.remoteName = info.server_name ?? "";
+      this.traceOk = typeof info.proto === "number" && info.proto >= MSG_TRACE_PROTO;
       this.headers = info.headers === true && !this.server.options.noHeaderSupport;
     }
     if (this.cfg !== null) this.manager.processOutboundInfo(this, info, first);

@@ -5,6 +5,7 @@
  * and interest on the inbound side (the tally of the cluster's subscriptions, RS+/RS-,
  * A+/A- and the switch to interest-only mode). Message routing is in `routing.ts`.
  */
+import { MSG_TRACE_PROTO } from "../cluster/link-info.js";
 import { listenForLinks } from "../cluster/listen.js";
 import net from "node:net";
 import os from "node:os";
@@ -274,7 +275,7 @@ export class GatewayManager implements SubListener {
       server_id: s.id,
       server_name: s.name,
       version: NATS_COMPAT_VERSION,
-      proto: 0,
+      proto: MSG_TRACE_PROTO,
       go: `node${process.versions.node}`,
       host,
       port,

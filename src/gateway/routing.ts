@@ -19,6 +19,8 @@ import type { Connection } from "../server/connection.js";
 import { Kind } from "../server/connection-kind.js";
 import { deliverFromLink, deliverResult } from "../server/deliver.js";
 import { deliverResponse, isPendingResponse } from "../accounts/imports.js";
+import { hasTraceDest } from "../server/msg-trace.js";
+import { processTracedLinkMsg } from "../server/msg-trace-deliver.js";
 import type { Subscription } from "../server/subscription.js";
 import type { SublistResult } from "../sublist/index.js";
 import type { Gateway } from "./gateway.js";
@@ -89,6 +91,8 @@ export function sendToGateways(
   account: Account,
   pa: PubArg,
   r: SublistResult<Subscription> | null,
+  /** For a traced message: the copy for one gateway, or null to skip it (msg-trace.ts). */
+  each: ((gw: Gateway) => PubArg | null) | null = null,
 ): boolean {
   const gws = m.outList;
   if (gws.length === 0) return false;
@@ -125,7 +129,9 @@ export function sendToGateways(
       // A service import's routed reply is mapped too: the response must come back here.
       if (m.recent.matches(account, reply) || isPendingResponse(account, reply)) prefix = m.replyPrefix;
     }
-    gw.writeGatewayMsg(producer, pa, s.account(account), s.qbuf, qlen, prefix);
+    const out = each === null ? pa : each(gw);
+    if (out === null) continue;
+    gw.writeGatewayMsg(producer, out, s.account(account), s.qbuf, qlen, prefix);
     sent = true;
   }
   return sent;
@@ -176,12 +182,15 @@ export function processInboundGatewayMsg(m: GatewayManager, gw: Gateway, cache: 
     return;
   }
   const r = cache.match(account, pa);
+  // Message tracing (msg-trace.ts): only messages with headers are looked at.
+  const traced = pa.hdr > 0 && hasTraceDest(pa);
   if (r.psubs.length === 0) {
     m.subjectNoInterest(gw, account, pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd));
-    if (pa.queuesEnd === pa.queuesStart) return;
+    if (pa.queuesEnd === pa.queuesStart && !traced) return;
   }
   trackRoutedReply(m, account, pa);
-  deliverFromLink(server, gw, r, pa);
+  if (traced) processTracedLinkMsg(gw, account, r, pa);
+  else deliverFromLink(server, gw, r, pa);
 }
 
 /**

@@ -138,7 +138,7 @@ export class Stream implements StreamApplier, IngestView {
     const server = this.jsa.js.server;
     for (const subject of this.cfg.subjects ?? []) {
       this.ingestSubs.push(
-        server.subscribeJetStream(this.account, wireSubject(subject), this.onPublish),
+        server.subscribeJetStream(this.account, wireSubject(subject), this.onPublish, this.name),
       );
     }
     this.direct.update();
@@ -426,7 +426,7 @@ export class Stream implements StreamApplier, IngestView {
       this.unsubscribe();
       const server = this.jsa.js.server;
       for (const subject of cfg.subjects ?? []) {
-        this.ingestSubs.push(server.subscribeJetStream(this.account, wireSubject(subject), this.onPublish));
+        this.ingestSubs.push(server.subscribeJetStream(this.account, wireSubject(subject), this.onPublish, this.name));
       }
     }
     this.direct.update();

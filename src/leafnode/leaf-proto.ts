@@ -39,6 +39,8 @@ export interface LeafInfo extends LinkInfo {
 /** A leaf node CONNECT (nats-server leafConnectInfo). `lang` only ever comes from clients. */
 export interface LeafConnect extends LinkConnect {
   version?: string;
+  /** The spoke's server-to-server protocol level (2.11; MSG_TRACE_PROTO for tracing). */
+  proto?: number;
   jwt?: string;
   sig?: string;
   server_id?: string;

@@ -11,6 +11,9 @@
 import { isLocal } from "../accounts/account.js";
 import type { Socket } from "node:net";
 import type { Account } from "../accounts/account.js";
+import { MSG_TRACE_PROTO } from "../cluster/link-info.js";
+import { hasTraceDest } from "../server/msg-trace.js";
+import { processTracedLinkMsg } from "../server/msg-trace-deliver.js";
 import { interestLine } from "../protocol/encode.js";
 import { ERR_INVALID_SUBJECT } from "../protocol/errors.js";
 import { LEAF_VERBS, Verb, type PubArg } from "../protocol/parser.js";
@@ -129,6 +132,7 @@ export class Leaf extends Link {
         if (this.server.traceEnabled) this.traceIn("INFO", arg);
         const info = this.parseJson<LeafInfo>(arg, "processLeafnodeInfo");
         if (info === null) return false;
+        if (this.remote !== null && typeof info.proto === "number") this.traceOk = info.proto >= MSG_TRACE_PROTO;
         this.processInfo(info);
         return !this.closed;
       }
@@ -157,6 +161,7 @@ export class Leaf extends Link {
     }
     this.account = account;
     this.headers = c.headers === true && !this.server.options.noHeaderSupport;
+    this.traceOk = typeof c.proto === "number" && c.proto >= MSG_TRACE_PROTO;
     this.remoteName = typeof c.name === "string" ? c.name : "";
     this.remoteId = typeof c.server_id === "string" ? c.server_id : "";
     if (c.is_hub === true) this.isSpoke = true;
@@ -274,6 +279,11 @@ export class Leaf extends Link {
       return !this.closed;
     }
     const r = this.cache.match(this.account, pa);
+    // Message tracing (msg-trace.ts): only messages with headers are looked at.
+    if (pa.hdr > 0 && hasTraceDest(pa)) {
+      processTracedLinkMsg(this, this.account, r, pa);
+      return !this.closed;
+    }
     if (r.psubs.length !== 0 || r.qsubs.length !== 0) deliverFromLink(this.server, this, r, pa);
     // A leaf's message goes on to other clusters as a client's does; queue groups it did
     // not name were not served here (processInboundLeafMsg), so remote ones may be.

@@ -8,6 +8,7 @@
 import { listenForLinks } from "../cluster/listen.js";
 import { isLocal } from "../accounts/account.js";
 import net from "node:net";
+import { MSG_TRACE_PROTO } from "../cluster/link-info.js";
 import { GW_REPLY_PREFIX } from "../gateway/gateway-proto.js";
 import { nuid } from "@nats-io/nuid";
 import type { Account, SubListener } from "../accounts/account.js";
@@ -147,7 +148,7 @@ export class LeafManager implements SubListener {
       server_id: s.id,
       server_name: s.name,
       version: NATS_COMPAT_VERSION,
-      proto: 1,
+      proto: MSG_TRACE_PROTO,
       go: `node${process.versions.node}`,
       host: this.advertisedHostPort().host,
       port: this.advertisedHostPort().port,
@@ -172,7 +173,7 @@ export class LeafManager implements SubListener {
     const remote = leaf.remote!;
     const r = remote.options;
     const s = this.server;
-    const c: LeafConnect = { version: NATS_COMPAT_VERSION };
+    const c: LeafConnect = { version: NATS_COMPAT_VERSION, proto: MSG_TRACE_PROTO };
     if (r.credentials !== undefined) {
       const creds = readCredentials(r.credentials);
       if (typeof creds === "string") {

@@ -39,7 +39,8 @@ import { generateNonce } from "../auth/nkeys.js";
 import type { ConnectionPermissions } from "../auth/permissions.js";
 import type { AuthFailure, AuthResult, Authenticator, PendingBcrypt } from "../auth/authenticator.js";
 import { publishClientEvent } from "./events.js";
-import { hasTraceDest, processTracedMsg } from "./msg-trace.js";
+import { hasTraceDest } from "./msg-trace.js";
+import { processTracedMsg } from "./msg-trace-deliver.js";
 import { decodeConnect, isValidClientProtocol, requestsAccount, type ConnectOptions } from "../protocol/connect.js";
 
 export type { ConnectOptions } from "../protocol/connect.js";

@@ -142,7 +142,7 @@ function deliverLinkTargets(server: Server, producer: Link, r: SublistResult<Sub
 }
 
 /** Whether `name` is one of the queue names the message carries (`| q1 q2`), without strings. */
-function queueListed(pa: PubArg, name: string): boolean {
+export function queueListed(pa: PubArg, name: string): boolean {
   const arg = pa.arg;
   const end = pa.queuesEnd;
   const n = name.length;

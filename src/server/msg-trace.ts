@@ -1,34 +1,39 @@
 /**
- * Message tracing (nats-server 2.11 msgtrace.go), first slice: a client's HPUB with a
- * `Nats-Trace-Dest` header gets one trace document published to that subject, in the
- * publisher's account: `{"server", "request": {"header", "msgsize"}, "events": [...]}` with
- * the ingress (`in`, with the permission error when publishing was denied), the subject
- * mapping (`sm`) and one egress (`eg`) per connection the message went to (clients: `sub`,
- * `queue`; routes and leaf nodes: one event per link). `Nats-Trace-Only: true` records the
- * same events without delivering the message. Otherwise the message takes the same way as an
- * untraced one (links, service and stream imports, gateways, no-responders).
+ * Message tracing (nats-server 2.11 msgtrace.go): the trace document one server publishes
+ * for a message with a `Nats-Trace-Dest` header, and the header handling around it.
  *
- * Not yet: `Nats-Trace-Hop` and the per-server documents across routes, leaf nodes and
- * gateways; stream export (`se`), service import (`si`) and JetStream (`js`) events; the
- * `traceparent` header; messages from routes and leaf nodes.
+ * The document, `{"server", "request": {"header", "msgsize"}, "hops", "events": [...]}`, is
+ * published to the destination subject in the account the message was traced for. Its events:
+ * the ingress (`in`: the connection the message came from, with the permission error when
+ * publishing was denied), a subject mapping (`sm`), and one egress (`eg`) per connection it
+ * went to, stream exports (`se`) and service imports (`si`) it crossed, the streams that
+ * store it (`js`). Not yet: the `js` event's store error and `nointerest`,
+ * `Nats-Trace-Origin-Account`, `traceparent`. A message forwarded to a route, leaf node or gateway carries
+ * `Nats-Trace-Hop` ("1", "2" ... on the first server; "1.1", "1.2" ... on the next), the peer
+ * traces it in turn and publishes its own document to the same destination; `hops` counts the
+ * links a server forwarded it to. `Nats-Trace-Only: true` records the events without delivering
+ * the message to clients or streams; it still crosses links whose peer traces (proto >=
+ * MSG_TRACE_PROTO), and is not sent to a peer that would deliver it.
  *
- * Cost when off: Client.processMsg looks here only for messages with headers, and
- * {@link hasTraceDest} compares the header bytes with one name.
+ * The delivery that records these events is msg-trace-deliver.ts. Cost when off: a message
+ * with headers has its header bytes compared with one name ({@link hasTraceDest}); nothing
+ * else, and nothing at all for a message without headers.
  */
-import type { PubArg } from "../protocol/pub-arg.js";
-import { errPublishPermission } from "../protocol/errors.js";
-import { checkPublish } from "../auth/connection.js";
-import type { SubjectMappings } from "../sublist/transform.js";
-import { derivePubArg, deliverImports } from "../accounts/imports.js";
-import { sendToGateways } from "../gateway/routing.js";
-import type { Client } from "./client.js";
+import type { Account } from "../accounts/account.js";
+import { buildPubArg, type PubArg } from "../protocol/pub-arg.js";
+import type { Connection } from "./connection.js";
 import { Kind } from "./connection-kind.js";
-import { deliver } from "./deliver.js";
 import { serverInfo } from "./events.js";
+import type { Server } from "./server.js";
 import type { Subscription } from "./subscription.js";
 
 const TRACE_DEST = Buffer.from("Nats-Trace-Dest:");
-const TRACE_ONLY = "Nats-Trace-Only";
+export const TRACE_HOP = "Nats-Trace-Hop";
+
+/** nats-server errMsgTraceOnlyNoSupport / errMsgTraceNoSupport: the egress errors for an older peer. */
+export const ERR_TRACE_ONLY_NO_SUPPORT = "Not delivered because remote does not support message tracing";
+export const ERR_TRACE_NO_SUPPORT =
+  "Message delivered but remote does not support message tracing so no trace event generated from there";
 
 /** Whether the message's headers name a trace destination (a scan of the header bytes only). */
 export function hasTraceDest(pa: PubArg): boolean {
@@ -57,83 +62,156 @@ function parseHeaders(pa: PubArg): Record<string, string[]> {
   return out;
 }
 
+/**
+ * `pa` with `Nats-Trace-Hop: hop` in its headers (replacing one it had), for the copy of a
+ * traced message that goes to one link. Subject and reply as in `pa`; payload copied.
+ */
+export function withHop(pa: PubArg, hop: string): PubArg {
+  const buf = pa.payloadBuf;
+  const hdrEnd = pa.payloadStart + pa.hdr;
+  let text = buf.toString("latin1", pa.payloadStart, hdrEnd);
+  const at = text.indexOf(`\r\n${TRACE_HOP}:`);
+  if (at >= 0) text = text.slice(0, at) + text.slice(text.indexOf("\r\n", at + 2));
+  text = `${text.slice(0, -2)}${TRACE_HOP}: ${hop}\r\n\r\n`;
+  const head = Buffer.from(text, "latin1");
+  const out = Buffer.concat([head, buf.subarray(hdrEnd, pa.payloadEnd)]);
+  const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
+  const reply = pa.arg.toString("latin1", pa.replyStart, pa.replyEnd);
+  return buildPubArg(subject, reply, head.length, out, 0, out.length);
+}
+
 type Event = Record<string, unknown>;
 
-/**
- * Processes one traced publish from `c` in place of the plain path: permissions, mapping,
- * delivery (unless trace-only), then the trace document. Returns whether `c` is still open.
- */
-export function processTracedMsg(c: Client, pa: PubArg, mappings: SubjectMappings | null): boolean {
-  const server = c.server;
-  const headers = parseHeaders(pa);
-  const dest = headers["Nats-Trace-Dest"]?.[0] ?? "";
-  const only = /^(1|t|true)$/i.test(headers[TRACE_ONLY]?.[0] ?? "");
-  const acc = c.account;
-  const ts = (): string => new Date().toISOString();
-  let subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
-  const ingress: Event = { type: "in", ts: ts(), kind: Kind.CLIENT, cid: c.id };
-  if (c.name !== "") ingress.name = c.name;
-  Object.assign(ingress, { acc: acc.name, subj: subject });
-  const events: Event[] = [ingress];
-  const send = (): void => {
-    if (dest === "") return;
-    const doc = { server: serverInfo(server), request: { header: headers, msgsize: pa.size }, events };
-    server.publishInternal(acc, dest, "", Buffer.from(`${JSON.stringify(doc)}\r\n`, "utf8"), -1);
-  };
-  if (c.perms !== null && !checkPublish(c, pa)) {
-    ingress.error = errPublishPermission(subject);
-    send();
-    return !c.closed;
+/** What a connection is called in events: a client's CONNECT name, a link's peer server name. */
+function connName(conn: Connection): string {
+  const kind = conn.kind;
+  if (kind === Kind.ROUTER || kind === Kind.GATEWAY || kind === Kind.LEAF) return (conn as unknown as { remoteName: string }).remoteName;
+  return (conn as unknown as { name?: string }).name ?? "";
+}
+
+/** One traced message on this server: the events so far, sent once as one document. */
+export class MsgTrace {
+  readonly events: Event[] = [];
+  /** Links this server forwarded the message to (the document's `hops`). */
+  hops = 0;
+  private readonly ingressEvent: Event;
+
+  private constructor(
+    readonly server: Server,
+    /** The account the document is published in (the publisher's). */
+    readonly account: Account,
+    readonly dest: string,
+    /** Nats-Trace-Only: record, do not deliver to clients or streams. */
+    readonly only: boolean,
+    /** The hop id this server got the message with ("" on the first server). */
+    readonly hop: string,
+    private readonly headers: Record<string, string[]>,
+    private readonly msgsize: number,
+    from: Connection,
+    subject: string,
+  ) {
+    this.ingressEvent = { type: "in", ts: now(), kind: from.kind, cid: from.id };
+    const name = connName(from);
+    if (name !== "") this.ingressEvent.name = name;
+    Object.assign(this.ingressEvent, { acc: account.name, subj: subject });
+    this.events.push(this.ingressEvent);
   }
-  if (c.verbose) c.sendOK();
-  if (mappings !== null) {
-    const mapped = mappings.map(subject);
-    if (mapped !== subject) {
-      events.push({ type: "sm", ts: ts(), to: mapped });
-      pa = derivePubArg(pa, mapped, pa.arg.toString("latin1", pa.replyStart, pa.replyEnd));
-      subject = mapped;
-    }
+
+  /** The trace of a message with a `Nats-Trace-Dest` header that `from` sent in `account`. */
+  static start(server: Server, from: Connection, account: Account, pa: PubArg): MsgTrace {
+    const headers = parseHeaders(pa);
+    const kind = from.kind;
+    const fromLink = kind === Kind.ROUTER || kind === Kind.GATEWAY || kind === Kind.LEAF;
+    return new MsgTrace(
+      server,
+      account,
+      headers["Nats-Trace-Dest"]?.[0] ?? "",
+      /^(1|t|true|on)$/i.test(headers["Nats-Trace-Only"]?.[0] ?? ""),
+      fromLink ? (headers[TRACE_HOP]?.[0] ?? "") : "",
+      headers,
+      pa.size,
+      from,
+      pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd),
+    );
   }
-  const r = acc.sublist.match(subject);
-  const links = new Set<unknown>();
-  const egress = (sub: Subscription): void => {
-    const conn = sub.conn;
-    if (conn.kind === Kind.SYSTEM || conn.kind === Kind.JETSTREAM) return;
-    if (conn.kind === Kind.ROUTER || conn.kind === Kind.LEAF) {
-      if (links.has(conn)) return;
-      links.add(conn);
-      events.push({ type: "eg", ts: ts(), kind: conn.kind, cid: conn.id });
-      return;
-    }
-    const e: Event = { type: "eg", ts: ts(), kind: conn.kind, cid: conn.id };
-    const name = (conn as Client).name;
-    if (name) e.name = name;
+
+  ingressError(text: string): void {
+    this.ingressEvent.error = text;
+  }
+
+  mapped(to: string): void {
+    this.events.push({ type: "sm", ts: now(), to });
+  }
+
+  /**
+   * An import took the message into another account: `se` (stream export) names the
+   * importer and the subject there, `si` (service import) the exporter, `from` and `to`.
+   */
+  imported(type: "se" | "si", account: Account, from: string, to: string): void {
+    if (type === "se") this.events.push({ type, ts: now(), acc: account.name, to });
+    else this.events.push({ type, ts: now(), acc: account.name, from, to });
+  }
+
+  /** A stream took (or, trace-only, would take) the message, on `subject`. */
+  jetstream(stream: string, subject: string): void {
+    this.events.push({ type: "js", ts: now(), stream, subject });
+  }
+
+  /** The message went (or, trace-only, would go) to a client's subscription `sub` held in `account`. */
+  egressClient(sub: Subscription, account: Account | null): void {
+    const conn = sub.conn as Connection;
+    const e: Event = { type: "eg", ts: now(), kind: conn.kind, cid: conn.id };
+    const name = connName(conn);
+    if (name !== "") e.name = name;
+    if (account !== null && account !== this.account) e.acc = account.name;
     e.sub = sub.subject;
     if (sub.queue !== null) e.queue = sub.queue;
-    events.push(e);
-  };
-  for (const sub of r.psubs) {
-    if (sub.closed || (!c.echo && sub.conn === c)) continue;
-    egress(sub);
-    if (!only) deliver(server, c, sub, pa);
+    this.events.push(e);
   }
-  for (const group of r.qsubs) {
-    const live = group.filter((s) => !s.closed && !s.conn.closed && (c.echo || s.conn !== c));
-    const local = live.filter((s) => s.conn.kind !== Kind.ROUTER && s.conn.kind !== Kind.LEAF);
-    const pick = (local.length > 0 ? local : live)[Math.floor(Math.random() * (local.length || live.length))];
-    if (pick === undefined) continue;
-    egress(pick);
-    if (!only) deliver(server, c, pick, pa);
+
+  /** The message went to a link: `hop` is the id it carried there ("" when it carried none). */
+  egressLink(link: Connection, hop: string, error: string): void {
+    const e: Event = { type: "eg", ts: now(), kind: link.kind, cid: link.id };
+    const name = connName(link);
+    if (name !== "") e.name = name;
+    if (hop !== "") e.hop = hop;
+    if (error !== "") e.error = error;
+    this.events.push(e);
   }
-  if (!only) {
-    const t = server.linkTargets;
-    if (t.count !== t.base) t.flush(c, pa);
-    const imported = acc.imports !== null ? deliverImports(server, c, acc, pa) : 0;
-    const gw = server.gateways;
-    const empty = r.psubs.length === 0 && r.qsubs.length === 0;
-    const crossed = gw !== null && sendToGateways(gw, c, acc, pa, empty ? null : r);
-    if (empty && !crossed && imported === 0 && c.noResponders && pa.replyEnd > pa.replyStart) c.sendNoResponders(pa);
+
+  /** The next hop id: one more link forwarded to (nats-server setHopHeader). */
+  nextHop(): string {
+    this.hops++;
+    return this.hop !== "" ? `${this.hop}.${this.hops}` : String(this.hops);
   }
-  send();
-  return !c.closed;
+
+  /**
+   * The copy of the message for `link`: with a new hop id when the peer traces, as it is when
+   * it does not (the egress says no document comes from there), none for trace-only then.
+   */
+  forLink(link: Connection & { traceOk: boolean }, pa: PubArg): PubArg | null {
+    if (!link.traceOk) {
+      this.egressLink(link, "", this.only ? ERR_TRACE_ONLY_NO_SUPPORT : ERR_TRACE_NO_SUPPORT);
+      return this.only ? null : pa;
+    }
+    const hop = this.nextHop();
+    this.egressLink(link, hop, "");
+    return withHop(pa, hop);
+  }
+
+  /** Publishes the document to the destination, in the traced account. */
+  send(): void {
+    if (this.dest === "") return;
+    const doc: Record<string, unknown> = {
+      server: serverInfo(this.server),
+      request: { header: this.headers, msgsize: this.msgsize },
+    };
+    if (this.hops > 0) doc.hops = this.hops;
+    doc.events = this.events;
+    this.server.publishInternal(this.account, this.dest, "", Buffer.from(`${JSON.stringify(doc)}\r\n`, "utf8"), -1);
+  }
+}
+
+function now(): string {
+  return new Date().toISOString();
 }

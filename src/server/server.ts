@@ -122,6 +122,8 @@ export class Server {
   /** `$SYS` events and requests: the sequence of event messages, the request handlers. */
   readonly events: SystemEvents;
   private readonly internalSubs = new Map<Subscription, Account>();
+  /** The stream each JetStream capture subscription stores into (a traced message's `js` event). */
+  private readonly jetstreamStreams = new Map<Subscription, string>();
   /** The monitoring HTTP port, 0 when monitoring is off. */
   monitorPort = 0;
   /** The JetStream engine (src/jetstream), null when JetStream is off. */
@@ -441,20 +443,27 @@ export class Server {
   /**
    * As {@link subscribeInternal}, for JetStream: `handler` gets the message's PubArg as it
    * is (no copy, no strings), for paths that copy the bytes once themselves (a stream
-   * storing a message). Ended with unsubscribeInternal.
+   * storing a message) into the stream named `stream`. Ended with unsubscribeInternal.
    */
-  subscribeJetStream(account: Account, subject: string, handler: PubArgHandler): Subscription {
+  subscribeJetStream(account: Account, subject: string, handler: PubArgHandler, stream: string): Subscription {
     const sub = new Subscription(this.jetstreamClient, subject, null, String(++this.internalSid));
     sub.pah = handler;
+    this.jetstreamStreams.set(sub, stream);
     account.addSub(sub);
     this.internalSubs.set(sub, account);
     return sub;
+  }
+
+  /** The stream a JetStream capture subscription stores into ("" for other subscriptions). */
+  jetstreamStreamOf(sub: Subscription): string {
+    return this.jetstreamStreams.get(sub) ?? "";
   }
 
   unsubscribeInternal(sub: Subscription): void {
     const account = this.internalSubs.get(sub);
     if (account === undefined) return;
     this.internalSubs.delete(sub);
+    this.jetstreamStreams.delete(sub);
     sub.closed = true;
     account.removeSub(sub);
   }

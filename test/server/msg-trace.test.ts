@@ -125,11 +125,12 @@ test("a traced request nobody takes still gets no-responders", async () => {
   );
 });
 
-test("across a route: one egress event for the route, the remote subscriber gets the message", async () => {
+/** Two documents for one message across a route: the origin's (egress to the route, hop "1") and the peer's. */
+test("across a route: two documents, the hop id on the egress and the peer's ingress; delivered remotely", async () => {
   const c = await startCluster(2, "trace");
   const [n1, n2] = c.nodes as [NatsServer, NatsServer];
   const a = await connect({ servers: n1.clientURL });
-  const b = await connect({ servers: n2.clientURL });
+  const b = await connect({ servers: n2.clientURL, name: "far" });
   try {
     const got: Msg[] = [];
     b.subscribe("far.x", { callback: (_e, m) => void got.push(m) });
@@ -139,17 +140,64 @@ test("across a route: one egress event for the route, the remote subscriber gets
     const docs: Json[] = [];
     a.subscribe("trace.route", { callback: (_e, m) => void docs.push(m.json<Json>()) });
     await a.flush();
+    await waitInterest(c.nodes, "trace.route");
     const h = headers();
     h.set("Nats-Trace-Dest", "trace.route");
     a.publish("far.x", "hi", { headers: h });
-    await waitFor(() => docs.length === 1 && got.length === 2);
+    await waitFor(() => docs.length === 2 && got.length === 2);
+    const first = docs.find((d) => d.server.id === n1.server.id)!;
+    const second = docs.find((d) => d.server.id === n2.server.id)!;
+    assert.equal(first.hops, 1);
     assert.deepEqual(
-      docs[0]!.events.map((e: Json) => [e.type, e.kind]),
+      first.events.map((e: Json) => [e.type, e.kind, e.hop]),
       [
-        ["in", 0],
-        ["eg", 1],
+        ["in", 0, undefined],
+        ["eg", 1, "1"],
       ],
     );
+    assert.equal(first.events[1].name, n2.server.name);
+    assert.equal(second.hops, undefined);
+    assert.equal(second.request.header["Nats-Trace-Hop"][0], "1");
+    const [ingress, ...eg] = second.events;
+    assert.deepEqual([ingress.type, ingress.kind, ingress.name, ingress.acc, ingress.subj], ["in", 1, n1.server.name, "$G", "far.x"]);
+    assert.deepEqual(eg.map((e: Json) => `${e.type} ${e.kind} ${e.name} ${e.sub}`).sort(), ["eg 0 far far.*", "eg 0 far far.x"]);
+    // Each message copy got its hop header: the remote subscriber sees it.
+    assert.equal(got[0]!.headers?.get("Nats-Trace-Hop"), "1");
+  } finally {
+    await a.close();
+    await b.close();
+    await c.close();
+  }
+});
+
+test("trace-only across a route: both servers record, neither delivers", async () => {
+  const c = await startCluster(2, "traceonly");
+  const [n1, n2] = c.nodes as [NatsServer, NatsServer];
+  const a = await connect({ servers: n1.clientURL });
+  const b = await connect({ servers: n2.clientURL });
+  try {
+    const got: Msg[] = [];
+    a.subscribe("both.x", { callback: (_e, m) => void got.push(m) });
+    b.subscribe("both.x", { callback: (_e, m) => void got.push(m) });
+    await a.flush();
+    await b.flush();
+    await waitInterest(c.nodes, "both.x");
+    const docs: Json[] = [];
+    a.subscribe("trace.only", { callback: (_e, m) => void docs.push(m.json<Json>()) });
+    await a.flush();
+    await waitInterest(c.nodes, "trace.only");
+    const h = headers();
+    h.set("Nats-Trace-Dest", "trace.only");
+    h.set("Nats-Trace-Only", "true");
+    a.publish("both.x", "hi", { headers: h });
+    await waitFor(() => docs.length === 2);
+    await a.flush();
+    await b.flush();
+    assert.equal(got.length, 0);
+    const first = docs.find((d) => d.server.id === n1.server.id)!;
+    const second = docs.find((d) => d.server.id === n2.server.id)!;
+    assert.deepEqual(first.events.map((e: Json) => `${e.type} ${e.kind}`).sort(), ["eg 0", "eg 1", "in 0"]);
+    assert.deepEqual(second.events.map((e: Json) => `${e.type} ${e.kind}`), ["in 1", "eg 0"]);
   } finally {
     await a.close();
     await b.close();

@@ -1,0 +1,152 @@
+/**
+ * The delivery of a traced message (nats-server processMsgResults with a msgTrace), in place
+ * of the plain path in deliver.ts so that path stays free of tracing: the same targets by the
+ * same rules (echo, queue picks, which links may take a message from which), each recorded in
+ * the {@link MsgTrace} as it is delivered. Trace-only delivers nothing to clients and the
+ * server's own subscriptions; links still get it when their peer traces (msg-trace.ts).
+ */
+import { checkPublish } from "../auth/connection.js";
+import { deliverImports, derivePubArg, type ImportTracer } from "../accounts/imports.js";
+import type { Account } from "../accounts/account.js";
+import type { Link } from "../cluster/link.js";
+import { sendToGateways } from "../gateway/routing.js";
+import { isRoutedReply, GW_SUBJECT_OFFSET } from "../gateway/gateway-proto.js";
+import { errPublishPermission } from "../protocol/errors.js";
+import type { PubArg } from "../protocol/pub-arg.js";
+import type { SublistResult } from "../sublist/index.js";
+import type { SubjectMappings } from "../sublist/transform.js";
+import type { Client } from "./client.js";
+import type { Connection } from "./connection.js";
+import { Kind } from "./connection-kind.js";
+import { deliver, pickRemote, queueListed } from "./deliver.js";
+import { MsgTrace } from "./msg-trace.js";
+import type { Server } from "./server.js";
+import type { Subscription } from "./subscription.js";
+
+function isLinkKind(kind: Kind): boolean {
+  return kind === Kind.ROUTER || kind === Kind.LEAF || kind === Kind.GATEWAY;
+}
+
+/**
+ * A client's traced publish, in place of Client.processMsg's plain path: permissions,
+ * mapping, delivery, imports (`se`, `si`), gateways, no-responders, then the document.
+ * Returns whether `c` is still open.
+ */
+export function processTracedMsg(c: Client, pa: PubArg, mappings: SubjectMappings | null): boolean {
+  const server = c.server;
+  const acc = c.account;
+  const t = MsgTrace.start(server, c, acc, pa);
+  let subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
+  if (c.perms !== null && !checkPublish(c, pa)) {
+    t.ingressError(errPublishPermission(subject));
+    t.send();
+    return !c.closed;
+  }
+  if (c.verbose) c.sendOK();
+  if (mappings !== null) {
+    const mapped = mappings.map(subject);
+    if (mapped !== subject) {
+      t.mapped(mapped);
+      pa = derivePubArg(pa, mapped, pa.arg.toString("latin1", pa.replyStart, pa.replyEnd));
+      subject = mapped;
+    }
+  }
+  const r = acc.sublist.match(subject);
+  const n = walk(t, server, c, acc, r, pa);
+  flushLinks(t, server, c, pa);
+  const imported = acc.imports !== null ? deliverImports(server, c, acc, pa, importTracer(t, server)) : 0;
+  const gw = server.gateways;
+  const empty = r.psubs.length === 0 && r.qsubs.length === 0;
+  const crossed = gw !== null && sendToGateways(gw, c, acc, pa, empty ? null : r, (g) => t.forLink(g, pa));
+  if (!t.only && n === 0 && !crossed && imported === 0 && c.noResponders && pa.replyEnd > pa.replyStart) c.sendNoResponders(pa);
+  t.send();
+  return !c.closed;
+}
+
+/**
+ * A traced message from a route, leaf node or gateway (after the routed-reply cases, which
+ * stay untraced), in `account` with match result `r`: this server's ingress carries the
+ * link's kind and the hop id it came with, and its own document goes to the same destination.
+ */
+export function processTracedLinkMsg(link: Link, account: Account, r: SublistResult<Subscription>, pa: PubArg): void {
+  const server = link.server;
+  const t = MsgTrace.start(server, link, account, pa);
+  // Clients get a gateway-mapped reply as the plain one (deliverFromLink).
+  const skip = server.gateways !== null && isRoutedReply(pa.arg, pa.replyStart, pa.replyEnd) ? GW_SUBJECT_OFFSET : 0;
+  pa.replyStart += skip;
+  try {
+    walk(t, server, link, account, r, pa);
+  } finally {
+    pa.replyStart -= skip;
+  }
+  flushLinks(t, server, link, pa);
+  const gw = server.gateways;
+  // A leaf's message goes on to other clusters as a client's does (Leaf.processMsg).
+  if (link.kind === Kind.LEAF && gw !== null) {
+    sendToGateways(gw, link, account, pa, pa.queuesEnd > pa.queuesStart ? r : null, (g) => t.forLink(g, pa));
+  }
+  t.send();
+}
+
+/**
+ * Walks a match result as deliverResult / deliverFromLink do, recording an egress per
+ * client subscription and collecting links. Returns the subscriptions and groups served.
+ */
+function walk(t: MsgTrace, server: Server, producer: Connection, account: Account, r: SublistResult<Subscription>, pa: PubArg): number {
+  const link = isLinkKind(producer.kind) ? (producer as Link) : null;
+  const noEcho = producer.kind === Kind.CLIENT && !(producer as Client).echo;
+  let n = 0;
+  for (const sub of r.psubs) {
+    const conn = sub.conn;
+    if (sub.closed || (noEcho && conn === producer)) continue;
+    if (isLinkKind(conn.kind)) {
+      if (link !== null && (conn === link || !(conn as Link).forwards(link, pa))) continue;
+      deliver(server, producer, sub, pa);
+    } else toSub(t, server, producer, account, sub, pa);
+    n++;
+  }
+  for (const group of r.qsubs) {
+    if (link !== null && (pa.queuesEnd === pa.queuesStart || !queueListed(pa, group[0]!.queue!))) continue;
+    const local = group.filter((s) => !s.closed && !s.conn.closed && !isLinkKind(s.conn.kind) && !(noEcho && s.conn === producer));
+    if (local.length > 0) {
+      toSub(t, server, producer, account, local[Math.floor(Math.random() * local.length)]!, pa);
+      n++;
+      continue;
+    }
+    const remote = pickRemote(group, producer, pa);
+    if (remote !== null) {
+      server.linkTargets.add(remote.conn as Link, remote);
+      n++;
+    }
+  }
+  return n;
+}
+
+/** Records imports in `t` and delivers into their accounts by {@link walk}. */
+function importTracer(t: MsgTrace, server: Server): ImportTracer {
+  return {
+    only: t.only,
+    imported: (type, account, from, to) => t.imported(type, account, from, to),
+    deliver: (producer, target, r, pa) => {
+      walk(t, server, producer!, target, r, pa);
+      flushLinks(t, server, producer!, pa);
+    },
+  };
+}
+
+/**
+ * One local subscription: a client's is recorded as an egress, a stream's as a `js` event
+ * (stream and subject; a store error is not reported yet); delivered unless trace-only.
+ */
+function toSub(t: MsgTrace, server: Server, producer: Connection, account: Account, sub: Subscription, pa: PubArg): void {
+  const kind = sub.conn.kind;
+  if (kind === Kind.CLIENT) t.egressClient(sub, account);
+  else if (kind === Kind.JETSTREAM) t.jetstream(server.jetstreamStreamOf(sub), pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd));
+  if (!t.only) deliver(server, producer, sub, pa);
+}
+
+/** Sends the collected links their copies (a new hop id each; see MsgTrace.forLink). */
+function flushLinks(t: MsgTrace, server: Server, producer: Connection, pa: PubArg): void {
+  const targets = server.linkTargets;
+  if (targets.count !== targets.base) targets.flushEach(producer, pa, (l) => t.forLink(l, pa));
+}
