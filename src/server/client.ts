@@ -223,31 +223,11 @@ export class Client extends Connection implements ParserSink {
    * the parser holds what comes) so a client that leaves is noticed and its check dropped.
    */
   private verifyThenConnect(o: ConnectOptions, slow: PendingBcrypt): void {
-    this.parser.suspend();
-    let held = 0;
-    this.readObserver = (len: number): void => {
-      held += len;
-      if (held > MAX_HELD_DURING_AUTH) this.pauseReads(ReadPause.AUTH);
-    };
-    void this.server.auth.bcrypt
-      .check({ given: slow.given, hash: slow.hash, source: this.host, isGone: () => this.closed })
-      .then((outcome) => {
-        this.readObserver = null;
-        if (this.closed) return;
-        if (outcome === "busy") return this.authBusy();
-        const server = this.server;
-        server.inReadBatch = true;
-        try {
-          if (this.authenticateAndConnect(o)) {
-            this.resumeReads(ReadPause.AUTH);
-            this.parser.resume();
-          }
-        } finally {
-          server.inReadBatch = false;
-          server.flushPending();
-        }
-      })
-      .catch((err: unknown) => this.internalError(err));
+    const bcrypt = this.server.auth.bcrypt;
+    this.awaitAuth(
+      () => bcrypt.check({ given: slow.given, hash: slow.hash, source: this.host, isGone: () => this.closed }),
+      () => this.authenticateAndConnect(o),
+    );
   }
 
   /**
@@ -255,14 +235,22 @@ export class Client extends Connection implements ParserSink {
    * bcrypt) until its answer or the auth timeout; nobody else waits for it.
    */
   private calloutThenConnect(callout: AuthCallout, o: ConnectOptions): void {
+    this.awaitAuth(() => callout.authorize(this, o), (outcome) => this.connectCallout(outcome));
+  }
+
+  /**
+   * Suspends parsing (reads held up to MAX_HELD_DURING_AUTH, then paused), then starts
+   * `check`, which runs off the loop; then `connect` runs as part of a read batch and, when it accepted the
+   * client, parsing resumes with what arrived meanwhile.
+   */
+  private awaitAuth<T>(check: () => Promise<T | "busy">, connect: (outcome: T) => boolean): void {
     this.parser.suspend();
     let held = 0;
     this.readObserver = (len: number): void => {
       held += len;
       if (held > MAX_HELD_DURING_AUTH) this.pauseReads(ReadPause.AUTH);
     };
-    void callout
-      .authorize(this, o)
+    void check()
       .then((outcome) => {
         this.readObserver = null;
         if (this.closed) return;
@@ -270,7 +258,7 @@ export class Client extends Connection implements ParserSink {
         const server = this.server;
         server.inReadBatch = true;
         try {
-          if (this.connectCallout(outcome)) {
+          if (connect(outcome)) {
             this.resumeReads(ReadPause.AUTH);
             this.parser.resume();
           }
