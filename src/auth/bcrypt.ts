@@ -138,7 +138,14 @@ export class BcryptVerifier {
     for (let p = this.queue.shift(); p !== undefined; p = this.queue.shift()) p.resolve("gone");
     const pool = this.pool.splice(0);
     for (const w of pool) w.job?.resolve("gone");
-    await Promise.all(pool.map((w) => w.worker.terminate()));
+    // Referenced again: terminate() resolves on the worker's exit event, and an unref'd idle
+    // worker let the loop run empty first, so close() never finished (seen under load).
+    await Promise.all(
+      pool.map((w) => {
+        w.worker.ref();
+        return w.worker.terminate();
+      }),
+    );
   }
 
   private remember(given: string, hash: string, ok: boolean): void {
