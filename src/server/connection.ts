@@ -437,8 +437,10 @@ export abstract class Connection {
       if (this.ws !== null) this.ws.closing(reason);
       else if (this.out.len > 0) socket.write(this.out.take());
       socket.end();
-      // A peer that never reads must not keep the socket forever.
-      setTimeout(() => socket.destroy(), 1000).unref();
+      // A peer that never reads must not keep the socket forever. Not unref'd: a socket
+      // whose reads are paused (auth wait, stalled producer) keeps no loop alive, so an
+      // unref'd timer let a closing server's listener wait forever for it.
+      setTimeout(() => socket.destroy(), 1000);
     }
     this.onClosed();
   }
