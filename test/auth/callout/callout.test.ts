@@ -71,6 +71,7 @@ describe("auth callout, config mode", () => {
       r.connect_opts.user === "dlc" && r.connect_opts.pass === "zzz"
         ? { allow: { account: "BAZ", user: { pub: { allow: ["foo.>", "_INBOX.>"] }, sub: { allow: ["foo.>", "_INBOX.>"] }, payload: 64 } } }
         : { error: "bad password" };
+    const loginAtMs = Date.now();
     const c = await rawLogin(server.port, { user: "dlc", pass: "zzz" });
     assert.match(c.data, /PONG\r\n/);
     c.send("SUB foo.> 1\r\nPUB foo.bar 2\r\nhi\r\nPUB bar 2\r\nhi\r\nPING\r\n");
@@ -95,7 +96,8 @@ describe("auth callout, config mode", () => {
     assert.equal(seen.req.connect_opts.user, "dlc");
     assert.equal(seen.req.connect_opts.protocol, 1);
     assert.equal(seen.xkeyHeader, undefined);
-    assert.ok(typeof seen.claims.exp === "number" && (seen.claims.exp as number) > Date.now() / 1000);
+    // Expires with the auth timeout (1 s), in whole seconds as nats-server's Unix().
+    assert.ok(typeof seen.claims.exp === "number" && (seen.claims.exp as number) >= Math.floor((loginAtMs + 1000) / 1000), `exp ${String(seen.claims.exp)}`);
     assert.match(seen.reply, /^\$SYS\._INBOX\./);
   });
 
