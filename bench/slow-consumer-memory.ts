@@ -17,6 +17,7 @@ import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseFlags, runMain } from "./script-args.js";
+import { connectedSocket } from "../test/helpers/raw.js";
 
 interface Options {
   episodes: number;
@@ -96,25 +97,6 @@ class ServerProc {
   }
 }
 
-async function connected(port: number, proto: string): Promise<net.Socket> {
-  const s = net.connect({ port, host: "127.0.0.1" });
-  s.on("error", () => {});
-  await new Promise((r) => s.once("connect", r));
-  s.write(`CONNECT {"verbose":false,"pedantic":false}\r\n${proto}PING\r\n`);
-  await new Promise<void>((resolve) => {
-    let seen = "";
-    const onData = (d: Buffer): void => {
-      seen += d.toString("latin1");
-      if (seen.includes("PONG")) {
-        s.off("data", onData);
-        resolve();
-      }
-    };
-    s.on("data", onData);
-  });
-  return s;
-}
-
 async function until(what: string, ms: number, cond: () => Promise<boolean>): Promise<void> {
   const end = Date.now() + ms;
   while (!(await cond())) {
@@ -124,9 +106,9 @@ async function until(what: string, ms: number, cond: () => Promise<boolean>): Pr
 }
 
 async function episode(srv: ServerProc, port: number, o: Options): Promise<void> {
-  const subs = await Promise.all(Array.from({ length: o.subs }, (_, i) => connected(port, `SUB sc.bench ${i + 1}\r\n`)));
+  const subs = await Promise.all(Array.from({ length: o.subs }, (_, i) => connectedSocket(port, `SUB sc.bench ${i + 1}\r\n`)));
   for (const s of subs) s.pause();
-  const pub = await connected(port, "");
+  const pub = await connectedSocket(port, "");
   const slowBefore = (await srv.ask({ op: "state" })).slowConsumers;
   const per = 64;
   const frame = Buffer.from(`PUB sc.bench ${o.size}\r\n${"x".repeat(o.size)}\r\n`.repeat(per), "latin1");

@@ -26,10 +26,19 @@ export function authenticateClient(server: Server, c: Client, creds: Credentials
   let r = authenticateCredentials(server, c, creds);
   if (isAuthFailure(r)) return r;
   if (server.callouts !== null) r = server.callouts.restrict(r);
-  // A repeated CONNECT may not move a connection (and its subscriptions) to another account.
+  const moved = bindUnlessMoved(server, c, r);
+  if (moved !== null) return moved;
+  return admitJwt(server, c, r) ? null : { detail: "account limits" };
+}
+
+/**
+ * Binds `r` to `c`, unless `c` is already connected in another account: a repeated CONNECT
+ * may not move a connection (and its subscriptions) to another account.
+ */
+export function bindUnlessMoved(server: Server, c: Client, r: AuthResult): AuthFailure | null {
   if (c.connected && accountOf(server, r) !== c.account) return { detail: `User "${r.user}" - account changed` };
   bindIdentity(server, c, r);
-  return admitJwt(server, c, r) ? null : { detail: "account limits" };
+  return null;
 }
 
 /**

@@ -31,7 +31,7 @@ import { deliverResult } from "./deliver.js";
 import { publishMappedReply, sendToGateways } from "../gateway/routing.js";
 import type { Server } from "./server.js";
 import { Subscription } from "./subscription.js";
-import { bindIdentity, checkPublish, checkSubscribe } from "../auth/connection.js";
+import { bindUnlessMoved, checkPublish, checkSubscribe } from "../auth/connection.js";
 import { applyGrantLimits, type AuthCallout } from "../auth/callout/callout.js";
 import type { CalloutGrant } from "../auth/callout/response.js";
 import { Permissions } from "../auth/permissions.js";
@@ -277,11 +277,11 @@ export class Client extends Connection implements ParserSink {
       return false;
     }
     const r: AuthResult = { user: outcome.user, account: outcome.account, permissions: outcome.permissions !== null ? new Permissions(outcome.permissions) : null };
-    if (this.connected && this.server.accounts.get(outcome.account) !== this.account) {
-      this.authViolation(`User "${outcome.user}" - account changed`);
+    const moved = bindUnlessMoved(this.server, this, r);
+    if (moved !== null) {
+      this.authViolation(moved.detail);
       return false;
     }
-    bindIdentity(this.server, this, r);
     const op = this.server.operator;
     if (op === null) applyGrantLimits(this, outcome);
     else if (!op.admit(this, { userKey: outcome.userKey, accountKey: outcome.account, expiresAtMs: outcome.expiresAtMs, maxPayload: outcome.maxPayload, maxSubs: outcome.maxSubs })) return false;

@@ -135,3 +135,26 @@ export async function exchange(
   c.close();
   return { data: c.data.slice(infoEnd), closed: c.closed };
 }
+
+/**
+ * A bare socket past CONNECT, `proto` and the PONG, with nothing recording what arrives:
+ * for clients that must not read (slow consumers) or that send in bulk.
+ */
+export async function connectedSocket(port: number, proto: string): Promise<net.Socket> {
+  const s = net.connect({ port, host: "127.0.0.1" });
+  s.on("error", () => {});
+  await new Promise((r) => s.once("connect", r));
+  s.write(`CONNECT {"verbose":false,"pedantic":false}\r\n${proto}PING\r\n`);
+  await new Promise<void>((resolve) => {
+    let seen = "";
+    const onData = (d: Buffer): void => {
+      seen += d.toString("latin1");
+      if (seen.includes("PONG")) {
+        s.off("data", onData);
+        resolve();
+      }
+    };
+    s.on("data", onData);
+  });
+  return s;
+}

@@ -9,6 +9,7 @@ import net from "node:net";
 import { describe, test } from "node:test";
 import { startServer } from "../../src/index.js";
 import { waitFor } from "../helpers/wait-for.js";
+import { connectedSocket } from "../helpers/raw.js";
 
 const EPISODES = 4;
 const SUBSCRIBERS = 12;
@@ -17,25 +18,6 @@ const MAX_PENDING = 4 * 1024 * 1024;
 const MSGS = 6 * 1024;
 const SIZE = 1024;
 const MiB = 1024 * 1024;
-
-async function connected(port: number, proto: string): Promise<net.Socket> {
-  const s = net.connect({ port, host: "127.0.0.1" });
-  s.on("error", () => {});
-  await new Promise((r) => s.once("connect", r));
-  s.write(`CONNECT {"verbose":false,"pedantic":false}\r\n${proto}PING\r\n`);
-  await new Promise<void>((resolve) => {
-    let seen = "";
-    const onData = (d: Buffer): void => {
-      seen += d.toString("latin1");
-      if (seen.includes("PONG")) {
-        s.off("data", onData);
-        resolve();
-      }
-    };
-    s.on("data", onData);
-  });
-  return s;
-}
 
 describe("memory after slow consumers", () => {
   test("outbound memory is given back after each episode", async () => {
@@ -49,9 +31,9 @@ describe("memory after slow consumers", () => {
     const rss: number[] = [];
     try {
       for (let e = 0; e < EPISODES; e++) {
-        const subs = await Promise.all(Array.from({ length: SUBSCRIBERS }, (_, i) => connected(s.port, `SUB sc.test ${i + 1}\r\n`)));
+        const subs = await Promise.all(Array.from({ length: SUBSCRIBERS }, (_, i) => connectedSocket(s.port, `SUB sc.test ${i + 1}\r\n`)));
         for (const sub of subs) sub.pause(); // never reads again
-        const pub = await connected(s.port, "");
+        const pub = await connectedSocket(s.port, "");
         const slowBefore = s.server.slowConsumers;
         for (let i = 0; i < MSGS; i += 64) {
           if (!pub.write(frame)) await new Promise((r) => pub.once("drain", r));

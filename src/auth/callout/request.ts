@@ -7,6 +7,7 @@
  * service verifies it with any NATS JWT library. Pure: no server, no sockets.
  */
 import { createHash, sign, type KeyObject } from "node:crypto";
+import type { ConnectOptions } from "../../protocol/connect.js";
 
 /** nats-server AuthCalloutSubject / AuthRequestSubject / AuthRequestXKeyHeader. */
 export const AUTH_CALLOUT_SUBJECT = "$SYS.REQ.USER.AUTH";
@@ -36,18 +37,9 @@ export interface RequestClientInfo {
 }
 
 /** jwt ConnectOptions: the CONNECT's credentials and identity, as sent. */
-export interface RequestConnectOpts {
-  jwt?: string;
-  nkey?: string;
-  sig?: string;
-  auth_token?: string;
-  user?: string;
-  pass?: string;
-  name?: string;
-  lang?: string;
-  version?: string;
+export type RequestConnectOpts = Pick<ConnectOptions, "jwt" | "nkey" | "sig" | "auth_token" | "user" | "pass" | "name" | "lang" | "version"> & {
   protocol: number;
-}
+};
 
 /** jwt ClientTLS: PEM certificates of the client (verified chains when verified). */
 export interface RequestClientTls {
