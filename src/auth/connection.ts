@@ -14,6 +14,7 @@ import { isAuthFailure, type AuthFailure, type AuthResult, type Credentials } fr
 import { ConnectionPermissions } from "./permissions.js";
 import type { TLSSocket } from "node:tls";
 import { certIdentities } from "../server/tls.js";
+import { connectionTypeAllowed } from "./jwt/user-checks.js";
 
 /**
  * Authenticates `c` with `creds` against the server's current Authenticator and binds the
@@ -46,14 +47,23 @@ export function bindUnlessMoved(server: Server, c: Client, r: AuthResult): AuthF
  * (src/auth/jwt), else the configured users, nkeys, token (Authenticator).
  */
 export function authenticateCredentials(server: Server, c: Client, creds: Credentials): AuthResult | AuthFailure {
-  if (server.operator === null) return c.authenticator.authenticate(creds, c.nonce);
+  if (server.operator === null) return connectionTypeChecked(c, c.authenticator.authenticate(creds, c.nonce));
   // Checked a moment ago by the callout router for this very CONNECT (src/auth/callout/router.ts).
   const pre = c.checkedJwt;
   if (pre !== null) {
     c.checkedJwt = null;
     if (pre.creds === creds) return pre.result;
   }
-  return server.operator.authenticateUserJwt(creds.jwt, { nonce: c.nonce, sig: creds.sig ?? "", host: c.host });
+  return server.operator.authenticateUserJwt(creds.jwt, { nonce: c.nonce, sig: creds.sig ?? "", host: c.host, connectionType: c.connectionType });
+}
+
+/**
+ * A configured user's `allowed_connection_types` (nats-server processClientOrLeafAuthentication:
+ * a user or nkey not allowed on this kind of connection fails as a wrong password would).
+ */
+function connectionTypeChecked(c: Client, r: AuthResult | AuthFailure): AuthResult | AuthFailure {
+  if (isAuthFailure(r) || connectionTypeAllowed(r.userOptions?.allowedConnectionTypes, c.connectionType)) return r;
+  return { detail: `${r.userOptions?.nkey !== undefined ? "Nkey" : "User"} "${r.user}"` };
 }
 
 /**

@@ -249,8 +249,7 @@ function parseUser(issues: Issues, map: MapNode): UserOptions | undefined {
       case "allowed_connection_types":
       case "connection_types":
       case "clients":
-        checkConnectionTypes(issues, e);
-        issues.unsupported(e);
+        setIf(u, "allowedConnectionTypes", checkConnectionTypes(issues, e));
         break;
       case "proxy_required": // nats-server 2.12+
         getBool(issues, e);
@@ -280,11 +279,12 @@ function parseUser(issues: Issues, map: MapNode): UserOptions | undefined {
 /** Connection types nats-server knows (jwt ConnectionType*, IN_PROCESS since 2.10). */
 const CONNECTION_TYPES = new Set(["STANDARD", "WEBSOCKET", "LEAFNODE", "LEAFNODE_WS", "MQTT", "MQTT_WS", "IN_PROCESS"]);
 
-/** nats-server convertAllowedConnectionTypes: unknown types are an error. */
-function checkConnectionTypes(issues: Issues, e: MapEntry): void {
-  const types = getStringList(issues, e);
-  const unknown = (types ?? []).map((t) => t.toUpperCase()).filter((t) => !CONNECTION_TYPES.has(t));
+/** nats-server convertAllowedConnectionTypes: unknown types are an error; known ones upper-cased. */
+function checkConnectionTypes(issues: Issues, e: MapEntry): string[] | undefined {
+  const types = (getStringList(issues, e) ?? []).map((t) => t.toUpperCase());
+  const unknown = types.filter((t) => !CONNECTION_TYPES.has(t));
   if (unknown.length > 0) issues.error(e.value, `invalid connection types [${unknown.map((t) => JSON.stringify(t)).join(" ")}]`);
+  return types.length > 0 ? types : undefined;
 }
 
 function isPublicUserKey(key: string): boolean {

@@ -41,6 +41,7 @@ import type { AuthFailure, AuthResult, Authenticator, PendingBcrypt } from "../a
 import { publishClientEvent } from "./events.js";
 import { hasTraceDest } from "./msg-trace.js";
 import { processTracedMsg } from "./msg-trace-deliver.js";
+import { cookieCredentials } from "../websocket/ws-conn.js";
 import { decodeConnect, isValidClientProtocol, requestsAccount, type ConnectOptions } from "../protocol/connect.js";
 
 export type { ConnectOptions } from "../protocol/connect.js";
@@ -124,6 +125,14 @@ export class Client extends Connection implements ParserSink {
     return this.ws !== null && ws !== null ? ws.authenticator() : this.server.auth;
   }
 
+  /**
+   * The jwt connection type for `allowed_connection_types` (nats-server
+   * connectionTypeAllowed): WEBSOCKET for a client that came through the upgrade.
+   */
+  get connectionType(): "STANDARD" | "WEBSOCKET" {
+    return this.ws !== null ? "WEBSOCKET" : "STANDARD";
+  }
+
   /** Sends INFO and starts reading. Called once, right after accept (and TLS set-up). */
   start(): void {
     this.attachSocket();
@@ -198,8 +207,7 @@ export class Client extends Connection implements ParserSink {
     this.connectOpts = o;
 
     // As nats-server, every CONNECT (a repeated one too) is checked against the auth.
-    // A JWT in the websocket's jwt_cookie stands in for one CONNECT does not carry (nats-server).
-    if (this.ws !== null && o.jwt === undefined && this.ws.settings.cookieJwt !== "") o.jwt = this.ws.settings.cookieJwt;
+    if (this.ws !== null) cookieCredentials(o, this.ws.settings);
     const auth = this.authenticator;
     if (auth.required) {
       const callout = this.server.callouts?.route(this, o) ?? null;

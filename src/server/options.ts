@@ -67,6 +67,8 @@ export interface UserOptions {
   nkey?: string;
   permissions?: PermissionsOptions;
   account?: string;
+  /** jwt connection types this user may log in on (STANDARD, WEBSOCKET...); none = any. */
+  allowedConnectionTypes?: string[];
 }
 
 /** `publish`/`subscribe` permission: allow and deny lists of subjects. */

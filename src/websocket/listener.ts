@@ -206,7 +206,7 @@ export class WebsocketServer {
       socket.end(httpError(err.status));
       return;
     }
-    const settings = settingsFor(req, this.options.compression, this.options.jwtCookie);
+    const settings = settingsFor(req, this.options);
     socket.write(switchingProtocols(req, settings, this.options.headers));
     this.server.acceptWebsocketClient(socket, settings);
   }

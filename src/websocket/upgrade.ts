@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { isIP } from "node:net";
 import { WS_GUID } from "./frame.js";
+import type { WebsocketOptions } from "../server/options.js";
 import type { WsSettings } from "./ws-conn.js";
 
 /** Longest request head taken (Go's http.Server allows 1 MB; browsers send under 8 KiB). */
@@ -150,31 +151,46 @@ function offersDeflate(r: UpgradeRequest): boolean {
 }
 
 /** What the accepted request agreed on (nats-server wsUpgrade after its checks). */
-export function settingsFor(r: UpgradeRequest, compression: boolean, jwtCookie: string | undefined): WsSettings {
-  const compress = compression && offersDeflate(r);
+export function settingsFor(r: UpgradeRequest, o: Pick<WebsocketOptions, "compression" | "jwtCookie" | "userCookie" | "passCookie" | "tokenCookie">): WsSettings {
+  const compress = o.compression && offersDeflate(r);
   const noMasking = first(r, "nats-no-masking") === "true";
   const ua = first(r, "user-agent");
   const browser = ua.startsWith("Mozilla/");
   const xff = first(r, "x-forwarded-for");
-  return {
+  const s: WsSettings = {
     compress,
     noMasking,
     browser,
     noCompressedFragments: browser && compress && ua.includes("Version/") && ua.includes("Safari/"),
-    cookieJwt: jwtCookie !== undefined && jwtCookie !== "" ? cookieValue(r, jwtCookie) : "",
+    cookieJwt: "",
+    cookieUser: "",
+    cookiePass: "",
+    cookieToken: "",
     clientIp: isIP(xff) !== 0 ? xff : "",
   };
+  readCookies(r, o, s);
+  return s;
 }
 
-/** The value of cookie `name` in the request's Cookie headers, "" when absent. */
-function cookieValue(r: UpgradeRequest, name: string): string {
+/**
+ * The credential cookies named by jwt_cookie, user_cookie, pass_cookie and token_cookie
+ * (nats-server wsUpgrade: every cookie is looked at, a later one of the same name wins).
+ */
+function readCookies(r: UpgradeRequest, o: Pick<WebsocketOptions, "jwtCookie" | "userCookie" | "passCookie" | "tokenCookie">, s: WsSettings): void {
+  if (!o.jwtCookie && !o.userCookie && !o.passCookie && !o.tokenCookie) return;
   for (const h of r.headers.get("cookie") ?? []) {
     for (const part of h.split(";")) {
       const eq = part.indexOf("=");
-      if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1");
+      if (eq <= 0) continue;
+      const name = part.slice(0, eq).trim();
+      if (name === "") continue;
+      const value = part.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1");
+      if (name === o.jwtCookie) s.cookieJwt = value;
+      else if (name === o.userCookie) s.cookieUser = value;
+      else if (name === o.passCookie) s.cookiePass = value;
+      else if (name === o.tokenCookie) s.cookieToken = value;
     }
   }
-  return "";
 }
 
 /** The 101 answer (nats-server's header order). */

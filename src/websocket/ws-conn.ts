@@ -10,6 +10,7 @@ import zlib from "node:zlib";
 import type { ClosedReason } from "../server/closed-state.js";
 import { ClosedState } from "../server/closed-state.js";
 import type { Client } from "../server/client.js";
+import type { ConnectOptions } from "../protocol/connect.js";
 import {
   CLOSE_MESSAGE_TOO_BIG,
   CLOSE_PROTOCOL_ERROR,
@@ -36,8 +37,11 @@ export interface WsSettings {
   browser: boolean;
   /** Safari: compressed messages are not fragmented. */
   noCompressedFragments: boolean;
-  /** The value of the `jwt_cookie` cookie, "" when none. */
+  /** The values of the `jwt_cookie`, `user_cookie`, `pass_cookie` and `token_cookie` cookies, "" when none. */
   cookieJwt: string;
+  cookieUser: string;
+  cookiePass: string;
+  cookieToken: string;
   /** A valid IP in X-Forwarded-For, "" when none. */
   clientIp: string;
 }
@@ -166,4 +170,15 @@ export class WsConn implements WsReadSink {
     this.writeControl(OP_CLOSE, closePayload(closeStatusFor(reason), reason));
     this.closeSent = true;
   }
+}
+
+/**
+ * Credentials from the upgrade request's cookies for those CONNECT leaves out or empty
+ * (nats-server processConnect: jwt, user, pass and token each on its own).
+ */
+export function cookieCredentials(o: ConnectOptions, s: WsSettings): void {
+  if (!o.jwt && s.cookieJwt !== "") o.jwt = s.cookieJwt;
+  if (!o.user && s.cookieUser !== "") o.user = s.cookieUser;
+  if (!o.pass && s.cookiePass !== "") o.pass = s.cookiePass;
+  if (!o.auth_token && s.cookieToken !== "") o.auth_token = s.cookieToken;
 }

@@ -107,7 +107,7 @@ export class AuthCallout {
         resolve({ error: "Authorization callout response not received in time" });
       }, timeoutMs);
       const clientUser = o.user ?? o.nkey ?? "";
-      this.pending.set(token, { userNkey, timer, clientUser, connectionType: "STANDARD", done: resolve });
+      this.pending.set(token, { userNkey, timer, clientUser, connectionType: c.connectionType, done: resolve });
       this.server.publishInternal(acc, AUTH_CALLOUT_SUBJECT, reply, payload.data, payload.hdrLen);
     });
   }
@@ -170,7 +170,8 @@ export class AuthCallout {
           user: rawUser,
           name: o.name,
           kind: "Client",
-          type: "nats",
+          // nats-server clientTypeString.
+          type: c.ws !== null ? "websocket" : "nats",
           ...(o.sig !== undefined && o.sig !== "" ? { nonce: c.nonce } : {}),
         },
         connectOpts: {

@@ -53,7 +53,7 @@ export class AuthCallouts {
     const op = this.server.operator;
     if (op === null || !hasExternalAuth(op)) return null;
     // The user JWT must pass the usual checks first; a failure is reported by the usual path.
-    const r = op.authenticateUserJwt(o.jwt, { nonce: c.nonce, sig: o.sig ?? "", host: c.host });
+    const r = op.authenticateUserJwt(o.jwt, { nonce: c.nonce, sig: o.sig ?? "", host: c.host, connectionType: c.connectionType });
     // Handed to the usual path, which would otherwise verify the same JWT again (~25 ms each
     // with @nats-io/jwt's pure-JS Ed25519 on this project's machine).
     c.checkedJwt = { creds: o, result: r };
