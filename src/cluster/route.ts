@@ -66,6 +66,8 @@ export class Route extends Link {
   lnoc = false;
   /** Client URLs the peer advertised, for the cluster's INFO to clients. */
   connectUrls: string[] = [];
+  /** WebSocket URLs the peer advertised (route INFO `ws_connect_urls`), for our WebSocket clients. */
+  wsConnectUrls: string[] = [];
   /** The peer's leafnode URL (route INFO `leafnode_urls`), passed on to our leaf connections. */
   leafUrl = "";
   /** The peer's gateway URL (route INFO `gateway_url`), in our gateway INFO while the route lasts. */

@@ -26,6 +26,7 @@ import { ServerTls } from "../server/tls.js";
 import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
 import { backoffDelayMs, DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "./dial.js";
 import { Route } from "./route.js";
+import { PeerUrls, urlList } from "./connect-urls.js";
 import { MSG_TRACE_PROTO } from "./link-info.js";
 import { routeUrlFrom, urlHostPort, type RouteConnect, type RouteInfo } from "./route-proto.js";
 
@@ -64,8 +65,10 @@ export class RouteManager implements InterestListener {
   private listener: net.Server | null = null;
   private stopping = false;
   private lameDuck = false;
-  /** Client URLs of the other servers, counted (two peers may share an advertise). */
-  private readonly otherClientUrls = new Map<string, number>();
+  /** Client URLs of the other servers (route INFO `connect_urls`). */
+  private readonly peerClientUrls = new PeerUrls();
+  /** WebSocket URLs of the other servers (route INFO `ws_connect_urls`). */
+  private readonly peerWsUrls = new PeerUrls();
 
   private constructor(
     readonly server: Server,
@@ -174,9 +177,11 @@ export class RouteManager implements InterestListener {
     if (adv !== null) info.ip = `nats-route://${hostPort(adv.host, adv.port)}/`;
     info.cluster = this.clusterName;
     if (this.dynamicName) info.cluster_dynamic = true;
-    if (!o.noAdvertise) {
-      const urls = this.lameDuck ? [] : this.ownClientUrls();
+    if (!o.noAdvertise && !this.lameDuck) {
+      const urls = this.ownClientUrls();
       if (urls.length > 0) info.connect_urls = urls;
+      const ws = this.server.websocket?.connectUrls() ?? [];
+      if (ws.length > 0) info.ws_connect_urls = ws;
     }
     if (this.lameDuck) info.ldm = true;
     if (o.permissions?.import) info.import = o.permissions.import;
@@ -295,8 +300,9 @@ export class RouteManager implements InterestListener {
       return;
     }
     if (info.ldm === true && !this.options.noAdvertise) {
-      this.removeClientUrls(route.connectUrls);
+      this.peerUrlsChanged(this.peerClientUrls.remove(route.connectUrls), this.peerWsUrls.remove(route.wsConnectUrls));
       route.connectUrls = [];
+      route.wsConnectUrls = [];
     }
   }
 
@@ -326,8 +332,9 @@ export class RouteManager implements InterestListener {
     s.logger.debug(`${route.logPrefix()}Registering remote route "${id}"`);
     this.sendAllInterest(route);
     if (this.remotes.size > 1) this.forwardInfo(route, info);
-    route.connectUrls = Array.isArray(info.connect_urls) ? info.connect_urls.filter((u) => typeof u === "string") : [];
-    if (!this.options.noAdvertise) this.addClientUrls(route.connectUrls);
+    route.connectUrls = urlList(info.connect_urls);
+    route.wsConnectUrls = urlList(info.ws_connect_urls);
+    if (!this.options.noAdvertise) this.peerUrlsChanged(this.peerClientUrls.add(route.connectUrls), this.peerWsUrls.add(route.wsConnectUrls));
     route.leafUrl = Array.isArray(info.leafnode_urls) && info.leafnode_urls.length === 1 ? String(info.leafnode_urls[0]) : "";
     if (route.leafUrl !== "") s.leafs?.peerLeafUrl(route.leafUrl, true);
     route.gatewayUrl = typeof info.gateway_url === "string" ? info.gateway_url : "";
@@ -373,7 +380,7 @@ export class RouteManager implements InterestListener {
     const s = this.server;
     if (route.registered && this.remotes.get(route.remoteId) === route) {
       this.remotes.delete(route.remoteId);
-      this.removeClientUrls(route.connectUrls);
+      this.peerUrlsChanged(this.peerClientUrls.remove(route.connectUrls), this.peerWsUrls.remove(route.wsConnectUrls));
       s.gateways?.routeGatewayUrl(route.gatewayUrl, false);
     }
     if (this.stopping || route.url === null) return;
@@ -432,40 +439,32 @@ export class RouteManager implements InterestListener {
   /** INFO fields clients get from the cluster: its name, and every server's client URLs. */
   clientInfoFields(lameDuck: boolean): Record<string, unknown> {
     const out: Record<string, unknown> = { cluster: this.clusterName };
-    if (this.otherClientUrls.size > 0) {
-      const own = lameDuck ? [] : this.ownClientUrls();
-      out.connect_urls = [...own, ...[...this.otherClientUrls.keys()].filter((u) => !own.includes(u))];
-    }
+    if (this.peerClientUrls.size > 0) out.connect_urls = this.peerClientUrls.withOwn(lameDuck ? [] : this.ownClientUrls());
     return out;
   }
 
-  private addClientUrls(urls: readonly string[]): void {
-    let changed = false;
-    for (const u of urls) {
-      const n = this.otherClientUrls.get(u) ?? 0;
-      this.otherClientUrls.set(u, n + 1);
-      if (n === 0) changed = true;
-    }
-    if (changed) this.clientUrlsChanged();
+  /**
+   * The `connect_urls` WebSocket clients get: every server's WebSocket URLs, this one's
+   * first (nats-server generateClientInfoJSON); null while no peer advertised any.
+   */
+  wsConnectUrls(lameDuck: boolean): string[] | null {
+    if (this.peerWsUrls.size === 0) return null;
+    return this.peerWsUrls.withOwn(lameDuck ? [] : (this.server.websocket?.connectUrls() ?? []));
   }
 
-  private removeClientUrls(urls: readonly string[]): void {
-    let changed = false;
-    for (const u of urls) {
-      const n = this.otherClientUrls.get(u) ?? 0;
-      if (n <= 1) {
-        if (this.otherClientUrls.delete(u)) changed = true;
-      } else this.otherClientUrls.set(u, n - 1);
-    }
-    if (changed) this.clientUrlsChanged();
-  }
-
-  /** Rebuilds the client INFO and sends it to clients that take async INFO (protocol >= 1). */
-  private clientUrlsChanged(): void {
+  /**
+   * Rebuilds the client INFO and sends it to the clients that take async INFO (protocol
+   * >= 1) and whose list changed: TCP clients for `tcp`, WebSocket clients for `ws`
+   * (nats-server sendAsyncInfoToClients).
+   */
+  private peerUrlsChanged(tcp: boolean, ws: boolean): void {
+    if (!tcp && !ws) return;
     const s = this.server;
+    s.connectUrlsGeneration++;
     s.refreshInfo();
     if (this.stopping) return;
     for (const c of s.clients.values()) {
+      if (!(c.ws !== null ? ws : tcp)) continue;
       if (c.connected && (c.connectOpts?.protocol ?? 0) >= 1) c.sendProto(s.infoFor(c));
     }
     s.flushPending();

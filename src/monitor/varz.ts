@@ -44,6 +44,11 @@ export function varz(m: MonitorState): Record<string, unknown> {
     v.tls_required = true;
     if (o.tls.verify === true) v.tls_verify = true;
   }
+  // nats-server copies these from its INFO: the cluster's client and WebSocket URLs.
+  const connectUrls = s.routes?.clientInfoFields(s.lameDuckMode).connect_urls;
+  if (connectUrls !== undefined) v.connect_urls = connectUrls;
+  const wsConnectUrls = s.routes?.wsConnectUrls(s.lameDuckMode) ?? null;
+  if (wsConnectUrls !== null) v.ws_connect_urls = wsConnectUrls;
   Object.assign(v, {
     max_connections: o.maxConnections,
     ping_interval: o.pingIntervalMs * NS_PER_MS,

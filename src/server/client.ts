@@ -96,6 +96,10 @@ export class Client extends Connection implements ParserSink {
   expiryTimer: NodeJS.Timeout | null = null;
   /** An INFO to send after the next PONG (operator mode: this client's own max_payload). */
   pendingInfo: string | null = null;
+  /** The server's {@link Server.connectUrlsGeneration} when this client got its INFO. */
+  private readonly infoGeneration: number;
+  /** The PONG to the first PING after CONNECT went out. */
+  private firstPongSent = false;
 
   // Per-connection match cache: the last subject's bytes and result (client.go readCache, one entry).
   private l1Subject: Buffer | null = null;
@@ -113,6 +117,7 @@ export class Client extends Connection implements ParserSink {
     const opts = server.options;
     this.parser = new Parser(this, CLIENT_VERBS, opts.maxControlLine, opts.maxPayload);
     this.maxSubs = opts.maxSubscriptions;
+    this.infoGeneration = server.connectUrlsGeneration;
     if (server.auth.nonceRequired) this.nonce = generateNonce();
   }
 
@@ -167,6 +172,12 @@ export class Client extends Connection implements ParserSink {
     if (this.pendingInfo !== null && this.connected) {
       this.sendProto(this.pendingInfo);
       this.pendingInfo = null;
+    }
+    if (!this.firstPongSent && this.connected) {
+      this.firstPongSent = true;
+      // The cluster's URLs changed between our INFO and CONNECT, when async INFOs skip the
+      // client: it gets the new list now (nats-server 2.9 processPing, lastCURLsUpdate).
+      if ((this.connectOpts?.protocol ?? 0) >= 1 && this.server.connectUrlsGeneration !== this.infoGeneration) this.sendProto(this.server.infoFor(this));
     }
     return true;
   }

@@ -31,3 +31,14 @@ function networkInterfacesSafe(): ReturnType<typeof networkInterfaces> {
     return {};
   }
 }
+
+/**
+ * The host and port INFO tells clients: `client_advertise` ("host", "host:port" or
+ * "[v6]:port") when set, the port defaulting to the listen port (nats-server setInfoHostPort).
+ */
+export function advertiseAddress(advertise: string | undefined, host: string, port: number): { host: string; port: number } {
+  if (advertise === undefined || advertise === "") return { host, port };
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(advertise) ?? /^([^:]+)(?::(\d+))?$/.exec(advertise);
+  if (m === null) return { host: advertise, port };
+  return { host: m[1]!, port: m[2] !== undefined ? Number(m[2]) : port };
+}

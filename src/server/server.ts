@@ -16,7 +16,7 @@ import type { Connection } from "./connection.js";
 import { deliverResult } from "./deliver.js";
 import { InternalClient } from "./internal-client.js";
 import { ClosedState } from "./closed-state.js";
-import { hostPort, listenURLs } from "./net-util.js";
+import { advertiseAddress, hostPort, listenURLs } from "./net-util.js";
 import { createServerIdentity, type ServerIdentity } from "./server-id.js";
 import { AuthCallouts } from "../auth/callout/router.js";
 import { removeProcessFiles, writePidFile, writePortsFile } from "./process-files.js";
@@ -143,7 +143,11 @@ export class Server {
   gateways: GatewayManager | null = null;
   /** The websocket listener (src/websocket), null when not configured. */
   websocket: WebsocketServer | null = null;
-  /** `infoPrefix` for websocket clients: with auth_required when the websocket block overrides auth. */
+  /** Bumped each time the cluster's client or WebSocket URLs change (a client's first PING checks it). */
+  connectUrlsGeneration = 0;
+  /** `infoBase` for websocket clients (WebsocketServer.clientInfo). */
+  private wsInfoBase: Record<string, unknown> = {};
+  /** `wsInfoBase` as JSON without its closing brace. */
   private wsInfoPrefix = "{";
   /** Routes and leaf nodes one message is going to, collected by the delivery step. */
   readonly linkTargets = new LinkTargets();
@@ -299,9 +303,8 @@ export class Server {
     info.tsnats_version = VERSION;
     this.infoBase = info;
     this.infoPrefix = JSON.stringify(info).slice(0, -1);
-    // nats-server createWSClient: auth_required when the websocket block brings its own auth.
-    const wsAuth = this.websocket !== null && this.websocket.authOverride && info.auth_required !== true;
-    this.wsInfoPrefix = wsAuth ? JSON.stringify({ ...info, auth_required: true }).slice(0, -1) : this.infoPrefix;
+    this.wsInfoBase = this.websocket !== null ? this.websocket.clientInfo(info, this.routes?.wsConnectUrls(this.lameDuck) ?? null) : info;
+    this.wsInfoPrefix = JSON.stringify(this.wsInfoBase).slice(0, -1);
   }
 
   /**
@@ -534,7 +537,8 @@ export class Server {
     this.routes?.enterLameDuckMode();
     this.refreshInfo();
     const ldmInfo = `INFO ${JSON.stringify(this.infoBase)} \r\n`;
-    for (const c of this.clients.values()) c.sendProto(ldmInfo);
+    const wsLdmInfo = `INFO ${JSON.stringify(this.wsInfoBase)} \r\n`;
+    for (const c of this.clients.values()) c.sendProto(c.ws !== null ? wsLdmInfo : ldmInfo);
     this.flushPending();
     const grace = Math.min(o.lameDuckGracePeriodMs, o.lameDuckDurationMs);
     await delay(grace);
@@ -575,17 +579,6 @@ export class Server {
     })();
     return this.closedPromise;
   }
-}
-
-/**
- * The host and port INFO tells clients: `client_advertise` ("host", "host:port" or
- * "[v6]:port") when set, the port defaulting to the listen port (nats-server setInfoHostPort).
- */
-export function advertiseAddress(advertise: string | undefined, host: string, port: number): { host: string; port: number } {
-  if (advertise === undefined || advertise === "") return { host, port };
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(advertise) ?? /^([^:]+)(?::(\d+))?$/.exec(advertise);
-  if (m === null) return { host: advertise, port };
-  return { host: m[1]!, port: m[2] !== undefined ? Number(m[2]) : port };
 }
 
 function delay(ms: number): Promise<void> {

@@ -11,7 +11,7 @@ import type tls from "node:tls";
 import { Authenticator } from "../auth/authenticator.js";
 import type { Server } from "../server/server.js";
 import type { WebsocketOptions } from "../server/options.js";
-import { hostPort, listenURLs } from "../server/net-util.js";
+import { advertiseAddress, hostPort, listenURLs } from "../server/net-util.js";
 import { ServerTls } from "../server/tls.js";
 import { lazyRequire } from "../util/lazy-require.js";
 import {
@@ -87,6 +87,21 @@ export class WebsocketServer {
   }
 
   /**
+   * `host:port` WebSocket clients can reach this server at: the block's `advertise`
+   * (its port defaulting to the listen port), else the listen addresses (nats-server
+   * getConnectURLs). Gossiped to the cluster as route INFO `ws_connect_urls`.
+   */
+  connectUrls(): string[] {
+    const adv = this.options.advertise;
+    if (adv !== undefined && adv !== "") {
+      const a = advertiseAddress(adv, this.options.host, this.port);
+      return [hostPort(a.host, a.port)];
+    }
+    const prefix = `${this.scheme}://`;
+    return this.urls().map((u) => u.slice(prefix.length));
+  }
+
+  /**
    * The authenticator for websocket clients: with an override, the server's users with the
    * block's username/password/token/no_auth_user (nats-server processClientOrLeafAuthentication).
    */
@@ -103,6 +118,23 @@ export class WebsocketServer {
       this.overrideBase = base;
     }
     return this.overrideAuth;
+  }
+
+  /**
+   * The INFO WebSocket clients get, made from the TCP clients' (nats-server createWSClient
+   * and generateClientInfoJSON): this listener's host, port and TLS; `connect_urls` are the
+   * cluster's WebSocket URLs (`wsConnectUrls`, null until a peer advertised one), never the
+   * TCP ones; `auth_required` also when the block brings its own auth.
+   */
+  clientInfo(base: Readonly<Record<string, unknown>>, wsConnectUrls: string[] | null): Record<string, unknown> {
+    const info: Record<string, unknown> = { ...base, host: this.options.host, port: this.port };
+    if (this.authOverride) info.auth_required = true;
+    delete info.tls_required;
+    delete info.tls_available;
+    if (this.tls !== null) info.tls_required = info.tls_available = true;
+    delete info.connect_urls;
+    if (wsConnectUrls !== null) info.connect_urls = wsConnectUrls;
+    return info;
   }
 
   /** nats-server's /varz `websocket` object (empty fields left out, as Go's omitempty). */
