@@ -17,7 +17,7 @@ import { setupSystemAccount } from "./events.js";
 import { formatIssue, loadConfigFile } from "../config/index.js";
 import { errSubscribePermission } from "../protocol/errors.js";
 import type { Client } from "./client.js";
-import { resolveOptions, validateOptions, type ServerOptions, type ServerOptionsInput } from "./options.js";
+import { resolveOptions, validateOptions, type ServerOptions, type ServerOptionsInput, type WebsocketOptions } from "./options.js";
 import type { Server } from "./server.js";
 import { ServerTls } from "./tls.js";
 
@@ -104,11 +104,15 @@ function failed(errors: string[]): ReloadResult {
 export function applyOptions(server: Server, next: ServerOptions): ReloadResult {
   let auth: Authenticator;
   let tls: ServerTls | null;
+  let wsTls: ServerTls | null = null;
   const problems = validateOptions({ ...next, maxPending: server.options.maxPending });
   if (problems.length > 0) return failed(problems);
+  const wsProblem = websocketUnreloadable(server.options.websocket, next.websocket);
+  if (wsProblem !== null) return failed([wsProblem]);
   try {
     auth = new Authenticator(next, server.auth.bcrypt);
     tls = next.tls ? ServerTls.load(next.tls) : null;
+    if (server.websocket !== null && next.websocket?.tls !== undefined) wsTls = ServerTls.load(next.websocket.tls);
   } catch (err) {
     return failed([(err as Error).message]);
   }
@@ -128,6 +132,7 @@ export function applyOptions(server: Server, next: ServerOptions): ReloadResult 
   }
   server.auth = auth;
   server.tls = tls;
+  if (wsTls !== null) server.websocket?.reloadTls(wsTls);
   const o = server.options;
   server.logger.reconfigure?.({ debug: o.debug, trace: o.trace, logtime: o.logtime, logtimeUtc: o.logtimeUtc, logFile: o.logFile });
   server.traceEnabled = server.logger.traceEnabled;
@@ -194,4 +199,20 @@ function recheckClient(server: Server, c: Client): boolean {
     }
   }
   return true;
+}
+
+/**
+ * nats-server reload.go diffOptions "websocket": any change but its TLS certificates fails
+ * the reload (the listener, its auth override and cookies are set at start). Adding or
+ * dropping `tls {}` changes the listener's scheme, so it fails here too.
+ */
+function websocketUnreloadable(cur: WebsocketOptions | undefined, next: WebsocketOptions | undefined): string | null {
+  const strip = (w: WebsocketOptions | undefined): unknown => {
+    if (w === undefined) return null;
+    const { tls, ...rest } = w;
+    return { ...rest, tls: tls !== undefined };
+  };
+  const a = JSON.stringify(strip(cur));
+  const b = JSON.stringify(strip(next));
+  return a === b ? null : `config reload not supported for Websocket: old=${a}, new=${b}`;
 }

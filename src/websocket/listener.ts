@@ -38,7 +38,8 @@ const DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
 export class WebsocketServer {
   private listener: net.Server | null = null;
   port = 0;
-  readonly tls: ServerTls | null;
+  /** Replaced by a config reload (new certificates for the next handshakes, as nats-server wsGetTLSConfig). */
+  tls: ServerTls | null;
   private readonly origins: OriginPolicy;
   /** nats-server srvWebsocket.authOverride: the block sets username, token or no_auth_user. */
   readonly authOverride: boolean;
@@ -75,6 +76,11 @@ export class WebsocketServer {
     server.logger.notice(`Listening for websocket clients on ${ws.scheme}://${hostPort(options.host, ws.port)}`);
     if (ws.tls === null) server.logger.warn(`Websocket not configured with TLS. DO NOT USE IN PRODUCTION!`);
     return ws;
+  }
+
+  /** Reload: the next wss handshakes use `t`; open connections keep theirs. */
+  reloadTls(t: ServerTls): void {
+    if (this.tls !== null) this.tls = t;
   }
 
   get scheme(): string {
