@@ -659,6 +659,10 @@ function validateWebsocket(o: ServerOptions, w: WebsocketOptions): string[] {
   if (w.port === 0) return [];
   const problems: string[] = [];
   if (w.tls === undefined && !w.noTls) problems.push("websocket requires TLS configuration");
+  for (const ao of w.allowedOrigins ?? []) {
+    const p = allowedOriginProblem(ao);
+    if (p !== null) problems.push(p);
+  }
   if (w.noAuthUser !== undefined && w.noAuthUser !== "") {
     const known = (o.users ?? []).some((u) => u.user === w.noAuthUser || u.nkey === w.noAuthUser) ||
       (o.accounts ?? []).some((a) => (a.users ?? []).some((u) => u.user === w.noAuthUser || u.nkey === w.noAuthUser));
@@ -670,7 +674,36 @@ function validateWebsocket(o: ServerOptions, w: WebsocketOptions): string[] {
   if (w.jwtCookie && o.operators === undefined && o.trustedKeys === undefined) {
     problems.push(`trusted operators or trusted keys configuration is required for JWT authentication via cookie "${w.jwtCookie}"`);
   }
+  for (const key of Object.keys(w.headers ?? {})) {
+    const k = key.toLowerCase();
+    if (WS_RESERVED_HEADERS.has(k)) problems.push(`websocket: invalid header ${JSON.stringify(key)} not allowed`);
+    else if (k.startsWith("sec-websocket-")) problems.push(`websocket: invalid header ${JSON.stringify(key)}, "Sec-WebSocket-" prefix not allowed`);
+  }
   return problems;
+}
+
+/** Upgrade response headers `websocket { headers }` may not set (nats-server validateWebsocketOptions). */
+const WS_RESERVED_HEADERS: ReadonlySet<string> = new Set(["host", "content-length", "connection", "upgrade", "nats-no-masking"]);
+
+/**
+ * nats-server 2.11 validateWebsocketOptions: an allowed origin must be an absolute http(s)
+ * URL with a host (2.9 only logged a bad one and skipped it). Go's url.ParseRequestURI
+ * wording for what is not a URI at all.
+ */
+function allowedOriginProblem(ao: string): string | null {
+  const absolute = /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(ao);
+  if (!absolute && !ao.startsWith("/")) return `unable to parse allowed origin: parse ${JSON.stringify(ao)}: invalid URI for request`;
+  const scheme = absolute ? ao.slice(0, ao.indexOf(":")).toLowerCase() : "";
+  if (scheme !== "http" && scheme !== "https") {
+    return `unable to parse allowed origin ${JSON.stringify(ao)}: allowed origins must be absolute URLs with http or https scheme`;
+  }
+  let host = "";
+  try {
+    host = new URL(ao).host;
+  } catch {
+    host = "";
+  }
+  return host === "" ? `unable to parse allowed origin ${JSON.stringify(ao)}: host is required` : null;
 }
 
 /** nats-server validateGatewayOptions and the cluster/gateway name check, with its wording. */

@@ -282,4 +282,23 @@ describe("operations", () => {
   test("options nats-server refuses: no TLS without no_tls", async () => {
     await assert.rejects(startServer({ port: 0, websocket: { port: -1 } }), /websocket requires TLS configuration/);
   });
+
+  test("options nats-server 2.11 refuses: allowed origins that are not http(s) URLs with a host, reserved upgrade headers", async () => {
+    const refused: Array<[Record<string, unknown>, string]> = [
+      [{ allowedOrigins: ["foo"] }, 'unable to parse allowed origin: parse "foo": invalid URI for request'],
+      [{ allowedOrigins: ["ftp://x.example"] }, 'unable to parse allowed origin "ftp://x.example": allowed origins must be absolute URLs with http or https scheme'],
+      [{ allowedOrigins: ["http://"] }, 'unable to parse allowed origin "http://": host is required'],
+      [{ headers: { Upgrade: "x" } }, 'websocket: invalid header "Upgrade" not allowed'],
+      [{ headers: { "nats-no-masking": "x" } }, 'websocket: invalid header "nats-no-masking" not allowed'],
+      [{ headers: { "Sec-WebSocket-Protocol": "x" } }, 'websocket: invalid header "Sec-WebSocket-Protocol", "Sec-WebSocket-" prefix not allowed'],
+    ];
+    for (const [ws, message] of refused) {
+      await assert.rejects(startServer({ port: 0, websocket: { port: -1, noTls: true, ...ws } } as StartServerOptions), (err: Error) => {
+        assert.ok(err.message.includes(message), `${JSON.stringify(ws)}: ${err.message}`);
+        return true;
+      });
+    }
+    const s = await serve({ allowedOrigins: ["https://ok.example:8443", "http://b.example"], headers: { "X-Custom": "1" } });
+    assert.equal(typeof s.server.websocket!.port, "number");
+  });
 });
