@@ -242,7 +242,7 @@ export abstract class Connection {
 
   /** Starts PINGing: the first one after `firstMs`, then every ping_interval. */
   protected startPingTimer(firstMs: number): void {
-    const pingMs = pingIntervalMs(this.kind, this.server.options);
+    const pingMs = pingIntervalMs(this.kind, this.server.options, this.ws !== null);
     if (pingMs <= 0) return;
     this.pingTimer = setTimeout(() => {
       this.processPingTimer();

@@ -2,7 +2,7 @@
  * Liveness and write timings per connection kind (nats-server client.go setPingTimer,
  * processPingTimer, adjustPingInterval and the write deadline chosen in initClient): the
  * `cluster`, `gateway` and `leafnodes` blocks may override the server-wide values for
- * their links, and routes and gateways cap their PING interval so a dead peer is noticed
+ * their links (and `websocket` the PING interval of its clients), and routes and gateways cap their PING interval so a dead peer is noticed
  * in bounded time. Read when a timer is armed, so a reload applies to the next one.
  */
 import { Kind } from "./connection-kind.js";
@@ -13,9 +13,12 @@ export const ROUTE_MAX_PING_INTERVAL_MS = 30_000;
 /** nats-server gateway.go gwMaxPingInterval. */
 export const GATEWAY_MAX_PING_INTERVAL_MS = 15_000;
 
-/** How often a connection of `kind` PINGs its peer. */
-export function pingIntervalMs(kind: Kind, o: ServerOptions): number {
+/** How often a connection of `kind` PINGs its peer (`websocket`: it came through the websocket listener). */
+export function pingIntervalMs(kind: Kind, o: ServerOptions, websocket = false): number {
   let ms = o.pingIntervalMs;
+  // nats-server 2.11 `websocket { ping_interval }`: WebSocket clients' own interval.
+  const wsMs = o.websocket?.pingIntervalMs;
+  if (websocket && wsMs !== undefined && wsMs > 0) ms = wsMs;
   if (kind === Kind.ROUTER) {
     const own = o.cluster?.pingIntervalMs;
     if (own !== undefined && own > 0) ms = own;

@@ -259,6 +259,17 @@ describe("auth in the websocket block", () => {
   });
 });
 
+describe("ping_interval of the websocket block", () => {
+  test("WebSocket clients are PINGed at the block's interval, not the server's", async () => {
+    const s = await serve({ pingIntervalMs: 100 }, { pingIntervalMs: 600_000 });
+    const ws = await rawClient(s);
+    ws.send('CONNECT {"verbose":false}\r\n');
+    // Two PINGs: the server's first PING comes early anyway (2 s), the second at the interval.
+    await waitFor(() => ws.received.join("").split("PING\r\n").length > 2, { timeoutMs: 5000, what: "two server PINGs" });
+    ws.close();
+  });
+});
+
 describe("operations", () => {
   test("ports file lists websocket; /varz has the websocket section; the log names the listener", async () => {
     const dir = mkdtempSync(join(tmpdir(), "tsnats-ws-"));
