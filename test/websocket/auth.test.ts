@@ -69,6 +69,21 @@ describe("credentials from upgrade cookies", () => {
   });
 });
 
+describe("jwt_cookie", () => {
+  test("a bearer user JWT in the cookie logs in when CONNECT has none; without it the login is refused", async () => {
+    const op = await makeOperator();
+    const acc = await makeAccount(op, "A");
+    const s = await serve({ config: `${operatorConfig(op, [acc])}\n${wsBlock("jwt_cookie: my_jwt")}` });
+    const bearer = await makeUser(acc, "b", { bearer_token: true });
+    const nc = await wsClient(s, cookie(`my_jwt=${bearer.jwt}`));
+    await nc.close();
+    await assert.rejects(wsClient(s), /Authorization Violation/i);
+    // Not a bearer JWT: the nonce must be signed, which a cookie cannot do.
+    const signed = await makeUser(acc, "s");
+    await assert.rejects(wsClient(s, cookie(`my_jwt=${signed.jwt}`)), /Authorization Violation/i);
+  });
+});
+
 describe("allowed_connection_types", () => {
   test("config users: WEBSOCKET-only logs in over WebSocket and not TCP; STANDARD-only the other way round", async () => {
     const s = await serve({
