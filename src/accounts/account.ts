@@ -3,6 +3,7 @@ import type { AccountImports } from "./imports.js";
 import type { SubjectMappings } from "../sublist/transform.js";
 import { Kind } from "../server/connection-kind.js";
 import type { Subscription } from "../server/subscription.js";
+import { addShadows, removeShadows, wantsShadows, type StreamImportRef } from "./shadow.js";
 
 /** The global account every client lands in when no accounts are configured. */
 export const GLOBAL_ACCOUNT = "$G";
@@ -45,6 +46,11 @@ export class Account {
   /** Subject mappings applied to what this account's clients publish; null (the common case) costs one check per PUB. */
   mappings: SubjectMappings | null = null;
   /**
+   * The stream imports this account makes; null when none. Each subscription added here then
+   * gets its shadows in the exporters (accounts/shadow.ts).
+   */
+  streamImports: StreamImportRef[] | null = null;
+  /**
    * Local subscriptions per `subject queue` key. Kept only while someone listens: a
    * server that is not part of a cluster pays nothing for it.
    */
@@ -59,6 +65,7 @@ export class Account {
     this.sublist.insert(sub);
     if (this.interest !== null && isLocal(sub)) this.countInterest(sub, 1);
     if (this.subListeners !== null) this.subChanged(sub, sub.weight);
+    if (this.streamImports !== null && wantsShadows(sub)) addShadows(this, sub, this.streamImports);
   }
 
   /** Returns false when `sub` was not in this account. */
@@ -66,6 +73,7 @@ export class Account {
     if (!this.sublist.remove(sub)) return false;
     if (this.interest !== null && isLocal(sub)) this.countInterest(sub, -1);
     if (this.subListeners !== null) this.subChanged(sub, -sub.weight);
+    if (sub.shadows !== null) removeShadows(sub);
     return true;
   }
 
@@ -78,11 +86,23 @@ export class Account {
 
   /** Removes many subscriptions at once (a closing connection). */
   removeSubs(subs: Iterable<Subscription>): void {
-    if (this.interest === null && this.subListeners === null) {
+    if (this.interest === null && this.subListeners === null && this.streamImports === null) {
       this.sublist.removeBatch(subs);
       return;
     }
     for (const sub of subs) this.removeSub(sub);
+  }
+
+  /**
+   * Sets the stream imports (config load or reload): the shadows of every subscription here
+   * are rebuilt for them.
+   */
+  setStreamImports(refs: StreamImportRef[] | null): void {
+    const subs = this.sublist.all();
+    for (const sub of subs) if (sub.shadows !== null) removeShadows(sub);
+    this.streamImports = refs;
+    if (refs === null) return;
+    for (const sub of subs) if (!sub.closed && wantsShadows(sub)) addShadows(this, sub, refs);
   }
 
   /** Starts telling `l` about interest changes; counts what is already there. */

@@ -18,7 +18,7 @@ import type { SubjectMappings } from "../sublist/transform.js";
 import type { Client } from "./client.js";
 import type { Connection } from "./connection.js";
 import { Kind } from "./connection-kind.js";
-import { deliver, pickRemote, queueListed } from "./deliver.js";
+import { deliver, pickRemote, queueListed, toRemote } from "./deliver.js";
 import { MsgTrace } from "./msg-trace.js";
 import type { Server } from "./server.js";
 import type { Subscription } from "./subscription.js";
@@ -115,7 +115,7 @@ function walk(t: MsgTrace, server: Server, producer: Connection, account: Accoun
     }
     const remote = pickRemote(group, producer, pa);
     if (remote !== null) {
-      server.linkTargets.add(remote.conn as Link, remote);
+      toRemote(server, producer, remote, pa);
       n++;
     }
   }
@@ -127,6 +127,7 @@ function importTracer(t: MsgTrace, server: Server): ImportTracer {
   return {
     only: t.only,
     imported: (type, account, from, to) => t.imported(type, account, from, to),
+    forGateway: (g, _target, pa) => t.forLink(g, pa),
     deliver: (producer, target, r, pa) => {
       walk(t, server, producer!, target, r, pa);
       flushLinks(t, server, producer!, pa);
@@ -136,12 +137,23 @@ function importTracer(t: MsgTrace, server: Server): ImportTracer {
 
 /**
  * One local subscription: a client's is recorded as an egress, a stream's as a `js` event
- * (stream and subject; a store error is not reported yet); delivered unless trace-only.
+ * (stream and subject; a store error is not reported yet); delivered unless trace-only. A
+ * stream importer's shadow first records the `se` event (the importer and the subject
+ * there), then its subscription's egress in the importer.
  */
 function toSub(t: MsgTrace, server: Server, producer: Connection, account: Account, sub: Subscription, pa: PubArg): void {
-  const kind = sub.conn.kind;
-  if (kind === Kind.CLIENT) t.egressClient(sub, account);
-  else if (kind === Kind.JETSTREAM) t.jetstream(server.jetstreamStreamOf(sub), pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd));
+  let target = sub;
+  let subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
+  const im = sub.im;
+  if (im !== null) {
+    subject = im.ref.deliverSubject(subject);
+    t.imported("se", im.importer, "", subject);
+    target = im.origin;
+    account = im.importer;
+  }
+  const kind = target.conn.kind;
+  if (kind === Kind.CLIENT) t.egressClient(target, account);
+  else if (kind === Kind.JETSTREAM) t.jetstream(server.jetstreamStreamOf(target), subject);
   if (!t.only) deliver(server, producer, sub, pa);
 }
 
