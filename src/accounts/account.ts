@@ -95,9 +95,11 @@ export class Account {
 
   /**
    * Sets the stream imports (config load or reload): the shadows of every subscription here
-   * are rebuilt for them.
+   * are rebuilt for them, unless they are the same imports as before (a reload or a JWT
+   * account registered elsewhere must not make the cluster see interest go and come back).
    */
   setStreamImports(refs: StreamImportRef[] | null): void {
+    if (sameImports(this.streamImports, refs)) return;
     const subs = this.sublist.all();
     for (const sub of subs) if (sub.shadows !== null) removeShadows(sub);
     this.streamImports = refs;
@@ -174,6 +176,11 @@ export function isLocal(sub: Subscription): boolean {
   const c = sub.conn;
   const kind = c.kind;
   return kind === Kind.CLIENT || kind === Kind.SYSTEM || kind === Kind.JETSTREAM || (kind === Kind.LEAF && !c.isSpoke);
+}
+
+function sameImports(a: readonly StreamImportRef[] | null, b: readonly StreamImportRef[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((r, i) => r.key === b[i]!.key && r.exporter === b[i]!.exporter);
 }
 
 function interestKey(sub: Subscription): string {

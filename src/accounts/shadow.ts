@@ -23,6 +23,8 @@ export class StreamImportRef {
   readonly to: string;
   /** Maps a subject of `to` back to the exporter's (nats-server im.rtr). */
   private readonly back: ((s: string) => string) | null;
+  /** Equal for the same import (exporter name, subject, mapping): reloads compare these. */
+  readonly key: string;
 
   constructor(
     readonly exporter: Account,
@@ -31,6 +33,7 @@ export class StreamImportRef {
     /** How a published subject is mapped into the importer (accounts/config.ts streamImportMapping). */
     readonly mapping: SubjectMapping | string | null,
   ) {
+    this.key = `${exporter.name} ${from} ${mapping === null ? "" : typeof mapping === "string" ? mapping : `>${mapping.to}`}`;
     if (mapping === null) {
       this.to = from;
       this.back = null;

@@ -74,7 +74,7 @@ describe("shadow subscriptions on an account", () => {
     await s?.close();
   });
 
-  test("a subscription adds its shadow, an unsubscribe removes it, a reload rebuilds it", async () => {
+  test("a subscription adds its shadow, an unsubscribe removes it, a reload keeps or rebuilds it", async () => {
     s = await startServer({ port: -1, host: "127.0.0.1", config: config("imp") });
     const str = s.server.accounts.get("STR")!;
     const shadows = (): string[] => str.sublist.all().map((x) => x.subject);
@@ -91,6 +91,10 @@ describe("shadow subscriptions on an account", () => {
     sub.subscribe("*.ev.>", { callback: (_e, m) => void got.push(m.subject) });
     await sub.flush();
     assert.deepEqual(shadows(), ["ev.>"]);
+    // The same imports again: the shadow stays (no RS-/RS+ churn across the cluster).
+    const before = str.sublist.all()[0];
+    assert.equal(applyOptions(s.server, { ...s.server.options }).ok, true);
+    assert.equal(str.sublist.all()[0], before);
     const cfg = { ...s.server.options };
     const r = applyOptions(s.server, { ...cfg, accounts: cfg.accounts!.map((a) => (a.name === "CLI" ? { ...a, imports: [{ kind: "stream" as const, account: "STR", subject: "ev.>", prefix: "new" }] } : a)) });
     assert.equal(r.ok, true, r.errors.join("\n"));
