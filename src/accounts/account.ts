@@ -3,6 +3,7 @@ import type { AccountImports } from "./imports.js";
 import type { SubjectMappings } from "../sublist/transform.js";
 import { Kind } from "../server/connection-kind.js";
 import type { Subscription } from "../server/subscription.js";
+import { addShadows, removeShadows, wantsShadows, type StreamImportRef } from "./shadow.js";
 
 /** The global account every client lands in when no accounts are configured. */
 export const GLOBAL_ACCOUNT = "$G";
@@ -45,6 +46,11 @@ export class Account {
   /** Subject mappings applied to what this account's clients publish; null (the common case) costs one check per PUB. */
   mappings: SubjectMappings | null = null;
   /**
+   * The stream imports this account makes; null when none. Each subscription added here then
+   * gets its shadows in the exporters (accounts/shadow.ts).
+   */
+  streamImports: StreamImportRef[] | null = null;
+  /**
    * Local subscriptions per `subject queue` key. Kept only while someone listens: a
    * server that is not part of a cluster pays nothing for it.
    */
@@ -59,6 +65,7 @@ export class Account {
     this.sublist.insert(sub);
     if (this.interest !== null && isLocal(sub)) this.countInterest(sub, 1);
     if (this.subListeners !== null) this.subChanged(sub, sub.weight);
+    if (this.streamImports !== null && wantsShadows(sub)) addShadows(this, sub, this.streamImports);
   }
 
   /** Returns false when `sub` was not in this account. */
@@ -66,6 +73,7 @@ export class Account {
     if (!this.sublist.remove(sub)) return false;
     if (this.interest !== null && isLocal(sub)) this.countInterest(sub, -1);
     if (this.subListeners !== null) this.subChanged(sub, -sub.weight);
+    if (sub.shadows !== null) removeShadows(sub);
     return true;
   }
 
@@ -78,11 +86,25 @@ export class Account {
 
   /** Removes many subscriptions at once (a closing connection). */
   removeSubs(subs: Iterable<Subscription>): void {
-    if (this.interest === null && this.subListeners === null) {
+    if (this.interest === null && this.subListeners === null && this.streamImports === null) {
       this.sublist.removeBatch(subs);
       return;
     }
     for (const sub of subs) this.removeSub(sub);
+  }
+
+  /**
+   * Sets the stream imports (config load or reload): the shadows of every subscription here
+   * are rebuilt for them, unless they are the same imports as before (a reload or a JWT
+   * account registered elsewhere must not make the cluster see interest go and come back).
+   */
+  setStreamImports(refs: StreamImportRef[] | null): void {
+    if (sameImports(this.streamImports, refs)) return;
+    const subs = this.sublist.all();
+    for (const sub of subs) if (sub.shadows !== null) removeShadows(sub);
+    this.streamImports = refs;
+    if (refs === null) return;
+    for (const sub of subs) if (!sub.closed && wantsShadows(sub)) addShadows(this, sub, refs);
   }
 
   /** Starts telling `l` about interest changes; counts what is already there. */
@@ -154,6 +176,11 @@ export function isLocal(sub: Subscription): boolean {
   const c = sub.conn;
   const kind = c.kind;
   return kind === Kind.CLIENT || kind === Kind.SYSTEM || kind === Kind.JETSTREAM || (kind === Kind.LEAF && !c.isSpoke);
+}
+
+function sameImports(a: readonly StreamImportRef[] | null, b: readonly StreamImportRef[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.length === b.length && a.every((r, i) => r.key === b[i]!.key && r.exporter === b[i]!.exporter);
 }
 
 function interestKey(sub: Subscription): string {

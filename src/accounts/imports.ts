@@ -7,8 +7,8 @@
  * importer. The client's publish path checks `account.imports !== null` once per
  * message, so accounts without imports pay nothing else.
  *
- * - Stream import: a message published in the exporter on a subject an importer imports
- *   is delivered into the importer's sublist under the mapped subject.
+ * - Stream import: applied on the subscriber's side by shadow subscriptions in the exporter
+ *   (`shadow.ts`); nothing happens here when the message is published.
  * - Service import: a request published in the importer on the import's local subject is
  *   delivered into the exporter under the exported subject, with its reply replaced by a
  *   fresh `_R_.` subject; the exporter's response on that subject is delivered back into
@@ -20,9 +20,11 @@ import { buildPubArg, type PubArg } from "../protocol/pub-arg.js";
 import { Sublist, wireSubject, type SublistResult } from "../sublist/index.js";
 import type { Subscription } from "../server/subscription.js";
 import { Account } from "./account.js";
+import { StreamImportRef } from "./shadow.js";
 import type { Connection } from "../server/connection.js";
 import { deliverResult } from "../server/deliver.js";
 import { sendToGateways } from "../gateway/routing.js";
+import type { Gateway } from "../gateway/gateway.js";
 import type { Server } from "../server/server.js";
 import {
   applyImportMapping,
@@ -42,16 +44,6 @@ export const SERVICE_REPLY_PREFIX = "_R_.";
 export const RESPONSE_THRESHOLD_MS = 2 * 60 * 1000;
 /** Pending responses per account above which expired ones are swept. */
 export const RESPONSE_SWEEP_SIZE = 1024;
-
-/** A stream importer, stored in the exporter under the exported subject it imports. */
-class StreamImport {
-  readonly queue = null;
-  constructor(
-    readonly subject: string,
-    readonly target: Account,
-    readonly mapping: SubjectMapping | string | null,
-  ) {}
-}
 
 /** A service import, stored in the importer under its local subject. */
 class ServiceImport {
@@ -74,7 +66,6 @@ interface PendingResponse {
 
 /** What leaves one account; see the module comment. */
 export class AccountImports {
-  readonly streamImporters = new Sublist<StreamImport>();
   readonly serviceImports = new Sublist<ServiceImport>();
   readonly responses = new Map<string, PendingResponse>();
 }
@@ -99,6 +90,7 @@ export function configureAccounts(server: Server, configs: readonly AccountOptio
     server.accounts.get(cfg.name)!.mappings = cfg.mappings && cfg.mappings.length > 0 ? new SubjectMappings(cfg.mappings) : null;
   }
   for (const acc of server.accounts.values()) acc.imports = null;
+  const streams = new Map<Account, StreamImportRef[]>();
   const byName = new Map(configs.map((c) => [c.name, c]));
   for (const cfg of configs) {
     const importer = server.accounts.get(cfg.name)!;
@@ -108,7 +100,9 @@ export function configureAccounts(server: Server, configs: readonly AccountOptio
       const exporterCfg = byName.get(imp.account);
       if (!exporter || !exporterCfg) continue; // rejected by config validation
       if (imp.kind === "stream") {
-        importsOf(exporter).streamImporters.insert(new StreamImport(imp.subject, importer, streamImportMapping(imp)));
+        let refs = streams.get(importer);
+        if (refs === undefined) streams.set(importer, (refs = []));
+        refs.push(new StreamImportRef(exporter, imp.subject, streamImportMapping(imp)));
       } else {
         // Exports are looked up in the config's own (JS string) form.
         const responseType = findServiceExport(exporterCfg, given.subject)?.responseType ?? "singleton";
@@ -118,6 +112,7 @@ export function configureAccounts(server: Server, configs: readonly AccountOptio
       }
     }
   }
+  for (const acc of server.accounts.values()) acc.setStreamImports(streams.get(acc) ?? null);
 }
 
 /** An import with its subjects in the server's form (see wireSubject). */
@@ -138,6 +133,8 @@ export interface ImportTracer {
   readonly only: boolean;
   imported(type: "se" | "si", account: Account, from: string, to: string): void;
   deliver(producer: Connection | null, target: Account, r: SublistResult<Subscription>, pa: PubArg): void;
+  /** The copy for gateway `gw` of the message now in account `target`, or null to skip it. */
+  forGateway(gw: Gateway, target: Account, pa: PubArg): PubArg | null;
 }
 
 /**
@@ -150,13 +147,6 @@ export function deliverImports(server: Server, producer: Connection | null, acc:
   const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
   const reply = pa.replyEnd > pa.replyStart ? pa.arg.toString("latin1", pa.replyStart, pa.replyEnd) : "";
   let n = deliverResponse(server, producer, acc, subject, pa, trace);
-  const streams = imports.streamImporters.match(subject).psubs;
-  for (let i = 0; i < streams.length; i++) {
-    const r = streams[i]!;
-    const to = applyImportMapping(r.mapping, subject);
-    trace?.imported("se", r.target, subject, to);
-    n += deliverInto(server, producer, r.target, to, reply, pa, false, trace);
-  }
   const services = imports.serviceImports.match(subject).psubs;
   for (let i = 0; i < services.length; i++) {
     const r = services[i]!;
@@ -169,7 +159,7 @@ export function deliverImports(server: Server, producer: Connection | null, acc:
     }
     const to = applyImportMapping(r.mapping, subject);
     trace?.imported("si", r.target, subject, to);
-    n += deliverInto(server, producer, r.target, to, routedReply, pa, true, trace);
+    n += deliverInto(server, producer, r.target, to, routedReply, pa, trace);
   }
   return n;
 }
@@ -184,7 +174,7 @@ export function deliverResponse(server: Server, producer: Connection | null, acc
   const resp = responses.get(subject);
   if (resp === undefined) return 0;
   if (resp.singleton && trace?.only !== true) responses.delete(subject);
-  return deliverInto(server, producer, resp.account, resp.reply, "", pa, true, trace);
+  return deliverInto(server, producer, resp.account, resp.reply, "", pa, trace);
 }
 
 /** Whether `reply` is the routed reply of a service request `acc` still owes a response. */
@@ -198,14 +188,13 @@ function sweepResponses(imports: AccountImports): void {
 }
 
 /**
- * Delivers `pa`'s payload into `target` under a new subject and reply and, for a service
- * request or response (`toGateways`), on to the other clusters in `target`: as in
- * nats-server, a service import applies where the request was published and the request
- * travels in the exporter's account (its responder may be in another cluster). A stream
- * import is not forwarded: nats-server applies those on the subscriber's side (shadow
- * subscriptions in the exporter), and forwarding here too would deliver twice to a
- * nats-server peer. A gateway that took the message counts as one delivery. A traced message (`trace`) records
- * its local egress; its copy to the gateways goes untraced.
+ * Delivers `pa`'s payload, a service request or response, into `target` under a new subject
+ * and reply, and on to the other clusters in `target`: as in nats-server, a service import
+ * applies where the request was published and the request travels in the exporter's
+ * account (its responder may be in another cluster). Stream importers' shadow subscriptions
+ * in `target` are skipped (nats-server pmrMsgImportedFromService: a service import is not
+ * re-exported to a stream). A gateway that took the message counts as one delivery. A
+ * traced message (`trace`) records its egresses, its copy to each gateway with a hop id.
  */
 function deliverInto(
   server: Server,
@@ -214,20 +203,28 @@ function deliverInto(
   subject: string,
   reply: string,
   pa: PubArg,
-  toGateways: boolean,
   trace: ImportTracer | null,
 ): number {
-  const r = target.sublist.match(subject);
+  const r = withoutShadows(target.sublist.match(subject));
   let n = r.psubs.length + r.qsubs.length;
-  const gw = toGateways ? server.gateways : null;
+  const gw = server.gateways;
   if (n === 0 && gw === null) return 0;
   const derived = derivePubArg(pa, subject, reply);
   if (n > 0) {
     if (trace !== null) trace.deliver(producer, target, r, derived);
     else deliverResult(server, producer, r, derived);
   }
-  if (gw !== null && sendToGateways(gw, producer, target, derived, n > 0 ? r : null)) n++;
+  const each = trace === null ? null : (g: Gateway) => trace.forGateway(g, target, derived);
+  if (gw !== null && sendToGateways(gw, producer, target, derived, n > 0 ? r : null, each)) n++;
   return n;
+}
+
+/** `r` without shadow subscriptions (a copy only when it had some). */
+function withoutShadows(r: SublistResult<Subscription>): SublistResult<Subscription> {
+  const isShadow = (s: Subscription): boolean => s.im !== null;
+  if (!r.psubs.some(isShadow) && !r.qsubs.some((g) => g.some(isShadow))) return r;
+  const qsubs = r.qsubs.map((g) => g.filter((s) => s.im === null)).filter((g) => g.length > 0);
+  return { psubs: r.psubs.filter((s) => s.im === null), qsubs };
 }
 
 /** A PubArg carrying `pa`'s headers and payload under another subject and reply. */

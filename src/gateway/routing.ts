@@ -19,8 +19,8 @@ import type { Connection } from "../server/connection.js";
 import { Kind } from "../server/connection-kind.js";
 import { deliverFromLink, deliverResult } from "../server/deliver.js";
 import { deliverResponse, isPendingResponse } from "../accounts/imports.js";
-import { hasTraceDest } from "../server/msg-trace.js";
-import { processTracedLinkMsg } from "../server/msg-trace-deliver.js";
+import { hasTraceDest, MsgTrace } from "../server/msg-trace.js";
+import { deliverTracedReply, processTracedLinkMsg } from "../server/msg-trace-deliver.js";
 import type { Subscription } from "../server/subscription.js";
 import type { SublistResult } from "../sublist/index.js";
 import type { Gateway } from "./gateway.js";
@@ -154,11 +154,19 @@ function servedHere(r: SublistResult<Subscription> | null, q: string): boolean {
  * the response goes back by the mapped subject, to the requester's cluster only. Returns
  * false when the subject is not a tracked reply.
  */
-export function publishMappedReply(m: GatewayManager, producer: Connection, account: Account, pa: PubArg): boolean {
+export function publishMappedReply(
+  m: GatewayManager,
+  producer: Connection,
+  account: Account,
+  pa: PubArg,
+  /** For a traced message: the copy for one gateway of the mapped message (msg-trace.ts). */
+  each: ((gw: Gateway, routed: PubArg) => PubArg | null) | null = null,
+): boolean {
   const routed = m.replies.lookup(account, pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd));
   if (routed === null) return false;
   const reply = pa.arg.toString("latin1", pa.replyStart, pa.replyEnd);
-  sendToGateways(m, producer, account, buildPubArg(routed, reply, pa.hdr, pa.payloadBuf, pa.payloadStart, pa.payloadEnd), null);
+  const out = buildPubArg(routed, reply, pa.hdr, pa.payloadBuf, pa.payloadStart, pa.payloadEnd);
+  sendToGateways(m, producer, account, out, null, each === null ? null : (g) => each(g, out));
   return true;
 }
 
@@ -203,9 +211,14 @@ export function handleRoutedReply(m: GatewayManager, producer: Link, account: Ac
   const arg = pa.arg;
   const start = pa.subjectStart;
   if (!hashAt(arg, start + CLUSTER_OFFSET, m.clusterHash)) return;
+  // Traced as any message with the header, the ingress naming the whole `_GR_.` subject
+  // (nats-server 2.11 starts the trace before handleGatewayReply).
+  const t = account !== null && pa.hdr > 0 && hasTraceDest(pa) ? MsgTrace.start(m.server, producer, account, pa) : null;
   if (producer.kind !== Kind.ROUTER && !hashAt(arg, start + SERVER_OFFSET, m.serverHash)) {
     const route = routeByHash(m, arg.toString("latin1", start + SERVER_OFFSET, start + SERVER_OFFSET + GW_HASH_LEN));
+    // Passed on as it came: that server traces it in turn; this one's document has the ingress only.
     if (route !== null && account !== null) route.writeMsg(producer, pa, 82, Buffer.from(account.name, "latin1"), EMPTY, 0, null);
+    t?.send();
     return;
   }
   if (account === null) {
@@ -216,7 +229,8 @@ export function handleRoutedReply(m: GatewayManager, producer: Link, account: Ac
   try {
     const subject = arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
     const r = account.sublist.match(subject);
-    if (r.psubs.length + r.qsubs.length > 0) deliverResult(m.server, producer, r, pa);
+    if (t !== null) deliverTracedReply(t, producer, account, subject, r, pa);
+    else if (r.psubs.length + r.qsubs.length > 0) deliverResult(m.server, producer, r, pa);
     else deliverResponse(m.server, producer, account, subject, pa);
   } finally {
     pa.subjectStart = start;

@@ -162,10 +162,12 @@ export class JsSender {
     return n > 0;
   }
 
-  /** Whether anyone in `account` listens on `subject` (advisories are built only then). */
+  /**
+   * Whether anyone in `account` listens on `subject` (advisories are built only then); a
+   * stream importer's subscription is here as its shadow (accounts/shadow.ts).
+   */
   hasInterest(account: Account, subject: string): boolean {
-    if (account.sublist.hasInterest(subject)) return true;
-    return account.imports !== null && account.imports.streamImporters.match(subject).psubs.length > 0;
+    return account.sublist.hasInterest(subject);
   }
 }
 

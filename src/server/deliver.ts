@@ -9,7 +9,7 @@
  * and one kind check per queue member looked at.
  */
 import { msgLineLength, writeMsg } from "../protocol/encode.js";
-import type { PubArg } from "../protocol/pub-arg.js";
+import { buildPubArg, type PubArg } from "../protocol/pub-arg.js";
 import type { SublistResult } from "../sublist/index.js";
 import { permitDelivery } from "../auth/connection.js";
 import type { Client } from "./client.js";
@@ -51,7 +51,7 @@ export function deliverResult(server: Server, producer: Connection | null, r: Su
     }
     if (k === n) {
       const remote = pickRemote(group, producer, pa);
-      if (remote !== null) server.linkTargets.add(remote.conn as Link, remote);
+      if (remote !== null) toRemote(server, producer, remote, pa);
     }
   }
   const t = server.linkTargets;
@@ -135,7 +135,7 @@ function deliverLinkTargets(server: Server, producer: Link, r: SublistResult<Sub
       }
       if (k === n) {
         const remote = pickRemote(group, producer, pa);
-        if (remote !== null) server.linkTargets.add(remote.conn as Link, remote);
+        if (remote !== null) toRemote(server, producer, remote, pa);
       }
     }
   }
@@ -157,10 +157,20 @@ export function queueListed(pa: PubArg, name: string): boolean {
   return false;
 }
 
+/** A queue member picked behind a link: collected, or sent now if it is a shadow. */
+export function toRemote(server: Server, producer: Connection | null, sub: Subscription, pa: PubArg): void {
+  if (sub.im !== null) deliverShadow(server, producer, sub, pa);
+  else server.linkTargets.add(sub.conn as Link, sub);
+}
+
 /** Writes one message to one subscription, by the kind of connection that holds it. */
 export function deliver(server: Server, producer: Connection | null, sub: Subscription, pa: PubArg): void {
   const c = sub.conn;
   if (c.closed || sub.closed) return;
+  if (sub.im !== null) {
+    deliverShadow(server, producer, sub, pa);
+    return;
+  }
   if (sub.max > 0 && sub.delivered >= sub.max) return;
   switch (c.kind) {
     case Kind.CLIENT:
@@ -176,6 +186,29 @@ export function deliver(server: Server, producer: Connection | null, sub: Subscr
       return;
   }
 }
+
+/**
+ * A stream importer's shadow subscription (accounts/shadow.ts): the message goes to the
+ * importer's own subscription under the import's subject (nats-server processMsgResults
+ * `sub.im`). A leaf node's gets its LMSG now, not collected with the other link targets,
+ * since its subject differs from theirs.
+ */
+export function deliverShadow(server: Server, producer: Connection | null, shadow: Subscription, pa: PubArg): void {
+  const im = shadow.im!;
+  const origin = im.origin;
+  const subject = im.ref.deliverSubject(pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd));
+  const derived = buildPubArg(subject, pa.arg.toString("latin1", pa.replyStart, pa.replyEnd), pa.hdr, pa.payloadBuf, pa.payloadStart, pa.payloadEnd);
+  const c = origin.conn;
+  if (c.kind === Kind.LEAF || c.kind === Kind.ROUTER) {
+    if (c.closed || origin.closed) return;
+    const queues = origin.queue === null ? EMPTY : Buffer.from(`${origin.queue} `, "latin1");
+    (c as Link).sendMsg(producer, origin, derived, queues, queues.length);
+    return;
+  }
+  deliver(server, producer, origin, derived);
+}
+
+const EMPTY = Buffer.alloc(0);
 
 /**
  * A server callback may publish while this message is still being delivered: its own

@@ -6,10 +6,10 @@
  * server's own subscriptions; links still get it when their peer traces (msg-trace.ts).
  */
 import { checkPublish } from "../auth/connection.js";
-import { deliverImports, derivePubArg, type ImportTracer } from "../accounts/imports.js";
+import { deliverImports, deliverResponse, derivePubArg, type ImportTracer } from "../accounts/imports.js";
 import type { Account } from "../accounts/account.js";
 import type { Link } from "../cluster/link.js";
-import { sendToGateways } from "../gateway/routing.js";
+import { publishMappedReply, sendToGateways } from "../gateway/routing.js";
 import { isRoutedReply, GW_SUBJECT_OFFSET } from "../gateway/gateway-proto.js";
 import { errPublishPermission } from "../protocol/errors.js";
 import type { PubArg } from "../protocol/pub-arg.js";
@@ -18,7 +18,7 @@ import type { SubjectMappings } from "../sublist/transform.js";
 import type { Client } from "./client.js";
 import type { Connection } from "./connection.js";
 import { Kind } from "./connection-kind.js";
-import { deliver, pickRemote, queueListed } from "./deliver.js";
+import { deliver, deliverFromLink, pickRemote, queueListed, toRemote } from "./deliver.js";
 import { MsgTrace } from "./msg-trace.js";
 import type { Server } from "./server.js";
 import type { Subscription } from "./subscription.js";
@@ -35,7 +35,8 @@ function isLinkKind(kind: Kind): boolean {
 export function processTracedMsg(c: Client, pa: PubArg, mappings: SubjectMappings | null): boolean {
   const server = c.server;
   const acc = c.account;
-  const t = MsgTrace.start(server, c, acc, pa);
+  // A client's message names no origin account: never null here.
+  const t = MsgTrace.start(server, c, acc, pa)!;
   let subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
   if (c.perms !== null && !checkPublish(c, pa)) {
     t.ingressError(errPublishPermission(subject));
@@ -51,11 +52,16 @@ export function processTracedMsg(c: Client, pa: PubArg, mappings: SubjectMapping
       subject = mapped;
     }
   }
+  const gw = server.gateways;
+  // A response to a request that came by gateway goes back by its `_GR_.` subject, traced.
+  if (gw !== null && gw.replies.size > 0 && publishMappedReply(gw, c, acc, pa, (g, out) => t.forLink(g, out))) {
+    t.send();
+    return !c.closed;
+  }
   const r = acc.sublist.match(subject);
   const n = walk(t, server, c, acc, r, pa);
-  flushLinks(t, server, c, pa);
+  flushLinks(t, server, c, pa, acc);
   const imported = acc.imports !== null ? deliverImports(server, c, acc, pa, importTracer(t, server)) : 0;
-  const gw = server.gateways;
   const empty = r.psubs.length === 0 && r.qsubs.length === 0;
   const crossed = gw !== null && sendToGateways(gw, c, acc, pa, empty ? null : r, (g) => t.forLink(g, pa));
   if (!t.only && n === 0 && !crossed && imported === 0 && c.noResponders && pa.replyEnd > pa.replyStart) c.sendNoResponders(pa);
@@ -64,13 +70,18 @@ export function processTracedMsg(c: Client, pa: PubArg, mappings: SubjectMapping
 }
 
 /**
- * A traced message from a route, leaf node or gateway (after the routed-reply cases, which
- * stay untraced), in `account` with match result `r`: this server's ingress carries the
- * link's kind and the hop id it came with, and its own document goes to the same destination.
+ * A traced message from a route, leaf node or gateway (`_GR_.` replies: see
+ * {@link deliverTracedReply}), in `account` with match result `r`: this server's ingress
+ * carries the link's kind and the hop id it came with, and its own document goes to the same
+ * destination, in the origin account the link named if any.
  */
 export function processTracedLinkMsg(link: Link, account: Account, r: SublistResult<Subscription>, pa: PubArg): void {
   const server = link.server;
   const t = MsgTrace.start(server, link, account, pa);
+  if (t === null) {
+    deliverFromLink(server, link, r, pa);
+    return;
+  }
   // Clients get a gateway-mapped reply as the plain one (deliverFromLink).
   const skip = server.gateways !== null && isRoutedReply(pa.arg, pa.replyStart, pa.replyEnd) ? GW_SUBJECT_OFFSET : 0;
   pa.replyStart += skip;
@@ -79,12 +90,26 @@ export function processTracedLinkMsg(link: Link, account: Account, r: SublistRes
   } finally {
     pa.replyStart -= skip;
   }
-  flushLinks(t, server, link, pa);
+  flushLinks(t, server, link, pa, account);
   const gw = server.gateways;
   // A leaf's message goes on to other clusters as a client's does (Leaf.processMsg).
   if (link.kind === Kind.LEAF && gw !== null) {
-    sendToGateways(gw, link, account, pa, pa.queuesEnd > pa.queuesStart ? r : null, (g) => t.forLink(g, pa));
+    sendToGateways(gw, link, account, pa, pa.queuesEnd > pa.queuesStart ? r : null, (g) => t.forLink(g, pa, account));
   }
+  t.send();
+}
+
+/**
+ * A traced `_GR_.` reply for this server (gateway/routing.ts handleRoutedReply; nats-server
+ * 2.11 traces it as any message), `pa`'s subject already past the prefix: its subscribers,
+ * or the service response it answers, recorded; then the document.
+ */
+export function deliverTracedReply(t: MsgTrace, producer: Link, account: Account, subject: string, r: SublistResult<Subscription>, pa: PubArg): void {
+  const server = producer.server;
+  if (r.psubs.length + r.qsubs.length > 0) {
+    walk(t, server, producer, account, r, pa);
+    flushLinks(t, server, producer, pa, account);
+  } else deliverResponse(server, producer, account, subject, pa, importTracer(t, server));
   t.send();
 }
 
@@ -115,7 +140,7 @@ function walk(t: MsgTrace, server: Server, producer: Connection, account: Accoun
     }
     const remote = pickRemote(group, producer, pa);
     if (remote !== null) {
-      server.linkTargets.add(remote.conn as Link, remote);
+      toRemote(server, producer, remote, pa);
       n++;
     }
   }
@@ -127,26 +152,38 @@ function importTracer(t: MsgTrace, server: Server): ImportTracer {
   return {
     only: t.only,
     imported: (type, account, from, to) => t.imported(type, account, from, to),
+    forGateway: (g, target, pa) => t.forLink(g, pa, target),
     deliver: (producer, target, r, pa) => {
       walk(t, server, producer!, target, r, pa);
-      flushLinks(t, server, producer!, pa);
+      flushLinks(t, server, producer!, pa, target);
     },
   };
 }
 
 /**
  * One local subscription: a client's is recorded as an egress, a stream's as a `js` event
- * (stream and subject; a store error is not reported yet); delivered unless trace-only.
+ * (stream and subject; a store error is not reported yet); delivered unless trace-only. A
+ * stream importer's shadow first records the `se` event (the importer and the subject
+ * there), then its subscription's egress in the importer.
  */
 function toSub(t: MsgTrace, server: Server, producer: Connection, account: Account, sub: Subscription, pa: PubArg): void {
-  const kind = sub.conn.kind;
-  if (kind === Kind.CLIENT) t.egressClient(sub, account);
-  else if (kind === Kind.JETSTREAM) t.jetstream(server.jetstreamStreamOf(sub), pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd));
+  let target = sub;
+  let subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
+  const im = sub.im;
+  if (im !== null) {
+    subject = im.ref.deliverSubject(subject);
+    t.imported("se", im.importer, "", subject);
+    target = im.origin;
+    account = im.importer;
+  }
+  const kind = target.conn.kind;
+  if (kind === Kind.CLIENT) t.egressClient(target, account);
+  else if (kind === Kind.JETSTREAM) t.jetstream(server.jetstreamStreamOf(target), subject);
   if (!t.only) deliver(server, producer, sub, pa);
 }
 
-/** Sends the collected links their copies (a new hop id each; see MsgTrace.forLink). */
-function flushLinks(t: MsgTrace, server: Server, producer: Connection, pa: PubArg): void {
+/** Sends the collected links their copies of the message, now in `account` (see MsgTrace.forLink). */
+function flushLinks(t: MsgTrace, server: Server, producer: Connection, pa: PubArg, account: Account): void {
   const targets = server.linkTargets;
-  if (targets.count !== targets.base) targets.flushEach(producer, pa, (l) => t.forLink(l, pa));
+  if (targets.count !== targets.base) targets.flushEach(producer, pa, (l) => t.forLink(l, pa, account));
 }

@@ -7,8 +7,11 @@
  * the ingress (`in`: the connection the message came from, with the permission error when
  * publishing was denied), a subject mapping (`sm`), and one egress (`eg`) per connection it
  * went to, stream exports (`se`) and service imports (`si`) it crossed, the streams that
- * store it (`js`). Not yet: the `js` event's store error and `nointerest`,
- * `Nats-Trace-Origin-Account`, `traceparent`. A message forwarded to a route, leaf node or gateway carries
+ * store it (`js`). Not yet: the `js` event's store error and `nointerest`, `traceparent`.
+ * A copy that leaves for a link in another account than the traced one (after a service
+ * import) carries `Nats-Trace-Origin-Account: <traced account>`; the peer publishes its
+ * document there, its ingress naming the message's own account (2.11
+ * setOriginAccountHeaderIfNeeded). A message forwarded to a route, leaf node or gateway carries
  * `Nats-Trace-Hop` ("1", "2" ... on the first server; "1.1", "1.2" ... on the next), the peer
  * traces it in turn and publishes its own document to the same destination; `hops` counts the
  * links a server forwarded it to. `Nats-Trace-Only: true` records the events without delivering
@@ -29,6 +32,7 @@ import type { Subscription } from "./subscription.js";
 
 const TRACE_DEST = Buffer.from("Nats-Trace-Dest:");
 export const TRACE_HOP = "Nats-Trace-Hop";
+export const TRACE_ORIGIN_ACCOUNT = "Nats-Trace-Origin-Account";
 
 /** nats-server errMsgTraceOnlyNoSupport / errMsgTraceNoSupport: the egress errors for an older peer. */
 export const ERR_TRACE_ONLY_NO_SUPPORT = "Not delivered because remote does not support message tracing";
@@ -63,21 +67,28 @@ function parseHeaders(pa: PubArg): Record<string, string[]> {
 }
 
 /**
- * `pa` with `Nats-Trace-Hop: hop` in its headers (replacing one it had), for the copy of a
- * traced message that goes to one link. Subject and reply as in `pa`; payload copied.
+ * `pa` with `Nats-Trace-Hop: hop` in its headers (replacing one it had), and
+ * `Nats-Trace-Origin-Account: origin` when `origin` is set (dropping one it had otherwise),
+ * for the copy of a traced message that goes to one link. Subject and reply as in `pa`;
+ * payload copied.
  */
-export function withHop(pa: PubArg, hop: string): PubArg {
+export function withHop(pa: PubArg, hop: string, origin: string | null = null): PubArg {
   const buf = pa.payloadBuf;
   const hdrEnd = pa.payloadStart + pa.hdr;
-  let text = buf.toString("latin1", pa.payloadStart, hdrEnd);
-  const at = text.indexOf(`\r\n${TRACE_HOP}:`);
-  if (at >= 0) text = text.slice(0, at) + text.slice(text.indexOf("\r\n", at + 2));
-  text = `${text.slice(0, -2)}${TRACE_HOP}: ${hop}\r\n\r\n`;
+  let text = dropHeader(dropHeader(buf.toString("latin1", pa.payloadStart, hdrEnd), TRACE_HOP), TRACE_ORIGIN_ACCOUNT);
+  const extra = origin === null ? "" : `${TRACE_ORIGIN_ACCOUNT}: ${origin}\r\n`;
+  text = `${text.slice(0, -2)}${TRACE_HOP}: ${hop}\r\n${extra}\r\n`;
   const head = Buffer.from(text, "latin1");
   const out = Buffer.concat([head, buf.subarray(hdrEnd, pa.payloadEnd)]);
   const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
   const reply = pa.arg.toString("latin1", pa.replyStart, pa.replyEnd);
   return buildPubArg(subject, reply, head.length, out, 0, out.length);
+}
+
+/** The header block `text` without the line of header `name`. */
+function dropHeader(text: string, name: string): string {
+  const at = text.indexOf(`\r\n${name}:`);
+  return at < 0 ? text : text.slice(0, at) + text.slice(text.indexOf("\r\n", at + 2));
 }
 
 type Event = Record<string, unknown>;
@@ -98,8 +109,10 @@ export class MsgTrace {
 
   private constructor(
     readonly server: Server,
-    /** The account the document is published in (the publisher's). */
+    /** The account the document is published in (the publisher's, or the origin account a link named). */
     readonly account: Account,
+    /** The account the message is in here (the ingress `acc`). */
+    msgAccount: Account,
     readonly dest: string,
     /** Nats-Trace-Only: record, do not deliver to clients or streams. */
     readonly only: boolean,
@@ -113,20 +126,39 @@ export class MsgTrace {
     this.ingressEvent = { type: "in", ts: now(), kind: from.kind, cid: from.id };
     const name = connName(from);
     if (name !== "") this.ingressEvent.name = name;
-    Object.assign(this.ingressEvent, { acc: account.name, subj: subject });
+    Object.assign(this.ingressEvent, { acc: msgAccount.name, subj: subject });
     this.events.push(this.ingressEvent);
   }
 
-  /** The trace of a message with a `Nats-Trace-Dest` header that `from` sent in `account`. */
-  static start(server: Server, from: Connection, account: Account, pa: PubArg): MsgTrace {
+  /**
+   * The trace of a message with a `Nats-Trace-Dest` header that `from` sent in `account`.
+   * From a link, a `Nats-Trace-Origin-Account` header names the account the document goes
+   * to; when this server has no such account the message is not traced (null), unless it
+   * is trace-only: then it is still not delivered, and no document is sent (2.11 initMsgTrace).
+   */
+  static start(server: Server, from: Connection, account: Account, pa: PubArg): MsgTrace | null {
     const headers = parseHeaders(pa);
     const kind = from.kind;
     const fromLink = kind === Kind.ROUTER || kind === Kind.GATEWAY || kind === Kind.LEAF;
+    const only = /^(1|t|true|on)$/i.test(headers["Nats-Trace-Only"]?.[0] ?? "");
+    let dest = headers["Nats-Trace-Dest"]?.[0] ?? "";
+    let traceAccount = account;
+    const origin = fromLink ? headers[TRACE_ORIGIN_ACCOUNT]?.[0] : undefined;
+    if (origin !== undefined && origin !== account.name) {
+      const found = server.accounts.get(origin);
+      if (found !== undefined) traceAccount = found;
+      else {
+        server.logger.error(`${from.logPrefix()}Account "${origin}" was not found, won't be able to trace events`);
+        if (!only) return null;
+        dest = "";
+      }
+    }
     return new MsgTrace(
       server,
+      traceAccount,
       account,
-      headers["Nats-Trace-Dest"]?.[0] ?? "",
-      /^(1|t|true|on)$/i.test(headers["Nats-Trace-Only"]?.[0] ?? ""),
+      dest,
+      only,
       fromLink ? (headers[TRACE_HOP]?.[0] ?? "") : "",
       headers,
       pa.size,
@@ -188,15 +220,17 @@ export class MsgTrace {
   /**
    * The copy of the message for `link`: with a new hop id when the peer traces, as it is when
    * it does not (the egress says no document comes from there), none for trace-only then.
+   * `account` is the one the message is in now: another than the traced one (a service
+   * import took it there) is named to the peer by `Nats-Trace-Origin-Account`.
    */
-  forLink(link: Connection & { traceOk: boolean }, pa: PubArg): PubArg | null {
+  forLink(link: Connection & { traceOk: boolean }, pa: PubArg, account: Account = this.account): PubArg | null {
     if (!link.traceOk) {
       this.egressLink(link, "", this.only ? ERR_TRACE_ONLY_NO_SUPPORT : ERR_TRACE_NO_SUPPORT);
       return this.only ? null : pa;
     }
     const hop = this.nextHop();
     this.egressLink(link, hop, "");
-    return withHop(pa, hop);
+    return withHop(pa, hop, account !== this.account ? this.account.name : null);
   }
 
   /** Publishes the document to the destination, in the traced account. */

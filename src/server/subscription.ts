@@ -2,6 +2,7 @@ import type { PubArg } from "../protocol/pub-arg.js";
 import type { Client } from "./client.js";
 import type { InternalClient } from "./internal-client.js";
 import type { Link } from "../cluster/link.js";
+import type { ShadowOf } from "../accounts/shadow.js";
 
 /**
  * A subscription the server itself holds (monitoring, system services, JetStream):
@@ -37,6 +38,13 @@ export class Subscription {
   weight = 1;
   /** Set for JetStream's subscriptions (see PubArgHandler); null otherwise. */
   pah: PubArgHandler | null = null;
+  /**
+   * Set on a shadow subscription (accounts/shadow.ts): this one sits in a stream exporter's
+   * account on behalf of `im.origin`, and delivers to it under the import's subject.
+   */
+  im: ShadowOf | null = null;
+  /** The shadow subscriptions this one has in exporters' accounts; null when none. */
+  shadows: Subscription[] | null = null;
 
   constructor(
     readonly conn: SubscriptionOwner,
