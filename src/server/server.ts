@@ -213,6 +213,8 @@ export class Server {
     const first = monitoring[0];
     this.monitorPort = first ? Number(new URL(first).port) : 0;
 
+    await this.operator?.start();
+
     if (o.jetstream) {
       // Loaded only when enabled; started before clients can connect, as nats-server does.
       const { JetStream, resolveJetStreamConfig } = await import("../jetstream/jetstream.js");

@@ -126,9 +126,7 @@ export class OperatorMode {
       for (const k of op.signingKeys) this.trusted.add(k);
     }
     for (const k of o.trustedKeys ?? []) this.trusted.add(k);
-    const resolver = createResolver(o.resolver, o.resolverPreload ?? {});
-    if (resolver === null) throw new Error("URL account resolvers are not supported yet by tsnats");
-    this.resolver = resolver;
+    this.resolver = createResolver(o.resolver, o.resolverPreload ?? {}, o.resolverTls, (msg) => server.logger.error(`Account JWT lookup error: ${msg}`));
     const sys = this.systemAccountKey();
     this.pinned = o.resolverPinnedAccounts !== undefined ? new Set([...o.resolverPinnedAccounts, ...(sys !== undefined ? [sys] : [])]) : null;
     // Preloaded JWTs go to the resolver's store first (nats-server stores them when newer).
@@ -140,7 +138,49 @@ export class OperatorMode {
     this.rewire();
     server.onClose(() => {
       for (const a of this.jwtAccounts.values()) a.stopTimer();
+      this.resolver.close();
     });
+  }
+
+  /**
+   * Before clients are accepted: a remote (URL) resolver fetches the system account, which
+   * the constructor could not load synchronously (nats-server fetches it at start too).
+   */
+  async start(): Promise<void> {
+    const sys = this.systemAccountKey();
+    if (!this.resolver.remote || sys === undefined || this.jwtAccounts.has(sys)) return;
+    await this.fetchWithImports(sys);
+    if (this.load(sys, false) !== null) this.rewire();
+  }
+
+  /**
+   * With a remote resolver, the fetch a login with user JWT `jwt` must wait for: its
+   * account's JWT (and the accounts it imports from) when not known yet. Null when nothing
+   * is to wait for (then authentication runs at once and reports any problem).
+   */
+  pendingFetch(jwt: string | undefined): Promise<void> | null {
+    if (!this.resolver.remote || jwt === undefined || jwt === "") return null;
+    let uc: UserClaims;
+    try {
+      uc = decodeUserClaims(jwt);
+    } catch {
+      return null;
+    }
+    const issuer = uc.nats.issuer_account ?? uc.iss;
+    if (this.jwtAccounts.has(issuer) || (this.pinned !== null && !this.pinned.has(issuer))) return null;
+    return this.fetchWithImports(issuer);
+  }
+
+  /** Fetches `key`'s account JWT, then the JWTs of the accounts it imports from, concurrently. */
+  private async fetchWithImports(key: string): Promise<void> {
+    await this.resolver.prefetch(key);
+    const jwt = this.resolver.fetch(key);
+    if (jwt === undefined) return;
+    const claims = this.checkAccountJwt(jwt, key);
+    if (typeof claims === "string") return;
+    const exporters = new Set<string>();
+    for (const i of claims.nats.imports ?? []) if (typeof i.account === "string" && !this.jwtAccounts.has(i.account)) exporters.add(i.account);
+    await Promise.all([...exporters].map((k) => this.resolver.prefetch(k)));
   }
 
   /** Serves the account-JWT endpoints (claims-requests.ts) in the system account `sys`. */

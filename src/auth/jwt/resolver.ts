@@ -2,12 +2,14 @@
  * Account resolvers: where operator mode finds account JWTs (nats-server accounts.go
  * AccountResolver). `MEMORY` serves `resolver_preload`; the directory resolvers
  * (`type: full`, `type: cache`) keep one `<account>.jwt` file per account in `dir`, as
- * nats-server's DirJWTStore does (flat layout), and accept updates. Lookups are synchronous:
- * an account JWT is a small file read once, then held by the server's account table.
+ * nats-server's DirJWTStore does (flat layout), and accept updates; `URL(...)` fetches over
+ * HTTP (url-resolver.ts). Lookups are synchronous: an account JWT is a small file read once,
+ * then held by the server's account table; a remote resolver is prefetched first.
  */
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ResolverOptions } from "../../server/options.js";
+import type { ResolverOptions, TlsOptions } from "../../server/options.js";
+import { UrlResolver } from "./url-resolver.js";
 
 /** Where account JWTs come from. */
 export interface AccountResolver {
@@ -23,11 +25,20 @@ export interface AccountResolver {
   delete(account: string): void;
   /** Every account this resolver holds. */
   list(): string[];
+  /** True when fetch() only knows what prefetch() brought (URL): logins wait for prefetch. */
+  readonly remote: boolean;
+  /** Makes fetch(account) able to answer; never rejects (local resolvers: at once). */
+  prefetch(account: string): Promise<void>;
+  /** Releases what the resolver holds open (at server shutdown). */
+  close(): void;
 }
+
+const DONE = Promise.resolve();
 
 /** `resolver: MEMORY`: the preloaded JWTs (updates to known accounts are kept in memory). */
 export class MemoryResolver implements AccountResolver {
   readonly kind = "memory";
+  readonly remote = false;
   readonly acceptsUpdates = false;
   readonly allowDelete = false;
   private readonly jwts: Map<string, string>;
@@ -51,11 +62,18 @@ export class MemoryResolver implements AccountResolver {
   list(): string[] {
     return [...this.jwts.keys()];
   }
+
+  prefetch(): Promise<void> {
+    return DONE;
+  }
+
+  close(): void {}
 }
 
 /** `resolver { type: full|cache, dir }`: one `<account>.jwt` file per account. */
 export class DirResolver implements AccountResolver {
   readonly acceptsUpdates = true;
+  readonly remote = false;
 
   constructor(
     readonly kind: "full" | "cache",
@@ -103,12 +121,18 @@ export class DirResolver implements AccountResolver {
       .filter((f) => f.endsWith(".jwt"))
       .map((f) => f.slice(0, -4));
   }
+
+  prefetch(): Promise<void> {
+    return DONE;
+  }
+
+  close(): void {}
 }
 
-/** The resolver the options ask for (URL resolvers are not served yet: null). */
-export function createResolver(r: ResolverOptions | undefined, preload: Record<string, string>): AccountResolver | null {
+/** The resolver the options ask for; `log` receives URL fetch failures. */
+export function createResolver(r: ResolverOptions | undefined, preload: Record<string, string>, tls: TlsOptions | undefined, log: (msg: string) => void): AccountResolver {
   if (r === undefined || r.type === "memory") return new MemoryResolver(preload);
   if (r.type === "full") return new DirResolver("full", r.dir, r.allowDelete, r.hardDelete);
   if (r.type === "cache") return new DirResolver("cache", r.dir, false, false);
-  return null;
+  return new UrlResolver(r.url, tls, log);
 }
