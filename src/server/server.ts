@@ -13,7 +13,7 @@ import { Account, GLOBAL_ACCOUNT } from "../accounts/account.js";
 import { configureAccounts } from "../accounts/imports.js";
 import { Client, type ConnectOptions } from "./client.js";
 import type { Connection } from "./connection.js";
-import { deliverResult } from "./deliver.js";
+import { deliverResult, deliverToPeers } from "./deliver.js";
 import { InternalClient } from "./internal-client.js";
 import { ClosedState } from "./closed-state.js";
 import { hostPort, listenURLs } from "./net-util.js";
@@ -426,6 +426,13 @@ export class Server {
     const r = account.sublist.match(subject);
     deliverResult(this, null, r, pa);
     if (this.gateways !== null) sendToGateways(this.gateways, null, account, pa, r);
+    this.flushPending();
+  }
+
+  /** As {@link publishInternal}, to other servers only (deliver.ts deliverToPeers says why). */
+  publishToPeers(account: Account, subject: string, reply: string, payload: Buffer): void {
+    const pa = buildPubArg(subject, reply, -1, payload, 0, payload.length);
+    deliverToPeers(this, account.sublist.match(subject), pa);
     this.flushPending();
   }
 

@@ -107,9 +107,9 @@ export function accountSigners(a: AccountClaims): Map<string, ScopedSigner | nul
 }
 
 /** jwt.DecodeGeneric: any verified JWT; `data` is its `nats` map (v2), else the top-level claims. */
-export function decodeGenericJwt(token: string): { sub: string; iss: string; data: Record<string, unknown> } {
+export function decodeGenericJwt(token: string): { sub: string; iss: string; iat: number; jti: string; data: Record<string, unknown> } {
   const claims = verifiedClaims<Record<string, unknown>>(token) as unknown as Record<string, unknown>;
   const nats = claims.nats;
   const data = typeof nats === "object" && nats !== null ? (nats as Record<string, unknown>) : claims;
-  return { sub: String(claims.sub ?? ""), iss: String(claims.iss ?? ""), data };
+  return { sub: String(claims.sub ?? ""), iss: String(claims.iss ?? ""), iat: typeof claims.iat === "number" ? claims.iat : 0, jti: String(claims.jti ?? ""), data };
 }

@@ -20,7 +20,8 @@ import { Permissions } from "../permissions.js";
 import { accountOptionsFromClaims } from "./account-links.js";
 import { accountSigners, decodeAccountClaims, decodeUserClaims, isRevoked, nowSeconds, timeProblem, type AccountClaims, type ScopedSigner, type UserClaims } from "./claims.js";
 import type { Subscription } from "../../server/subscription.js";
-import { listenClaimRequests } from "./claims-requests.js";
+import { listenClaimRequests, storeHash } from "./claims-requests.js";
+import { ResolverSync, type SyncedStore } from "./resolver-sync.js";
 import { createResolver, type AccountResolver } from "./resolver.js";
 import { applyTemplate, connectionTypeAllowed, hasEmptyPermissions, jwtPermissions, sourceAllowed, timeWindow } from "./user-checks.js";
 import type { ServerOptions } from "../../server/options.js";
@@ -118,6 +119,8 @@ export class OperatorMode {
   private permsCache = new LruMap<string, Permissions | null>(PERMS_CACHE_SIZE);
   private readonly pinned: Set<string> | null;
   private claimSubs: Subscription[] = [];
+  /** A full resolver's exchange with the cluster's other full resolvers; null otherwise. */
+  sync: ResolverSync | null = null;
 
   constructor(private readonly server: Server) {
     const o = server.options;
@@ -139,6 +142,7 @@ export class OperatorMode {
     server.onClose(() => {
       for (const a of this.jwtAccounts.values()) a.stopTimer();
       this.resolver.close();
+      this.sync?.close();
     });
   }
 
@@ -159,7 +163,8 @@ export class OperatorMode {
    * is to wait for (then authentication runs at once and reports any problem).
    */
   pendingFetch(jwt: string | undefined): Promise<void> | null {
-    if (!this.resolver.remote || jwt === undefined || jwt === "") return null;
+    const lookup = this.sync !== null && this.sync.clustered;
+    if ((!this.resolver.remote && !lookup) || jwt === undefined || jwt === "") return null;
     let uc: UserClaims;
     try {
       uc = decodeUserClaims(jwt);
@@ -168,25 +173,41 @@ export class OperatorMode {
     }
     const issuer = uc.nats.issuer_account ?? uc.iss;
     if (this.jwtAccounts.has(issuer) || (this.pinned !== null && !this.pinned.has(issuer))) return null;
+    if (!this.resolver.remote && this.resolver.fetch(issuer) !== undefined) return null;
     return this.fetchWithImports(issuer);
+  }
+
+  /** Brings `key`'s JWT to the store: from the URL, or from the cluster's full resolvers. */
+  private prefetch(key: string): Promise<void> {
+    return this.resolver.remote ? this.resolver.prefetch(key) : (this.sync?.lookup(key) ?? Promise.resolve());
   }
 
   /** Fetches `key`'s account JWT, then the JWTs of the accounts it imports from, concurrently. */
   private async fetchWithImports(key: string): Promise<void> {
-    await this.resolver.prefetch(key);
+    await this.prefetch(key);
     const jwt = this.resolver.fetch(key);
     if (jwt === undefined) return;
     const claims = this.checkAccountJwt(jwt, key);
     if (typeof claims === "string") return;
     const exporters = new Set<string>();
     for (const i of claims.nats.imports ?? []) if (typeof i.account === "string" && !this.jwtAccounts.has(i.account)) exporters.add(i.account);
-    await Promise.all([...exporters].map((k) => this.resolver.prefetch(k)));
+    await Promise.all([...exporters].map((k) => this.prefetch(k)));
   }
 
-  /** Serves the account-JWT endpoints (claims-requests.ts) in the system account `sys`. */
+  /**
+   * Serves the account-JWT endpoints (claims-requests.ts) in the system account `sys`;
+   * a full resolver in a cluster also syncs with its peers (resolver-sync.ts).
+   */
   listen(sys: Account): void {
     for (const s of this.claimSubs) this.server.unsubscribeInternal(s);
     this.claimSubs = listenClaimRequests(this.server, this, sys);
+    this.sync?.close();
+    this.sync = null;
+    const r = this.server.options.resolver;
+    if (r?.type === "full" && this.server.options.cluster !== undefined) {
+      const store: SyncedStore = { fetch: (k) => this.resolver.fetch(k), apply: (jwt) => this.updateAccount(jwt, true), hash: () => storeHash(this) };
+      this.sync = new ResolverSync(this.server, sys, store, r.intervalMs, r.timeoutMs);
+    }
   }
 
   /** `system_account`, else the operator JWT's. */
