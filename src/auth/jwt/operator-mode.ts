@@ -22,7 +22,7 @@ import { accountSigners, decodeAccountClaims, decodeUserClaims, isRevoked, nowSe
 import type { Subscription } from "../../server/subscription.js";
 import { listenClaimRequests, storeHash } from "./claims-requests.js";
 import { ResolverSync, type SyncedStore } from "./resolver-sync.js";
-import { createResolver, type AccountResolver } from "./resolver.js";
+import { createResolver, DirResolver, type AccountResolver } from "./resolver.js";
 import { applyTemplate, connectionTypeAllowed, hasEmptyPermissions, jwtPermissions, sourceAllowed, timeWindow } from "./user-checks.js";
 import type { ServerOptions } from "../../server/options.js";
 
@@ -130,6 +130,7 @@ export class OperatorMode {
     }
     for (const k of o.trustedKeys ?? []) this.trusted.add(k);
     this.resolver = createResolver(o.resolver, o.resolverPreload ?? {}, o.resolverTls, (msg) => server.logger.error(`Account JWT lookup error: ${msg}`));
+    if (this.resolver instanceof DirResolver) this.resolver.onEvict = (key) => this.removeAccount(key);
     const sys = this.systemAccountKey();
     this.pinned = o.resolverPinnedAccounts !== undefined ? new Set([...o.resolverPinnedAccounts, ...(sys !== undefined ? [sys] : [])]) : null;
     // Preloaded JWTs go to the resolver's store first (nats-server stores them when newer).
@@ -204,9 +205,10 @@ export class OperatorMode {
     this.sync?.close();
     this.sync = null;
     const r = this.server.options.resolver;
-    if (r?.type === "full" && this.server.options.cluster !== undefined) {
+    if ((r?.type === "full" || r?.type === "cache") && this.server.options.cluster !== undefined) {
       const store: SyncedStore = { fetch: (k) => this.resolver.fetch(k), apply: (jwt) => this.updateAccount(jwt, true), hash: () => storeHash(this) };
-      this.sync = new ResolverSync(this.server, sys, store, r.intervalMs, r.timeoutMs);
+      // A cache resolver looks accounts up, but does not exchange packs (CacheDirAccResolver.Start).
+      this.sync = new ResolverSync(this.server, sys, store, r.type === "full" ? r.intervalMs : 0, r.timeoutMs);
     }
   }
 
@@ -488,6 +490,11 @@ export class OperatorMode {
   /** Removes an account's JWT (`$SYS.REQ.CLAIMS.DELETE`): its clients are disconnected. */
   deleteAccount(key: string): void {
     this.resolver.delete(key);
+    this.removeAccount(key);
+  }
+
+  /** nats-server removeCb: an account whose JWT is gone (deleted, evicted) is shut. */
+  private removeAccount(key: string): void {
     const ja = this.jwtAccounts.get(key);
     if (ja === undefined) return;
     ja.stopTimer();

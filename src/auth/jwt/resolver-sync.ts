@@ -43,7 +43,8 @@ interface PendingLookup {
 export class ResolverSync {
   private readonly inbox = `$SYS._INBOX.${randomBytes(6).toString("base64url").replace(/[-_]/g, "x")}.`;
   private readonly sub: Subscription;
-  private readonly ticker: NodeJS.Timeout;
+  /** The periodic PACK request; null for a cache resolver (lookups only). */
+  private readonly ticker: NodeJS.Timeout | null;
   private readonly lookups = new Map<string, PendingLookup>();
   private readonly inflight = new Map<string, Promise<void>>();
   private nextId = 0;
@@ -58,8 +59,8 @@ export class ResolverSync {
     this.sub = server.subscribeInternal(sys, `${this.inbox}>`, (subject, _reply, hdr, data) => {
       this.onReply(subject.slice(this.inbox.length), (hdr > 0 ? data.subarray(hdr) : data).toString("utf8").trim());
     });
-    this.ticker = setInterval(() => this.sendPack(), intervalMs);
-    this.ticker.unref();
+    this.ticker = intervalMs > 0 ? setInterval(() => this.sendPack(), intervalMs) : null;
+    this.ticker?.unref();
   }
 
   /** Whether a lookup can reach anyone (routes up). */
@@ -158,7 +159,7 @@ export class ResolverSync {
   }
 
   close(): void {
-    clearInterval(this.ticker);
+    if (this.ticker !== null) clearInterval(this.ticker);
     for (const l of [...this.lookups.values()]) l.done();
     this.server.unsubscribeInternal(this.sub);
   }

@@ -9,6 +9,7 @@
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ResolverOptions, TlsOptions } from "../../server/options.js";
+import { CacheTracker } from "./cache-tracker.js";
 import { UrlResolver } from "./url-resolver.js";
 
 /** Where account JWTs come from. */
@@ -70,18 +71,34 @@ export class MemoryResolver implements AccountResolver {
   close(): void {}
 }
 
-/** `resolver { type: full|cache, dir }`: one `<account>.jwt` file per account. */
+/**
+ * `resolver { type: full|cache, dir }`: one `<account>.jwt` file per account. A `cache`
+ * resolver is bounded by `limit` and `ttl` (cache-tracker.ts): evicted files are removed and
+ * reported to `onEvict`, for the account to be shut as a deleted one.
+ */
 export class DirResolver implements AccountResolver {
   readonly acceptsUpdates = true;
   readonly remote = false;
+  private readonly tracker: CacheTracker | null;
+  /** Set by the owner: an account whose JWT the cache evicted. */
+  onEvict: (account: string) => void = () => {};
 
   constructor(
     readonly kind: "full" | "cache",
     private readonly dir: string,
     readonly allowDelete: boolean,
     private readonly hardDelete: boolean,
+    cache?: { limit: number; ttlMs: number },
   ) {
     mkdirSync(dir, { recursive: true });
+    this.tracker =
+      cache === undefined
+        ? null
+        : new CacheTracker(cache.limit, cache.ttlMs, (account) => {
+            rmSync(this.path(account), { force: true });
+            this.onEvict(account);
+          });
+    if (this.tracker !== null) for (const account of this.list()) this.tracker.touch(account);
   }
 
   private path(account: string): string {
@@ -91,7 +108,9 @@ export class DirResolver implements AccountResolver {
   fetch(account: string): string | undefined {
     if (!/^A[A-Z2-7]{55}$/.test(account)) return undefined;
     try {
-      return readFileSync(this.path(account), "utf8").trim();
+      const jwt = readFileSync(this.path(account), "utf8").trim();
+      this.tracker?.used(account);
+      return jwt;
     } catch {
       return undefined;
     }
@@ -102,10 +121,12 @@ export class DirResolver implements AccountResolver {
     const tmp = `${this.path(account)}.tmp`;
     writeFileSync(tmp, jwt);
     renameSync(tmp, this.path(account));
+    this.tracker?.touch(account);
   }
 
   /** nats-server DirJWTStore: a soft delete renames the file to `.jwt.deleted`. */
   delete(account: string): void {
+    this.tracker?.forget(account);
     if (this.hardDelete) rmSync(this.path(account), { force: true });
     else {
       try {
@@ -126,13 +147,15 @@ export class DirResolver implements AccountResolver {
     return DONE;
   }
 
-  close(): void {}
+  close(): void {
+    this.tracker?.close();
+  }
 }
 
 /** The resolver the options ask for; `log` receives URL fetch failures. */
 export function createResolver(r: ResolverOptions | undefined, preload: Record<string, string>, tls: TlsOptions | undefined, log: (msg: string) => void): AccountResolver {
   if (r === undefined || r.type === "memory") return new MemoryResolver(preload);
   if (r.type === "full") return new DirResolver("full", r.dir, r.allowDelete, r.hardDelete);
-  if (r.type === "cache") return new DirResolver("cache", r.dir, false, false);
+  if (r.type === "cache") return new DirResolver("cache", r.dir, false, true, { limit: r.limit, ttlMs: r.ttlMs });
   return new UrlResolver(r.url, tls, log);
 }
