@@ -57,11 +57,6 @@ export class UrlResolver implements AccountResolver {
     return this.jwts.get(account);
   }
 
-  /** Whether `fetch(account)` can answer without a request. */
-  has(account: string): boolean {
-    return this.jwts.has(account);
-  }
-
   /**
    * Fetches `account`'s JWT unless it is known; concurrent calls share one request.
    * Never rejects: a failure is logged and leaves the account unknown.
