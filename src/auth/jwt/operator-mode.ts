@@ -24,7 +24,8 @@ import { listenClaimRequests, storeHash } from "./claims-requests.js";
 import { ResolverSync, type SyncedStore } from "./resolver-sync.js";
 import { createResolver, DirResolver, type AccountResolver } from "./resolver.js";
 import { applyTemplate, connectionTypeAllowed, hasEmptyPermissions, jwtPermissions, sourceAllowed, timeWindow } from "./user-checks.js";
-import type { ServerOptions } from "../../server/options.js";
+import type { JetStreamAccountLimits, ServerOptions } from "../../server/options.js";
+import { jetStreamLimitsOf } from "./jetstream-limits.js";
 
 /** JWT limits use -1 for "no limit" (jwt.NoLimit). */
 export const NO_LIMIT = -1;
@@ -268,7 +269,15 @@ export class OperatorMode {
     }
     const target = ja;
     ja.armExpiry(() => this.accountExpired(target));
+    // JetStream follows the JWT's limits, live (nats-server updateAccountClaimsWithRefresh).
+    this.server.jetstream?.reloadAccounts().catch((err: unknown) => this.server.logger.error(`JetStream limits of ${claims.sub}: ${String(err)}`));
     return ja;
+  }
+
+  /** The JetStream limits account `name`'s JWT gives; null when none (or not a JWT account). */
+  jetStreamLimits(name: string): JetStreamAccountLimits | null {
+    const ja = this.jwtAccounts.get(name);
+    return ja === undefined ? null : jetStreamLimitsOf(ja.claims);
   }
 
   /**
