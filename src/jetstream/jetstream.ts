@@ -135,7 +135,7 @@ export class JetStream {
 
   /**
    * Subscribes the API in every account not seen yet and enables JetStream where the
-   * config asks for it (limits follow the config). Returns the accounts newly enabled and
+   * config asks for it (limits follow the config), or in operator mode the account JWT. Returns the accounts newly enabled and
    * those that have JetStream but whose config no longer gives it.
    */
   private attachAccounts(): { fresh: JsAccount[]; lost: JsAccount[] } {
@@ -153,6 +153,7 @@ export class JetStream {
       let limits: JetStreamAccountLimits | null = null;
       if (configured.length === 0 && account === this.server.globalAccount) limits = unlimited();
       else if (cfg?.jetstream === true) limits = cfg.jetstreamLimits ?? unlimited();
+      else if (this.server.operator !== null) limits = this.server.operator.jetStreamLimits(account.name);
       if (limits === null) continue;
       keep.add(account);
       const had = this.accounts.has(account);

@@ -218,22 +218,34 @@ export class Client extends Connection implements ParserSink {
     this.connectOpts = o;
 
     // As nats-server, every CONNECT (a repeated one too) is checked against the auth.
+    // Credentials in the websocket's cookies stand in for those CONNECT does not carry (nats-server).
     if (this.ws !== null) cookieCredentials(o, this.ws.settings);
-    const auth = this.authenticator;
-    if (auth.required) {
-      const callout = this.server.callouts?.route(this, o) ?? null;
-      if (callout !== null) {
-        this.calloutThenConnect(callout, o);
-        return true;
-      }
-      const slow = auth.pendingBcrypt(o, this.nonce);
-      if (slow !== null) {
-        this.verifyThenConnect(o, slow);
-        return true;
-      }
-      return this.authenticateAndConnect(o);
+    if (!this.authenticator.required) return this.finishConnect();
+    // Operator mode with a URL resolver: the user's account JWT is fetched first, parsing waiting.
+    const fetching = this.server.operator?.pendingFetch(o.jwt) ?? null;
+    if (fetching !== null) {
+      this.awaitAuth(
+        () => fetching.then(() => true),
+        () => this.checkThenConnect(o),
+      );
+      return true;
     }
-    return this.finishConnect();
+    return this.checkThenConnect(o);
+  }
+
+  /** CONNECT's authentication: the auth callout, a bcrypt check in a worker, or at once. */
+  private checkThenConnect(o: ConnectOptions): boolean {
+    const callout = this.server.callouts?.route(this, o) ?? null;
+    if (callout !== null) {
+      this.calloutThenConnect(callout, o);
+      return true;
+    }
+    const slow = this.authenticator.pendingBcrypt(o, this.nonce);
+    if (slow !== null) {
+      this.verifyThenConnect(o, slow);
+      return true;
+    }
+    return this.authenticateAndConnect(o);
   }
 
   /**
@@ -277,7 +289,8 @@ export class Client extends Connection implements ParserSink {
         const server = this.server;
         server.inReadBatch = true;
         try {
-          if (connect(outcome)) {
+          // A `connect` that started another wait (awaitAuth again: readObserver set) resumes later.
+          if (connect(outcome) && this.readObserver === null) {
             this.resumeReads(ReadPause.AUTH);
             this.parser.resume();
           }

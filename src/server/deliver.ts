@@ -59,6 +59,27 @@ export function deliverResult(server: Server, producer: Connection | null, r: Su
 }
 
 /**
+ * Delivers a message the server made to its peers only (routes and leaf nodes), never to
+ * a subscriber here: for requests meant for other servers when this one has a member of
+ * the same queue group (the account resolver's `$SYS.REQ.CLAIMS.PACK`, whose `responder`
+ * group every full resolver joins), which deliverResult would prefer.
+ */
+export function deliverToPeers(server: Server, r: SublistResult<Subscription>, pa: PubArg): void {
+  const psubs = r.psubs;
+  for (let i = 0; i < psubs.length; i++) {
+    const sub = psubs[i]!;
+    if (sub.conn.kind === Kind.ROUTER || sub.conn.kind === Kind.LEAF) deliver(server, null, sub, pa);
+  }
+  const qsubs = r.qsubs;
+  for (let g = 0; g < qsubs.length; g++) {
+    const remote = pickRemote(qsubs[g]!, null, pa);
+    if (remote !== null) server.linkTargets.add(remote.conn as Link, remote);
+  }
+  const t = server.linkTargets;
+  if (t.count !== t.base) t.flush(null, pa);
+}
+
+/**
  * A member of a queue group with none here, among those behind routes and leaf nodes that
  * may take a message from `producer`, weighted by how many members each peer has
  * (nats-server shadows a remote queue subscription by its weight in match results).

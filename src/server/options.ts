@@ -739,6 +739,5 @@ function validateTrustedOperators(o: ServerOptions): string[] {
   } else if (ops[0]?.systemAccount === undefined && (o.resolver.type === "full" || o.resolver.type === "cache")) {
     return ["using nats based account resolver - the system account needs to be specified in configuration or the operator jwt"];
   }
-  if (o.resolver.type === "url") return [`"resolver": URL account resolvers are not supported yet by tsnats; use MEMORY or a full resolver`];
   return [];
 }

@@ -13,7 +13,7 @@ import { Account, GLOBAL_ACCOUNT } from "../accounts/account.js";
 import { configureAccounts } from "../accounts/imports.js";
 import { Client, type ConnectOptions } from "./client.js";
 import type { Connection } from "./connection.js";
-import { deliverResult } from "./deliver.js";
+import { deliverResult, deliverToPeers } from "./deliver.js";
 import { InternalClient } from "./internal-client.js";
 import { ClosedState } from "./closed-state.js";
 import { advertiseAddress, hostPort, listenURLs } from "./net-util.js";
@@ -216,6 +216,8 @@ export class Server {
     const monitoring = o.httpPort !== 0 ? await (await import("../monitor/index.js")).startMonitoring(this) : [];
     const first = monitoring[0];
     this.monitorPort = first ? Number(new URL(first).port) : 0;
+
+    await this.operator?.start();
 
     if (o.jetstream) {
       // Loaded only when enabled; started before clients can connect, as nats-server does.
@@ -427,6 +429,13 @@ export class Server {
     const r = account.sublist.match(subject);
     deliverResult(this, null, r, pa);
     if (this.gateways !== null) sendToGateways(this.gateways, null, account, pa, r);
+    this.flushPending();
+  }
+
+  /** As {@link publishInternal}, to other servers only (deliver.ts deliverToPeers says why). */
+  publishToPeers(account: Account, subject: string, reply: string, payload: Buffer): void {
+    const pa = buildPubArg(subject, reply, -1, payload, 0, payload.length);
+    deliverToPeers(this, account.sublist.match(subject), pa);
     this.flushPending();
   }
 

@@ -1,10 +1,8 @@
 /**
  * The auth fixture corpus (test/fixtures/config/auth): every valid/*.conf maps to the
- * options in its .json twin; every invalid/*.conf reports the errors there (file:line:col);
- * every unsupported/*.conf (decentralized auth) loads (so `-t` passes, as nats-server's) and
- * is refused at server start with a clear message. Where the reference nats-server is
- * installed it must agree: it accepts valid/ and unsupported/ (they are correct
- * nats-server configs) and rejects invalid/.
+ * options in its .json twin; every invalid/*.conf reports the errors there (file:line:col).
+ * Where the reference nats-server is installed it must agree: it accepts valid/ and
+ * rejects invalid/.
  */
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -21,7 +19,7 @@ const NATS_SERVER = process.env.NATS_SERVER ?? "/usr/sbin/nats-server";
 const HAVE_NATS = existsSync(NATS_SERVER);
 const noNats = !HAVE_NATS && "nats-server not installed";
 
-type Kind = "valid" | "invalid" | "unsupported";
+type Kind = "valid" | "invalid";
 
 function fixtures(kind: Kind): string[] {
   return readdirSync(join(ROOT, kind)).filter((f) => f.endsWith(".conf")).sort();
@@ -53,27 +51,6 @@ describe("auth config corpus: valid", () => {
       assert.doesNotThrow(() => new Authenticator(resolveOptions(r.options)));
     });
     test(`${f} is accepted by nats-server -t`, { skip: noNats }, () => {
-      const n = natsAccepts(file);
-      assert.ok(n.ok, n.output);
-    });
-  }
-});
-
-describe("auth config corpus: unsupported", () => {
-  const files = fixtures("unsupported");
-  test("is not empty", () => assert.ok(files.length >= 1));
-  for (const f of files) {
-    const file = join(ROOT, "unsupported", f);
-    const want = expectation<{ options: Record<string, unknown>; refused: string[] }>("unsupported", f);
-    test(`${f} loads (as -t shows), and the server refuses to start with it`, () => {
-      const r = loadConfigFile(file);
-      assert.deepEqual(r.errors.map(formatIssue), []);
-      const { configFile, ...options } = r.options;
-      assert.equal(configFile, file);
-      assert.deepEqual(options, want.options);
-      assert.deepEqual(validateOptions(resolveOptions(r.options)), want.refused);
-    });
-    test(`${f} is a valid nats-server config (tsnats lacks the feature)`, { skip: noNats }, () => {
       const n = natsAccepts(file);
       assert.ok(n.ok, n.output);
     });

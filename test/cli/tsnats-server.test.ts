@@ -207,15 +207,12 @@ describe("tsnats-server", () => {
     assert.match(r.stderr, /solicited routes require cluster capabilities, e\.g\. --cluster/);
   });
 
-  test("-t passes an operator-mode config; starting with a URL resolver is refused (not supported yet)", async () => {
+  test("-t passes an operator-mode config with a URL resolver", async () => {
     const { createOperator, encodeOperator } = await import("@nats-io/jwt");
     const dir = tempDir();
     const conf = join(dir, "op.conf");
     writeFileSync(conf, `operator: "${await encodeOperator("op", createOperator())}"\nresolver: URL(http://127.0.0.1:1/)\n`);
     const t = run(["-t", "-c", conf]);
     assert.equal(t.status, 0, t.stderr);
-    const start = run(["-p", "-1", "-c", conf]);
-    assert.equal(start.status, 1);
-    assert.match(start.stderr, /URL account resolvers are not supported yet by tsnats/);
   });
 });

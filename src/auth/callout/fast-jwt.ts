@@ -28,7 +28,11 @@ export function nkeyPublicKey(nkey: string): KeyObject | null {
   return key;
 }
 
+/** First characters of public Ed25519 nkeys (server, cluster, operator, account, user); not curve `X`. */
+const SIGNING_PREFIXES = "NCOAU";
+
 function decodeKey(nkey: string): KeyObject | null {
+  if (!SIGNING_PREFIXES.includes(nkey.charAt(0)) || nkey.length !== 56) return null;
   const raw = base32Decode(nkey);
   if (raw === null || raw.length !== 35) return null;
   const crc = raw.readUInt16LE(33);
@@ -58,10 +62,11 @@ function base32Decode(s: string): Buffer | null {
 }
 
 /**
- * Decodes `token`, verifies its signature and checks its claim type and issuer kind.
- * Throws with @nats-io/jwt's wording when it is not a valid one.
+ * Decodes `token` and verifies its JWT header and its signature by the `iss` key, with no
+ * check of the claim type (jwt.Decode / @nats-io/jwt decode). Throws with @nats-io/jwt's
+ * wording when it is not a validly signed NATS JWT.
  */
-export function decodeVerified<T>(token: string, type: string): ClaimsData<T> {
+export function decodeSigned<T>(token: string): ClaimsData<T> {
   const chunks = token.split(".");
   if (chunks.length !== 3) throw new Error(`invalid jwt - ${chunks.length} chunks`);
   let header: { typ?: string; alg?: string };
@@ -72,12 +77,21 @@ export function decodeVerified<T>(token: string, type: string): ClaimsData<T> {
   } catch {
     throw new Error("invalid jwt - not JSON");
   }
+  if (header === null || typeof header !== "object" || claims === null || typeof claims !== "object") throw new Error("invalid jwt - not JSON");
   if (header.typ !== "jwt" && header.typ !== "JWT") throw new Error(`not a nats jwt - typ ${String(header.typ)}`);
   if (header.alg !== "ed25519-nkey" && header.alg !== "ed25519") throw new Error(`not a nats jwt - alg ${String(header.alg)}`);
   const key = typeof claims.iss === "string" ? nkeyPublicKey(claims.iss) : null;
   if (key === null) throw new Error("invalid issuer for claim");
   const signed = header.alg === "ed25519-nkey" ? `${chunks[0]}.${chunks[1]}` : chunks[1]!;
   if (!verify(null, Buffer.from(signed), key, Buffer.from(chunks[2]!, "base64url"))) throw new Error("sig verification failed");
+  return claims;
+}
+
+/**
+ * Checks that verified `claims` are of claim `type` (v2 `nats.type`, v1 `type`) and issued
+ * by the right kind of key, with a subject. Throws with jwt's wording otherwise.
+ */
+export function checkClaimType<T>(claims: ClaimsData<T>, type: string): ClaimsData<T> {
   const nats = (claims.nats ?? {}) as { type?: string };
   const got = nats.type ?? claims.type;
   if (got !== type) throw new Error(`not ${type === "account" || type === "activation" ? "an" : "a"} ${type} claim`);
@@ -85,4 +99,12 @@ export function decodeVerified<T>(token: string, type: string): ClaimsData<T> {
   if (prefix === undefined || !claims.iss.startsWith(prefix)) throw new Error("invalid issuer for claim");
   if (typeof claims.sub !== "string" || claims.sub === "") throw new Error("subject is required");
   return claims;
+}
+
+/**
+ * Decodes `token`, verifies its signature and checks its claim type and issuer kind.
+ * Throws with @nats-io/jwt's wording when it is not a valid one.
+ */
+export function decodeVerified<T>(token: string, type: string): ClaimsData<T> {
+  return checkClaimType(decodeSigned<T>(token), type);
 }

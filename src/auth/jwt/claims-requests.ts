@@ -26,14 +26,15 @@ const ACCOUNT_KEY = /^A[A-Z2-7]{55}$/;
 /** Subscribes the endpoints in `sys`; returns the subscriptions (ended on a move). */
 export function listenClaimRequests(server: Server, op: OperatorMode, sys: Account): Subscription[] {
   const subs: Subscription[] = [];
-  const on = (subject: string, handle: (subject: string, reply: string, body: string) => void, queue: string | null = null): void => {
+  const on = (subject: string, handle: (subject: string, reply: string, body: string, raw: Buffer) => void, queue: string | null = null): void => {
     subs.push(
       server.subscribeInternal(
         sys,
         subject,
         (subj, reply, hdr, data) => {
           try {
-            handle(subj, reply, (hdr > 0 ? data.subarray(hdr) : data).toString("utf8"));
+            const raw = hdr > 0 ? data.subarray(hdr) : data;
+            handle(subj, reply, raw.toString("utf8"), raw);
           } catch (err) {
             server.logger.error(`Account claims request on ${subj}: ${(err as Error).message}`);
           }
@@ -79,9 +80,10 @@ export function listenClaimRequests(server: Server, op: OperatorMode, sys: Accou
   // Pack: every JWT as `<key>|<jwt>` (one a message) and an empty end, unless the hashes match.
   on(
     PACK,
-    (_s, reply, body) => {
+    (_s, reply, _body, theirHash) => {
       if (reply === "") return;
-      if (body !== "" && Buffer.from(body, "latin1").equals(storeHash(op))) return publishRaw(server, sys, reply, "");
+      // The hash is 32 raw bytes (not text).
+      if (theirHash.length > 0 && theirHash.equals(storeHash(op))) return publishRaw(server, sys, reply, "");
       for (const key of op.resolver.list()) {
         const jwt = op.resolver.fetch(key);
         if (jwt !== undefined) publishRaw(server, sys, reply, `${key}|${jwt}`);

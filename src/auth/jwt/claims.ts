@@ -1,20 +1,44 @@
 /**
- * Decoding and validating NATS JWTs (user, account, activation) with the official
- * `@nats-io/jwt`, which verifies the Ed25519 signature; the checks jwt.Decode*Claims and
+ * Decoding and validating NATS JWTs (user, account, activation): the Ed25519 signature is
+ * verified with node:crypto (fast-jwt.ts), and the checks jwt.Decode*Claims and
  * Claims.Validate make on top of it (claim type, issuer kind, expiry, not-before) are here.
- * Pure: no server, no sockets.
+ * `@nats-io/jwt` gives the claim shapes. Measured with bench/jwt-connect.ts: @nats-io/jwt's
+ * pure-JS verify took ~25 ms per JWT, so every JWT login stalled the event loop that long.
+ *
+ * Verified claims are kept by their exact token string (a bounded LRU): clients reconnect
+ * with the same JWT, and the account JWT behind each login is the same. The key is the whole
+ * token, signature included, so a token whose signature differs is verified anew; what
+ * depends on the time (expiry, not-before, revocations) is checked by the callers on every use.
  */
 import type { Account as AccountNats, Activation, ClaimsData, User } from "@nats-io/jwt";
-import { lazyRequire } from "../../util/lazy-require.js";
+import { LruMap } from "../../util/lru.js";
+import { checkClaimType, decodeSigned } from "../callout/fast-jwt.js";
 
-const jwtLib = lazyRequire<typeof import("@nats-io/jwt")>("@nats-io/jwt");
+/** Distinct verified JWTs kept (a few hundred bytes each). */
+const VERIFIED_CACHE_SIZE = 4096;
+/** Verified claims by exact token; the claims are frozen, being shared by every caller. */
+const verifiedCache = new LruMap<string, ClaimsData<unknown>>(VERIFIED_CACHE_SIZE);
+
+/** The token's claims, its signature verified now or when it was first seen. */
+function verifiedClaims<T>(token: string): ClaimsData<T> {
+  const hit = verifiedCache.get(token);
+  if (hit !== undefined) return hit as ClaimsData<T>;
+  const claims = deepFreeze(decodeSigned<T>(token));
+  verifiedCache.set(token, claims as ClaimsData<unknown>);
+  return claims;
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v !== null && typeof v === "object" && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v as object)) deepFreeze(x);
+  }
+  return v;
+}
 
 export type UserClaims = ClaimsData<User>;
 export type AccountClaims = ClaimsData<AccountNats>;
 export type ActivationClaims = ClaimsData<Activation>;
-
-/** What a JWT of some type must be issued by (nkey prefixes). */
-const ISSUER_PREFIXES: Record<string, string> = { user: "A", account: "O", activation: "A", operator: "O", authorization_response: "A" };
 
 /**
  * Decodes `token`, verifying its signature, and checks its claim type (v2 `nats.type`,
@@ -23,14 +47,7 @@ const ISSUER_PREFIXES: Record<string, string> = { user: "A", account: "O", activ
 export function decodeClaims<T>(token: string, type: string): ClaimsData<T> {
   // jwt.Decode's first check, with its words.
   if (token.split(".").length !== 3) throw new Error("expected 3 chunks");
-  const claims = jwtLib().decode<T>(token);
-  const nats = (claims.nats ?? {}) as { type?: string };
-  const got = nats.type ?? claims.type;
-  if (got !== type) throw new Error(`not ${type === "account" || type === "activation" ? "an" : "a"} ${type} claim`);
-  const prefix = ISSUER_PREFIXES[type];
-  if (typeof claims.iss !== "string" || prefix === undefined || !claims.iss.startsWith(prefix)) throw new Error("invalid issuer for claim");
-  if (typeof claims.sub !== "string" || claims.sub === "") throw new Error("subject is required");
-  return claims;
+  return checkClaimType(verifiedClaims<T>(token), type);
 }
 
 export function decodeUserClaims(token: string): UserClaims {
@@ -90,9 +107,9 @@ export function accountSigners(a: AccountClaims): Map<string, ScopedSigner | nul
 }
 
 /** jwt.DecodeGeneric: any verified JWT; `data` is its `nats` map (v2), else the top-level claims. */
-export function decodeGenericJwt(token: string): { sub: string; iss: string; data: Record<string, unknown> } {
-  const claims = jwtLib().decode<Record<string, unknown>>(token) as unknown as Record<string, unknown>;
+export function decodeGenericJwt(token: string): { sub: string; iss: string; iat: number; jti: string; data: Record<string, unknown> } {
+  const claims = verifiedClaims<Record<string, unknown>>(token) as unknown as Record<string, unknown>;
   const nats = claims.nats;
   const data = typeof nats === "object" && nats !== null ? (nats as Record<string, unknown>) : claims;
-  return { sub: String(claims.sub ?? ""), iss: String(claims.iss ?? ""), data };
+  return { sub: String(claims.sub ?? ""), iss: String(claims.iss ?? ""), iat: typeof claims.iat === "number" ? claims.iat : 0, jti: String(claims.jti ?? ""), data };
 }

@@ -20,10 +20,12 @@ import { Permissions } from "../permissions.js";
 import { accountOptionsFromClaims } from "./account-links.js";
 import { accountSigners, decodeAccountClaims, decodeUserClaims, isRevoked, nowSeconds, timeProblem, type AccountClaims, type ScopedSigner, type UserClaims } from "./claims.js";
 import type { Subscription } from "../../server/subscription.js";
-import { listenClaimRequests } from "./claims-requests.js";
-import { createResolver, type AccountResolver } from "./resolver.js";
+import { listenClaimRequests, storeHash } from "./claims-requests.js";
+import { ResolverSync, type SyncedStore } from "./resolver-sync.js";
+import { createResolver, DirResolver, type AccountResolver } from "./resolver.js";
 import { applyTemplate, connectionTypeAllowed, hasEmptyPermissions, jwtPermissions, sourceAllowed, timeWindow } from "./user-checks.js";
-import type { ServerOptions } from "../../server/options.js";
+import type { JetStreamAccountLimits, ServerOptions } from "../../server/options.js";
+import { jetStreamLimitsOf } from "./jetstream-limits.js";
 
 /** JWT limits use -1 for "no limit" (jwt.NoLimit). */
 export const NO_LIMIT = -1;
@@ -118,6 +120,8 @@ export class OperatorMode {
   private permsCache = new LruMap<string, Permissions | null>(PERMS_CACHE_SIZE);
   private readonly pinned: Set<string> | null;
   private claimSubs: Subscription[] = [];
+  /** A full resolver's exchange with the cluster's other full resolvers; null otherwise. */
+  sync: ResolverSync | null = null;
 
   constructor(private readonly server: Server) {
     const o = server.options;
@@ -126,9 +130,8 @@ export class OperatorMode {
       for (const k of op.signingKeys) this.trusted.add(k);
     }
     for (const k of o.trustedKeys ?? []) this.trusted.add(k);
-    const resolver = createResolver(o.resolver, o.resolverPreload ?? {});
-    if (resolver === null) throw new Error("URL account resolvers are not supported yet by tsnats");
-    this.resolver = resolver;
+    this.resolver = createResolver(o.resolver, o.resolverPreload ?? {}, o.resolverTls, (msg) => server.logger.error(`Account JWT lookup error: ${msg}`));
+    if (this.resolver instanceof DirResolver) this.resolver.onEvict = (key) => this.removeAccount(key);
     const sys = this.systemAccountKey();
     this.pinned = o.resolverPinnedAccounts !== undefined ? new Set([...o.resolverPinnedAccounts, ...(sys !== undefined ? [sys] : [])]) : null;
     // Preloaded JWTs go to the resolver's store first (nats-server stores them when newer).
@@ -140,13 +143,74 @@ export class OperatorMode {
     this.rewire();
     server.onClose(() => {
       for (const a of this.jwtAccounts.values()) a.stopTimer();
+      this.resolver.close();
+      this.sync?.close();
     });
   }
 
-  /** Serves the account-JWT endpoints (claims-requests.ts) in the system account `sys`. */
+  /**
+   * Before clients are accepted: a remote (URL) resolver fetches the system account, which
+   * the constructor could not load synchronously (nats-server fetches it at start too).
+   */
+  async start(): Promise<void> {
+    const sys = this.systemAccountKey();
+    if (!this.resolver.remote || sys === undefined || this.jwtAccounts.has(sys)) return;
+    await this.fetchWithImports(sys);
+    if (this.load(sys, false) !== null) this.rewire();
+  }
+
+  /**
+   * With a remote resolver, the fetch a login with user JWT `jwt` must wait for: its
+   * account's JWT (and the accounts it imports from) when not known yet. Null when nothing
+   * is to wait for (then authentication runs at once and reports any problem).
+   */
+  pendingFetch(jwt: string | undefined): Promise<void> | null {
+    const lookup = this.sync !== null && this.sync.clustered;
+    if ((!this.resolver.remote && !lookup) || jwt === undefined || jwt === "") return null;
+    let uc: UserClaims;
+    try {
+      uc = decodeUserClaims(jwt);
+    } catch {
+      return null;
+    }
+    const issuer = uc.nats.issuer_account ?? uc.iss;
+    if (this.jwtAccounts.has(issuer) || (this.pinned !== null && !this.pinned.has(issuer))) return null;
+    if (!this.resolver.remote && this.resolver.fetch(issuer) !== undefined) return null;
+    return this.fetchWithImports(issuer);
+  }
+
+  /** Brings `key`'s JWT to the store: from the URL, or from the cluster's full resolvers. */
+  private prefetch(key: string): Promise<void> {
+    return this.resolver.remote ? this.resolver.prefetch(key) : (this.sync?.lookup(key) ?? Promise.resolve());
+  }
+
+  /** Fetches `key`'s account JWT, then the JWTs of the accounts it imports from, concurrently. */
+  private async fetchWithImports(key: string): Promise<void> {
+    await this.prefetch(key);
+    const jwt = this.resolver.fetch(key);
+    if (jwt === undefined) return;
+    const claims = this.checkAccountJwt(jwt, key);
+    if (typeof claims === "string") return;
+    const exporters = new Set<string>();
+    for (const i of claims.nats.imports ?? []) if (typeof i.account === "string" && !this.jwtAccounts.has(i.account)) exporters.add(i.account);
+    await Promise.all([...exporters].map((k) => this.prefetch(k)));
+  }
+
+  /**
+   * Serves the account-JWT endpoints (claims-requests.ts) in the system account `sys`;
+   * a full resolver in a cluster also syncs with its peers (resolver-sync.ts).
+   */
   listen(sys: Account): void {
     for (const s of this.claimSubs) this.server.unsubscribeInternal(s);
     this.claimSubs = listenClaimRequests(this.server, this, sys);
+    this.sync?.close();
+    this.sync = null;
+    const r = this.server.options.resolver;
+    if ((r?.type === "full" || r?.type === "cache") && this.server.options.cluster !== undefined) {
+      const store: SyncedStore = { fetch: (k) => this.resolver.fetch(k), apply: (jwt) => this.updateAccount(jwt, true), hash: () => storeHash(this) };
+      // A cache resolver looks accounts up, but does not exchange packs (CacheDirAccResolver.Start).
+      this.sync = new ResolverSync(this.server, sys, store, r.type === "full" ? r.intervalMs : 0, r.timeoutMs);
+    }
   }
 
   /** `system_account`, else the operator JWT's. */
@@ -205,7 +269,15 @@ export class OperatorMode {
     }
     const target = ja;
     ja.armExpiry(() => this.accountExpired(target));
+    // JetStream follows the JWT's limits, live (nats-server updateAccountClaimsWithRefresh).
+    this.server.jetstream?.reloadAccounts().catch((err: unknown) => this.server.logger.error(`JetStream limits of ${claims.sub}: ${String(err)}`));
     return ja;
+  }
+
+  /** The JetStream limits account `name`'s JWT gives; null when none (or not a JWT account). */
+  jetStreamLimits(name: string): JetStreamAccountLimits | null {
+    const ja = this.jwtAccounts.get(name);
+    return ja === undefined ? null : jetStreamLimitsOf(ja.claims);
   }
 
   /**
@@ -427,6 +499,11 @@ export class OperatorMode {
   /** Removes an account's JWT (`$SYS.REQ.CLAIMS.DELETE`): its clients are disconnected. */
   deleteAccount(key: string): void {
     this.resolver.delete(key);
+    this.removeAccount(key);
+  }
+
+  /** nats-server removeCb: an account whose JWT is gone (deleted, evicted) is shut. */
+  private removeAccount(key: string): void {
     const ja = this.jwtAccounts.get(key);
     if (ja === undefined) return;
     ja.stopTimer();

@@ -2,12 +2,15 @@
  * Account resolvers: where operator mode finds account JWTs (nats-server accounts.go
  * AccountResolver). `MEMORY` serves `resolver_preload`; the directory resolvers
  * (`type: full`, `type: cache`) keep one `<account>.jwt` file per account in `dir`, as
- * nats-server's DirJWTStore does (flat layout), and accept updates. Lookups are synchronous:
- * an account JWT is a small file read once, then held by the server's account table.
+ * nats-server's DirJWTStore does (flat layout), and accept updates; `URL(...)` fetches over
+ * HTTP (url-resolver.ts). Lookups are synchronous: an account JWT is a small file read once,
+ * then held by the server's account table; a remote resolver is prefetched first.
  */
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { ResolverOptions } from "../../server/options.js";
+import type { ResolverOptions, TlsOptions } from "../../server/options.js";
+import { CacheTracker } from "./cache-tracker.js";
+import { UrlResolver } from "./url-resolver.js";
 
 /** Where account JWTs come from. */
 export interface AccountResolver {
@@ -23,11 +26,20 @@ export interface AccountResolver {
   delete(account: string): void;
   /** Every account this resolver holds. */
   list(): string[];
+  /** True when fetch() only knows what prefetch() brought (URL): logins wait for prefetch. */
+  readonly remote: boolean;
+  /** Makes fetch(account) able to answer; never rejects (local resolvers: at once). */
+  prefetch(account: string): Promise<void>;
+  /** Releases what the resolver holds open (at server shutdown). */
+  close(): void;
 }
+
+const DONE = Promise.resolve();
 
 /** `resolver: MEMORY`: the preloaded JWTs (updates to known accounts are kept in memory). */
 export class MemoryResolver implements AccountResolver {
   readonly kind = "memory";
+  readonly remote = false;
   readonly acceptsUpdates = false;
   readonly allowDelete = false;
   private readonly jwts: Map<string, string>;
@@ -51,19 +63,42 @@ export class MemoryResolver implements AccountResolver {
   list(): string[] {
     return [...this.jwts.keys()];
   }
+
+  prefetch(): Promise<void> {
+    return DONE;
+  }
+
+  close(): void {}
 }
 
-/** `resolver { type: full|cache, dir }`: one `<account>.jwt` file per account. */
+/**
+ * `resolver { type: full|cache, dir }`: one `<account>.jwt` file per account. A `cache`
+ * resolver is bounded by `limit` and `ttl` (cache-tracker.ts): evicted files are removed and
+ * reported to `onEvict`, for the account to be shut as a deleted one.
+ */
 export class DirResolver implements AccountResolver {
   readonly acceptsUpdates = true;
+  readonly remote = false;
+  private readonly tracker: CacheTracker | null;
+  /** Set by the owner: an account whose JWT the cache evicted. */
+  onEvict: (account: string) => void = () => {};
 
   constructor(
     readonly kind: "full" | "cache",
     private readonly dir: string,
     readonly allowDelete: boolean,
     private readonly hardDelete: boolean,
+    cache?: { limit: number; ttlMs: number },
   ) {
     mkdirSync(dir, { recursive: true });
+    this.tracker =
+      cache === undefined
+        ? null
+        : new CacheTracker(cache.limit, cache.ttlMs, (account) => {
+            rmSync(this.path(account), { force: true });
+            this.onEvict(account);
+          });
+    if (this.tracker !== null) for (const account of this.list()) this.tracker.touch(account);
   }
 
   private path(account: string): string {
@@ -73,7 +108,9 @@ export class DirResolver implements AccountResolver {
   fetch(account: string): string | undefined {
     if (!/^A[A-Z2-7]{55}$/.test(account)) return undefined;
     try {
-      return readFileSync(this.path(account), "utf8").trim();
+      const jwt = readFileSync(this.path(account), "utf8").trim();
+      this.tracker?.used(account);
+      return jwt;
     } catch {
       return undefined;
     }
@@ -84,10 +121,12 @@ export class DirResolver implements AccountResolver {
     const tmp = `${this.path(account)}.tmp`;
     writeFileSync(tmp, jwt);
     renameSync(tmp, this.path(account));
+    this.tracker?.touch(account);
   }
 
   /** nats-server DirJWTStore: a soft delete renames the file to `.jwt.deleted`. */
   delete(account: string): void {
+    this.tracker?.forget(account);
     if (this.hardDelete) rmSync(this.path(account), { force: true });
     else {
       try {
@@ -103,12 +142,20 @@ export class DirResolver implements AccountResolver {
       .filter((f) => f.endsWith(".jwt"))
       .map((f) => f.slice(0, -4));
   }
+
+  prefetch(): Promise<void> {
+    return DONE;
+  }
+
+  close(): void {
+    this.tracker?.close();
+  }
 }
 
-/** The resolver the options ask for (URL resolvers are not served yet: null). */
-export function createResolver(r: ResolverOptions | undefined, preload: Record<string, string>): AccountResolver | null {
+/** The resolver the options ask for; `log` receives URL fetch failures. */
+export function createResolver(r: ResolverOptions | undefined, preload: Record<string, string>, tls: TlsOptions | undefined, log: (msg: string) => void): AccountResolver {
   if (r === undefined || r.type === "memory") return new MemoryResolver(preload);
   if (r.type === "full") return new DirResolver("full", r.dir, r.allowDelete, r.hardDelete);
-  if (r.type === "cache") return new DirResolver("cache", r.dir, false, false);
-  return null;
+  if (r.type === "cache") return new DirResolver("cache", r.dir, false, true, { limit: r.limit, ttlMs: r.ttlMs });
+  return new UrlResolver(r.url, tls, log);
 }

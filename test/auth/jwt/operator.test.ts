@@ -125,6 +125,19 @@ describe("operator mode, MEMORY resolver", () => {
     await refused({ ...u, jwt: u.jwt.slice(0, -3) + "AAA" });
   });
 
+  test("verified JWTs are cached by their exact text: the same claims under another signature are refused", async () => {
+    const u = await makeUser(acc, "cached");
+    await accepted(u); // verified once, now cached
+    const [h, p] = u.jwt.split(".");
+    // A real Ed25519 signature of the same header and claims, by a key that is not the issuer.
+    const otherSig = Buffer.from(createAccount().sign(Buffer.from(`${h}.${p}`))).toString("base64url");
+    await refused({ ...u, jwt: `${h}.${p}.${otherSig}` });
+    await refused({ ...u, jwt: `${h}.${p}.${Buffer.alloc(64).toString("base64url")}` });
+    await accepted(u);
+    // The nonce signature is still checked on every login, cached JWT or not.
+    await refused(u, { sig: Buffer.from(createUser().sign(Buffer.from("x"))).toString("base64url") });
+  });
+
   test("account not known to the resolver, or signed by an untrusted operator", async () => {
     const stranger = { kp: createAccount(), jwt: "", pub: "" };
     await refused(await makeUser(stranger, "x"));

@@ -1,0 +1,76 @@
+/**
+ * The cache resolver's bounds (nats-server CacheDirAccResolver: `limit`, least recently
+ * used evicted first; `ttl`, unused JWTs removed): evicted accounts are gone from the
+ * directory and their users refused or disconnected.
+ */
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { startServer } from "../../../src/index.js";
+import { CacheTracker } from "../../../src/auth/jwt/cache-tracker.js";
+import { waitFor } from "../../helpers/wait-for.js";
+import { makeAccount, makeOperator, makeUser, rawJwtConnect, type Acct, type Op } from "./fixtures.js";
+
+const AUTH_ERR = "-ERR 'Authorization Violation'\r\n";
+const root = mkdtempSync(join(tmpdir(), "tsnats-jwt-cache-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function cacheConfig(op: Op, dir: string, opts: string, preload: Acct[]): string {
+  const lines = preload.map((a) => `  ${a.pub}: "${a.jwt}"`).join("\n");
+  return `operator: "${op.jwt}"\nsystem_account: ${op.sys.pub}\nresolver { type: cache, dir: "${dir}", ${opts} }\nresolver_preload {\n${lines}\n}\n`;
+}
+
+test("CacheTracker: least recently used out first, a use renews, ttl expires", () => {
+  const evicted: string[] = [];
+  const t = new CacheTracker(2, 1000, (k) => evicted.push(k));
+  t.touch("a", 0);
+  t.touch("b", 0);
+  t.used("a", 10);
+  t.touch("c", 20);
+  assert.deepEqual(evicted, ["b"]);
+  t.used("zzz", 30); // untracked: stays a miss
+  assert.equal(t.size, 2);
+  t.expire(1015);
+  assert.deepEqual(evicted, ["b", "a"]);
+  t.expire(1020);
+  assert.deepEqual(evicted, ["b", "a", "c"]);
+  t.close();
+});
+
+test("limit: over it, the least recently used JWT is removed and its users refused", async () => {
+  const op = await makeOperator();
+  const [a, b, c] = [await makeAccount(op, "A"), await makeAccount(op, "B"), await makeAccount(op, "C")];
+  const dir = join(root, "limit");
+  // Stored in this order at start: A is the oldest when C arrives.
+  const server = await startServer({ port: 0, host: "127.0.0.1", config: cacheConfig(op, dir, "limit: 3", [a, b, c, op.sys]) });
+  try {
+    assert.ok(!existsSync(join(dir, `${a.pub}.jwt`)));
+    assert.ok(existsSync(join(dir, `${c.pub}.jwt`)));
+    const refused = await rawJwtConnect(server.port, await makeUser(a, "u"));
+    await refused.waitClosed();
+    assert.ok(refused.data.endsWith(AUTH_ERR), refused.data);
+    const ok = await rawJwtConnect(server.port, await makeUser(c, "u"));
+    assert.ok(ok.data.includes("PONG\r\n"), ok.data);
+    ok.close();
+  } finally {
+    await server.close();
+  }
+});
+
+test("ttl: an unused JWT is removed after it; a connected user of it is disconnected", async () => {
+  const op = await makeOperator();
+  const a = await makeAccount(op, "A");
+  const dir = join(root, "ttl");
+  const server = await startServer({ port: 0, host: "127.0.0.1", config: cacheConfig(op, dir, 'ttl: "300ms"', [op.sys, a]) });
+  try {
+    const c = await rawJwtConnect(server.port, await makeUser(a, "u"));
+    assert.ok(c.data.includes("PONG\r\n"), c.data);
+    await waitFor(() => !existsSync(join(dir, `${a.pub}.jwt`)), { what: "A expired from the cache" });
+    await c.waitClosed();
+    assert.match(c.data, /Account Authentication Expired/);
+  } finally {
+    await server.close();
+  }
+});
