@@ -63,11 +63,13 @@ test("ttl: an unused JWT is removed after it; a connected user of it is disconne
   const op = await makeOperator();
   const a = await makeAccount(op, "A");
   const dir = join(root, "ttl");
-  const server = await startServer({ port: 0, host: "127.0.0.1", config: cacheConfig(op, dir, 'ttl: "300ms"', [op.sys, a]) });
+  // Made before the server starts: the login must come well within the ttl, even on a loaded machine.
+  const user = await makeUser(a, "u");
+  const server = await startServer({ port: 0, host: "127.0.0.1", config: cacheConfig(op, dir, 'ttl: "2s"', [op.sys, a]) });
   try {
-    const c = await rawJwtConnect(server.port, await makeUser(a, "u"));
+    const c = await rawJwtConnect(server.port, user);
     assert.ok(c.data.includes("PONG\r\n"), c.data);
-    await waitFor(() => !existsSync(join(dir, `${a.pub}.jwt`)), { what: "A expired from the cache" });
+    await waitFor(() => !existsSync(join(dir, `${a.pub}.jwt`)), { what: "A expired from the cache", timeoutMs: 10_000 });
     await c.waitClosed();
     assert.match(c.data, /Account Authentication Expired/);
   } finally {
