@@ -12,10 +12,22 @@
  * varying sizes that the allocator could not reuse well.)
  */
 
-/** Smallest allocation; an idle connection holds no outbound memory at all. */
+/** Smallest allocation. */
 const OUTBOUND_MIN_SIZE = 1024;
-/** A buffer grown past this for one large batch is dropped after the write. */
-const OUTBOUND_KEEP_MAX = 256 * 1024;
+/**
+ * A buffer grown past this for one large batch is dropped after the write. One read
+ * (256 KiB, src/server/socket-reader.ts) of PUBs becomes a little more as MSGs for a
+ * subscriber, so a keep limit of 256 KiB dropped the 512 KiB buffer of a busy 1:1
+ * subscriber after every batch, and it grew again from 1 KiB by doubling: ten allocations
+ * (~1 MiB of native memory) per 256 KiB read, measured with 1M × 1 KiB pub→sub, and glibc
+ * then kept ~30 MB of freed heap after the run.
+ */
+const OUTBOUND_KEEP_MAX = 1024 * 1024;
+/**
+ * A connection that wrote fewer times than this since the last idle look (one per ping
+ * interval) gives its buffer back: idle connections hold no outbound memory.
+ */
+const QUIET_WRITES = 16;
 /** Allocation size while the socket holds earlier writes. */
 const BACKED_UP_CHUNK = 256 * 1024;
 /** A tail left after a queued write smaller than this is not worth writing into. */
@@ -32,6 +44,11 @@ export class Outbound {
   private taken = 0;
   /** Set while earlier writes from this memory may still be queued in the socket. */
   private backedUp = false;
+  /** Writes since the last idle look, and the largest of them. */
+  private writes = 0;
+  private largestWrite = 0;
+  /** The allocation is dropped at the next `recycle` (the idle look found it unused). */
+  private dropOnRecycle = false;
 
   /** Makes room for `n` more bytes. */
   ensure(n: number): void {
@@ -39,7 +56,9 @@ export class Outbound {
     if (need <= this.buf.length) return;
     let size = this.backedUp ? BACKED_UP_CHUNK : Math.max(OUTBOUND_MIN_SIZE, this.buf.length * 2);
     while (size < need) size *= 2;
-    const bigger = Buffer.allocUnsafe(size);
+    // Not from Node's shared 8 KiB pool: a 1 KiB slice given back at the idle look would
+    // leave its slab pinned by the small long-lived slices around it (subscription sids).
+    const bigger = Buffer.allocUnsafeSlow(size);
     this.buf.copy(bigger, 0, 0, this.len);
     this.buf = this.base = bigger;
   }
@@ -83,6 +102,8 @@ export class Outbound {
   /** Takes the pending bytes for one socket write; follow with `release` or `recycle`. */
   take(): Buffer {
     const chunk = this.buf.subarray(0, this.len);
+    this.writes++;
+    if (this.len > this.largestWrite) this.largestWrite = this.len;
     this.taken = this.len;
     this.len = 0;
     return chunk;
@@ -105,7 +126,21 @@ export class Outbound {
    */
   recycle(): void {
     this.backedUp = false;
-    this.buf = this.base.length > OUTBOUND_KEEP_MAX ? EMPTY : this.base;
+    this.buf = this.base.length > OUTBOUND_KEEP_MAX || this.dropOnRecycle ? EMPTY : this.base;
     if (this.buf === EMPTY) this.base = EMPTY;
+    this.dropOnRecycle = false;
+  }
+
+  /**
+   * Called once per ping interval, before the PING is queued: when the interval's writes
+   * were few, or none of them needed a quarter of the allocation, the allocation is
+   * dropped after the next synchronous write (that PING's), and grows again from
+   * OUTBOUND_MIN_SIZE when needed. Idle connections then hold no outbound memory, and a
+   * connection that once took a burst does not keep its burst-sized buffer.
+   */
+  idleLook(): void {
+    this.dropOnRecycle = this.writes < QUIET_WRITES || this.largestWrite * 4 < this.base.length;
+    this.writes = 0;
+    this.largestWrite = 0;
   }
 }

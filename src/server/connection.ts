@@ -261,6 +261,7 @@ export abstract class Connection {
     }
     this.pingsOut++;
     this.rttStart = performance.now();
+    this.out.idleLook();
     this.sendProto("PING\r\n");
   }
 
