@@ -69,3 +69,43 @@ test("the idle look does not drop memory a backed-up socket still holds", () => 
   const pending = out.buf.subarray(0, out.len).toString("latin1");
   assert.equal(pending, "PING\r\n", "later frames still go into the rest of the allocation");
 });
+
+/** One batch of `n` bytes that the socket queued (a backed-up subscriber); returns the write. */
+function queuedBatch(out: Outbound, n: number): Buffer {
+  const chunk = Buffer.alloc(4 * KiB, 0x62);
+  for (let left = n; left > 0; left -= chunk.length) out.append(chunk, 0, Math.min(chunk.length, left));
+  const w = out.take();
+  out.release();
+  return w;
+}
+
+test("a backed-up connection reuses its chunks once the socket has written them, never before", () => {
+  const out = new Outbound();
+  const inFlight: Buffer[] = [];
+  for (let i = 0; i < 20; i++) inFlight.push(queuedBatch(out, 100 * KiB));
+  const memories = new Set(inFlight.map((w) => w.buffer));
+  assert.ok(memories.size >= 7, `no write done yet: every chunk is new (${memories.size} for 2 MB)`);
+  for (const w of inFlight) assert.equal(w[0], 0x62, "queued bytes untouched");
+  // The socket finishes the first 10 writes; the chunks they used are reused from then on.
+  for (let i = 0; i < 10; i++) out.written();
+  const next: Buffer[] = [];
+  for (let i = 0; i < 6; i++) next.push(queuedBatch(out, 100 * KiB));
+  const reused = next.filter((w) => memories.has(w.buffer as ArrayBuffer));
+  assert.ok(reused.length > 0, "a written chunk was reused");
+  const overlaps = (a: Buffer, b: Buffer): boolean =>
+    a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.length && b.byteOffset < a.byteOffset + a.length;
+  for (const w of next) assert.ok(!inFlight.slice(10).some((q) => overlaps(q, w)), "no write reuses memory of a write still queued");
+  for (const q of inFlight.slice(10)) assert.equal(q[q.length - 1], 0x62, "queued bytes untouched");
+});
+
+test("spare chunks are given back at the idle look", () => {
+  const out = new Outbound();
+  const before = new Set<ArrayBufferLike>();
+  for (let i = 0; i < 20; i++) before.add(queuedBatch(out, 100 * KiB).buffer);
+  for (let i = 0; i < 20; i++) out.written();
+  out.idleLook();
+  const after: ArrayBufferLike[] = [];
+  for (let i = 0; i < 20; i++) after.push(queuedBatch(out, 100 * KiB).buffer);
+  // The chunk in use at the look goes on being filled; no other earlier chunk comes back.
+  assert.ok(after.filter((b) => before.has(b)).length <= 1, "the spares were dropped, not reused");
+});
