@@ -12,12 +12,35 @@
  * varying sizes that the allocator could not reuse well.)
  */
 
-/** Smallest allocation; an idle connection holds no outbound memory at all. */
+/** Smallest allocation. */
 const OUTBOUND_MIN_SIZE = 1024;
-/** A buffer grown past this for one large batch is dropped after the write. */
-const OUTBOUND_KEEP_MAX = 256 * 1024;
+/**
+ * A buffer grown past this for one large batch is dropped after the write. One read
+ * (256 KiB, src/server/socket-reader.ts) of PUBs becomes a little more as MSGs for a
+ * subscriber, so a keep limit of 256 KiB dropped the 512 KiB buffer of a busy 1:1
+ * subscriber after every batch, and it grew again from 1 KiB by doubling: ten allocations
+ * (~1 MiB of native memory) per 256 KiB read, measured with 1M × 1 KiB pub→sub, and glibc
+ * then kept ~30 MB of freed heap after the run.
+ */
+const OUTBOUND_KEEP_MAX = 1024 * 1024;
+/**
+ * A connection that wrote fewer times than this since the last idle look (one per ping
+ * interval) gives its buffer back: idle connections hold no outbound memory.
+ */
+const QUIET_WRITES = 16;
 /** Allocation size while the socket holds earlier writes. */
 const BACKED_UP_CHUNK = 256 * 1024;
+/**
+ * Written chunks kept for reuse while backed up. A subscriber that stays behind keeps
+ * writing chunks and the socket keeps freeing them; without reuse each one was a fresh
+ * 256 KiB allocation (639 for 1M × 1 KiB pub→sub), churn that left glibc's heap
+ * fragmented and tens of megabytes above its start after the run (now 93 allocations and
+ * glibc's heap back at its start). This covers the 4 MiB stall threshold
+ * (src/server/server.ts), past which the producer waits. Spares are kept while the
+ * subscriber goes in and out of backlog (dropping them whenever it caught up left 368
+ * allocations) and dropped at the idle look, once per ping interval.
+ */
+const SPARE_BYTES_MAX = 4 * 1024 * 1024;
 /** A tail left after a queued write smaller than this is not worth writing into. */
 const TAIL_MIN = 4 * 1024;
 const EMPTY = Buffer.alloc(0);
@@ -32,6 +55,22 @@ export class Outbound {
   private taken = 0;
   /** Set while earlier writes from this memory may still be queued in the socket. */
   private backedUp = false;
+  /** Writes since the last idle look, and the largest of them. */
+  private writes = 0;
+  private largestWrite = 0;
+  /** The allocation is dropped at the next `recycle` (the idle look found it unused). */
+  private dropOnRecycle = false;
+  /** Writes handed out, and writes the socket has finished (they finish in order). */
+  private writesOut = 0;
+  private writesDone = 0;
+  /**
+   * Chunks left behind while backed up, oldest first, each with the number of the last
+   * write that took bytes from it: free once that write is done. Null until first needed.
+   */
+  private retired: { chunk: Buffer; lastWrite: number }[] | null = null;
+  /** Written chunks (BACKED_UP_CHUNK or larger) ready for reuse, and their bytes. */
+  private spare: Buffer[] | null = null;
+  private spareBytes = 0;
 
   /** Makes room for `n` more bytes. */
   ensure(n: number): void {
@@ -39,7 +78,15 @@ export class Outbound {
     if (need <= this.buf.length) return;
     let size = this.backedUp ? BACKED_UP_CHUNK : Math.max(OUTBOUND_MIN_SIZE, this.buf.length * 2);
     while (size < need) size *= 2;
-    const bigger = Buffer.allocUnsafe(size);
+    let bigger: Buffer | undefined;
+    if (this.backedUp) {
+      // The socket may still hold writes from the current allocation.
+      this.retire();
+      bigger = this.takeSpare(size);
+    }
+    // Not from Node's shared 8 KiB pool: a 1 KiB slice given back at the idle look would
+    // leave its slab pinned by the small long-lived slices around it (subscription sids).
+    bigger ??= Buffer.allocUnsafeSlow(size);
     this.buf.copy(bigger, 0, 0, this.len);
     this.buf = this.base = bigger;
   }
@@ -83,6 +130,9 @@ export class Outbound {
   /** Takes the pending bytes for one socket write; follow with `release` or `recycle`. */
   take(): Buffer {
     const chunk = this.buf.subarray(0, this.len);
+    this.writes++;
+    this.writesOut++;
+    if (this.len > this.largestWrite) this.largestWrite = this.len;
     this.taken = this.len;
     this.len = 0;
     return chunk;
@@ -96,7 +146,40 @@ export class Outbound {
     this.backedUp = true;
     const rest = this.buf.length - this.taken;
     this.buf = rest >= TAIL_MIN ? this.buf.subarray(this.taken) : EMPTY;
-    if (this.buf === EMPTY) this.base = EMPTY;
+    if (this.buf === EMPTY) this.retire();
+  }
+
+  /** The socket finished one more write (its callback): chunks it was the last of are free. */
+  written(): void {
+    this.writesDone++;
+    const retired = this.retired;
+    if (retired === null) return;
+    while (retired.length > 0 && retired[0]!.lastWrite <= this.writesDone) {
+      const chunk = retired.shift()!.chunk;
+      if (chunk.length < BACKED_UP_CHUNK || chunk.length > OUTBOUND_KEEP_MAX || this.spareBytes + chunk.length > SPARE_BYTES_MAX) continue;
+      (this.spare ??= []).push(chunk);
+      this.spareBytes += chunk.length;
+    }
+  }
+
+  /** A written chunk of at least `size` bytes, if one is spare. */
+  private takeSpare(size: number): Buffer | undefined {
+    const spare = this.spare;
+    if (spare === null || spare.length === 0 || spare[spare.length - 1]!.length < size) return undefined;
+    const chunk = spare.pop()!;
+    this.spareBytes -= chunk.length;
+    return chunk;
+  }
+
+  private dropSpare(): void {
+    this.spare = null;
+    this.spareBytes = 0;
+  }
+
+  /** Leaves the current allocation to the writes that took bytes from it. */
+  private retire(): void {
+    if (this.base !== EMPTY) (this.retired ??= []).push({ chunk: this.base, lastWrite: this.writesOut });
+    this.base = EMPTY;
   }
 
   /**
@@ -105,7 +188,23 @@ export class Outbound {
    */
   recycle(): void {
     this.backedUp = false;
-    this.buf = this.base.length > OUTBOUND_KEEP_MAX ? EMPTY : this.base;
+    this.buf = this.base.length > OUTBOUND_KEEP_MAX || this.dropOnRecycle ? EMPTY : this.base;
     if (this.buf === EMPTY) this.base = EMPTY;
+    this.dropOnRecycle = false;
+  }
+
+  /**
+   * Called once per ping interval, before the PING is queued: when the interval's writes
+   * were few, or none of them needed a quarter of the allocation, the allocation is
+   * dropped after the next synchronous write (that PING's), and grows again from
+   * OUTBOUND_MIN_SIZE when needed. Idle connections then hold no outbound memory, and a
+   * connection that once took a burst does not keep its burst-sized buffer. Spare chunks
+   * are dropped in any case.
+   */
+  idleLook(): void {
+    this.dropOnRecycle = this.writes < QUIET_WRITES || this.largestWrite * 4 < this.base.length;
+    this.dropSpare();
+    this.writes = 0;
+    this.largestWrite = 0;
   }
 }

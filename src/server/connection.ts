@@ -261,6 +261,7 @@ export abstract class Connection {
     }
     this.pingsOut++;
     this.rttStart = performance.now();
+    this.out.idleLook();
     this.sendProto("PING\r\n");
   }
 
@@ -326,6 +327,7 @@ export abstract class Connection {
 
   /** A write reached the kernel: progress for the deadline, and room for stalled producers. */
   private writeProgress(): void {
+    this.out.written();
     this.lastWriteMs = Date.now();
     const queued = (this.socketQueued = this.socket.writableLength);
     if (this.stalledProducers !== null && queued + this.out.len <= this.server.stallThreshold / 2) this.resumeStalled();

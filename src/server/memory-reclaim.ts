@@ -20,6 +20,12 @@
  * collection is followed by SETTLE_COLLECTIONS more, one per quiet look, unless traffic
  * comes back first.
  *
+ * Closed connections may leave too little dead heap for that criterion (~4 KiB each) while
+ * the burst of accepting them grew the young generation from 1 to 16 MB, which an idle V8
+ * also keeps: 1,000 connections that opened and closed left RSS 20 MB above its start with
+ * 5 MB of heap in use above the floor. So the heap V8 has committed (`heapTotal`) counts
+ * too, against its own floor.
+ *
  * The collector is reached through `v8.setFlagsFromString("--expose-gc")` and a fresh
  * `vm` context (the flag is turned off again, so nothing else sees a global `gc`); when
  * that is unavailable the reclaimer does nothing.
@@ -49,6 +55,13 @@ export const RECLAIM_MIN_GAP = 2;
 /** Collections after the first one, on the following quiet looks, to let V8 shrink the young generation. */
 export const SETTLE_COLLECTIONS = 2;
 
+/** The figures of `process.memoryUsage()` the reclaimer looks at. */
+export interface MemorySample {
+  arrayBuffers: number;
+  heapUsed: number;
+  heapTotal: number;
+}
+
 /** What the reclaimer needs to know about the server: a counter that moves with traffic. */
 export interface ActivitySource {
   /** Any number that changes whenever messages flow (e.g. messages in + out). */
@@ -70,6 +83,8 @@ export class MemoryReclaimer {
    */
   private heapFloor = Number.MAX_SAFE_INTEGER;
   private rebaseHeapFloor = false;
+  /** The V8 heap committed when idle: the least seen, re-read after each collection. */
+  private committedFloor = Number.MAX_SAFE_INTEGER;
   /** Follow-up collections still due (SETTLE_COLLECTIONS after each collection). */
   private settling = 0;
   private lastCollectionMs = -Infinity;
@@ -82,14 +97,16 @@ export class MemoryReclaimer {
     private readonly thresholdBytes = RECLAIM_THRESHOLD_BYTES,
     private readonly now: () => number = Date.now,
     private readonly heapThresholdBytes = RECLAIM_HEAP_THRESHOLD_BYTES,
+    private readonly memory: () => MemorySample = () => process.memoryUsage(),
   ) {}
 
   start(intervalMs = RECLAIM_INTERVAL_MS): void {
     if (this.timer !== null) return;
     this.intervalMs = intervalMs;
-    const m = process.memoryUsage();
+    const m = this.memory();
     this.floor = Math.min(this.floor, m.arrayBuffers);
     this.heapFloor = Math.min(this.heapFloor, m.heapUsed);
+    this.committedFloor = Math.min(this.committedFloor, m.heapTotal);
     this.timer = setInterval(() => this.check(), intervalMs);
     this.timer.unref();
   }
@@ -100,15 +117,19 @@ export class MemoryReclaimer {
   }
 
   /**
-   * One look. Collects once after traffic stops, when ArrayBuffer memory or the V8 heap
-   * in use is well above its idle floor, and at most once per RECLAIM_MIN_GAP intervals: memory that is still
-   * live after a collection (a stuck consumer's backlog) does not cause one per look.
+   * One look. Collects once after traffic stops, when ArrayBuffer memory, the V8 heap in
+   * use or the V8 heap committed is well above its idle floor, and at most once per
+   * RECLAIM_MIN_GAP intervals: memory that is still live after a collection (a stuck
+   * consumer's backlog) does not cause one per look.
    */
   check(): boolean {
-    const m = process.memoryUsage();
+    const m = this.memory();
     const held = m.arrayBuffers;
     if (held < this.floor) this.floor = held;
     if (m.heapUsed < this.heapFloor || this.rebaseHeapFloor) this.heapFloor = m.heapUsed;
+    // Re-read after each collection too, so live state that grew does not cause one per
+    // pause; the young generation the settling collections shrink lowers it again.
+    if (m.heapTotal < this.committedFloor || this.rebaseHeapFloor) this.committedFloor = m.heapTotal;
     this.rebaseHeapFloor = false;
     const activity = this.source.activity();
     if (activity !== this.lastActivity) {
@@ -122,7 +143,13 @@ export class MemoryReclaimer {
       return this.collect();
     }
     if (!this.dirty) return false;
-    if (held - this.floor < this.thresholdBytes && m.heapUsed - this.heapFloor < this.heapThresholdBytes) return false;
+    if (
+      held - this.floor < this.thresholdBytes &&
+      m.heapUsed - this.heapFloor < this.heapThresholdBytes &&
+      m.heapTotal - this.committedFloor < this.heapThresholdBytes
+    ) {
+      return false;
+    }
     const now = this.now();
     if (now - this.lastCollectionMs < RECLAIM_MIN_GAP * this.intervalMs) return false;
     if (!this.collect()) return false;

@@ -87,3 +87,59 @@ test("a server that grew its live heap does not collect after every pause", () =
     r.stop();
   }
 });
+
+test("a young generation grown by a burst of connections gets collections once they close", () => {
+  let traffic = 0;
+  let clock = 0;
+  // What 1,000 connections opened and closed leave: little dead heap, much committed heap.
+  const m = { arrayBuffers: MiB, heapUsed: 6 * MiB, heapTotal: 10 * MiB };
+  const r = new MemoryReclaimer({ activity: () => traffic }, 16 * MiB, () => clock, 8 * MiB, () => ({ ...m }));
+  r.start(60_000);
+  try {
+    assert.equal(r.check(), false, "first look: floors taken");
+    traffic++;
+    m.heapUsed = 11 * MiB;
+    m.heapTotal = 27 * MiB;
+    clock += 10_000;
+    assert.equal(r.check(), false, "connections came and went since the last look");
+    clock += 10_000;
+    assert.equal(r.check(), true, "quiet, 17 MB committed above the floor though only 5 MB in use: collect");
+    // The collections free the dead objects and V8 shrinks the young generation.
+    m.heapUsed = 6 * MiB;
+    m.heapTotal = 11 * MiB;
+    for (let i = 0; i < SETTLE_COLLECTIONS; i++) {
+      clock += 10_000;
+      assert.equal(r.check(), true, "follow-up collections");
+    }
+    clock += 10_000;
+    assert.equal(r.check(), false, "back near the floors: nothing more to do");
+  } finally {
+    r.stop();
+  }
+});
+
+test("committed heap that stays after the collections (live state grew) does not cause one per pause", () => {
+  let traffic = 0;
+  let clock = 0;
+  const m = { arrayBuffers: MiB, heapUsed: 6 * MiB, heapTotal: 10 * MiB };
+  const r = new MemoryReclaimer({ activity: () => traffic }, 16 * MiB, () => clock, 8 * MiB, () => ({ ...m }));
+  r.start(60_000);
+  try {
+    r.check();
+    // 100,000 subscriptions arrive and stay: the heap in use and committed both grow, for good.
+    m.heapUsed = 30 * MiB;
+    m.heapTotal = 40 * MiB;
+    for (let episode = 0; episode < 5; episode++) {
+      traffic++;
+      clock += 10_000;
+      r.check();
+      clock += 10_000;
+      r.check();
+      clock += 10_000;
+      r.check();
+    }
+    assert.ok(r.collections <= 1 + SETTLE_COLLECTIONS, `live state is not garbage: ${r.collections} collections`);
+  } finally {
+    r.stop();
+  }
+});
