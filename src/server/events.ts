@@ -73,7 +73,7 @@ const ACCOUNT_REQ_PREFIX = "$SYS.REQ.ACCOUNT.";
 /** nats-server AccountNumConnsMsgType, the event CONNS answers with. */
 const ACCOUNT_CONNS_TYPE = "io.nats.server.advisory.v1.account_connections";
 /** The request kinds, as system-requests.ts SERVER_KINDS / ACCOUNT_KINDS (that module loads lazily). */
-const SERVER_KINDS = ["STATSZ", "VARZ", "CONNZ", "SUBSZ", "ROUTEZ", "GATEWAYZ", "LEAFZ", "ACCOUNTZ", "JSZ", "HEALTHZ", "IDZ"];
+const SERVER_KINDS = ["STATSZ", "VARZ", "CONNZ", "SUBSZ", "ROUTEZ", "GATEWAYZ", "LEAFZ", "ACCOUNTZ", "JSZ", "HEALTHZ", "IDZ", "PROFILEZ", "EXPVARZ", "IPQUEUESZ", "RAFTZ"];
 const ACCOUNT_KINDS = ["SUBSZ", "CONNZ", "LEAFZ", "JSZ", "INFO", "STATZ", "CONNS"];
 
 type Requests = typeof import("../monitor/system-requests.js");
