@@ -161,13 +161,16 @@ export class SystemEvents {
 
   /**
    * `$SYS.REQ.USER.INFO` from client `c` (nats-server userInfoReq): its user, account,
-   * permissions and expiry, answered on `reply` in the client's own account.
+   * permissions and the time its login has left (`expires`), answered on `reply` in the client's own account.
    */
   async answerUserInfo(c: Client, reply: string): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     const data: Record<string, unknown> = { user: c.user, account: c.account.name };
     const perms = c.perms?.perms.options;
     if (perms !== undefined) data.permissions = publicPermissions(perms);
+    // nats-server claimExpiration: the time left, whole seconds, as a Go Duration (ns); omitted when none.
+    const leftSec = c.expiresAtMs === 0 ? 0 : Math.trunc((c.expiresAtMs - Date.now()) / 1000);
+    if (leftSec !== 0) data.expires = leftSec * 1e9;
     if (c.closed) return;
     this.server.publishInternal(c.account, reply, "", Buffer.from(`${this.envelope({ data: JSON.stringify(data) })}\r\n`, "utf8"), -1);
   }

@@ -130,3 +130,49 @@ test("$SYS.REQ answers carry every field nats-server 2.9 answers with", async (t
     if (g.type !== undefined) assert.equal(o.type, g.type, `${what}: event type`);
   }
 });
+
+/** Subscribes to the server's CLIENT.AUTH.ERR as `sys`, makes one login fail, returns the event. */
+async function authErrorEvent(port: number): Promise<Json> {
+  const sys = await connect({ port, user: "sys", pass: "sys" });
+  try {
+    const sub = sys.subscribe("$SYS.SERVER.*.CLIENT.AUTH.ERR", { max: 1, timeout: 5000 });
+    await sys.flush();
+    await assert.rejects(connect({ port, user: "a", pass: "wrong", name: "refused", reconnect: false }), /Authorization Violation/);
+    for await (const m of sub) return m.json<Json>();
+    throw new Error("no CLIENT.AUTH.ERR event");
+  } finally {
+    await sys.close();
+  }
+}
+
+test("$SYS.SERVER.<id>.CLIENT.AUTH.ERR carries every field nats-server 2.9 sends", async (t) => {
+  const bin = natsServerBinary();
+  if (!bin) {
+    t.skip("nats-server not installed");
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "tsnats-autherr-"));
+  const conf = join(dir, "sys.conf");
+  writeFileSync(conf, CONF);
+  let theirs: Json;
+  const ref = await startNatsServer(bin, ["-c", conf]);
+  try {
+    theirs = await authErrorEvent(ref.port);
+  } finally {
+    await ref.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const s = await startServer({ port: -1, host: "127.0.0.1", config: CONF });
+  let ours: Json;
+  try {
+    ours = await authErrorEvent(s.port);
+  } finally {
+    await s.close();
+  }
+  assert.deepEqual(missing(ours, theirs), []);
+  assert.deepEqual(missing(ours.client, theirs.client), []);
+  assert.deepEqual(missing(ours.server, theirs.server), []);
+  for (const k of ["type", "reason", "sent", "received"]) assert.deepEqual(ours[k], theirs[k], k);
+  for (const k of ["acc", "user", "name", "kind", "client_type", "host"]) assert.deepEqual(ours.client[k], theirs.client[k], `client.${k}`);
+  assert.equal(typeof ours.client.rtt, typeof theirs.client.rtt);
+});
