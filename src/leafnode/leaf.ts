@@ -285,6 +285,8 @@ export class Leaf extends Link {
       return !this.closed;
     }
     if (r.psubs.length !== 0 || r.qsubs.length !== 0) deliverFromLink(this.server, this, r, pa);
+    // `$SYS.REQ` services the account imports from the system account (system-imports.ts).
+    if (pa.arg[pa.subjectStart] === 0x24) this.server.events.imports.requestFromLeaf(this.account, pa);
     // A leaf's message goes on to other clusters as a client's does; queue groups it did
     // not name were not served here (processInboundLeafMsg), so remote ones may be.
     if (gw !== null) sendToGateways(gw, this, this.account, pa, pa.queuesEnd > pa.queuesStart ? r : null);
