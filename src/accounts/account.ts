@@ -44,6 +44,10 @@ export class Account {
   imports: AccountImports | null = null;
   /** Subject mappings applied to what this account's clients publish; null (the common case) costs one check per PUB. */
   mappings: SubjectMappings | null = null;
+  /** `msg_trace`: the trace destination for sampled `traceparent` messages (msg-trace-external.ts); null when none. */
+  traceDest: string | null = null;
+  /** `msg_trace.sampling`: percent of those messages traced (1..100). */
+  traceSampling = 100;
   /**
    * Local subscriptions per `subject queue` key. Kept only while someone listens: a
    * server that is not part of a cluster pays nothing for it.

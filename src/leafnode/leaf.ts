@@ -12,7 +12,7 @@ import { isLocal } from "../accounts/account.js";
 import type { Socket } from "node:net";
 import type { Account } from "../accounts/account.js";
 import { MSG_TRACE_PROTO } from "../cluster/link-info.js";
-import { hasTraceDest } from "../server/msg-trace.js";
+import { tracedFromLink } from "../server/msg-trace-external.js";
 import { processTracedLinkMsg } from "../server/msg-trace-deliver.js";
 import { interestLine } from "../protocol/encode.js";
 import { ERR_INVALID_SUBJECT } from "../protocol/errors.js";
@@ -280,7 +280,7 @@ export class Leaf extends Link {
     }
     const r = this.cache.match(this.account, pa);
     // Message tracing (msg-trace.ts): only messages with headers are looked at.
-    if (pa.hdr > 0 && hasTraceDest(pa)) {
+    if (pa.hdr > 0 && tracedFromLink(this.account, pa)) {
       processTracedLinkMsg(this, this.account, r, pa);
       return !this.closed;
     }

@@ -34,6 +34,7 @@ import { Subscription } from "./subscription.js";
 import { bindUnlessMoved, checkPublish, checkSubscribe } from "../auth/connection.js";
 import { applyGrantLimits, CALLOUT_TIMEOUT_ERROR, type AuthCallout } from "../auth/callout/callout.js";
 import { publishAccountAuthError, publishAuthError } from "./auth-events.js";
+import { hasSampledTraceparent, sampled, withTraceDisabled } from "./msg-trace-external.js";
 import type { CalloutGrant } from "../auth/callout/response.js";
 import { Permissions } from "../auth/permissions.js";
 import { generateNonce } from "../auth/nkeys.js";
@@ -365,7 +366,14 @@ export class Client extends Connection implements ParserSink {
       if (!isValidLiteralSubject(subject)) this.sendErr(ERR_INVALID_PUBLISH_SUBJECT);
     }
     // Message tracing (msg-trace.ts): only messages with headers are looked at.
-    if (pa.hdr > 0 && hasTraceDest(pa)) return processTracedMsg(this, pa, this.account.mappings);
+    if (pa.hdr > 0) {
+      if (hasTraceDest(pa)) return processTracedMsg(this, pa, this.account.mappings);
+      // A sampled W3C traceparent, when the account traces those (msg-trace-external.ts).
+      if (this.account.traceDest !== null && hasSampledTraceparent(pa)) {
+        if (sampled(this.account)) return processTracedMsg(this, pa, this.account.mappings);
+        pa = withTraceDisabled(pa);
+      }
+    }
     if (this.perms !== null && !checkPublish(this, pa)) return !this.closed;
     if (this.verbose) this.sendOK();
     if (server.traceEnabled) this.traceMsg(pa);

@@ -8,7 +8,8 @@
  * publishing was denied), a subject mapping (`sm`), and one egress (`eg`) per connection it
  * went to, stream exports (`se`) and service imports (`si`) it crossed, the streams that
  * store it (`js`). Not yet: the `js` event's store error and `nointerest`,
- * `Nats-Trace-Origin-Account`, `traceparent`. A message forwarded to a route, leaf node or gateway carries
+ * `Nats-Trace-Origin-Account`. A sampled `traceparent` header traces too when the account
+ * has a trace destination (msg-trace-external.ts). A message forwarded to a route, leaf node or gateway carries
  * `Nats-Trace-Hop` ("1", "2" ... on the first server; "1.1", "1.2" ... on the next), the peer
  * traces it in turn and publishes its own document to the same destination; `hops` counts the
  * links a server forwarded it to. `Nats-Trace-Only: true` records the events without delivering
@@ -21,6 +22,7 @@
  */
 import type { Account } from "../accounts/account.js";
 import { buildPubArg, type PubArg } from "../protocol/pub-arg.js";
+import { isValidPublishSubject } from "../sublist/subject.js";
 import type { Connection } from "./connection.js";
 import { Kind } from "./connection-kind.js";
 import { serverInfo } from "./events.js";
@@ -122,11 +124,13 @@ export class MsgTrace {
     const headers = parseHeaders(pa);
     const kind = from.kind;
     const fromLink = kind === Kind.ROUTER || kind === Kind.GATEWAY || kind === Kind.LEAF;
+    // No Nats-Trace-Dest: a sampled traceparent (msg-trace-external.ts) to the account's destination, never trace-only.
+    const dest = headers["Nats-Trace-Dest"]?.[0];
     return new MsgTrace(
       server,
       account,
-      headers["Nats-Trace-Dest"]?.[0] ?? "",
-      /^(1|t|true|on)$/i.test(headers["Nats-Trace-Only"]?.[0] ?? ""),
+      dest ?? account.traceDest ?? "",
+      dest !== undefined && /^(1|t|true|on)$/i.test(headers["Nats-Trace-Only"]?.[0] ?? ""),
       fromLink ? (headers[TRACE_HOP]?.[0] ?? "") : "",
       headers,
       pa.size,
@@ -202,6 +206,11 @@ export class MsgTrace {
   /** Publishes the document to the destination, in the traced account. */
   send(): void {
     if (this.dest === "") return;
+    if (!isValidPublishSubject(this.dest)) {
+      // nats-server: the message is handled (or, trace-only, dropped) but no document goes out.
+      this.server.logger.error(`Destination "${this.dest}" is not valid, won't be able to trace events`);
+      return;
+    }
     const doc: Record<string, unknown> = {
       server: serverInfo(this.server),
       request: { header: this.headers, msgsize: this.msgsize },
