@@ -20,6 +20,7 @@ import type { Connection } from "./connection.js";
 import { Kind } from "./connection-kind.js";
 import { deliver, pickRemote, queueListed } from "./deliver.js";
 import { MsgTrace } from "./msg-trace.js";
+import { deliverTracedToStream } from "./msg-trace-jetstream.js";
 import type { Server } from "./server.js";
 import type { Subscription } from "./subscription.js";
 
@@ -136,12 +137,12 @@ function importTracer(t: MsgTrace, server: Server): ImportTracer {
 
 /**
  * One local subscription: a client's is recorded as an egress, a stream's as a `js` event
- * (stream and subject; a store error is not reported yet); delivered unless trace-only.
+ * (msg-trace-jetstream.ts); delivered unless trace-only.
  */
 function toSub(t: MsgTrace, server: Server, producer: Connection, account: Account, sub: Subscription, pa: PubArg): void {
   const kind = sub.conn.kind;
+  if (kind === Kind.JETSTREAM) return deliverTracedToStream(t, server, producer, account, sub, pa);
   if (kind === Kind.CLIENT) t.egressClient(sub, account);
-  else if (kind === Kind.JETSTREAM) t.jetstream(server.jetstreamStreamOf(sub), pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd));
   if (!t.only) deliver(server, producer, sub, pa);
 }
 

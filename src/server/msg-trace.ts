@@ -7,8 +7,8 @@
  * the ingress (`in`: the connection the message came from, with the permission error when
  * publishing was denied), a subject mapping (`sm`), and one egress (`eg`) per connection it
  * went to, stream exports (`se`) and service imports (`si`) it crossed, the streams that
- * store it (`js`). Not yet: the `js` event's store error and `nointerest`,
- * `Nats-Trace-Origin-Account`. A sampled `traceparent` header traces too when the account
+ * store it (`js`, with `nointerest` and the stream's `error`: msg-trace-jetstream.ts).
+ * Not yet: `Nats-Trace-Origin-Account`. A sampled `traceparent` header traces too when the account
  * has a trace destination (msg-trace-external.ts). A message forwarded to a route, leaf node or gateway carries
  * `Nats-Trace-Hop` ("1", "2" ... on the first server; "1.1", "1.2" ... on the next), the peer
  * traces it in turn and publishes its own document to the same destination; `hops` counts the
@@ -156,9 +156,15 @@ export class MsgTrace {
     else this.events.push({ type, ts: now(), acc: account.name, from, to });
   }
 
-  /** A stream took (or, trace-only, would take) the message, on `subject`. */
-  jetstream(stream: string, subject: string): void {
-    this.events.push({ type: "js", ts: now(), stream, subject });
+  /**
+   * A stream took (or, trace-only, would take) the message, on `subject`; `noInterest` when
+   * interest retention skipped it, `error` when the stream refused or failed to store it.
+   */
+  jetstream(stream: string, subject: string, noInterest = false, error = ""): void {
+    const e: Event = { type: "js", ts: now(), stream, subject };
+    if (noInterest) e.nointerest = true;
+    if (error !== "") e.error = error;
+    this.events.push(e);
   }
 
   /** The message went (or, trace-only, would go) to a client's subscription `sub` held in `account`. */
