@@ -55,8 +55,8 @@ function authErrorEvent(server: Server, c: Client, account: string, reason: stri
   if (c.name !== "") client.name = c.name;
   if (c.lang !== "") client.lang = c.lang;
   if (c.version !== "") client.ver = c.version;
-  // Go time.Duration (ns); before its first PONG nats-server estimates it as the time to CONNECT.
-  client.rtt = Math.max(1, Math.round((c.rttMs > 0 ? c.rttMs : Date.now() - c.startMs) * 1e6));
+  // Go time.Duration (ns); estimated at CONNECT (Client.processConnect) until the first PONG.
+  if (c.rttMs > 0) client.rtt = Math.max(1, Math.round(c.rttMs * 1e6));
   client.stop = now;
   if (o?.jwt !== undefined && o.jwt !== "") client.jwt = o.jwt;
   client.kind = "Client";

@@ -200,6 +200,8 @@ export class Client extends Connection implements ParserSink {
     this.version = o.version ?? "";
     this.parser.headers = this.headers;
     this.connectOpts = o;
+    // nats-server processConnect: the RTT estimate until the first PONG, the time to CONNECT.
+    this.rttMs = Math.max(Date.now() - this.startMs, 1e-6);
 
     // As nats-server, every CONNECT (a repeated one too) is checked against the auth.
     // A JWT in the websocket's jwt_cookie stands in for one CONNECT does not carry (nats-server).

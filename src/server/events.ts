@@ -45,11 +45,12 @@ export function publishClientEvent(server: Server, c: Client, kind: "CONNECT" | 
     name: c.name,
     lang: c.lang,
     ver: c.version,
-    rtt: `${Math.round(c.rttMs * 1000)}µs`,
     server: server.name,
     kind: "Client",
     client_type: "nats",
   };
+  // Go time.Duration: integer nanoseconds, omitted while unmeasured (as nats-server 2.9.10 sends it).
+  if (c.rttMs > 0) client.rtt = Math.round(c.rttMs * 1e6);
   const event: Record<string, unknown> = {
     type: kind === "CONNECT" ? CONNECT_EVENT_TYPE : DISCONNECT_EVENT_TYPE,
     id: nuid.next(),

@@ -27,7 +27,7 @@ accounts {
 system_account: SYS
 no_auth_user: foo
 authorization {
-  timeout: 1s
+  timeout: 5s
   auth_callout {
     issuer: ${issuer}
     account: AUTH
