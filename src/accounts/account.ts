@@ -45,6 +45,10 @@ export class Account {
   imports: AccountImports | null = null;
   /** Subject mappings applied to what this account's clients publish; null (the common case) costs one check per PUB. */
   mappings: SubjectMappings | null = null;
+  /** `msg_trace`: the trace destination for sampled `traceparent` messages (msg-trace-external.ts); null when none. */
+  traceDest: string | null = null;
+  /** `msg_trace.sampling`: percent of those messages traced (1..100). */
+  traceSampling = 100;
   /**
    * The stream imports this account makes; null when none. Each subscription added here then
    * gets its shadows in the exporters (accounts/shadow.ts).

@@ -49,6 +49,11 @@ export interface AccountOptions {
   jetstreamLimits?: JetStreamAccountLimits;
   /** Subject mappings applied to what this account's clients publish. */
   mappings?: MappingOptions[];
+  /**
+   * nats-server 2.11 `msg_trace` / `trace_dest`: where traces of messages carrying a sampled
+   * W3C `traceparent` header go, for `sampling` percent of them (1..100).
+   */
+  msgTrace?: { dest: string; sampling: number };
 }
 
 /**

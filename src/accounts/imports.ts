@@ -87,7 +87,10 @@ export function configureAccounts(server: Server, configs: readonly AccountOptio
   const globalMappings = server.options.mappings ?? [];
   server.globalAccount.mappings = globalMappings.length > 0 ? new SubjectMappings(globalMappings) : null;
   for (const cfg of configs) {
-    server.accounts.get(cfg.name)!.mappings = cfg.mappings && cfg.mappings.length > 0 ? new SubjectMappings(cfg.mappings) : null;
+    const acc = server.accounts.get(cfg.name)!;
+    acc.mappings = cfg.mappings && cfg.mappings.length > 0 ? new SubjectMappings(cfg.mappings) : null;
+    acc.traceDest = cfg.msgTrace?.dest ?? null;
+    acc.traceSampling = cfg.msgTrace?.sampling ?? 100;
   }
   for (const acc of server.accounts.values()) acc.imports = null;
   const streams = new Map<Account, StreamImportRef[]>();

@@ -181,6 +181,18 @@ export class Authenticator {
     }
   }
 
+  /**
+   * The configured user `c` names (its nkey, user name, or the no_auth_user when it brings
+   * no credentials), its password unchecked; null when it names none.
+   */
+  configuredUser(c: Credentials): AuthResult | null {
+    const noCredentials = c.auth_token === undefined && c.user === undefined && c.nkey === undefined && c.jwt === undefined;
+    const name = noCredentials ? this.opts.noAuthUser : (c.nkey ?? c.user);
+    if (name === undefined) return null;
+    const u = this.nkeys.get(name) ?? this.users.get(name);
+    return u === undefined ? null : this.result(name, u);
+  }
+
   /** A password or token against the configured one, which may be a bcrypt hash. */
   private passwordMatches(given: string, expected: string): boolean {
     if (!isBcrypt(expected)) return secretsEqual(given, expected);

@@ -21,7 +21,7 @@ import { isRoutedReply } from "../gateway/gateway-proto.js";
 import { handleRoutedReply, trackRoutedReply } from "../gateway/routing.js";
 import { MatchCache } from "./match-cache.js";
 import { MSG_TRACE_PROTO } from "./link-info.js";
-import { hasTraceDest } from "../server/msg-trace.js";
+import { tracedFromLink } from "../server/msg-trace-external.js";
 import { processTracedLinkMsg } from "../server/msg-trace-deliver.js";
 import { parseInterest, type RouteConnect, type RouteInfo } from "./route-proto.js";
 import type { RouteManager } from "./routes.js";
@@ -229,7 +229,7 @@ export class Route extends Link {
     }
     const r = this.cache.match(account, pa);
     // Message tracing (msg-trace.ts): only messages with headers are looked at.
-    if (pa.hdr > 0 && hasTraceDest(pa)) {
+    if (pa.hdr > 0 && tracedFromLink(account, pa)) {
       if (gw !== null) trackRoutedReply(gw, account, pa);
       processTracedLinkMsg(this, account, r, pa);
       return !this.closed;

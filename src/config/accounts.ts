@@ -12,6 +12,7 @@ import {
   type ResponseType,
 } from "../accounts/config.js";
 import type { ServerOptionsInput, UserOptions } from "../server/options.js";
+import { isValidPublishSubject } from "../sublist/subject.js";
 import { isValidSubject, parsePermissions, parseUsers } from "./blocks.js";
 import type { Pos } from "./issues.js";
 import type { ConfigNode, MapEntry, MapNode } from "./parser.js";
@@ -24,6 +25,50 @@ const positions = new WeakMap<object, { pos: Pos }>();
 
 /** Account block keys nats-server knows that tsnats ignores (one warning each). */
 const ACCOUNT_UNSUPPORTED = new Set(["nkey", "limits"]);
+
+/**
+ * nats-server 2.11 parseAccountMsgTrace: `msg_trace: "dest"` or `msg_trace { dest, sampling }`
+ * (sampling 1..100, or a percentage string), with its error texts; a destination without
+ * sampling traces every sampled `traceparent` (100), sampling without a destination is ignored.
+ */
+function parseMsgTrace(issues: Issues, e: MapEntry, acc: AccountOptions): void {
+  const v = e.value;
+  let dest: string | undefined;
+  let sampling = 0;
+  const takeDest = (node: ConfigNode, key: string): void => {
+    if (node.kind !== "string") return issues.error(node, `Field "${key}" should be a string, got ${describeNode(node)}`);
+    if (!isValidPublishSubject(node.value)) return issues.error(node, `Trace destination "${node.value}" is not valid`);
+    dest = node.value;
+  };
+  const takeSampling = (node: ConfigNode, n: number): void => {
+    // nats-server's text, typo included.
+    if (!Number.isInteger(n) || n <= 0 || n > 100) return issues.error(node, `Ttrace destination sampling value ${n} is invalid, needs to be [1..100]`);
+    sampling = n;
+  };
+  if (v.kind === "string") takeDest(v, e.key);
+  else if (v.kind === "map") {
+    for (const f of v.entries.values()) {
+      const fv = f.value;
+      switch (f.key.toLowerCase()) {
+        case "dest":
+          takeDest(fv, f.key);
+          break;
+        case "sampling":
+          if (fv.kind === "integer") takeSampling(fv, fv.value);
+          else if (fv.kind === "string") {
+            const text = fv.value.endsWith("%") ? fv.value.slice(0, -1) : fv.value;
+            if (!/^[+-]?\d+$/.test(text)) issues.error(fv, `Invalid trace destination sampling value "${fv.value}"`);
+            else takeSampling(fv, Number(text));
+          } else issues.error(fv, `Trace destination sampling field "${f.key}" should be an integer or a percentage, got ${describeNode(fv)}`);
+          break;
+        default:
+          issues.error(fv, `Unknown field "${f.key}" parsing account message trace map/struct "${e.key}"`);
+      }
+    }
+  } else return issues.error(v, `Expected account message trace "${e.key}" to be a string or a map/struct, got ${describeNode(v)}`);
+  if (dest !== undefined) acc.msgTrace = { dest, sampling: sampling === 0 ? 100 : sampling };
+  else if (sampling > 0) issues.warn(v, "Trace destination sampling ignored since no destination was set");
+}
 
 /** nats-server opts.go parseAccounts: a map of name → block, or an array of names. */
 export function parseAccounts(issues: Issues, e: MapEntry): AccountOptions[] | undefined {
@@ -84,9 +129,7 @@ function parseAccount(issues: Issues, name: string, map: MapNode): AccountOption
       }
       case "msg_trace": // nats-server 2.11+
       case "trace_dest":
-        if (e.value.kind !== "string" && e.value.kind !== "map") {
-          issues.error(e.value, `Expected account message trace "${e.key}" to be a string or a map/struct, got ${describeNode(e.value)}`);
-        } else issues.unsupported(e, `accounts.${name}.${e.key}`);
+        parseMsgTrace(issues, e, acc);
         break;
       case "default_permissions":
       case "default_permission":

@@ -26,6 +26,14 @@ const PUB_ACK_ERROR = [
   ["seq", "uint"],
 ] as const;
 
+/** nats-server errMsgIdDuplicate: what a duplicate's processing returns (a trace's `js` error). */
+export const ERR_MSG_ID_DUPLICATE = "msgid is duplicate";
+
+/** Go's ApiError.Error(): `description (err_code)`, as a trace's `js` event reports a refusal. */
+export function apiErrorText(e: ApiError): string {
+  return `${e.description} (${e.err_code})`;
+}
+
 /** `{"error":{...},"stream":"S","seq":0}`: a refused publish (JSPubAckResponse). */
 export function pubAckError(stream: string, error: ApiError): string {
   return encode({ error, stream, seq: 0 }, PUB_ACK_ERROR);

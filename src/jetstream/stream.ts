@@ -27,7 +27,7 @@ import {
   type StreamStore,
   type StreamStoreConfig,
 } from "./store/index.js";
-import { checkInbound, newMsgOp, pubAckError, pubAckPrefix, type IngestRefusal, type IngestView } from "./stream-ingest.js";
+import { apiErrorText, checkInbound, ERR_MSG_ID_DUPLICATE, newMsgOp, pubAckError, pubAckPrefix, type IngestRefusal, type IngestView } from "./stream-ingest.js";
 import { DirectStreamLog, type ApplyResult, type MsgOp, type StreamApplier, type StreamLog, type StreamOp } from "./stream-log.js";
 import { NS_PER_MS } from "./time.js";
 import type { StreamConfig, StreamInfo, StreamState } from "./types.js";
@@ -69,6 +69,13 @@ export class Stream implements StreamApplier, IngestView {
   private readonly consumerIndex = new Sublist<ConsumerSub>();
   private readonly consumerSubs = new Map<Consumer, ConsumerSub[]>();
   private ingestSubs: Subscription[] = [];
+  /**
+   * What became of the last message processInbound took, for a message trace's `js` event
+   * (msg-trace-jetstream.ts): the error as nats-server's processJetStreamMsg returns it ("" when
+   * stored), and whether interest retention skipped it.
+   */
+  traceError = "";
+  traceNoInterest = false;
   private readonly dedupe: DedupeWindow;
   private lastId = "";
   private ackPrefix: string;
@@ -176,22 +183,27 @@ export class Stream implements StreamApplier, IngestView {
 
   /** Checks one message and, when it passes, proposes storing it. Also used by sources. */
   processInbound(subject: string, reply: string, hdr: Buffer | null, msg: Buffer): void {
+    this.traceError = "";
+    this.traceNoInterest = false;
     if (this.inputTransform !== null) subject = this.inputTransform.apply(subject) ?? subject;
     const canRespond = this.cfg.no_ack !== true && reply !== "";
     // The reused operation, unless this is a nested call (a message proposed while another is applied).
     const op = this.opBusy ? newMsgOp() : this.msgOp;
     const d = checkInbound(this, subject, reply, hdr, msg, op);
     if (d !== null) {
+      this.traceError = d.kind === "error" ? apiErrorText(d.error) : d.kind === "duplicate" ? ERR_MSG_ID_DUPLICATE : "";
       this.refuse(d, reply, canRespond);
       return;
     }
     const limitErr = this.jsa.wouldExceedLimits(this.cfg.storage, subject.length + (hdr?.length ?? 0) + msg.length);
     if (limitErr !== null) {
+      this.traceError = apiErrorText(limitErr);
       if (canRespond) this.sendAck(reply, pubAckError(this.name, limitErr));
       return;
     }
     if (!canRespond) op.reply = "";
-    if (this.cfg.retention === "interest" && !this.hasConsumerInterest(subject)) {
+    if (this.noInterestFor(subject)) {
+      this.traceNoInterest = true;
       this.log.propose({ op: "skip", msgId: op.msgId, reply: op.reply });
       return;
     }
@@ -243,6 +255,7 @@ export class Stream implements StreamApplier, IngestView {
       if (op.seq > 0) seq = this.storeMirrored(op);
       else seq = this.store.storeMsg(op.subject, op.hdr, op.msg, 0, this.pos);
     } catch (err) {
+      this.traceError = err instanceof Error ? err.message : String(err);
       if (op.reply !== "") this.sendAck(op.reply, pubAckError(this.name, this.storeError(err)));
       return { removed: 0 };
     }
@@ -332,6 +345,11 @@ export class Stream implements StreamApplier, IngestView {
   }
 
   // ---- consumers ----
+
+  /** An interest-retention stream with no consumer for `subject`: the message is skipped, not stored. */
+  noInterestFor(subject: string): boolean {
+    return this.cfg.retention === "interest" && !this.hasConsumerInterest(subject);
+  }
 
   private hasConsumerInterest(subject: string): boolean {
     return this.consumers.size > 0 && this.consumerIndex.hasInterest(subject);

@@ -12,7 +12,7 @@ import { isLocal } from "../accounts/account.js";
 import type { Socket } from "node:net";
 import type { Account } from "../accounts/account.js";
 import { MSG_TRACE_PROTO } from "../cluster/link-info.js";
-import { hasTraceDest } from "../server/msg-trace.js";
+import { tracedFromLink } from "../server/msg-trace-external.js";
 import { processTracedLinkMsg } from "../server/msg-trace-deliver.js";
 import { interestLine } from "../protocol/encode.js";
 import { ERR_INVALID_SUBJECT } from "../protocol/errors.js";
@@ -280,11 +280,13 @@ export class Leaf extends Link {
     }
     const r = this.cache.match(this.account, pa);
     // Message tracing (msg-trace.ts): only messages with headers are looked at.
-    if (pa.hdr > 0 && hasTraceDest(pa)) {
+    if (pa.hdr > 0 && tracedFromLink(this.account, pa)) {
       processTracedLinkMsg(this, this.account, r, pa);
       return !this.closed;
     }
     if (r.psubs.length !== 0 || r.qsubs.length !== 0) deliverFromLink(this.server, this, r, pa);
+    // `$SYS.REQ` services the account imports from the system account (system-imports.ts).
+    if (pa.arg[pa.subjectStart] === 0x24) this.server.events.imports.requestFromLeaf(this.account, pa);
     // A leaf's message goes on to other clusters as a client's does; queue groups it did
     // not name were not served here (processInboundLeafMsg), so remote ones may be.
     if (gw !== null) sendToGateways(gw, this, this.account, pa, pa.queuesEnd > pa.queuesStart ? r : null);

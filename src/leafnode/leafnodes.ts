@@ -24,6 +24,7 @@ import { lazyRequire } from "../util/lazy-require.js";
 import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
 import { DEFAULT_DIAL_TIMEOUT_MS, Dialer } from "../cluster/dial.js";
 import { Leaf } from "./leaf.js";
+import { LEAF_IMPORT_SUBJECTS } from "../server/system-imports.js";
 import { ERR_DUPLICATE_LEAF, LDS_PREFIX, LOOP_RECONNECT_DELAY_MS, leafUrlFrom, readCredentials, type LeafConnect, type LeafInfo } from "./leaf-proto.js";
 
 const nkeys = lazyRequire<typeof import("@nats-io/nkeys")>("@nats-io/nkeys");
@@ -250,7 +251,7 @@ export class LeafManager implements SubListener {
   /**
    * Everything the bound account has an interest in, for a new connection (nats-server
    * initLeafNodeSmapAndSendSubs): a spoke sends only its own side's interest; a hub sends
-   * all of it, routes' included. Plus the account's loop detection subject.
+   * all of it, routes' included. Plus the account's system imports and its loop detection subject.
    */
   initInterest(leaf: Leaf): void {
     const smap = new Map<string, number>();
@@ -275,6 +276,8 @@ export class LeafManager implements SubListener {
       }
       smap.set(GW_ROUTED_ALL, (smap.get(GW_ROUTED_ALL) ?? 0) + 1);
     }
+    // The account's system imports (system-imports.ts), as nats-server's import subscriptions.
+    if (leaf.account !== this.server.systemAccount) for (const subject of LEAF_IMPORT_SUBJECTS) smap.set(subject, (smap.get(subject) ?? 0) + 1);
     const lds = this.loopSubject(leaf.account);
     smap.set(lds, (smap.get(lds) ?? 0) + 1);
     const lines: string[] = [];

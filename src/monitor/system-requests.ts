@@ -20,6 +20,7 @@ import { ListDocument, StringSink } from "./json-stream.js";
 import { jsz, parseJszOptions } from "./jsz.js";
 import { heavyGateOf, type Slicer } from "./slices.js";
 import { subsz } from "./subsz.js";
+import { DEBUG_KINDS, debugData } from "./system-debug.js";
 
 /**
  * nats-server's answer: `data` (JSON text), the server's statsz (its own envelope), an event
@@ -29,7 +30,7 @@ import { subsz } from "./subsz.js";
 export type SystemAnswer = { data: string } | { statsz: true } | { event: Record<string, unknown> } | { error: { code: number; description: string }; data: "null" | null };
 
 /** Kinds answered on `$SYS.REQ.SERVER.PING.<KIND>` and `$SYS.REQ.SERVER.<id>.<KIND>`. */
-export const SERVER_KINDS = ["STATSZ", "VARZ", "CONNZ", "SUBSZ", "ROUTEZ", "GATEWAYZ", "LEAFZ", "ACCOUNTZ", "JSZ", "HEALTHZ", "IDZ"] as const;
+export const SERVER_KINDS = ["STATSZ", "VARZ", "CONNZ", "SUBSZ", "ROUTEZ", "GATEWAYZ", "LEAFZ", "ACCOUNTZ", "JSZ", "HEALTHZ", "IDZ", ...DEBUG_KINDS] as const;
 /** Kinds answered on `$SYS.REQ.ACCOUNT.<acc>.<KIND>` (CONNS answers with an event, see accountConns). */
 export const ACCOUNT_KINDS = ["SUBSZ", "CONNZ", "LEAFZ", "JSZ", "INFO", "STATZ", "CONNS"] as const;
 
@@ -82,6 +83,10 @@ const OPTION_FIELDS: Readonly<Record<string, Fields>> = {
   GATEWAYZ: { name: ["gw_name", "string"], accounts: ["accs", "bool"], account_name: ["acc_name", "string"] },
   HEALTHZ: { "js-enabled": ["", "bool"], "js-enabled-only": ["", "bool"], "js-server-only": ["", "bool"], account: ["", "string"], stream: ["", "string"], consumer: ["", "string"] },
   STATZ: { accounts: ["", "strings"], include_unused: ["", "bool"] },
+  // system-debug.ts reads these from the raw options.
+  PROFILEZ: { name: ["", "string"], debug: ["", "int"], duration: ["", "int"] },
+  IPQUEUESZ: { all: ["", "bool"], filter: ["", "string"] },
+  RAFTZ: { account: ["", "string"], group: ["", "string"] },
 };
 
 /** Go's struct names, for the unmarshal error texts. */
@@ -194,6 +199,7 @@ export async function serverRequest(server: Server, kind: string, body: Buffer):
   if (body.length > 0 && filteredOut(server, d.raw)) return null;
   if (kind === "STATSZ") return { statsz: true };
   try {
+    if ((DEBUG_KINDS as readonly string[]).includes(kind)) return { data: await debugData(kind, d.raw) };
     return { data: await serverData(server, kind, d.query) };
   } catch (e) {
     return { error: { code: 500, description: (e as Error).message }, data: "null" };

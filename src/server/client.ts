@@ -32,7 +32,9 @@ import { publishMappedReply, sendToGateways } from "../gateway/routing.js";
 import type { Server } from "./server.js";
 import { Subscription } from "./subscription.js";
 import { bindUnlessMoved, checkPublish, checkSubscribe } from "../auth/connection.js";
-import { applyGrantLimits, type AuthCallout } from "../auth/callout/callout.js";
+import { applyGrantLimits, CALLOUT_TIMEOUT_ERROR, type AuthCallout } from "../auth/callout/callout.js";
+import { publishAccountAuthError, publishAuthError } from "./auth-events.js";
+import { hasSampledTraceparent, sampled, withTraceDisabled } from "./msg-trace-external.js";
 import type { CalloutGrant } from "../auth/callout/response.js";
 import { Permissions } from "../auth/permissions.js";
 import { generateNonce } from "../auth/nkeys.js";
@@ -94,6 +96,8 @@ export class Client extends Connection implements ParserSink {
   calloutAuthorized = false;
   /** Operator mode: ends the connection when its user JWT expires (src/auth/jwt). */
   expiryTimer: NodeJS.Timeout | null = null;
+  /** When this login expires (JWT or callout `exp`, ms since the epoch), 0 for never: `$SYS.REQ.USER.INFO` shows it. */
+  expiresAtMs = 0;
   /** An INFO to send after the next PONG (operator mode: this client's own max_payload). */
   pendingInfo: string | null = null;
   /** The server's {@link Server.connectUrlsGeneration} when this client got its INFO. */
@@ -216,6 +220,8 @@ export class Client extends Connection implements ParserSink {
     this.version = o.version ?? "";
     this.parser.headers = this.headers;
     this.connectOpts = o;
+    // nats-server processConnect: the RTT estimate until the first PONG, the time to CONNECT.
+    this.rttMs = Math.max(Date.now() - this.startMs, 1e-6);
 
     // As nats-server, every CONNECT (a repeated one too) is checked against the auth.
     // Credentials in the websocket's cookies stand in for those CONNECT does not carry (nats-server).
@@ -266,7 +272,17 @@ export class Client extends Connection implements ParserSink {
    * bcrypt) until its answer or the auth timeout; nobody else waits for it.
    */
   private calloutThenConnect(callout: AuthCallout, o: ConnectOptions): void {
-    this.awaitAuth(() => callout.authorize(this, o), (outcome) => this.connectCallout(outcome));
+    this.awaitAuth(
+      () => callout.authorize(this, o),
+      (outcome) => {
+        if ("error" in outcome) {
+          // nats-server auth.go: the callout account hears of the refusal (reason empty on a timeout).
+          const acc = this.server.accounts.get(callout.options.account);
+          if (acc !== undefined) publishAccountAuthError(this.server, this, acc, outcome.error === CALLOUT_TIMEOUT_ERROR ? "" : outcome.error);
+        }
+        return this.connectCallout(outcome);
+      },
+    );
   }
 
   /**
@@ -335,6 +351,7 @@ export class Client extends Connection implements ParserSink {
   private authenticateAndConnect(o: ConnectOptions): boolean {
     const failure = this.server.authenticate(this, o);
     if (failure !== null) {
+      publishAccountAuthError(this.server, this, this.account, ClosedState.AuthenticationViolation);
       // Refused with its own error already (operator mode's account connection limit).
       if (!this.closed) this.authViolation(failure);
       return false;
@@ -383,7 +400,14 @@ export class Client extends Connection implements ParserSink {
       if (!isValidLiteralSubject(subject)) this.sendErr(ERR_INVALID_PUBLISH_SUBJECT);
     }
     // Message tracing (msg-trace.ts): only messages with headers are looked at.
-    if (pa.hdr > 0 && hasTraceDest(pa)) return processTracedMsg(this, pa, this.account.mappings);
+    if (pa.hdr > 0) {
+      if (hasTraceDest(pa)) return processTracedMsg(this, pa, this.account.mappings);
+      // A sampled W3C traceparent, when the account traces those (msg-trace-external.ts).
+      if (this.account.traceDest !== null && hasSampledTraceparent(pa)) {
+        if (sampled(this.account)) return processTracedMsg(this, pa, this.account.mappings);
+        pa = withTraceDisabled(pa);
+      }
+    }
     if (this.perms !== null && !checkPublish(this, pa)) return !this.closed;
     if (this.verbose) this.sendOK();
     if (server.traceEnabled) this.traceMsg(pa);
@@ -514,6 +538,7 @@ export class Client extends Connection implements ParserSink {
   /** `detail` names the offender as nats-server logs it (`User "x"`, `Nkey "U..."`). */
   authViolation(detail = ""): void {
     this.server.logger.error(`${this.logPrefix()}authentication error${detail !== "" ? ` - ${detail}` : ""}`);
+    publishAuthError(this.server, this);
     this.sendErr(ERR_AUTHORIZATION);
     this.closeConnection(ClosedState.AuthenticationViolation);
   }

@@ -45,11 +45,12 @@ export function publishClientEvent(server: Server, c: Client, kind: "CONNECT" | 
     name: c.name,
     lang: c.lang,
     ver: c.version,
-    rtt: `${Math.round(c.rttMs * 1000)}µs`,
     server: server.name,
     kind: "Client",
     client_type: "nats",
   };
+  // Go time.Duration: integer nanoseconds, omitted while unmeasured (as nats-server 2.9.10 sends it).
+  if (c.rttMs > 0) client.rtt = Math.round(c.rttMs * 1e6);
   const event: Record<string, unknown> = {
     type: kind === "CONNECT" ? CONNECT_EVENT_TYPE : DISCONNECT_EVENT_TYPE,
     id: nuid.next(),
@@ -73,7 +74,7 @@ const ACCOUNT_REQ_PREFIX = "$SYS.REQ.ACCOUNT.";
 /** nats-server AccountNumConnsMsgType, the event CONNS answers with. */
 const ACCOUNT_CONNS_TYPE = "io.nats.server.advisory.v1.account_connections";
 /** The request kinds, as system-requests.ts SERVER_KINDS / ACCOUNT_KINDS (that module loads lazily). */
-const SERVER_KINDS = ["STATSZ", "VARZ", "CONNZ", "SUBSZ", "ROUTEZ", "GATEWAYZ", "LEAFZ", "ACCOUNTZ", "JSZ", "HEALTHZ", "IDZ"];
+const SERVER_KINDS = ["STATSZ", "VARZ", "CONNZ", "SUBSZ", "ROUTEZ", "GATEWAYZ", "LEAFZ", "ACCOUNTZ", "JSZ", "HEALTHZ", "IDZ", "PROFILEZ", "EXPVARZ", "IPQUEUESZ", "RAFTZ"];
 const ACCOUNT_KINDS = ["SUBSZ", "CONNZ", "LEAFZ", "JSZ", "INFO", "STATZ", "CONNS"];
 
 type Requests = typeof import("../monitor/system-requests.js");
@@ -161,13 +162,16 @@ export class SystemEvents {
 
   /**
    * `$SYS.REQ.USER.INFO` from client `c` (nats-server userInfoReq): its user, account,
-   * permissions and expiry, answered on `reply` in the client's own account.
+   * permissions and the time its login has left (`expires`), answered on `reply` in the client's own account.
    */
   async answerUserInfo(c: Client, reply: string): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     const data: Record<string, unknown> = { user: c.user, account: c.account.name };
     const perms = c.perms?.perms.options;
     if (perms !== undefined) data.permissions = publicPermissions(perms);
+    // nats-server claimExpiration: the time left, whole seconds, as a Go Duration (ns); omitted when none.
+    const leftSec = c.expiresAtMs === 0 ? 0 : Math.trunc((c.expiresAtMs - Date.now()) / 1000);
+    if (leftSec !== 0) data.expires = leftSec * 1e9;
     if (c.closed) return;
     this.server.publishInternal(c.account, reply, "", Buffer.from(`${this.envelope({ data: JSON.stringify(data) })}\r\n`, "utf8"), -1);
   }

@@ -20,6 +20,7 @@ import type { Connection } from "./connection.js";
 import { Kind } from "./connection-kind.js";
 import { deliver, deliverFromLink, pickRemote, queueListed, toRemote } from "./deliver.js";
 import { MsgTrace } from "./msg-trace.js";
+import { deliverTracedToStream } from "./msg-trace-jetstream.js";
 import type { Server } from "./server.js";
 import type { Subscription } from "./subscription.js";
 
@@ -162,9 +163,9 @@ function importTracer(t: MsgTrace, server: Server): ImportTracer {
 
 /**
  * One local subscription: a client's is recorded as an egress, a stream's as a `js` event
- * (stream and subject; a store error is not reported yet); delivered unless trace-only. A
- * stream importer's shadow first records the `se` event (the importer and the subject
- * there), then its subscription's egress in the importer.
+(msg-trace-jetstream.ts); delivered unless trace-only. A stream importer's shadow first
+ * records the `se` event (the importer and the subject there), then its subscription's
+ * egress in the importer.
  */
 function toSub(t: MsgTrace, server: Server, producer: Connection, account: Account, sub: Subscription, pa: PubArg): void {
   let target = sub;
@@ -177,8 +178,8 @@ function toSub(t: MsgTrace, server: Server, producer: Connection, account: Accou
     account = im.importer;
   }
   const kind = target.conn.kind;
+  if (kind === Kind.JETSTREAM) return deliverTracedToStream(t, server, producer, account, sub, target, subject, pa);
   if (kind === Kind.CLIENT) t.egressClient(target, account);
-  else if (kind === Kind.JETSTREAM) t.jetstream(server.jetstreamStreamOf(target), subject);
   if (!t.only) deliver(server, producer, sub, pa);
 }
 

@@ -7,7 +7,8 @@
  * the ingress (`in`: the connection the message came from, with the permission error when
  * publishing was denied), a subject mapping (`sm`), and one egress (`eg`) per connection it
  * went to, stream exports (`se`) and service imports (`si`) it crossed, the streams that
- * store it (`js`). Not yet: the `js` event's store error and `nointerest`, `traceparent`.
+ * store it (`js`, with `nointerest` and the stream's `error`: msg-trace-jetstream.ts). A sampled
+ * `traceparent` header traces too when the account has a trace destination (msg-trace-external.ts).
  * A copy that leaves for a link in another account than the traced one (after a service
  * import) carries `Nats-Trace-Origin-Account: <traced account>`; the peer publishes its
  * document there, its ingress naming the message's own account (2.11
@@ -24,6 +25,7 @@
  */
 import type { Account } from "../accounts/account.js";
 import { buildPubArg, type PubArg } from "../protocol/pub-arg.js";
+import { isValidPublishSubject } from "../sublist/subject.js";
 import type { Connection } from "./connection.js";
 import { Kind } from "./connection-kind.js";
 import { serverInfo } from "./events.js";
@@ -140,8 +142,10 @@ export class MsgTrace {
     const headers = parseHeaders(pa);
     const kind = from.kind;
     const fromLink = kind === Kind.ROUTER || kind === Kind.GATEWAY || kind === Kind.LEAF;
-    const only = /^(1|t|true|on)$/i.test(headers["Nats-Trace-Only"]?.[0] ?? "");
-    let dest = headers["Nats-Trace-Dest"]?.[0] ?? "";
+    // No Nats-Trace-Dest: a sampled traceparent (msg-trace-external.ts) to the account's destination, never trace-only.
+    const headerDest = headers["Nats-Trace-Dest"]?.[0];
+    const only = headerDest !== undefined && /^(1|t|true|on)$/i.test(headers["Nats-Trace-Only"]?.[0] ?? "");
+    let dest = headerDest ?? account.traceDest ?? "";
     let traceAccount = account;
     const origin = fromLink ? headers[TRACE_ORIGIN_ACCOUNT]?.[0] : undefined;
     if (origin !== undefined && origin !== account.name) {
@@ -184,9 +188,15 @@ export class MsgTrace {
     else this.events.push({ type, ts: now(), acc: account.name, from, to });
   }
 
-  /** A stream took (or, trace-only, would take) the message, on `subject`. */
-  jetstream(stream: string, subject: string): void {
-    this.events.push({ type: "js", ts: now(), stream, subject });
+  /**
+   * A stream took (or, trace-only, would take) the message, on `subject`; `noInterest` when
+   * interest retention skipped it, `error` when the stream refused or failed to store it.
+   */
+  jetstream(stream: string, subject: string, noInterest = false, error = ""): void {
+    const e: Event = { type: "js", ts: now(), stream, subject };
+    if (noInterest) e.nointerest = true;
+    if (error !== "") e.error = error;
+    this.events.push(e);
   }
 
   /** The message went (or, trace-only, would go) to a client's subscription `sub` held in `account`. */
@@ -236,6 +246,11 @@ export class MsgTrace {
   /** Publishes the document to the destination, in the traced account. */
   send(): void {
     if (this.dest === "") return;
+    if (!isValidPublishSubject(this.dest)) {
+      // nats-server: the message is handled (or, trace-only, dropped) but no document goes out.
+      this.server.logger.error(`Destination "${this.dest}" is not valid, won't be able to trace events`);
+      return;
+    }
     const doc: Record<string, unknown> = {
       server: serverInfo(this.server),
       request: { header: this.headers, msgsize: this.msgsize },

@@ -36,6 +36,13 @@ const MAX_LEN = ACCOUNT_PING_CONNZ.length;
 const SWEEP_SIZE = 256;
 const CRLF = Buffer.from("\r\n");
 
+/**
+ * The import subjects a server tells its leaf peers it has interest in for every account
+ * but the system account (nats-server: the imports are subscriptions of the account, so
+ * they travel as LS+), so requests from the other side of a leaf reach this server too.
+ */
+export const LEAF_IMPORT_SUBJECTS: readonly string[] = [ACCOUNT_PING_CONNZ, SERVER_PING_CONNZ, ACCOUNT_PING_STATZ];
+
 /** The system imports of `acc`, as /accountz and `$SYS.REQ.ACCOUNT.<acc>.INFO` list them. */
 export function systemImportsOf(server: Server, acc: Account): Array<Record<string, unknown>> {
   const sys = server.systemAccount;
@@ -91,7 +98,24 @@ export class SystemImports {
       void this.server.events.answerUserInfo(c, reply);
       return 1;
     }
-    const acc = c.account;
+    return this.forward(c.account, subject, reply, pa);
+  }
+
+  /**
+   * A publish that came over a leaf connection bound to `acc` (Leaf.processMsg): the
+   * account-mapped services answer it as they answer a local client (nats-server handles a
+   * leaf's message with the account's imports). USER.INFO is answered by the requester's
+   * own server only.
+   */
+  requestFromLeaf(acc: Account, pa: PubArg): number {
+    const n = pa.subjectEnd - pa.subjectStart;
+    if (n < MIN_LEN || n > MAX_LEN || pa.replyEnd === pa.replyStart) return 0;
+    const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
+    return this.forward(acc, subject, pa.arg.toString("latin1", pa.replyStart, pa.replyEnd), pa);
+  }
+
+  /** Re-publishes an account-mapped request in the system account; 0 when `subject` is none. */
+  private forward(acc: Account, subject: string, reply: string, pa: PubArg): number {
     if (acc === this.server.systemAccount) return 0;
     let mapped: string;
     if (subject === ACCOUNT_PING_CONNZ || subject === SERVER_PING_CONNZ) mapped = `$SYS.REQ.ACCOUNT.${acc.name}.CONNZ`;

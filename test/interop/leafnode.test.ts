@@ -29,12 +29,13 @@ interface Side {
 }
 
 /** What every topology must do: both sides exchange messages, queue work and requests. */
-function leafSuite(title: string, build: (dir: string) => Promise<{ hub: Side; leaf: Side; stop: () => Promise<void> }>): void {
+function leafSuite(title: string, build: (dir: string) => Promise<{ hub: Side; leaf: Side; stop: () => Promise<void>; noSystemAccount?: true }>): void {
   describe(title, { skip: bin === null ? "nats-server not installed" : false }, () => {
     let dir = "";
     let hub: Side;
     let leaf: Side;
     let stop: () => Promise<void> = async () => {};
+    let noSystemAccount = false;
     const conns: NatsConnection[] = [];
     const nc = async (side: Side, opts: Record<string, unknown>): Promise<NatsConnection> => {
       const c = await connect({ servers: side.url, ...opts });
@@ -43,7 +44,9 @@ function leafSuite(title: string, build: (dir: string) => Promise<{ hub: Side; l
     };
     before(async () => {
       dir = mkdtempSync(join(tmpdir(), "tsnats-leaf-"));
-      ({ hub, leaf, stop } = await build(dir));
+      const built = await build(dir);
+      ({ hub, leaf, stop } = built);
+      noSystemAccount = built.noSystemAccount === true;
     });
     after(async () => {
       await Promise.all(conns.map((c) => c.close().catch(() => undefined)));
@@ -89,6 +92,27 @@ function leafSuite(title: string, build: (dir: string) => Promise<{ hub: Side; l
       assert.equal(q.length, 250);
       assert.equal(new Set(q.filter((e) => !e.startsWith("h2")).map((e) => e.split(":")[1])).size, 200);
       assert.equal(q.filter((e) => e.startsWith("h2")).length, 50);
+    });
+
+    test("system imports: an account CONNZ/STATZ ping from either side is answered by both servers, each for its account", async (t) => {
+      if (noSystemAccount) return t.skip("the hub has no system account");
+      const h = await nc(hub, { ...hub.bound, name: "hub-side" });
+      const l = await nc(leaf, { ...leaf.bound, name: "leaf-side" });
+      type Answer = { data?: { connections?: Array<{ name?: string }>; account_statz?: Array<{ acc: string }> } };
+      const ask = async (from: NatsConnection, subject: string): Promise<Answer[]> => {
+        const out: Answer[] = [];
+        for await (const m of await from.requestMany(subject, "", { maxWait: 500 })) out.push(m.json<Answer>());
+        return out;
+      };
+      for (const from of [l, h]) {
+        let connz: Answer[] = [];
+        await waitFor(async () => (connz = await ask(from, "$SYS.REQ.ACCOUNT.PING.CONNZ")).length === 2, { timeoutMs: 10_000, what: "two CONNZ answers" });
+        const names = connz.map((a) => (a.data?.connections ?? []).map((c) => c.name).filter((n) => n === "hub-side" || n === "leaf-side"));
+        assert.deepEqual(names.flat().sort(), ["hub-side", "leaf-side"]);
+        const statz = await ask(from, "$SYS.REQ.ACCOUNT.PING.STATZ");
+        assert.equal(statz.length, 2);
+        assert.deepEqual(statz.map((a) => (a.data?.account_statz ?? []).map((r) => r.acc)).flat().sort(), ["$G", "A"]);
+      }
     });
 
     test("another hub account's traffic does not reach the leaf", async (t) => {
@@ -185,6 +209,7 @@ leafSuite("nats-server hub in operator mode, tsnats leaf with a credentials file
       other: { authenticator: credsAuthenticator(fmtCreds(bUserJwt, bukp)) },
     },
     leaf: { url: l.clientURL, bound: {}, other: null },
+    noSystemAccount: true,
     stop: async () => {
       await l.close();
       await ns.stop();

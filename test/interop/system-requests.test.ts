@@ -12,6 +12,7 @@ import { test } from "node:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { startServer } from "../../src/index.js";
 import { natsServerBinary, startNatsServer } from "../helpers/nats-server.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 type Json = Record<string, any>;
 
@@ -128,5 +129,104 @@ test("$SYS.REQ answers carry every field nats-server 2.9 answers with", async (t
     assert.deepEqual(missing(firstRow(o.data), firstRow(g.data)), [], `${what}: first row`);
     assert.deepEqual(o.error, g.error, `${what}: error`);
     if (g.type !== undefined) assert.equal(o.type, g.type, `${what}: event type`);
+  }
+});
+
+/** Subscribes to the server's CLIENT.AUTH.ERR as `sys`, makes one login fail, returns the event. */
+async function authErrorEvent(port: number): Promise<Json> {
+  const sys = await connect({ port, user: "sys", pass: "sys" });
+  try {
+    const sub = sys.subscribe("$SYS.SERVER.*.CLIENT.AUTH.ERR", { max: 1, timeout: 5000 });
+    await sys.flush();
+    await assert.rejects(connect({ port, user: "a", pass: "wrong", name: "refused", reconnect: false }), /Authorization Violation/);
+    for await (const m of sub) return m.json<Json>();
+    throw new Error("no CLIENT.AUTH.ERR event");
+  } finally {
+    await sys.close();
+  }
+}
+
+test("$SYS.SERVER.<id>.CLIENT.AUTH.ERR carries every field nats-server 2.9 sends", async (t) => {
+  const bin = natsServerBinary();
+  if (!bin) {
+    t.skip("nats-server not installed");
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "tsnats-autherr-"));
+  const conf = join(dir, "sys.conf");
+  writeFileSync(conf, CONF);
+  let theirs: Json;
+  const ref = await startNatsServer(bin, ["-c", conf]);
+  try {
+    theirs = await authErrorEvent(ref.port);
+  } finally {
+    await ref.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const s = await startServer({ port: -1, host: "127.0.0.1", config: CONF });
+  let ours: Json;
+  try {
+    ours = await authErrorEvent(s.port);
+  } finally {
+    await s.close();
+  }
+  assert.deepEqual(missing(ours, theirs), []);
+  assert.deepEqual(missing(ours.client, theirs.client), []);
+  assert.deepEqual(missing(ours.server, theirs.server), []);
+  for (const k of ["type", "reason", "sent", "received"]) assert.deepEqual(ours[k], theirs[k], k);
+  for (const k of ["acc", "user", "name", "kind", "client_type", "host"]) assert.deepEqual(ours.client[k], theirs.client[k], `client.${k}`);
+  assert.equal(typeof ours.client.rtt, typeof theirs.client.rtt);
+});
+
+/** As `sys`, watches account A's CONNECT and DISCONNECT events around one client of A. */
+async function clientEvents(port: number): Promise<Json[]> {
+  const sys = await connect({ port, user: "sys", pass: "sys" });
+  try {
+    const events: Json[] = [];
+    sys.subscribe("$SYS.ACCOUNT.A.*", { callback: (_e, m) => void events.push(m.json<Json>()) });
+    await sys.flush();
+    const a = await connect({ port, user: "a", pass: "a", name: "ev" });
+    a.subscribe("foo.x", { callback: () => undefined });
+    for (let i = 0; i < 3; i++) a.publish("foo.x", "12345");
+    await a.flush();
+    await a.close();
+    await waitFor(() => events.length === 2);
+    return events;
+  } finally {
+    await sys.close();
+  }
+}
+
+test("client CONNECT and DISCONNECT events carry nats-server 2.9's fields, rtt in nanoseconds", async (t) => {
+  const bin = natsServerBinary();
+  if (!bin) {
+    t.skip("nats-server not installed");
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), "tsnats-clientev-"));
+  const conf = join(dir, "sys.conf");
+  writeFileSync(conf, CONF);
+  let theirs: Json[];
+  const ref = await startNatsServer(bin, ["-c", conf]);
+  try {
+    theirs = await clientEvents(ref.port);
+  } finally {
+    await ref.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const s = await startServer({ port: -1, host: "127.0.0.1", config: CONF });
+  let ours: Json[];
+  try {
+    ours = await clientEvents(s.port);
+  } finally {
+    await s.close();
+  }
+  for (let i = 0; i < 2; i++) {
+    const [o, g] = [ours[i]!, theirs[i]!];
+    assert.equal(o.type, g.type);
+    assert.deepEqual(missing(o, g), [], `${g.type}: envelope`);
+    assert.deepEqual(missing(o.client, g.client).filter((k) => k !== "rtt"), [], `${g.type}: client`);
+    if (g.client.rtt !== undefined) assert.equal(typeof o.client.rtt, "number", `${g.type}: rtt`);
+    for (const k of ["sent", "received", "reason"]) assert.deepEqual(o[k], g[k], `${g.type}: ${k}`);
   }
 });

@@ -145,6 +145,26 @@ describe("a leaf and its hub", () => {
     assert.deepEqual(got, ["for A"]);
   });
 
+  test("a leaf client's account pings reach the hub's system imports, and a hub client's reach the leaf's", async () => {
+    const h = await hub({ config: `accounts { A: { users: [ { user: a, password: pa } ] } }`, leafnodes: { host: "127.0.0.1", port: -1 } });
+    const l = await leafOf(h, `nats-leaf://a:pa@127.0.0.1:${h.server.leafs!.listenPort}`);
+    await linked(h, l);
+    const lc = await nc(l, { name: "leaf-side" });
+    const hc = await nc(h, { user: "a", pass: "pa", name: "hub-side" });
+    // Each side told the other of the system import subjects (LS+), as nats-server's import subscriptions.
+    await Promise.all([interest(h, "$SYS.REQ.ACCOUNT.PING.CONNZ", "A"), interest(l, "$SYS.REQ.ACCOUNT.PING.STATZ")]);
+    type Answer = { server: { id: string }; data: { account_statz: Array<{ acc: string; conns: number }> } };
+    for (const from of [lc, hc]) {
+      const answers: Answer[] = [];
+      for await (const m of await from.requestMany("$SYS.REQ.ACCOUNT.PING.STATZ", "", { maxWait: 500 })) answers.push(m.json<Answer>());
+      const byServer = new Map(answers.map((a) => [a.server.id, a.data.account_statz.map((r) => `${r.acc}:${r.conns}`)]));
+      assert.deepEqual(byServer, new Map([[h.server.id, ["A:1"]], [l.server.id, ["$G:1"]]]));
+    }
+    // USER.INFO stays with the requester's own server.
+    const info = (await lc.request("$SYS.REQ.USER.INFO", "", { timeout: 2000 })).json<{ server: { id: string }; data: unknown }>();
+    assert.equal(info.server.id, l.server.id);
+  });
+
   test("a wrong password never binds", async () => {
     const log = new CaptureLogger();
     const h = await hub({ leafnodes: { host: "127.0.0.1", port: -1, username: "leaf", password: "right" }, logger: log });

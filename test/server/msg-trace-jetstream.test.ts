@@ -1,6 +1,8 @@
 /**
  * Message tracing into JetStream (nats-server 2.11 msgtrace.go): a stream that stores the
- * traced message adds a `js` event (stream, subject); trace-only records it without storing.
+ * traced message adds a `js` event (stream, subject); trace-only records it without storing;
+ * `nointerest` when an interest stream has no consumer for it, and the `error` the stream's
+ * processing ended with (refused publish, duplicate, store limit), as nats-server 2.11 reports them.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -8,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, headers } from "@nats-io/transport-node";
-import { jetstreamManager, StorageType } from "@nats-io/jetstream";
+import { DiscardPolicy, jetstreamManager, RetentionPolicy, StorageType } from "@nats-io/jetstream";
 import { startServer } from "../../src/index.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -43,6 +45,44 @@ test("a js event for the stream that stores it; trace-only stores nothing", asyn
     await waitFor(async () => (await jsm.streams.info("ORDERS")).state.messages === 1);
     await new Promise((r) => setTimeout(r, 100));
     assert.equal((await jsm.streams.info("ORDERS")).state.messages, 1);
+  } finally {
+    await nc.close();
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("the js event reports nointerest and the stream's error", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsnats-trace-js-"));
+  const s = await startServer({ port: -1, host: "127.0.0.1", jetstream: true, storeDir: dir });
+  const nc = await connect({ servers: s.clientURL });
+  try {
+    const jsm = await jetstreamManager(nc);
+    await jsm.streams.add({ name: "INT", subjects: ["int.>"], storage: StorageType.Memory, retention: RetentionPolicy.Interest });
+    await jsm.streams.add({ name: "ONE", subjects: ["one.>"], storage: StorageType.Memory, max_msgs: 1, discard: DiscardPolicy.New });
+    const docs: Json[] = [];
+    nc.subscribe("trace.js", { callback: (_e, m) => void docs.push(m.json<Json>()) });
+    await nc.flush();
+    /** Publishes one traced message and returns its js event. */
+    const js = async (subject: string, hdrs: Record<string, string> = {}): Promise<Json> => {
+      const n = docs.length;
+      const h = headers();
+      h.set("Nats-Trace-Dest", "trace.js");
+      for (const [k, v] of Object.entries(hdrs)) h.set(k, v);
+      nc.publish(subject, "x", { headers: h });
+      await waitFor(() => docs.length === n + 1);
+      return docs[n]!.events.find((e: Json) => e.type === "js");
+    };
+    const strip = (e: Json): Json => ({ ...e, ts: 0 });
+    // Interest retention, no consumer: skipped, delivered or trace-only.
+    assert.deepEqual(strip(await js("int.a")), { type: "js", ts: 0, stream: "INT", subject: "int.a", nointerest: true });
+    assert.deepEqual(strip(await js("int.a", { "Nats-Trace-Only": "true" })), { type: "js", ts: 0, stream: "INT", subject: "int.a", nointerest: true });
+    // Stored: neither.
+    assert.deepEqual(strip(await js("one.a", { "Nats-Msg-Id": "m1" })), { type: "js", ts: 0, stream: "ONE", subject: "one.a" });
+    assert.equal((await js("one.a", { "Nats-Msg-Id": "m1" })).error, "msgid is duplicate");
+    assert.equal((await js("one.b", { "Nats-Expected-Last-Sequence": "7" })).error, "wrong last sequence: 1 (10071)");
+    assert.equal((await js("one.c")).error, "maximum messages exceeded");
+    assert.equal((await jsm.streams.info("ONE")).state.messages, 1);
   } finally {
     await nc.close();
     await s.close();

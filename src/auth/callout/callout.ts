@@ -33,6 +33,9 @@ export const MAX_PENDING_CALLOUTS = 4096;
 /** setTimeout's ceiling; a later expiry is re-armed when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
+/** A callout's error when the service did not answer within the auth timeout. */
+export const CALLOUT_TIMEOUT_ERROR = "Authorization callout response not received in time";
+
 /** The outcome of one callout: the grant, a refusal reason, or "busy" (too many pending). */
 export type CalloutOutcome = CalloutGrant | { error: string } | "busy";
 
@@ -104,7 +107,7 @@ export class AuthCallout {
       const timer = setTimeout(() => {
         this.pending.delete(token);
         this.server.logger.debug(`Authorization callout response not received in time on account "${acc.name}"`);
-        resolve({ error: "Authorization callout response not received in time" });
+        resolve({ error: CALLOUT_TIMEOUT_ERROR });
       }, timeoutMs);
       const clientUser = o.user ?? o.nkey ?? "";
       this.pending.set(token, { userNkey, timer, clientUser, connectionType: c.connectionType, done: resolve });
@@ -264,6 +267,7 @@ export function applyGrantLimits(c: Client, grant: CalloutGrant): void {
 function armExpiry(c: Client, atMs: number): void {
   if (c.expiryTimer !== null) clearTimeout(c.expiryTimer);
   c.expiryTimer = null;
+  c.expiresAtMs = atMs;
   if (atMs === 0) return;
   c.expiryTimer = setTimeout(
     () => {

@@ -9,6 +9,7 @@
  * Owned by the server (`server.callouts`), null when neither mode can call out.
  */
 import type { KeyObject } from "node:crypto";
+import { GLOBAL_ACCOUNT } from "../../accounts/account.js";
 import type { Client, ConnectOptions } from "../../server/client.js";
 import type { Server } from "../../server/server.js";
 import type { AuthCalloutOptions } from "../../server/options.js";
@@ -20,8 +21,8 @@ import { AuthCallout } from "./callout.js";
 import { configPlacement, withCalloutDeny, type Placement } from "./response.js";
 
 export class AuthCallouts {
-  /** Config mode's callout and its `auth_users`. */
-  private readonly configured: { callout: AuthCallout; authUsers: ReadonlySet<string> } | null;
+  /** Config mode's callout, its `auth_users` and `allowed_accounts` (empty: every account). */
+  private readonly configured: { callout: AuthCallout; authUsers: ReadonlySet<string>; allowed: ReadonlySet<string> } | null;
   /** Operator mode: one callout per account with external authorization, and what it was built from. */
   private readonly byAccount = new Map<string, { source: string; callout: AuthCallout }>();
 
@@ -35,6 +36,7 @@ export class AuthCallouts {
         ? null
         : {
             authUsers: new Set(options.authUsers),
+            allowed: new Set(options.allowedAccounts ?? []),
             callout: new AuthCallout(
               server,
               { subject: options.issuer, account: options.account, ...(options.xkey !== undefined ? { xkey: options.xkey } : {}), placement: configPlacement(options.issuer, (n) => server.accounts.has(n)) },
@@ -48,7 +50,7 @@ export class AuthCallouts {
     const cfg = this.configured;
     if (cfg !== null) {
       const bypass = (o.user !== undefined && cfg.authUsers.has(o.user)) || (o.nkey !== undefined && cfg.authUsers.has(o.nkey));
-      return bypass ? null : cfg.callout;
+      return bypass || !delegated(c, o, cfg.allowed) ? null : cfg.callout;
     }
     const op = this.server.operator;
     if (op === null || !hasExternalAuth(op)) return null;
@@ -107,6 +109,22 @@ export class AuthCallouts {
     for (const { callout } of this.byAccount.values()) callout.close();
     this.byAccount.clear();
   }
+}
+
+/**
+ * Config mode's `allowed_accounts` (nats-server auth.go processClientOrLeafAuthentication):
+ * a login the configuration itself accepts into an account other than `$G` goes to the
+ * callout only when that account is allowed; everyone else (unknown users, wrong
+ * passwords, `$G` users) is the callout's. A bcrypt password with no remembered verdict is
+ * not checked here (that takes a worker): the user's configured account decides alone.
+ */
+function delegated(c: Client, o: ConnectOptions, allowed: ReadonlySet<string>): boolean {
+  if (allowed.size === 0) return true;
+  const auth = c.authenticator;
+  const r = auth.pendingBcrypt(o, c.nonce) === null ? auth.authenticate(o, c.nonce) : auth.configuredUser(o);
+  if (r === null || isAuthFailure(r)) return true;
+  const account = r.account ?? GLOBAL_ACCOUNT;
+  return account === GLOBAL_ACCOUNT || allowed.has(account);
 }
 
 /** True when some loaded account JWT asks for external authorization. */

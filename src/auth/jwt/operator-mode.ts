@@ -408,6 +408,7 @@ export class OperatorMode {
   private armUserExpiry(c: Client, atMs: number): void {
     if (c.expiryTimer !== null) clearTimeout(c.expiryTimer);
     c.expiryTimer = null;
+    c.expiresAtMs = atMs;
     if (atMs === 0) return;
     const ms = atMs - Date.now();
     const fire = (): void => {
