@@ -59,7 +59,7 @@ await build({
 });
 
 // One start writes the code cache (the bin does when it finds none); then stop it.
-const child = spawn(process.execPath, [join(cli, "tsnats-server.js"), "-a", "127.0.0.1", "-p", "-1"], {
+const child = spawn(process.execPath, [join(cli, "tsnats-server.cjs"), "-a", "127.0.0.1", "-p", "-1"], {
   stdio: ["ignore", "ignore", "pipe"],
 });
 let log = "";
