@@ -17,7 +17,6 @@
  * `tsnats-server.js` runs this file too, for `node dist/src/cli/tsnats-server.js`.
  */
 import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { join } from "node:path";
 import { Script } from "node:vm";
 
@@ -59,7 +58,9 @@ function loadBundle(): LoadedBundle | null {
     });
     const module = { exports: {} as ServerMain };
     const fn = script.runInThisContext() as (e: unknown, r: NodeRequire, m: unknown, f: string, d: string) => void;
-    fn(module.exports, createRequire(BUNDLE), module, BUNDLE, __dirname);
+    // This file's own require serves: the bundle requires only Node's built-in modules
+    // (createRequire would load node:module and with it parts of the ESM loader).
+    fn(module.exports, require, module, BUNDLE, __dirname);
     return { exports: module.exports, script, cacheStale: cachedData === undefined || script.cachedDataRejected === true };
   } catch {
     // A damaged bundle must not keep the server from starting: the modules are still there.

@@ -43,8 +43,11 @@ function restore(): void {
   utimesSync(bundle, now, now);
 }
 
-/** Starts `node <entry> -a 127.0.0.1 -p -1`, waits for "Server is ready", stops it with SIGTERM; returns its log. */
-async function startAndStop(entry: string): Promise<string> {
+/**
+ * Starts `node <entry> -a 127.0.0.1 -p -1`, waits for "Server is ready" (and then for
+ * `whileUp`, if given), stops it with SIGTERM; returns its log.
+ */
+async function startAndStop(entry: string, whileUp?: { what: string; check: () => boolean }): Promise<string> {
   const proc = spawn(process.execPath, [join(cli, entry), "-a", "127.0.0.1", "-p", "-1"], { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   proc.stdout.on("data", (d: Buffer) => (log += d.toString()));
@@ -58,6 +61,8 @@ async function startAndStop(entry: string): Promise<string> {
       },
       { timeoutMs: 20_000, what: "Server is ready" },
     );
+    // The cache is written just after start-up, by the running server.
+    if (whileUp !== undefined) await waitFor(whileUp.check, { timeoutMs: 10_000, what: whileUp.what });
   } finally {
     if (proc.exitCode === null) proc.kill("SIGTERM");
   }
@@ -81,15 +86,13 @@ describe("tsnats-server bin start-up", () => {
   test("no code cache: starts, then writes one", async () => {
     restore();
     rmSync(cache);
-    await startAndStop("tsnats-server.cjs");
-    await waitFor(() => existsSync(cache), { timeoutMs: 5000, what: "code cache written" });
+    await startAndStop("tsnats-server.cjs", { what: "code cache written", check: () => existsSync(cache) });
   });
 
   test("a cache V8 rejects (another Node, damaged): starts, then rewrites it", async () => {
     restore();
     writeFileSync(cache, Buffer.alloc(4096, 7));
-    await startAndStop("tsnats-server.cjs");
-    await waitFor(() => statSync(cache).size !== 4096, { timeoutMs: 5000, what: "code cache rewritten" });
+    await startAndStop("tsnats-server.cjs", { what: "code cache rewritten", check: () => statSync(cache).size !== 4096 });
   });
 
   test("no bundle: starts from the compiled modules", async () => {
