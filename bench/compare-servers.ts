@@ -46,7 +46,7 @@ export function findNatsServer(): string | null {
 
 /** The built tsnats-server entry next to this file's dist/ tree. */
 export function defaultTsnatsServerPath(): string {
-  return fileURLToPath(new URL("../src/cli/tsnats-server.js", import.meta.url));
+  return fileURLToPath(new URL("../src/cli/tsnats-server.cjs", import.meta.url));
 }
 
 /** A port that was free a moment ago (bind 0, read, close). */

@@ -6,7 +6,8 @@
 // Run after `tsc` (npm run build does). esbuild is a devDependency only: installs from
 // the registry run the committed build output, never this script.
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
@@ -58,8 +59,13 @@ await build({
   plugins: [importMetaUrl],
 });
 
-// One start writes the code cache (the bin does when it finds none); then stop it.
-const child = spawn(process.execPath, [join(cli, "tsnats-server.js"), "-a", "127.0.0.1", "-p", "-1"], {
+// One start writes the code cache (the bin does when it finds none); then stop it. It runs
+// as tools launch nats-server, `-c FILE`, so the config reader's code is in the cache too
+// (V8 caches what the run compiled). The values are the defaults, spelled as configs do.
+const confDir = mkdtempSync(join(tmpdir(), "tsnats-bundle-"));
+const conf = join(confDir, "server.conf");
+writeFileSync(conf, 'host: 127.0.0.1\nport: -1\nmax_payload: 1MB\nping_interval: "2m"\nwrite_deadline: "10s"\n');
+const child = spawn(process.execPath, [join(cli, "tsnats-server.cjs"), "-c", conf], {
   stdio: ["ignore", "ignore", "pipe"],
 });
 let log = "";
@@ -77,6 +83,7 @@ child.stderr.setEncoding("utf8").on("data", (d) => {
 });
 child.on("exit", () => {
   clearTimeout(timer);
+  rmSync(confDir, { recursive: true, force: true });
   if (!existsSync(cache)) {
     console.error(`bundle-server: no code cache written (the bin will write it on its first start)\n${log.slice(-2000)}`);
   }

@@ -72,7 +72,7 @@ export function isServerCmdline(cmdline: string, processName: string): boolean {
   const argv = cmdline.split("\0").filter((a) => a !== "");
   const first = argv[0];
   if (first === undefined) return false;
-  const names = new Set([processName, `${processName}.js`]);
+  const names = new Set([processName, `${processName}.js`, `${processName}.cjs`]);
   // process.title rewrites argv[0]; the bin script runs as "node <path>/tsnats-server".
   if (names.has(basename(first))) return true;
   if (!/^node(js)?([0-9.]*)?(\.exe)?$/.test(basename(first))) return false;

@@ -79,17 +79,23 @@ const SINK_FD = 2;
 
 /**
  * Wall-clock microseconds: Date.now() has only milliseconds, so the microseconds come
- * from performance.now(), re-anchored to Date.now() whenever the two drift apart by more
+ * from the monotonic clock, re-anchored to Date.now() whenever the two drift apart by more
  * than 2 ms (clock steps, NTP), so timestamps always agree with the wall clock.
+ * process.hrtime, not performance.now(): the first touch of the `performance` global loads
+ * perf_hooks (ten of Node's modules), and the first log line comes before "Server is ready".
  */
-let perfOffsetUs = Date.now() * 1000 - performance.now() * 1000;
+function monoMicros(): number {
+  const t = process.hrtime();
+  return t[0] * 1e6 + t[1] / 1e3;
+}
+let monoOffsetUs = Date.now() * 1000 - monoMicros();
 function nowMicros(): number {
-  const perfUs = performance.now() * 1000;
-  let us = perfOffsetUs + perfUs;
+  const monoUs = monoMicros();
+  let us = monoOffsetUs + monoUs;
   const wallMs = Date.now();
   const drift = us / 1000 - wallMs;
   if (drift > 2 || drift < -1) {
-    perfOffsetUs = wallMs * 1000 - perfUs;
+    monoOffsetUs = wallMs * 1000 - monoUs;
     us = wallMs * 1000;
   }
   return Math.floor(us);

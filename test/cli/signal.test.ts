@@ -193,6 +193,7 @@ describe("helpers", () => {
       "node\0/usr/local/bin/tsnats-server\0-p\0" + "4222\0",
       "/usr/bin/node\0--enable-source-maps\0dist/src/cli/tsnats-server.js\0",
       "node20\0-r\0foo\0./tsnats-server.js\0",
+      "node\0/opt/app/node_modules/tsnats/dist/src/cli/tsnats-server.cjs\0-c\0nats.conf\0",
     ];
     const no = [
       "",
