@@ -62,12 +62,14 @@ export interface InterestArgs {
 /**
  * Splits `[origin] account subject [queue weight]` (subscribe) or `account subject [queue]`
  * (unsubscribe). Returns null when the field count is wrong, as nats-server's Parse Error.
+ * On a route pinned to `pinned` the account is left out of the line (route.go accInProto).
  */
-export function parseInterest(arg: Buffer, subscribe: boolean, hasOrigin: boolean): InterestArgs | null {
+export function parseInterest(arg: Buffer, subscribe: boolean, hasOrigin: boolean, pinned = ""): InterestArgs | null {
   const f = arg
     .toString("latin1")
     .split(/[ \t\r\n]+/)
     .filter((t) => t !== "");
+  if (pinned !== "" && f.length > 0) f.splice(subscribe && hasOrigin ? 1 : 0, 0, pinned);
   const off = subscribe && hasOrigin ? 1 : 0;
   let queue: string | null = null;
   let weight = 1;

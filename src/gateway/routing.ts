@@ -14,6 +14,7 @@
 import type { Account } from "../accounts/account.js";
 import type { Link } from "../cluster/link.js";
 import type { MatchCache } from "../cluster/match-cache.js";
+import type { Route } from "../cluster/route.js";
 import { buildPubArg, type PubArg } from "../protocol/pub-arg.js";
 import type { Connection } from "../server/connection.js";
 import { Kind } from "../server/connection-kind.js";
@@ -204,8 +205,8 @@ export function handleRoutedReply(m: GatewayManager, producer: Link, account: Ac
   const start = pa.subjectStart;
   if (!hashAt(arg, start + CLUSTER_OFFSET, m.clusterHash)) return;
   if (producer.kind !== Kind.ROUTER && !hashAt(arg, start + SERVER_OFFSET, m.serverHash)) {
-    const route = routeByHash(m, arg.toString("latin1", start + SERVER_OFFSET, start + SERVER_OFFSET + GW_HASH_LEN));
-    if (route !== null && account !== null) route.writeMsg(producer, pa, 82, Buffer.from(account.name, "latin1"), EMPTY, 0, null);
+    const route = account !== null ? routeByHash(m, arg.toString("latin1", start + SERVER_OFFSET, start + SERVER_OFFSET + GW_HASH_LEN), account.name) : null;
+    if (route !== null && account !== null) route.writeMsg(producer, pa, 82, route.accountName === "" ? Buffer.from(account.name, "latin1") : null, EMPTY, 0, null);
     return;
   }
   if (account === null) {
@@ -235,9 +236,10 @@ function hashAt(arg: Buffer, at: number, hash: string): boolean {
   return true;
 }
 
-function routeByHash(m: GatewayManager, hash: string): Link | null {
+/** The route to the server with this hash that carries `accountName` (its pool index, or its pinned route). */
+function routeByHash(m: GatewayManager, hash: string, accountName: string): Route | null {
   const routes = m.server.routes;
   if (routes === null) return null;
-  for (const [id, route] of routes.remotes) if (m.idHash(id) === hash) return route;
+  for (const id of routes.remotes.keys()) if (m.idHash(id) === hash) return routes.routeFor(id, accountName);
   return null;
 }
