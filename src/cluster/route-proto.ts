@@ -32,6 +32,8 @@ export interface RouteInfo extends LinkInfo {
   route_pool_idx?: number;
   /** 2.10+: this connection carries one pinned account only. */
   route_account?: string;
+  /** 2.10+: a config reload pins `route_account`; the answer leaves the account out. */
+  route_acc_add_reqid?: string;
   /** 2.10+: compression mode offered; absent means not supported. */
   compression?: string;
 }

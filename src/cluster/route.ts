@@ -233,6 +233,18 @@ export class Route extends Link {
     return true;
   }
 
+  /** Drops the peer's interest in one account (route.go removeRemoteSubsForAcc): it moves to a pinned route. */
+  removeAccountSubs(name: string): void {
+    const gone: RouteSub[] = [];
+    for (const [key, sub] of this.subs) {
+      if (sub.account.name !== name) continue;
+      this.subs.delete(key);
+      sub.closed = true;
+      gone.push(sub);
+    }
+    if (gone.length > 0) gone[0]!.account.removeSubs(gone);
+  }
+
   /** RMSG/HMSG/LMSG: nats-server processInboundRoutedMsg. */
   processMsg(pa: PubArg): boolean {
     this.countIn(pa);

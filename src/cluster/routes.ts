@@ -55,10 +55,12 @@ export class RouteManager implements InterestListener {
   readonly pools = new Map<string, Array<Route | null>>();
   /** Pinned accounts' dedicated routes, by account then peer (route.go s.accRoutes). */
   readonly pinned = new Map<string, Map<string, Route>>();
-  /** Connections per peer (route.go routesPoolSize): 1 without pooling. */
-  readonly poolSize: number;
+  /** Connections per peer (route.go routesPoolSize): 1 without pooling. Set again by a reload. */
+  poolSize: number;
   /** `pool_size` is not -1: we advertise it and a route we dial waits for its slot. */
-  readonly pooling: boolean;
+  pooling: boolean;
+  /** The pinned accounts of our config (`pinned` may also hold those a peer's reload pinned). */
+  private configuredPinned: readonly string[];
   /** Pinned routes being dialed, as `account url`, so a pool's routes dial each one once. */
   private readonly pinnedDials = new Set<string>();
   /** Each account's pool index, computed once per name. */
@@ -96,7 +98,8 @@ export class RouteManager implements InterestListener {
     this.dialer = new Dialer(server.logger);
     this.pooling = options.poolSize > 0;
     this.poolSize = this.pooling ? options.poolSize : 1;
-    if (this.pooling) for (const a of options.pinnedAccounts) this.pinned.set(a, new Map());
+    this.configuredPinned = this.pooling ? options.pinnedAccounts : [];
+    for (const a of this.configuredPinned) this.pinned.set(a, new Map());
   }
 
   /** Listens on the cluster port (when set), dials the configured routes, joins the interest door. */
@@ -296,6 +299,10 @@ export class RouteManager implements InterestListener {
 
   /** An INFO on a registered route: about another server (gossip), or the peer's lame duck mode. */
   private processAsyncInfo(route: Route, info: RouteInfo): void {
+    if (typeof info.route_acc_add_reqid === "string" && info.route_acc_add_reqid !== "") {
+      this.peerPinnedAccount(route, info);
+      return;
+    }
     if (typeof info.gateway === "string" && info.gateway !== "") {
       // A gateway our peer connected to (route.go processGatewayInfoFromRoute).
       const gw = this.server.gateways;
@@ -553,6 +560,87 @@ export class RouteManager implements InterestListener {
     this.server.gateways?.routeGatewayUrl(route.gatewayUrl, false);
   }
 
+  /**
+   * route.go processRouteInfo with RouteAccReqID: a peer's reload pinned an account. Its
+   * interest leaves the pooled routes at the account's old index (the pinned route brings
+   * it back), and the peer gets the INFO back without the account as the answer.
+   */
+  private peerPinnedAccount(route: Route, info: RouteInfo): void {
+    const name = info.route_account;
+    if (typeof name !== "string" || name === "") return;
+    if (!this.server.accounts.has(name)) {
+      this.server.logger.error(`Error looking up account "${name}": account missing`);
+      return;
+    }
+    if (!this.pinned.has(name)) this.pinned.set(name, new Map());
+    const idx = computeRoutePoolIdx(typeof info.route_pool_size === "number" ? info.route_pool_size : this.poolSize, name);
+    for (const conns of this.pools.values()) {
+      const r = conns[idx] ?? null;
+      if (r !== null && !r.noPool) r.removeAccountSubs(name);
+    }
+    const answer: RouteInfo = { ...info };
+    delete answer.route_account;
+    route.sendProto(`INFO ${JSON.stringify(answer)}\r\n`);
+  }
+
+  /**
+   * reload.go reloadClusterPoolAndAccounts: a new pool size closes every pooled route (they
+   * redial, or are redialed, with the new size; a peer not reloaded yet refuses them with
+   * the size mismatch, as 2.10 does); a newly pinned account is announced on the routes that
+   * carried it, then gets its dedicated routes; an account no longer pinned loses them and
+   * its interest goes back on its pooled route. Unlike nats-server, the peers' answers are
+   * not waited for.
+   */
+  reloadPool(next: ClusterOptions): void {
+    const pooling = next.poolSize > 0;
+    const size = pooling ? next.poolSize : 1;
+    const pinned = pooling ? next.pinnedAccounts : [];
+    // Compared with the running config, as reload.go diffs the options (a peer's reload may
+    // have pinned an account here already: it is still ours to dial).
+    const added = pinned.filter((a) => !this.configuredPinned.includes(a));
+    const removed = this.configuredPinned.filter((a) => !pinned.includes(a));
+    this.configuredPinned = pinned;
+    const sizeChanged = size !== this.poolSize || pooling !== this.pooling;
+    if (!sizeChanged && added.length === 0 && removed.length === 0) return;
+    const reqId = nuid.next();
+    for (const name of added) {
+      const idx = this.poolIdxOf(name);
+      if (!this.pinned.has(name)) this.pinned.set(name, new Map());
+      const line = `INFO ${JSON.stringify({ route_pool_size: this.poolSize, route_account: name, route_acc_add_reqid: reqId })}\r\n`;
+      for (const conns of this.pools.values()) {
+        const r = conns[idx] ?? null;
+        if (r === null || r.noPool) continue;
+        r.removeAccountSubs(name);
+        r.sendProto(line);
+      }
+    }
+    for (const name of removed) {
+      for (const r of [...(this.pinned.get(name)?.values() ?? [])]) {
+        r.noReconnect = true;
+        r.closeConnection(ClosedState.RouteRemoved);
+      }
+      this.pinned.delete(name);
+    }
+    if (sizeChanged) for (const conns of [...this.pools.values()]) for (const r of [...conns]) r?.closeConnection(ClosedState.RouteRemoved);
+    this.pooling = pooling;
+    this.poolSize = size;
+    this.poolIdxByName.clear();
+    if (!sizeChanged) {
+      for (const name of removed) {
+        const idx = this.poolIdxOf(name);
+        for (const conns of this.pools.values()) {
+          const r = conns[idx] ?? null;
+          if (r !== null && !r.noPool) this.sendAllInterest(r, name);
+        }
+      }
+      for (const [id, conns] of this.pools) {
+        const dialed = conns.find((r) => r !== null && r.didSolicit && r.url !== null && !r.noPool) ?? null;
+        if (dialed !== null) this.solicitPinned(id, dialed.url!, dialed.explicit);
+      }
+    }
+    this.server.flushPending();
+  }
+
   // ---- interest ----
 
   /** The accounts' interest door: RS+ on first interest and queue weight changes, RS- on last. */
@@ -580,12 +668,13 @@ export class RouteManager implements InterestListener {
     }
   }
 
-  /** All our interest to a new peer (route.go sendSubsToRoute). */
-  private sendAllInterest(route: Route): void {
+  /** All our interest to a new peer (route.go sendSubsToRoute), or one account's (`only`). */
+  private sendAllInterest(route: Route, only = ""): void {
     const lines: string[] = [];
     const pinnedTo = route.accountName;
     for (const account of this.server.accounts.values()) {
-      if (pinnedTo !== "" ? account.name !== pinnedTo : !route.noPool && (this.pinned.has(account.name) || this.poolIdxOf(account.name) !== route.poolIdx)) continue;
+      if (only !== "" && account.name !== only) continue;
+      if (only !== "" ? false : pinnedTo !== "" ? account.name !== pinnedTo : !route.noPool && (this.pinned.has(account.name) || this.poolIdxOf(account.name) !== route.poolIdx)) continue;
       const name = pinnedTo !== "" ? null : account.name;
       for (const e of account.localInterest()) {
         if (this.canImport(e.subject)) lines.push(interestLine(true, false, name, e.subject, e.queue, e.count));
