@@ -470,6 +470,19 @@ export class RouteManager implements InterestListener {
     return conns[this.poolIdxOf(accountName)] ?? null;
   }
 
+  /**
+   * Every known peer has its whole pool and, when it pools, every pinned account's route:
+   * for tests and the testkit, which wait for this before sending traffic in every account.
+   */
+  poolsComplete(): boolean {
+    for (const [id, conns] of this.pools) {
+      if (conns.some((r) => r === null)) return false;
+      if (conns[0]!.noPool) continue;
+      for (const name of this.configuredPinned) if (!(this.pinned.get(name)?.has(id) ?? false)) return false;
+    }
+    return true;
+  }
+
   /** An account's pool index (route.go computeRoutePoolIdx), cached by name. */
   poolIdxOf(name: string): number {
     let idx = this.poolIdxByName.get(name);
