@@ -193,7 +193,7 @@ export function clusterDashboard(s: Server): Record<string, unknown> | null {
     outMsgs: l.outMsgs,
     subs,
   });
-  for (const r of registeredRoutes(s)) links.push(link("route", r, r.accountName, r.subs.size));
+  for (const r of s.routes?.remotes.values() ?? []) links.push(link("route", r, "", r.subs.size));
   for (const l of s.leafs?.leafs.values() ?? []) links.push(link("leaf", l, l.account.name, l.subs.size));
   return { name: s.clusterName() ?? "", self: { id: s.id, name: s.name }, links };
 }
