@@ -109,3 +109,28 @@ export function routeUrlFrom(host: string, port: number): URL {
 export function urlHostPort(u: URL): string {
   return `${u.hostname}:${u.port}`.toLowerCase();
 }
+
+/** A route URL as configured (`nats-route://user:pass@host:port`), or null. */
+export function parseRouteUrl(raw: string): URL | null {
+  try {
+    const u = new URL(raw.includes("://") ? raw : `nats-route://${raw}`);
+    return u.hostname !== "" && u.port !== "" ? u : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The URL with its password masked, for logs. */
+export function redacted(u: URL): string {
+  if (u.password === "") return u.href;
+  const c = new URL(u.href);
+  c.password = "xxxxx";
+  return c.href;
+}
+
+/** `host`, `host:port` or `[v6]:port` with a default port (nats-server parseHostPort). */
+export function splitHostPort(s: string, defaultPort: number): { host: string; port: number } {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s) ?? /^([^:]+)(?::(\d+))?$/.exec(s);
+  if (m === null) return { host: s, port: defaultPort };
+  return { host: m[1]!, port: m[2] !== undefined ? Number(m[2]) : defaultPort };
+}

@@ -27,7 +27,7 @@ import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
 import { backoffDelayMs, DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "./dial.js";
 import { Route } from "./route.js";
 import { MSG_TRACE_PROTO } from "./link-info.js";
-import { routeUrlFrom, urlHostPort, type RouteConnect, type RouteInfo } from "./route-proto.js";
+import { parseRouteUrl, redacted, routeUrlFrom, splitHostPort, urlHostPort, type RouteConnect, type RouteInfo } from "./route-proto.js";
 import { computeRoutePoolIdx, decidePool } from "./pool.js";
 
 /** nats-server DEFAULT_ROUTE_CONNECT / DEFAULT_ROUTE_RECONNECT: between attempts, before a redial. */
@@ -375,8 +375,7 @@ export class RouteManager implements InterestListener {
         return;
       }
     } else {
-      // One route per peer without pooling: the first wins (and a peer that pools with us
-      // cannot also come without it, short of a restart with another config).
+      // One route per peer without pooling: the first wins.
       const existing = conns.find((r) => r !== null) ?? null;
       if (existing !== null) return this.duplicate(existing, route, d.noPool);
       idx = 0;
@@ -789,30 +788,6 @@ function upgradeToSolicited(r: Route, from: Route): void {
   r.didSolicit = true;
   r.url = from.url;
   r.explicit = from.explicit;
-}
-
-/** A route URL as configured (`nats-route://user:pass@host:port`), or null. */
-export function parseRouteUrl(raw: string): URL | null {
-  try {
-    const u = new URL(raw.includes("://") ? raw : `nats-route://${raw}`);
-    return u.hostname !== "" && u.port !== "" ? u : null;
-  } catch {
-    return null;
-  }
-}
-
-function redacted(u: URL): string {
-  if (u.password === "") return u.href;
-  const c = new URL(u.href);
-  c.password = "xxxxx";
-  return c.href;
-}
-
-/** `host`, `host:port` or `[v6]:port` with a default port (nats-server parseHostPort). */
-function splitHostPort(s: string, defaultPort: number): { host: string; port: number } {
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s) ?? /^([^:]+)(?::(\d+))?$/.exec(s);
-  if (m === null) return { host: s, port: defaultPort };
-  return { host: m[1]!, port: m[2] !== undefined ? Number(m[2]) : defaultPort };
 }
 
 /** The client side of route TLS: our certificate, the CA to check the peer with. */
