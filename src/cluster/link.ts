@@ -184,7 +184,7 @@ export abstract class Link extends Connection implements ParserSink {
   }
 
   /** A protocol error nats-server reports with `-ERR` and closes on (sendErrAndErr). */
-  protected errAndClose(text: string, reason: (typeof ClosedState)[keyof typeof ClosedState]): false {
+  errAndClose(text: string, reason: (typeof ClosedState)[keyof typeof ClosedState]): false {
     this.server.logger.error(`${this.logPrefix()}${text}`);
     this.sendErr(text);
     this.closeConnection(reason);

@@ -32,6 +32,8 @@ export interface RouteInfo extends LinkInfo {
   route_pool_idx?: number;
   /** 2.10+: this connection carries one pinned account only. */
   route_account?: string;
+  /** 2.10+: a config reload pins `route_account`; the answer leaves the account out. */
+  route_acc_add_reqid?: string;
   /** 2.10+: compression mode offered; absent means not supported. */
   compression?: string;
 }
@@ -62,12 +64,14 @@ export interface InterestArgs {
 /**
  * Splits `[origin] account subject [queue weight]` (subscribe) or `account subject [queue]`
  * (unsubscribe). Returns null when the field count is wrong, as nats-server's Parse Error.
+ * On a route pinned to `pinned` the account is left out of the line (route.go accInProto).
  */
-export function parseInterest(arg: Buffer, subscribe: boolean, hasOrigin: boolean): InterestArgs | null {
+export function parseInterest(arg: Buffer, subscribe: boolean, hasOrigin: boolean, pinned = ""): InterestArgs | null {
   const f = arg
     .toString("latin1")
     .split(/[ \t\r\n]+/)
     .filter((t) => t !== "");
+  if (pinned !== "" && f.length > 0) f.splice(subscribe && hasOrigin ? 1 : 0, 0, pinned);
   const off = subscribe && hasOrigin ? 1 : 0;
   let queue: string | null = null;
   let weight = 1;
@@ -104,4 +108,29 @@ export function routeUrlFrom(host: string, port: number): URL {
 /** `host:port` of a URL, lower-cased, for comparing configured and learned routes. */
 export function urlHostPort(u: URL): string {
   return `${u.hostname}:${u.port}`.toLowerCase();
+}
+
+/** A route URL as configured (`nats-route://user:pass@host:port`), or null. */
+export function parseRouteUrl(raw: string): URL | null {
+  try {
+    const u = new URL(raw.includes("://") ? raw : `nats-route://${raw}`);
+    return u.hostname !== "" && u.port !== "" ? u : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The URL with its password masked, for logs. */
+export function redacted(u: URL): string {
+  if (u.password === "") return u.href;
+  const c = new URL(u.href);
+  c.password = "xxxxx";
+  return c.href;
+}
+
+/** `host`, `host:port` or `[v6]:port` with a default port (nats-server parseHostPort). */
+export function splitHostPort(s: string, defaultPort: number): { host: string; port: number } {
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s) ?? /^([^:]+)(?::(\d+))?$/.exec(s);
+  if (m === null) return { host: s, port: defaultPort };
+  return { host: m[1]!, port: m[2] !== undefined ? Number(m[2]) : defaultPort };
 }

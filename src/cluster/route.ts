@@ -8,7 +8,7 @@
 import type { Socket } from "node:net";
 import type { Account } from "../accounts/account.js";
 import { ERR_INVALID_SUBJECT } from "../protocol/errors.js";
-import { ROUTE_VERBS, Verb, type PubArg } from "../protocol/parser.js";
+import { PINNED_ROUTE_VERBS, ROUTE_VERBS, Verb, type PubArg } from "../protocol/parser.js";
 import { ClosedState } from "../server/closed-state.js";
 import type { Connection } from "../server/connection.js";
 import { Kind } from "../server/connection-kind.js";
@@ -72,6 +72,19 @@ export class Route extends Link {
   leafUrl = "";
   /** The peer's gateway URL (route INFO `gateway_url`), in our gateway INFO while the route lasts. */
   gatewayUrl = "";
+  /** Its place in the peer's pool (route.go route.poolIdx): -1 until registered, 0 without pooling. */
+  poolIdx = -1;
+  /** The peer does not pool (2.9, or `pool_size: -1` on either side): every account goes here. */
+  noPool = false;
+  /**
+   * The one account this route carries (2.10+ pinned `cluster { accounts }`), or "": its
+   * interest and messages then leave the account name out (route.go route.accName).
+   */
+  accountName = "";
+  /** The pinned account, once the route is registered. */
+  pinnedAccount: Account | null = null;
+  /** Never redial this connection (a refused dedicated route, an extra one past the pool size). */
+  noReconnect = false;
   private readonly cache = new MatchCache();
 
   constructor(
@@ -88,11 +101,16 @@ export class Route extends Link {
     this.explicit = explicit;
   }
 
-  /** Starts reading; a route we dialed says CONNECT first, then both sides send INFO. */
-  start(): void {
+  /**
+   * Starts reading; a route we dialed says CONNECT first, then both sides send INFO. A pooled
+   * route we dialed holds its INFO until the peer's tells it which pool slot is free
+   * (route.go routeShouldDelayInfo); a pinned one names its account at once.
+   */
+  start(accountName = ""): void {
     this.startLink(this.manager.authRequired ? this.manager.authTimeoutMs : 0);
+    if (accountName !== "") this.pinTo(accountName);
     if (this.solicited) this.sendProto(this.manager.connectLine(this));
-    this.sendProto(this.manager.infoLine());
+    if (!this.solicited || accountName !== "" || !this.manager.pooling) this.sendProto(this.manager.infoLine({ route_account: accountName || undefined }));
     this.server.logger.notice(`${this.logPrefix()}Route connection created`);
     this.server.flushPending();
   }
@@ -122,6 +140,12 @@ export class Route extends Link {
         // +OK, and A+/A- which only gateways act on.
         return true;
     }
+  }
+
+  /** From now on this route carries `name` only, and its lines leave the account out. */
+  pinTo(name: string): void {
+    this.accountName = name;
+    this.parser.setVerbs(PINNED_ROUTE_VERBS);
   }
 
   /** nats-server processConnect (kind ROUTER) and processRouteConnect. */
@@ -158,7 +182,7 @@ export class Route extends Link {
   /** RS+ / LS+: the peer has (more) interest in a subject (nats-server processRemoteSub). */
   private processRemoteSub(arg: Buffer, hasOrigin: boolean): boolean {
     if (this.server.traceEnabled) this.traceIn(hasOrigin ? "LS+" : "RS+", arg);
-    const a = parseInterest(arg, true, hasOrigin);
+    const a = parseInterest(arg, true, hasOrigin, this.accountName);
     if (a === null) {
       this.protocolViolation(null, `processRemoteSub Parse Error: '${arg.toString("latin1")}'`);
       return false;
@@ -192,7 +216,7 @@ export class Route extends Link {
   /** RS- / LS-: nats-server processRemoteUnsub. */
   private processRemoteUnsub(arg: Buffer): boolean {
     if (this.server.traceEnabled) this.traceIn("RS-", arg);
-    const a = parseInterest(arg, false, false);
+    const a = parseInterest(arg, false, false, this.accountName);
     if (a === null) {
       this.protocolViolation(null, `processRemoteUnsub parse error: '${arg.toString("latin1")}'`);
       return false;
@@ -211,11 +235,23 @@ export class Route extends Link {
     return true;
   }
 
+  /** Drops the peer's interest in one account (route.go removeRemoteSubsForAcc): it moves to a pinned route. */
+  removeAccountSubs(name: string): void {
+    const gone: RouteSub[] = [];
+    for (const [key, sub] of this.subs) {
+      if (sub.account.name !== name) continue;
+      this.subs.delete(key);
+      sub.closed = true;
+      gone.push(sub);
+    }
+    if (gone.length > 0) gone[0]!.account.removeSubs(gone);
+  }
+
   /** RMSG/HMSG/LMSG: nats-server processInboundRoutedMsg. */
   processMsg(pa: PubArg): boolean {
     this.countIn(pa);
     if (this.server.traceEnabled) this.traceMsgIn(pa);
-    const account = this.cache.account(this.server, pa);
+    const account = this.pinnedAccount ?? this.cache.account(this.server, pa);
     if (account === null) {
       const name = pa.arg.toString("latin1", pa.accountStart, pa.accountEnd);
       const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
@@ -247,7 +283,7 @@ export class Route extends Link {
 
   sendMsg(producer: Connection | null, sub: Subscription, pa: PubArg, queues: Uint8Array, qlen: number): void {
     const origin = this.lnoc && producer !== null && producer.kind === Kind.LEAF ? (producer as Link).originBytes() : null;
-    this.writeMsg(producer, pa, 82, (sub as RouteSub).accountBytes, queues, qlen, origin);
+    this.writeMsg(producer, pa, 82, this.accountName === "" ? (sub as RouteSub).accountBytes : null, queues, qlen, origin);
   }
 
   /** Drops the peer's interest and tells the manager (registry, reconnect). */

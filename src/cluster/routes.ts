@@ -5,10 +5,10 @@
  * interest propagation (RS+/RS- from the accounts' interest door) and the client URLs of
  * the whole cluster that clients learn through INFO `connect_urls`.
  *
- * tsnats keeps one route per peer, as a nats-server without route pooling does (2.9, or
- * 2.10+ with `pool_size: -1`): it advertises no `route_pool_size`, which 2.10+ peers read
- * as "no pool" and answer with one route. A peer's per-account (pinned) route is left for
- * the peer to drop, as it does on seeing our INFO.
+ * Route pooling as nats-server 2.10 does it (pool.ts): `pool_size` connections per peer,
+ * each account on the one at its pool index, and a dedicated connection per pinned account
+ * (`cluster { accounts }`, plus the system account). A peer that advertises no
+ * `route_pool_size` (2.9, or `pool_size: -1`) gets one route that carries every account.
  */
 import { listenForLinks } from "./listen.js";
 import net from "node:net";
@@ -28,7 +28,8 @@ import { backoffDelayMs, DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from ".
 import { Route } from "./route.js";
 import { PeerUrls, urlList } from "./connect-urls.js";
 import { MSG_TRACE_PROTO } from "./link-info.js";
-import { routeUrlFrom, urlHostPort, type RouteConnect, type RouteInfo } from "./route-proto.js";
+import { parseRouteUrl, redacted, routeUrlFrom, splitHostPort, urlHostPort, type RouteConnect, type RouteInfo } from "./route-proto.js";
+import { computeRoutePoolIdx, decidePool } from "./pool.js";
 
 /** nats-server DEFAULT_ROUTE_CONNECT / DEFAULT_ROUTE_RECONNECT: between attempts, before a redial. */
 const ROUTE_CONNECT_DELAY_MS = 1000;
@@ -49,8 +50,22 @@ export class RouteManager implements InterestListener {
   clusterName: string;
   /** The name was generated, not configured: it yields to a configured or greater one. */
   dynamicName: boolean;
-  /** Registered routes by the peer's server ID. */
+  /** One registered route per peer (the first of its pool), by the peer's server ID. */
   readonly remotes = new Map<string, Route>();
+  /** Each peer's connections by pool index (route.go s.routes); one slot for a peer without pooling. */
+  readonly pools = new Map<string, Array<Route | null>>();
+  /** Pinned accounts' dedicated routes, by account then peer (route.go s.accRoutes). */
+  readonly pinned = new Map<string, Map<string, Route>>();
+  /** Connections per peer (route.go routesPoolSize): 1 without pooling. Set again by a reload. */
+  poolSize: number;
+  /** `pool_size` is not -1: we advertise it and a route we dial waits for its slot. */
+  pooling: boolean;
+  /** The pinned accounts of our config (`pinned` may also hold those a peer's reload pinned). */
+  private configuredPinned: readonly string[];
+  /** Pinned routes being dialed, as `account url`, so a pool's routes dial each one once. */
+  private readonly pinnedDials = new Set<string>();
+  /** Each account's pool index, computed once per name. */
+  private readonly poolIdxByName = new Map<string, number>();
   /** Every route connection, registered or still in its handshake. */
   readonly all = new Set<Route>();
   listenPort = 0;
@@ -84,6 +99,10 @@ export class RouteManager implements InterestListener {
     this.perms = p ? new Permissions({ publish: p.import, subscribe: p.export }) : null;
     this.dialTls = this.tls !== null ? clientTls(options.tls!, this.tls) : null;
     this.dialer = new Dialer(server.logger);
+    this.pooling = options.poolSize > 0;
+    this.poolSize = this.pooling ? options.poolSize : 1;
+    this.configuredPinned = this.pooling ? options.pinnedAccounts : [];
+    for (const a of this.configuredPinned) this.pinned.set(a, new Map());
   }
 
   /** Listens on the cluster port (when set), dials the configured routes, joins the interest door. */
@@ -122,7 +141,7 @@ export class RouteManager implements InterestListener {
   }
 
   /** Dials a route: configured ones for ever, learned ones `connect_retries` times. */
-  private solicit(url: URL, explicit: boolean, firstConnect: boolean, delayMs: number): void {
+  private solicit(url: URL, explicit: boolean, firstConnect: boolean, delayMs: number, accountName = ""): void {
     this.dialer.dial({
       url,
       what: "route",
@@ -137,7 +156,7 @@ export class RouteManager implements InterestListener {
         const route = new Route(this.server, this.server.nextConnectionId(), socket, this, true, url, explicit);
         this.all.add(route);
         this.server.logger.debug(`${route.logPrefix()}Route connect msg sent`);
-        route.start();
+        route.start(accountName);
       },
     });
   }
@@ -187,6 +206,7 @@ export class RouteManager implements InterestListener {
     if (o.permissions?.import) info.import = o.permissions.import;
     if (o.permissions?.export) info.export = o.permissions.export;
     info.lnoc = true;
+    if (this.pooling) info.route_pool_size = this.poolSize;
     if (this.server.gateways !== null) info.gateway_url = this.server.gateways.url;
     const leafUrl = this.server.leafs?.advertisedUrl() ?? null;
     if (leafUrl !== null) info.leafnode_urls = [leafUrl];
@@ -269,12 +289,8 @@ export class RouteManager implements InterestListener {
       route.closeConnection(ClosedState.DuplicateServerName);
       return;
     }
-    if (typeof info.route_account === "string" && info.route_account !== "") {
-      // A pooled peer's dedicated route for one account: we have one route per peer,
-      // which the peer sees in our INFO (no route_pool_size) and drops this one.
-      s.logger.debug(`${route.logPrefix()}Ignoring the dedicated route of account "${info.route_account}"`);
-      return;
-    }
+    // A pinned route we dialed knows its account; one we accepted learns it here.
+    if (!route.didSolicit && typeof info.route_account === "string" && info.route_account !== "") route.pinTo(info.route_account);
     route.info = info;
     route.remoteId = info.server_id;
     route.remoteName = info.server_name ?? "";
@@ -288,6 +304,10 @@ export class RouteManager implements InterestListener {
 
   /** An INFO on a registered route: about another server (gossip), or the peer's lame duck mode. */
   private processAsyncInfo(route: Route, info: RouteInfo): void {
+    if (typeof info.route_acc_add_reqid === "string" && info.route_acc_add_reqid !== "") {
+      this.peerPinnedAccount(route, info);
+      return;
+    }
     if (typeof info.gateway === "string" && info.gateway !== "") {
       // A gateway our peer connected to (route.go processGatewayInfoFromRoute).
       const gw = this.server.gateways;
@@ -299,14 +319,19 @@ export class RouteManager implements InterestListener {
       this.processImplicitRoute(info);
       return;
     }
-    if (info.ldm === true && !this.options.noAdvertise) {
-      this.peerUrlsChanged(this.peerClientUrls.remove(route.connectUrls), this.peerWsUrls.remove(route.wsConnectUrls));
-      route.connectUrls = [];
-      route.wsConnectUrls = [];
+    const primary = this.remotes.get(route.remoteId);
+    if (info.ldm === true && !this.options.noAdvertise && primary !== undefined) {
+      this.peerUrlsChanged(this.peerClientUrls.remove(primary.connectUrls), this.peerWsUrls.remove(primary.wsConnectUrls));
+      primary.connectUrls = [];
+      primary.wsConnectUrls = [];
     }
   }
 
-  /** route.go addRoute: the first route to a server wins; a later one is a duplicate. */
+  /**
+   * route.go addRoute: checks the pool sizes, then places the route in the peer's pool (at
+   * the index the peer chose for a route it dialed, at the first free one for ours) or as
+   * its account's dedicated route. A taken place makes it a duplicate.
+   */
   private addRoute(route: Route, info: RouteInfo): void {
     const s = this.server;
     const id = info.server_id;
@@ -314,23 +339,117 @@ export class RouteManager implements InterestListener {
       route.closeConnection(ClosedState.ServerShutdown);
       return;
     }
-    const existing = this.remotes.get(id);
-    if (existing !== undefined) {
-      s.logger.debug(`${route.logPrefix()}Detected duplicate remote route "${id}"`);
-      if (route.didSolicit && !existing.didSolicit) {
-        existing.didSolicit = true;
-        existing.url = route.url;
-      }
-      if (route.explicit) existing.explicit = true;
-      // Both servers may keep opposite connections and drop both: the survivor redials.
-      existing.retry = true;
-      route.closeConnection(ClosedState.DuplicateRoute);
+    const accName = route.accountName;
+    if (accName !== "" && !s.accounts.has(accName)) {
+      route.errAndClose(`Unable to lookup account "${accName}": account missing`, ClosedState.MissingAccount);
       return;
     }
-    this.remotes.set(id, route);
+    const remoteIdx = typeof info.route_pool_idx === "number" ? info.route_pool_idx : 0;
+    const d = decidePool(this.pooling ? this.poolSize : 0, typeof info.route_pool_size === "number" ? info.route_pool_size : 0, remoteIdx, route.didSolicit, accName);
+    if (d.error !== null) {
+      route.noReconnect = d.noReconnect;
+      route.errAndClose(d.error, ClosedState.ProtocolViolation);
+      return;
+    }
+    if (accName !== "") return this.addPinnedRoute(route, id, accName);
+    route.noPool = d.noPool;
+    let conns = this.pools.get(id);
+    let idx = -1;
+    let size = 0;
+    if (conns === undefined) {
+      conns = new Array<Route | null>(d.noPool ? 1 : this.poolSize).fill(null);
+      this.pools.set(id, conns);
+      idx = d.noPool ? 0 : remoteIdx;
+    } else if (!d.noPool && conns.length === this.poolSize) {
+      if (!route.didSolicit) {
+        idx = remoteIdx;
+        const existing = conns[idx];
+        if (existing !== null && existing !== undefined) return this.duplicate(existing, route, false);
+        const solicited = conns.find((r) => r !== null && r.didSolicit);
+        if (solicited !== undefined && solicited !== null) upgradeToSolicited(route, solicited);
+      } else {
+        for (const r of conns) if (r !== null) upgradeToSolicited(r, route);
+      }
+      for (let i = 0; i < conns.length; i++) {
+        if (idx === -1 && conns[i] === null) idx = i;
+        else if (conns[i] !== null) size++;
+      }
+      if (idx === -1) {
+        s.logger.debug(`${route.logPrefix()}Route pool size reached, closing extra connection to "${id}"`);
+        route.noReconnect = true;
+        route.closeConnection(ClosedState.DuplicateRoute);
+        return;
+      }
+    } else {
+      // One route per peer without pooling: the first wins.
+      const existing = conns.find((r) => r !== null) ?? null;
+      if (existing !== null) return this.duplicate(existing, route, d.noPool);
+      idx = 0;
+    }
+    route.poolIdx = idx;
+    conns[idx] = route;
+    size++;
     route.registered = true;
+    // The INFO a pooled route we dialed held back, now with its place in the pool.
+    if (route.solicited && this.pooling) route.sendProto(this.infoLine(idx !== 0 ? { route_pool_idx: idx } : {}));
     s.logger.debug(`${route.logPrefix()}Registering remote route "${id}"`);
+    if (!this.remotes.has(id)) this.addRemote(route, info);
     this.sendAllInterest(route);
+    if (!d.noPool && route.didSolicit && route.url !== null) {
+      // Fill the pool one connection at a time, as route.go does.
+      if (route.solicited && size < this.poolSize) this.solicit(route.url, route.explicit, true, Math.floor(Math.random() * 100));
+      this.solicitPinned(id, route.url, route.explicit);
+    }
+  }
+
+  /**
+   * Dials the pinned accounts' routes a pooling peer lacks. nats-server dials them with the
+   * pool's first route; tsnats waits until the peer has shown it pools, so a peer without
+   * pooling (2.9) never sees a dedicated route it would take for the only one.
+   */
+  private solicitPinned(id: string, url: URL, explicit: boolean): void {
+    for (const [name, byPeer] of this.pinned) {
+      if (byPeer.has(id) || this.pinnedDials.has(`${name} ${url.href}`)) continue;
+      this.pinnedDials.add(`${name} ${url.href}`);
+      this.solicit(url, explicit, true, 0, name);
+    }
+  }
+
+  /** A pinned account's route: one per peer, its interest that account's only. */
+  private addPinnedRoute(route: Route, id: string, accName: string): void {
+    const byPeer = this.pinned.get(accName);
+    if (byPeer === undefined) {
+      route.errAndClose(`No route for account "${accName}"`, ClosedState.ProtocolViolation);
+      return;
+    }
+    const existing = byPeer.get(id);
+    if (existing !== undefined) return this.duplicate(existing, route, true);
+    byPeer.set(id, route);
+    route.pinnedAccount = this.server.accounts.get(accName) ?? null;
+    route.registered = true;
+    this.server.logger.debug(`${route.logPrefix()}Registering remote route "${id}" for account "${accName}"`);
+    this.sendAllInterest(route);
+  }
+
+  /** route.go handleDuplicateRoute: `route` goes, `existing` takes over its redialing. */
+  private duplicate(existing: Route, route: Route, noReconnect: boolean): void {
+    this.server.logger.debug(`${route.logPrefix()}Detected duplicate remote route "${route.remoteId}"`);
+    if (noReconnect) route.noReconnect = true;
+    if (route.didSolicit && !existing.didSolicit) {
+      existing.didSolicit = true;
+      existing.url = route.url;
+    }
+    if (route.explicit) existing.explicit = true;
+    // Both servers may keep opposite connections and drop both: the survivor redials.
+    existing.retry = true;
+    route.closeConnection(ClosedState.DuplicateRoute);
+  }
+
+  /** The first route to a server: what the cluster learns of it once (URLs, gossip). */
+  private addRemote(route: Route, info: RouteInfo): void {
+    const s = this.server;
+    const id = info.server_id;
+    this.remotes.set(id, route);
     if (this.remotes.size > 1) this.forwardInfo(route, info);
     route.connectUrls = urlList(info.connect_urls);
     route.wsConnectUrls = urlList(info.ws_connect_urls);
@@ -346,10 +465,46 @@ export class RouteManager implements InterestListener {
     }
   }
 
+  /** The route `account`'s traffic to peer `id` takes, or null (route.go routes by pool index). */
+  routeFor(id: string, accountName: string): Route | null {
+    const pinned = this.pinned.get(accountName)?.get(id);
+    if (pinned !== undefined) return pinned;
+    const conns = this.pools.get(id);
+    if (conns === undefined) return null;
+    const first = conns[0] ?? null;
+    if (conns.length === 1 || (first !== null && first.noPool)) return first;
+    return conns[this.poolIdxOf(accountName)] ?? null;
+  }
+
+  /**
+   * Every known peer has its whole pool and, when it pools, every pinned account's route:
+   * for tests and the testkit, which wait for this before sending traffic in every account.
+   */
+  poolsComplete(): boolean {
+    for (const [id, conns] of this.pools) {
+      if (conns.some((r) => r === null)) return false;
+      if (conns[0]!.noPool) continue;
+      for (const name of this.configuredPinned) if (!(this.pinned.get(name)?.has(id) ?? false)) return false;
+    }
+    return true;
+  }
+
+  /** An account's pool index (route.go computeRoutePoolIdx), cached by name. */
+  poolIdxOf(name: string): number {
+    let idx = this.poolIdxByName.get(name);
+    if (idx === undefined) {
+      idx = computeRoutePoolIdx(this.poolSize, name);
+      this.poolIdxByName.set(name, idx);
+    }
+    return idx;
+  }
+
   /** Tells every other peer about this new one, so they dial it (route.go forwardNewRouteInfoToKnownServers). */
   private forwardInfo(route: Route, info: RouteInfo): void {
     const fwd: RouteInfo = { ...info };
     delete fwd.nonce;
+    delete fwd.route_pool_idx;
+    delete fwd.route_account;
     if (fwd.ip === undefined || fwd.ip === "") fwd.ip = `nats-route://${hostPort(route.host, info.port ?? 0)}/`;
     const line = `INFO ${JSON.stringify(fwd)}\r\n`;
     for (const r of this.remotes.values()) if (r !== route) r.sendProto(line);
@@ -377,17 +532,15 @@ export class RouteManager implements InterestListener {
   /** A route closed: forget it, and redial as nats-server's client.go reconnect does. */
   routeClosed(route: Route): void {
     this.all.delete(route);
+    if (route.accountName !== "" && route.solicited && route.url !== null) this.pinnedDials.delete(`${route.accountName} ${route.url.href}`);
     const s = this.server;
-    if (route.registered && this.remotes.get(route.remoteId) === route) {
-      this.remotes.delete(route.remoteId);
-      this.peerUrlsChanged(this.peerClientUrls.remove(route.connectUrls), this.peerWsUrls.remove(route.wsConnectUrls));
-      s.gateways?.routeGatewayUrl(route.gatewayUrl, false);
-    }
-    if (this.stopping || route.url === null) return;
+    if (route.registered) this.unregister(route);
+    if (this.stopping || route.url === null || route.noReconnect) return;
     const retryImplicit = route.retry || (route.didSolicit && !route.explicit);
     if (!route.didSolicit && !retryImplicit) return;
     const id = route.remoteId;
-    if (id !== "" && this.remotes.has(id)) {
+    // A pool's connection (or a pinned one) refills its own place (client.go checkRID).
+    if (id !== "" && this.remotes.has(id) && !this.pooling) {
       s.logger.debug(`Not attempting reconnect for solicited route, already connected to "${id}"`);
     } else if (id === s.id) {
       s.logger.debug(`Detected route to self, ignoring "${redacted(route.url)}"`);
@@ -395,8 +548,117 @@ export class RouteManager implements InterestListener {
       s.logger.debug(`Attempting reconnect for solicited route "${redacted(route.url)}"`);
       const jitter = route.retry ? DUPLICATE_REDIAL_JITTER_MS : ROUTE_RECONNECT_JITTER_MS;
       const delay = Math.floor(Math.random() * jitter) + (route.explicit ? ROUTE_RECONNECT_DELAY_MS : 0);
-      this.solicit(route.url, route.explicit, false, delay);
+      this.solicit(route.url, route.explicit, false, delay, route.accountName);
     }
+  }
+
+  /** Frees a closed route's place; the peer is gone when its last pooled route is. */
+  private unregister(route: Route): void {
+    const id = route.remoteId;
+    if (route.accountName !== "") {
+      const byPeer = this.pinned.get(route.accountName);
+      if (byPeer?.get(id) === route) byPeer.delete(id);
+      return;
+    }
+    const conns = this.pools.get(id);
+    if (conns === undefined || conns[route.poolIdx] !== route) return;
+    conns[route.poolIdx] = null;
+    const next = conns.find((r) => r !== null) ?? null;
+    if (next === null) this.pools.delete(id);
+    if (this.remotes.get(id) !== route) return;
+    if (next !== null) {
+      // Another connection of the pool now stands for the peer, with what it told us.
+      next.connectUrls = route.connectUrls;
+      next.wsConnectUrls = route.wsConnectUrls;
+      next.leafUrl = route.leafUrl;
+      next.gatewayUrl = route.gatewayUrl;
+      this.remotes.set(id, next);
+      return;
+    }
+    this.remotes.delete(id);
+    this.peerUrlsChanged(this.peerClientUrls.remove(route.connectUrls), this.peerWsUrls.remove(route.wsConnectUrls));
+    this.server.gateways?.routeGatewayUrl(route.gatewayUrl, false);
+  }
+
+  /**
+   * route.go processRouteInfo with RouteAccReqID: a peer's reload pinned an account. Its
+   * interest leaves the pooled routes at the account's old index (the pinned route brings
+   * it back), and the peer gets the INFO back without the account as the answer.
+   */
+  private peerPinnedAccount(route: Route, info: RouteInfo): void {
+    const name = info.route_account;
+    if (typeof name !== "string" || name === "") return;
+    if (!this.server.accounts.has(name)) {
+      this.server.logger.error(`Error looking up account "${name}": account missing`);
+      return;
+    }
+    if (!this.pinned.has(name)) this.pinned.set(name, new Map());
+    const idx = computeRoutePoolIdx(typeof info.route_pool_size === "number" ? info.route_pool_size : this.poolSize, name);
+    for (const conns of this.pools.values()) {
+      const r = conns[idx] ?? null;
+      if (r !== null && !r.noPool) r.removeAccountSubs(name);
+    }
+    const answer: RouteInfo = { ...info };
+    delete answer.route_account;
+    route.sendProto(`INFO ${JSON.stringify(answer)}\r\n`);
+  }
+
+  /**
+   * reload.go reloadClusterPoolAndAccounts: a new pool size closes every pooled route (they
+   * redial, or are redialed, with the new size; a peer not reloaded yet refuses them with
+   * the size mismatch, as 2.10 does); a newly pinned account is announced on the routes that
+   * carried it, then gets its dedicated routes; an account no longer pinned loses them and
+   * its interest goes back on its pooled route. Unlike nats-server, the peers' answers are
+   * not waited for.
+   */
+  reloadPool(next: ClusterOptions): void {
+    const pooling = next.poolSize > 0;
+    const size = pooling ? next.poolSize : 1;
+    const pinned = pooling ? next.pinnedAccounts : [];
+    // Compared with the running config, as reload.go diffs the options (a peer's reload may
+    // have pinned an account here already: it is still ours to dial).
+    const added = pinned.filter((a) => !this.configuredPinned.includes(a));
+    const removed = this.configuredPinned.filter((a) => !pinned.includes(a));
+    this.configuredPinned = pinned;
+    const sizeChanged = size !== this.poolSize || pooling !== this.pooling;
+    if (!sizeChanged && added.length === 0 && removed.length === 0) return;
+    const reqId = nuid.next();
+    for (const name of added) {
+      const idx = this.poolIdxOf(name);
+      if (!this.pinned.has(name)) this.pinned.set(name, new Map());
+      const line = `INFO ${JSON.stringify({ route_pool_size: this.poolSize, route_account: name, route_acc_add_reqid: reqId })}\r\n`;
+      for (const conns of this.pools.values()) {
+        const r = conns[idx] ?? null;
+        if (r === null || r.noPool) continue;
+        r.removeAccountSubs(name);
+        r.sendProto(line);
+      }
+    }
+    for (const name of removed) {
+      for (const r of [...(this.pinned.get(name)?.values() ?? [])]) {
+        r.noReconnect = true;
+        r.closeConnection(ClosedState.RouteRemoved);
+      }
+      this.pinned.delete(name);
+    }
+    if (sizeChanged) for (const conns of [...this.pools.values()]) for (const r of [...conns]) r?.closeConnection(ClosedState.RouteRemoved);
+    this.pooling = pooling;
+    this.poolSize = size;
+    this.poolIdxByName.clear();
+    if (!sizeChanged) {
+      for (const name of removed) {
+        const idx = this.poolIdxOf(name);
+        for (const conns of this.pools.values()) {
+          const r = conns[idx] ?? null;
+          if (r !== null && !r.noPool) this.sendAllInterest(r, name);
+        }
+      }
+      for (const [id, conns] of this.pools) {
+        const dialed = conns.find((r) => r !== null && r.didSolicit && r.url !== null && !r.noPool) ?? null;
+        if (dialed !== null) this.solicitPinned(id, dialed.url!, dialed.explicit);
+      }
+    }
+    this.server.flushPending();
   }
 
   // ---- interest ----
@@ -404,23 +666,38 @@ export class RouteManager implements InterestListener {
   /** The accounts' interest door: RS+ on first interest and queue weight changes, RS- on last. */
   interestChanged(account: Account, sub: Subscription, count: number): void {
     if (this.remotes.size === 0 || !this.canImport(sub.subject)) return;
-    let line: string;
+    let add: boolean;
     if (sub.queue === null) {
-      if (count === 1 && !sub.closed) line = interestLine(true, false, account.name, sub.subject, null, 1);
-      else if (count === 0) line = interestLine(false, false, account.name, sub.subject, null, 0);
+      if (count === 1 && !sub.closed) add = true;
+      else if (count === 0) add = false;
       else return;
-    } else {
-      line = interestLine(count > 0, false, account.name, sub.subject, sub.queue, count);
+    } else add = count > 0;
+    const line = interestLine(add, false, account.name, sub.subject, sub.queue, count);
+    // route.go updateRouteSubscriptionMap: a pinned account's dedicated routes (without the
+    // account name), every other account's route at its pool index; peers without pooling get all.
+    const pinned = this.pinned.get(account.name);
+    if (pinned !== undefined && pinned.size > 0) {
+      const bare = interestLine(add, false, null, sub.subject, sub.queue, count);
+      for (const r of pinned.values()) r.sendProto(bare);
     }
-    for (const r of this.remotes.values()) r.sendProto(line);
+    const idx = this.poolIdxOf(account.name);
+    for (const conns of this.pools.values()) {
+      const first = conns[0] ?? null;
+      const r = first !== null && first.noPool ? first : pinned !== undefined ? null : (conns[idx] ?? null);
+      if (r !== null) r.sendProto(line);
+    }
   }
 
-  /** All our interest to a new peer (route.go sendSubsToRoute). */
-  private sendAllInterest(route: Route): void {
+  /** All our interest to a new peer (route.go sendSubsToRoute), or one account's (`only`). */
+  private sendAllInterest(route: Route, only = ""): void {
     const lines: string[] = [];
+    const pinnedTo = route.accountName;
     for (const account of this.server.accounts.values()) {
+      if (only !== "" && account.name !== only) continue;
+      if (only !== "" ? false : pinnedTo !== "" ? account.name !== pinnedTo : !route.noPool && (this.pinned.has(account.name) || this.poolIdxOf(account.name) !== route.poolIdx)) continue;
+      const name = pinnedTo !== "" ? null : account.name;
       for (const e of account.localInterest()) {
-        if (this.canImport(e.subject)) lines.push(interestLine(true, false, account.name, e.subject, e.queue, e.count));
+        if (this.canImport(e.subject)) lines.push(interestLine(true, false, name, e.subject, e.queue, e.count));
       }
     }
     if (lines.length > 0) route.sendProto(lines.join(""));
@@ -476,7 +753,7 @@ export class RouteManager implements InterestListener {
   enterLameDuckMode(): void {
     this.lameDuck = true;
     const line = `INFO ${JSON.stringify(this.ownInfo())}\r\n`;
-    for (const r of this.remotes.values()) r.sendProto(line);
+    for (const r of this.all) if (r.registered) r.sendProto(line);
     this.server.flushPending();
   }
 
@@ -505,28 +782,12 @@ export class RouteManager implements InterestListener {
   }
 }
 
-/** A route URL as configured (`nats-route://user:pass@host:port`), or null. */
-export function parseRouteUrl(raw: string): URL | null {
-  try {
-    const u = new URL(raw.includes("://") ? raw : `nats-route://${raw}`);
-    return u.hostname !== "" && u.port !== "" ? u : null;
-  } catch {
-    return null;
-  }
-}
-
-function redacted(u: URL): string {
-  if (u.password === "") return u.href;
-  const c = new URL(u.href);
-  c.password = "xxxxx";
-  return c.href;
-}
-
-/** `host`, `host:port` or `[v6]:port` with a default port (nats-server parseHostPort). */
-function splitHostPort(s: string, defaultPort: number): { host: string; port: number } {
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(s) ?? /^([^:]+)(?::(\d+))?$/.exec(s);
-  if (m === null) return { host: s, port: defaultPort };
-  return { host: m[1]!, port: m[2] !== undefined ? Number(m[2]) : defaultPort };
+/** route.go upgradeRouteToSolicited: a pool with a route we dialed redials all of its places. */
+function upgradeToSolicited(r: Route, from: Route): void {
+  if (r.didSolicit || from.url === null) return;
+  r.didSolicit = true;
+  r.url = from.url;
+  r.explicit = from.explicit;
 }
 
 /** The client side of route TLS: our certificate, the CA to check the peer with. */

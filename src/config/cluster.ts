@@ -74,12 +74,9 @@ export function parseCluster(issues: Issues, e: MapEntry): Partial<ClusterOption
         break;
       case "pool_size":
         c.poolSize = getInteger(issues, ce);
-        // tsnats keeps one route per peer (2.10 peers see no route_pool_size and do too).
-        if (c.poolSize !== undefined && c.poolSize > 1) issues.unsupported(ce, "cluster.pool_size");
         break;
       case "accounts":
         c.pinnedAccounts = getStringArray(issues, ce, "accounts");
-        if (c.pinnedAccounts !== undefined && c.pinnedAccounts.length > 0) issues.unsupported(ce, "cluster.accounts");
         break;
       case "compression":
         c.compression = parseCompression(issues, ce, "s2_fast");

@@ -14,6 +14,7 @@
 import type { Account } from "../accounts/account.js";
 import type { Link } from "../cluster/link.js";
 import type { MatchCache } from "../cluster/match-cache.js";
+import type { Route } from "../cluster/route.js";
 import { buildPubArg, type PubArg } from "../protocol/pub-arg.js";
 import type { Connection } from "../server/connection.js";
 import { Kind } from "../server/connection-kind.js";
@@ -215,9 +216,9 @@ export function handleRoutedReply(m: GatewayManager, producer: Link, account: Ac
   // (nats-server 2.11 starts the trace before handleGatewayReply).
   const t = account !== null && pa.hdr > 0 && hasTraceDest(pa) ? MsgTrace.start(m.server, producer, account, pa) : null;
   if (producer.kind !== Kind.ROUTER && !hashAt(arg, start + SERVER_OFFSET, m.serverHash)) {
-    const route = routeByHash(m, arg.toString("latin1", start + SERVER_OFFSET, start + SERVER_OFFSET + GW_HASH_LEN));
+    const route = account !== null ? routeByHash(m, arg.toString("latin1", start + SERVER_OFFSET, start + SERVER_OFFSET + GW_HASH_LEN), account.name) : null;
     // Passed on as it came: that server traces it in turn; this one's document has the ingress only.
-    if (route !== null && account !== null) route.writeMsg(producer, pa, 82, Buffer.from(account.name, "latin1"), EMPTY, 0, null);
+    if (route !== null && account !== null) route.writeMsg(producer, pa, 82, route.accountName === "" ? Buffer.from(account.name, "latin1") : null, EMPTY, 0, null);
     t?.send();
     return;
   }
@@ -249,9 +250,10 @@ function hashAt(arg: Buffer, at: number, hash: string): boolean {
   return true;
 }
 
-function routeByHash(m: GatewayManager, hash: string): Link | null {
+/** The route to the server with this hash that carries `accountName` (its pool index, or its pinned route). */
+function routeByHash(m: GatewayManager, hash: string, accountName: string): Route | null {
   const routes = m.server.routes;
   if (routes === null) return null;
-  for (const [id, route] of routes.remotes) if (m.idHash(id) === hash) return route;
+  for (const id of routes.remotes.keys()) if (m.idHash(id) === hash) return routes.routeFor(id, accountName);
   return null;
 }

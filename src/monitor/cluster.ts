@@ -64,17 +64,30 @@ function routeInfo(r: Route, w: SubsWanted, now: number): Record<string, unknown
   if (r.info?.import) ri.import = r.info.import;
   if (r.info?.export) ri.export = r.info.export;
   ri.pending_size = r.out.len + r.socket.writableLength;
-  return Object.assign(ri, traffic(r), subsFields(r, r.subs.values(), w));
+  Object.assign(ri, traffic(r), subsFields(r, r.subs.values(), w));
+  // 2.10+: a pinned account's dedicated route names it (monitor.go RouteInfo.Account).
+  if (r.accountName !== "") ri.account = r.accountName;
+  return ri;
 }
 
-/** /routez: one entry per registered route. */
+/** Every registered route connection: each pool's, then the pinned accounts' (route.go forEachRoute). */
+export function registeredRoutes(s: Server): Route[] {
+  const m = s.routes;
+  if (m === null) return [];
+  const out: Route[] = [];
+  for (const conns of m.pools.values()) for (const r of conns) if (r !== null) out.push(r);
+  for (const byPeer of m.pinned.values()) for (const r of byPeer.values()) out.push(r);
+  return out;
+}
+
+/** /routez: one entry per registered route connection (pooled and pinned ones included). */
 export function routez(s: Server, w: SubsWanted = NO_SUBS): Record<string, unknown> {
   const now = Date.now();
   const out: Record<string, unknown> = { server_id: s.id, now: isoTime(now) };
   const perms = s.options.cluster?.permissions;
   if (perms?.import) out.import = perms.import;
   if (perms?.export) out.export = perms.export;
-  const routes = s.routes !== null ? [...s.routes.remotes.values()] : [];
+  const routes = registeredRoutes(s);
   out.num_routes = routes.length;
   out.routes = routes.map((r) => routeInfo(r, w, now));
   return out;
@@ -108,6 +121,7 @@ export function clusterVarz(s: Server): Record<string, unknown> {
     v.tls_required = true;
     v.tls_verify = true;
   }
+  if (c.poolSize > 0) v.pool_size = c.poolSize;
   return v;
 }
 
@@ -133,8 +147,7 @@ export function leafVarz(s: Server): Record<string, unknown> {
 
 /** /varz `routes`, `remotes` and `leafnodes` counts. */
 export function linkCounts(s: Server): { routes: number; remotes: number; leafnodes: number } {
-  const routes = s.routes?.remotes.size ?? 0;
-  return { routes, remotes: routes, leafnodes: s.leafs?.leafs.size ?? 0 };
+  return { routes: registeredRoutes(s).length, remotes: s.routes?.remotes.size ?? 0, leafnodes: s.leafs?.leafs.size ?? 0 };
 }
 
 /** `host:port` of a configured URL, as nats-server lists them (no scheme, no credentials). */

@@ -132,9 +132,9 @@ function tokenEnd(arg: Buffer, i: number, end: number): number {
 export function parseRoutedMsgArgs(pa: PubArg, format: MsgFormat): MsgArgError {
   const arg = pa.arg;
   const end = pa.argEnd;
-  const hasOrigin = format === MsgFormat.ROUTED_ORIGIN;
-  const hasAccount = format === MsgFormat.ROUTED || format === MsgFormat.ROUTED_HDR || hasOrigin;
-  const hasHdr = format !== MsgFormat.ROUTED && format !== MsgFormat.LEAF;
+  const hasOrigin = format === MsgFormat.ROUTED_ORIGIN || format === MsgFormat.PINNED_ORIGIN;
+  const hasAccount = format === MsgFormat.ROUTED || format === MsgFormat.ROUTED_HDR || format === MsgFormat.ROUTED_ORIGIN;
+  const hasHdr = format !== MsgFormat.ROUTED && format !== MsgFormat.LEAF && format !== MsgFormat.PINNED;
   const lead = (hasOrigin ? 1 : 0) + (hasAccount ? 1 : 0) + 1;
   const tail = hasHdr ? 2 : 1;
   // Pass 1: count the tokens and keep the last three.
@@ -220,16 +220,26 @@ const ROUTED_FN: readonly string[] = [
   "processRoutedOriginClusterMsgArgs",
   "processLeafMsgArgs",
   "processLeafHeaderMsgArgs",
+  "processRoutedMsgArgs",
+  "processRoutedHeaderMsgArgs",
+  "processRoutedOriginClusterMsgArgs",
 ];
 
 /** The error nats-server gives for a refused routed or leaf line, as it logs it. */
+/** Where the reply indicator (`+`/`|`) sits among a format's tokens. */
+function indicatorIndex(format: MsgFormat): number {
+  if (format === MsgFormat.ROUTED_ORIGIN) return 3;
+  if (format === MsgFormat.LEAF || format === MsgFormat.LEAF_HDR || format === MsgFormat.PINNED || format === MsgFormat.PINNED_HDR) return 1;
+  return 2;
+}
+
 export function routedArgErrorText(pa: PubArg, format: MsgFormat, err: MsgArgError): string {
   const fn = ROUTED_FN[format] ?? "processRoutedMsgArgs";
   const line = pa.arg.toString("latin1", pa.argStart, pa.argEnd);
   const args = `[${line.split(/[ \t\r\n]+/).filter((t) => t !== "").join(" ")}]`;
   switch (err) {
     case MsgArgError.REPLY_INDICATOR: {
-      const ind = line.split(/[ \t\r\n]+/).filter((t) => t !== "")[(format === MsgFormat.ROUTED_ORIGIN ? 3 : format >= MsgFormat.LEAF ? 1 : 2)] ?? "";
+      const ind = line.split(/[ \t\r\n]+/).filter((t) => t !== "")[indicatorIndex(format)] ?? "";
       return `${fn} Bad or Missing Reply Indicator: '${ind}'`;
     }
     case MsgArgError.HDR_SIZE:

@@ -18,7 +18,7 @@ import { ArgShape, MsgFormat, Verb, VerbTable } from "./verbs.js";
 
 export { argText, buildPubArg, PubArg } from "./pub-arg.js";
 export { parseSize } from "./msg-args.js";
-export { CLIENT_VERBS, LEAF_VERBS, ROUTE_VERBS, Verb, VerbTable } from "./verbs.js";
+export { CLIENT_VERBS, LEAF_VERBS, PINNED_ROUTE_VERBS, ROUTE_VERBS, Verb, VerbTable } from "./verbs.js";
 
 /**
  * Parser states. parser.go has a state per letter of each verb (OP_P, OP_PU, OP_PUB...)
@@ -146,12 +146,20 @@ export class Parser {
 
   constructor(
     private readonly sink: ParserSink,
-    private readonly verbs: VerbTable,
+    private verbs: VerbTable,
     maxControlLine: number,
     maxPayload: number,
   ) {
     this.maxControlLine = maxControlLine;
     this.maxPayload = maxPayload;
+  }
+
+  /**
+   * Changes the verbs this parser takes from the next operation on: a route learns from its
+   * peer's INFO that it is pinned to one account, and its messages then leave the account out.
+   */
+  setVerbs(verbs: VerbTable): void {
+    this.verbs = verbs;
   }
 
   /**

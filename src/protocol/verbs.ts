@@ -54,6 +54,12 @@ export const enum MsgFormat {
   LEAF,
   /** The leaf line with a header size (leaf HMSG). */
   LEAF_HDR,
+  /** RMSG on a route pinned to one account (route.go route.accName): the account is left out. */
+  PINNED,
+  /** HMSG on a pinned route. */
+  PINNED_HDR,
+  /** LMSG on a pinned route: `origin subject [...] hdr size`. */
+  PINNED_ORIGIN,
 }
 
 /** What follows a verb. */
@@ -166,6 +172,26 @@ export const ROUTE_VERBS = new VerbTable(
     { text: "RMSG", verb: Verb.RMSG, shape: ArgShape.MSG, format: MsgFormat.ROUTED },
     { text: "HMSG", verb: Verb.HMSG, shape: ArgShape.MSG, format: MsgFormat.ROUTED_HDR },
     { text: "LMSG", verb: Verb.LMSG, shape: ArgShape.MSG, format: MsgFormat.ROUTED_ORIGIN },
+    { text: "A+", verb: Verb.A_PLUS, shape: ArgShape.LINE },
+    { text: "A-", verb: Verb.A_MINUS, shape: ArgShape.LINE },
+  ],
+  Verb.RMSG,
+);
+
+/**
+ * What a route pinned to one account may send (2.10+ `cluster { accounts }`): the same verbs,
+ * with the account left out of RMSG/HMSG/LMSG since the route names it once, in its INFO.
+ */
+export const PINNED_ROUTE_VERBS = new VerbTable(
+  [
+    ...COMMON,
+    { text: "RS+", verb: Verb.RS_PLUS, shape: ArgShape.LINE },
+    { text: "RS-", verb: Verb.RS_MINUS, shape: ArgShape.LINE },
+    { text: "LS+", verb: Verb.LS_PLUS, shape: ArgShape.LINE },
+    { text: "LS-", verb: Verb.LS_MINUS, shape: ArgShape.LINE },
+    { text: "RMSG", verb: Verb.RMSG, shape: ArgShape.MSG, format: MsgFormat.PINNED },
+    { text: "HMSG", verb: Verb.HMSG, shape: ArgShape.MSG, format: MsgFormat.PINNED_HDR },
+    { text: "LMSG", verb: Verb.LMSG, shape: ArgShape.MSG, format: MsgFormat.PINNED_ORIGIN },
     { text: "A+", verb: Verb.A_PLUS, shape: ArgShape.LINE },
     { text: "A-", verb: Verb.A_MINUS, shape: ArgShape.LINE },
   ],

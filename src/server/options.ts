@@ -585,6 +585,8 @@ function mergeFields<T extends object>(a: T | undefined, b: Partial<T>): Partial
 function completeBlocks(out: ServerOptions, blocks: Partial<Record<BlockKey, object>>): void {
   if (blocks.cluster) {
     const c: ClusterOptions = { ...defaultClusterOptions(), ...blocks.cluster };
+    // setBaselineOptions: `pool_size: 0` means the default; -1 turns pooling off.
+    if (c.poolSize === 0) c.poolSize = DEFAULT_ROUTE_POOL_SIZE;
     // setBaselineOptions: the system account always gets a pinned route (pool_size > 0).
     const sys = out.systemAccount ?? (out.noSystemAccount ? undefined : DEFAULT_SYSTEM_ACCOUNT);
     if (c.poolSize > 0 && sys !== undefined && !c.pinnedAccounts.includes(sys)) c.pinnedAccounts = [...c.pinnedAccounts, sys];
@@ -649,9 +651,27 @@ export function validateOptions(o: ServerOptions): string[] {
   if (o.authCallout !== undefined && ((o.operators?.length ?? 0) > 0 || (o.trustedKeys?.length ?? 0) > 0)) {
     problems.push("operators do not allow authorization callouts to be configured directly");
   }
+  if (o.cluster !== undefined) problems.push(...validatePinnedAccounts(o.cluster));
   if (o.gateway !== undefined) problems.push(...validateGateway(o.gateway, o.cluster));
   if (o.websocket !== undefined) problems.push(...validateWebsocket(o, o.websocket));
   return problems;
+}
+
+/**
+ * nats-server validateClusterOpts on `cluster { accounts }`: pinned routes need pooling, and
+ * an account is pinned once. An account that does not exist is no start error there either:
+ * its dedicated route is refused when it connects ("Unable to lookup account").
+ */
+function validatePinnedAccounts(c: ClusterOptions): string[] {
+  const pinned = c.pinnedAccounts;
+  if (pinned.length === 0) return [];
+  if (c.poolSize < 0) return ["pool_size cannot be negative if pinned accounts are specified"];
+  const seen = new Set<string>();
+  for (const a of pinned) {
+    if (seen.has(a)) return [`found duplicate account name "${a}" in pinned accounts list [${pinned.map((n) => JSON.stringify(n)).join(" ")}]`];
+    seen.add(a);
+  }
+  return [];
 }
 
 /** nats-server validateWebsocketOptions, with its wording. */

@@ -197,6 +197,7 @@ export class Topology {
       const peers = this.cluster(n.cluster).filter(live).length - 1;
       const have = n.server.server.routes?.remotes.size ?? 0;
       if (peers > 0 && have < peers) out.push(`${n.name} has ${have}/${peers} routes`);
+      else if (peers > 0 && !(n.server.server.routes?.poolsComplete() ?? true)) out.push(`${n.name}'s route pools are not full`);
       const outbound = n.server.server.gateways?.out.size ?? 0;
       if (gateways && outbound < clusters.length - 1) out.push(`${n.name} has ${outbound}/${clusters.length - 1} gateways`);
     }

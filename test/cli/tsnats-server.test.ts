@@ -173,7 +173,8 @@ describe("tsnats-server", () => {
     const b = await start(bArgs, dirB);
     assert.doesNotMatch(a.log() + b.log(), /\[WRN\]/);
     const routez = async (): Promise<{ num_routes: number }> => (await (await fetch(`${a.ports.monitoring![0]}/routez`)).json()) as { num_routes: number };
-    await waitFor(async () => (await routez()).num_routes === 1, { what: "the route" });
+    // One peer: its pool of 3 routes and the system account's pinned one (nats-server 2.10 defaults).
+    await waitFor(async () => (await routez()).num_routes === 4, { what: "the route" });
     const varz = (await (await fetch(`${a.ports.monitoring![0]}/varz`)).json()) as { cluster: { name: string } };
     assert.equal(varz.cluster.name, "cli");
     const sub = await connect({ servers: a.ports.nats[0]! });

@@ -1,8 +1,8 @@
 /**
  * Duplicate routes, resolved as nats-server resolves them: three nodes each configured
  * with routes to both others and started at once dial each other from both sides. Each
- * pair must end with exactly one route, stay that way (no flapping), and carry every
- * message exactly once.
+ * pair must end with exactly one full pool (3 routes, plus the system account's pinned
+ * one), stay that way (no flapping), and carry every message exactly once.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -12,7 +12,7 @@ import { waitMeshed, waitInterest } from "../helpers/cluster.js";
 import { freePort } from "../helpers/nats-server.js";
 import { waitFor } from "../helpers/wait-for.js";
 
-test("nodes that all dial each other end with one route per pair, stable, messages once", { timeout: 90_000 }, async () => {
+test("nodes that all dial each other end with one pool per pair, stable, messages once", { timeout: 90_000 }, async () => {
   const ports = [await freePort(), await freePort(), await freePort()];
   const routes = ports.map((p) => `nats-route://127.0.0.1:${p}`);
   const nodes: NatsServer[] = await Promise.all(
@@ -29,12 +29,15 @@ test("nodes that all dial each other end with one route per pair, stable, messag
   try {
     await waitMeshed(nodes, 30_000);
     // Settled: no connection left in a handshake, and the same routes a while later.
-    await waitFor(() => nodes.every((n) => n.server.routes!.all.size === 2), { timeoutMs: 15_000, what: "duplicates closed" });
-    const snapshot = nodes.map((n) => [...n.server.routes!.remotes.values()]);
+    // Two peers, each with a pool of 3 and the system account's dedicated route.
+    const perNode = 2 * (3 + 1);
+    const settled = (n: NatsServer): boolean => n.server.routes!.all.size === perNode && [...n.server.routes!.all].every((r) => r.registered);
+    await waitFor(() => nodes.every(settled), { timeoutMs: 30_000, what: `duplicates closed: ${nodes.map((n) => n.server.routes!.all.size)}` });
+    const snapshot = nodes.map((n) => [...n.server.routes!.all]);
     await new Promise((r) => setTimeout(r, 2500));
     nodes.forEach((n, i) => {
-      assert.deepEqual([...n.server.routes!.remotes.values()], snapshot[i], `routes of ${n.server.name} changed`);
-      assert.equal(n.server.routes!.all.size, 2);
+      assert.deepEqual([...n.server.routes!.all], snapshot[i], `routes of ${n.server.name} changed`);
+      assert.equal(n.server.routes!.all.size, perNode);
     });
 
     const got: number[] = [0, 0, 0];

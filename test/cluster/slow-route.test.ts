@@ -37,8 +37,8 @@ test("a route that stops reading is cut as a slow consumer; the other route and 
     await waitInterest([a], "big");
     await waitFor(() => a.server.accounts.get("$G")!.sublist.match("big").psubs.length === 2, { what: "both routes' interest on A" });
 
-    const routeAtA = a.server.routes!.remotes.get(b.server.id)!;
-    const routeAtB = b.server.routes!.remotes.get(a.server.id)!;
+    const routeAtA = a.server.routes!.routeFor(b.server.id, "$G")!;
+    const routeAtB = b.server.routes!.routeFor(a.server.id, "$G")!;
     routeAtB.socket.pause();
     const slowBefore = a.server.slowConsumers;
     for (let i = 0; i < MESSAGES; i++) pub.publish("big", PAYLOAD);

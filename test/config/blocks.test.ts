@@ -37,8 +37,6 @@ function opts(src: string): ConfigResult["options"] {
 describe("cluster {}", () => {
   test("keys tsnats does not act on are warned about, never silently dropped", () => {
     assert.deepEqual(warnings("cluster { pool_size: 3, accounts: [A], compression: s2_fast }"), [
-      '"cluster.pool_size" is not supported yet by tsnats, ignoring',
-      '"cluster.accounts" is not supported yet by tsnats, ignoring',
       'route compression "s2_fast" is not supported by tsnats, the connection runs uncompressed',
     ]);
     assert.deepEqual(warnings("cluster { pool_size: -1, accounts: [], compression: off }"), []);
@@ -99,6 +97,15 @@ describe("cluster {}", () => {
     );
     assert.deepEqual(resolveOptions(opts("system_account: SYS\ncluster { port: 1, accounts: [A] }")).cluster!.pinnedAccounts, ["A", "SYS"]);
     assert.equal(resolveOptions(opts("port: 1")).cluster, undefined);
+    assert.equal(resolveOptions(opts("cluster { port: 1, pool_size: 0 }")).cluster!.poolSize, 3);
+    assert.deepEqual(resolveOptions(opts("cluster { port: 1, pool_size: -1 }")).cluster!.pinnedAccounts, []);
+  });
+
+  test("pinned accounts are validated as nats-server validateClusterOpts does", () => {
+    const problems = (src: string): string[] => validateOptions(resolveOptions(opts(src)));
+    assert.deepEqual(problems("cluster { port: 1, pool_size: -1, accounts: [A] }"), ["pool_size cannot be negative if pinned accounts are specified"]);
+    assert.deepEqual(problems("cluster { port: 1, accounts: [A, B, A] }"), ['found duplicate account name "A" in pinned accounts list ["A" "B" "A" "$SYS"]']);
+    assert.deepEqual(problems("cluster { port: 1, pool_size: 5, accounts: [A] }"), []);
   });
 
   test("errors at file:line:col; a repeated route is a warning", () => {

@@ -65,7 +65,9 @@ test("fuzzed route and leaf verbs never hurt the server, its links or other traf
   const conns: NatsConnection[] = [];
   try {
     await waitFor(() => a.server.leafs!.leafs.size === 1, { what: "leaf L linked" });
-    const bRoute = a.server.routes!.remotes.get(b.server.id)!;
+    const bRoute = a.server.routes!.routeFor(b.server.id, "$G")!;
+    // B's whole pool (and its pinned routes) stays; only the fuzz connections go.
+    const routesBefore = a.server.routes!.all.size;
     const lLink = [...a.server.leafs!.leafs.values()][0]!;
     const sub = await connect({ servers: a.clientURL });
     const viaRoute = await connect({ servers: b.clientURL });
@@ -122,8 +124,8 @@ test("fuzzed route and leaf verbs never hurt the server, its links or other traf
     assert.deepEqual(got.leaf, inOrder, `leaf traffic in order (seed ${seed})`);
     assert.equal(bRoute.closed, false, `the route to B survived (seed ${seed})`);
     assert.equal(lLink.closed, false, `the leaf link survived (seed ${seed})`);
-    // Every fuzz connection goes, in time: only B's route and L's link stay.
-    await waitFor(() => a.server.routes!.all.size === 1 && a.server.leafs!.leafs.size === 1, {
+    // Every fuzz connection goes, in time: only B's routes and L's link stay.
+    await waitFor(() => a.server.routes!.all.size === routesBefore && a.server.leafs!.leafs.size === 1, {
       timeoutMs: 20_000,
       what: `fuzz links gone: ${a.server.routes!.all.size} routes, ${a.server.leafs!.leafs.size} leafs (seed ${seed})`,
     });

@@ -29,9 +29,9 @@ export function startNode(name: string, routes: string[], extra: StartServerOpti
   });
 }
 
-/** Waits until every node has a route to every other. */
+/** Waits until every node has a route to every other, each pool full (pooled and pinned routes). */
 export async function waitMeshed(nodes: readonly NatsServer[], timeoutMs = 10_000): Promise<void> {
-  await waitFor(() => nodes.every((n) => n.server.routes !== null && n.server.routes.remotes.size === nodes.length - 1), {
+  await waitFor(() => nodes.every((n) => n.server.routes !== null && n.server.routes.remotes.size === nodes.length - 1 && n.server.routes.poolsComplete()), {
     timeoutMs,
     what: `full mesh of ${nodes.length}: ${nodes.map((n) => n.server.routes?.remotes.size).join(",")}`,
   });

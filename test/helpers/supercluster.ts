@@ -62,7 +62,7 @@ export async function waitGatewaysMeshed(clusters: NatsServer[][], timeoutMs = 1
           const gw = n.server.gateways!;
           const inbound = clusters.filter((c) => c !== nodes).reduce((k, c) => k + c.length, 0);
           const inHere = nodes.reduce((k, m) => k + m.server.gateways!.inbound.size, 0);
-          return gw.out.size === clusters.length - 1 && inHere === inbound && (n.server.routes?.remotes.size ?? 0) === nodes.length - 1;
+          return gw.out.size === clusters.length - 1 && inHere === inbound && (n.server.routes?.remotes.size ?? 0) === nodes.length - 1 && (n.server.routes?.poolsComplete() ?? true);
         }),
       ),
     { timeoutMs, what: `gateway mesh of ${total} servers` },

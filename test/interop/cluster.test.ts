@@ -1,5 +1,6 @@
 /**
- * Mixed clusters of tsnats and the real nats-server (2.9, one route per peer): 2 tsnats +
+ * Mixed clusters of tsnats and the real nats-server (2.9, one route per peer, while tsnats
+ * pools with tsnats): 2 tsnats +
  * 1 nats-server and 1 tsnats + 2 nats-server, each meshing by gossip from one seed. Every
  * node publishes to every other, queue groups get each message exactly once, and
  * requests are answered in every direction. Skips when nats-server is not installed.
@@ -59,6 +60,26 @@ function clusterSuite(title: string, build: () => Promise<Node[]>): void {
     after(async () => {
       await Promise.all(conns.map((c) => c.close().catch(() => undefined)));
       await Promise.all(nodes.map((n) => n.stop()));
+    });
+
+    test("tsnats pools with tsnats (pool_size 3 and the system account's pinned route) and keeps one route to nats-server 2.9", async () => {
+      for (const n of nodes) {
+        if (!("server" in n)) continue;
+        const m = (n as { server: NatsServer }).server.server.routes!;
+        await waitFor(
+          () =>
+            [...m.pools.entries()].every(([id, conns]) => {
+              const tsnatsPeer = (conns.find((r) => r !== null)?.info as { tsnats_version?: string } | null)?.tsnats_version !== undefined;
+              return tsnatsPeer ? conns.length === 3 && conns.every((r) => r !== null) && m.pinned.get("$SYS")!.has(id) : conns.length === 1 && conns[0]!.noPool;
+            }),
+          { timeoutMs: 10_000, what: `${n.name}'s pools` },
+        );
+        for (const [id, conns] of m.pools) {
+          if (conns.length === 1) for (const byPeer of m.pinned.values()) assert.ok(!byPeer.has(id), "no pinned route to nats-server 2.9");
+        }
+        const nsPeers = [...m.pools.values()].filter((c) => c.length === 1).length;
+        assert.equal(nsPeers, nodes.filter((x) => !("server" in x)).length);
+      }
     });
 
     test("every node's message reaches every node's subscriber exactly once", async () => {

@@ -4,7 +4,8 @@
  * and queue group `g` on `q.>`, one on L to `leaf.x`. Then /routez (subs=1, subs=detail),
  * /leafz (subs=1) and the /varz `cluster` and `leaf` sections of A and L must carry the
  * same field names as nats-server's, and the same values wherever they do not depend on
- * ports, IDs or time. Skips when nats-server is not installed.
+ * ports, IDs or time. tsnats's cluster blocks add `pool_size: -1`, to keep one route per
+ * peer as 2.9 does (2.9 refuses the key). Skips when nats-server is not installed.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -30,15 +31,15 @@ async function ports(): Promise<Ports> {
   return { client: await freePort(), http: await freePort(), cluster: await freePort(), leaf: await freePort() };
 }
 
-/** The three config texts, nats-server's format, both servers read them. */
-function configs(a: Ports, b: Ports, l: Ports): { a: string; b: string; l: string } {
+/** The three config texts, nats-server's format, both servers read them (`extra` goes in cluster blocks). */
+function configs(a: Ports, b: Ports, l: Ports, extra = ""): { a: string; b: string; l: string } {
   const route = (p: Ports): string => `nats-route://127.0.0.1:${p.cluster}`;
   return {
     a: `server_name: A\nport: ${a.client}\nhttp: ${a.http}
-cluster { name: c1, listen: "127.0.0.1:${a.cluster}", routes: ["${route(b)}"] }
+cluster { name: c1, listen: "127.0.0.1:${a.cluster}", routes: ["${route(b)}"]${extra} }
 leafnodes { listen: "127.0.0.1:${a.leaf}" }\n`,
     b: `server_name: B\nport: ${b.client}\nhttp: ${b.http}
-cluster { name: c1, listen: "127.0.0.1:${b.cluster}", routes: ["${route(a)}"] }\n`,
+cluster { name: c1, listen: "127.0.0.1:${b.cluster}", routes: ["${route(a)}"]${extra} }\n`,
     l: `server_name: L\nport: ${l.client}\nhttp: ${l.http}
 leafnodes { remotes: [ { url: "nats-leaf://127.0.0.1:${a.leaf}" } ] }\n`,
   };
@@ -77,7 +78,7 @@ async function natsServerTopology(): Promise<Topology> {
 
 async function tsnatsTopology(): Promise<Topology> {
   const [a, b, l] = [await ports(), await ports(), await ports()];
-  const c = configs(a, b, l);
+  const c = configs(a, b, l, ", pool_size: -1");
   const servers: NatsServer[] = [];
   for (const [text, p] of [[c.a, a], [c.b, b], [c.l, l]] as const) {
     const s = await startServer({ config: text, host: "127.0.0.1" });

@@ -42,9 +42,11 @@ describe("startCluster", () => {
     assert.deepEqual(t.all.map((n) => n.name), ["n0", "n1", "n2", "leaf0"]);
     for (const n of t.nodes) assert.equal(n.server.server.routes!.remotes.size, 2);
     const pairs: Array<[string, string]> = [["n0", "n1"], ["n0", "n2"], ["n1", "n2"], ["leaf0", "n1"]];
-    // One connection per link: the redials of the start (found duplicate) have closed, and
+    // One pool per route link (3 pooled routes and the system account's pinned one), one
+    // connection per leaf link: the redials of the start (found duplicate) have closed, and
     // no route was made around the proxies from gossip or leafnode_urls.
-    await waitFor(() => pairs.every(([a, b]) => t.link(a, b).connections === 1), {
+    const want = ([a]: [string, string]): number => (a === "leaf0" ? 1 : 4);
+    await waitFor(() => pairs.every((p) => t.link(p[0], p[1]).connections === want(p)), {
       what: `one connection per link: ${pairs.map(([a, b]) => t.link(a, b).connections).join(",")}`,
     });
     const c = await nc(t.node("n0").clientURL);
