@@ -89,3 +89,40 @@ test("the js event reports nointerest and the stream's error", async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a stream import into the importer's stream: se, then js with the subject there", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "tsnats-trace-js-"));
+  const s = await startServer({
+    port: -1,
+    host: "127.0.0.1",
+    config: `jetstream { store_dir: "${dir.replace(/\\/g, "/")}" }
+accounts {
+  A: { users: [{ user: a, password: a }], exports: [{ stream: "feed.>" }] }
+  B: { jetstream: enabled, users: [{ user: b, password: b }], imports: [{ stream: { account: A, subject: "feed.>" }, prefix: fromA }] }
+}`,
+  });
+  const a = await connect({ servers: s.clientURL, user: "a", pass: "a" });
+  const b = await connect({ servers: s.clientURL, user: "b", pass: "b" });
+  try {
+    const jsm = await jetstreamManager(b);
+    await jsm.streams.add({ name: "FEED", subjects: ["fromA.feed.>"], storage: StorageType.Memory });
+    const docs: Json[] = [];
+    a.subscribe("trace.imp", { callback: (_e, m) => void docs.push(m.json<Json>()) });
+    await a.flush();
+    const h = headers();
+    h.set("Nats-Trace-Dest", "trace.imp");
+    a.publish("feed.x", "1", { headers: h });
+    await waitFor(() => docs.length === 1);
+    const events = docs[0]!.events.map((e: Json) => [e.type, e.acc ?? e.stream, e.to ?? e.subject]);
+    assert.deepEqual(events, [
+      ["in", "A", undefined],
+      ["se", "B", "fromA.feed.x"],
+      ["js", "FEED", "fromA.feed.x"],
+    ]);
+    await waitFor(async () => (await jsm.streams.info("FEED")).state.messages === 1);
+  } finally {
+    await Promise.all([a.close(), b.close()]);
+    await s.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
