@@ -162,41 +162,32 @@ export const CLIENT_VERBS = new VerbTable(
  * for a leaf's interest with its origin cluster), messages as RMSG/HMSG (and LMSG with an
  * origin cluster). A+/A- are gateway verbs a route ignores.
  */
-export const ROUTE_VERBS = new VerbTable(
-  [
-    ...COMMON,
-    { text: "RS+", verb: Verb.RS_PLUS, shape: ArgShape.LINE },
-    { text: "RS-", verb: Verb.RS_MINUS, shape: ArgShape.LINE },
-    { text: "LS+", verb: Verb.LS_PLUS, shape: ArgShape.LINE },
-    { text: "LS-", verb: Verb.LS_MINUS, shape: ArgShape.LINE },
-    { text: "RMSG", verb: Verb.RMSG, shape: ArgShape.MSG, format: MsgFormat.ROUTED },
-    { text: "HMSG", verb: Verb.HMSG, shape: ArgShape.MSG, format: MsgFormat.ROUTED_HDR },
-    { text: "LMSG", verb: Verb.LMSG, shape: ArgShape.MSG, format: MsgFormat.ROUTED_ORIGIN },
-    { text: "A+", verb: Verb.A_PLUS, shape: ArgShape.LINE },
-    { text: "A-", verb: Verb.A_MINUS, shape: ArgShape.LINE },
-  ],
-  Verb.RMSG,
-);
+export const ROUTE_VERBS = routeVerbs(MsgFormat.ROUTED, MsgFormat.ROUTED_HDR, MsgFormat.ROUTED_ORIGIN);
 
 /**
  * What a route pinned to one account may send (2.10+ `cluster { accounts }`): the same verbs,
  * with the account left out of RMSG/HMSG/LMSG since the route names it once, in its INFO.
  */
-export const PINNED_ROUTE_VERBS = new VerbTable(
-  [
-    ...COMMON,
-    { text: "RS+", verb: Verb.RS_PLUS, shape: ArgShape.LINE },
-    { text: "RS-", verb: Verb.RS_MINUS, shape: ArgShape.LINE },
-    { text: "LS+", verb: Verb.LS_PLUS, shape: ArgShape.LINE },
-    { text: "LS-", verb: Verb.LS_MINUS, shape: ArgShape.LINE },
-    { text: "RMSG", verb: Verb.RMSG, shape: ArgShape.MSG, format: MsgFormat.PINNED },
-    { text: "HMSG", verb: Verb.HMSG, shape: ArgShape.MSG, format: MsgFormat.PINNED_HDR },
-    { text: "LMSG", verb: Verb.LMSG, shape: ArgShape.MSG, format: MsgFormat.PINNED_ORIGIN },
-    { text: "A+", verb: Verb.A_PLUS, shape: ArgShape.LINE },
-    { text: "A-", verb: Verb.A_MINUS, shape: ArgShape.LINE },
-  ],
-  Verb.RMSG,
-);
+export const PINNED_ROUTE_VERBS = routeVerbs(MsgFormat.PINNED, MsgFormat.PINNED_HDR, MsgFormat.PINNED_ORIGIN);
+
+/** The route verb table with the given RMSG, HMSG and LMSG argument formats. */
+function routeVerbs(rmsg: MsgFormat, hmsg: MsgFormat, lmsg: MsgFormat): VerbTable {
+  return new VerbTable(
+    [
+      ...COMMON,
+      { text: "RS+", verb: Verb.RS_PLUS, shape: ArgShape.LINE },
+      { text: "RS-", verb: Verb.RS_MINUS, shape: ArgShape.LINE },
+      { text: "LS+", verb: Verb.LS_PLUS, shape: ArgShape.LINE },
+      { text: "LS-", verb: Verb.LS_MINUS, shape: ArgShape.LINE },
+      { text: "RMSG", verb: Verb.RMSG, shape: ArgShape.MSG, format: rmsg },
+      { text: "HMSG", verb: Verb.HMSG, shape: ArgShape.MSG, format: hmsg },
+      { text: "LMSG", verb: Verb.LMSG, shape: ArgShape.MSG, format: lmsg },
+      { text: "A+", verb: Verb.A_PLUS, shape: ArgShape.LINE },
+      { text: "A-", verb: Verb.A_MINUS, shape: ArgShape.LINE },
+    ],
+    Verb.RMSG,
+  );
+}
 
 /** What a leaf node connection may send (parser.go with c.kind == LEAF). */
 export const LEAF_VERBS = new VerbTable(

@@ -6,8 +6,7 @@
 import { createAccount } from "@nats-io/nkeys";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, describe, test } from "node:test";
@@ -18,23 +17,14 @@ import { Logger } from "../../src/server/logger.js";
 import { reloadConfig } from "../../src/server/reload.js";
 import { RawConn } from "../helpers/raw.js";
 import { freePort, natsServerBinary, startNatsServer } from "../helpers/nats-server.js";
+import { configFiles, serveConfigFile } from "../helpers/config-files.js";
 import { waitFor } from "../helpers/wait-for.js";
 
-const dir = mkdtempSync(join(tmpdir(), "tsnats-reload-"));
-after(() => rmSync(dir, { recursive: true, force: true }));
-let n = 0;
-
-function conf(text: string): string {
-  const file = join(dir, `r${++n}.conf`);
-  writeFileSync(file, text);
-  return file;
-}
-
-async function serve(file: string): Promise<NatsServer> {
-  const r = loadConfigFile(file);
-  assert.deepEqual(r.errors, []);
-  return startServer({ ...r.options, port: 0, host: "127.0.0.1" });
-}
+const files = configFiles("tsnats-reload-");
+after(() => files.remove());
+const dir = files.dir;
+const conf = files.conf;
+const serve = serveConfigFile;
 
 async function rawLogin(port: number, user: string, pass: string): Promise<RawConn> {
   const c = await RawConn.connect(port);

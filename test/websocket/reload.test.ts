@@ -6,36 +6,27 @@
  * new ones with the new users).
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { wsconnect, type NatsConnection } from "@nats-io/nats-core";
-import { startServer, type NatsServer } from "../../src/index.js";
-import { loadConfigFile } from "../../src/config/index.js";
+import type { NatsServer } from "../../src/index.js";
 import { reloadConfig } from "../../src/server/reload.js";
 import { makeCerts } from "../auth/certs.js";
 import { wsFactory, type WsClientOptions } from "../helpers/ws-client.js";
+import { configFiles, serveConfigFile } from "../helpers/config-files.js";
 import { waitFor } from "../helpers/wait-for.js";
 
-const dir = mkdtempSync(join(tmpdir(), "tsnats-ws-reload-"));
+const files = configFiles("tsnats-ws-reload-");
 const servers: NatsServer[] = [];
 after(async () => {
   await Promise.all(servers.map((s) => s.close()));
-  rmSync(dir, { recursive: true, force: true });
+  files.remove();
 });
-let n = 0;
-
-function conf(text: string): string {
-  const file = join(dir, `r${++n}.conf`);
-  writeFileSync(file, text);
-  return file;
-}
+const conf = files.conf;
 
 async function serve(file: string): Promise<NatsServer> {
-  const r = loadConfigFile(file);
-  assert.deepEqual(r.errors, []);
-  const s = await startServer({ ...r.options, port: 0, host: "127.0.0.1" });
+  const s = await serveConfigFile(file);
   servers.push(s);
   return s;
 }
