@@ -151,6 +151,21 @@ export class Leaf extends Link {
     if (this.remote !== null || this.registered) return true;
     const c = this.parseJson<LeafConnect>(arg, "processLeafNodeConnect");
     if (c === null) return false;
+    // Operator mode with a URL resolver: the user's account JWT is fetched first, parsing waiting.
+    const fetching = this.server.operator?.pendingFetch(c.jwt) ?? null;
+    if (fetching === null) return this.connectWith(c);
+    this.suspendParsing();
+    fetching
+      .then(() => {
+        if (this.closed) return;
+        if (this.connectWith(c)) this.resumeParsing();
+        this.server.flushPending();
+      })
+      .catch((err: unknown) => this.internalError(err));
+    return true;
+  }
+
+  private connectWith(c: LeafConnect): boolean {
     const auth = this.manager.authorize(this, c);
     if (auth === null) {
       this.authViolation();

@@ -4,10 +4,13 @@
  * signatures, expired or revoked users and users not allowed LEAFNODE connections are
  * refused with nats-server's errors; the account's `limits.leaf` holds at connect and on a
  * live account update; a user JWT that expires closes its leaf. Also a config user's
- * `allowed_connection_types` on the leafnodes port. Raw leaf CONNECTs check exact bytes.
+ * `allowed_connection_types` on the leafnodes port, and a URL resolver fetching the leaf's
+ * account before the CONNECT is answered. Raw leaf CONNECTs check exact bytes.
  */
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -174,6 +177,43 @@ describe("config users on the leafnodes port", () => {
       lf.close();
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe("a tsnats hub in operator mode with a URL resolver", () => {
+  test("a leaf's account JWT is fetched before its CONNECT is answered; an unknown account is refused", async () => {
+    const op = await makeOperator();
+    const a = await makeAccount(op, "A");
+    const stranger = await makeAccount(op, "X");
+    const jwts = new Map([op.sys, a].map((x) => [x.pub, x.jwt]));
+    const hits: string[] = [];
+    const web = http.createServer((req, res) => {
+      const key = (req.url ?? "").split("/").pop() ?? "";
+      hits.push(key);
+      const jwt = jwts.get(key);
+      if (jwt === undefined) res.writeHead(404).end("not found");
+      else res.writeHead(200, { "content-type": "application/jwt" }).end(jwt);
+    });
+    await new Promise<void>((resolve) => web.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(web.address() as AddressInfo).port}/jwt/v1/accounts/`;
+    const config = `operator: "${op.jwt}"\nsystem_account: ${op.sys.pub}\nresolver: URL("${url}")\n`;
+    const s = await startServer({ port: 0, host: "127.0.0.1", config, leafnodes: { host: "127.0.0.1", port: -1 } });
+    try {
+      assert.equal(hits.includes(a.pub), false);
+      const ok = await rawJwtConnect(s.server.leafs!.listenPort, await makeUser(a, "leaf"), { name: "url-leaf" });
+      await ok.waitFor((d) => d.includes("PONG\r\n"));
+      assert.ok(!ok.data.includes("-ERR"), ok.data);
+      assert.ok(hits.includes(a.pub));
+      assert.equal([...s.server.leafs!.leafs.values()][0]?.account.name, a.pub);
+      ok.close();
+      const no = await rawJwtConnect(s.server.leafs!.listenPort, await makeUser(stranger, "x"), { name: "stranger" });
+      await no.waitClosed();
+      assert.ok(no.data.endsWith(AUTH_ERR), no.data);
+    } finally {
+      await s.close();
+      web.closeAllConnections();
+      await new Promise<void>((resolve) => web.close(() => resolve()));
     }
   });
 });
