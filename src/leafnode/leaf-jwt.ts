@@ -3,7 +3,7 @@
  * LEAF, registerWithAccount, updateAccountClaims): a leaf logs in with a user JWT and the
  * INFO nonce signed by the user key, as a client does, but as connection type `LEAFNODE`;
  * it is bound to the JWT's account, counted against the account's `limits.leaf`, closed
- * when its JWT expires, and re-checked when the account's JWT changes. Kept apart from
+ * when its JWT expires, and closed when an account update revokes its user. Kept apart from
  * leafnodes.ts so the config-auth path there stays as it was.
  */
 import type { Account } from "../accounts/account.js";
@@ -70,13 +70,12 @@ function closeLeaf(leaf: Leaf, error: string, reason: (typeof ClosedState)[keyof
 
 /**
  * The account's JWT changed (nats-server updateAccountClaims): leaves whose user was
- * revoked or whose signing key is gone are closed, then the newest leaves over the
- * account's `limits.leaf`.
+ * revoked or whose signing key is gone are closed. A lowered `limits.leaf` holds for new
+ * leaves only: nats-server 2.9.10 leaves the open ones be (checked against it).
  */
 export function recheckLeafs(ja: JwtAccount, leafs: Iterable<Leaf>): void {
-  const mine = [...leafs].filter((l) => l.account === ja.account && !l.closed);
-  for (const leaf of mine) {
-    if (leaf.userJwt === null) continue;
+  for (const leaf of [...leafs]) {
+    if (leaf.account !== ja.account || leaf.closed || leaf.userJwt === null) continue;
     let revoked: boolean;
     try {
       const uc = decodeUserClaims(leaf.userJwt);
@@ -86,10 +85,6 @@ export function recheckLeafs(ja: JwtAccount, leafs: Iterable<Leaf>): void {
     }
     if (revoked) closeLeaf(leaf, "User Authentication Revoked", ClosedState.Revocation);
   }
-  const max = ja.limit("leaf");
-  if (max === NO_LIMIT) return;
-  const open = mine.filter((l) => !l.closed);
-  for (const leaf of open.slice(max)) leaf.errAndClose(ERR_MAX_ACCOUNT_CONNECTIONS, ClosedState.MaxAccountConnectionsExceeded);
 }
 
 /** nats-server accountAuthExpired / removal of an account JWT: its leaves go too. */
