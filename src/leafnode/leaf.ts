@@ -73,6 +73,10 @@ export class Leaf extends Link {
   nonce = "";
   /** Interest we told the peer about, by `subject [queue]` (nats-server leaf.smap); null until registered. */
   smap: Map<string, number> | null = null;
+  /** Operator mode: the user JWT this accepted leaf logged in with (re-checked on account updates). */
+  userJwt: string | null = null;
+  /** Closes the leaf when its user JWT expires (leaf-jwt.ts). */
+  expiryTimer: NodeJS.Timeout | null = null;
   private infoReceived = false;
   private originBuf: Buffer | null = null;
   private handshakeTimer: NodeJS.Timeout | null = null;
@@ -147,11 +151,28 @@ export class Leaf extends Link {
     if (this.remote !== null || this.registered) return true;
     const c = this.parseJson<LeafConnect>(arg, "processLeafNodeConnect");
     if (c === null) return false;
-    const account = this.manager.authorize(this, c);
-    if (account === null) {
+    // Operator mode with a URL resolver: the user's account JWT is fetched first, parsing waiting.
+    const fetching = this.server.operator?.pendingFetch(c.jwt) ?? null;
+    if (fetching === null) return this.connectWith(c);
+    this.suspendParsing();
+    fetching
+      .then(() => {
+        if (this.closed) return;
+        if (this.connectWith(c)) this.resumeParsing();
+        this.server.flushPending();
+      })
+      .catch((err: unknown) => this.internalError(err));
+    return true;
+  }
+
+  private connectWith(c: LeafConnect): boolean {
+    const auth = this.manager.authorize(this, c);
+    if (auth === null) {
       this.authViolation();
       return false;
     }
+    const account = auth.account;
+    if (!this.manager.admit(this, account, auth.expiresAtMs)) return false;
     this.connectAccepted();
     if (typeof c.lang === "string" && c.lang !== "") return this.errAndClose(ERR_CLIENT_CONNECTED_TO_LEAF_PORT, ClosedState.WrongPort);
     const ourCluster = this.server.clusterName() ?? "";
@@ -337,7 +358,13 @@ export class Leaf extends Link {
     if (update) this.sendProto(interestLine(now > 0, true, null, sub.subject, sub.queue, now));
   }
 
+  clearExpiry(): void {
+    if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
+    this.expiryTimer = null;
+  }
+
   protected linkClosed(): void {
+    this.clearExpiry();
     if (this.handshakeTimer !== null) clearTimeout(this.handshakeTimer);
     this.handshakeTimer = null;
     this.server.logger.notice(`${this.logPrefix()}Leafnode connection closed: ${this.closeReason} account: ${this.account.name}`);

@@ -24,6 +24,8 @@ import { lazyRequire } from "../util/lazy-require.js";
 import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
 import { DEFAULT_DIAL_TIMEOUT_MS, Dialer } from "../cluster/dial.js";
 import { Leaf } from "./leaf.js";
+import { admitLeaf, authenticateLeafJwt } from "./leaf-jwt.js";
+import { connectionTypeAllowed } from "../auth/jwt/user-checks.js";
 import { LEAF_IMPORT_SUBJECTS } from "../server/system-imports.js";
 import { ERR_DUPLICATE_LEAF, LDS_PREFIX, LOOP_RECONNECT_DELAY_MS, leafUrlFrom, readCredentials, type LeafConnect, type LeafInfo } from "./leaf-proto.js";
 
@@ -203,13 +205,16 @@ export class LeafManager implements SubListener {
 
   /**
    * nats-server isLeafNodeAuthorized: the leafnodes block's user or users bind to their
-   * account; without them, a leaf authenticates as a client would (users, nkeys, tokens)
-   * and lands in that user's account. Returns the account, or null to refuse.
+   * account; without them, a leaf authenticates as a client would (users, nkeys, tokens,
+   * or a user JWT in operator mode: leaf-jwt.ts) and lands in that user's account. A user
+   * whose `allowed_connection_types` lacks LEAFNODE is refused. Returns the account and
+   * when the login expires (0 = never), or null to refuse.
    */
-  authorize(leaf: Leaf, c: LeafConnect): Account | null {
+  authorize(leaf: Leaf, c: LeafConnect): { account: Account; expiresAtMs: number } | null {
     const o = this.options;
     const s = this.server;
     let account: string | undefined;
+    let expiresAtMs = 0;
     if (o.username !== undefined && o.username !== "") {
       if (c.user !== o.username || c.pass !== o.password) return null;
       account = o.account;
@@ -217,14 +222,33 @@ export class LeafManager implements SubListener {
       const u = o.users.find((x) => x.user === c.user);
       if (u === undefined || u.password !== c.pass) return null;
       account = u.account;
+    } else if (s.operator !== null) {
+      const r = authenticateLeafJwt(s.operator, leaf, c);
+      if (isAuthFailure(r)) return this.refused(leaf, r.detail);
+      account = r.account;
+      expiresAtMs = r.jwt?.expiresAtMs ?? 0;
+      leaf.userJwt = c.jwt ?? null;
     } else if (s.authRequired) {
       const r = s.auth.authenticate({ user: c.user, pass: c.pass, jwt: c.jwt, sig: c.sig, nkey: c.nkey }, leaf.nonce);
-      if (isAuthFailure(r)) return null;
+      if (isAuthFailure(r)) return this.refused(leaf, r.detail);
+      if (!connectionTypeAllowed(r.userOptions?.allowedConnectionTypes, "LEAFNODE")) return this.refused(leaf, "Connection type not allowed");
       account = r.account;
     } else {
       account = o.account;
     }
-    return s.accounts.get(account ?? "$G") ?? null;
+    const acc = s.accounts.get(account ?? "$G");
+    return acc === undefined ? null : { account: acc, expiresAtMs };
+  }
+
+  private refused(leaf: Leaf, detail: string): null {
+    if (detail !== "") this.server.logger.debug(`${leaf.logPrefix()}${detail}`);
+    return null;
+  }
+
+  /** Operator mode: the account's leaf limit and the JWT's expiry (leaf-jwt.ts); false when `leaf` was closed. */
+  admit(leaf: Leaf, account: Account, expiresAtMs: number): boolean {
+    const op = this.server.operator;
+    return op === null || leaf.userJwt === null || admitLeaf(op, leaf, account, this.leafs.values(), expiresAtMs);
   }
 
   /** Adds a connection whose handshake is over (nats-server addLeafNodeConnection), replacing a stale twin. */

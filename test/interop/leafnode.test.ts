@@ -2,7 +2,8 @@
  * Leaf nodes between tsnats and the real nats-server, both ways: a tsnats leaf under a
  * nats-server hub and a nats-server leaf under a tsnats hub, each bound to one hub account
  * by the user in its remote URL; and a tsnats leaf authenticating to a nats-server hub in
- * operator mode with a credentials file. Messages, a queue group spread over both sides
+ * operator mode with a credentials file, and a nats-server leaf with one under a tsnats hub in
+ * operator mode. Messages, a queue group spread over both sides
  * (exactly once) and requests cross the link both ways; another account's traffic does not.
  */
 import assert from "node:assert/strict";
@@ -213,6 +214,44 @@ leafSuite("nats-server hub in operator mode, tsnats leaf with a credentials file
     stop: async () => {
       await l.close();
       await ns.stop();
+    },
+  };
+});
+
+leafSuite("tsnats hub in operator mode, nats-server leaf with a credentials file", async (dir) => {
+  const okp = createOperator();
+  const akp = createAccount();
+  const bkp = createAccount();
+  const ukp = createUser();
+  const hukp = createUser();
+  const bukp = createUser();
+  const opJwt = await encodeOperator("OP", okp);
+  const limits = { limits: { conn: -1, leaf: -1, subs: -1, data: -1, payload: -1, imports: -1, exports: -1, wildcards: true } };
+  const accJwt = await encodeAccount("A", akp, limits, { signer: okp });
+  const bJwt = await encodeAccount("B", bkp, limits, { signer: okp });
+  const leafJwt = await encodeUser("leaf", ukp, akp, { allowed_connection_types: ["LEAFNODE"] });
+  const hubJwt = await encodeUser("hub", hukp, akp);
+  const bUserJwt = await encodeUser("other", bukp, bkp);
+  const creds = join(dir, "leaf.creds");
+  writeFileSync(creds, fmtCreds(leafJwt, ukp));
+  const a = akp.getPublicKey();
+  const b = bkp.getPublicKey();
+  const config = [`operator: ${opJwt}`, "resolver: MEMORY", `resolver_preload: { ${a}: ${accJwt}, ${b}: ${bJwt} }`].join("\n");
+  const h = await startServer({ port: -1, host: "127.0.0.1", config, leafnodes: { host: "127.0.0.1", port: -1 } });
+  const ns = await startNatsServerConf(bin!, "leaf", [`leafnodes { remotes: [ { url: "nats-leaf://127.0.0.1:${h.server.leafs!.listenPort}", credentials: "${creds}" } ] }`]);
+  await waitFor(() => [...h.server.leafs!.leafs.values()].some((l) => l.account.name === a), { what: "nats-server leaf bound to A" });
+  const { credsAuthenticator } = await import("@nats-io/transport-node");
+  return {
+    hub: {
+      url: h.clientURL,
+      bound: { authenticator: credsAuthenticator(fmtCreds(hubJwt, hukp)) },
+      other: { authenticator: credsAuthenticator(fmtCreds(bUserJwt, bukp)) },
+    },
+    leaf: { url: ns.clientURL, bound: {}, other: null },
+    noSystemAccount: true,
+    stop: async () => {
+      await ns.stop();
+      await h.close();
     },
   };
 });

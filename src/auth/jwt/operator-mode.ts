@@ -26,6 +26,7 @@ import { createResolver, DirResolver, type AccountResolver } from "./resolver.js
 import { applyTemplate, connectionTypeAllowed, hasEmptyPermissions, jwtPermissions, sourceAllowed, timeWindow } from "./user-checks.js";
 import type { JetStreamAccountLimits, ServerOptions } from "../../server/options.js";
 import { jetStreamLimitsOf } from "./jetstream-limits.js";
+import { closeAccountLeafs, recheckLeafs } from "../../leafnode/leaf-jwt.js";
 
 /** JWT limits use -1 for "no limit" (jwt.NoLimit). */
 export const NO_LIMIT = -1;
@@ -438,6 +439,13 @@ export class OperatorMode {
   /** nats-server accountAuthExpired: every client of the account is closed. */
   private accountExpired(ja: JwtAccount): void {
     for (const c of this.clientsOf(ja)) this.closeClient(c, "Account Authentication Expired", ClosedState.AuthenticationExpired);
+    this.closeLeafs(ja);
+  }
+
+  /** The account's leaf connections go with it (src/leafnode/leaf-jwt.ts). */
+  private closeLeafs(ja: JwtAccount): void {
+    const leafs = this.server.leafs;
+    if (leafs !== null) closeAccountLeafs(ja.account, leafs.leafs.values());
   }
 
   /**
@@ -495,6 +503,7 @@ export class OperatorMode {
       // nats-server closes the newest connections over the limit.
       for (const c of open.slice(max)) this.closeClient(c, ERR_MAX_ACCOUNT_CONNECTIONS, ClosedState.MaxAccountConnectionsExceeded);
     }
+    if (this.server.leafs !== null) recheckLeafs(ja, this.server.leafs.leafs.values());
   }
 
   /** Removes an account's JWT (`$SYS.REQ.CLAIMS.DELETE`): its clients are disconnected. */
@@ -510,6 +519,7 @@ export class OperatorMode {
     ja.stopTimer();
     this.jwtAccounts.delete(key);
     for (const c of this.clientsOf(ja)) this.closeClient(c, "Account Authentication Expired", ClosedState.AuthenticationExpired);
+    this.closeLeafs(ja);
     this.rewire();
   }
 }
