@@ -21,7 +21,7 @@ type Json = Record<string, any>;
 const SAMPLED = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
 const ACCOUNTS: AccountOptions[] = [
-  { name: "SVC", users: [{ user: "svc", password: "p" }], exports: [{ kind: "service", subject: "svc.>" }], msgTrace: { dest: "trace.tp", sampling: 100 } },
+  { name: "SVC", users: [{ user: "svc", password: "p" }], exports: [{ kind: "service", subject: "svc.>", allowTrace: true }], msgTrace: { dest: "trace.tp", sampling: 100 } },
   { name: "CLI", users: [{ user: "cli", password: "p" }], imports: [{ kind: "service", account: "SVC", subject: "svc.>" }] },
 ];
 
