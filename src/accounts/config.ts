@@ -23,6 +23,11 @@ export interface ExportOptions {
   accounts?: string[];
   /** Services only; default singleton. */
   responseType?: ResponseType;
+  /**
+   * Services only (nats-server 2.11 `allow_trace`): a traced request is traced on into this
+   * account; without it the trace stops at the import (msg-trace-deliver.ts).
+   */
+  allowTrace?: boolean;
 }
 
 /** `imports: [{stream: {account, subject}, prefix|to} | {service: {account, subject}, to}]`. */
@@ -36,6 +41,11 @@ export interface ImportOptions {
   to?: string;
   /** Streams: the legacy `prefix` (messages appear as `prefix.subject`). */
   prefix?: string;
+  /**
+   * Streams only (nats-server 2.11 `allow_trace`): a traced message is traced on to this
+   * account's subscribers; without it the trace stops at the import (msg-trace-deliver.ts).
+   */
+  allowTrace?: boolean;
 }
 
 /** One entry of `accounts { NAME { ... } }`. */
@@ -78,7 +88,7 @@ export function importError(accounts: ReadonlyMap<string, AccountOptions>, impor
   return null;
 }
 
-/** The export covering a service import, for its response type. */
+/** The export covering a service import, for its response type and `allow_trace`. */
 export function findServiceExport(exporter: AccountOptions, subject: string): ExportOptions | undefined {
   return (exporter.exports ?? []).find((e) => e.kind === "service" && subjectIsSubsetMatch(subject, e.subject));
 }

@@ -23,6 +23,7 @@ import { Account } from "./account.js";
 import { StreamImportRef } from "./shadow.js";
 import type { Connection } from "../server/connection.js";
 import { deliverResult } from "../server/deliver.js";
+import { withTraceDisabled } from "../server/msg-trace-external.js";
 import { sendToGateways } from "../gateway/routing.js";
 import type { Gateway } from "../gateway/gateway.js";
 import type { Server } from "../server/server.js";
@@ -53,6 +54,8 @@ class ServiceImport {
     readonly target: Account,
     readonly mapping: SubjectMapping | string | null,
     readonly responseType: ResponseType,
+    /** The export's `allow_trace` (nats-server 2.11 se.atrc): a traced request is traced on into `target`. */
+    readonly allowTrace: boolean,
   ) {}
 }
 
@@ -105,12 +108,12 @@ export function configureAccounts(server: Server, configs: readonly AccountOptio
       if (imp.kind === "stream") {
         let refs = streams.get(importer);
         if (refs === undefined) streams.set(importer, (refs = []));
-        refs.push(new StreamImportRef(exporter, imp.subject, streamImportMapping(imp)));
+        refs.push(new StreamImportRef(exporter, imp.subject, streamImportMapping(imp), imp.allowTrace === true));
       } else {
         // Exports are looked up in the config's own (JS string) form.
-        const responseType = findServiceExport(exporterCfg, given.subject)?.responseType ?? "singleton";
+        const ex = findServiceExport(exporterCfg, given.subject);
         importsOf(importer).serviceImports.insert(
-          new ServiceImport(serviceImportLocalSubject(imp), exporter, serviceImportMapping(imp), responseType),
+          new ServiceImport(serviceImportLocalSubject(imp), exporter, serviceImportMapping(imp), ex?.responseType ?? "singleton", ex?.allowTrace === true),
         );
       }
     }
@@ -162,6 +165,12 @@ export function deliverImports(server: Server, producer: Connection | null, acc:
     }
     const to = applyImportMapping(r.mapping, subject);
     trace?.imported("si", r.target, subject, to);
+    if (trace !== null && !r.allowTrace) {
+      // nats-server 2.11: without the export's allow_trace the trace stops at the import;
+      // delivered untraced (nothing for trace-only), the trace disabled so no peer takes it up.
+      if (!trace.only) n += deliverInto(server, producer, r.target, to, routedReply, withTraceDisabled(pa), null);
+      continue;
+    }
     n += deliverInto(server, producer, r.target, to, routedReply, pa, trace);
   }
   return n;

@@ -23,7 +23,7 @@ export class StreamImportRef {
   readonly to: string;
   /** Maps a subject of `to` back to the exporter's (nats-server im.rtr). */
   private readonly back: ((s: string) => string) | null;
-  /** Equal for the same import (exporter name, subject, mapping): reloads compare these. */
+  /** Equal for the same import (exporter name, subject, mapping, allow_trace): reloads compare these. */
   readonly key: string;
 
   constructor(
@@ -32,8 +32,10 @@ export class StreamImportRef {
     readonly from: string,
     /** How a published subject is mapped into the importer (accounts/config.ts streamImportMapping). */
     readonly mapping: SubjectMapping | string | null,
+    /** nats-server 2.11 `allow_trace`: a traced message is traced on into the importer (msg-trace-deliver.ts). */
+    readonly allowTrace = false,
   ) {
-    this.key = `${exporter.name} ${from} ${mapping === null ? "" : typeof mapping === "string" ? mapping : `>${mapping.to}`}`;
+    this.key = `${exporter.name} ${from} ${mapping === null ? "" : typeof mapping === "string" ? mapping : `>${mapping.to}`}${allowTrace ? " trace" : ""}`;
     if (mapping === null) {
       this.to = from;
       this.back = null;

@@ -120,6 +120,15 @@ export function parseRouteUrl(raw: string): URL | null {
   }
 }
 
+/** Whether `url` is one of the configured `routes` (same host and port). */
+export function isConfiguredRoute(routes: readonly string[], url: URL): boolean {
+  const hp = urlHostPort(url);
+  return routes.some((r) => {
+    const u = parseRouteUrl(r);
+    return u !== null && urlHostPort(u) === hp;
+  });
+}
+
 /** The URL with its password masked, for logs. */
 export function redacted(u: URL): string {
   if (u.password === "") return u.href;

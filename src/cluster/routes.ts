@@ -28,7 +28,7 @@ import { backoffDelayMs, DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from ".
 import { Route } from "./route.js";
 import { PeerUrls, urlList } from "./connect-urls.js";
 import { MSG_TRACE_PROTO } from "./link-info.js";
-import { parseRouteUrl, redacted, routeUrlFrom, splitHostPort, urlHostPort, type RouteConnect, type RouteInfo } from "./route-proto.js";
+import { isConfiguredRoute, parseRouteUrl, redacted, routeUrlFrom, splitHostPort, type RouteConnect, type RouteInfo } from "./route-proto.js";
 import { computeRoutePoolIdx, decidePool } from "./pool.js";
 
 /** nats-server DEFAULT_ROUTE_CONNECT / DEFAULT_ROUTE_RECONNECT: between attempts, before a redial. */
@@ -80,6 +80,7 @@ export class RouteManager implements InterestListener {
   private listener: net.Server | null = null;
   private stopping = false;
   private lameDuck = false;
+  private noAdvertise: boolean; // reloadable: what new routes and later URL changes see
   /** Client URLs of the other servers (route INFO `connect_urls`). */
   private readonly peerClientUrls = new PeerUrls();
   /** WebSocket URLs of the other servers (route INFO `ws_connect_urls`). */
@@ -92,6 +93,7 @@ export class RouteManager implements InterestListener {
     this.clusterName = options.name ?? nuid.next();
     this.dynamicName = options.name === undefined || options.name === "";
     this.authRequired = options.username !== undefined && options.username !== "";
+    this.noAdvertise = options.noAdvertise;
     this.tls = options.tls ? ServerTls.load(options.tls) : null;
     const tlsTimeout = this.tls?.timeoutMs ?? 0;
     this.authTimeoutMs = options.authTimeoutMs ?? (this.tls !== null ? tlsTimeout + 1000 : DEFAULT_AUTH_TIMEOUT_MS);
@@ -151,21 +153,13 @@ export class RouteManager implements InterestListener {
       firstConnect,
       dialTimeoutMs: DEFAULT_DIAL_TIMEOUT_MS,
       tls: this.dialTls,
-      stillWanted: () => !this.stopping && (!explicit || this.isConfigured(url)),
+      stillWanted: () => !this.stopping && (!explicit || isConfiguredRoute(this.options.routes, url)),
       onSocket: (socket) => {
         const route = new Route(this.server, this.server.nextConnectionId(), socket, this, true, url, explicit);
         this.all.add(route);
         this.server.logger.debug(`${route.logPrefix()}Route connect msg sent`);
         route.start(accountName);
       },
-    });
-  }
-
-  private isConfigured(url: URL): boolean {
-    const hp = urlHostPort(url);
-    return this.options.routes.some((r) => {
-      const u = parseRouteUrl(r);
-      return u !== null && urlHostPort(u) === hp;
     });
   }
 
@@ -196,7 +190,7 @@ export class RouteManager implements InterestListener {
     if (adv !== null) info.ip = `nats-route://${hostPort(adv.host, adv.port)}/`;
     info.cluster = this.clusterName;
     if (this.dynamicName) info.cluster_dynamic = true;
-    if (!o.noAdvertise && !this.lameDuck) {
+    if (!this.noAdvertise && !this.lameDuck) {
       const urls = this.ownClientUrls();
       if (urls.length > 0) info.connect_urls = urls;
       const ws = this.server.websocket?.connectUrls() ?? [];
@@ -320,7 +314,7 @@ export class RouteManager implements InterestListener {
       return;
     }
     const primary = this.remotes.get(route.remoteId);
-    if (info.ldm === true && !this.options.noAdvertise && primary !== undefined) {
+    if (info.ldm === true && !this.noAdvertise && primary !== undefined) {
       this.peerUrlsChanged(this.peerClientUrls.remove(primary.connectUrls), this.peerWsUrls.remove(primary.wsConnectUrls));
       primary.connectUrls = [];
       primary.wsConnectUrls = [];
@@ -453,7 +447,7 @@ export class RouteManager implements InterestListener {
     if (this.remotes.size > 1) this.forwardInfo(route, info);
     route.connectUrls = urlList(info.connect_urls);
     route.wsConnectUrls = urlList(info.ws_connect_urls);
-    if (!this.options.noAdvertise) this.peerUrlsChanged(this.peerClientUrls.add(route.connectUrls), this.peerWsUrls.add(route.wsConnectUrls));
+    if (!this.noAdvertise) this.peerUrlsChanged(this.peerClientUrls.add(route.connectUrls), this.peerWsUrls.add(route.wsConnectUrls));
     route.leafUrl = Array.isArray(info.leafnode_urls) && info.leafnode_urls.length === 1 ? String(info.leafnode_urls[0]) : "";
     if (route.leafUrl !== "") s.leafs?.peerLeafUrl(route.leafUrl, true);
     route.gatewayUrl = typeof info.gateway_url === "string" ? info.gateway_url : "";
@@ -514,7 +508,7 @@ export class RouteManager implements InterestListener {
   private processImplicitRoute(info: RouteInfo): void {
     const id = info.server_id;
     if (id === this.server.id || this.remotes.has(id) || this.stopping) return;
-    if (typeof info.host === "string" && typeof info.port === "number" && this.isConfigured(routeUrlFrom(info.host, info.port))) return;
+    if (typeof info.host === "string" && typeof info.port === "number" && isConfiguredRoute(this.options.routes, routeUrlFrom(info.host, info.port))) return;
     let url: URL;
     try {
       url = new URL(info.ip ?? "");
@@ -604,14 +598,15 @@ export class RouteManager implements InterestListener {
   }
 
   /**
-   * reload.go reloadClusterPoolAndAccounts: a new pool size closes every pooled route (they
-   * redial, or are redialed, with the new size; a peer not reloaded yet refuses them with
-   * the size mismatch, as 2.10 does); a newly pinned account is announced on the routes that
-   * carried it, then gets its dedicated routes; an account no longer pinned loses them and
-   * its interest goes back on its pooled route. Unlike nats-server, the peers' answers are
-   * not waited for.
+   * reload.go clusterOption: `no_advertise` applies from now on. reloadClusterPoolAndAccounts:
+   * a new pool size closes every pooled route (they redial, or are redialed, with the new size;
+   * a peer not reloaded yet refuses them with the size mismatch, as 2.10 does); a newly pinned
+   * account is announced on the routes that carried it, then gets its dedicated routes; an
+   * account no longer pinned loses them and its interest goes back on its pooled route.
+   * Unlike nats-server, the peers' answers are not waited for.
    */
   reloadPool(next: ClusterOptions): void {
+    this.noAdvertise = next.noAdvertise; // open routes keep the URLs they were told, as in nats-server
     const pooling = next.poolSize > 0;
     const size = pooling ? next.poolSize : 1;
     const pinned = pooling ? next.pinnedAccounts : [];

@@ -179,13 +179,13 @@ const EXPORT_UNSUPPORTED = new Set([
   "account_token_position",
   "advertise",
   "token_req",
-  "allow_trace", // nats-server 2.11+
 ]);
 
 function parseExport(issues: Issues, m: MapNode): ExportOptions | undefined {
   let ex: ExportOptions | undefined;
   let accounts: string[] | undefined;
   let responseType: ResponseType | undefined;
+  let allowTrace: boolean | undefined;
   let bad = false;
   for (const e of m.entries.values()) {
     const key = e.key.toLowerCase();
@@ -219,6 +219,9 @@ function parseExport(issues: Issues, m: MapNode): ExportOptions | undefined {
         }
         break;
       }
+      case "allow_trace": // nats-server 2.11+
+        allowTrace = getBool(issues, e);
+        break;
       default:
         if (EXPORT_UNSUPPORTED.has(key)) issues.unsupported(e, `exports.${e.key}`);
         else issues.unknown(e);
@@ -237,6 +240,13 @@ function parseExport(issues: Issues, m: MapNode): ExportOptions | undefined {
     }
     ex.responseType = responseType;
   }
+  if (allowTrace !== undefined) {
+    if (ex.kind !== "service") {
+      issues.error(m, "Detected allow_trace directive on non-service");
+      return undefined;
+    }
+    ex.allowTrace = allowTrace;
+  }
   return ex;
 }
 
@@ -248,6 +258,7 @@ function parseImport(issues: Issues, m: MapNode): ImportOptions | undefined {
   let imp: ImportOptions | undefined;
   let to: string | undefined;
   let prefix: string | undefined;
+  let allowTrace: boolean | undefined;
   let bad = false;
   for (const e of m.entries.values()) {
     const key = e.key.toLowerCase();
@@ -284,8 +295,10 @@ function parseImport(issues: Issues, m: MapNode): ImportOptions | undefined {
       case "prefix":
         prefix = getString(issues, e);
         break;
-      case "share":
       case "allow_trace": // nats-server 2.11+
+        allowTrace = getBool(issues, e);
+        break;
+      case "share":
         getBool(issues, e);
         issues.unsupported(e, `imports.${e.key}`);
         break;
@@ -305,6 +318,13 @@ function parseImport(issues: Issues, m: MapNode): ImportOptions | undefined {
       return undefined;
     }
     imp.prefix = prefix;
+  }
+  if (allowTrace !== undefined) {
+    if (imp.kind !== "stream") {
+      issues.error(m, "Detected allow_trace directive on a non-stream");
+      return undefined;
+    }
+    imp.allowTrace = allowTrace;
   }
   return imp;
 }

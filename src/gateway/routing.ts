@@ -20,7 +20,8 @@ import type { Connection } from "../server/connection.js";
 import { Kind } from "../server/connection-kind.js";
 import { deliverFromLink, deliverResult } from "../server/deliver.js";
 import { deliverResponse, isPendingResponse } from "../accounts/imports.js";
-import { hasTraceDest, MsgTrace } from "../server/msg-trace.js";
+import { MsgTrace } from "../server/msg-trace.js";
+import { tracedFromLink } from "../server/msg-trace-external.js";
 import { deliverTracedReply, processTracedLinkMsg } from "../server/msg-trace-deliver.js";
 import type { Subscription } from "../server/subscription.js";
 import type { SublistResult } from "../sublist/index.js";
@@ -191,8 +192,9 @@ export function processInboundGatewayMsg(m: GatewayManager, gw: Gateway, cache: 
     return;
   }
   const r = cache.match(account, pa);
-  // Message tracing (msg-trace.ts): only messages with headers are looked at.
-  const traced = pa.hdr > 0 && hasTraceDest(pa);
+  // Message tracing (msg-trace.ts): only messages with headers are looked at; a sampled
+  // traceparent too when the account has a trace destination (msg-trace-external.ts).
+  const traced = pa.hdr > 0 && tracedFromLink(account, pa);
   if (r.psubs.length === 0) {
     m.subjectNoInterest(gw, account, pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd));
     if (pa.queuesEnd === pa.queuesStart && !traced) return;
@@ -214,7 +216,7 @@ export function handleRoutedReply(m: GatewayManager, producer: Link, account: Ac
   if (!hashAt(arg, start + CLUSTER_OFFSET, m.clusterHash)) return;
   // Traced as any message with the header, the ingress naming the whole `_GR_.` subject
   // (nats-server 2.11 starts the trace before handleGatewayReply).
-  const t = account !== null && pa.hdr > 0 && hasTraceDest(pa) ? MsgTrace.start(m.server, producer, account, pa) : null;
+  const t = account !== null && pa.hdr > 0 && tracedFromLink(account, pa) ? MsgTrace.start(m.server, producer, account, pa) : null;
   if (producer.kind !== Kind.ROUTER && !hashAt(arg, start + SERVER_OFFSET, m.serverHash)) {
     const route = account !== null ? routeByHash(m, arg.toString("latin1", start + SERVER_OFFSET, start + SERVER_OFFSET + GW_HASH_LEN), account.name) : null;
     // Passed on as it came: that server traces it in turn; this one's document has the ingress only.

@@ -164,8 +164,8 @@ function importTracer(t: MsgTrace, server: Server): ImportTracer {
 /**
  * One local subscription: a client's is recorded as an egress, a stream's as a `js` event
 (msg-trace-jetstream.ts); delivered unless trace-only. A stream importer's shadow first
- * records the `se` event (the importer and the subject there), then its subscription's
- * egress in the importer.
+ * records the `se` event (the importer and the subject there), then, when the import has
+ * `allow_trace`, its subscription's egress in the importer.
  */
 function toSub(t: MsgTrace, server: Server, producer: Connection, account: Account, sub: Subscription, pa: PubArg): void {
   let target = sub;
@@ -174,6 +174,12 @@ function toSub(t: MsgTrace, server: Server, producer: Connection, account: Accou
   if (im !== null) {
     subject = im.ref.deliverSubject(subject);
     t.imported("se", im.importer, "", subject);
+    // nats-server 2.11: without the import's allow_trace the trace stops here; delivered
+    // untraced unless trace-only.
+    if (!im.ref.allowTrace) {
+      if (!t.only) deliver(server, producer, sub, pa);
+      return;
+    }
     target = im.origin;
     account = im.importer;
   }

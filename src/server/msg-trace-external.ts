@@ -61,12 +61,16 @@ export function sampled(acc: Account): boolean {
   return acc.traceSampling >= 100 || Math.floor(Math.random() * 100) <= acc.traceSampling;
 }
 
-/** `pa` with `Nats-Trace-Dest: trace disabled` added to its headers (payload copied). */
+/**
+ * `pa` with its headers' `Nats-Trace-Dest` (if any) set to `trace disabled` (payload copied):
+ * also where a trace stops at an import without `allow_trace` (nats-server setHeader).
+ */
 export function withTraceDisabled(pa: PubArg): PubArg {
   const buf = pa.payloadBuf;
   const hdrEnd = pa.payloadStart + pa.hdr;
-  const text = buf.toString("latin1", pa.payloadStart, hdrEnd);
-  const head = Buffer.from(`${text.slice(0, -2)}Nats-Trace-Dest: ${TRACE_DEST_DISABLED}\r\n\r\n`, "latin1");
+  const lines = buf.toString("latin1", pa.payloadStart, hdrEnd).slice(0, -4).split("\r\n");
+  const kept = lines.filter((l, i) => i === 0 || !l.toLowerCase().startsWith("nats-trace-dest:"));
+  const head = Buffer.from(`${kept.join("\r\n")}\r\nNats-Trace-Dest: ${TRACE_DEST_DISABLED}\r\n\r\n`, "latin1");
   const out = Buffer.concat([head, buf.subarray(hdrEnd, pa.payloadEnd)]);
   return buildPubArg(pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd), pa.arg.toString("latin1", pa.replyStart, pa.replyEnd), head.length, out, 0, out.length);
 }

@@ -2,7 +2,7 @@
  * Config reload (SIGHUP, `tsnats-server --signal reload`), as nats-server reload.go:
  * re-read the file, re-apply the command-line flags over it, and apply what can change
  * at run time: authentication, permissions, accounts and their imports, limits, TLS,
- * logging (debug, trace, logtime, log_file), the cluster's `pool_size` and pinned `accounts`. `max_payload` and `max_control_line` reach
+ * logging (debug, trace, logtime, log_file), the cluster's `pool_size`, pinned `accounts` and `no_advertise`. `max_payload` and `max_control_line` reach
  * open connections at once (reload.go maxPayloadOption / maxControlLineOption); new
  * clients see the new `max_payload` in INFO, open ones get no new INFO, as in nats-server.
  * Connections that are still allowed stay open with their new permissions; those that
@@ -141,7 +141,7 @@ export function applyOptions(server: Server, next: ServerOptions): ReloadResult 
   server.systemAccount = setupSystemAccount(server);
   // Accounts the reload added: their interest must reach routes and gateways too.
   server.routes?.watchNewAccounts();
-  // 2.10+: pool_size and pinned accounts change at run time (reload.go clusterOption).
+  // pool_size and pinned accounts (2.10+), no_advertise change at run time (reload.go clusterOption).
   if (applied.includes("cluster") && server.options.cluster !== undefined) server.routes?.reloadPool(server.options.cluster);
   server.gateways?.watchNewAccounts();
   server.jetstream?.reloadAccounts().catch((err: unknown) => server.logger.error(`JetStream reload: ${String(err)}`));

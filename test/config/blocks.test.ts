@@ -457,6 +457,23 @@ const VERDICTS: Array<[string, boolean]> = [
   ['tls { timeout: 2 }\nauthorization { timeout: "soon" }', true],
 ];
 
+describe("accounts { allow_trace }", () => {
+  test("on a service export and a stream import (nats-server 2.11); elsewhere an error", () => {
+    const o = opts(`accounts {
+      A { exports: [ { service: "svc.>", allow_trace: true }, { stream: "feed.>" } ] }
+      B { imports: [ { stream: { account: A, subject: "feed.>" }, allow_trace: true }, { service: { account: A, subject: "svc.x" } } ] }
+    }`);
+    assert.equal(o.accounts?.[0]?.exports?.[0]?.allowTrace, true);
+    assert.equal(o.accounts?.[1]?.imports?.[0]?.allowTrace, true);
+    assert.equal(o.accounts?.[1]?.imports?.[1]?.allowTrace, undefined);
+    assert.deepEqual(warnings(`accounts { A { exports: [ { service: "svc.>", allow_trace: true } ] } }`), []);
+    assert.deepEqual(errors(`accounts { A { exports: [ { stream: "feed.>", allow_trace: true } ] } }`), ["t.conf:1:27: Detected allow_trace directive on non-service"]);
+    assert.deepEqual(errors(`accounts { A { exports: [ { service: "s" } ] }, B { imports: [ { service: { account: A, subject: s }, allow_trace: true } ] } }`), [
+      "t.conf:1:64: Detected allow_trace directive on a non-stream",
+    ]);
+  });
+});
+
 describe("verdicts agree with nats-server -t", () => {
   VERDICTS.forEach(([src, valid], i) => {
     const file = join(dir, `v${i}.conf`);

@@ -4,7 +4,8 @@
  * to the responder's cluster carries `Nats-Trace-Hop` and `Nats-Trace-Origin-Account`, so
  * the far server traces it and publishes its document in the publisher's account; a response
  * sent back by its `_GR_.` subject is traced on both sides; a link's message naming an
- * origin account this server lacks is delivered untraced.
+ * origin account this server lacks is delivered untraced; a sampled W3C `traceparent` is
+ * traced by the far side to the account's destination, as across a route.
  */
 import assert from "node:assert/strict";
 import net from "node:net";
@@ -17,8 +18,10 @@ import { waitFor } from "../helpers/wait-for.js";
 
 type Json = Record<string, any>;
 
+const SAMPLED = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+
 const ACCOUNTS: AccountOptions[] = [
-  { name: "SVC", users: [{ user: "svc", password: "p" }], exports: [{ kind: "service", subject: "svc.>" }] },
+  { name: "SVC", users: [{ user: "svc", password: "p" }], exports: [{ kind: "service", subject: "svc.>", allowTrace: true }], msgTrace: { dest: "trace.tp", sampling: 100 } },
   { name: "CLI", users: [{ user: "cli", password: "p" }], imports: [{ kind: "service", account: "SVC", subject: "svc.>" }] },
 ];
 
@@ -163,5 +166,60 @@ describe("message tracing across gateways", () => {
     } finally {
       sock.destroy();
     }
+  });
+
+  test("a sampled traceparent: the far side traces it to the account's destination", async () => {
+    const far = await login(b, "svc", "tp-far");
+    const got: Msg[] = [];
+    far.subscribe("tp.x", { callback: (_e, m) => void got.push(m) });
+    await far.flush();
+    const near = await login(a, "svc", "tp-near");
+    const docs = await watch(near, "trace.tp");
+    await waitFor(() => b.server.gateways!.out.get("A")!.outsim!.interest("SVC", "trace.tp"), { timeoutMs: 10_000, what: "interest in trace.tp at B" });
+    await waitFor(() => a.server.gateways!.out.get("B")!.outsim!.interest("SVC", "tp.x"), { timeoutMs: 10_000, what: "interest in tp.x at A" });
+    const h = headers();
+    h.set("traceparent", SAMPLED);
+    near.publish("tp.x", "hi", { headers: h });
+    await waitFor(() => docs.length === 2 && got.length === 1, { timeoutMs: 10_000, what: `2 documents (${docs.length}) and the message` });
+    const second = docs.find((d) => d.server.name === "b")!;
+    assert.deepEqual(second.request.header.traceparent, [SAMPLED]);
+    assert.deepEqual(second.request.header["Nats-Trace-Hop"], ["1"]);
+    assert.deepEqual(
+      second.events.map((e: Json) => [e.type, e.kind, e.acc, e.name]),
+      [
+        ["in", 2, "SVC", "a"],
+        ["eg", 0, undefined, "tp-far"],
+      ],
+    );
+    assert.equal(got[0]!.headers?.get("traceparent"), SAMPLED);
+  });
+
+  test("a sampled traceparent on a response by its _GR_. subject is traced where it arrives", async () => {
+    const responder = await login(b, "svc", "tp-responder");
+    responder.subscribe("tp.q", {
+      callback: (_e, m) => {
+        const h = headers();
+        h.set("traceparent", SAMPLED);
+        m.respond("answer", { headers: h });
+      },
+    });
+    await responder.flush();
+    const requester = await login(a, "svc", "tp-requester");
+    const docs = await watch(requester, "trace.tp");
+    await waitFor(() => b.server.gateways!.out.get("A")!.outsim!.interest("SVC", "trace.tp"), { timeoutMs: 10_000, what: "interest in trace.tp at B" });
+    const reply = await waitFor(async () => (await requester.request("tp.q", "", { timeout: 500 }).catch(() => null))?.string(), {
+      timeoutMs: 10_000,
+      what: "the answer from B",
+    });
+    assert.equal(reply, "answer");
+    await waitFor(() => docs.some((d) => d.server.name === "a"), { timeoutMs: 10_000, what: "the document from A" });
+    const arrived = docs.find((d) => d.server.name === "a")!;
+    assert.deepEqual(
+      arrived.events.map((e: Json) => [e.type, e.kind, e.name]),
+      [
+        ["in", 2, "b"],
+        ["eg", 0, "tp-requester"],
+      ],
+    );
   });
 });

@@ -1,11 +1,14 @@
 /**
  * Message tracing through imports (nats-server 2.11 msgtrace.go): a service import adds an
  * `si` event (exporter, from, to) and a stream import an `se` event (importer, to); egress
- * events in the other account name it (`acc`).
+ * events in the other account name it (`acc`). The trace goes past the import only with
+ * `allow_trace` (a service's on its export, a stream's on its import); without it the trace
+ * stops there: the message is delivered untraced (`Nats-Trace-Dest: trace disabled` for a
+ * service), or not at all for trace-only.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
+import { connect, headers, type Msg, type NatsConnection } from "@nats-io/transport-node";
 import { startServer, type NatsServer } from "../../src/index.js";
 import { waitFor } from "../helpers/wait-for.js";
 
@@ -24,15 +27,18 @@ before(async () => {
         users: [{ user: "a", password: "a", account: "A" }],
         exports: [
           { kind: "stream", subject: "feed.>" },
-          { kind: "service", subject: "svc.time" },
+          { kind: "service", subject: "svc.time", allowTrace: true },
+          { kind: "service", subject: "svc.closed" },
         ],
       },
       {
         name: "B",
         users: [{ user: "b", password: "b", account: "B" }],
         imports: [
-          { kind: "stream", account: "A", subject: "feed.>", prefix: "fromA" },
+          { kind: "stream", account: "A", subject: "feed.>", prefix: "fromA", allowTrace: true },
+          { kind: "stream", account: "A", subject: "feed.>", prefix: "plain" },
           { kind: "service", account: "A", subject: "svc.time", to: "time" },
+          { kind: "service", account: "A", subject: "svc.closed", to: "closed" },
         ],
       },
     ],
@@ -71,9 +77,10 @@ test("service import: an si event, the exporter's egress names its account; the 
   assert.deepEqual([eg.type, eg.name, eg.acc, eg.sub], ["eg", "in-a", "A", "svc.time"]);
 });
 
-test("stream import: an se event with the importer and the subject there", async () => {
+test("stream import: an se event with the importer and the subject there", async (t) => {
   const got: string[] = [];
-  b.subscribe("fromA.feed.>", { callback: (_e, m) => void got.push(m.subject) });
+  const sub = b.subscribe("fromA.feed.>", { callback: (_e, m) => void got.push(m.subject) });
+  t.after(() => sub.unsubscribe());
   await b.flush();
   const doc = await traceDocs(a, "trace.se", async (h) => {
     a.publish("feed.x", "1", { headers: h });
@@ -88,4 +95,86 @@ test("stream import: an se event with the importer and the subject there", async
       ["eg", "B", "fromA.feed.>"],
     ],
   );
+});
+
+test("a service export without allow_trace: the trace stops at the import, the request goes on untraced", async () => {
+  const got: Msg[] = [];
+  a.subscribe("svc.closed", {
+    callback: (_e, m) => {
+      got.push(m);
+      m.respond("shut");
+    },
+  });
+  await a.flush();
+  let answer = "";
+  const doc = await traceDocs(b, "trace.closed", async (h) => {
+    answer = (await b.request("closed", "?", { headers: h, timeout: 2000 })).string();
+  });
+  assert.equal(answer, "shut");
+  assert.deepEqual(
+    doc.events.map((e: Json) => [e.type, e.acc, e.to]),
+    [
+      ["in", "B", undefined],
+      ["si", "A", "svc.closed"],
+    ],
+  );
+  // Disabled, not dropped: a peer the request crosses to does not trace it either.
+  assert.deepEqual(got[0]!.headers?.values("Nats-Trace-Dest"), ["trace disabled"]);
+});
+
+test("a service export without allow_trace, trace-only: the si event, nothing delivered", async () => {
+  const got: Msg[] = [];
+  a.subscribe("svc.closed", { callback: (_e, m) => void got.push(m) });
+  const marks: Msg[] = [];
+  a.subscribe("mark", { callback: (_e, m) => void marks.push(m) });
+  await a.flush();
+  const doc = await traceDocs(b, "trace.closed.only", async (h) => {
+    h.set("Nats-Trace-Only", "true");
+    b.publish("closed", "?", { headers: h });
+    await b.flush();
+  });
+  assert.deepEqual(doc.events.map((e: Json) => e.type), ["in", "si"]);
+  // A later message through the same server arrives; the traced one did not.
+  const bm = await connect({ servers: s.clientURL, user: "a", pass: "a" });
+  bm.publish("mark", "");
+  await bm.flush();
+  await bm.close();
+  await waitFor(() => marks.length === 1);
+  assert.equal(got.length, 0);
+});
+
+test("a stream import without allow_trace: the se event ends the trace, the importer still gets it", async (t) => {
+  const got: Msg[] = [];
+  const sub = b.subscribe("plain.feed.>", { callback: (_e, m) => void got.push(m) });
+  t.after(() => sub.unsubscribe());
+  await b.flush();
+  const doc = await traceDocs(a, "trace.plain", async (h) => {
+    a.publish("feed.y", "1", { headers: h });
+    await a.flush();
+  });
+  await waitFor(() => got.length === 1);
+  assert.deepEqual(
+    doc.events.map((e: Json) => [e.type, e.acc, e.to]),
+    [
+      ["in", "A", undefined],
+      ["se", "B", "plain.feed.y"],
+    ],
+  );
+  assert.equal(got[0]!.subject, "plain.feed.y");
+});
+
+test("a stream import without allow_trace, trace-only: nothing delivered to the importer", async () => {
+  const got: Msg[] = [];
+  b.subscribe("plain.feed.>", { callback: (_e, m) => void got.push(m) });
+  await b.flush();
+  const doc = await traceDocs(a, "trace.plain.only", async (h) => {
+    h.set("Nats-Trace-Only", "true");
+    a.publish("feed.z", "1", { headers: h });
+    await a.flush();
+  });
+  assert.deepEqual(doc.events.map((e: Json) => e.type), ["in", "se"]);
+  a.publish("feed.mark", "");
+  await a.flush();
+  await waitFor(() => got.length === 1);
+  assert.equal(got[0]!.subject, "plain.feed.mark");
 });

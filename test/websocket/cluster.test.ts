@@ -2,8 +2,8 @@
  * WebSocket URLs across a cluster (nats-server route INFO `ws_connect_urls`): each server
  * gossips its WebSocket URLs (the block's `advertise`, else its listen address) to its
  * routes; a WebSocket client's INFO `connect_urls` lists every node's WebSocket URLs (never
- * the TCP ones), updated by async INFO as nodes join and leave; `no_advertise` of the
- * cluster block keeps them to itself. Also against nats-server 2.9, whose route INFO
+ * the TCP ones), updated by async INFO as nodes join and leave, and the lame duck INFO in
+ * its WebSocket form; `no_advertise` of the cluster block keeps them to itself. Also against nats-server 2.9, whose route INFO
  * carries them too.
  */
 import assert from "node:assert/strict";
@@ -101,6 +101,30 @@ describe("ws_connect_urls in a tsnats cluster", () => {
     await c.close();
     await waitFor(() => lastUrls(ws)?.includes(cUrl) === false, { timeoutMs: 5000, what: "INFO without c's URL" });
     assert.deepEqual(lastUrls(ws)!.sort(), [wsUrl(a), wsUrl(b)].sort());
+  });
+
+  test("lame duck mode: a WebSocket client gets ldm with the other nodes' WebSocket URLs, a TCP client the TCP ones", async () => {
+    const a = await node([], { ...wsOpts(), lameDuckDurationMs: 200, lameDuckGracePeriodMs: 50 } as StartServerOptions);
+    const b = await node([seedOf(a)]);
+    await waitMeshed([a, b]);
+    const ws = await wsClient(a.server.websocket!.port);
+    await waitFor(() => lastUrls(ws)?.includes(wsUrl(b)) === true, { timeoutMs: 5000, what: "b's URL" });
+    const tcp = await RawConn.connect(a.port);
+    tcp.send('CONNECT {"protocol":1,"verbose":false}\r\nPING\r\n');
+    await tcp.waitFor((d) => d.includes("PONG\r\n"));
+    const done = a.server.enterLameDuckMode();
+    await waitFor(() => infos(ws).some((i) => i.ldm === true), { timeoutMs: 5000, what: "the lame duck INFO over WebSocket" });
+    const ldm = infos(ws).find((i) => i.ldm === true)!;
+    // Its own URL is gone; the WebSocket form: the websocket listener's port, WS URLs only.
+    assert.deepEqual(ldm.connect_urls, [wsUrl(b)]);
+    assert.equal(ldm.port, a.server.websocket!.port);
+    const line = (await tcp.waitFor((d) => /INFO [^\r]*"ldm":true/.test(d))).match(/INFO ([^\r]*"ldm":true[^\r]*?) ?\r\n/)![1]!;
+    const tcpLdm = JSON.parse(line) as Record<string, unknown>;
+    assert.deepEqual(tcpLdm.connect_urls, [`127.0.0.1:${b.port}`]);
+    assert.equal(tcpLdm.port, a.port);
+    await done;
+    await tcp.waitClosed();
+    nodes.splice(nodes.indexOf(a), 1);
   });
 
   test("no_advertise: the node neither gossips its WebSocket URL nor lists the others'", async () => {
