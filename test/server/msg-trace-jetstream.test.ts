@@ -98,7 +98,7 @@ test("a stream import into the importer's stream: se, then js with the subject t
     config: `jetstream { store_dir: "${dir.replace(/\\/g, "/")}" }
 accounts {
   A: { users: [{ user: a, password: a }], exports: [{ stream: "feed.>" }] }
-  B: { jetstream: enabled, users: [{ user: b, password: b }], imports: [{ stream: { account: A, subject: "feed.>" }, prefix: fromA }] }
+  B: { jetstream: enabled, users: [{ user: b, password: b }], imports: [{ stream: { account: A, subject: "feed.>" }, prefix: fromA, allow_trace: true }] }
 }`,
   });
   const a = await connect({ servers: s.clientURL, user: "a", pass: "a" });
