@@ -63,11 +63,32 @@ function linkBlock(name: string, other: number, own: number, gateway: boolean): 
   return `gateway { name: ${name}, listen: "127.0.0.1:${own}"${remotes} }\n`;
 }
 
+/**
+ * Every server this bench started and that has not exited. They run in sessions of their
+ * own (detached), so nothing ends them with the bench: they are killed on every way out,
+ * normal exit, a thrown error (a mesh that never forms) and SIGINT/SIGTERM/SIGHUP.
+ */
+const spawned = new Set<ChildProcess>();
+
+function killSpawned(): void {
+  for (const p of spawned) p.kill("SIGKILL");
+}
+process.once("exit", killSpawned);
+for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.once(sig, () => {
+    process.stderr.write(`compare-cluster: ${sig}, stopping ${spawned.size} server(s)\n`);
+    process.exit(130); // the exit handler kills them
+  });
+}
+
 async function spawnNode(argv: string[], dir: string, name: string, routeTo: number, own: { port: number; http: number; cluster: number }, gateway: boolean): Promise<Node> {
   const conf = join(dir, `${name}.conf`);
   writeFileSync(conf, `server_name: ${name}\nlisten: 127.0.0.1:${own.port}\nhttp: 127.0.0.1:${own.http}\n` + linkBlock(name, routeTo, own.cluster, gateway));
   // detached: its own session, so a signal to the bench's group never reaches it.
   const proc = spawn(argv[0]!, [...argv.slice(1), "-c", conf], { stdio: "ignore", detached: true });
+  spawned.add(proc);
+  proc.once("exit", () => spawned.delete(proc));
+  proc.once("error", () => spawned.delete(proc));
   return { pid: proc.pid!, port: own.port, http: own.http, proc };
 }
 
@@ -93,6 +114,18 @@ async function startCluster(name: string, argv: string[], gateway: boolean): Pro
   const pb = { port: await freePort(), http: await freePort(), cluster: await freePort() };
   const a = await spawnNode(argv, dir, "A", pb.cluster, pa, gateway);
   const b = await spawnNode(argv, dir, "B", pa.cluster, pb, gateway);
+  const c: Cluster = { name, a, b, dir, gateway };
+  try {
+    await waitLinked(c);
+  } catch (e) {
+    await stopCluster(c);
+    throw e;
+  }
+  return c;
+}
+
+/** Resolves once the two nodes are linked: routes meshed, or (gateway mode) both gateways out. */
+async function waitLinked({ name, a, b, gateway }: Cluster): Promise<void> {
   if (gateway) {
     const out = async (n: Node): Promise<number> => Object.keys(((await getJson(n.http, "/gatewayz"))?.outbound_gateways ?? {}) as object).length;
     await until(`${name} gateways`, async () => (await out(a)) === 1 && (await out(b)) === 1);
@@ -103,7 +136,6 @@ async function startCluster(name: string, argv: string[], gateway: boolean): Pro
     const want = name === "tsnats" ? 4 : 1;
     await until(`${name} to mesh`, async () => (await routes(a)) === want && (await routes(b)) === want);
   }
-  return { name, a, b, dir, gateway };
 }
 
 async function stopCluster(c: Cluster): Promise<void> {
@@ -225,8 +257,8 @@ async function main(): Promise<void> {
   process.stdout.write(`# load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}, rounds ${o.rounds}, scale ${o.scale}\n`);
   const clusters = new Map<string, Cluster>();
   if (o.gateway) process.stdout.write(`# topology: two clusters linked by a gateway\n`);
-  for (const [name, argv] of specs) clusters.set(name, await startCluster(name, argv, o.gateway));
   try {
+    for (const [name, argv] of specs) clusters.set(name, await startCluster(name, argv, o.gateway));
     for (const sc of SCENARIOS.filter((s) => o.only.length === 0 || o.only.some((p) => s.name.startsWith(p)))) {
       const msgs = Math.max(100, Math.round(sc.msgs * o.scale));
       const samples = new Map<string, Sample[]>(specs.map(([n]) => [n, []]));

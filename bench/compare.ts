@@ -15,8 +15,9 @@
  * tsnats-server is being written), --nats-server PATH.
  */
 import { execSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
-import { cpus, loadavg } from "node:os";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseServerUrl, type BenchOptions, type ServerAddress } from "../src/bench/args.js";
 import { runConnections } from "../src/bench/connections.js";
@@ -360,22 +361,48 @@ async function runRound(o: CompareOptions, scenarios: Scenario[], order: ServerS
 }
 
 /**
+ * The spec started as tools start a server, `-c FILE`: its `-p {port} -a 127.0.0.1` become
+ * `-c conf` (the file says `port: -1`, a free port). A --tsnats-cmd that puts {port}
+ * elsewhere is kept as given.
+ */
+function withConfigFile(spec: ServerSpec, conf: string): ServerSpec {
+  const argv: string[] = [];
+  for (let i = 0; i < spec.argv.length; i++) {
+    const a = spec.argv[i]!;
+    const next = spec.argv[i + 1];
+    if ((a === "-p" && next === "{port}") || (a === "-a" && next === "127.0.0.1")) i++;
+    else argv.push(a);
+  }
+  if (argv.some((a) => a.includes("{port}"))) return spec;
+  return { name: spec.name, argv: [...argv, "-c", conf] };
+}
+
+/**
  * Cold start: COLD_START_SPAWNS spawns → "Server is ready" of each server, alternating, one
  * after the other (nothing else runs), and of `node -e 0` (what Node alone costs, shown as a note).
+ * Servers are launched with a config file, as tools launch them.
  */
-async function runColdStart(o: CompareOptions, servers: ServerSpec[], notes: string[]): Promise<Row[]> {
+async function runColdStart(o: CompareOptions, specsToRun: ServerSpec[], notes: string[]): Promise<Row[]> {
   const n = o.quick ? 5 : COLD_START_SPAWNS;
   const node: ServerSpec = { name: "node -e 0", argv: [process.execPath, "-e", "0"] };
   const rows: Row[] = [];
   const nodeMs: number[] = [];
-  process.stdout.write(`cold start: ${n} spawns of each server  load ${loadavg()[0]!.toFixed(2)}\n`);
-  for (let i = 0; i < n; i++) {
-    for (const spec of i % 2 === 0 ? servers : [...servers].reverse()) {
-      const ms = await timeSpawnToReady(spec);
-      if (ms !== null) rows.push({ scenario: "cold-start", server: spec.name, round: i + 1, metric: "ready_line_ms", value: ms });
+  const dir = mkdtempSync(join(tmpdir(), "tsnats-cold-start-"));
+  const conf = join(dir, "server.conf");
+  writeFileSync(conf, "host: 127.0.0.1\nport: -1\n");
+  const servers = specsToRun.map((spec) => withConfigFile(spec, conf));
+  process.stdout.write(`cold start: ${n} spawns of each server (${servers.map((s) => s.argv.slice(1).join(" ")).join(" | ")})  load ${loadavg()[0]!.toFixed(2)}\n`);
+  try {
+    for (let i = 0; i < n; i++) {
+      for (const spec of i % 2 === 0 ? servers : [...servers].reverse()) {
+        const ms = await timeSpawnToReady(spec);
+        if (ms !== null) rows.push({ scenario: "cold-start", server: spec.name, round: i + 1, metric: "ready_line_ms", value: ms });
+      }
+      const ms = await timeSpawnToReady(node);
+      if (ms !== null) nodeMs.push(ms);
     }
-    const ms = await timeSpawnToReady(node);
-    if (ms !== null) nodeMs.push(ms);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   if (nodeMs.length > 0) notes.push(`cold start: \`node -e 0\` alone takes ${median(nodeMs).toFixed(1)} ms (median of ${nodeMs.length})`);
   return rows;

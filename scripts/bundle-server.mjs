@@ -39,6 +39,22 @@ const importMetaUrl = {
   },
 };
 
+/**
+ * src/util/lazy-require.ts makes its `require` with node:module's createRequire, which in
+ * an ES module is the only way; loading node:module also loads parts of the ESM loader.
+ * In the bundle the CommonJS `require` the bin passes in serves (the lazily required ids
+ * are built-ins and packages, found from dist/ the same way), so node:module stays unloaded.
+ */
+const lazyRequireFromBin = {
+  name: "lazy-require-from-bin",
+  setup(b) {
+    b.onLoad({ filter: /[\\/]util[\\/]lazy-require\.js$/ }, () => ({
+      contents: "export function lazyRequire(id) { let mod; return () => (mod ??= require(id)); }",
+      loader: "js",
+    }));
+  },
+};
+
 rmSync(cache, { force: true });
 await build({
   entryPoints: [entry],
@@ -56,7 +72,7 @@ await build({
   banner: {
     js: 'const __tsnatsFileUrl = (rel) => require("node:url").pathToFileURL(require("node:path").join(__dirname, rel)).href;',
   },
-  plugins: [importMetaUrl],
+  plugins: [lazyRequireFromBin, importMetaUrl],
 });
 
 // One start writes the code cache (the bin does when it finds none); then stop it. It runs

@@ -6,8 +6,12 @@
  * nothing left running once the server stops.
  */
 import net from "node:net";
-import tls from "node:tls";
+import type tls from "node:tls";
 import type { ServerLogger } from "../server/logger.js";
+import { lazyRequire } from "../util/lazy-require.js";
+
+/** node:tls costs ~20 ms to load and most clusters run without TLS: loaded on the first TLS dial. */
+const tlsModule = lazyRequire<typeof tls>("node:tls");
 
 /** nats-server DEFAULT_ROUTE_DIAL: how long one connect attempt may take. */
 export const DEFAULT_DIAL_TIMEOUT_MS = 1000;
@@ -119,7 +123,7 @@ export class Dialer {
       // The handshake comes first on server links, before any INFO.
       const raw = socket;
       raw.removeAllListeners("error");
-      socket = tls.connect({ ...req.tls.options, socket: raw, host, servername: net.isIP(host) === 0 ? host : undefined });
+      socket = tlsModule().connect({ ...req.tls.options, socket: raw, host, servername: net.isIP(host) === 0 ? host : undefined });
       this.connecting.delete(raw);
       this.connecting.add(socket);
       socket.once("error", fail);

@@ -4,7 +4,7 @@
  * /gatewayz /leafz /accountz /jsz /healthz), Prometheus /metrics and the live dashboard
  * at `/`. Starts nothing when the port is 0.
  */
-import http from "node:http";
+import type http from "node:http";
 import type { AddressInfo } from "node:net";
 import { listenURLs } from "../server/net-util.js";
 import type { Server } from "../server/server.js";
@@ -14,6 +14,10 @@ import { ServiceWatcher } from "./services.js";
 import type { MonitorState } from "./state.js";
 import { UsageSampler } from "./usage.js";
 import { varz } from "./varz.js";
+import { lazyRequire } from "../util/lazy-require.js";
+
+/** node:http loads only when a monitoring port is configured. */
+const httpModule = lazyRequire<typeof http>("node:http");
 
 /**
  * Starts the monitor for a started server and returns its URLs (for the ports file).
@@ -35,7 +39,7 @@ export async function startMonitoring(server: Server): Promise<string[]> {
     services: new ServiceWatcher(server),
     closing: false,
   };
-  const httpServer = http.createServer(createRequestHandler(state));
+  const httpServer = httpModule().createServer(createRequestHandler(state));
   httpServer.keepAliveTimeout = 5000;
   await new Promise<void>((resolve, reject) => {
     httpServer.once("error", reject);

@@ -16,6 +16,14 @@ import type { Server } from "./server.js";
 import type { WsConn } from "../websocket/ws-conn.js";
 
 /**
+ * The connection a socket belongs to. Node calls event listeners and the `onread`
+ * callback with the socket as `this`, so the handlers are shared functions that find
+ * their connection here: no closures per connection (issue 13, idle memory).
+ */
+const OWNER = Symbol("tsnats.connection");
+type OwnedSocket = Socket & { [OWNER]: Connection };
+
+/**
  * Longest a producer stays paused for one backed-up subscriber at a time. It is paused
  * again at its next delivery there while the subscriber stays behind, so a steady
  * overload is throttled to the subscriber's pace; a subscriber that stops reading is
@@ -93,7 +101,6 @@ export abstract class Connection {
   private opsSinceClockLook = 0;
   /** The parser holds the rest of a read for the next turn (not for another reason, e.g. auth). */
   private yieldHeldInput = false;
-  private readonly resumeAfterYield = (): void => this.continueAfterYield();
   /**
    * Told the size of every read while set (a password check counts what waits for it):
    * with the shared read buffer there is no `data` event to listen to.
@@ -101,11 +108,6 @@ export abstract class Connection {
   protected readObserver: ((len: number) => void) | null = null;
   /** Ends a stall that the socket does not drain from in time. */
   private stallTimer: NodeJS.Timeout | null = null;
-  /** Bound once (a closure in admitSlow would allocate on every call there). */
-  private readonly onStallTimeout = (): void => {
-    this.stallTimer = null;
-    this.resumeStalled();
-  };
 
   protected pingTimer: NodeJS.Timeout | null = null;
   /**
@@ -146,15 +148,36 @@ export abstract class Connection {
    * keep the `data` event.
    */
   protected attachSocket(): void {
-    const s = this.socket;
+    const s = this.socket as OwnedSocket;
+    s[OWNER] = this;
     s.setNoDelay(true);
-    if (!this.server.reader.attach(s, (buf, len) => this.onData(buf, len))) s.on("data", (buf: Buffer) => this.onData(buf, buf.length));
-    s.on("error", (err: Error & { code?: string }) => {
-      if (!this.closed) this.server.logger.debug(`${this.logPrefix()}${KIND_NAMES[this.kind]} connection error: ${err.message}`);
-      this.closeConnection(err.code === "EPIPE" ? ClosedState.WriteError : ClosedState.ReadError);
-    });
-    s.on("close", () => this.closeConnection(ClosedState.ClientClosed));
-    s.on("drain", () => this.onDrain());
+    if (!this.server.reader.attach(s, Connection.onSocketRead)) s.on("data", Connection.onSocketData);
+    s.on("error", Connection.onSocketError);
+    s.on("close", Connection.onSocketClose);
+    s.on("drain", Connection.onSocketDrain);
+  }
+
+  // Socket handlers, shared by every connection (`this` is the socket, see OWNER).
+  private static onSocketRead(this: OwnedSocket, nread: number, buf: Buffer): void {
+    this[OWNER].onData(buf, nread);
+  }
+
+  private static onSocketData(this: OwnedSocket, buf: Buffer): void {
+    this[OWNER].onData(buf, buf.length);
+  }
+
+  private static onSocketError(this: OwnedSocket, err: Error & { code?: string }): void {
+    const c = this[OWNER];
+    if (!c.closed) c.server.logger.debug(`${c.logPrefix()}${KIND_NAMES[c.kind]} connection error: ${err.message}`);
+    c.closeConnection(err.code === "EPIPE" ? ClosedState.WriteError : ClosedState.ReadError);
+  }
+
+  private static onSocketClose(this: OwnedSocket): void {
+    this[OWNER].closeConnection(ClosedState.ClientClosed);
+  }
+
+  private static onSocketDrain(this: OwnedSocket): void {
+    this[OWNER].onDrain();
   }
 
   private onData(buf: Buffer, len: number): void {
@@ -203,7 +226,11 @@ export abstract class Connection {
   private yieldTurn(): void {
     this.turnBusyMs = 0;
     this.pauseReads(ReadPause.YIELD);
-    setImmediate(this.resumeAfterYield);
+    setImmediate(Connection.resumeAfterYield, this);
+  }
+
+  private static resumeAfterYield(c: Connection): void {
+    c.continueAfterYield();
   }
 
   /** Next turn: parse what the yield held, then read again (unless that yields again). */
@@ -244,10 +271,17 @@ export abstract class Connection {
   protected startPingTimer(firstMs: number): void {
     const pingMs = pingIntervalMs(this.kind, this.server.options, this.ws !== null);
     if (pingMs <= 0) return;
-    this.pingTimer = setTimeout(() => {
-      this.processPingTimer();
-      if (!this.closed) this.pingTimer = setInterval(() => this.processPingTimer(), pingMs);
-    }, Math.min(pingMs, firstMs));
+    this.pingTimer = setTimeout(Connection.firstPing, Math.min(pingMs, firstMs), this, pingMs);
+  }
+
+  // Timer callbacks shared by every connection: the connection comes as the timer's argument.
+  private static firstPing(c: Connection, pingMs: number): void {
+    c.processPingTimer();
+    if (!c.closed) c.pingTimer = setInterval(Connection.nextPing, pingMs, c);
+  }
+
+  private static nextPing(c: Connection): void {
+    c.processPingTimer();
   }
 
   /** nats-server processPingTimer: too many unanswered PINGs make the connection stale. */
@@ -342,6 +376,12 @@ export abstract class Connection {
     this.resumeStalled();
   }
 
+  /** Ends a stall the socket did not drain from in time. */
+  private static onStallTimeout(c: Connection): void {
+    c.stallTimer = null;
+    c.resumeStalled();
+  }
+
   /** Looks at the socket's progress a few times per write deadline while it holds data. */
   private armWriteDeadline(): void {
     const period = Math.max(10, Math.floor(writeDeadlineMs(this.kind, this.server.options) / WRITE_DEADLINE_LOOKS));
@@ -396,7 +436,7 @@ export abstract class Connection {
     if (producer !== null && producer.kind === Kind.CLIENT && queued > this.server.stallThreshold && producer !== this && (producer.readPauses & ReadPause.STALL) === 0) {
       producer.pauseReads(ReadPause.STALL);
       (this.stalledProducers ??= []).push(producer);
-      this.stallTimer ??= setTimeout(this.onStallTimeout, STALL_MAX_MS);
+      this.stallTimer ??= setTimeout(Connection.onStallTimeout, STALL_MAX_MS, this);
     }
     return true;
   }

@@ -48,11 +48,12 @@ export class SocketReader {
   }
 
   /**
-   * Makes `socket` read into the shared buffer and call `onRead(buf, len)` for each read
-   * (`buf[0, len)` is valid until `onRead` returns). Call it right after accept, before
+   * Makes `socket` read into the shared buffer and call `onRead(nread, buf)`, with the
+   * socket as `this`, for each read (`buf[0, nread)` is valid until `onRead` returns), so one
+   * function can serve every socket. Call it right after accept, before
    * any read. Returns false, changing nothing, when the socket cannot be switched.
    */
-  attach(socket: Socket, onRead: (buf: Buffer, len: number) => void): boolean {
+  attach<S extends Socket>(socket: S, onRead: (this: S, nread: number, buf: Buffer) => void): boolean {
     // TLS sockets decrypt through their own stream: they keep the data event.
     if ((socket as { encrypted?: boolean }).encrypted === true) return false;
     const handle = (socket as unknown as { _handle?: UserBufferHandle | null })._handle;
@@ -62,11 +63,11 @@ export class SocketReader {
     if (f === null) return false;
     const fields = socket as unknown as Record<symbol, unknown>;
     if (fields[f.buffer] !== null || fields[f.callback] !== null) return false;
-    const buf = this.buf;
-    fields[f.buffer] = buf;
-    // Node stops reading when the callback returns false; this one never asks to.
-    fields[f.callback] = (nread: number): void => onRead(buf, nread);
-    handle.useUserBuffer(buf);
+    fields[f.buffer] = this.buf;
+    // Node calls it as the socket's method, `socket[kBufferCb](nread, buffer)`, so one shared
+    // function serves every socket. Node stops reading when it returns false; none does.
+    fields[f.callback] = onRead;
+    handle.useUserBuffer(this.buf);
     return true;
   }
 

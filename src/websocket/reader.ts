@@ -8,7 +8,6 @@
  * parts of a compressed message until its last frame arrives.
  */
 import { isUtf8 } from "node:buffer";
-import zlib from "node:zlib";
 import {
   CLOSE_INVALID_PAYLOAD,
   CLOSE_NO_STATUS,
@@ -25,6 +24,10 @@ import {
   maskWord,
   unmask,
 } from "./frame.js";
+import { lazyRequire } from "../util/lazy-require.js";
+
+/** node:zlib is needed only once permessage-deflate was agreed: loaded on first use, not at start. */
+const zlib = lazyRequire<typeof import("node:zlib")>("node:zlib");
 
 /** What the reader reports to its connection. */
 export interface WsReadSink {
@@ -256,7 +259,8 @@ export class WsReader {
     this.cbytes = 0;
     this.compressed = false;
     try {
-      return zlib.inflateRawSync(input, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: this.maxMessage });
+      const z = zlib();
+      return z.inflateRawSync(input, { finishFlush: z.constants.Z_SYNC_FLUSH, maxOutputLength: this.maxMessage });
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
       if (e.code === "ERR_BUFFER_TOO_LARGE") this.sink.wsTooBig("decompressed message too large");

@@ -6,7 +6,6 @@
  * paths they share.
  */
 import type { Socket } from "node:net";
-import zlib from "node:zlib";
 import type { ClosedReason } from "../server/closed-state.js";
 import { ClosedState } from "../server/closed-state.js";
 import type { Client } from "../server/client.js";
@@ -26,6 +25,10 @@ import {
   writeFrameHeader,
 } from "./frame.js";
 import { WsReader, type WsReadSink } from "./reader.js";
+import { lazyRequire } from "../util/lazy-require.js";
+
+/** node:zlib is needed only once permessage-deflate was agreed: loaded on first use, not at start. */
+const zlib = lazyRequire<typeof import("node:zlib")>("node:zlib");
 
 /** What the upgrade request agreed on. */
 export interface WsSettings {
@@ -122,7 +125,8 @@ export class WsConn implements WsReadSink {
     let payload = data;
     let compressed = false;
     if (s.compress && data.length > COMPRESS_THRESHOLD) {
-      const z = zlib.deflateRawSync(data, { level: zlib.constants.Z_BEST_SPEED, finishFlush: zlib.constants.Z_SYNC_FLUSH });
+      const zl = zlib();
+      const z = zl.deflateRawSync(data, { level: zl.constants.Z_BEST_SPEED, finishFlush: zl.constants.Z_SYNC_FLUSH });
       // RFC 7692 7.2.1: the sync flush's empty block tail is left out.
       payload = z.subarray(0, z.length - 4);
       compressed = true;

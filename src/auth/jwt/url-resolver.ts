@@ -8,11 +8,16 @@
  * in memory (the server's account table holds them anyway); a failure is not kept, so the
  * next login asks again. Updates to accounts in use replace the kept JWT, as MEMORY does.
  */
-import http from "node:http";
-import https from "node:https";
+import type http from "node:http";
+import type https from "node:https";
 import { readFileSync } from "node:fs";
 import type { TlsOptions } from "../../server/options.js";
 import type { AccountResolver } from "./resolver.js";
+import { lazyRequire } from "../../util/lazy-require.js";
+
+/** node:http and node:https (which loads node:tls) load only when a URL resolver is configured. */
+const httpModule = lazyRequire<typeof http>("node:http");
+const httpsModule = lazyRequire<typeof https>("node:https");
 
 /** nats-server NewURLAccResolver: `http.Client{Timeout: 2 * time.Second}`. */
 export const URL_FETCH_TIMEOUT_MS = 2000;
@@ -48,8 +53,9 @@ export class UrlResolver implements AccountResolver {
       if (tls.keyFile !== undefined) agentOptions.key = readFileSync(tls.keyFile);
       if (tls.insecure === true) agentOptions.rejectUnauthorized = false;
     }
-    this.agent = secure ? new https.Agent(agentOptions) : new http.Agent(agentOptions);
-    this.get = (secure ? https.get : http.get) as typeof http.get;
+    const lib = secure ? httpsModule() : httpModule();
+    this.agent = new lib.Agent(agentOptions);
+    this.get = lib.get as typeof http.get;
   }
 
   /** The JWT fetched earlier (or updated since), else undefined: call prefetch first. */

@@ -3,12 +3,15 @@
  * from Node 20.15 / 22.2; on older Node 20 releases a table-driven version with the same
  * result is used, so files are portable between them.
  */
-import * as zlib from "node:zlib";
+import { lazyRequire } from "../../../util/lazy-require.js";
+
+/** node:zlib is loaded at the first checksum of NATIVE_MIN bytes or more: most servers never store a message. */
+const zlib = lazyRequire<typeof import("node:zlib")>("node:zlib");
 
 /** CRC-32 of data[start, end), continuing from `prev` (the CRC of what came before, 0 at first). */
 type Crc = (data: Uint8Array, start: number, end: number, prev?: number) => number;
 
-const native = (zlib as unknown as { crc32?: (d: Uint8Array, v?: number) => number }).crc32;
+type NativeCrc = (d: Uint8Array, v?: number) => number;
 
 function tableCrc(): Crc {
   const table = new Uint32Array(256);
@@ -29,9 +32,13 @@ const NATIVE_MIN = 128;
 
 export const crc32: Crc = ((): Crc => {
   const table = tableCrc();
-  if (native === undefined) return table;
-  return (data, start, end, prev = 0) =>
-    end - start < NATIVE_MIN ? table(data, start, end, prev) : native(data.subarray(start, end), prev);
+  /** undefined until first looked up; null where this Node has no zlib.crc32. */
+  let native: NativeCrc | null | undefined;
+  return (data, start, end, prev = 0) => {
+    if (end - start < NATIVE_MIN) return table(data, start, end, prev);
+    native ??= (zlib() as unknown as { crc32?: NativeCrc }).crc32 ?? null;
+    return native === null ? table(data, start, end, prev) : native(data.subarray(start, end), prev);
+  };
 })();
 
 /** The portable implementation, exported so a test can check both agree. */
