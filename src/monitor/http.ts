@@ -20,21 +20,37 @@ import { BadRequestError, decodeBool, decodeInt, decodeSubs } from "./query.js";
 import { heavyGateOf, Slicer } from "./slices.js";
 import type { MonitorState } from "./state.js";
 import { subsz } from "./subsz.js";
+import { expvarz, ipqueuesz, raftz } from "./system-debug.js";
 import { varz } from "./varz.js";
 
 const JSON_TYPE = "application/json";
 
-/** A handler's answer; `body` objects are sent as JSON, indented unless `compact`. */
+/** A handler's answer; `body` objects are sent as JSON, indented (by `indent` spaces, 2 by default) unless `compact`. */
 interface Reply {
   status: number;
   type: string;
   body: string | Record<string, unknown> | StreamedJson;
   compact?: boolean;
+  indent?: number;
 }
 
 type Handler = (m: MonitorState, q: URLSearchParams, sl: Slicer) => Reply | Promise<Reply>;
 
 const json = (body: Record<string, unknown> | StreamedJson, status = 200): Reply => ({ status, type: JSON_TYPE, body });
+
+/** Endpoints nats-server serves without counting them in /varz `http_req_stats`. */
+const UNCOUNTED = new Set(["/ipqueuesz", "/raftz", "/debug/vars"]);
+
+const TEXT_TYPE = "text/plain; charset=utf-8";
+
+/**
+ * Go's expvar.Handler, which nats-server mounts at `/debug/vars`: one `"key": value` line per
+ * variable in key order, the values compact.
+ */
+function expvarBody(): string {
+  const { cmdline, memstats } = expvarz();
+  return `{\n"cmdline": ${JSON.stringify(cmdline)},\n"memstats": ${JSON.stringify(memstats)}\n}\n`;
+}
 
 /** Endpoints that run under the server's heavy-request gate. */
 const HEAVY = new Set(["/connz", "/subsz", "/subscriptionsz", "/accountz"]);
@@ -76,6 +92,24 @@ const ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
       return { ...json(h.body, h.httpStatus), compact: true };
     },
   ],
+  [
+    "/ipqueuesz",
+    (_m, q) => {
+      // nats-server HandleIPQueuesz: `all`, and the name filter in `queues`; indented by 3.
+      const all = decodeBool(q, "all");
+      return { ...json(ipqueuesz(all, q.get("queues") ?? "")), indent: 3 };
+    },
+  ],
+  [
+    "/raftz",
+    (_m, q) => {
+      // nats-server HandleRaftz: 404 with a plain reason when there are no Raft nodes.
+      const groups = raftz(q.get("acc") ?? "", q.get("group") ?? "");
+      if (groups === null) return { status: 404, type: TEXT_TYPE, body: "No Raft nodes registered" };
+      return { ...json(groups), indent: 3 };
+    },
+  ],
+  ["/debug/vars", () => ({ status: 200, type: "application/json; charset=utf-8", body: expvarBody() })],
   ["/metrics", (m) => ({ status: 200, type: PROMETHEUS_CONTENT_TYPE, body: metrics(m) })],
   ["/", () => ({ status: 200, type: "text/html; charset=utf-8", body: DASHBOARD_HTML })],
   [
@@ -122,7 +156,7 @@ async function handle(m: MonitorState, req: IncomingMessage, res: ServerResponse
   if (path.length > 1 && path.endsWith("/")) path = path.slice(0, -1);
   const handler = ROUTES.get(path);
   if (!handler || (req.method !== "GET" && req.method !== "HEAD")) return notFound(res);
-  if (!path.startsWith("/api/")) m.httpReqStats.set(path, (m.httpReqStats.get(path) ?? 0) + 1);
+  if (!path.startsWith("/api/") && !UNCOUNTED.has(path)) m.httpReqStats.set(path, (m.httpReqStats.get(path) ?? 0) + 1);
   if (HEAVY.has(path)) await heavyGateOf(m.server).run((sl) => respond(m, handler, url, req, res, sl));
   else await respond(m, handler, url, req, res, new Slicer());
 }
@@ -133,7 +167,7 @@ async function respond(m: MonitorState, handler: Handler, url: URL, req: Incomin
     reply = await handler(m, url.searchParams, sl);
   } catch (err) {
     if (!(err instanceof BadRequestError)) throw err;
-    reply = { status: 400, type: "text/plain; charset=utf-8", body: err.message };
+    reply = { status: 400, type: TEXT_TYPE, body: err.message };
   }
   let type = reply.type;
   // JSONP, as nats-server's ResponseHandler: `?callback=f` answers `f(<json>)`.
@@ -154,7 +188,7 @@ async function respond(m: MonitorState, handler: Handler, url: URL, req: Incomin
     res.end();
     return;
   }
-  const text = typeof body === "string" ? body : JSON.stringify(body, null, pretty ? 2 : undefined);
+  const text = typeof body === "string" ? body : JSON.stringify(body, null, pretty ? (reply.indent ?? 2) : undefined);
   res.end(callback !== "" ? `${callback}(${text})` : text);
 }
 

@@ -13,6 +13,9 @@
  *   queues (its work is handed on within a read batch), so the map is empty.
  * - RAFTZ (`{account, group}`): Raft groups by account then group. No server option opens
  *   a Raft group yet (src/raftnet), so the map is empty, as nats-server's is with no groups.
+ *
+ * The HTTP endpoints `/ipqueuesz`, `/raftz` and `/debug/vars` (nats-server's ExpvarzPath)
+ * answer from the same builders (http.ts).
  */
 import { goDuration } from "./format.js";
 
@@ -37,10 +40,35 @@ export async function debugData(kind: string, o: Record<string, unknown>): Promi
       return JSON.stringify(await profilez(String(o.name ?? ""), Number(o.duration ?? 0)));
     case "EXPVARZ":
       return JSON.stringify(expvarz());
+    case "IPQUEUESZ":
+      return JSON.stringify(ipqueuesz(o.all === true, typeof o.filter === "string" ? o.filter : ""));
     default:
-      // IPQUEUESZ and RAFTZ: empty maps (module comment).
+      // RAFTZ: an empty map (module comment).
       return "{}";
   }
+}
+
+/** nats-server IpqueueszStatusIPQ: one internal queue's length. */
+export interface IpqueueszEntry {
+  pending: number;
+  in_progress?: number;
+}
+
+/**
+ * nats-server Ipqueuesz: the internal queues by name, only non-empty ones unless `all`, only
+ * names containing `filter` when set. tsnats has none (module comment): always empty.
+ */
+export function ipqueuesz(_all: boolean, _filter: string): Record<string, IpqueueszEntry> {
+  return {};
+}
+
+/**
+ * nats-server Raftz: the Raft groups of an account (the system account when none is named),
+ * or null when the server runs no Raft node, which its HTTP handler answers with 404
+ * `No Raft nodes registered`. No server option opens a group yet, so always null.
+ */
+export function raftz(_account: string, _group: string): Record<string, Record<string, unknown>> | null {
+  return null;
 }
 
 /** nats-server ProfilezStatus: `profile` as Go marshals []byte (base64, null when empty). */
@@ -95,7 +123,7 @@ async function cpuProfile(ms: number): Promise<string> {
 }
 
 /** nats-server ExpvarzStatus: Go's expvar `memstats` and `cmdline`, here from V8 and process. */
-function expvarz(): Record<string, unknown> {
+export function expvarz(): { memstats: Record<string, number>; cmdline: string[] } {
   const m = process.memoryUsage();
   return {
     memstats: { Alloc: m.heapUsed, Sys: m.rss, HeapAlloc: m.heapUsed, HeapSys: m.heapTotal, HeapInuse: m.heapUsed, OtherSys: m.external + m.arrayBuffers },

@@ -102,7 +102,7 @@ export const DASHBOARD_HTML = String.raw`<!doctype html>
     </div>
   </section>
 </main>
-<footer>Rates sampled every second by the server, last 5 minutes · <a href="varz">varz</a> · <a href="connz">connz</a> · <a href="subsz">subsz</a> · <a href="metrics">metrics</a> · <a href="healthz">healthz</a> · <a href="jsz?consumers=true">jsz</a></footer>
+<footer>Rates sampled every second by the server, last 5 minutes · <a href="varz">varz</a> · <a href="connz">connz</a> · <a href="subsz">subsz</a> · <a href="metrics">metrics</a> · <a href="healthz">healthz</a> · <a href="jsz?consumers=true">jsz</a> · <a href="raftz">raftz</a> · <a href="ipqueuesz?all=1">ipqueuesz</a> · <a href="debug/vars">expvar</a></footer>
 <script>${DASHBOARD_SCRIPT}</script>
 </body>
 </html>
