@@ -7,7 +7,7 @@
  */
 import { listenForLinks } from "../cluster/listen.js";
 import { isLocal } from "../accounts/account.js";
-import net from "node:net";
+import net, { type Socket } from "node:net";
 import { MSG_TRACE_PROTO } from "../cluster/link-info.js";
 import { GW_REPLY_PREFIX } from "../gateway/gateway-proto.js";
 import { nuid } from "@nats-io/nuid";
@@ -26,6 +26,7 @@ import { DEFAULT_DIAL_TIMEOUT_MS, Dialer } from "../cluster/dial.js";
 import { Leaf } from "./leaf.js";
 import { admitLeaf, authenticateLeafJwt } from "./leaf-jwt.js";
 import { connectionTypeAllowed } from "../auth/jwt/user-checks.js";
+import { ERR_MISSING_ACCOUNT } from "../auth/jwt/claims.js";
 import { LEAF_IMPORT_SUBJECTS } from "../server/system-imports.js";
 import { ERR_DUPLICATE_LEAF, LDS_PREFIX, LOOP_RECONNECT_DELAY_MS, leafUrlFrom, readCredentials, type LeafConnect, type LeafInfo } from "./leaf-proto.js";
 
@@ -123,18 +124,36 @@ export class LeafManager implements SubListener {
       onSocket: (socket) => {
         remote.connectDelayMs = 0;
         remote.attempts = 0;
-        const account = this.server.accounts.get(remote.options.account ?? "$G");
-        if (account === undefined) {
-          socket.destroy();
-          this.server.logger.error(`Unable to lookup account ${remote.options.account} for solicited leafnode connection`);
-          return;
-        }
-        const leaf = new Leaf(this.server, this.server.nextConnectionId(), socket, this, remote, account, url);
-        remote.connection = leaf;
-        this.pending.add(leaf);
-        leaf.start();
+        const name = remote.options.account ?? "$G";
+        const account = this.server.accounts.get(name);
+        if (account !== undefined) return this.startSolicited(remote, socket, account, url);
+        const op = this.server.operator;
+        if (op === null) return this.lookupFailed(remote, socket, name, ERR_MISSING_ACCOUNT);
+        // nats-server LookupAccount: operator mode fetches the account JWT through the resolver.
+        op.fetchAccount(name).then(
+          (r) => {
+            if (this.stopping || socket.destroyed) return void socket.destroy();
+            if ("error" in r) return this.lookupFailed(remote, socket, name, r.error);
+            this.startSolicited(remote, socket, r.account, url);
+          },
+          (err: unknown) => this.lookupFailed(remote, socket, name, String(err)),
+        );
       },
     });
+  }
+
+  private startSolicited(remote: RemoteLeaf, socket: Socket, account: Account, url: URL): void {
+    const leaf = new Leaf(this.server, this.server.nextConnectionId(), socket, this, remote, account, url);
+    remote.connection = leaf;
+    this.pending.add(leaf);
+    leaf.start();
+  }
+
+  /** nats-server createLeafNode: the remote's account is unknown; the connection is dropped and retried. */
+  private lookupFailed(remote: RemoteLeaf, socket: Socket, name: string, why: string): void {
+    socket.destroy();
+    this.server.logger.error(`Unable to lookup account ${name} for solicited leafnode connection: ${why}`);
+    if (!this.stopping) this.connectRemote(remote, false, this.options.reconnectMs);
   }
 
   // ---- handshake ----

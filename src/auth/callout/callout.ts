@@ -24,7 +24,7 @@ import type { Subscription } from "../../server/subscription.js";
 import { lazyRequire } from "../../util/lazy-require.js";
 import { NATS_COMPAT_VERSION } from "../../version.js";
 import { AUTH_CALLOUT_SUBJECT, AUTH_REQUEST_XKEY_HEADER, encodeAuthorizationRequest, type RequestClientTls } from "./request.js";
-import { checkResponse, type CalloutGrant, type Placement } from "./response.js";
+import { grantFor, openResponse, type CalloutGrant, type Placement, type ResponseContext } from "./response.js";
 
 const nkeys = lazyRequire<typeof import("@nats-io/nkeys")>("@nats-io/nkeys");
 
@@ -93,7 +93,7 @@ export class AuthCallout {
     if (this.pending.size >= MAX_PENDING_CALLOUTS) return Promise.resolve("busy");
     const acc = this.account();
     if (acc === null) {
-      const error = `No valid account "${this.options.account}" for auth callout request: account not found`;
+      const error = `No valid account "${this.options.account}" for auth callout request: account missing`;
       this.server.logger.warn(error);
       return Promise.resolve({ error });
     }
@@ -131,12 +131,17 @@ export class AuthCallout {
     this.sub = this.server.subscribeInternal(acc, `${this.inboxPrefix}*`, (subject, _reply, hdr, data) => this.onReply(acc, subject, hdr, data));
   }
 
+  /**
+   * Checks the service's answer. When the user goes to an account not loaded yet (operator
+   * mode), its JWT is fetched through the resolver first (Placement.prepare), as nats-server's
+   * LookupAccount does; the login waits for it within its own auth timeout.
+   */
   private onReply(acc: Account, subject: string, hdr: number, data: Buffer): void {
     const p = this.finish(subject.slice(this.inboxPrefix.length));
     if (p === undefined) return;
     const xkp = this.xkp;
     const sender = this.options.xkey;
-    const outcome = checkResponse(hdr > 0 ? data.subarray(hdr) : data, {
+    const ctx: ResponseContext = {
       account: acc.name,
       serverId: this.server.id,
       userNkey: p.userNkey,
@@ -144,8 +149,15 @@ export class AuthCallout {
       placement: this.options.placement,
       clientUser: p.clientUser,
       connectionType: p.connectionType,
-    });
-    p.done(outcome);
+    };
+    const opened = openResponse(hdr > 0 ? data.subarray(hdr) : data, ctx);
+    if ("error" in opened) return p.done(opened);
+    const fetching = this.options.placement.prepare?.(opened.uc) ?? null;
+    if (fetching === null) return p.done(grantFor(opened, ctx, null));
+    fetching.then(
+      (why) => p.done(grantFor(opened, ctx, why)),
+      (err: unknown) => p.done({ error: String(err) }),
+    );
   }
 
   /** The request JWT (sealed to the service's xkey when configured) as an internal message. */

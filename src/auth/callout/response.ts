@@ -36,10 +36,17 @@ export interface Placement {
   /** True when `iss` may sign responses (`encrypted`: the response was sealed to us). */
   signerKnown(iss: string, encrypted: boolean): boolean;
   /**
-   * The account for a user JWT, and its effective user claims (a scoped signer's template
-   * applied) and default permissions; or the refusal, in nats-server's words.
+   * What `place` needs that may have to be fetched first (operator mode: the target
+   * account's JWT through the resolver); resolves with the fetch's error text, else null.
+   * Null when there is nothing to wait for.
    */
-  place(uc: UserClaims, calloutAccount: string): PlacedUser | { error: string };
+  prepare?(uc: UserClaims): Promise<string | null> | null;
+  /**
+   * The account for a user JWT, and its effective user claims (a scoped signer's template
+   * applied) and default permissions; or the refusal, in nats-server's words. `fetchError`
+   * is what `prepare` resolved with.
+   */
+  place(uc: UserClaims, calloutAccount: string, fetchError?: string | null): PlacedUser | { error: string };
 }
 
 export interface PlacedUser {
@@ -80,7 +87,8 @@ export function configPlacement(issuer: string, accountExists: (name: string) =>
       }
       if (uc.iss !== issuer) return { error: `Wrong issuer for auth callout response on account "${acc}", expected "${issuer}" got "${uc.iss}"` };
       const placement = typeof uc.aud === "string" ? uc.aud : "";
-      if (!accountExists(placement)) return { error: `No valid account "${placement}" for auth callout response on account "${acc}": account not found` };
+      // nats-server LookupAccount without a resolver: ErrMissingAccount.
+      if (!accountExists(placement)) return { error: `No valid account "${placement}" for auth callout response on account "${acc}": account missing` };
       return { account: placement, user: uc.nats, accountPayload: NO_LIMIT, accountSubs: NO_LIMIT };
     },
   };
@@ -94,8 +102,24 @@ function title(m: string): string {
   return m.length === 0 ? m : m[0]!.toUpperCase() + m.slice(1);
 }
 
-/** The grant, or the reason the response is refused. */
+/** A response whose JWTs passed every check up to placing the user. */
+export interface OpenedResponse {
+  uc: UserClaims;
+  /** The user's time window (when it ends). */
+  validForMs: number;
+}
+
+/** The grant, or the reason the response is refused (every step at once, nothing to fetch). */
 export function checkResponse(payload: Buffer, ctx: ResponseContext): CalloutGrant | { error: string } {
+  const opened = openResponse(payload, ctx);
+  return "error" in opened ? opened : grantFor(opened, ctx, null);
+}
+
+/**
+ * nats-server processReply up to assignAccountAndPermissions: the response JWT (opened
+ * when sealed), then the user JWT inside it; the opened user claims or the refusal.
+ */
+export function openResponse(payload: Buffer, ctx: ResponseContext): OpenedResponse | { error: string } {
   const acc = ctx.account;
   if (payload.length === 0) return { error: title(`auth callout violation: "no reason supplied" on account "${acc}"`) };
   let token = payload.toString("latin1");
@@ -137,12 +161,23 @@ export function checkResponse(payload: Buffer, ctx: ResponseContext): CalloutGra
   if (!connectionTypeAllowed(uc.nats.allowed_connection_types, ctx.connectionType)) {
     return { error: `Authorized user on account "${acc}" using invalid connection type` };
   }
-  const placed = ctx.placement.place(uc, acc);
+  return { uc, validForMs: window.validForMs };
+}
+
+/**
+ * nats-server assignAccountAndPermissions and what follows: the user placed in its account
+ * (`fetchError`: why the account could not be fetched, from `Placement.prepare`), its
+ * permissions, limits and expiry.
+ */
+export function grantFor(opened: OpenedResponse, ctx: ResponseContext, fetchError: string | null): CalloutGrant | { error: string } {
+  const acc = ctx.account;
+  const uc = opened.uc;
+  const placed = ctx.placement.place(uc, acc, fetchError);
   if ("error" in placed) return placed;
   const user = placed.user;
   let expiresAtMs = (uc.exp ?? 0) > 0 ? uc.exp! * 1000 : 0;
-  if (window.validForMs > 0) {
-    const end = Date.now() + window.validForMs;
+  if (opened.validForMs > 0) {
+    const end = Date.now() + opened.validForMs;
     expiresAtMs = expiresAtMs === 0 ? end : Math.min(expiresAtMs, end);
   }
   let permissions = jwtPermissions(user, placed.defaults);

@@ -16,6 +16,7 @@ import type { AuthCalloutOptions } from "../../server/options.js";
 import { isAuthFailure, type AuthResult } from "../authenticator.js";
 import { Permissions } from "../permissions.js";
 import type { JwtAccount, OperatorMode } from "../jwt/operator-mode.js";
+import { ERR_MISSING_ACCOUNT, type UserClaims } from "../jwt/claims.js";
 import { applyTemplate, hasEmptyPermissions } from "../jwt/user-checks.js";
 import { AuthCallout } from "./callout.js";
 import { configPlacement, withCalloutDeny, type Placement } from "./response.js";
@@ -140,15 +141,23 @@ function hasExternalAuth(op: OperatorMode): boolean {
  * one, and its signer must be known there (a scoped signer's template applies).
  */
 function operatorPlacement(op: OperatorMode, calloutKey: string, allowed: readonly string[]): Placement {
+  const issuerOf = (uc: UserClaims): string => (uc.nats.issuer_account !== undefined && uc.nats.issuer_account !== "" ? uc.nats.issuer_account : uc.iss);
+  const permitted = (issuer: string): boolean => issuer === calloutKey || allowed.includes("*") || allowed.includes(issuer);
   return {
     signerKnown: (iss, encrypted) => encrypted || (op.lookupAccount(calloutKey)?.signers.has(iss) ?? false),
-    place: (uc, acc) => {
-      const issuer = uc.nats.issuer_account !== undefined && uc.nats.issuer_account !== "" ? uc.nats.issuer_account : uc.iss;
-      if (issuer !== calloutKey && !allowed.includes("*") && !allowed.includes(issuer)) {
+    // nats-server LookupAccount of the target: fetched through the resolver when not loaded.
+    prepare: (uc) => {
+      const issuer = issuerOf(uc);
+      if (!permitted(issuer) || op.jwtAccounts.has(issuer)) return null;
+      return op.fetchAccount(issuer).then((r) => ("error" in r ? r.error : null));
+    },
+    place: (uc, acc, fetchError) => {
+      const issuer = issuerOf(uc);
+      if (!permitted(issuer)) {
         return { error: `Account "${uc.iss}" not permitted as valid account option for auth callout for account "${acc}"` };
       }
       const target = op.lookupAccount(issuer);
-      if (target === null) return { error: `No valid account "${issuer}" for auth callout response on account "${acc}": account not found` };
+      if (target === null) return { error: `No valid account "${issuer}" for auth callout response on account "${acc}": ${fetchError ?? ERR_MISSING_ACCOUNT}` };
       if (!target.signers.has(uc.iss)) return { error: `User JWT issuer "${uc.iss}" is not known` };
       let user = uc.nats;
       const scope = target.signers.get(uc.iss) ?? null;

@@ -14,6 +14,10 @@ import type { Account as AccountNats, Activation, ClaimsData, User } from "@nats
 import { LruMap } from "../../util/lru.js";
 import { checkClaimType, decodeSigned } from "../callout/fast-jwt.js";
 
+/** nats-server ErrMissingAccount and ErrAccountValidation: why an account lookup failed. */
+export const ERR_MISSING_ACCOUNT = "account missing";
+export const ERR_ACCOUNT_VALIDATION = "account validation failed";
+
 /** Distinct verified JWTs kept (a few hundred bytes each). */
 const VERIFIED_CACHE_SIZE = 4096;
 /** Verified claims by exact token; the claims are frozen, being shared by every caller. */

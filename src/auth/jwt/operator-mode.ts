@@ -18,7 +18,7 @@ import type { AuthFailure, AuthResult } from "../authenticator.js";
 import { verifyNonceSignature } from "../nkeys.js";
 import { Permissions } from "../permissions.js";
 import { accountOptionsFromClaims } from "./account-links.js";
-import { accountSigners, decodeAccountClaims, decodeUserClaims, isRevoked, nowSeconds, timeProblem, type AccountClaims, type ScopedSigner, type UserClaims } from "./claims.js";
+import { accountSigners, decodeAccountClaims, ERR_ACCOUNT_VALIDATION, ERR_MISSING_ACCOUNT, decodeUserClaims, isRevoked, nowSeconds, timeProblem, type AccountClaims, type ScopedSigner, type UserClaims } from "./claims.js";
 import type { Subscription } from "../../server/subscription.js";
 import { listenClaimRequests, storeHash } from "./claims-requests.js";
 import { ResolverSync, type SyncedStore } from "./resolver-sync.js";
@@ -165,7 +165,7 @@ export class OperatorMode {
    * account's JWT (and the accounts it imports from) when not known yet. Null when nothing
    * is to wait for (then authentication runs at once and reports any problem).
    */
-  pendingFetch(jwt: string | undefined): Promise<void> | null {
+  pendingFetch(jwt: string | undefined): Promise<unknown> | null {
     const lookup = this.sync !== null && this.sync.clustered;
     if ((!this.resolver.remote && !lookup) || jwt === undefined || jwt === "") return null;
     let uc: UserClaims;
@@ -180,21 +180,47 @@ export class OperatorMode {
     return this.fetchWithImports(issuer);
   }
 
-  /** Brings `key`'s JWT to the store: from the URL, or from the cluster's full resolvers. */
-  private prefetch(key: string): Promise<void> {
-    return this.resolver.remote ? this.resolver.prefetch(key) : (this.sync?.lookup(key) ?? Promise.resolve());
+  /**
+   * Brings `key`'s JWT to the store: from the URL, or from the cluster's full resolvers.
+   * Resolves with why it could not (nats-server's error text), else null.
+   */
+  private prefetch(key: string): Promise<string | null> {
+    return this.resolver.remote ? this.resolver.prefetch(key) : (this.sync?.lookup(key) ?? Promise.resolve(null));
   }
 
-  /** Fetches `key`'s account JWT, then the JWTs of the accounts it imports from, concurrently. */
-  private async fetchWithImports(key: string): Promise<void> {
-    await this.prefetch(key);
+  /**
+   * Fetches `key`'s account JWT, then the JWTs of the accounts it imports from, concurrently.
+   * Resolves with why `key`'s could not be fetched, else null.
+   */
+  private async fetchWithImports(key: string): Promise<string | null> {
+    const why = await this.prefetch(key);
     const jwt = this.resolver.fetch(key);
-    if (jwt === undefined) return;
+    if (jwt === undefined) return why;
     const claims = this.checkAccountJwt(jwt, key);
-    if (typeof claims === "string") return;
+    if (typeof claims === "string") return null;
     const exporters = new Set<string>();
     for (const i of claims.nats.imports ?? []) if (typeof i.account === "string" && !this.jwtAccounts.has(i.account)) exporters.add(i.account);
     await Promise.all([...exporters].map((k) => this.prefetch(k)));
+    return null;
+  }
+
+  /**
+   * nats-server LookupAccount for a caller that can wait (the auth callout's target account,
+   * a solicited leaf's local account): the loaded account, else its JWT fetched through the
+   * resolver as a login's is (URL fetch, the cluster's LOOKUP) and loaded. The error is
+   * nats-server's text: the resolver's (`could not fetch <"url">: 404 Not Found`,
+   * `fetching jwt timed out`), `account missing`, or `account validation failed`.
+   */
+  async fetchAccount(key: string): Promise<JwtAccount | { error: string }> {
+    const known = this.jwtAccounts.get(key);
+    if (known !== undefined) return known;
+    const why = this.resolver.remote || this.sync?.clustered === true ? await this.fetchWithImports(key) : null;
+    const jwt = this.resolver.fetch(key);
+    if (jwt === undefined) return { error: why ?? ERR_MISSING_ACCOUNT };
+    const claims = this.checkAccountJwt(jwt, key);
+    // nats-server verifyAccountClaims: an expired JWT fails validation.
+    if (typeof claims === "string" || ((claims.exp ?? 0) > 0 && claims.exp! <= nowSeconds())) return { error: ERR_ACCOUNT_VALIDATION };
+    return this.lookupAccount(key) ?? { error: ERR_ACCOUNT_VALIDATION };
   }
 
   /**

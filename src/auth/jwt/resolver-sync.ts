@@ -36,9 +36,14 @@ export interface SyncedStore {
 interface PendingLookup {
   account: string;
   empties: number;
-  done: () => void;
+  /** Ends the wait: null when a JWT was stored, else nats-server's error text. */
+  done: (error: string | null) => void;
   timer: NodeJS.Timeout;
 }
+
+/** nats-server Server.fetch's errors. */
+export const LOOKUP_TIMED_OUT = "fetching jwt timed out";
+export const LOOKUP_NOT_FOUND = "account jwt not found";
 
 export class ResolverSync {
   private readonly inbox = `$SYS._INBOX.${randomBytes(6).toString("base64url").replace(/[-_]/g, "x")}.`;
@@ -46,7 +51,7 @@ export class ResolverSync {
   /** The periodic PACK request; null for a cache resolver (lookups only). */
   private readonly ticker: NodeJS.Timeout | null;
   private readonly lookups = new Map<string, PendingLookup>();
-  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly inflight = new Map<string, Promise<string | null>>();
   private nextId = 0;
 
   constructor(
@@ -75,25 +80,26 @@ export class ResolverSync {
   }
 
   /**
-   * Asks the cluster for `account`'s JWT; resolves once it is stored, or nobody had it, or
-   * after the timeout. Concurrent lookups of one account share one request. Never rejects.
+   * Asks the cluster for `account`'s JWT; resolves once it is stored (null), or nobody had
+   * it, or after the timeout (nats-server's error text). Concurrent lookups of one account
+   * share one request. Never rejects.
    */
-  lookup(account: string): Promise<void> {
-    if (!this.clustered || this.store.fetch(account) !== undefined) return Promise.resolve();
+  lookup(account: string): Promise<string | null> {
+    if (!this.clustered || this.store.fetch(account) !== undefined) return Promise.resolve(null);
     let p = this.inflight.get(account);
     if (p !== undefined) return p;
     const token = `l${++this.nextId}`;
-    p = new Promise<void>((resolve) => {
-      const done = (): void => {
+    p = new Promise<string | null>((resolve) => {
+      const done = (error: string | null): void => {
         const l = this.lookups.get(token);
         if (l !== undefined) clearTimeout(l.timer);
         this.lookups.delete(token);
         this.inflight.delete(account);
-        resolve();
+        resolve(error);
       };
       const timer = setTimeout(() => {
-        this.server.logger.debug(`Account JWT lookup of ${account}: fetching jwt timed out`);
-        done();
+        this.server.logger.debug(`Account JWT lookup of ${account}: ${LOOKUP_TIMED_OUT}`);
+        done(LOOKUP_TIMED_OUT);
       }, this.timeoutMs);
       timer.unref();
       this.lookups.set(token, { account, empties: 0, done, timer });
@@ -111,11 +117,11 @@ export class ResolverSync {
     const l = this.lookups.get(token);
     if (l === undefined) return;
     if (body === "") {
-      if (++l.empties >= (this.server.routes?.remotes.size ?? 0)) l.done();
+      if (++l.empties >= (this.server.routes?.remotes.size ?? 0)) l.done(LOOKUP_NOT_FOUND);
       return;
     }
     this.storeIfNewer(l.account, body);
-    l.done();
+    l.done(this.store.fetch(l.account) !== undefined ? null : LOOKUP_NOT_FOUND);
   }
 
   /** dirstore.go Merge: `<account>|<jwt>` lines, each stored when newer. */
@@ -160,7 +166,7 @@ export class ResolverSync {
 
   close(): void {
     if (this.ticker !== null) clearInterval(this.ticker);
-    for (const l of [...this.lookups.values()]) l.done();
+    for (const l of [...this.lookups.values()]) l.done("fetching jwt failed due to shutdown");
     this.server.unsubscribeInternal(this.sub);
   }
 }

@@ -28,13 +28,16 @@ export interface AccountResolver {
   list(): string[];
   /** True when fetch() only knows what prefetch() brought (URL): logins wait for prefetch. */
   readonly remote: boolean;
-  /** Makes fetch(account) able to answer; never rejects (local resolvers: at once). */
-  prefetch(account: string): Promise<void>;
+  /**
+   * Makes fetch(account) able to answer; resolves with why it could not (nats-server's
+   * error text), else null. Never rejects (local resolvers: null at once).
+   */
+  prefetch(account: string): Promise<string | null>;
   /** Releases what the resolver holds open (at server shutdown). */
   close(): void;
 }
 
-const DONE = Promise.resolve();
+const DONE: Promise<string | null> = Promise.resolve(null);
 
 /** `resolver: MEMORY`: the preloaded JWTs (updates to known accounts are kept in memory). */
 export class MemoryResolver implements AccountResolver {
@@ -64,7 +67,7 @@ export class MemoryResolver implements AccountResolver {
     return [...this.jwts.keys()];
   }
 
-  prefetch(): Promise<void> {
+  prefetch(): Promise<string | null> {
     return DONE;
   }
 
@@ -143,7 +146,7 @@ export class DirResolver implements AccountResolver {
       .map((f) => f.slice(0, -4));
   }
 
-  prefetch(): Promise<void> {
+  prefetch(): Promise<string | null> {
     return DONE;
   }
 

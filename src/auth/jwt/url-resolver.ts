@@ -34,7 +34,7 @@ export class UrlResolver implements AccountResolver {
   readonly remote = true;
   readonly url: string;
   private readonly jwts = new Map<string, string>();
-  private readonly inflight = new Map<string, Promise<void>>();
+  private readonly inflight = new Map<string, Promise<string | null>>();
   private readonly agent: http.Agent;
   private readonly get: typeof http.get;
 
@@ -65,17 +65,21 @@ export class UrlResolver implements AccountResolver {
 
   /**
    * Fetches `account`'s JWT unless it is known; concurrent calls share one request.
-   * Never rejects: a failure is logged and leaves the account unknown.
+   * Never rejects: a failure is logged, leaves the account unknown, and is what it resolves with.
    */
-  prefetch(account: string): Promise<void> {
-    if (this.jwts.has(account)) return Promise.resolve();
+  prefetch(account: string): Promise<string | null> {
+    if (this.jwts.has(account)) return Promise.resolve(null);
     let p = this.inflight.get(account);
     if (p === undefined) {
       p = this.request(this.url + account).then(
         (jwt) => {
           this.jwts.set(account, jwt);
+          return null;
         },
-        (err: Error) => this.log(err.message),
+        (err: Error) => {
+          this.log(err.message);
+          return err.message;
+        },
       );
       const done = p.finally(() => this.inflight.delete(account));
       this.inflight.set(account, done);

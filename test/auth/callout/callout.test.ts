@@ -216,7 +216,7 @@ describe("auth callout, config mode", () => {
     await denied(c, "Error validating user JWT: claim is expired");
     decide = () => ({ allow: { account: "NOPE" } });
     const c2 = await rawLogin(server.port, { user: "dlc", pass: "zzz" });
-    await denied(c2, 'No valid account "NOPE" for auth callout response on account "$G": account not found');
+    await denied(c2, 'No valid account "NOPE" for auth callout response on account "$G": account missing');
   });
 
   test("a user JWT's expiry ends the connection with User Authentication Expired", async () => {
