@@ -2,7 +2,9 @@
  * The `cache` resolver's bounds (nats-server dirstore.go expirationTracker with
  * evictOnLimit, as NewCacheDirAccResolver sets it up): at most `limit` JWTs, the least
  * recently used evicted first; with a `ttl`, a JWT not used for that long is removed (every
- * use renews it), checked every ttl/2. Removing is the owner's job (`evict`): the file goes
+ * use renews it), checked every ttl/2; without one (`ttl` 0), a JWT is removed when its own
+ * `exp` passes (dirstore.go track: the ttl takes precedence over the JWT's expiry), on one
+ * timer armed for the earliest expiry. Removing is the owner's job (`evict`): the file goes
  * and the account is shut as a deleted one (nats-server removeCb). Pure bookkeeping plus
  * one coarse timer; no I/O here.
  */
@@ -14,6 +16,9 @@ export class CacheTracker {
   /** Account → when it expires (ms, 0 = never); Map order is least recently used first. */
   private readonly entries = new Map<string, number>();
   private readonly timer: NodeJS.Timeout | null = null;
+  /** ttl 0: the one-shot timer for the earliest JWT expiry, and when it fires (ms). */
+  private expTimer: NodeJS.Timeout | null = null;
+  private expTimerAtMs = 0;
 
   constructor(
     private readonly limit: number,
@@ -30,20 +35,47 @@ export class CacheTracker {
     return this.entries.size;
   }
 
-  /** A JWT stored (or used): most recently used, its ttl renewed; over the limit, the oldest goes. */
-  touch(account: string, nowMs = Date.now()): void {
+  /**
+   * A JWT stored: most recently used, expiring after the ttl, or (ttl 0) at the JWT's own
+   * expiry `jwtExpMs` (0: never); over the limit, the oldest goes.
+   */
+  touch(account: string, nowMs = Date.now(), jwtExpMs = 0): void {
     this.entries.delete(account);
-    this.entries.set(account, this.ttlMs > 0 ? nowMs + this.ttlMs : 0);
+    const at = this.ttlMs > 0 ? nowMs + this.ttlMs : jwtExpMs;
+    this.entries.set(account, at);
     while (this.entries.size > this.limit) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
       this.evict(oldest);
     }
+    if (this.ttlMs === 0 && at > 0) this.armExpiry(nowMs);
   }
 
-  /** A JWT used: renewed only when tracked (a miss stays a miss). */
+  /**
+   * A JWT used: most recently used, its ttl renewed (dirstore.go updateTrack: the JWT's own
+   * expiry is kept), only when tracked (a miss stays a miss).
+   */
   used(account: string, nowMs = Date.now()): void {
-    if (this.entries.has(account)) this.touch(account, nowMs);
+    const at = this.entries.get(account);
+    if (at === undefined) return;
+    this.entries.delete(account);
+    this.entries.set(account, this.ttlMs > 0 ? nowMs + this.ttlMs : at);
+  }
+
+  /** ttl 0: (re)arms the one timer for the earliest JWT expiry still tracked. */
+  private armExpiry(nowMs: number): void {
+    let next = 0;
+    for (const at of this.entries.values()) if (at !== 0 && (next === 0 || at < next)) next = at;
+    if (next === 0 || (this.expTimer !== null && this.expTimerAtMs <= next)) return;
+    if (this.expTimer !== null) clearTimeout(this.expTimer);
+    this.expTimerAtMs = next;
+    this.expTimer = setTimeout(() => {
+      this.expTimer = null;
+      const now = Date.now();
+      this.expire(now);
+      this.armExpiry(now);
+    }, Math.min(Math.max(next - nowMs, 0), 2 ** 31 - 1));
+    this.expTimer.unref();
   }
 
   forget(account: string): void {
@@ -62,5 +94,7 @@ export class CacheTracker {
 
   close(): void {
     if (this.timer !== null) clearInterval(this.timer);
+    if (this.expTimer !== null) clearTimeout(this.expTimer);
+    this.expTimer = null;
   }
 }

@@ -101,7 +101,17 @@ export class DirResolver implements AccountResolver {
             rmSync(this.path(account), { force: true });
             this.onEvict(account);
           });
-    if (this.tracker !== null) for (const account of this.list()) this.tracker.touch(account);
+    if (this.tracker !== null) {
+      for (const account of this.list()) {
+        let jwt = "";
+        try {
+          jwt = readFileSync(this.path(account), "utf8").trim();
+        } catch {
+          // Gone meanwhile: tracked without an expiry, removed by the next eviction.
+        }
+        this.tracker.touch(account, Date.now(), jwtExpiresAtMs(jwt));
+      }
+    }
   }
 
   private path(account: string): string {
@@ -124,7 +134,7 @@ export class DirResolver implements AccountResolver {
     const tmp = `${this.path(account)}.tmp`;
     writeFileSync(tmp, jwt);
     renameSync(tmp, this.path(account));
-    this.tracker?.touch(account);
+    this.tracker?.touch(account, Date.now(), jwtExpiresAtMs(jwt));
   }
 
   /** nats-server DirJWTStore: a soft delete renames the file to `.jwt.deleted`. */
@@ -152,6 +162,21 @@ export class DirResolver implements AccountResolver {
 
   close(): void {
     this.tracker?.close();
+  }
+}
+
+/**
+ * A JWT's `exp` in ms (0: none or unreadable), read from its payload without verifying it:
+ * only for the cache's bookkeeping (dirstore.go track uses jwt.DecodeGeneric the same way).
+ */
+export function jwtExpiresAtMs(jwt: string): number {
+  const payload = jwt.split(".")[1];
+  if (payload === undefined) return 0;
+  try {
+    const exp = (JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { exp?: unknown }).exp;
+    return typeof exp === "number" && exp > 0 ? exp * 1000 : 0;
+  } catch {
+    return 0;
   }
 }
 

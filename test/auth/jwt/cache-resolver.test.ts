@@ -76,3 +76,41 @@ test("ttl: an unused JWT is removed after it; a connected user of it is disconne
     await server.close();
   }
 });
+
+test("CacheTracker with ttl 0: a JWT goes when its own exp passes; a use keeps that expiry", () => {
+  const evicted: string[] = [];
+  const t = new CacheTracker(10, 0, (k) => evicted.push(k));
+  t.touch("forever", 0, 0);
+  t.touch("short", 0, 1000);
+  t.used("short", 900);
+  t.expire(999);
+  assert.deepEqual(evicted, []);
+  t.expire(1000);
+  assert.deepEqual(evicted, ["short"]);
+  t.expire(1e12);
+  assert.deepEqual(evicted, ["short"]);
+  t.close();
+});
+
+test("ttl 0: an account JWT whose exp passes is removed and its users disconnected, then refused", async () => {
+  const op = await makeOperator();
+  const short = await makeAccount(op, "SHORT", {}, { exp: Math.floor(Date.now() / 1000) + 2 });
+  const stays = await makeAccount(op, "STAYS");
+  const dir = join(root, "jwt-exp");
+  const server = await startServer({ port: 0, host: "127.0.0.1", config: cacheConfig(op, dir, "limit: 10", [short, stays, op.sys]) });
+  try {
+    const file = join(dir, `${short.pub}.jwt`);
+    assert.ok(existsSync(file));
+    const c = await rawJwtConnect(server.port, await makeUser(short, "u"));
+    assert.ok(c.data.includes("PONG\r\n"), c.data);
+    await c.waitClosed();
+    assert.match(c.data, /-ERR 'Account Authentication Expired'/);
+    await waitFor(() => !existsSync(file), { what: "expired JWT removed from the cache" });
+    assert.ok(existsSync(join(dir, `${stays.pub}.jwt`)));
+    const refused = await rawJwtConnect(server.port, await makeUser(short, "u2"));
+    await refused.waitClosed();
+    assert.ok(refused.data.endsWith(AUTH_ERR), refused.data);
+  } finally {
+    await server.close();
+  }
+});
