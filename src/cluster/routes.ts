@@ -726,7 +726,7 @@ export class RouteManager implements InterestListener {
 
   /**
    * Rebuilds the client INFO and sends it to the clients that take async INFO (protocol
-   * >= 1) and whose list changed: TCP clients for `tcp`, WebSocket clients for `ws`
+   * >= 1, first PONG sent: `Client.takesAsyncInfo`) and whose list changed: TCP clients for `tcp`, WebSocket clients for `ws`
    * (nats-server sendAsyncInfoToClients).
    */
   private peerUrlsChanged(tcp: boolean, ws: boolean): void {
@@ -737,7 +737,7 @@ export class RouteManager implements InterestListener {
     if (this.stopping) return;
     for (const c of s.clients.values()) {
       if (!(c.ws !== null ? ws : tcp)) continue;
-      if (c.connected && (c.connectOpts?.protocol ?? 0) >= 1) c.sendProto(s.infoFor(c));
+      if (c.takesAsyncInfo) c.sendProto(s.infoFor(c));
     }
     s.flushPending();
   }

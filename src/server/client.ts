@@ -171,6 +171,16 @@ export class Client extends Connection implements ParserSink {
 
   // ---- ParserSink ----
 
+  /**
+   * Whether async INFO (cluster URL updates, lame duck) goes to this client: it announced
+   * protocol >= 1 (ClientProtoInfo) and already got its first PONG (nats-server
+   * sendAsyncInfoToClients, sendLDMToClients); one not there yet gets what changed with
+   * that first PONG.
+   */
+  get takesAsyncInfo(): boolean {
+    return this.firstPongSent && (this.connectOpts?.protocol ?? 0) >= 1;
+  }
+
   override processPing(): boolean {
     super.processPing();
     if (this.pendingInfo !== null && this.connected) {

@@ -547,7 +547,8 @@ export class Server {
     this.refreshInfo();
     const ldmInfo = `INFO ${JSON.stringify(this.infoBase)} \r\n`;
     const wsLdmInfo = `INFO ${JSON.stringify(this.wsInfoBase)} \r\n`;
-    for (const c of this.clients.values()) c.sendProto(c.ws !== null ? wsLdmInfo : ldmInfo);
+    // nats-server sendLDMToClients: only clients that take async INFO.
+    for (const c of this.clients.values()) if (c.takesAsyncInfo) c.sendProto(c.ws !== null ? wsLdmInfo : ldmInfo);
     this.flushPending();
     const grace = Math.min(o.lameDuckGracePeriodMs, o.lameDuckDurationMs);
     await delay(grace);

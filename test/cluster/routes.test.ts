@@ -8,6 +8,7 @@ import { after, before, describe, test } from "node:test";
 import { connect, type NatsConnection, type ServerInfo } from "@nats-io/transport-node";
 import type { NatsServer } from "../../src/index.js";
 import { routePort, startCluster, startNode, waitInterest, waitMeshed, type TestCluster } from "../helpers/cluster.js";
+import { RawConn } from "../helpers/raw.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const conns: NatsConnection[] = [];
@@ -207,10 +208,18 @@ describe("nodes that stop and come back", () => {
     try {
       const c = await nc(cl.nodes[0]!);
       await waitFor(() => ((c.info as ServerInfo).connect_urls ?? []).length === 2);
+      // nats-server sendAsyncInfoToClients: not to protocol 0 clients.
+      const proto0 = await RawConn.connect(cl.nodes[0]!.port);
+      proto0.send(`CONNECT {"protocol":0,"verbose":false}\r\nPING\r\n`);
+      await proto0.waitFor((d) => d.includes("PONG\r\n"));
       const third = await startNode("upd", [cl.seedRoute]);
       cl.nodes.push(third);
       await waitMeshed(cl.nodes);
       await waitFor(() => ((c.info as ServerInfo).connect_urls ?? []).includes(`127.0.0.1:${third.port}`), { what: "joined URL" });
+      proto0.send("PING\r\n");
+      await proto0.waitFor((d) => d.split("PONG\r\n").length === 3);
+      assert.equal(proto0.data.split("INFO ").length - 1, 1, "a protocol 0 client gets no async INFO");
+      proto0.close();
       await third.close();
       cl.nodes.pop();
       await waitFor(() => !((c.info as ServerInfo).connect_urls ?? []).includes(`127.0.0.1:${third.port}`), { what: "left URL" });

@@ -36,8 +36,22 @@ test("lame duck mode: clients hear ldm, new connections are refused, then all cl
     for await (const st of nc.status()) if (st.type === "ldm") sawLdm = true;
   })().catch(() => undefined);
   const raw = await RawConn.connect(s.port);
+  raw.send(`CONNECT {"protocol":1,"verbose":false}\r\nPING\r\n`);
+  await raw.waitFor((d) => d.includes("PONG\r\n"));
+  // nats-server sendLDMToClients: no async INFO for protocol 0, nor before the first PONG.
+  const proto0 = await RawConn.connect(s.port);
+  proto0.send(`CONNECT {"protocol":0,"verbose":false}\r\nPING\r\n`);
+  await proto0.waitFor((d) => d.includes("PONG\r\n"));
+  const early = await RawConn.connect(s.port);
+  early.send(`CONNECT {"protocol":1,"verbose":false}\r\n`);
+  await waitFor(() => s.server.clients.size === 4);
   const done = s.server.enterLameDuckMode();
   await raw.waitFor((d) => /INFO .*"ldm":true/.test(d.slice(d.indexOf("\r\n") + 2)));
+  for (const c of [proto0, early]) {
+    c.send("PING\r\n");
+    await c.waitFor((d) => d.split("PONG\r\n").length === (c === proto0 ? 3 : 2));
+    assert.equal(c.data.split("INFO ").length - 1, 1, "only the first INFO");
+  }
   // The listener is closed: a new connection is refused.
   const refused = await new Promise<boolean>((resolve) => {
     const sock = net.connect(s.port, "127.0.0.1");
@@ -47,6 +61,8 @@ test("lame duck mode: clients hear ldm, new connections are refused, then all cl
   assert.equal(refused, true);
   await done;
   await raw.waitClosed();
+  await proto0.waitClosed();
+  await early.waitClosed();
   await waitFor(() => nc.isClosed());
   assert.equal(sawLdm, true);
 });
