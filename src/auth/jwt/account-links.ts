@@ -7,6 +7,7 @@
  */
 import type { AccountOptions, ExportOptions, ImportOptions, ResponseType } from "../../accounts/config.js";
 import { subjectIsSubsetMatch } from "../../sublist/index.js";
+import { isValidPublishSubject } from "../../sublist/subject.js";
 import { accountSigners, decodeActivationClaims, isRevoked, timeProblem, type AccountClaims } from "./claims.js";
 
 const RESPONSE_TYPES: Record<string, ResponseType> = { Singleton: "singleton", Stream: "stream", Chunked: "chunked" };
@@ -16,6 +17,8 @@ function importOptions(i: NonNullable<AccountClaims["nats"]["imports"]>[number])
   if (typeof i.account !== "string" || typeof i.subject !== "string") return null;
   const kind = i.type === "service" ? "service" : "stream";
   const out: ImportOptions = { kind, account: i.account, subject: i.subject };
+  // jwt v2 Import.AllowTrace (2.11): a trace crosses a stream import only when set.
+  if (kind === "stream" && (i as { allow_trace?: unknown }).allow_trace === true) out.allowTrace = true;
   if (kind === "stream") {
     if (i.local_subject) out.to = i.local_subject;
     else if (i.to) out.prefix = i.to;
@@ -65,6 +68,8 @@ export function accountOptionsFromClaims(claims: ReadonlyMap<string, AccountClai
         const x: ExportOptions = { kind: e.type === "service" ? "service" : "stream", subject: e.subject };
         if (e.token_req === true) x.accounts = [];
         if (x.kind === "service") x.responseType = RESPONSE_TYPES[e.response_type ?? "Singleton"] ?? "singleton";
+        // jwt v2 Export.AllowTrace (2.11 SetServiceExportAllowTrace): service exports only.
+        if (x.kind === "service" && (e as { allow_trace?: unknown }).allow_trace === true) x.allowTrace = true;
         return x;
       }),
     );
@@ -89,5 +94,22 @@ export function accountOptionsFromClaims(claims: ReadonlyMap<string, AccountClai
     }
     importsByAccount.set(key, imports);
   }
-  return [...claims.keys()].map((name) => ({ name, exports: exportsByAccount.get(name) ?? [], imports: importsByAccount.get(name) ?? [] }));
+  return [...claims].map(([name, ac]) => {
+    const out: AccountOptions = { name, exports: exportsByAccount.get(name) ?? [], imports: importsByAccount.get(name) ?? [] };
+    const trace = traceOf(ac);
+    if (trace !== null) out.msgTrace = trace;
+    return out;
+  });
+}
+
+/**
+ * jwt v2 account `trace { dest, sampling }` as the config's `msg_trace` (nats-server 2.11
+ * updateAccountClaimsWithRefresh): a destination that is not a valid publish subject is no
+ * destination; a sampling outside 1..100 is 100.
+ */
+export function traceOf(ac: AccountClaims): { dest: string; sampling: number } | null {
+  const t = (ac.nats as { trace?: { dest?: unknown; sampling?: unknown } }).trace;
+  if (t === undefined || t === null || typeof t.dest !== "string" || !isValidPublishSubject(t.dest)) return null;
+  const sampling = typeof t.sampling === "number" && t.sampling > 0 && t.sampling <= 100 ? Math.floor(t.sampling) : 100;
+  return { dest: t.dest, sampling };
 }
