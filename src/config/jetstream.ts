@@ -199,7 +199,7 @@ function parseLimits(issues: Issues, e: MapEntry): JetStreamLimitsOptions | unde
 }
 
 /** Integer limits of an account's `jetstream {}` block, by key and alias. */
-const ACCOUNT_INT_LIMITS: Record<string, keyof Omit<JetStreamAccountLimits, "maxBytesRequired">> = {
+const ACCOUNT_INT_LIMITS: Record<string, keyof Omit<JetStreamAccountLimits, "maxBytesRequired" | "tiers">> = {
   max_memory: "maxMemory",
   max_mem: "maxMemory",
   mem: "maxMemory",

@@ -16,6 +16,31 @@ import type { Storage, StreamConfig } from "./types.js";
 /** nats-server's limits for an account with `jetstream: enabled` and no numbers: none. */
 export const unlimited = defaultJetStreamAccountLimits;
 
+const ZERO_LIMITS: JetStreamAccountLimits = {
+  maxMemory: 0,
+  maxStore: 0,
+  maxStreams: 0,
+  maxConsumers: 0,
+  maxAckPending: 0,
+  memoryMaxStreamBytes: 0,
+  storeMaxStreamBytes: 0,
+  maxBytesRequired: false,
+};
+
+/** nats-server JetStreamAccountLimits' JSON. */
+function limitsJson(l: JetStreamAccountLimits): Record<string, unknown> {
+  return {
+    max_memory: l.maxMemory,
+    max_storage: l.maxStore,
+    max_streams: l.maxStreams,
+    max_consumers: l.maxConsumers,
+    max_ack_pending: l.maxAckPending,
+    memory_max_stream_bytes: l.memoryMaxStreamBytes,
+    storage_max_stream_bytes: l.storeMaxStreamBytes,
+    max_bytes_required: l.maxBytesRequired,
+  };
+}
+
 export class JsAccount {
   readonly streams = new Map<string, Stream>();
   apiTotal = 0;
@@ -65,6 +90,18 @@ export class JsAccount {
     return null;
   }
 
+  /**
+   * nats-server jsAccount.selectLimits: the flat limits, or the tier of `replicas` (`R1`,
+   * `R3`...) from an account JWT's `tiered_limits`; null when that tier has none. Every
+   * stream here has one replica, so `limits` (the R1 tier when tiered) is what usage is
+   * checked against.
+   */
+  selectLimits(replicas: number): JetStreamAccountLimits | null {
+    const tiers = this.limits.tiers;
+    if (tiers === undefined) return this.limits;
+    return tiers[`R${Math.max(1, replicas)}`] ?? null;
+  }
+
   /** Bytes reserved by max_bytes of this account's streams on `storage`, except `except`. */
   reserved(storage: Storage, except = ""): number {
     let n = 0;
@@ -105,6 +142,7 @@ export class JsAccount {
    * same; throws the API error otherwise.
    */
   async createStream(input: Partial<StreamConfig>): Promise<Stream> {
+    if (this.selectLimits(input.num_replicas ?? 1) === null) throw new JsApiError(jsError("JSNoLimitsErr"));
     if (this.limits.maxStreams > 0 && this.streams.size >= this.limits.maxStreams && !this.streams.has(input.name ?? "")) {
       throw new JsApiError(jsError("JSMaximumStreamsLimitErr"));
     }
@@ -181,25 +219,30 @@ export class JsAccount {
 
   /** JetStreamAccountStats as `$JS.API.INFO` reports it. */
   stats(): Record<string, unknown> {
-    const l = this.limits;
-    return {
+    const tiers = this.limits.tiers;
+    const usage = {
       memory: this.memUsed,
       storage: this.storeUsed,
       reserved_memory: this.reserved("memory"),
       reserved_storage: this.reserved("file"),
       streams: this.streams.size,
       consumers: this.consumerCount(),
-      limits: {
-        max_memory: l.maxMemory,
-        max_storage: l.maxStore,
-        max_streams: l.maxStreams,
-        max_consumers: l.maxConsumers,
-        max_ack_pending: l.maxAckPending,
-        memory_max_stream_bytes: l.memoryMaxStreamBytes,
-        storage_max_stream_bytes: l.storeMaxStreamBytes,
-        max_bytes_required: l.maxBytesRequired,
-      },
+    };
+    return {
+      ...usage,
+      // nats-server JetStreamUsage: with tiered limits the top-level limits are zero and each
+      // tier reports its own usage (every stream here is R1).
+      limits: limitsJson(tiers === undefined ? this.limits : ZERO_LIMITS),
       domain: this.js.config.domain || undefined,
+      tiers:
+        tiers === undefined
+          ? undefined
+          : Object.fromEntries(
+              Object.entries(tiers).map(([name, l]) => [
+                name,
+                { ...(name === "R1" ? usage : { memory: 0, storage: 0, reserved_memory: 0, reserved_storage: 0, streams: 0, consumers: 0 }), limits: limitsJson(l) },
+              ]),
+            ),
       api: { total: this.apiTotal, errors: this.apiErrors },
     };
   }

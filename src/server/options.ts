@@ -326,6 +326,12 @@ export interface JetStreamAccountLimits {
   memoryMaxStreamBytes: number;
   storeMaxStreamBytes: number;
   maxBytesRequired: boolean;
+  /**
+   * An account JWT's `tiered_limits` by tier name (`R1`, `R3`...), nats-server's
+   * jsLimits without the "" tier: a stream takes its replicas' tier, none when missing.
+   * The fields above are then the R1 tier's (every stream here has one replica).
+   */
+  tiers?: Record<string, JetStreamAccountLimits>;
 }
 
 /** A trusted operator, decoded from its JWT (`operator`/`operators`). */
