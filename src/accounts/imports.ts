@@ -186,7 +186,13 @@ export function deliverResponse(server: Server, producer: Connection | null, acc
   const resp = responses.get(subject);
   if (resp === undefined) return 0;
   if (resp.singleton && trace?.only !== true) responses.delete(subject);
-  return deliverInto(server, producer, resp.account, resp.reply, "", pa, trace);
+  if (trace !== null) {
+    // nats-server 2.11 addRespServiceImport: a response import never has allow_trace, so a
+    // traced response records its `si` event and goes on untraced (nothing for trace-only).
+    trace.imported("si", resp.account, subject, resp.reply);
+    return trace.only ? 0 : deliverInto(server, producer, resp.account, resp.reply, "", withTraceDisabled(pa), null);
+  }
+  return deliverInto(server, producer, resp.account, resp.reply, "", pa, null);
 }
 
 /** Whether `reply` is the routed reply of a service request `acc` still owes a response. */

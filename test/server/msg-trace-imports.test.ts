@@ -4,7 +4,8 @@
  * events in the other account name it (`acc`). The trace goes past the import only with
  * `allow_trace` (a service's on its export, a stream's on its import); without it the trace
  * stops there: the message is delivered untraced (`Nats-Trace-Dest: trace disabled` for a
- * service), or not at all for trace-only.
+ * service), or not at all for trace-only. A traced response goes back through a response
+ * import, which never allows tracing: its `si` event ends the trace.
  */
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
@@ -29,6 +30,7 @@ before(async () => {
           { kind: "stream", subject: "feed.>" },
           { kind: "service", subject: "svc.time", allowTrace: true },
           { kind: "service", subject: "svc.closed" },
+          { kind: "service", subject: "svc.resp" },
         ],
       },
       {
@@ -39,6 +41,7 @@ before(async () => {
           { kind: "stream", account: "A", subject: "feed.>", prefix: "plain" },
           { kind: "service", account: "A", subject: "svc.time", to: "time" },
           { kind: "service", account: "A", subject: "svc.closed", to: "closed" },
+          { kind: "service", account: "A", subject: "svc.resp", to: "resp" },
         ],
       },
     ],
@@ -177,4 +180,47 @@ test("a stream import without allow_trace, trace-only: nothing delivered to the 
   await a.flush();
   await waitFor(() => got.length === 1);
   assert.equal(got[0]!.subject, "plain.feed.mark");
+});
+
+test("a traced response crossing back through the response import: an si event, then untraced (2.11: response imports never allow_trace)", async () => {
+  for (const only of [false, true]) {
+    const svc = "svc.resp";
+    const got: Msg[] = [];
+    const inbox = `_INBOX.resp-${only}`;
+    b.subscribe(inbox, { callback: (_e, m) => void got.push(m) });
+    await b.flush();
+    const docs: Json[] = [];
+    const dest = `trace.resp.${only}`;
+    a.subscribe(dest, { callback: (_e, m) => void docs.push(m.json<Json>()) });
+    const responder = a.subscribe(svc, {
+      max: 1,
+      callback: (_e, m) => {
+        const h = headers();
+        h.set("Nats-Trace-Dest", dest);
+        if (only) h.set("Nats-Trace-Only", "true");
+        a.publish(m.reply!, "traced answer", { headers: h });
+      },
+    });
+    await a.flush();
+    b.publish("resp", "", { reply: inbox });
+    await waitFor(() => docs.length === 1, { what: "response trace document" });
+    const events = docs[0]!.events as Json[];
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ["in", "si"],
+    );
+    const si = events[1]!;
+    assert.equal(si.acc, "B");
+    assert.match(si.from, /^_R_\./);
+    assert.equal(si.to, inbox);
+    // A round trip on B after the document: the response, if any, has arrived by then.
+    if (!only) await waitFor(() => got.length === 1, { what: "untraced response" });
+    await b.flush();
+    if (only) assert.equal(got.length, 0, "trace-only: nothing delivered past the import");
+    else {
+      assert.equal(got[0]!.string(), "traced answer");
+      assert.equal(got[0]!.headers?.get("Nats-Trace-Dest"), "trace disabled");
+    }
+    assert.equal(responder.isClosed(), true);
+  }
 });
