@@ -54,6 +54,8 @@ export interface CalloutConfig {
 interface Pending {
   userNkey: string;
   timer: NodeJS.Timeout;
+  /** When the auth timeout ends (ms): an account fetch after the answer waits no longer. */
+  deadlineMs: number;
   clientUser: string;
   connectionType: string;
   done: (o: CalloutOutcome) => void;
@@ -110,7 +112,7 @@ export class AuthCallout {
         resolve({ error: CALLOUT_TIMEOUT_ERROR });
       }, timeoutMs);
       const clientUser = o.user ?? o.nkey ?? "";
-      this.pending.set(token, { userNkey, timer, clientUser, connectionType: c.connectionType, done: resolve });
+      this.pending.set(token, { userNkey, timer, deadlineMs: Date.now() + timeoutMs, clientUser, connectionType: c.connectionType, done: resolve });
       this.server.publishInternal(acc, AUTH_CALLOUT_SUBJECT, reply, payload.data, payload.hdrLen);
     });
   }
@@ -154,9 +156,18 @@ export class AuthCallout {
     if ("error" in opened) return p.done(opened);
     const fetching = this.options.placement.prepare?.(opened.uc) ?? null;
     if (fetching === null) return p.done(grantFor(opened, ctx, null));
+    // nats-server waits for the whole callout, lookup included, within the auth timeout.
+    let settled = false;
+    const settle = (o: CalloutOutcome): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(late);
+      p.done(o);
+    };
+    const late = setTimeout(() => settle({ error: CALLOUT_TIMEOUT_ERROR }), Math.max(0, p.deadlineMs - Date.now()));
     fetching.then(
-      (why) => p.done(grantFor(opened, ctx, why)),
-      (err: unknown) => p.done({ error: String(err) }),
+      (why) => settle(grantFor(opened, ctx, why)),
+      (err: unknown) => settle({ error: String(err) }),
     );
   }
 

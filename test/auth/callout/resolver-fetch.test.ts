@@ -71,11 +71,15 @@ describe("auth callout with a URL resolver", () => {
   const web = http.createServer((req, res) => {
     const key = (req.url ?? "").split("/").pop() ?? "";
     hits.push(key);
+    if (held.has(key)) return void waiting.push(res);
     const jwt = [s.op.sys, s.auth, s.target].find((a) => a.pub === key)?.jwt;
     if (jwt === undefined) res.writeHead(404).end("not found");
     else res.writeHead(200, { "content-type": "application/jwt" }).end(jwt);
   });
   let url = "";
+  /** Requests for these accounts are never answered (until the server closes). */
+  const held = new Set<string>();
+  const waiting: http.ServerResponse[] = [];
 
   before(async () => {
     s = await setup();
@@ -87,6 +91,7 @@ describe("auth callout with a URL resolver", () => {
   after(async () => {
     await svc.close();
     await server.close();
+    for (const res of waiting) res.destroy();
     web.closeAllConnections();
     await new Promise<void>((resolve) => web.close(() => resolve()));
   });
@@ -106,6 +111,30 @@ describe("auth callout with a URL resolver", () => {
     const want = `No valid account "${s.gone.pub}" for auth callout response on account "${s.auth.pub}": could not fetch <"${url}${s.gone.pub}">: 404 Not Found`;
     await waitFor(() => log.has(want), { what: want });
     c.close();
+  });
+
+  test("a fetch slower than the auth timeout ends the login at the auth timeout", async () => {
+    held.add(s.gone.pub);
+    const slow = await startServer({
+      port: 0,
+      host: "127.0.0.1",
+      logger: log,
+      authTimeoutMs: 1000,
+      config: `operator: "${s.op.jwt}"\nsystem_account: ${s.op.sys.pub}\nresolver: URL("${url}")\n`,
+    });
+    const slowSvc = await service(slow.port, s);
+    try {
+      const c = await rawJwtConnect(slow.port, s.sentinel, { auth_token: "to-gone" });
+      // nats-server: the auth timer and the callout wait (lookup included) are both the auth timeout.
+      assert.match(afterInfo(c.data), /^-ERR '(Authentication Timeout|Authorization Violation)'\r\n$/);
+      // Refused at the auth timeout (1 s), while the fetch (2 s timeout) was still waiting.
+      assert.equal(log.has(`could not fetch <"${url}${s.gone.pub}">: timeout`), false);
+      c.close();
+    } finally {
+      await slowSvc.close();
+      await slow.close();
+      held.delete(s.gone.pub);
+    }
   });
 });
 
