@@ -7,6 +7,7 @@
  * [--logins 300] [--concurrency 16]`.
  */
 import { spawn } from "node:child_process";
+import { track } from "./children.js";
 import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { monitorEventLoopDelay } from "node:perf_hooks";
@@ -54,7 +55,7 @@ runMain(async () => {
   const issuer = createAccount();
   const config = `authorization { timeout: 5, users: [ { user: auth, password: pwd } ], auth_callout { issuer: ${issuer.getPublicKey()}, auth_users: [ auth ] } }`;
   const server = await startServer({ port: 0, host: "127.0.0.1", config });
-  const svc = spawn(process.execPath, [fileURLToPath(new URL("./callout-service.js", import.meta.url)), String(server.port), new TextDecoder().decode(issuer.getSeed())], { stdio: ["ignore", "pipe", "inherit"] });
+  const svc = track(spawn(process.execPath, [fileURLToPath(new URL("./callout-service.js", import.meta.url)), String(server.port), new TextDecoder().decode(issuer.getSeed())], { stdio: ["ignore", "pipe", "inherit"] }));
   try {
     await new Promise<void>((resolve, reject) => {
       svc.stdout!.once("data", () => resolve());

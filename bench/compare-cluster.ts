@@ -19,6 +19,7 @@
  * Options: --rounds N (3), --scale F (1.0; multiplies message counts), --only a,b, --gateway.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { track } from "./children.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,32 +64,12 @@ function linkBlock(name: string, other: number, own: number, gateway: boolean): 
   return `gateway { name: ${name}, listen: "127.0.0.1:${own}"${remotes} }\n`;
 }
 
-/**
- * Every server this bench started and that has not exited. They run in sessions of their
- * own (detached), so nothing ends them with the bench: they are killed on every way out,
- * normal exit, a thrown error (a mesh that never forms) and SIGINT/SIGTERM/SIGHUP.
- */
-const spawned = new Set<ChildProcess>();
-
-function killSpawned(): void {
-  for (const p of spawned) p.kill("SIGKILL");
-}
-process.once("exit", killSpawned);
-for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.once(sig, () => {
-    process.stderr.write(`compare-cluster: ${sig}, stopping ${spawned.size} server(s)\n`);
-    process.exit(130); // the exit handler kills them
-  });
-}
-
 async function spawnNode(argv: string[], dir: string, name: string, routeTo: number, own: { port: number; http: number; cluster: number }, gateway: boolean): Promise<Node> {
   const conf = join(dir, `${name}.conf`);
   writeFileSync(conf, `server_name: ${name}\nlisten: 127.0.0.1:${own.port}\nhttp: 127.0.0.1:${own.http}\n` + linkBlock(name, routeTo, own.cluster, gateway));
-  // detached: its own session, so a signal to the bench's group never reaches it.
-  const proc = spawn(argv[0]!, [...argv.slice(1), "-c", conf], { stdio: "ignore", detached: true });
-  spawned.add(proc);
-  proc.once("exit", () => spawned.delete(proc));
-  proc.once("error", () => spawned.delete(proc));
+  // detached: its own session, so a signal to the bench's group never reaches it; track()
+  // kills it on every way out (a mesh that never forms, SIGINT...).
+  const proc = track(spawn(argv[0]!, [...argv.slice(1), "-c", conf], { stdio: "ignore", detached: true }));
   return { pid: proc.pid!, port: own.port, http: own.http, proc };
 }
 

@@ -17,6 +17,7 @@
  * V8 CPU profile per scenario into DIR).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { track } from "./children.js";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -56,7 +57,7 @@ async function startServer(name: string, argv: string[], syncWanted: Scenario["s
   const conf = join(dir, "server.conf");
   writeFileSync(conf, `listen: 127.0.0.1:${port}\njetstream { store_dir: "${join(dir, "store")}"${sync === "always" ? ", sync_interval: always" : ""} }\n`);
   const log = openSync(join(dir, "server.log"), "w");
-  const proc = spawn(argv[0]!, [...argv.slice(1), "-c", conf], { stdio: ["ignore", log, log], detached: true });
+  const proc = track(spawn(argv[0]!, [...argv.slice(1), "-c", conf], { stdio: ["ignore", log, log], detached: true }));
   closeSync(log);
   for (let i = 0; i < 500; i++) {
     try {

@@ -9,6 +9,7 @@ import { existsSync } from "node:fs";
 import { connect, createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { readCpuSeconds } from "../src/bench/proc.js";
+import { track } from "./children.js";
 
 /** A server implementation under comparison: `argv` contains `{port}` where the port goes. */
 export interface ServerSpec {
@@ -28,11 +29,6 @@ export interface RunningServer {
 }
 
 const READY_TIMEOUT_MS = 15_000;
-/** Servers still running: killed if the bench exits early (they are in sessions of their own). */
-const live = new Set<ChildProcess>();
-process.once("exit", () => {
-  for (const c of live) c.kill("SIGKILL");
-});
 const STOP_TIMEOUT_MS = 5_000;
 const POLL_MS = 2;
 
@@ -87,7 +83,8 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
   const t0 = performance.now();
   // In a session of its own (setsid), as a service runs: with autogroup scheduling it gets its
   // own share of the CPU instead of competing thread by thread with the load generator.
-  const child: ChildProcess = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], detached: true });
+  // Killed with the bench on any way out (children.ts).
+  const child: ChildProcess = track(spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"], detached: true }));
   let readyLineMs: number | null = null;
   let output = "";
   let exited: string | null = null;
@@ -98,9 +95,7 @@ export async function startServer(spec: ServerSpec): Promise<RunningServer> {
   child.stdout?.on("data", onOut);
   child.stderr?.on("data", onOut);
   child.on("error", (e) => (exited = e.message));
-  live.add(child);
   child.on("exit", (code, sig) => {
-    live.delete(child);
     exited ??= `exited with ${code ?? sig}`;
   });
   const deadline = Date.now() + READY_TIMEOUT_MS;
@@ -205,8 +200,7 @@ export async function timeSpawnToReady(spec: ServerSpec): Promise<number | null>
   const argv = spec.argv.map((a) => a.replaceAll("{port}", String(port)));
   return new Promise((resolve) => {
     const t0 = performance.now();
-    const child = spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] });
-    live.add(child);
+    const child = track(spawn(argv[0]!, argv.slice(1), { stdio: ["ignore", "pipe", "pipe"] }));
     let output = "";
     let readyMs: number | null = null;
     const onOut = (d: Buffer): void => {
@@ -223,7 +217,6 @@ export async function timeSpawnToReady(spec: ServerSpec): Promise<number | null>
     child.on("error", () => undefined);
     child.on("exit", (code) => {
       clearTimeout(timer);
-      live.delete(child);
       resolve(readyMs ?? (code === 0 ? performance.now() - t0 : null));
     });
   });

@@ -7,6 +7,7 @@
  * node dist/bench/compare-ws.js [--msgs N] [--size B] [--runs R] [--ws-port P]
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { track } from "./children.js";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
@@ -132,7 +133,7 @@ async function runOnce(port: number): Promise<number> {
 }
 
 async function startServer(name: string, argv: string[], port: number): Promise<ChildProcess> {
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: "ignore", detached: true });
+  const child = track(spawn(argv[0]!, argv.slice(1), { stdio: "ignore", detached: true }));
   for (let i = 0; i < 300; i++) {
     const ok = await new Promise<boolean>((r) => {
       const s = net.connect({ host: "127.0.0.1", port }, () => { s.destroy(); r(true); });

@@ -5,6 +5,7 @@
  * so the client costs far less CPU per message than either server and is not the limit.
  */
 import { spawn, spawnSync } from "node:child_process";
+import { track } from "./children.js";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -70,7 +71,7 @@ function runIngest(
   if (opts.mode === "raw") args.push("--raw");
   if ((opts.subs ?? 0) > 0) args.push("--subs", String(opts.subs));
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = track(spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] }));
     let out = "";
     let err = "";
     child.stdout.on("data", (d: Buffer) => (out += d.toString()));

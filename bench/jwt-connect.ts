@@ -3,8 +3,11 @@
  * MEMORY resolver and one account; each login is a fresh TCP connection that reads INFO,
  * signs the nonce with the user's nkey, sends CONNECT + PING, waits for PONG and closes.
  * `--parallel` loops log in at once until `--logins` are done. Each server runs alone, with
- * the same config file. Usage: `node dist/bench/jwt-connect.js [--logins 2000] [--parallel 8]
- * [--users 16] [--nats-server PATH]`.
+ * the same config file. Both servers stay up and `--rounds` alternate between them, so
+ * noise from a shared machine hits both; the ratio is of the medians. `--tsnats-cmd` runs
+ * another tsnats build (`{port}` and `{config}` are substituted).
+ * Usage: `node dist/bench/jwt-connect.js [--logins 2000] [--parallel 8] [--users 16]
+ * [--rounds 3] [--nats-server PATH] [--tsnats-cmd CMD]`.
  */
 import { createPrivateKey, sign, type KeyObject } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -12,10 +15,10 @@ import { connect as tcpConnect } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAccount, createOperator, createUser, encodeAccount, encodeOperator, encodeUser, type KeyPair } from "@nats-io/jwt";
-import { defaultTsnatsServerPath, findNatsServer, startServer, waitIdle, type ServerSpec } from "./compare-servers.js";
+import { defaultTsnatsServerPath, findNatsServer, startServer, waitIdle, type RunningServer, type ServerSpec } from "./compare-servers.js";
 import { parseFlags, runMain } from "./script-args.js";
 
-const USAGE = "Usage: node dist/bench/jwt-connect.js [--logins 2000] [--parallel 8] [--users 16] [--nats-server PATH]\n";
+const USAGE = "Usage: node dist/bench/jwt-connect.js [--logins 2000] [--parallel 8] [--users 16] [--rounds 3] [--nats-server PATH] [--tsnats-cmd CMD]\n";
 const NO_LIMITS = { conn: -1, subs: -1, payload: -1, data: -1, leaf: -1, imports: -1, exports: -1, wildcards: true };
 
 interface User {
@@ -89,15 +92,23 @@ async function run(port: number, users: User[], logins: number, parallel: number
   return logins / ((performance.now() - t0) / 1000);
 }
 
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
 async function main(): Promise<void> {
-  const o = { logins: 2000, parallel: 8, users: 16, natsServer: "" };
+  const o = { logins: 2000, parallel: 8, users: 16, rounds: 3, natsServer: "", tsnatsCmd: "" };
   parseFlags(process.argv.slice(2), USAGE, {
     "--logins": (v) => (o.logins = Number(v)),
     "--parallel": (v) => (o.parallel = Number(v)),
     "--users": (v) => (o.users = Number(v)),
+    "--rounds": (v) => (o.rounds = Number(v)),
     "--nats-server": (v) => (o.natsServer = v),
+    "--tsnats-cmd": (v) => (o.tsnatsCmd = v),
   });
   const dir = mkdtempSync(join(tmpdir(), "tsnats-jwt-connect-"));
+  const running: RunningServer[] = [];
   try {
     const opKp = createOperator();
     const sysKp = createAccount();
@@ -115,25 +126,35 @@ async function main(): Promise<void> {
     }
     const config = join(dir, "op.conf");
     writeFileSync(config, `operator: "${opJwt}"\nsystem_account: ${sysKp.getPublicKey()}\nresolver: MEMORY\nresolver_preload {\n  ${sysKp.getPublicKey()}: "${sysJwt}"\n  ${accKp.getPublicKey()}: "${accJwt}"\n}\n`);
-    const specs: ServerSpec[] = [{ name: "tsnats", argv: [process.execPath, defaultTsnatsServerPath(), "-a", "127.0.0.1", "-p", "{port}", "-c", config] }];
+    const tsnatsArgv = o.tsnatsCmd !== "" ? o.tsnatsCmd.split(" ") : [process.execPath, defaultTsnatsServerPath(), "-a", "127.0.0.1", "-p", "{port}", "-c", "{config}"];
+    const specs: ServerSpec[] = [{ name: "tsnats", argv: tsnatsArgv.map((a) => a.replaceAll("{config}", config)) }];
     const ns = o.natsServer !== "" ? o.natsServer : findNatsServer();
     if (ns !== null) specs.push({ name: "nats-server", argv: [ns, "-a", "127.0.0.1", "-p", "{port}", "-c", config] });
-    const rates: Record<string, number> = {};
     for (const spec of specs) {
       const srv = await startServer(spec);
-      try {
-        await waitIdle(srv.pid);
-        await run(srv.port, users, Math.min(200, o.logins), o.parallel); // warm-up
-        rates[spec.name] = await run(srv.port, users, o.logins, o.parallel);
-      } finally {
-        await srv.stop();
-      }
-      process.stdout.write(`${spec.name}: ${rates[spec.name]!.toFixed(0)} JWT logins/s (${o.logins} logins, ${o.parallel} in parallel), load ${loadavg()[0]!.toFixed(2)}\n`);
+      running.push(srv);
+      await waitIdle(srv.pid);
+      await run(srv.port, users, Math.min(200, o.logins), o.parallel); // warm-up
     }
-    if (rates.tsnats !== undefined && rates["nats-server"] !== undefined) {
-      process.stdout.write(`ratio tsnats/nats-server: ${(rates.tsnats / rates["nats-server"]).toFixed(2)}\n`);
+    const rates: Record<string, number[]> = {};
+    for (let r = 0; r < o.rounds; r++) {
+      // Alternate which server goes first, so a drift in load favours neither.
+      const order = r % 2 === 0 ? running : [...running].reverse();
+      for (const srv of order) {
+        await waitIdle(srv.pid);
+        const rate = await run(srv.port, users, o.logins, o.parallel);
+        (rates[srv.spec.name] ??= []).push(rate);
+        process.stdout.write(`round ${r + 1} ${srv.spec.name}: ${rate.toFixed(0)} JWT logins/s (${o.logins} logins, ${o.parallel} in parallel), load ${loadavg()[0]!.toFixed(2)}\n`);
+      }
+    }
+    const ts = rates.tsnats;
+    const ns2 = rates["nats-server"];
+    if (ts !== undefined && ns2 !== undefined) {
+      const each = ts.map((t, i) => (t / ns2[i]!).toFixed(2)).join(" ");
+      process.stdout.write(`ratio tsnats/nats-server (medians of ${o.rounds}): ${(median(ts) / median(ns2)).toFixed(2)}  per round: ${each}  load ${loadavg()[0]!.toFixed(2)}\n`);
     }
   } finally {
+    for (const srv of running) await srv.stop();
     rmSync(dir, { recursive: true, force: true });
   }
 }

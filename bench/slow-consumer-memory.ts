@@ -12,6 +12,7 @@
  * [--size 1024] [--idle-ms 10000] [--max-pending 67108864] [--snapshots DIR]`
  */
 import { fork, type ChildProcess } from "node:child_process";
+import { track } from "./children.js";
 import net from "node:net";
 import { loadavg } from "node:os";
 import { join } from "node:path";
@@ -138,10 +139,10 @@ async function main(): Promise<void> {
   });
   const { freePort } = await import("./compare-servers.js");
   const port = await freePort();
-  const proc = fork(fileURLToPath(import.meta.url), ["--serve", String(port), String(o.maxPending)], {
+  const proc = track(fork(fileURLToPath(import.meta.url), ["--serve", String(port), String(o.maxPending)], {
     detached: true, // a session of its own, as a service runs
     stdio: ["ignore", "ignore", "inherit", "ipc"],
-  });
+  }));
   try {
     await new Promise<void>((resolve, reject) => {
       proc.once("message", () => resolve());

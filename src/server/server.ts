@@ -96,7 +96,12 @@ export class Server {
   /** The one buffer plain client connections read into (src/server/socket-reader.ts). */
   readonly reader = new SocketReader();
   /** Gives memory back once traffic stops (src/server/memory-reclaim.ts). */
-  readonly reclaimer = new MemoryReclaimer({ activity: () => this.inMsgs + this.outMsgs + this.totalConnections + this.clients.size });
+  readonly reclaimer = new MemoryReclaimer({
+    activity: () => this.inMsgs + this.outMsgs + this.totalConnections + this.clients.size,
+    trim: () => {
+      for (const c of this.clients.values()) c.out.trim();
+    },
+  });
   /** True while a client's read is being parsed: flushing waits for its end. */
   inReadBatch = false;
   private readonly pending: Connection[] = [];

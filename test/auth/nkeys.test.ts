@@ -10,6 +10,12 @@ test("nonces are 15 base64url characters and differ", () => {
   assert.notEqual(a, generateNonce());
 });
 
+test("nonces drawn across pool refills are all distinct", () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 1000; i++) seen.add(generateNonce());
+  assert.equal(seen.size, 1000);
+});
+
 test("a signature of the nonce by the user key verifies; others do not", () => {
   const kp = createUser();
   const other = createUser();

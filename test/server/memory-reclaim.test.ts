@@ -5,9 +5,40 @@
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { MemoryReclaimer, SETTLE_COLLECTIONS } from "../../src/server/memory-reclaim.js";
+import { MemoryReclaimer, RECLAIM_INTERVAL_MS, SETTLE_COLLECTIONS, V8_THROUGHPUT_WINDOW_MS } from "../../src/server/memory-reclaim.js";
 
 const MiB = 1024 * 1024;
+
+test("the follow-up collections reach past V8's allocation window, so new space can shrink", () => {
+  // The first collection comes at the first quiet look, at least one interval after traffic.
+  const lastFollowUpAfterTrafficMs = (1 + SETTLE_COLLECTIONS) * RECLAIM_INTERVAL_MS;
+  assert.ok(lastFollowUpAfterTrafficMs > V8_THROUGHPUT_WINDOW_MS + RECLAIM_INTERVAL_MS, `${lastFollowUpAfterTrafficMs} ms`);
+});
+
+test("trim runs once per quiet period, at its first look", () => {
+  let traffic = 0;
+  let trims = 0;
+  const r = new MemoryReclaimer({ activity: () => traffic, trim: () => trims++ }, Number.MAX_SAFE_INTEGER, () => 0, Number.MAX_SAFE_INTEGER);
+  r.start(60_000);
+  try {
+    r.check();
+    r.check();
+    r.check();
+    const before = trims;
+    traffic++;
+    r.check();
+    assert.equal(trims, before, "traffic moving: no trim");
+    r.check();
+    r.check();
+    assert.equal(trims, before + 1, "quiet: one trim");
+    traffic++;
+    r.check();
+    r.check();
+    assert.equal(trims, before + 2, "the next quiet period trims again");
+  } finally {
+    r.stop();
+  }
+});
 
 test("traffic coming back cancels the follow-up collections", () => {
   let traffic = 0;
