@@ -241,10 +241,6 @@ function remoteConnectKey(issues: Issues, r: Partial<RemoteLeafOptions>, e: MapE
     case "url":
     case "urls":
       r.urls = remoteUrls(issues, e);
-      if (r.urls !== undefined && mixesWebsocket(r.urls)) {
-        const list = r.urls.map((u) => JSON.stringify(redactUrl(u))).join(" ");
-        issues.error(e.value, `remote leaf node configuration cannot have a mix of websocket and non-websocket urls: [${list}]`);
-      }
       break;
     case "account":
     case "local":
@@ -345,17 +341,6 @@ function remoteUrls(issues: Issues, e: MapEntry): string[] | undefined {
   }
   issues.error(e.value, `Expected remote leafnode url to be an array or string, got ${describeNode(e.value)}`);
   return undefined;
-}
-
-/** nats-server validateLeafNode: a remote's URLs are all ws://, wss:// or none of them. */
-function mixesWebsocket(urls: readonly string[]): boolean {
-  const ws = urls.map((u) => /^ws/i.test(u));
-  return ws.some((w) => w !== ws[0]);
-}
-
-/** A URL with its password replaced, as nats-server redactURLList prints it. */
-function redactUrl(u: string): string {
-  return u.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, "$1:xxxxx@");
 }
 
 /** A remote's user nkey seed (2.10+). */
