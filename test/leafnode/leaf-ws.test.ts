@@ -2,11 +2,14 @@
  * Leaf nodes over WebSocket, tsnats on both ends: the upgrade request byte for byte as
  * nats-server 2.9.10 sends it, the hub's answer checked as it checks it, which paths are
  * leaves, what each side agreed (compression, masking), `allowed_connection_types`
- * LEAFNODE_WS (which LEAFNODE does not admit), the websocket block's no_auth_user, leafnode
+ * LEAFNODE_WS (which LEAFNODE does not admit) for config users and user JWTs, the websocket block's no_auth_user, leafnode
  * INFO `ws_connect_urls` from a cluster, a hub restart, the start-up check on mixed URLs,
  * and bad upgrades and bad frames on the leaf path closing only their own connection.
  */
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import net from "node:net";
 import { connect } from "@nats-io/transport-node";
@@ -14,6 +17,7 @@ import { startServer, type NatsServer } from "../../src/index.js";
 import { acceptKey, upgradeKind } from "../../src/websocket/upgrade.js";
 import { checkUpgradeResponse, upgradeRequest } from "../../src/leafnode/leaf-ws-dial.js";
 import { OP_BINARY, OP_CLOSE } from "../../src/websocket/frame.js";
+import { makeAccount, makeOperator, makeUser, operatorConfig } from "../auth/jwt/fixtures.js";
 import { CaptureLogger } from "../helpers/capture-logger.js";
 import { TestWebSocket, encodeFrame } from "../helpers/ws-client.js";
 import { freePort } from "../helpers/nats-server.js";
@@ -132,6 +136,31 @@ describe("leaf nodes over WebSocket, tsnats to tsnats", () => {
     // The three refused ones have each been refused (and retried) a few times by now.
     await waitFor(() => log.lines.filter((l) => /lid_ws:\d+ - authentication error/.test(l)).length >= 4 && log.lines.some((l) => /lid:\d+ - authentication error/.test(l)), { what: "refusals" });
     assert.deepEqual(names(), ["tcp-ok", "ws-ok"]);
+  });
+
+  test("operator mode: a user JWT allowing LEAFNODE_WS logs a leaf in over WebSocket, one allowing only LEAFNODE does not", async () => {
+    const op = await makeOperator();
+    const acc = await makeAccount(op, "A");
+    const log = new CaptureLogger();
+    const hub = await start({ logger: log, config: operatorConfig(op, [acc]), leafnodes: { host: "127.0.0.1", port: -1 }, websocket: wsBlock() });
+    const dir = mkdtempSync(join(tmpdir(), "tsnats-leafws-"));
+    try {
+      const leafWith = async (name: string, types: Array<"LEAFNODE" | "LEAFNODE_WS">) => {
+        const file = join(dir, `${name}.creds`);
+        writeFileSync(file, (await makeUser(acc, name, { allowed_connection_types: types })).creds);
+        const url = `ws://127.0.0.1:${hub.server.websocket!.port}`;
+        return start({ config: `server_name: ${name}\nleafnodes { reconnect: "100ms", remotes: [ { url: "${url}", credentials: "${file}" } ] }` });
+      };
+      await leafWith("tcp-only", ["LEAFNODE"]);
+      await leafWith("ws-ok", ["LEAFNODE_WS"]);
+      await waitFor(() => hub.server.leafs!.leafs.size === 1, { what: "the LEAFNODE_WS leaf" });
+      await waitFor(() => log.lines.some((l) => /lid_ws:\d+ - authentication error/.test(l)), { what: "the LEAFNODE one refused" });
+      const [only] = [...hub.server.leafs!.leafs.values()];
+      assert.equal(only!.remoteName, "ws-ok");
+      assert.equal(only!.account.name, acc.pub);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test("the websocket block's no_auth_user logs in leaves that come over WebSocket", async () => {
