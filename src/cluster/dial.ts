@@ -15,6 +15,8 @@ const tlsModule = lazyRequire<typeof tls>("node:tls");
 
 /** nats-server DEFAULT_ROUTE_DIAL: how long one connect attempt may take. */
 export const DEFAULT_DIAL_TIMEOUT_MS = 1000;
+/** The ports a URL without one means, for the schemes whose default the URL parser drops. */
+const DEFAULT_PORTS: Readonly<Record<string, number>> = { "ws:": 80, "wss:": 443 };
 /** nats-server reconnectErrorReports default: after the first failure, report every Nth. */
 const ERROR_REPORT_EVERY = 3600;
 
@@ -90,7 +92,8 @@ export class Dialer {
   private attempt(req: DialRequest, attempts: number): void {
     if (this.stopped || !req.stillWanted()) return;
     const host = req.url.hostname.replace(/^\[|\]$/g, "");
-    const port = Number(req.url.port);
+    // A ws:// or wss:// URL on its scheme's default port keeps no port (WHATWG URL).
+    const port = Number(req.url.port || DEFAULT_PORTS[req.url.protocol] || 0);
     this.logger.debug(`Trying to connect to ${req.what} on ${req.url.host}`);
     let socket: net.Socket = net.connect({ host, port, noDelay: true });
     this.connecting.add(socket);

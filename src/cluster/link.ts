@@ -82,7 +82,9 @@ export abstract class Link extends Connection implements ParserSink {
   }
 
   protected parse(buf: Buffer, len: number): void {
-    this.parser.parse(buf, len);
+    // A leaf node over WebSocket: frames first (the only link kind that can have them).
+    if (this.ws === null) this.parser.parse(buf, len);
+    else this.ws.reader.read(buf, len);
   }
 
   protected suspendParsing(): void {

@@ -719,6 +719,11 @@ export class RouteManager implements InterestListener {
    * The `connect_urls` WebSocket clients get: every server's WebSocket URLs, this one's
    * first (nats-server generateClientInfoJSON); null while no peer advertised any.
    */
+  /** The WebSocket URLs the cluster's other servers advertise (leafnode INFO `ws_connect_urls`). */
+  peerWsConnectUrls(): string[] {
+    return this.peerWsUrls.withOwn([]);
+  }
+
   wsConnectUrls(lameDuck: boolean): string[] | null {
     if (this.peerWsUrls.size === 0) return null;
     return this.peerWsUrls.withOwn(lameDuck ? [] : (this.server.websocket?.connectUrls() ?? []));

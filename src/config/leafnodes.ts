@@ -290,12 +290,10 @@ function remoteBehaviourKey(issues: Issues, r: Partial<RemoteLeafOptions>, e: Ma
     case "websocket_compress":
     case "websocket_compression":
       r.wsCompression = getBool(issues, e);
-      if (r.wsCompression === true) issues.unsupported(e, `leafnodes.remotes.${e.key}`);
       break;
     case "ws_no_masking":
     case "websocket_no_masking":
       r.wsNoMasking = getBool(issues, e);
-      if (r.wsNoMasking === true) issues.unsupported(e, `leafnodes.remotes.${e.key}`);
       break;
     case "jetstream_cluster_migrate":
     case "js_cluster_migrate":

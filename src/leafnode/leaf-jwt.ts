@@ -18,9 +18,9 @@ import type { LeafConnect } from "./leaf-proto.js";
 /** setTimeout's ceiling; longer expiries are re-armed when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** The CONNECT's user JWT checked as a client's would be, for connection type LEAFNODE. */
+/** The CONNECT's user JWT checked as a client's would be, for connection type LEAFNODE (LEAFNODE_WS over WebSocket). */
 export function authenticateLeafJwt(op: OperatorMode, leaf: Leaf, c: LeafConnect): AuthResult | AuthFailure {
-  return op.authenticateUserJwt(c.jwt, { nonce: leaf.nonce, sig: c.sig ?? "", host: leaf.host, connectionType: "LEAFNODE" });
+  return op.authenticateUserJwt(c.jwt, { nonce: leaf.nonce, sig: c.sig ?? "", host: leaf.host, connectionType: leaf.connectionType });
 }
 
 /** The account's leaf connection limit from its JWT; -1 when none (or not a JWT account). */

@@ -30,6 +30,8 @@ export interface LeafInfo extends LinkInfo {
   info_on_connect?: boolean;
   connect_info?: boolean;
   leafnode_urls?: string[];
+  /** The hub cluster's other servers' WebSocket URLs (for ws:// remotes). */
+  ws_connect_urls?: string[];
   /** The hub account this leaf connection is bound to. */
   remote_account?: string;
   import?: SubjectPermission;
@@ -67,9 +69,9 @@ export function readCredentials(path: string): { jwt: string; seed: string } | s
 }
 
 /** `nats-leaf://host:port` of an INFO's `leafnode_urls` entry (`host:port`). */
-export function leafUrlFrom(hostPort: string): URL | null {
+export function leafUrlFrom(hostPort: string, scheme = "nats-leaf"): URL | null {
   try {
-    return new URL(`nats-leaf://${hostPort}`);
+    return new URL(`${scheme}://${hostPort}`);
   } catch {
     return null;
   }

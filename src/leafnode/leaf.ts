@@ -91,10 +91,25 @@ export class Leaf extends Link {
     readonly remote: RemoteLeaf | null,
     account: Account,
     url: URL | null,
+    /** Over WebSocket (accepted on the websocket port, or a ws:// remote): its `ws` is set once upgraded. */
+    readonly websocket: boolean,
   ) {
     super(server, id, socket, LEAF_VERBS, remote !== null, url);
     this.account = account;
     this.isSpoke = remote !== null && !remote.options.hub;
+  }
+
+  /**
+   * The jwt connection type for `allowed_connection_types` (nats-server
+   * connectionTypeAllowed): LEAFNODE_WS over WebSocket, which LEAFNODE does not admit.
+   */
+  get connectionType(): "LEAFNODE" | "LEAFNODE_WS" {
+    return this.websocket ? "LEAFNODE_WS" : "LEAFNODE";
+  }
+
+  /** `lid_ws:` for a leaf over WebSocket, as nats-server labels it. */
+  override logPrefix(): string {
+    return this.websocket ? `${this.host}:${this.port} - lid_ws:${this.id} - ` : super.logPrefix();
   }
 
   start(): void {
@@ -211,7 +226,7 @@ export class Leaf extends Link {
       this.remoteId = info.server_id;
       this.remoteCluster = typeof info.cluster === "string" ? info.cluster : "";
     }
-    if (Array.isArray(info.leafnode_urls)) this.manager.learnUrls(remote, info.leafnode_urls);
+    if (Array.isArray(info.leafnode_urls) || Array.isArray(info.ws_connect_urls)) this.manager.learnUrls(remote, info);
     if (this.registered) return;
     if (info.connect_info === true) {
       this.finishConnect();

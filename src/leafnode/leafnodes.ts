@@ -22,7 +22,9 @@ import type { Server } from "../server/server.js";
 import type { Subscription } from "../server/subscription.js";
 import { lazyRequire } from "../util/lazy-require.js";
 import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
-import { DEFAULT_DIAL_TIMEOUT_MS, Dialer } from "../cluster/dial.js";
+import { DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "../cluster/dial.js";
+import { WsConn, type WsSettings } from "../websocket/ws-conn.js";
+import { isWsUrl, solicitWebsocket, wsDialTls } from "./leaf-ws-dial.js";
 import { Leaf } from "./leaf.js";
 import { admitLeaf, authenticateLeafJwt } from "./leaf-jwt.js";
 import { connectionTypeAllowed } from "../auth/jwt/user-checks.js";
@@ -35,6 +37,14 @@ const nkeys = lazyRequire<typeof import("@nats-io/nkeys")>("@nats-io/nkeys");
 /** nats-server DEFAULT_LEAFNODE_PORT, for remote URLs without a port. */
 const DEFAULT_LEAF_PORT = "7422";
 const DEFAULT_AUTH_TIMEOUT_MS = 2000;
+/** nats-server DEFAULT_LEAFNODE_INFO_WAIT: how long a hub may take to answer the WebSocket upgrade. */
+const WS_UPGRADE_WAIT_MS = 1000;
+/**
+ * Largest compressed WebSocket message a leaf takes, before and after inflating. Links have
+ * no max_payload of their own (their peer's clients were held to theirs); this only bounds
+ * what one message may cost.
+ */
+const LEAF_WS_MAX_MESSAGE = 64 * 1024 * 1024;
 
 /** A configured remote (nats-server leafNodeCfg): its URLs, tried in turn, and its connection. */
 export interface RemoteLeaf {
@@ -46,6 +56,8 @@ export interface RemoteLeaf {
   /** Extra wait before the next dial (after a loop was detected). */
   connectDelayMs: number;
   connection: Leaf | null;
+  /** A `ws://`/`wss://` remote (all its URLs are, config checks it): its TLS, null for plain ws. */
+  readonly wsTls: DialTls | null;
 }
 
 /** Responses by mapped reply come back to a leaf's cluster through its hub. */
@@ -81,7 +93,8 @@ export class LeafManager implements SubListener {
       if (r.disabled) continue;
       const urls = r.urls.map(parseLeafUrl).filter((u): u is URL => u !== null);
       if (!r.noRandomize) shuffle(urls);
-      const remote: RemoteLeaf = { options: r, urls, next: 0, attempts: 0, connectDelayMs: 0, connection: null };
+      const wsTls = urls[0] !== undefined && isWsUrl(urls[0]) ? wsDialTls(urls[0], r.tls) : null;
+      const remote: RemoteLeaf = { options: r, urls, next: 0, attempts: 0, connectDelayMs: 0, connection: null, wsTls };
       m.remotes.push(remote);
       if (urls.length > 0) m.connectRemote(remote, true, 0);
     }
@@ -101,9 +114,31 @@ export class LeafManager implements SubListener {
       socket.destroy();
       return;
     }
-    const leaf = new Leaf(this.server, this.server.nextConnectionId(), socket, this, null, this.server.globalAccount, null);
+    const leaf = new Leaf(this.server, this.server.nextConnectionId(), socket, this, null, this.server.globalAccount, null, false);
     this.pending.add(leaf);
     leaf.start();
+  }
+
+  /** nats-server accepts leaf nodes on the websocket port only with a leafnodes listener configured. */
+  get listening(): boolean {
+    return this.options.port !== 0;
+  }
+
+  /**
+   * A leaf node whose upgrade the websocket listener accepted (nats-server createLeafNode
+   * with `ws`): the same handshake, auth and limits as over TCP, in frames.
+   */
+  acceptWebsocket(socket: net.Socket, settings: WsSettings): void {
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    const leaf = new Leaf(this.server, this.server.nextConnectionId(), socket, this, null, this.server.globalAccount, null, true);
+    leaf.ws = new WsConn(leaf, settings, LEAF_WS_MAX_MESSAGE, "server");
+    this.server.logger.debug(`${leaf.logPrefix()}Leafnode compression=${settings.compress}`);
+    this.pending.add(leaf);
+    leaf.start();
+    socket.resume();
   }
 
   /** Dials a remote's next URL; after a failure, the one after it (nats-server connectToRemoteLeafNode). */
@@ -117,7 +152,7 @@ export class LeafManager implements SubListener {
       retries: 0,
       firstConnect,
       dialTimeoutMs: remote.options.dialTimeoutMs ?? DEFAULT_DIAL_TIMEOUT_MS,
-      tls: null,
+      tls: isWsUrl(url) ? remote.wsTls : null,
       describeError: (_n, err) => `Error trying to connect as leafnode to remote server "${url.host}" (attempt ${++remote.attempts}): ${err.message}`,
       stillWanted: () => !this.stopping,
       onGiveUp: () => this.connectRemote(remote, firstConnect, this.options.reconnectMs),
@@ -143,10 +178,12 @@ export class LeafManager implements SubListener {
   }
 
   private startSolicited(remote: RemoteLeaf, socket: Socket, account: Account, url: URL): void {
-    const leaf = new Leaf(this.server, this.server.nextConnectionId(), socket, this, remote, account, url);
+    const ws = isWsUrl(url);
+    const leaf = new Leaf(this.server, this.server.nextConnectionId(), socket, this, remote, account, url, ws);
     remote.connection = leaf;
     this.pending.add(leaf);
-    leaf.start();
+    if (ws) this.solicitWebsocket(leaf, remote, url);
+    else leaf.start();
   }
 
   /** nats-server createLeafNode: the remote's account is unknown; the connection is dropped and retried. */
@@ -154,6 +191,29 @@ export class LeafManager implements SubListener {
     socket.destroy();
     this.server.logger.error(`Unable to lookup account ${name} for solicited leafnode connection: ${why}`);
     if (!this.stopping) this.connectRemote(remote, false, this.options.reconnectMs);
+  }
+
+  /**
+   * The WebSocket upgrade to the hub before the leaf protocol starts (nats-server
+   * leafNodeSolicitWSConnection); a failed one closes the connection as a Read Error and
+   * the remote is dialed again.
+   */
+  private solicitWebsocket(leaf: Leaf, remote: RemoteLeaf, url: URL): void {
+    const r = remote.options;
+    solicitWebsocket(leaf.socket, url, r.wsCompression, r.wsNoMasking, WS_UPGRADE_WAIT_MS, (res) => {
+      if (leaf.closed) return;
+      if (typeof res === "string") {
+        this.server.logger.error(`${leaf.logPrefix()}Error soliciting websocket connection: ${res}`);
+        leaf.closeConnection(ClosedState.ReadError);
+        return;
+      }
+      leaf.ws = new WsConn(leaf, res.settings, LEAF_WS_MAX_MESSAGE, "client");
+      this.server.logger.debug(`${leaf.logPrefix()}Leafnode compression=${res.settings.compress} masking=${leaf.ws.maskWrite}`);
+      // The hub's first frames may have come with its answer: they are read first.
+      if (res.rest.length > 0) leaf.socket.unshift(res.rest);
+      leaf.start();
+      leaf.socket.resume();
+    });
   }
 
   // ---- handshake ----
@@ -182,6 +242,9 @@ export class LeafManager implements SubListener {
     };
     const cluster = s.clusterName();
     if (cluster !== null) info.cluster = cluster;
+    // As nats-server's leafNodeInfo: the cluster's other servers' WebSocket URLs, for ws:// remotes.
+    const wsUrls = s.routes?.peerWsConnectUrls() ?? [];
+    if (wsUrls.length > 0) info.ws_connect_urls = wsUrls;
     info.info_on_connect = true;
     if (extra !== null) Object.assign(info, extra);
     info.leafnode_urls = this.leafUrls();
@@ -226,7 +289,7 @@ export class LeafManager implements SubListener {
    * nats-server isLeafNodeAuthorized: the leafnodes block's user or users bind to their
    * account; without them, a leaf authenticates as a client would (users, nkeys, tokens,
    * or a user JWT in operator mode: leaf-jwt.ts) and lands in that user's account. A user
-   * whose `allowed_connection_types` lacks LEAFNODE is refused. Returns the account and
+   * whose `allowed_connection_types` lacks LEAFNODE (LEAFNODE_WS over WebSocket) is refused. Returns the account and
    * when the login expires (0 = never), or null to refuse.
    */
   authorize(leaf: Leaf, c: LeafConnect): { account: Account; expiresAtMs: number } | null {
@@ -248,9 +311,11 @@ export class LeafManager implements SubListener {
       expiresAtMs = r.jwt?.expiresAtMs ?? 0;
       leaf.userJwt = c.jwt ?? null;
     } else if (s.authRequired) {
-      const r = s.auth.authenticate({ user: c.user, pass: c.pass, jwt: c.jwt, sig: c.sig, nkey: c.nkey }, leaf.nonce);
+      // Over WebSocket, the websocket block's no_auth_user stands in for the server's.
+      const auth = leaf.websocket && s.websocket !== null ? s.websocket.leafAuthenticator() : s.auth;
+      const r = auth.authenticate({ user: c.user, pass: c.pass, jwt: c.jwt, sig: c.sig, nkey: c.nkey }, leaf.nonce);
       if (isAuthFailure(r)) return this.refused(leaf, r.detail);
-      if (!connectionTypeAllowed(r.userOptions?.allowedConnectionTypes, "LEAFNODE")) return this.refused(leaf, "Connection type not allowed");
+      if (!connectionTypeAllowed(r.userOptions?.allowedConnectionTypes, leaf.connectionType)) return this.refused(leaf, "Connection type not allowed");
       account = r.account;
     } else {
       account = o.account;
@@ -348,9 +413,13 @@ export class LeafManager implements SubListener {
   }
 
   /** The hub told us its cluster's leaf URLs: try them too after the configured ones fail. */
-  learnUrls(remote: RemoteLeaf, urls: readonly string[]): void {
+  learnUrls(remote: RemoteLeaf, info: LeafInfo): void {
     const configured = remote.options.urls.map(parseLeafUrl).filter((u): u is URL => u !== null);
-    const extra = urls.map(leafUrlFrom).filter((u): u is URL => u !== null && !configured.some((c) => c.host === u.host));
+    // A WebSocket remote learns the WebSocket URLs (nats-server updateLeafNodeURLs), wss when it uses TLS.
+    const ws = configured[0] !== undefined && isWsUrl(configured[0]);
+    const scheme = !ws ? "nats-leaf" : remote.wsTls !== null ? "wss" : "ws";
+    const urls = (ws ? info.ws_connect_urls : info.leafnode_urls) ?? [];
+    const extra = urls.map((u) => leafUrlFrom(u, scheme)).filter((u): u is URL => u !== null && !configured.some((c) => c.host === u.host));
     remote.urls = [...extra, ...configured];
   }
 
@@ -436,7 +505,8 @@ function sign(seed: string, nonce: string): string {
 function parseLeafUrl(raw: string): URL | null {
   try {
     const u = new URL(raw.includes("://") ? raw : `nats-leaf://${raw}`);
-    if (u.port === "") u.port = DEFAULT_LEAF_PORT;
+    // ws:// and wss:// without a port mean 80 and 443 (the URL keeps none: dial.ts).
+    if (u.port === "" && !isWsUrl(u)) u.port = DEFAULT_LEAF_PORT;
     return u.hostname !== "" ? u : null;
   } catch {
     return null;

@@ -660,6 +660,21 @@ export function validateOptions(o: ServerOptions): string[] {
   if (o.cluster !== undefined) problems.push(...validatePinnedAccounts(o.cluster));
   if (o.gateway !== undefined) problems.push(...validateGateway(o.gateway, o.cluster));
   if (o.websocket !== undefined) problems.push(...validateWebsocket(o, o.websocket));
+  if (o.leafnodes !== undefined) problems.push(...validateLeafRemotes(o.leafnodes));
+  return problems;
+}
+
+/** nats-server validateLeafNode: a remote's URLs are all ws:// or wss://, or none of them. */
+function validateLeafRemotes(l: LeafNodeOptions): string[] {
+  const problems: string[] = [];
+  for (const r of l.remotes) {
+    const ws = r.urls.map((u) => /^ws/i.test(u));
+    if (ws.some((w) => w !== ws[0])) {
+      // As redactURLList: passwords shown as xxxxx.
+      const list = r.urls.map((u) => JSON.stringify(u.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:@/]*):[^@/]*@/i, "$1:xxxxx@"))).join(" ");
+      problems.push(`remote leaf node configuration cannot have a mix of websocket and non-websocket urls: [${list}]`);
+    }
+  }
   return problems;
 }
 

@@ -2,7 +2,8 @@
  * The websocket listener (nats-server websocket.go startWebsocketServer): accepts TCP (or
  * TLS with `tls {}`: wss), reads the HTTP upgrade request within handshake_timeout,
  * answers 101 or nats-server's HTTP error, and hands the socket to the server as a
- * CLIENT connection with WebSocket framing. Also owns what is websocket-wide: the origin
+ * CLIENT connection with WebSocket framing, or to the leaf manager as a LEAF when the
+ * path says so (upgrade.ts upgradeKind). Also owns what is websocket-wide: the origin
  * policy, the auth override of the `websocket {}` block, the URLs for the ports file and
  * /varz's `websocket` section.
  */
@@ -24,6 +25,7 @@ import {
   parseRequestHead,
   settingsFor,
   switchingProtocols,
+  upgradeKind,
   type OriginPolicy,
 } from "./upgrade.js";
 
@@ -46,6 +48,9 @@ export class WebsocketServer {
   /** The override's authenticator and the server authenticator it was derived from (rebuilt after a reload). */
   private overrideAuth: Authenticator | null = null;
   private overrideBase: Authenticator | null = null;
+  /** The leaf nodes' authenticator with this block's no_auth_user, and the server authenticator it came from. */
+  private leafAuth: Authenticator | null = null;
+  private leafAuthBase: Authenticator | null = null;
   /** Sockets still in their upgrade, closed on shutdown. */
   private readonly handshaking = new Set<net.Socket>();
 
@@ -124,6 +129,22 @@ export class WebsocketServer {
       this.overrideBase = base;
     }
     return this.overrideAuth;
+  }
+
+  /**
+   * The authenticator for leaf nodes that came in over WebSocket (nats-server
+   * processClientOrLeafAuthentication): the server's users, with this block's
+   * no_auth_user when it has one (its username, password and token are for clients only).
+   */
+  leafAuthenticator(): Authenticator {
+    const base = this.server.auth;
+    const noAuthUser = this.options.noAuthUser;
+    if (noAuthUser === undefined || noAuthUser === "") return base;
+    if (this.leafAuthBase !== base || this.leafAuth === null) {
+      this.leafAuth = new Authenticator({ ...this.server.options, noAuthUser }, base.bcrypt);
+      this.leafAuthBase = base;
+    }
+    return this.leafAuth;
   }
 
   /**
@@ -244,8 +265,26 @@ export class WebsocketServer {
       socket.end(httpError(err.status));
       return;
     }
-    const settings = settingsFor(req, this.options);
+    const kind = upgradeKind(req.path);
+    if (kind === "mqtt") {
+      // nats-server would start an MQTT session here; tsnats has no MQTT.
+      log.error(`${peer} - websocket handshake error: MQTT is not supported`);
+      socket.end(httpError(400));
+      return;
+    }
+    const settings = settingsFor(req, this.options, kind === "client");
     socket.write(switchingProtocols(req, settings, this.options.headers));
-    this.server.acceptWebsocketClient(socket, settings);
+    if (kind === "client") {
+      this.server.acceptWebsocketClient(socket, settings);
+      return;
+    }
+    const leafs = this.server.leafs;
+    if (leafs === null || !leafs.listening) {
+      // As nats-server: the 101 went out, and the connection is closed without a word.
+      log.error("Not configured to accept leaf node connections");
+      socket.destroy();
+      return;
+    }
+    leafs.acceptWebsocket(socket, settings);
   }
 }

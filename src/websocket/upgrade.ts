@@ -150,11 +150,38 @@ function offersDeflate(r: UpgradeRequest): boolean {
   return false;
 }
 
-/** What the accepted request agreed on (nats-server wsUpgrade after its checks). */
-export function settingsFor(r: UpgradeRequest, o: Pick<WebsocketOptions, "compression" | "jwtCookie" | "userCookie" | "passCookie" | "tokenCookie">): WsSettings {
+/** The path a leaf node asks for (nats-server leafNodeWSPath); MQTT's is `/mqtt`. */
+export const LEAF_WS_PATH = "/leafnode";
+const MQTT_WS_PATH = "/mqtt";
+
+/** What kind of connection an upgrade request is for. */
+export type UpgradeKind = "client" | "leaf" | "mqtt";
+
+/**
+ * nats-server wsUpgrade tells connection kinds apart by the request path: 2.9 by its
+ * prefix (`/leafnode...`, its leaves dial `/leafnode` + their URL's path), 2.10+ by its
+ * suffix (`.../leafnode`); both are taken so leaves of either version get in.
+ */
+export function upgradeKind(target: string): UpgradeKind {
+  const q = target.search(/[?#]/);
+  const path = q < 0 ? target : target.slice(0, q);
+  if (path.startsWith(LEAF_WS_PATH) || path.endsWith(LEAF_WS_PATH)) return "leaf";
+  if (path.startsWith(MQTT_WS_PATH) || path.endsWith(MQTT_WS_PATH)) return "mqtt";
+  return "client";
+}
+
+/**
+ * What the accepted request agreed on (nats-server wsUpgrade after its checks). Browser
+ * detection and cookies are for clients only (`client` false for a leaf node).
+ */
+export function settingsFor(
+  r: UpgradeRequest,
+  o: Pick<WebsocketOptions, "compression" | "jwtCookie" | "userCookie" | "passCookie" | "tokenCookie">,
+  client = true,
+): WsSettings {
   const compress = o.compression && offersDeflate(r);
   const noMasking = first(r, "nats-no-masking") === "true";
-  const ua = first(r, "user-agent");
+  const ua = client ? first(r, "user-agent") : "";
   const browser = ua.startsWith("Mozilla/");
   const xff = first(r, "x-forwarded-for");
   const s: WsSettings = {
@@ -168,7 +195,7 @@ export function settingsFor(r: UpgradeRequest, o: Pick<WebsocketOptions, "compre
     cookieToken: "",
     clientIp: isIP(xff) !== 0 ? xff : "",
   };
-  readCookies(r, o, s);
+  if (client) readCookies(r, o, s);
   return s;
 }
 

@@ -1,14 +1,16 @@
 /**
- * The WebSocket side of one client connection (nats-server `c.ws`): decodes the frames it
- * reads into protocol bytes for the client's parser, and wraps what the client writes in
- * binary frames, compressed when permessage-deflate was agreed. The client itself is the
- * same `Client` as over TCP; `Connection.ws` non-null is the only difference on the
- * paths they share.
+ * The WebSocket side of one connection (nats-server `c.ws`): decodes the frames it reads
+ * into protocol bytes for the connection's parser, and wraps what it writes in binary
+ * frames, compressed when permessage-deflate was agreed. The connection itself is the
+ * same `Client` or `Leaf` as over TCP; `Connection.ws` non-null is the only difference on
+ * the paths they share. The accepting side reads masked frames and writes plain ones; the
+ * dialing side (a leaf node soliciting its hub, leaf-ws-dial.ts) the other way round.
  */
+import { randomFillSync } from "node:crypto";
 import type { Socket } from "node:net";
 import type { ClosedReason } from "../server/closed-state.js";
 import { ClosedState } from "../server/closed-state.js";
-import type { Client } from "../server/client.js";
+import type { Connection } from "../server/connection.js";
 import type { ConnectOptions } from "../protocol/connect.js";
 import {
   CLOSE_MESSAGE_TOO_BIG,
@@ -22,6 +24,8 @@ import {
   closePayload,
   closeStatusFor,
   frameHeaderSize,
+  maskWord,
+  unmask,
   writeFrameHeader,
 } from "./frame.js";
 import { WsReader, type WsReadSink } from "./reader.js";
@@ -49,22 +53,43 @@ export interface WsSettings {
   clientIp: string;
 }
 
-/** Largest frame header this side writes (no mask). */
-const HEADER_MAX = 10;
+/** Largest frame header this side writes (with a mask key). */
+const HEADER_MAX = 14;
+/** Mask keys are drawn from this many random bytes at a time (one crypto call per 64 frames). */
+const MASK_POOL_SIZE = 256;
+
+/** A connection with WebSocket framing: its parser takes the unframed protocol bytes. */
+export type WsHost = Connection & { readonly parser: { parse(buf: Buffer, len: number): void } };
+
+/**
+ * Which end of the WebSocket this server is: "server" accepted the upgrade (reads masked
+ * frames unless Nats-No-Masking was agreed, writes plain ones); "client" sent it (reads
+ * plain frames, masks its own unless the hub agreed to Nats-No-Masking).
+ */
+export type WsRole = "server" | "client";
 
 export class WsConn implements WsReadSink {
   readonly reader: WsReader;
+  /** Frames written are masked (nats-server maskwrite): the dialing side, unless no masking was agreed. */
+  readonly maskWrite: boolean;
   /** A close frame went out: nothing more is written (nats-server closeSent). */
   private closeSent = false;
   /** Scratch for the frame header of each flush (reused: it is copied into the write queue by cork). */
   private readonly header = Buffer.allocUnsafe(HEADER_MAX);
+  /** Random bytes the mask keys are taken from, 4 per frame; null when not masking. */
+  private readonly maskPool: Buffer | null;
+  private maskPos = MASK_POOL_SIZE;
 
   constructor(
-    private readonly client: Client,
+    private readonly client: WsHost,
     readonly settings: WsSettings,
     maxMessage: number,
+    role: WsRole = "server",
   ) {
-    this.reader = new WsReader(this, !settings.noMasking, maxMessage);
+    const masked = !settings.noMasking;
+    this.reader = new WsReader(this, role === "server" && masked, maxMessage);
+    this.maskWrite = role === "client" && masked;
+    this.maskPool = this.maskWrite ? Buffer.allocUnsafe(MASK_POOL_SIZE) : null;
   }
 
   get closed(): boolean {
@@ -135,7 +160,10 @@ export class WsConn implements WsReadSink {
     socket.cork();
     if (limit === 0 || payload.length <= limit) {
       const h = this.header;
-      const n = writeFrameHeader(h, 0, OP_BINARY, payload.length, true, compressed, null);
+      const key = this.nextMaskKey();
+      const n = writeFrameHeader(h, 0, OP_BINARY, payload.length, true, compressed, key);
+      // The bytes are ours until written (the outbound buffer or the deflate output): masked in place.
+      if (key !== null) unmask(payload, 0, payload.length, maskWord(key, 0), 0);
       // write() keeps a reference until the data is handed to the kernel: copy the header.
       socket.write(n === 2 ? Buffer.from([h[0]!, h[1]!]) : Buffer.from(h.subarray(0, n)));
       if (cb !== null) socket.write(payload, cb);
@@ -143,8 +171,10 @@ export class WsConn implements WsReadSink {
     } else {
       for (let off = 0, first = true; off < payload.length; off += limit, first = false) {
         const end = Math.min(off + limit, payload.length);
-        const hdr = Buffer.allocUnsafe(frameHeaderSize(end - off, false));
-        writeFrameHeader(hdr, 0, first ? OP_BINARY : OP_CONTINUATION, end - off, end === payload.length, first && compressed, null);
+        const key = this.nextMaskKey();
+        const hdr = Buffer.allocUnsafe(frameHeaderSize(end - off, key !== null));
+        writeFrameHeader(hdr, 0, first ? OP_BINARY : OP_CONTINUATION, end - off, end === payload.length, first && compressed, key);
+        if (key !== null) unmask(payload, off, end, maskWord(key, 0), 0);
         socket.write(hdr);
         const part = payload.subarray(off, end);
         if (end === payload.length && cb !== null) socket.write(part, cb);
@@ -158,10 +188,25 @@ export class WsConn implements WsReadSink {
   private writeControl(opcode: number, payload: Buffer): void {
     const socket = this.client.socket;
     if (this.closeSent || socket.destroyed) return;
-    const frame = Buffer.allocUnsafe(2 + payload.length);
-    writeFrameHeader(frame, 0, opcode, payload.length, true, false, null);
-    payload.copy(frame, 2);
+    const key = this.nextMaskKey();
+    const frame = Buffer.allocUnsafe(frameHeaderSize(payload.length, key !== null) + payload.length);
+    const n = writeFrameHeader(frame, 0, opcode, payload.length, true, false, key);
+    payload.copy(frame, n);
+    if (key !== null) unmask(frame, n, frame.length, maskWord(key, 0), 0);
     socket.write(frame);
+  }
+
+  /** The next frame's mask key (4 random bytes, RFC 6455 5.3), or null when not masking. */
+  private nextMaskKey(): Buffer | null {
+    const pool = this.maskPool;
+    if (pool === null) return null;
+    if (this.maskPos + 4 > MASK_POOL_SIZE) {
+      randomFillSync(pool);
+      this.maskPos = 0;
+    }
+    const key = pool.subarray(this.maskPos, this.maskPos + 4);
+    this.maskPos += 4;
+    return key;
   }
 
   /**
