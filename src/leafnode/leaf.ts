@@ -15,7 +15,7 @@ import { MSG_TRACE_PROTO } from "../cluster/link-info.js";
 import { tracedFromLink } from "../server/msg-trace-external.js";
 import { processTracedLinkMsg } from "../server/msg-trace-deliver.js";
 import { interestLine } from "../protocol/encode.js";
-import { ERR_INVALID_SUBJECT } from "../protocol/errors.js";
+import { ERR_INVALID_SUBJECT, ERR_MAX_SUBSCRIPTIONS } from "../protocol/errors.js";
 import { LEAF_VERBS, Verb, type PubArg } from "../protocol/parser.js";
 import { ClosedState } from "../server/closed-state.js";
 import type { Connection } from "../server/connection.js";
@@ -75,6 +75,8 @@ export class Leaf extends Link {
   smap: Map<string, number> | null = null;
   /** Operator mode: the user JWT this accepted leaf logged in with (re-checked on account updates). */
   userJwt: string | null = null;
+  /** Operator mode: subscriptions the peer may have here (its JWTs' `subs`); -1 = no limit. */
+  maxSubs = -1;
   /** Closes the leaf when its user JWT expires (leaf-jwt.ts). */
   expiryTimer: NodeJS.Timeout | null = null;
   private infoReceived = false;
@@ -172,7 +174,7 @@ export class Leaf extends Link {
       return false;
     }
     const account = auth.account;
-    if (!this.manager.admit(this, account, auth.expiresAtMs)) return false;
+    if (!this.manager.admit(this, account, auth.grant)) return false;
     this.connectAccepted();
     if (typeof c.lang === "string" && c.lang !== "") return this.errAndClose(ERR_CLIENT_CONNECTED_TO_LEAF_PORT, ClosedState.WrongPort);
     const ourCluster = this.server.clusterName() ?? "";
@@ -250,6 +252,12 @@ export class Leaf extends Link {
     if (a.subject.startsWith(LDS_PREFIX) && a.subject === this.manager.loopSubject(this.account)) {
       this.manager.loopDetected(this, true);
       return false;
+    }
+    if (this.maxSubs >= 0 && this.subs.size >= this.maxSubs) {
+      // nats-server processLeafSub subsAtLimit: refused, the connection stays.
+      this.server.logger.error(`${this.logPrefix()}${ERR_MAX_SUBSCRIPTIONS}`);
+      this.sendErr(ERR_MAX_SUBSCRIPTIONS);
+      return true;
     }
     const existing = this.subs.get(a.key);
     if (existing !== undefined) {

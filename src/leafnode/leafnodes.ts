@@ -24,7 +24,7 @@ import { lazyRequire } from "../util/lazy-require.js";
 import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
 import { DEFAULT_DIAL_TIMEOUT_MS, Dialer } from "../cluster/dial.js";
 import { Leaf } from "./leaf.js";
-import { admitLeaf, authenticateLeafJwt } from "./leaf-jwt.js";
+import { admitLeaf, authenticateLeafJwt, type LeafGrant } from "./leaf-jwt.js";
 import { connectionTypeAllowed } from "../auth/jwt/user-checks.js";
 import { LEAF_IMPORT_SUBJECTS } from "../server/system-imports.js";
 import { ERR_DUPLICATE_LEAF, LDS_PREFIX, LOOP_RECONNECT_DELAY_MS, leafUrlFrom, readCredentials, type LeafConnect, type LeafInfo } from "./leaf-proto.js";
@@ -210,11 +210,11 @@ export class LeafManager implements SubListener {
    * whose `allowed_connection_types` lacks LEAFNODE is refused. Returns the account and
    * when the login expires (0 = never), or null to refuse.
    */
-  authorize(leaf: Leaf, c: LeafConnect): { account: Account; expiresAtMs: number } | null {
+  authorize(leaf: Leaf, c: LeafConnect): { account: Account; grant: LeafGrant | null } | null {
     const o = this.options;
     const s = this.server;
     let account: string | undefined;
-    let expiresAtMs = 0;
+    let grant: LeafGrant | null = null;
     if (o.username !== undefined && o.username !== "") {
       if (c.user !== o.username || c.pass !== o.password) return null;
       account = o.account;
@@ -226,7 +226,7 @@ export class LeafManager implements SubListener {
       const r = authenticateLeafJwt(s.operator, leaf, c);
       if (isAuthFailure(r)) return this.refused(leaf, r.detail);
       account = r.account;
-      expiresAtMs = r.jwt?.expiresAtMs ?? 0;
+      if (r.jwt !== undefined) grant = { expiresAtMs: r.jwt.expiresAtMs, maxPayload: r.jwt.maxPayload, maxSubs: r.jwt.maxSubs };
       leaf.userJwt = c.jwt ?? null;
     } else if (s.authRequired) {
       const r = s.auth.authenticate({ user: c.user, pass: c.pass, jwt: c.jwt, sig: c.sig, nkey: c.nkey }, leaf.nonce);
@@ -237,7 +237,7 @@ export class LeafManager implements SubListener {
       account = o.account;
     }
     const acc = s.accounts.get(account ?? "$G");
-    return acc === undefined ? null : { account: acc, expiresAtMs };
+    return acc === undefined ? null : { account: acc, grant };
   }
 
   private refused(leaf: Leaf, detail: string): null {
@@ -245,10 +245,10 @@ export class LeafManager implements SubListener {
     return null;
   }
 
-  /** Operator mode: the account's leaf limit and the JWT's expiry (leaf-jwt.ts); false when `leaf` was closed. */
-  admit(leaf: Leaf, account: Account, expiresAtMs: number): boolean {
+  /** Operator mode: the account's leaf limit, the JWTs' limits and expiry (leaf-jwt.ts); false when `leaf` was closed. */
+  admit(leaf: Leaf, account: Account, grant: LeafGrant | null): boolean {
     const op = this.server.operator;
-    return op === null || leaf.userJwt === null || admitLeaf(op, leaf, account, this.leafs.values(), expiresAtMs);
+    return op === null || grant === null || admitLeaf(op, leaf, account, grant);
   }
 
   /** Adds a connection whose handshake is over (nats-server addLeafNodeConnection), replacing a stale twin. */
@@ -269,6 +269,7 @@ export class LeafManager implements SubListener {
     }
     leaf.registered = true;
     this.leafs.set(leaf.id, leaf);
+    this.server.accountConns.added(leaf, leaf.account);
     if (![...this.leafs.values()].some((l) => l !== leaf && l.account === leaf.account)) leaf.account.addSubListener(this);
   }
 
@@ -337,6 +338,7 @@ export class LeafManager implements SubListener {
 
   leafClosed(leaf: Leaf): void {
     this.pending.delete(leaf);
+    this.server.accountConns.removed(leaf);
     if (this.leafs.delete(leaf.id) && ![...this.leafs.values()].some((l) => l.account === leaf.account)) {
       leaf.account.removeSubListener(this);
     }

@@ -206,6 +206,7 @@ export function setupSystemAccount(server: Server): Account {
     server.accounts.set(name, acc);
   }
   server.events.listen(acc);
+  server.accountConns.listen(acc);
   server.operator?.listen(acc);
   return acc;
 }
