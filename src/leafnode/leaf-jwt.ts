@@ -50,6 +50,7 @@ export function admitLeaf(op: OperatorMode, leaf: Leaf, account: Account, grant:
     return false;
   }
   if (!applyLeafLimits(leaf, grant.maxPayload, grant.maxSubs)) return false;
+  leaf.expiresAtMs = grant.expiresAtMs;
   armLeafExpiry(leaf, grant.expiresAtMs);
   return true;
 }

@@ -67,6 +67,12 @@ export class Leaf extends Link {
   /** The local account this connection is bound to (set by CONNECT when accepted). */
   account: Account;
   readonly subs = new Map<string, LeafSub>();
+  /** The user the peer logged in as (accepted leaves; USER.INFO across the leaf answers with it). */
+  user = "";
+  /** Operator mode: the login's end (0 = never), for USER.INFO `expires`. */
+  expiresAtMs = 0;
+  /** The peer's version from its CONNECT (accepted leaves; /connz of an account shows it). */
+  remoteVersion = "";
   /** The peer's cluster name, when it is part of one (nats-server leaf.remoteCluster). */
   remoteCluster = "";
   /** The nonce we sent (accepted) or the hub sent us to sign (dialed). */
@@ -186,6 +192,7 @@ export class Leaf extends Link {
     this.headers = c.headers === true && !this.server.options.noHeaderSupport;
     this.traceOk = typeof c.proto === "number" && c.proto >= MSG_TRACE_PROTO;
     this.remoteName = typeof c.name === "string" ? c.name : "";
+    this.remoteVersion = typeof c.version === "string" ? c.version : "";
     this.remoteId = typeof c.server_id === "string" ? c.server_id : "";
     if (c.is_hub === true) this.isSpoke = true;
     if (typeof c.cluster === "string") this.remoteCluster = c.cluster;
@@ -315,7 +322,7 @@ export class Leaf extends Link {
     }
     if (r.psubs.length !== 0 || r.qsubs.length !== 0) deliverFromLink(this.server, this, r, pa);
     // `$SYS.REQ` services the account imports from the system account (system-imports.ts).
-    if (pa.arg[pa.subjectStart] === 0x24) this.server.events.imports.requestFromLeaf(this.account, pa);
+    if (pa.arg[pa.subjectStart] === 0x24) this.server.events.imports.requestFromLeaf(this, pa);
     // A leaf's message goes on to other clusters as a client's does; queue groups it did
     // not name were not served here (processInboundLeafMsg), so remote ones may be.
     if (gw !== null) sendToGateways(gw, this, this.account, pa, pa.queuesEnd > pa.queuesStart ? r : null);

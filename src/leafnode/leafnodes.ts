@@ -218,14 +218,17 @@ export class LeafManager implements SubListener {
     if (o.username !== undefined && o.username !== "") {
       if (c.user !== o.username || c.pass !== o.password) return null;
       account = o.account;
+      leaf.user = o.username;
     } else if (o.users !== undefined && o.users.length > 0) {
       const u = o.users.find((x) => x.user === c.user);
       if (u === undefined || u.password !== c.pass) return null;
       account = u.account;
+      leaf.user = u.user;
     } else if (s.operator !== null) {
       const r = authenticateLeafJwt(s.operator, leaf, c);
       if (isAuthFailure(r)) return this.refused(leaf, r.detail);
       account = r.account;
+      leaf.user = r.user ?? "";
       if (r.jwt !== undefined) grant = { expiresAtMs: r.jwt.expiresAtMs, maxPayload: r.jwt.maxPayload, maxSubs: r.jwt.maxSubs };
       leaf.userJwt = c.jwt ?? null;
     } else if (s.authRequired) {
@@ -233,6 +236,7 @@ export class LeafManager implements SubListener {
       if (isAuthFailure(r)) return this.refused(leaf, r.detail);
       if (!connectionTypeAllowed(r.userOptions?.allowedConnectionTypes, "LEAFNODE")) return this.refused(leaf, "Connection type not allowed");
       account = r.account;
+      leaf.user = r.user ?? "";
     } else {
       account = o.account;
     }
