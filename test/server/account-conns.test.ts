@@ -224,3 +224,32 @@ describe("operator-mode limits on a hub's leaf connections", () => {
     await client.waitFor((d) => d.split("PONG").length > 2);
   });
 });
+
+describe("account connection events across gateways", () => {
+  test("conn 2 holds across a supercluster: a client in each cluster, a third is refused", async () => {
+    const { startSuperCluster } = await import("../helpers/supercluster.js");
+    const op = await makeOperator();
+    const lim = await makeAccount(op, "LIM", { limits: { ...NO_LIMITS, conn: 2 } });
+    const u = await makeUser(lim, "u");
+    const sc = await startSuperCluster(["east", "west"], [1, 1], { config: operatorConfig(op, [lim]) });
+    const raws: RawConn[] = [];
+    try {
+      const [east, west] = [sc.clusters[0]![0]!, sc.clusters[1]![0]!];
+      const remote = (n: NatsServer): number => n.server.accountConns.remoteClients(n.server.accounts.get(lim.pub)!);
+      const a = await rawJwtConnect(east.port, u);
+      raws.push(a);
+      await waitFor(() => remote(west) === 1, { timeoutMs: 10_000, what: "west counts east's client" });
+      const b = await rawJwtConnect(west.port, u);
+      raws.push(b);
+      assert.ok(a.data.includes("PONG") && b.data.includes("PONG"));
+      await waitFor(() => remote(east) === 1, { timeoutMs: 10_000, what: "east counts west's client" });
+      const third = await rawJwtConnect(east.port, u);
+      raws.push(third);
+      await third.waitClosed();
+      assert.ok(third.data.endsWith(MAX_ERR), third.data);
+    } finally {
+      for (const r of raws) r.close();
+      await sc.close();
+    }
+  });
+});
