@@ -174,10 +174,15 @@ export class AccountConns {
    * their counts; those with connections answer on our `$SYS._INBOX_.<id>`.
    */
   requestCounts(account: string): void {
-    const sys = this.sys;
-    if (sys === null) return;
-    const body = JSON.stringify({ server: serverInfo(this.server), acc: account });
-    this.server.publishInternal(sys, `$SYS.REQ.ACCOUNT.${account}.CONNS`, `$SYS._INBOX_.${this.server.id}`, Buffer.from(body, "utf8"), -1);
+    if (this.sys === null) return;
+    // Off the caller's turn: an account is loaded in the middle of a login.
+    setImmediate(() => {
+      const sys = this.sys;
+      if (sys === null || this.server.shutdownStarted) return;
+      // publishInternal takes the payload as on the wire: with its CRLF.
+      const body = `${JSON.stringify({ server: serverInfo(this.server), acc: account })}\r\n`;
+      this.server.publishInternal(sys, `$SYS.REQ.ACCOUNT.${account}.CONNS`, `$SYS._INBOX_.${this.server.id}`, Buffer.from(body, "utf8"), -1);
+    });
   }
 
   /** The `account_connections` event for `account` (nats-server AccountNumConns). */
@@ -213,7 +218,10 @@ export class AccountConns {
     };
   }
 
-  /** Publishes the account's event on both subjects when anyone (or a gateway) may want it. */
+  /**
+   * Publishes the account's event on both subjects when anyone but us (or a gateway) may want
+   * it: a server alone builds nothing per connection.
+   */
   private publish(account: Account, l: LocalCounts): void {
     const sys = this.sys;
     if (sys === null) return;
@@ -221,10 +229,18 @@ export class AccountConns {
     const oldSubject = accountConnsSubjectOld(account.name);
     const newSubject = accountConnsSubjectNew(account.name);
     const s = this.server;
-    if (s.gateways === null && !sys.sublist.hasInterest(oldSubject) && !sys.sublist.hasInterest(newSubject)) return;
+    if (s.gateways === null && !this.othersListen(sys, oldSubject) && !this.othersListen(sys, newSubject)) return;
     const payload = Buffer.from(`${JSON.stringify(this.event(account))}\r\n`, "utf8");
     s.publishInternal(sys, oldSubject, "", payload, -1);
     s.publishInternal(sys, newSubject, "", payload, -1);
+  }
+
+  /** Whether anyone but this tracker (a client, a route, a leaf) has interest in `subject`. */
+  private othersListen(sys: Account, subject: string): boolean {
+    const r = sys.sublist.match(subject);
+    if (r.qsubs.length > 0) return true;
+    for (const sub of r.psubs) if (!this.subs.includes(sub)) return true;
+    return false;
   }
 
   /** Heartbeats of accounts with connections; other servers not heard from are forgotten. */
