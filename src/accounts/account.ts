@@ -81,11 +81,15 @@ export class Account {
     return true;
   }
 
-  /** A route's or leaf's queue subscription now stands for `weight` members (RS+/LS+ again). */
+  /**
+   * A route's or leaf's queue subscription now stands for `weight` members (RS+/LS+ again);
+   * its shadows in stream exporters stand for as many (nats-server updates the shadows' qw).
+   */
   setWeight(sub: Subscription, weight: number): void {
     const delta = weight - sub.weight;
     sub.weight = weight;
     if (delta !== 0 && this.subListeners !== null) this.subChanged(sub, delta);
+    if (sub.shadows !== null) for (const shadow of sub.shadows) shadow.im!.ref.exporter.setWeight(shadow, weight);
   }
 
   /** Removes many subscriptions at once (a closing connection). */

@@ -3,6 +3,7 @@
  * LEAF, registerWithAccount, updateAccountClaims): a leaf logs in with a user JWT and the
  * INFO nonce signed by the user key, as a client does, but as connection type `LEAFNODE`;
  * it is bound to the JWT's account, counted against the account's `limits.leaf`, closed
+ * (cluster-wide: account-conns.ts) and to the JWTs' payload and subscription limits, closed
  * when its JWT expires, and closed when an account update revokes its user. Kept apart from
  * leafnodes.ts so the config-auth path there stays as it was.
  */
@@ -10,7 +11,7 @@ import type { Account } from "../accounts/account.js";
 import type { AuthFailure, AuthResult } from "../auth/authenticator.js";
 import { decodeUserClaims, isRevoked } from "../auth/jwt/claims.js";
 import { NO_LIMIT, type JwtAccount, type OperatorMode } from "../auth/jwt/operator-mode.js";
-import { ERR_MAX_ACCOUNT_CONNECTIONS } from "../protocol/errors.js";
+import { ERR_MAX_ACCOUNT_CONNECTIONS, ERR_MAX_SUBSCRIPTIONS } from "../protocol/errors.js";
 import { ClosedState } from "../server/closed-state.js";
 import type { Leaf } from "./leaf.js";
 import type { LeafConnect } from "./leaf-proto.js";
@@ -28,22 +29,47 @@ function leafLimit(op: OperatorMode, account: Account): number {
   return op.jwtAccounts.get(account.name)?.limit("leaf") ?? NO_LIMIT;
 }
 
+/** What a leaf's user JWT grants beyond its account (leafnodes.ts authorize). */
+export interface LeafGrant {
+  /** When the login ends (0 = never). */
+  expiresAtMs: number;
+  /** Payload and subscription limits from the user and account JWTs; -1 = none. */
+  maxPayload: number;
+  maxSubs: number;
+}
+
 /**
  * nats-server registerWithAccount for a LEAF: refused with `maximum account active
- * connections exceeded` when the account already has `limits.leaf` leaf connections; else
- * the user JWT's expiry is armed. Returns false when the leaf was closed.
+ * connections exceeded` when the account already has `limits.leaf` leaf connections in the
+ * cluster (account-conns.ts); else the JWT's payload and subscription limits apply
+ * (applyAccountLimits) and its expiry is armed. Returns false when the leaf was closed.
  */
-export function admitLeaf(op: OperatorMode, leaf: Leaf, account: Account, others: Iterable<Leaf>, expiresAtMs: number): boolean {
-  const max = leafLimit(op, account);
-  if (max !== NO_LIMIT) {
-    let n = 0;
-    for (const other of others) if (other !== leaf && other.account === account && !other.closed) n++;
-    if (n >= max) {
-      leaf.errAndClose(ERR_MAX_ACCOUNT_CONNECTIONS, ClosedState.MaxAccountConnectionsExceeded);
-      return false;
-    }
+export function admitLeaf(op: OperatorMode, leaf: Leaf, account: Account, grant: LeafGrant): boolean {
+  if (leaf.server.accountConns.leafLimitReached(account, leafLimit(op, account), leaf)) {
+    leaf.errAndClose(ERR_MAX_ACCOUNT_CONNECTIONS, ClosedState.MaxAccountConnectionsExceeded);
+    return false;
   }
-  armLeafExpiry(leaf, expiresAtMs);
+  if (!applyLeafLimits(leaf, grant.maxPayload, grant.maxSubs)) return false;
+  leaf.expiresAtMs = grant.expiresAtMs;
+  armLeafExpiry(leaf, grant.expiresAtMs);
+  return true;
+}
+
+/**
+ * nats-server applyAccountLimits for a LEAF: at most `maxSubs` subscriptions from the peer
+ * (LS+ past it is answered `Maximum Subscriptions Exceeded` and ignored) and, as nats-server
+ * 2.14 checks LMSG, payloads up to `maxPayload` (both capped by the server's options). A leaf
+ * already at its subscription limit is closed. Returns false then.
+ */
+function applyLeafLimits(leaf: Leaf, maxPayload: number, maxSubs: number): boolean {
+  const o = leaf.server.options;
+  const serverSubs = o.maxSubscriptions > 0 ? o.maxSubscriptions : NO_LIMIT;
+  leaf.maxSubs = maxSubs === NO_LIMIT ? serverSubs : serverSubs === NO_LIMIT ? maxSubs : Math.min(maxSubs, serverSubs);
+  leaf.parser.maxPayload = maxPayload === NO_LIMIT ? Number.MAX_SAFE_INTEGER : Math.min(maxPayload, o.maxPayload);
+  if (leaf.maxSubs !== NO_LIMIT && leaf.subs.size >= leaf.maxSubs) {
+    closeLeaf(leaf, ERR_MAX_SUBSCRIPTIONS, ClosedState.MaxSubscriptionsExceeded);
+    return false;
+  }
   return true;
 }
 
@@ -70,10 +96,11 @@ function closeLeaf(leaf: Leaf, error: string, reason: (typeof ClosedState)[keyof
 
 /**
  * The account's JWT changed (nats-server updateAccountClaims): leaves whose user was
- * revoked or whose signing key is gone are closed. A lowered `limits.leaf` holds for new
- * leaves only: nats-server 2.9.10 leaves the open ones be (checked against it).
+ * revoked or whose signing key is gone are closed; the others get the new payload and
+ * subscription limits. A lowered `limits.leaf` holds for new leaves only, as nats-server's
+ * update does (a lowered `conn` counts leaves: operator-mode.ts recheckClients).
  */
-export function recheckLeafs(ja: JwtAccount, leafs: Iterable<Leaf>): void {
+export function recheckLeafs(op: OperatorMode, ja: JwtAccount, leafs: Iterable<Leaf>): void {
   for (const leaf of [...leafs]) {
     if (leaf.account !== ja.account || leaf.closed || leaf.userJwt === null) continue;
     let revoked: boolean;
@@ -83,7 +110,12 @@ export function recheckLeafs(ja: JwtAccount, leafs: Iterable<Leaf>): void {
     } catch {
       continue;
     }
-    if (revoked) closeLeaf(leaf, "User Authentication Revoked", ClosedState.Revocation);
+    if (revoked) {
+      closeLeaf(leaf, "User Authentication Revoked", ClosedState.Revocation);
+      continue;
+    }
+    const limits = op.grantLimits(leaf.userJwt, ja);
+    if (limits !== null) applyLeafLimits(leaf, limits.maxPayload, limits.maxSubs);
   }
 }
 

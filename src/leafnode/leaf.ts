@@ -15,7 +15,7 @@ import { MSG_TRACE_PROTO } from "../cluster/link-info.js";
 import { tracedFromLink } from "../server/msg-trace-external.js";
 import { processTracedLinkMsg } from "../server/msg-trace-deliver.js";
 import { interestLine } from "../protocol/encode.js";
-import { ERR_INVALID_SUBJECT } from "../protocol/errors.js";
+import { ERR_INVALID_SUBJECT, ERR_MAX_SUBSCRIPTIONS } from "../protocol/errors.js";
 import { LEAF_VERBS, Verb, type PubArg } from "../protocol/parser.js";
 import { ClosedState } from "../server/closed-state.js";
 import type { Connection } from "../server/connection.js";
@@ -67,6 +67,12 @@ export class Leaf extends Link {
   /** The local account this connection is bound to (set by CONNECT when accepted). */
   account: Account;
   readonly subs = new Map<string, LeafSub>();
+  /** The user the peer logged in as (accepted leaves; USER.INFO across the leaf answers with it). */
+  user = "";
+  /** Operator mode: the login's end (0 = never), for USER.INFO `expires`. */
+  expiresAtMs = 0;
+  /** The peer's version from its CONNECT (accepted leaves; /connz of an account shows it). */
+  remoteVersion = "";
   /** The peer's cluster name, when it is part of one (nats-server leaf.remoteCluster). */
   remoteCluster = "";
   /** The nonce we sent (accepted) or the hub sent us to sign (dialed). */
@@ -75,6 +81,8 @@ export class Leaf extends Link {
   smap: Map<string, number> | null = null;
   /** Operator mode: the user JWT this accepted leaf logged in with (re-checked on account updates). */
   userJwt: string | null = null;
+  /** Operator mode: subscriptions the peer may have here (its JWTs' `subs`); -1 = no limit. */
+  maxSubs = -1;
   /** Closes the leaf when its user JWT expires (leaf-jwt.ts). */
   expiryTimer: NodeJS.Timeout | null = null;
   private infoReceived = false;
@@ -187,7 +195,7 @@ export class Leaf extends Link {
       return false;
     }
     const account = auth.account;
-    if (!this.manager.admit(this, account, auth.expiresAtMs)) return false;
+    if (!this.manager.admit(this, account, auth.grant)) return false;
     this.connectAccepted();
     if (typeof c.lang === "string" && c.lang !== "") return this.errAndClose(ERR_CLIENT_CONNECTED_TO_LEAF_PORT, ClosedState.WrongPort);
     const ourCluster = this.server.clusterName() ?? "";
@@ -199,6 +207,7 @@ export class Leaf extends Link {
     this.headers = c.headers === true && !this.server.options.noHeaderSupport;
     this.traceOk = typeof c.proto === "number" && c.proto >= MSG_TRACE_PROTO;
     this.remoteName = typeof c.name === "string" ? c.name : "";
+    this.remoteVersion = typeof c.version === "string" ? c.version : "";
     this.remoteId = typeof c.server_id === "string" ? c.server_id : "";
     if (c.is_hub === true) this.isSpoke = true;
     if (typeof c.cluster === "string") this.remoteCluster = c.cluster;
@@ -266,6 +275,12 @@ export class Leaf extends Link {
       this.manager.loopDetected(this, true);
       return false;
     }
+    if (this.maxSubs >= 0 && this.subs.size >= this.maxSubs) {
+      // nats-server processLeafSub subsAtLimit: refused, the connection stays.
+      this.server.logger.error(`${this.logPrefix()}${ERR_MAX_SUBSCRIPTIONS}`);
+      this.sendErr(ERR_MAX_SUBSCRIPTIONS);
+      return true;
+    }
     const existing = this.subs.get(a.key);
     if (existing !== undefined) {
       if (a.queue !== null) this.account.setWeight(existing, a.weight);
@@ -322,7 +337,7 @@ export class Leaf extends Link {
     }
     if (r.psubs.length !== 0 || r.qsubs.length !== 0) deliverFromLink(this.server, this, r, pa);
     // `$SYS.REQ` services the account imports from the system account (system-imports.ts).
-    if (pa.arg[pa.subjectStart] === 0x24) this.server.events.imports.requestFromLeaf(this.account, pa);
+    if (pa.arg[pa.subjectStart] === 0x24) this.server.events.imports.requestFromLeaf(this, pa);
     // A leaf's message goes on to other clusters as a client's does; queue groups it did
     // not name were not served here (processInboundLeafMsg), so remote ones may be.
     if (gw !== null) sendToGateways(gw, this, this.account, pa, pa.queuesEnd > pa.queuesStart ? r : null);

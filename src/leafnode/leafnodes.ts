@@ -26,7 +26,7 @@ import { DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "../cluster/dial.j
 import { WsConn, type WsSettings } from "../websocket/ws-conn.js";
 import { isWsUrl, solicitWebsocket, wsDialTls } from "./leaf-ws-dial.js";
 import { Leaf } from "./leaf.js";
-import { admitLeaf, authenticateLeafJwt } from "./leaf-jwt.js";
+import { admitLeaf, authenticateLeafJwt, type LeafGrant } from "./leaf-jwt.js";
 import { connectionTypeAllowed } from "../auth/jwt/user-checks.js";
 import { ERR_MISSING_ACCOUNT } from "../auth/jwt/claims.js";
 import { LEAF_IMPORT_SUBJECTS } from "../server/system-imports.js";
@@ -292,23 +292,26 @@ export class LeafManager implements SubListener {
    * whose `allowed_connection_types` lacks LEAFNODE (LEAFNODE_WS over WebSocket) is refused. Returns the account and
    * when the login expires (0 = never), or null to refuse.
    */
-  authorize(leaf: Leaf, c: LeafConnect): { account: Account; expiresAtMs: number } | null {
+  authorize(leaf: Leaf, c: LeafConnect): { account: Account; grant: LeafGrant | null } | null {
     const o = this.options;
     const s = this.server;
     let account: string | undefined;
-    let expiresAtMs = 0;
+    let grant: LeafGrant | null = null;
     if (o.username !== undefined && o.username !== "") {
       if (c.user !== o.username || c.pass !== o.password) return null;
       account = o.account;
+      leaf.user = o.username;
     } else if (o.users !== undefined && o.users.length > 0) {
       const u = o.users.find((x) => x.user === c.user);
       if (u === undefined || u.password !== c.pass) return null;
       account = u.account;
+      leaf.user = u.user;
     } else if (s.operator !== null) {
       const r = authenticateLeafJwt(s.operator, leaf, c);
       if (isAuthFailure(r)) return this.refused(leaf, r.detail);
       account = r.account;
-      expiresAtMs = r.jwt?.expiresAtMs ?? 0;
+      leaf.user = r.user ?? "";
+      if (r.jwt !== undefined) grant = { expiresAtMs: r.jwt.expiresAtMs, maxPayload: r.jwt.maxPayload, maxSubs: r.jwt.maxSubs };
       leaf.userJwt = c.jwt ?? null;
     } else if (s.authRequired) {
       // Over WebSocket, the websocket block's no_auth_user stands in for the server's.
@@ -317,11 +320,12 @@ export class LeafManager implements SubListener {
       if (isAuthFailure(r)) return this.refused(leaf, r.detail);
       if (!connectionTypeAllowed(r.userOptions?.allowedConnectionTypes, leaf.connectionType)) return this.refused(leaf, "Connection type not allowed");
       account = r.account;
+      leaf.user = r.user ?? "";
     } else {
       account = o.account;
     }
     const acc = s.accounts.get(account ?? "$G");
-    return acc === undefined ? null : { account: acc, expiresAtMs };
+    return acc === undefined ? null : { account: acc, grant };
   }
 
   private refused(leaf: Leaf, detail: string): null {
@@ -329,10 +333,10 @@ export class LeafManager implements SubListener {
     return null;
   }
 
-  /** Operator mode: the account's leaf limit and the JWT's expiry (leaf-jwt.ts); false when `leaf` was closed. */
-  admit(leaf: Leaf, account: Account, expiresAtMs: number): boolean {
+  /** Operator mode: the account's leaf limit, the JWTs' limits and expiry (leaf-jwt.ts); false when `leaf` was closed. */
+  admit(leaf: Leaf, account: Account, grant: LeafGrant | null): boolean {
     const op = this.server.operator;
-    return op === null || leaf.userJwt === null || admitLeaf(op, leaf, account, this.leafs.values(), expiresAtMs);
+    return op === null || grant === null || admitLeaf(op, leaf, account, grant);
   }
 
   /** Adds a connection whose handshake is over (nats-server addLeafNodeConnection), replacing a stale twin. */
@@ -353,6 +357,7 @@ export class LeafManager implements SubListener {
     }
     leaf.registered = true;
     this.leafs.set(leaf.id, leaf);
+    this.server.accountConns.added(leaf, leaf.account);
     if (![...this.leafs.values()].some((l) => l !== leaf && l.account === leaf.account)) leaf.account.addSubListener(this);
   }
 
@@ -425,6 +430,7 @@ export class LeafManager implements SubListener {
 
   leafClosed(leaf: Leaf): void {
     this.pending.delete(leaf);
+    this.server.accountConns.removed(leaf);
     if (this.leafs.delete(leaf.id) && ![...this.leafs.values()].some((l) => l.account === leaf.account)) {
       leaf.account.removeSubListener(this);
     }

@@ -11,6 +11,7 @@
  */
 import { displaySubject } from "../sublist/index.js";
 import type { Client } from "../server/client.js";
+import type { Leaf } from "../leafnode/leaf.js";
 import { MAX_CLOSED_CLIENTS, type ClosedClientInfo, type Server } from "../server/server.js";
 import type { Subscription } from "../server/subscription.js";
 import { isoTime, rttString, uptime } from "./format.js";
@@ -45,8 +46,10 @@ export interface ConnRow {
   version: string;
   user: string;
   account: string;
+  /** nats-server ConnInfo `kind`: an account's CONNZ lists its leaf connections too. */
+  kind: "Client" | "Leafnode";
   /** The open connection, for its subscriptions (read when the row is written); null when closed. */
-  client: Client | null;
+  client: { readonly subs: ReadonlyMap<string, Subscription> } | null;
   /** Subjects, for closed connections (the ring keeps subjects only). */
   subjects: string[];
 }
@@ -74,7 +77,40 @@ export function openRow(c: Client, now = Date.now()): ConnRow {
     version: c.version,
     user: c.user,
     account: c.account.name,
+    kind: "Client",
     client: c,
+    subjects: [],
+  };
+}
+
+/**
+ * Snapshot of an open leaf connection (nats-server Connz with an account: the account's
+ * clients and leaves). The peer's server name and version when it dialed us.
+ */
+export function leafRow(l: Leaf, now = Date.now()): ConnRow {
+  return {
+    cid: l.id,
+    ip: l.host,
+    port: l.port,
+    startMs: l.startMs,
+    lastActivityMs: l.lastActivityMs,
+    stopMs: 0,
+    endMs: now,
+    reason: "",
+    rttMs: l.rttMs,
+    pendingBytes: l.closed ? 0 : l.pendingBytes(),
+    inMsgs: l.inMsgs,
+    outMsgs: l.outMsgs,
+    inBytes: l.inBytes,
+    outBytes: l.outBytes,
+    numSubs: l.subs.size,
+    name: l.remote === null ? l.remoteName : "",
+    lang: "",
+    version: l.remote === null ? l.remoteVersion : "",
+    user: "",
+    account: l.account.name,
+    kind: "Leafnode",
+    client: l,
     subjects: [],
   };
 }
@@ -102,6 +138,7 @@ export function closedRow(c: ClosedClientInfo): ConnRow {
     version: c.version,
     user: c.user,
     account: c.account,
+    kind: "Client",
     client: null,
     subjects: c.subscriptions,
   };
@@ -197,6 +234,10 @@ export async function selectConnections(s: Server, o: ConnzOptions, sl: Slicer):
   let rows = await mapInSlices(open, (c) => openRow(c, now), sl);
   const picked = await mapInSlices(closed, (c) => (o.cid === 0 || c.cid === o.cid ? closedRow(c) : undefined), sl);
   for (const r of picked) rows.push(r);
+  // nats-server: with an account, the account's connections, its leaves among them.
+  if (o.account !== "" && o.state !== "closed" && o.cid === 0 && s.leafs !== null) {
+    for (const l of s.leafs.leafs.values()) if (!l.closed && l.account.name === o.account) rows.push(leafRow(l, now));
+  }
   if (o.account !== "" || o.user !== "") rows = await mapInSlices(rows, (r) => (keep(r) ? r : undefined), sl);
   rows = await sortInSlices(rows, CONNZ_SORTS[o.sort]!, sl);
   const total = rows.length;
@@ -218,13 +259,15 @@ function subDetail(r: ConnRow, sub: Subscription): Record<string, unknown> {
 export function connInfo(r: ConnRow, o: ConnzOptions): Record<string, unknown> | StreamedJson {
   const ci: Record<string, unknown> = {
     cid: r.cid,
-    kind: "Client",
-    type: "nats",
+    kind: r.kind,
+  };
+  if (r.kind === "Client") ci.type = "nats";
+  Object.assign(ci, {
     ip: r.ip,
     port: r.port,
     start: isoTime(r.startMs),
     last_activity: isoTime(r.lastActivityMs),
-  };
+  });
   if (r.stopMs > 0) {
     ci.stop = isoTime(r.stopMs);
     ci.reason = r.reason;

@@ -392,6 +392,7 @@ export class Client extends Connection implements ParserSink {
     if (this.verbose) this.sendOK();
     if (this.connected) return true;
     this.connected = true;
+    this.server.accountConns.added(this, this.account);
     publishClientEvent(this.server, this, "CONNECT");
     this.server.logger.debug(`${this.logPrefix()}Client connection created`);
     return true;

@@ -211,22 +211,24 @@ export function deliver(server: Server, producer: Connection | null, sub: Subscr
 /**
  * A stream importer's shadow subscription (accounts/shadow.ts): the message goes to the
  * importer's own subscription under the import's subject (nats-server processMsgResults
- * `sub.im`). A leaf node's gets its LMSG now, not collected with the other link targets,
- * since its subject differs from theirs.
+ * `sub.im`). A leaf node's is collected with the other link targets as an entry of its
+ * own (its subject differs from theirs), so a traced message gets its hop there too;
+ * `now` sends it at once instead (a trace that ends at the import: untraced).
  */
-export function deliverShadow(server: Server, producer: Connection | null, shadow: Subscription, pa: PubArg): void {
+export function deliverShadow(server: Server, producer: Connection | null, shadow: Subscription, pa: PubArg, now = false): void {
   const im = shadow.im!;
   const origin = im.origin;
+  const c = origin.conn;
+  const link = c.kind === Kind.LEAF || c.kind === Kind.ROUTER;
+  if (link && (c.closed || origin.closed)) return;
   const subject = im.ref.deliverSubject(pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd));
   const derived = buildPubArg(subject, pa.arg.toString("latin1", pa.replyStart, pa.replyEnd), pa.hdr, pa.payloadBuf, pa.payloadStart, pa.payloadEnd);
-  const c = origin.conn;
-  if (c.kind === Kind.LEAF || c.kind === Kind.ROUTER) {
-    if (c.closed || origin.closed) return;
+  if (!link) deliver(server, producer, origin, derived);
+  else if (!now) server.linkTargets.addShadow(c as Link, origin, derived);
+  else {
     const queues = origin.queue === null ? EMPTY : Buffer.from(`${origin.queue} `, "latin1");
     (c as Link).sendMsg(producer, origin, derived, queues, queues.length);
-    return;
   }
-  deliver(server, producer, origin, derived);
 }
 
 const EMPTY = Buffer.alloc(0);

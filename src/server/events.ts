@@ -15,6 +15,8 @@
 import { DEFAULT_SYSTEM_ACCOUNT } from "../accounts/config.js";
 import { Account } from "../accounts/account.js";
 import type { Client } from "./client.js";
+import type { Leaf } from "../leafnode/leaf.js";
+import { Kind } from "./connection-kind.js";
 import type { Server } from "./server.js";
 import type { Subscription } from "./subscription.js";
 import type { PermissionsOptions, SubjectPermission } from "./options.js";
@@ -164,10 +166,10 @@ export class SystemEvents {
    * `$SYS.REQ.USER.INFO` from client `c` (nats-server userInfoReq): its user, account,
    * permissions and the time its login has left (`expires`), answered on `reply` in the client's own account.
    */
-  async answerUserInfo(c: Client, reply: string): Promise<void> {
+  async answerUserInfo(c: Client | Leaf, reply: string): Promise<void> {
     await new Promise((resolve) => setImmediate(resolve));
     const data: Record<string, unknown> = { user: c.user, account: c.account.name };
-    const perms = c.perms?.perms.options;
+    const perms = c.kind === Kind.CLIENT ? (c as Client).perms?.perms.options : undefined;
     if (perms !== undefined) data.permissions = publicPermissions(perms);
     // nats-server claimExpiration: the time left, whole seconds, as a Go Duration (ns); omitted when none.
     const leftSec = c.expiresAtMs === 0 ? 0 : Math.trunc((c.expiresAtMs - Date.now()) / 1000);
@@ -206,6 +208,7 @@ export function setupSystemAccount(server: Server): Account {
     server.accounts.set(name, acc);
   }
   server.events.listen(acc);
+  server.accountConns.listen(acc);
   server.operator?.listen(acc);
   return acc;
 }

@@ -18,7 +18,7 @@ import type { SubjectMappings } from "../sublist/transform.js";
 import type { Client } from "./client.js";
 import type { Connection } from "./connection.js";
 import { Kind } from "./connection-kind.js";
-import { deliver, deliverFromLink, pickRemote, queueListed, toRemote } from "./deliver.js";
+import { deliver, deliverFromLink, deliverShadow, pickRemote, queueListed, toRemote } from "./deliver.js";
 import { MsgTrace } from "./msg-trace.js";
 import { deliverTracedToStream } from "./msg-trace-jetstream.js";
 import type { Server } from "./server.js";
@@ -127,7 +127,9 @@ function walk(t: MsgTrace, server: Server, producer: Connection, account: Accoun
     if (sub.closed || (noEcho && conn === producer)) continue;
     if (isLinkKind(conn.kind)) {
       if (link !== null && (conn === link || !(conn as Link).forwards(link, pa))) continue;
-      deliver(server, producer, sub, pa);
+      // A leaf's shadow in a stream exporter: the `se` event first (toSub), then its link copy.
+      if (sub.im === null) deliver(server, producer, sub, pa);
+      else toSub(t, server, producer, account, sub, pa);
     } else toSub(t, server, producer, account, sub, pa);
     n++;
   }
@@ -177,7 +179,7 @@ function toSub(t: MsgTrace, server: Server, producer: Connection, account: Accou
     // nats-server 2.11: without the import's allow_trace the trace stops here; delivered
     // untraced unless trace-only.
     if (!im.ref.allowTrace) {
-      if (!t.only) deliver(server, producer, sub, pa);
+      if (!t.only) deliverShadow(server, producer, sub, pa, true);
       return;
     }
     target = im.origin;
@@ -186,11 +188,12 @@ function toSub(t: MsgTrace, server: Server, producer: Connection, account: Accou
   const kind = target.conn.kind;
   if (kind === Kind.JETSTREAM) return deliverTracedToStream(t, server, producer, account, sub, target, subject, pa);
   if (kind === Kind.CLIENT) t.egressClient(target, account);
-  if (!t.only) deliver(server, producer, sub, pa);
+  // A leaf gets its copy even when trace-only: it traces the message on (flushLinks).
+  if (!t.only || isLinkKind(kind)) deliver(server, producer, sub, pa);
 }
 
 /** Sends the collected links their copies of the message, now in `account` (see MsgTrace.forLink). */
 function flushLinks(t: MsgTrace, server: Server, producer: Connection, pa: PubArg, account: Account): void {
   const targets = server.linkTargets;
-  if (targets.count !== targets.base) targets.flushEach(producer, pa, (l) => t.forLink(l, pa, account));
+  if (targets.count !== targets.base) targets.flushEach(producer, pa, (l, p) => t.forLink(l, p, account));
 }

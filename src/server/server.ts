@@ -27,6 +27,7 @@ import { Subscription, type InternalCallback, type PubArgHandler } from "./subsc
 import { Kind } from "./connection-kind.js";
 import { authenticateClient } from "../auth/connection.js";
 import { publishClientEvent, setupSystemAccount, SystemEvents } from "./events.js";
+import { AccountConns } from "./account-conns.js";
 import { ServerTls, startClientTls, tlsInfoFields } from "./tls.js";
 import { SocketReader } from "./socket-reader.js";
 import { MemoryReclaimer } from "./memory-reclaim.js";
@@ -126,6 +127,8 @@ export class Server {
   private internalSid = 0;
   /** `$SYS` events and requests: the sequence of event messages, the request handlers. */
   readonly events: SystemEvents;
+  /** Account connection counts, this server's and the others' (account-conns.ts). */
+  readonly accountConns: AccountConns = new AccountConns(this);
   private readonly internalSubs = new Map<Subscription, Account>();
   /** The stream each JetStream capture subscription stores into (a traced message's `js` event). */
   private readonly jetstreamStreams = new Map<Subscription, string>();
@@ -402,6 +405,7 @@ export class Server {
     if (!this.clients.delete(c.id)) return;
     this.logger.debug(`${c.logPrefix()}Client connection closed: ${c.closeReason}`);
     if (c.connected) publishClientEvent(this, c, "DISCONNECT");
+    this.accountConns.removed(c);
     const closed = this.closedClients;
     // Trimmed in batches: shifting a 10,000-entry array per close is O(n) under churn.
     if (closed.length >= MAX_CLOSED_CLIENTS + CLOSED_TRIM_BATCH) closed.splice(0, closed.length - MAX_CLOSED_CLIENTS + 1);
@@ -575,6 +579,8 @@ export class Server {
     this.closedPromise = (async () => {
       this.logger.notice(`Initiating Shutdown...`);
       this.reclaimer.stop();
+      this.accountConns.publishShutdown();
+      this.accountConns.close();
       const listener = this.listener;
       const listenerClosed = listener
         ? new Promise<void>((resolve) => (listener.listening ? listener.close(() => resolve()) : resolve()))

@@ -9,7 +9,7 @@
  * cluster; and every account, the system account included, gets `$SYS.REQ.USER.INFO`,
  * answered by the server the client is connected to with the client's own user, account
  * and permissions (nats-server userInfoReq, an import that shares the requester's
- * identity).
+ * identity); across a leaf node, the other server answers too, for the leaf connection.
  *
  * These are not entries in the accounts' import tables: that would make every publish of
  * every account walk the import path. A client's publish looks here only when its subject
@@ -22,6 +22,7 @@ import type { Account } from "../accounts/account.js";
 import { RESPONSE_THRESHOLD_MS } from "../accounts/imports.js";
 import type { PubArg } from "../protocol/pub-arg.js";
 import type { Client } from "./client.js";
+import type { Leaf } from "../leafnode/leaf.js";
 import type { Server } from "./server.js";
 import type { Subscription } from "./subscription.js";
 
@@ -41,7 +42,7 @@ const CRLF = Buffer.from("\r\n");
  * but the system account (nats-server: the imports are subscriptions of the account, so
  * they travel as LS+), so requests from the other side of a leaf reach this server too.
  */
-export const LEAF_IMPORT_SUBJECTS: readonly string[] = [ACCOUNT_PING_CONNZ, SERVER_PING_CONNZ, ACCOUNT_PING_STATZ];
+export const LEAF_IMPORT_SUBJECTS: readonly string[] = [ACCOUNT_PING_CONNZ, SERVER_PING_CONNZ, ACCOUNT_PING_STATZ, USER_INFO];
 
 /** The system imports of `acc`, as /accountz and `$SYS.REQ.ACCOUNT.<acc>.INFO` list them. */
 export function systemImportsOf(server: Server, acc: Account): Array<Record<string, unknown>> {
@@ -102,16 +103,22 @@ export class SystemImports {
   }
 
   /**
-   * A publish that came over a leaf connection bound to `acc` (Leaf.processMsg): the
-   * account-mapped services answer it as they answer a local client (nats-server handles a
-   * leaf's message with the account's imports). USER.INFO is answered by the requester's
-   * own server only.
+   * A publish that came over leaf connection `leaf` (Leaf.processMsg): the account-mapped
+   * services answer it as they answer a local client (nats-server handles a leaf's message
+   * with the account's imports). USER.INFO is answered too, as nats-server 2.10's import
+   * does for the connection the request came in on: with the leaf's user and account here
+   * (the requester's own server answers with the requester's).
    */
-  requestFromLeaf(acc: Account, pa: PubArg): number {
+  requestFromLeaf(leaf: Leaf, pa: PubArg): number {
     const n = pa.subjectEnd - pa.subjectStart;
     if (n < MIN_LEN || n > MAX_LEN || pa.replyEnd === pa.replyStart) return 0;
     const subject = pa.arg.toString("latin1", pa.subjectStart, pa.subjectEnd);
-    return this.forward(acc, subject, pa.arg.toString("latin1", pa.replyStart, pa.replyEnd), pa);
+    const reply = pa.arg.toString("latin1", pa.replyStart, pa.replyEnd);
+    if (subject === USER_INFO) {
+      void this.server.events.answerUserInfo(leaf, reply);
+      return 1;
+    }
+    return this.forward(leaf.account, subject, reply, pa);
   }
 
   /** Re-publishes an account-mapped request in the system account; 0 when `subject` is none. */

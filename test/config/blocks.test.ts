@@ -202,6 +202,10 @@ describe("leafnodes {}", () => {
       't.conf:1:27: duplicate user "b" detected in leafnode authorization',
     ]);
     assert.deepEqual(errors("leafnodes { remotes: [ { url: nats://h:1, bogus: true } ] }"), ['t.conf:1:43: unknown field "bogus"']);
+    // nats-server (2.9.10 to 2.14) has no allowed_connection_types for leafnode users: an unknown field.
+    assert.deepEqual(errors('leafnodes { authorization { users: [ {user: a, password: b, allowed_connection_types: ["STANDARD"]} ] } }'), [
+      't.conf:1:61: unknown field "allowed_connection_types"',
+    ]);
     assert.deepEqual(errors('leafnodes { min_version: "2.7.0" }'), ["t.conf:1:26: the minimum version should be at least 2.8.0"]);
     assert.deepEqual(errors("leafnodes { remotes: [ { url: 5 } ] }"), ["t.conf:1:31: Expected remote leafnode url to be an array or string, got integer 5"]);
   });

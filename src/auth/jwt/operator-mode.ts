@@ -27,6 +27,9 @@ import { applyTemplate, connectionTypeAllowed, hasEmptyPermissions, jwtPermissio
 import type { JetStreamAccountLimits, ServerOptions } from "../../server/options.js";
 import { jetStreamLimitsOf } from "./jetstream-limits.js";
 import { closeAccountLeafs, recheckLeafs } from "../../leafnode/leaf-jwt.js";
+import type { Leaf } from "../../leafnode/leaf.js";
+import type { Connection } from "../../server/connection.js";
+import { Kind } from "../../server/connection-kind.js";
 
 /** JWT limits use -1 for "no limit" (jwt.NoLimit). */
 export const NO_LIMIT = -1;
@@ -290,6 +293,8 @@ export class OperatorMode {
     if (ja === undefined) {
       ja = new JwtAccount(claims, account);
       this.jwtAccounts.set(claims.sub, ja);
+      // nats-server enableAccountTracking: the other servers' counts of this account.
+      this.server.accountConns.requestCounts(claims.sub);
     } else {
       ja.claims = claims;
       ja.signers = accountSigners(claims);
@@ -404,9 +409,8 @@ export class OperatorMode {
     const ja = this.jwtAccounts.get(grant.accountKey);
     const max = ja?.limit("conn") ?? NO_LIMIT;
     if (max !== NO_LIMIT && !c.connected) {
-      let n = 0;
-      for (const other of this.server.clients.values()) if (other !== c && other.account === c.account && other.connected) n++;
-      if (n >= max) {
+      // nats-server MaxTotalConnectionsReached: this server's clients and leaves, the cluster's clients.
+      if (this.server.accountConns.connLimitReached(c.account, max, c)) {
         this.server.logger.error(`${c.logPrefix()}${ERR_MAX_ACCOUNT_CONNECTIONS}`);
         c.sendErr(ERR_MAX_ACCOUNT_CONNECTIONS);
         c.closeConnection(ClosedState.MaxAccountConnectionsExceeded);
@@ -523,13 +527,87 @@ export class OperatorMode {
         this.closeClient(c, "User Authentication Revoked", ClosedState.Revocation);
       }
     }
+    // nats-server updateAccountClaimsWithRefresh: the oldest `conn` clients and leaves (this
+    // server's only) stay, the newer ones are closed; the others get the new limits.
     const max = ja.limit("conn");
-    if (max !== NO_LIMIT) {
-      const open = this.clientsOf(ja).filter((c) => !c.closed && c.connected);
-      // nats-server closes the newest connections over the limit.
-      for (const c of open.slice(max)) this.closeClient(c, ERR_MAX_ACCOUNT_CONNECTIONS, ClosedState.MaxAccountConnectionsExceeded);
+    let kept = 0;
+    for (const c of this.server.accountConns.connectionsOf(ja.account)) {
+      if (c.closed) continue;
+      if (max !== NO_LIMIT && kept >= max) {
+        this.closeOverLimit(c);
+        continue;
+      }
+      kept++;
+      if (c.kind === Kind.CLIENT) this.reapplyLimits(c as Client, ja);
     }
-    if (this.server.leafs !== null) recheckLeafs(ja, this.server.leafs.leafs.values());
+    if (this.server.leafs !== null) recheckLeafs(this, ja, this.server.leafs.leafs.values());
+  }
+
+  /** nats-server maxAccountConnExceeded, for a client or a leaf. */
+  private closeOverLimit(c: Connection): void {
+    if (c.kind === Kind.LEAF) {
+      (c as Leaf).errAndClose(ERR_MAX_ACCOUNT_CONNECTIONS, ClosedState.MaxAccountConnectionsExceeded);
+      this.server.flushPending();
+    } else this.closeClient(c as Client, ERR_MAX_ACCOUNT_CONNECTIONS, ClosedState.MaxAccountConnectionsExceeded);
+  }
+
+  /**
+   * Another server's count of `account` changed (nats-server Account.updateRemoteServer): when
+   * the cluster is over the account's `conn` limit the newest local clients and leaves over it
+   * are closed, over `leaf` the newest local leaves.
+   */
+  enforceClusterLimits(account: Account): void {
+    const ja = this.jwtAccounts.get(account.name);
+    if (ja === undefined) return;
+    const conns = this.server.accountConns;
+    const newest = conns.connectionsOf(account).reverse();
+    const maxConn = ja.limit("conn");
+    const out = new Set<Connection>();
+    if (maxConn !== NO_LIMIT) {
+      const over = newest.length + conns.remoteClients(account) - maxConn;
+      for (const c of newest.slice(0, Math.max(0, over))) out.add(c);
+    }
+    const maxLeaf = ja.limit("leaf");
+    if (maxLeaf !== NO_LIMIT) {
+      const leafs = newest.filter((c) => c.kind === Kind.LEAF);
+      const over = leafs.length + conns.remoteLeafs(account) - maxLeaf;
+      for (const c of leafs.slice(0, Math.max(0, over))) out.add(c);
+    }
+    for (const c of out) if (!c.closed) this.closeOverLimit(c);
+  }
+
+  /**
+   * nats-server applyAccountLimits on an account update: the client's payload and subscription
+   * limits from its user JWT and the new account JWT; a client already at the new
+   * subscription limit is closed.
+   */
+  private reapplyLimits(c: Client, ja: JwtAccount): void {
+    const jwt = c.connectOpts?.jwt;
+    if (jwt === undefined || jwt === "") return;
+    const limits = this.grantLimits(jwt, ja);
+    if (limits === null) return;
+    const o = this.server.options;
+    c.parser.maxPayload = limits.maxPayload === NO_LIMIT ? o.maxPayload : Math.min(limits.maxPayload, o.maxPayload);
+    const maxSubs = minLimit(limits.maxSubs, o.maxSubscriptions > 0 ? o.maxSubscriptions : NO_LIMIT);
+    c.maxSubs = maxSubs === NO_LIMIT ? 0 : maxSubs;
+    if (maxSubs !== NO_LIMIT && c.subs.size >= maxSubs) this.closeClient(c, ERR_MAX_SUBSCRIPTIONS, ClosedState.MaxSubscriptionsExceeded);
+  }
+
+  /**
+   * The payload and subscription limits a user JWT gets in account `ja` (nats-server
+   * applyAccountLimits): the user's (a scoped signer's template's), then the account's.
+   */
+  grantLimits(jwt: string, ja: JwtAccount): { maxPayload: number; maxSubs: number } | null {
+    let uc: UserClaims;
+    try {
+      uc = decodeUserClaims(jwt);
+    } catch {
+      return null;
+    }
+    const scope = ja.signers.get(uc.iss) ?? null;
+    const lim = scope !== null ? scope.template : uc.nats;
+    const absent = scope !== null ? NO_LIMIT : 0;
+    return { maxPayload: minLimit(goInt(lim.payload, absent), ja.limit("payload")), maxSubs: minLimit(goInt(lim.subs, absent), ja.limit("subs")) };
   }
 
   /** Removes an account's JWT (`$SYS.REQ.CLAIMS.DELETE`): its clients are disconnected. */
