@@ -19,7 +19,7 @@ import { Permissions } from "../auth/permissions.js";
 import { interestLine } from "../protocol/encode.js";
 import { ClosedState } from "../server/closed-state.js";
 import { hostPort } from "../server/net-util.js";
-import type { ClusterOptions, TlsOptions } from "../server/options.js";
+import { COMPRESSION_OFF, type ClusterOptions, type TlsOptions } from "../server/options.js";
 import type { Server } from "../server/server.js";
 import type { Subscription } from "../server/subscription.js";
 import { ServerTls } from "../server/tls.js";
@@ -201,6 +201,10 @@ export class RouteManager implements InterestListener {
     if (o.permissions?.export) info.export = o.permissions.export;
     info.lnoc = true;
     if (this.pooling) info.route_pool_size = this.poolSize;
+    // 2.10 negotiates route compression from this: "off" makes a peer configured for any
+    // mode (accept, s2_*) keep the link uncompressed, which tsnats can speak (server.go
+    // selectCompressionMode); without the field a peer logs it as "not supported".
+    info.compression = COMPRESSION_OFF;
     if (this.server.gateways !== null) info.gateway_url = this.server.gateways.url;
     const leafUrl = this.server.leafs?.advertisedUrl() ?? null;
     if (leafUrl !== null) info.leafnode_urls = [leafUrl];
@@ -422,6 +426,8 @@ export class RouteManager implements InterestListener {
     route.pinnedAccount = this.server.accounts.get(accName) ?? null;
     route.registered = true;
     this.server.logger.debug(`${route.logPrefix()}Registering remote route "${id}" for account "${accName}"`);
+    // The other pooling peers dial it for this account too (route.go addRoute).
+    if (route.info !== null) this.forwardInfo(route, route.info);
     this.sendAllInterest(route);
   }
 
@@ -493,21 +499,36 @@ export class RouteManager implements InterestListener {
     return idx;
   }
 
-  /** Tells every other peer about this new one, so they dial it (route.go forwardNewRouteInfoToKnownServers). */
+  /**
+   * Tells every other peer about this new connection, so they dial it (route.go
+   * forwardNewRouteInfoToKnownServers): a pool's first one, and each pinned account's,
+   * whose INFO keeps `route_account` and goes only to peers that pool.
+   */
   private forwardInfo(route: Route, info: RouteInfo): void {
     const fwd: RouteInfo = { ...info };
     delete fwd.nonce;
     delete fwd.route_pool_idx;
-    delete fwd.route_account;
+    const pinned = typeof fwd.route_account === "string" && fwd.route_account !== "";
+    if (!pinned) delete fwd.route_account;
     if (fwd.ip === undefined || fwd.ip === "") fwd.ip = `nats-route://${hostPort(route.host, info.port ?? 0)}/`;
     const line = `INFO ${JSON.stringify(fwd)}\r\n`;
-    for (const r of this.remotes.values()) if (r !== route) r.sendProto(line);
+    for (const r of this.remotes.values()) if (r.remoteId !== route.remoteId && !(pinned && r.noPool)) r.sendProto(line);
   }
 
-  /** route.go processImplicitRoute: dial a server we learned of, unless we know it already. */
+  /**
+   * route.go processImplicitRoute: dial a server we learned of, unless we know it already;
+   * with `route_account`, that server's route for a pinned account. Unlike 2.10, a server
+   * heard of through a peer without pooling does not get our pinned routes at once: they
+   * follow once its pool's first route shows it pools (solicitPinned), so a 2.9 never
+   * meets them.
+   */
   private processImplicitRoute(info: RouteInfo): void {
     const id = info.server_id;
-    if (id === this.server.id || this.remotes.has(id) || this.stopping) return;
+    if (id === this.server.id || this.stopping) return;
+    const accName = typeof info.route_account === "string" ? info.route_account : "";
+    if (accName !== "") {
+      if (!this.pooling || !this.pinned.has(accName) || this.pinned.get(accName)!.has(id)) return;
+    } else if (this.remotes.has(id)) return;
     if (typeof info.host === "string" && typeof info.port === "number" && isConfiguredRoute(this.options.routes, routeUrlFrom(info.host, info.port))) return;
     let url: URL;
     try {
@@ -520,7 +541,11 @@ export class RouteManager implements InterestListener {
       url.username = encodeURIComponent(this.options.username);
       url.password = encodeURIComponent(this.options.password ?? "");
     }
-    this.solicit(url, false, true, 0);
+    if (accName !== "") {
+      if (this.pinnedDials.has(`${accName} ${url.href}`)) return;
+      this.pinnedDials.add(`${accName} ${url.href}`);
+    }
+    this.solicit(url, false, true, 0, accName);
   }
 
   /** A route closed: forget it, and redial as nats-server's client.go reconnect does. */
