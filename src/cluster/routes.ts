@@ -30,6 +30,7 @@ import { PeerUrls, urlList } from "./connect-urls.js";
 import { MSG_TRACE_PROTO } from "./link-info.js";
 import { isConfiguredRoute, parseRouteUrl, redacted, routeUrlFrom, splitHostPort, type RouteConnect, type RouteInfo } from "./route-proto.js";
 import { computeRoutePoolIdx, decidePool } from "./pool.js";
+import { AccAddWait } from "./acc-add-wait.js";
 
 /** nats-server DEFAULT_ROUTE_CONNECT / DEFAULT_ROUTE_RECONNECT: between attempts, before a redial. */
 const ROUTE_CONNECT_DELAY_MS = 1000;
@@ -77,6 +78,8 @@ export class RouteManager implements InterestListener {
   /** The accounts whose interest we hear (watchNewAccounts). */
   private readonly watched = new Set<Account>();
   private readonly dialer: Dialer;
+  /** A reload that pinned accounts waits for the peers' answers. */
+  private readonly accAddWait: AccAddWait;
   private listener: net.Server | null = null;
   private stopping = false;
   private lameDuck = false;
@@ -101,6 +104,7 @@ export class RouteManager implements InterestListener {
     this.perms = p ? new Permissions({ publish: p.import, subscribe: p.export }) : null;
     this.dialTls = this.tls !== null ? clientTls(options.tls!, this.tls) : null;
     this.dialer = new Dialer(server.logger);
+    this.accAddWait = new AccAddWait(server.logger);
     this.pooling = options.poolSize > 0;
     this.poolSize = this.pooling ? options.poolSize : 1;
     this.configuredPinned = this.pooling ? options.pinnedAccounts : [];
@@ -606,7 +610,11 @@ export class RouteManager implements InterestListener {
    */
   private peerPinnedAccount(route: Route, info: RouteInfo): void {
     const name = info.route_account;
-    if (typeof name !== "string" || name === "") return;
+    if (typeof name !== "string" || name === "") {
+      // The answer to our own reload's announcement.
+      this.accAddWait.answer(info.route_acc_add_reqid ?? "");
+      return;
+    }
     if (!this.server.accounts.has(name)) {
       this.server.logger.error(`Error looking up account "${name}": account missing`);
       return;
@@ -628,9 +636,11 @@ export class RouteManager implements InterestListener {
    * a peer not reloaded yet refuses them with the size mismatch, as 2.10 does); a newly pinned
    * account is announced on the routes that carried it, then gets its dedicated routes; an
    * account no longer pinned loses them and its interest goes back on its pooled route.
-   * Unlike nats-server, the peers' answers are not waited for.
+   * As in nats-server, routes are closed and dialed once the peers answered the
+   * announcement (or 2 s passed: AccAddWait).
    */
   reloadPool(next: ClusterOptions): void {
+    this.accAddWait.finish(); // a reload still waiting for answers completes first
     this.noAdvertise = next.noAdvertise; // open routes keep the URLs they were told, as in nats-server
     const pooling = next.poolSize > 0;
     const size = pooling ? next.poolSize : 1;
@@ -643,6 +653,7 @@ export class RouteManager implements InterestListener {
     const sizeChanged = size !== this.poolSize || pooling !== this.pooling;
     if (!sizeChanged && added.length === 0 && removed.length === 0) return;
     const reqId = nuid.next();
+    let sent = 0;
     for (const name of added) {
       const idx = this.poolIdxOf(name);
       if (!this.pinned.has(name)) this.pinned.set(name, new Map());
@@ -652,8 +663,16 @@ export class RouteManager implements InterestListener {
         if (r === null || r.noPool) continue;
         r.removeAccountSubs(name);
         r.sendProto(line);
+        sent++;
       }
     }
+    this.server.flushPending();
+    this.accAddWait.start(reqId, sent, () => this.applyPoolReload(removed, sizeChanged, pooling, size));
+  }
+
+  /** The rest of reloadPool, once the peers answered: closes what goes, dials what comes. */
+  private applyPoolReload(removed: readonly string[], sizeChanged: boolean, pooling: boolean, size: number): void {
+    if (this.stopping) return;
     for (const name of removed) {
       for (const r of [...(this.pinned.get(name)?.values() ?? [])]) {
         r.noReconnect = true;
@@ -793,6 +812,7 @@ export class RouteManager implements InterestListener {
   async close(): Promise<void> {
     this.stopping = true;
     this.dialer.stop();
+    this.accAddWait.cancel();
     for (const account of this.watched) account.removeInterestListener(this);
     this.watched.clear();
     const l = this.listener;
