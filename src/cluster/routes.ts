@@ -119,11 +119,15 @@ export class RouteManager implements InterestListener {
     if (m.dynamicName) log.warn(`Cluster name was dynamically generated, consider setting one`);
     if (options.port !== 0) await m.listen();
     m.watchNewAccounts();
+    const urls: URL[] = [];
     for (const raw of options.routes) {
       const url = parseRouteUrl(raw);
       if (url === null) log.error(`Error parsing route URL "${raw}"`);
-      else m.solicit(url, true, true, 0);
+      else urls.push(url);
     }
+    // route.go solicitRoutes: each configured route, and with it each pinned account's.
+    for (const url of urls) m.solicit(url, true, true, 0);
+    for (const name of m.configuredPinned) for (const url of urls) m.solicitPinnedOne(name, url, true);
     return m;
   }
 
@@ -405,16 +409,20 @@ export class RouteManager implements InterestListener {
   }
 
   /**
-   * Dials the pinned accounts' routes a pooling peer lacks. nats-server dials them with the
-   * pool's first route; tsnats waits until the peer has shown it pools, so a peer without
-   * pooling (2.9) never sees a dedicated route it would take for the only one.
+   * Dials the pinned accounts' routes a pooling peer lacks, once its pool's first route is
+   * up: those dialed with the configured routes at start (2.10 solicitRoutes) are under
+   * way already; this covers the peers we dialed since (implicit ones, a reload's).
    */
   private solicitPinned(id: string, url: URL, explicit: boolean): void {
-    for (const [name, byPeer] of this.pinned) {
-      if (byPeer.has(id) || this.pinnedDials.has(`${name} ${url.href}`)) continue;
-      this.pinnedDials.add(`${name} ${url.href}`);
-      this.solicit(url, explicit, true, 0, name);
-    }
+    for (const [name, byPeer] of this.pinned) if (!byPeer.has(id)) this.solicitPinnedOne(name, url, explicit);
+  }
+
+  /** Dials `name`'s dedicated route to `url` unless that dial is under way. */
+  private solicitPinnedOne(name: string, url: URL, explicit: boolean): void {
+    const key = `${name} ${url.href}`;
+    if (this.pinnedDials.has(key)) return;
+    this.pinnedDials.add(key);
+    this.solicit(url, explicit, true, 0, name);
   }
 
   /** A pinned account's route: one per peer, its interest that account's only. */
@@ -545,11 +553,8 @@ export class RouteManager implements InterestListener {
       url.username = encodeURIComponent(this.options.username);
       url.password = encodeURIComponent(this.options.password ?? "");
     }
-    if (accName !== "") {
-      if (this.pinnedDials.has(`${accName} ${url.href}`)) return;
-      this.pinnedDials.add(`${accName} ${url.href}`);
-    }
-    this.solicit(url, false, true, 0, accName);
+    if (accName !== "") this.solicitPinnedOne(accName, url, false);
+    else this.solicit(url, false, true, 0);
   }
 
   /** A route closed: forget it, and redial as nats-server's client.go reconnect does. */

@@ -4,7 +4,7 @@
  * placed at the index it names and carries only that index's accounts; a pinned route
  * leaves the account out of RS+ and RMSG; a wrong pool size, index or account is refused
  * with route.go's errors; and tsnats dialing holds its INFO until it knows its slot, then
- * fills the pool and dials the pinned accounts.
+ * fills the pool; the pinned accounts' routes are dialed with its first.
  */
 import assert from "node:assert/strict";
 import net from "node:net";
@@ -145,7 +145,7 @@ class FakePeer {
   }
 }
 
-test("dialing a 2.10 peer: INFO waits for the peer's, then the pool fills index by index and the pinned routes follow", async () => {
+test("dialing a 2.10 peer: the pinned routes come with the first, whose INFO waits for the peer's, then the pool fills index by index", async () => {
   const peer = new FakePeer();
   await peer.listen();
   const s = await startServer({
@@ -155,7 +155,12 @@ test("dialing a 2.10 peer: INFO waits for the peer's, then the pool fills index 
     cluster: { name: "w", host: "127.0.0.1", port: -1, routes: [`nats-route://127.0.0.1:${peer.port}`] },
   });
   try {
-    // Pooled routes send CONNECT and hold their INFO; pinned ones name their account at once.
+    // 2.10 solicitRoutes: the pinned accounts' routes are dialed with the pool's first,
+    // before the peer has answered anything; they name their account at once.
+    await waitFor(() => peer.conns.length === 3 && peer.conns.every((c) => c.data.includes("CONNECT ")), { what: "three connections at once" });
+    const early = peer.conns.filter((c) => c.data.includes("INFO ")).map((c) => infoOf(c.data).route_account);
+    assert.deepEqual(early.sort(), ["$SYS", "A"]);
+    // Pooled routes send CONNECT and hold their INFO.
     const answered = new Set<number>();
     const pooledIdx: Array<number | undefined> = [];
     const pinnedAccounts: unknown[] = [];
