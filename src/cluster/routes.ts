@@ -63,6 +63,8 @@ export class RouteManager implements InterestListener {
   pooling: boolean;
   /** The pinned accounts of our config (`pinned` may also hold those a peer's reload pinned). */
   private configuredPinned: readonly string[];
+  /** Each pooling peer's own pool size (2.11 remoteRoutePoolSize), when it differs it places accounts elsewhere. */
+  private readonly remotePoolSize = new Map<string, number>();
   /** Pinned routes being dialed, as `account url`, so a pool's routes dial each one once. */
   private readonly pinnedDials = new Set<string>();
   /** Each account's pool index, computed once per name. */
@@ -363,10 +365,12 @@ export class RouteManager implements InterestListener {
     let idx = -1;
     let size = 0;
     if (conns === undefined) {
-      conns = new Array<Route | null>(d.noPool ? 1 : this.poolSize).fill(null);
+      conns = new Array<Route | null>(d.poolSize).fill(null);
       this.pools.set(id, conns);
       idx = d.noPool ? 0 : remoteIdx;
-    } else if (!d.noPool && conns.length === this.poolSize) {
+    } else if (!d.noPool && !(conns.find((r) => r !== null)?.noPool ?? false)) {
+      // A peer whose reload raised its pool size: its pool grows (route.go addRoute).
+      while (conns.length < d.poolSize) conns.push(null);
       if (!route.didSolicit) {
         idx = remoteIdx;
         const existing = conns[idx];
@@ -395,6 +399,7 @@ export class RouteManager implements InterestListener {
     route.poolIdx = idx;
     conns[idx] = route;
     size++;
+    if (!d.noPool && idx === 0) this.remotePoolSize.set(id, typeof info.route_pool_size === "number" ? info.route_pool_size : this.poolSize);
     route.registered = true;
     // The INFO a pooled route we dialed held back, now with its place in the pool.
     if (route.solicited && this.pooling) route.sendProto(this.infoLine(idx !== 0 ? { route_pool_idx: idx } : {}));
@@ -403,7 +408,7 @@ export class RouteManager implements InterestListener {
     this.sendAllInterest(route);
     if (!d.noPool && route.didSolicit && route.url !== null) {
       // Fill the pool one connection at a time, as route.go does.
-      if (route.solicited && size < this.poolSize) this.solicit(route.url, route.explicit, true, Math.floor(Math.random() * 100));
+      if (route.solicited && size < conns.length) this.solicit(route.url, route.explicit, true, Math.floor(Math.random() * 100));
       this.solicitPinned(id, route.url, route.explicit);
     }
   }
@@ -592,7 +597,10 @@ export class RouteManager implements InterestListener {
     if (conns === undefined || conns[route.poolIdx] !== route) return;
     conns[route.poolIdx] = null;
     const next = conns.find((r) => r !== null) ?? null;
-    if (next === null) this.pools.delete(id);
+    if (next === null) {
+      this.pools.delete(id);
+      this.remotePoolSize.delete(id);
+    }
     if (this.remotes.get(id) !== route) return;
     if (next !== null) {
       // Another connection of the pool now stands for the peer, with what it told us.
@@ -663,9 +671,12 @@ export class RouteManager implements InterestListener {
       const idx = this.poolIdxOf(name);
       if (!this.pinned.has(name)) this.pinned.set(name, new Map());
       const line = `INFO ${JSON.stringify({ route_pool_size: this.poolSize, route_account: name, route_acc_add_reqid: reqId })}\r\n`;
-      for (const conns of this.pools.values()) {
+      for (const [id, conns] of this.pools) {
         const r = conns[idx] ?? null;
         if (r === null || r.noPool) continue;
+        // 2.11: a peer with another pool size sent the account's interest on its own index.
+        const theirSize = this.remotePoolSize.get(id) ?? this.poolSize;
+        if (theirSize !== this.poolSize) conns[computeRoutePoolIdx(theirSize, name)]?.removeAccountSubs(name);
         r.removeAccountSubs(name);
         r.sendProto(line);
         sent++;
