@@ -31,6 +31,7 @@ import { MSG_TRACE_PROTO } from "./link-info.js";
 import { isConfiguredRoute, parseRouteUrl, redacted, routeUrlFrom, splitHostPort, type RouteConnect, type RouteInfo } from "./route-proto.js";
 import { computeRoutePoolIdx, decidePool } from "./pool.js";
 import { AccAddWait } from "./acc-add-wait.js";
+import { forwardRouteInfo, implicitRouteUrl } from "./gossip.js";
 
 /** nats-server DEFAULT_ROUTE_CONNECT / DEFAULT_ROUTE_RECONNECT: between attempts, before a redial. */
 const ROUTE_CONNECT_DELAY_MS = 1000;
@@ -444,7 +445,7 @@ export class RouteManager implements InterestListener {
     route.registered = true;
     this.server.logger.debug(`${route.logPrefix()}Registering remote route "${id}" for account "${accName}"`);
     // The other pooling peers dial it for this account too (route.go addRoute).
-    if (route.info !== null) this.forwardInfo(route, route.info);
+    if (route.info !== null) forwardRouteInfo(this.remotes.values(), route, route.info);
     this.sendAllInterest(route);
   }
 
@@ -467,7 +468,7 @@ export class RouteManager implements InterestListener {
     const s = this.server;
     const id = info.server_id;
     this.remotes.set(id, route);
-    if (this.remotes.size > 1) this.forwardInfo(route, info);
+    if (this.remotes.size > 1) forwardRouteInfo(this.remotes.values(), route, info);
     route.connectUrls = urlList(info.connect_urls);
     route.wsConnectUrls = urlList(info.ws_connect_urls);
     if (!this.noAdvertise) this.peerUrlsChanged(this.peerClientUrls.add(route.connectUrls), this.peerWsUrls.add(route.wsConnectUrls));
@@ -517,27 +518,8 @@ export class RouteManager implements InterestListener {
   }
 
   /**
-   * Tells every other peer about this new connection, so they dial it (route.go
-   * forwardNewRouteInfoToKnownServers): a pool's first one, and each pinned account's,
-   * whose INFO keeps `route_account` and goes only to peers that pool.
-   */
-  private forwardInfo(route: Route, info: RouteInfo): void {
-    const fwd: RouteInfo = { ...info };
-    delete fwd.nonce;
-    delete fwd.route_pool_idx;
-    const pinned = typeof fwd.route_account === "string" && fwd.route_account !== "";
-    if (!pinned) delete fwd.route_account;
-    if (fwd.ip === undefined || fwd.ip === "") fwd.ip = `nats-route://${hostPort(route.host, info.port ?? 0)}/`;
-    const line = `INFO ${JSON.stringify(fwd)}\r\n`;
-    for (const r of this.remotes.values()) if (r.remoteId !== route.remoteId && !(pinned && r.noPool)) r.sendProto(line);
-  }
-
-  /**
    * route.go processImplicitRoute: dial a server we learned of, unless we know it already;
-   * with `route_account`, that server's route for a pinned account. Unlike 2.10, a server
-   * heard of through a peer without pooling does not get our pinned routes at once: they
-   * follow once its pool's first route shows it pools (solicitPinned), so a 2.9 never
-   * meets them.
+   * with `route_account`, that server's route for a pinned account (forwardRouteInfo).
    */
   private processImplicitRoute(info: RouteInfo): void {
     const id = info.server_id;
@@ -546,18 +528,8 @@ export class RouteManager implements InterestListener {
     if (accName !== "") {
       if (!this.pooling || !this.pinned.has(accName) || this.pinned.get(accName)!.has(id)) return;
     } else if (this.remotes.has(id)) return;
-    if (typeof info.host === "string" && typeof info.port === "number" && isConfiguredRoute(this.options.routes, routeUrlFrom(info.host, info.port))) return;
-    let url: URL;
-    try {
-      url = new URL(info.ip ?? "");
-    } catch {
-      this.server.logger.error(`Error parsing URL from INFO: "${info.ip ?? ""}"`);
-      return;
-    }
-    if (info.auth_required === true && this.options.username !== undefined) {
-      url.username = encodeURIComponent(this.options.username);
-      url.password = encodeURIComponent(this.options.password ?? "");
-    }
+    const url = implicitRouteUrl(info, this.options, this.server.logger);
+    if (url === null) return;
     if (accName !== "") this.solicitPinnedOne(accName, url, false);
     else this.solicit(url, false, true, 0);
   }
