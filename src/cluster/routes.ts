@@ -19,14 +19,14 @@ import { Permissions } from "../auth/permissions.js";
 import { interestLine } from "../protocol/encode.js";
 import { ClosedState } from "../server/closed-state.js";
 import { hostPort } from "../server/net-util.js";
-import { COMPRESSION_OFF, type ClusterOptions, type TlsOptions } from "../server/options.js";
+import { COMPRESSION_OFF, type ClusterOptions } from "../server/options.js";
 import type { Server } from "../server/server.js";
 import type { Subscription } from "../server/subscription.js";
 import { ServerTls } from "../server/tls.js";
 import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
-import { backoffDelayMs, DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "./dial.js";
+import { backoffDelayMs, clientTls, DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "./dial.js";
 import { Route } from "./route.js";
-import { PeerUrls, urlList } from "./connect-urls.js";
+import { ownClientUrls, PeerUrls, urlList } from "./connect-urls.js";
 import { MSG_TRACE_PROTO } from "./link-info.js";
 import { isConfiguredRoute, parseRouteUrl, redacted, routeUrlFrom, splitHostPort, type RouteConnect, type RouteInfo } from "./route-proto.js";
 import { computeRoutePoolIdx, decidePool } from "./pool.js";
@@ -105,7 +105,7 @@ export class RouteManager implements InterestListener {
     this.authTimeoutMs = options.authTimeoutMs ?? (this.tls !== null ? tlsTimeout + 1000 : DEFAULT_AUTH_TIMEOUT_MS);
     const p = options.permissions;
     this.perms = p ? new Permissions({ publish: p.import, subscribe: p.export }) : null;
-    this.dialTls = this.tls !== null ? clientTls(options.tls!, this.tls) : null;
+    this.dialTls = this.tls !== null ? clientTls(options.tls!.insecure === true, this.tls) : null;
     this.dialer = new Dialer(server.logger);
     this.accAddWait = new AccAddWait(server.logger);
     this.pooling = options.poolSize > 0;
@@ -202,7 +202,7 @@ export class RouteManager implements InterestListener {
     info.cluster = this.clusterName;
     if (this.dynamicName) info.cluster_dynamic = true;
     if (!this.noAdvertise && !this.lameDuck) {
-      const urls = this.ownClientUrls();
+      const urls = ownClientUrls(this.server);
       if (urls.length > 0) info.connect_urls = urls;
       const ws = this.server.websocket?.connectUrls() ?? [];
       if (ws.length > 0) info.ws_connect_urls = ws;
@@ -212,9 +212,7 @@ export class RouteManager implements InterestListener {
     if (o.permissions?.export) info.export = o.permissions.export;
     info.lnoc = true;
     if (this.pooling) info.route_pool_size = this.poolSize;
-    // 2.10 negotiates route compression from this: "off" makes a peer configured for any
-    // mode (accept, s2_*) keep the link uncompressed, which tsnats can speak (server.go
-    // selectCompressionMode); without the field a peer logs it as "not supported".
+    // 2.10 selectCompressionMode: "off" keeps the link uncompressed whatever the peer's mode.
     info.compression = COMPRESSION_OFF;
     if (this.server.gateways !== null) info.gateway_url = this.server.gateways.url;
     const leafUrl = this.server.leafs?.advertisedUrl() ?? null;
@@ -377,9 +375,9 @@ export class RouteManager implements InterestListener {
         const existing = conns[idx];
         if (existing !== null && existing !== undefined) return this.duplicate(existing, route, false);
         const solicited = conns.find((r) => r !== null && r.didSolicit);
-        if (solicited !== undefined && solicited !== null) upgradeToSolicited(route, solicited);
+        if (solicited !== undefined && solicited !== null) route.upgradeToSolicited(solicited);
       } else {
-        for (const r of conns) if (r !== null) upgradeToSolicited(r, route);
+        for (const r of conns) if (r !== null) r.upgradeToSolicited(route);
       }
       for (let i = 0; i < conns.length; i++) {
         if (idx === -1 && conns[i] === null) idx = i;
@@ -414,11 +412,7 @@ export class RouteManager implements InterestListener {
     }
   }
 
-  /**
-   * Dials the pinned accounts' routes a pooling peer lacks, once its pool's first route is
-   * up: those dialed with the configured routes at start (2.10 solicitRoutes) are under
-   * way already; this covers the peers we dialed since (implicit ones, a reload's).
-   */
+  /** Dials the pinned routes a pooling peer lacks (those of the configured routes are dialed at start). */
   private solicitPinned(id: string, url: URL, explicit: boolean): void {
     for (const [name, byPeer] of this.pinned) if (!byPeer.has(id)) this.solicitPinnedOne(name, url, explicit);
   }
@@ -733,17 +727,10 @@ export class RouteManager implements InterestListener {
 
   // ---- clients ----
 
-  /** `host:port` clients can reach this server at (server.go getClientConnectURLs). */
-  private ownClientUrls(): string[] {
-    const o = this.server.options;
-    if (o.clientAdvertise) return [o.clientAdvertise.includes(":") ? o.clientAdvertise : `${o.clientAdvertise}:${this.server.listenPort}`];
-    return this.server.clientURLs().map((u) => u.replace(/^nats:\/\//, ""));
-  }
-
   /** INFO fields clients get from the cluster: its name, and every server's client URLs. */
   clientInfoFields(lameDuck: boolean): Record<string, unknown> {
     const out: Record<string, unknown> = { cluster: this.clusterName };
-    if (this.peerClientUrls.size > 0) out.connect_urls = this.peerClientUrls.withOwn(lameDuck ? [] : this.ownClientUrls());
+    if (this.peerClientUrls.size > 0) out.connect_urls = this.peerClientUrls.withOwn(lameDuck ? [] : ownClientUrls(this.server));
     return out;
   }
 
@@ -808,20 +795,4 @@ export class RouteManager implements InterestListener {
     for (const r of [...this.all]) r.closeConnection(ClosedState.ServerShutdown);
     await closed;
   }
-}
-
-/** route.go upgradeRouteToSolicited: a pool with a route we dialed redials all of its places. */
-function upgradeToSolicited(r: Route, from: Route): void {
-  if (r.didSolicit || from.url === null) return;
-  r.didSolicit = true;
-  r.url = from.url;
-  r.explicit = from.explicit;
-}
-
-/** The client side of route TLS: our certificate, the CA to check the peer with. */
-function clientTls(o: TlsOptions, t: ServerTls): DialTls {
-  return {
-    options: { secureContext: t.context, rejectUnauthorized: o.insecure !== true },
-    timeoutMs: t.timeoutMs,
-  };
 }
