@@ -1,3 +1,5 @@
+import type { Server } from "../server/server.js";
+
 /**
  * The client URLs the other servers of the cluster advertise in their route INFO
  * (`connect_urls` for TCP clients, `ws_connect_urls` for WebSocket clients), counted as
@@ -43,4 +45,11 @@ export class PeerUrls {
 /** The string URLs of a route INFO field, [] when absent or malformed. */
 export function urlList(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((u): u is string => typeof u === "string") : [];
+}
+
+/** `host:port` clients can reach `server` at (server.go getClientConnectURLs). */
+export function ownClientUrls(server: Server): string[] {
+  const o = server.options;
+  if (o.clientAdvertise) return [o.clientAdvertise.includes(":") ? o.clientAdvertise : `${o.clientAdvertise}:${server.listenPort}`];
+  return server.clientURLs().map((u) => u.replace(/^nats:\/\//, ""));
 }

@@ -147,3 +147,8 @@ export class Dialer {
     this.schedule(req, req.retryDelayMs(attempts), attempts);
   }
 }
+
+/** The client side of route TLS: our certificate, the CA to check the peer with (unless `insecure`). */
+export function clientTls(insecure: boolean, t: { context: tls.SecureContext; timeoutMs: number }): DialTls {
+  return { options: { secureContext: t.context, rejectUnauthorized: !insecure }, timeoutMs: t.timeoutMs };
+}

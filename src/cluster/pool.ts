@@ -22,8 +22,11 @@ export function computeRoutePoolIdx(poolSize: number, account: string): number {
 /**
  * What a peer's first INFO means for the pool (route.go addRoute's checks), or the error
  * nats-server closes the route with. `ourPoolSize` is 0 when pooling is off (`pool_size: -1`).
+ * As nats-server 2.11.2+ does for rolling updates, a peer with another pool size is taken:
+ * both keep `poolSize` (the larger of the two) connections, and each side sends an
+ * account's traffic and interest on the one at its own index for it.
  */
-export type PoolDecision = { error: string; noReconnect: boolean } | { error: null; noPool: boolean };
+export type PoolDecision = { error: string; noReconnect: boolean } | { error: null; noPool: boolean; poolSize: number };
 
 export function decidePool(
   ourPoolSize: number,
@@ -36,14 +39,13 @@ export function decidePool(
     if (accountName !== "") {
       return { error: `Not possible to have a dedicated route for account "${accountName}" between those servers`, noReconnect: true };
     }
-    return { error: null, noPool: true };
+    return { error: null, noPool: true, poolSize: 1 };
   }
-  // nats-server 2.10 wants the same pool size on both sides (2.11 takes a different one).
-  if (ourPoolSize !== remotePoolSize) return { error: `Mismatch route pool size: ${ourPoolSize} vs ${remotePoolSize}`, noReconnect: false };
+  const poolSize = Math.max(ourPoolSize, remotePoolSize);
   if (solicited) {
     if (remoteIdx !== 0) return { error: `Route pool index should not be set but is set to ${remoteIdx}`, noReconnect: false };
-  } else if (remoteIdx < 0 || remoteIdx >= ourPoolSize) {
+  } else if (remoteIdx < 0 || remoteIdx >= poolSize) {
     return { error: `Invalid route pool index: ${remoteIdx} - pool size is ${remotePoolSize}`, noReconnect: false };
   }
-  return { error: null, noPool: false };
+  return { error: null, noPool: false, poolSize };
 }

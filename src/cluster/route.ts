@@ -106,6 +106,14 @@ export class Route extends Link {
    * route we dialed holds its INFO until the peer's tells it which pool slot is free
    * (route.go routeShouldDelayInfo); a pinned one names its account at once.
    */
+  /** route.go upgradeRouteToSolicited: a pool with a route we dialed redials all of its places. */
+  upgradeToSolicited(from: Route): void {
+    if (this.didSolicit || from.url === null) return;
+    this.didSolicit = true;
+    this.url = from.url;
+    this.explicit = from.explicit;
+  }
+
   start(accountName = ""): void {
     this.startLink(this.manager.authRequired ? this.manager.authTimeoutMs : 0);
     if (accountName !== "") this.pinTo(accountName);

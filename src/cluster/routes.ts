@@ -19,17 +19,19 @@ import { Permissions } from "../auth/permissions.js";
 import { interestLine } from "../protocol/encode.js";
 import { ClosedState } from "../server/closed-state.js";
 import { hostPort } from "../server/net-util.js";
-import type { ClusterOptions, TlsOptions } from "../server/options.js";
+import { COMPRESSION_OFF, type ClusterOptions } from "../server/options.js";
 import type { Server } from "../server/server.js";
 import type { Subscription } from "../server/subscription.js";
 import { ServerTls } from "../server/tls.js";
 import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
-import { backoffDelayMs, DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "./dial.js";
+import { backoffDelayMs, clientTls, DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "./dial.js";
 import { Route } from "./route.js";
-import { PeerUrls, urlList } from "./connect-urls.js";
+import { ownClientUrls, PeerUrls, urlList } from "./connect-urls.js";
 import { MSG_TRACE_PROTO } from "./link-info.js";
 import { isConfiguredRoute, parseRouteUrl, redacted, routeUrlFrom, splitHostPort, type RouteConnect, type RouteInfo } from "./route-proto.js";
 import { computeRoutePoolIdx, decidePool } from "./pool.js";
+import { AccAddWait } from "./acc-add-wait.js";
+import { forwardRouteInfo, implicitRouteUrl } from "./gossip.js";
 
 /** nats-server DEFAULT_ROUTE_CONNECT / DEFAULT_ROUTE_RECONNECT: between attempts, before a redial. */
 const ROUTE_CONNECT_DELAY_MS = 1000;
@@ -62,6 +64,8 @@ export class RouteManager implements InterestListener {
   pooling: boolean;
   /** The pinned accounts of our config (`pinned` may also hold those a peer's reload pinned). */
   private configuredPinned: readonly string[];
+  /** Each pooling peer's own pool size (2.11 remoteRoutePoolSize), when it differs it places accounts elsewhere. */
+  private readonly remotePoolSize = new Map<string, number>();
   /** Pinned routes being dialed, as `account url`, so a pool's routes dial each one once. */
   private readonly pinnedDials = new Set<string>();
   /** Each account's pool index, computed once per name. */
@@ -77,6 +81,8 @@ export class RouteManager implements InterestListener {
   /** The accounts whose interest we hear (watchNewAccounts). */
   private readonly watched = new Set<Account>();
   private readonly dialer: Dialer;
+  /** A reload that pinned accounts waits for the peers' answers. */
+  private readonly accAddWait: AccAddWait;
   private listener: net.Server | null = null;
   private stopping = false;
   private lameDuck = false;
@@ -99,8 +105,9 @@ export class RouteManager implements InterestListener {
     this.authTimeoutMs = options.authTimeoutMs ?? (this.tls !== null ? tlsTimeout + 1000 : DEFAULT_AUTH_TIMEOUT_MS);
     const p = options.permissions;
     this.perms = p ? new Permissions({ publish: p.import, subscribe: p.export }) : null;
-    this.dialTls = this.tls !== null ? clientTls(options.tls!, this.tls) : null;
+    this.dialTls = this.tls !== null ? clientTls(options.tls!.insecure === true, this.tls) : null;
     this.dialer = new Dialer(server.logger);
+    this.accAddWait = new AccAddWait(server.logger);
     this.pooling = options.poolSize > 0;
     this.poolSize = this.pooling ? options.poolSize : 1;
     this.configuredPinned = this.pooling ? options.pinnedAccounts : [];
@@ -115,11 +122,15 @@ export class RouteManager implements InterestListener {
     if (m.dynamicName) log.warn(`Cluster name was dynamically generated, consider setting one`);
     if (options.port !== 0) await m.listen();
     m.watchNewAccounts();
+    const urls: URL[] = [];
     for (const raw of options.routes) {
       const url = parseRouteUrl(raw);
       if (url === null) log.error(`Error parsing route URL "${raw}"`);
-      else m.solicit(url, true, true, 0);
+      else urls.push(url);
     }
+    // route.go solicitRoutes: each configured route, and with it each pinned account's.
+    for (const url of urls) m.solicit(url, true, true, 0);
+    for (const name of m.configuredPinned) for (const url of urls) m.solicitPinnedOne(name, url, true);
     return m;
   }
 
@@ -191,7 +202,7 @@ export class RouteManager implements InterestListener {
     info.cluster = this.clusterName;
     if (this.dynamicName) info.cluster_dynamic = true;
     if (!this.noAdvertise && !this.lameDuck) {
-      const urls = this.ownClientUrls();
+      const urls = ownClientUrls(this.server);
       if (urls.length > 0) info.connect_urls = urls;
       const ws = this.server.websocket?.connectUrls() ?? [];
       if (ws.length > 0) info.ws_connect_urls = ws;
@@ -201,6 +212,8 @@ export class RouteManager implements InterestListener {
     if (o.permissions?.export) info.export = o.permissions.export;
     info.lnoc = true;
     if (this.pooling) info.route_pool_size = this.poolSize;
+    // 2.10 selectCompressionMode: "off" keeps the link uncompressed whatever the peer's mode.
+    info.compression = COMPRESSION_OFF;
     if (this.server.gateways !== null) info.gateway_url = this.server.gateways.url;
     const leafUrl = this.server.leafs?.advertisedUrl() ?? null;
     if (leafUrl !== null) info.leafnode_urls = [leafUrl];
@@ -351,18 +364,20 @@ export class RouteManager implements InterestListener {
     let idx = -1;
     let size = 0;
     if (conns === undefined) {
-      conns = new Array<Route | null>(d.noPool ? 1 : this.poolSize).fill(null);
+      conns = new Array<Route | null>(d.poolSize).fill(null);
       this.pools.set(id, conns);
       idx = d.noPool ? 0 : remoteIdx;
-    } else if (!d.noPool && conns.length === this.poolSize) {
+    } else if (!d.noPool && !(conns.find((r) => r !== null)?.noPool ?? false)) {
+      // A peer whose reload raised its pool size: its pool grows (route.go addRoute).
+      while (conns.length < d.poolSize) conns.push(null);
       if (!route.didSolicit) {
         idx = remoteIdx;
         const existing = conns[idx];
         if (existing !== null && existing !== undefined) return this.duplicate(existing, route, false);
         const solicited = conns.find((r) => r !== null && r.didSolicit);
-        if (solicited !== undefined && solicited !== null) upgradeToSolicited(route, solicited);
+        if (solicited !== undefined && solicited !== null) route.upgradeToSolicited(solicited);
       } else {
-        for (const r of conns) if (r !== null) upgradeToSolicited(r, route);
+        for (const r of conns) if (r !== null) r.upgradeToSolicited(route);
       }
       for (let i = 0; i < conns.length; i++) {
         if (idx === -1 && conns[i] === null) idx = i;
@@ -383,6 +398,7 @@ export class RouteManager implements InterestListener {
     route.poolIdx = idx;
     conns[idx] = route;
     size++;
+    if (!d.noPool && idx === 0) this.remotePoolSize.set(id, typeof info.route_pool_size === "number" ? info.route_pool_size : this.poolSize);
     route.registered = true;
     // The INFO a pooled route we dialed held back, now with its place in the pool.
     if (route.solicited && this.pooling) route.sendProto(this.infoLine(idx !== 0 ? { route_pool_idx: idx } : {}));
@@ -391,22 +407,22 @@ export class RouteManager implements InterestListener {
     this.sendAllInterest(route);
     if (!d.noPool && route.didSolicit && route.url !== null) {
       // Fill the pool one connection at a time, as route.go does.
-      if (route.solicited && size < this.poolSize) this.solicit(route.url, route.explicit, true, Math.floor(Math.random() * 100));
+      if (route.solicited && size < conns.length) this.solicit(route.url, route.explicit, true, Math.floor(Math.random() * 100));
       this.solicitPinned(id, route.url, route.explicit);
     }
   }
 
-  /**
-   * Dials the pinned accounts' routes a pooling peer lacks. nats-server dials them with the
-   * pool's first route; tsnats waits until the peer has shown it pools, so a peer without
-   * pooling (2.9) never sees a dedicated route it would take for the only one.
-   */
+  /** Dials the pinned routes a pooling peer lacks (those of the configured routes are dialed at start). */
   private solicitPinned(id: string, url: URL, explicit: boolean): void {
-    for (const [name, byPeer] of this.pinned) {
-      if (byPeer.has(id) || this.pinnedDials.has(`${name} ${url.href}`)) continue;
-      this.pinnedDials.add(`${name} ${url.href}`);
-      this.solicit(url, explicit, true, 0, name);
-    }
+    for (const [name, byPeer] of this.pinned) if (!byPeer.has(id)) this.solicitPinnedOne(name, url, explicit);
+  }
+
+  /** Dials `name`'s dedicated route to `url` unless that dial is under way. */
+  private solicitPinnedOne(name: string, url: URL, explicit: boolean): void {
+    const key = `${name} ${url.href}`;
+    if (this.pinnedDials.has(key)) return;
+    this.pinnedDials.add(key);
+    this.solicit(url, explicit, true, 0, name);
   }
 
   /** A pinned account's route: one per peer, its interest that account's only. */
@@ -422,6 +438,8 @@ export class RouteManager implements InterestListener {
     route.pinnedAccount = this.server.accounts.get(accName) ?? null;
     route.registered = true;
     this.server.logger.debug(`${route.logPrefix()}Registering remote route "${id}" for account "${accName}"`);
+    // The other pooling peers dial it for this account too (route.go addRoute).
+    if (route.info !== null) forwardRouteInfo(this.remotes.values(), route, route.info);
     this.sendAllInterest(route);
   }
 
@@ -444,7 +462,7 @@ export class RouteManager implements InterestListener {
     const s = this.server;
     const id = info.server_id;
     this.remotes.set(id, route);
-    if (this.remotes.size > 1) this.forwardInfo(route, info);
+    if (this.remotes.size > 1) forwardRouteInfo(this.remotes.values(), route, info);
     route.connectUrls = urlList(info.connect_urls);
     route.wsConnectUrls = urlList(info.ws_connect_urls);
     if (!this.noAdvertise) this.peerUrlsChanged(this.peerClientUrls.add(route.connectUrls), this.peerWsUrls.add(route.wsConnectUrls));
@@ -493,34 +511,21 @@ export class RouteManager implements InterestListener {
     return idx;
   }
 
-  /** Tells every other peer about this new one, so they dial it (route.go forwardNewRouteInfoToKnownServers). */
-  private forwardInfo(route: Route, info: RouteInfo): void {
-    const fwd: RouteInfo = { ...info };
-    delete fwd.nonce;
-    delete fwd.route_pool_idx;
-    delete fwd.route_account;
-    if (fwd.ip === undefined || fwd.ip === "") fwd.ip = `nats-route://${hostPort(route.host, info.port ?? 0)}/`;
-    const line = `INFO ${JSON.stringify(fwd)}\r\n`;
-    for (const r of this.remotes.values()) if (r !== route) r.sendProto(line);
-  }
-
-  /** route.go processImplicitRoute: dial a server we learned of, unless we know it already. */
+  /**
+   * route.go processImplicitRoute: dial a server we learned of, unless we know it already;
+   * with `route_account`, that server's route for a pinned account (forwardRouteInfo).
+   */
   private processImplicitRoute(info: RouteInfo): void {
     const id = info.server_id;
-    if (id === this.server.id || this.remotes.has(id) || this.stopping) return;
-    if (typeof info.host === "string" && typeof info.port === "number" && isConfiguredRoute(this.options.routes, routeUrlFrom(info.host, info.port))) return;
-    let url: URL;
-    try {
-      url = new URL(info.ip ?? "");
-    } catch {
-      this.server.logger.error(`Error parsing URL from INFO: "${info.ip ?? ""}"`);
-      return;
-    }
-    if (info.auth_required === true && this.options.username !== undefined) {
-      url.username = encodeURIComponent(this.options.username);
-      url.password = encodeURIComponent(this.options.password ?? "");
-    }
-    this.solicit(url, false, true, 0);
+    if (id === this.server.id || this.stopping) return;
+    const accName = typeof info.route_account === "string" ? info.route_account : "";
+    if (accName !== "") {
+      if (!this.pooling || !this.pinned.has(accName) || this.pinned.get(accName)!.has(id)) return;
+    } else if (this.remotes.has(id)) return;
+    const url = implicitRouteUrl(info, this.options, this.server.logger);
+    if (url === null) return;
+    if (accName !== "") this.solicitPinnedOne(accName, url, false);
+    else this.solicit(url, false, true, 0);
   }
 
   /** A route closed: forget it, and redial as nats-server's client.go reconnect does. */
@@ -558,7 +563,10 @@ export class RouteManager implements InterestListener {
     if (conns === undefined || conns[route.poolIdx] !== route) return;
     conns[route.poolIdx] = null;
     const next = conns.find((r) => r !== null) ?? null;
-    if (next === null) this.pools.delete(id);
+    if (next === null) {
+      this.pools.delete(id);
+      this.remotePoolSize.delete(id);
+    }
     if (this.remotes.get(id) !== route) return;
     if (next !== null) {
       // Another connection of the pool now stands for the peer, with what it told us.
@@ -581,7 +589,11 @@ export class RouteManager implements InterestListener {
    */
   private peerPinnedAccount(route: Route, info: RouteInfo): void {
     const name = info.route_account;
-    if (typeof name !== "string" || name === "") return;
+    if (typeof name !== "string" || name === "") {
+      // The answer to our own reload's announcement.
+      this.accAddWait.answer(info.route_acc_add_reqid ?? "");
+      return;
+    }
     if (!this.server.accounts.has(name)) {
       this.server.logger.error(`Error looking up account "${name}": account missing`);
       return;
@@ -603,9 +615,11 @@ export class RouteManager implements InterestListener {
    * a peer not reloaded yet refuses them with the size mismatch, as 2.10 does); a newly pinned
    * account is announced on the routes that carried it, then gets its dedicated routes; an
    * account no longer pinned loses them and its interest goes back on its pooled route.
-   * Unlike nats-server, the peers' answers are not waited for.
+   * As in nats-server, routes are closed and dialed once the peers answered the
+   * announcement (or 2 s passed: AccAddWait).
    */
   reloadPool(next: ClusterOptions): void {
+    this.accAddWait.finish(); // a reload still waiting for answers completes first
     this.noAdvertise = next.noAdvertise; // open routes keep the URLs they were told, as in nats-server
     const pooling = next.poolSize > 0;
     const size = pooling ? next.poolSize : 1;
@@ -618,17 +632,29 @@ export class RouteManager implements InterestListener {
     const sizeChanged = size !== this.poolSize || pooling !== this.pooling;
     if (!sizeChanged && added.length === 0 && removed.length === 0) return;
     const reqId = nuid.next();
+    let sent = 0;
     for (const name of added) {
       const idx = this.poolIdxOf(name);
       if (!this.pinned.has(name)) this.pinned.set(name, new Map());
       const line = `INFO ${JSON.stringify({ route_pool_size: this.poolSize, route_account: name, route_acc_add_reqid: reqId })}\r\n`;
-      for (const conns of this.pools.values()) {
+      for (const [id, conns] of this.pools) {
         const r = conns[idx] ?? null;
         if (r === null || r.noPool) continue;
+        // 2.11: a peer with another pool size sent the account's interest on its own index.
+        const theirSize = this.remotePoolSize.get(id) ?? this.poolSize;
+        if (theirSize !== this.poolSize) conns[computeRoutePoolIdx(theirSize, name)]?.removeAccountSubs(name);
         r.removeAccountSubs(name);
         r.sendProto(line);
+        sent++;
       }
     }
+    this.server.flushPending();
+    this.accAddWait.start(reqId, sent, () => this.applyPoolReload(removed, sizeChanged, pooling, size));
+  }
+
+  /** The rest of reloadPool, once the peers answered: closes what goes, dials what comes. */
+  private applyPoolReload(removed: readonly string[], sizeChanged: boolean, pooling: boolean, size: number): void {
+    if (this.stopping) return;
     for (const name of removed) {
       for (const r of [...(this.pinned.get(name)?.values() ?? [])]) {
         r.noReconnect = true;
@@ -701,17 +727,10 @@ export class RouteManager implements InterestListener {
 
   // ---- clients ----
 
-  /** `host:port` clients can reach this server at (server.go getClientConnectURLs). */
-  private ownClientUrls(): string[] {
-    const o = this.server.options;
-    if (o.clientAdvertise) return [o.clientAdvertise.includes(":") ? o.clientAdvertise : `${o.clientAdvertise}:${this.server.listenPort}`];
-    return this.server.clientURLs().map((u) => u.replace(/^nats:\/\//, ""));
-  }
-
   /** INFO fields clients get from the cluster: its name, and every server's client URLs. */
   clientInfoFields(lameDuck: boolean): Record<string, unknown> {
     const out: Record<string, unknown> = { cluster: this.clusterName };
-    if (this.peerClientUrls.size > 0) out.connect_urls = this.peerClientUrls.withOwn(lameDuck ? [] : this.ownClientUrls());
+    if (this.peerClientUrls.size > 0) out.connect_urls = this.peerClientUrls.withOwn(lameDuck ? [] : ownClientUrls(this.server));
     return out;
   }
 
@@ -773,6 +792,7 @@ export class RouteManager implements InterestListener {
   async close(): Promise<void> {
     this.stopping = true;
     this.dialer.stop();
+    this.accAddWait.cancel();
     for (const account of this.watched) account.removeInterestListener(this);
     this.watched.clear();
     const l = this.listener;
@@ -780,20 +800,4 @@ export class RouteManager implements InterestListener {
     for (const r of [...this.all]) r.closeConnection(ClosedState.ServerShutdown);
     await closed;
   }
-}
-
-/** route.go upgradeRouteToSolicited: a pool with a route we dialed redials all of its places. */
-function upgradeToSolicited(r: Route, from: Route): void {
-  if (r.didSolicit || from.url === null) return;
-  r.didSolicit = true;
-  r.url = from.url;
-  r.explicit = from.explicit;
-}
-
-/** The client side of route TLS: our certificate, the CA to check the peer with. */
-function clientTls(o: TlsOptions, t: ServerTls): DialTls {
-  return {
-    options: { secureContext: t.context, rejectUnauthorized: o.insecure !== true },
-    timeoutMs: t.timeoutMs,
-  };
 }

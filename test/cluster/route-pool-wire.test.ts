@@ -1,10 +1,11 @@
 /**
  * The pool handshake byte by byte, with this test playing a nats-server 2.10 peer (route.go
  * INFO fields `route_pool_size`, `route_pool_idx`, `route_account`): a route it dials is
- * placed at the index it names and carries only that index's accounts; a pinned route
+ * placed at the index it names and carries only that index's accounts (a larger pool size
+ * is taken, as 2.11 does); a pinned route
  * leaves the account out of RS+ and RMSG; a wrong pool size, index or account is refused
  * with route.go's errors; and tsnats dialing holds its INFO until it knows its slot, then
- * fills the pool and dials the pinned accounts.
+ * fills the pool; the pinned accounts' routes are dialed with its first.
  */
 import assert from "node:assert/strict";
 import net from "node:net";
@@ -109,8 +110,27 @@ describe("the route pool on the wire, against a scripted 2.10 peer", () => {
     assert.ok(pooled === null || pooled === undefined || ![...pooled.subs.keys()].some((k) => k.startsWith("A ")));
   });
 
+  test("a peer with a larger pool size is taken, as nats-server 2.11 does: its index past ours carries none of our accounts", async () => {
+    const raw = await RawConn.connect(port);
+    raws.push(raw);
+    raw.send(CONNECT("PEER2") + INFO("PEER2", { route_pool_size: 5, route_pool_idx: 4 }));
+    await waitFor(() => s.server.routes!.pools.get("PEER2")?.[4]?.registered === true, { what: "registered at index 4" });
+    assert.equal(s.server.routes!.pools.get("PEER2")!.length, 5);
+    const g = await client("G");
+    g.subscribe("g.wide");
+    await g.flush();
+    raw.send("PING\r\n");
+    await raw.waitFor((d) => d.includes("PONG\r\n"));
+    assert.ok(!raw.data.includes("RS+"), raw.data);
+    // Its traffic arrives here all the same, each message naming its account.
+    const got: string[] = [];
+    g.subscribe("g.in", { callback: (_e, m) => void got.push(m.string()) });
+    await g.flush();
+    raw.send("RMSG G g.in 2\r\nhi\r\n");
+    await waitFor(() => got.length === 1, { what: "G's subscriber got the message from index 4" });
+  });
+
   const refusals: Array<[string, string[], string]> = [
-    ["another pool size", [CONNECT("PEER2"), INFO("PEER2", { route_pool_size: 5 })], "-ERR 'Mismatch route pool size: 3 vs 5'"],
     ["an index past the pool", [CONNECT("PEER3"), INFO("PEER3", { route_pool_size: 3, route_pool_idx: 7 })], "-ERR 'Invalid route pool index: 7 - pool size is 3'"],
     ["an unknown pinned account", [CONNECT("PEER4"), INFO("PEER4", { route_pool_size: 3, route_account: "NOPE" })], `-ERR 'Unable to lookup account "NOPE": account missing'`],
     ["an account we do not pin", [CONNECT("PEER5"), INFO("PEER5", { route_pool_size: 3, route_account: "C" })], `-ERR 'No route for account "C"'`],
@@ -145,7 +165,7 @@ class FakePeer {
   }
 }
 
-test("dialing a 2.10 peer: INFO waits for the peer's, then the pool fills index by index and the pinned routes follow", async () => {
+test("dialing a 2.10 peer: the pinned routes come with the first, whose INFO waits for the peer's, then the pool fills index by index", async () => {
   const peer = new FakePeer();
   await peer.listen();
   const s = await startServer({
@@ -155,7 +175,12 @@ test("dialing a 2.10 peer: INFO waits for the peer's, then the pool fills index 
     cluster: { name: "w", host: "127.0.0.1", port: -1, routes: [`nats-route://127.0.0.1:${peer.port}`] },
   });
   try {
-    // Pooled routes send CONNECT and hold their INFO; pinned ones name their account at once.
+    // 2.10 solicitRoutes: the pinned accounts' routes are dialed with the pool's first,
+    // before the peer has answered anything; they name their account at once.
+    await waitFor(() => peer.conns.length === 3 && peer.conns.every((c) => c.data.includes("CONNECT ")), { what: "three connections at once" });
+    const early = peer.conns.filter((c) => c.data.includes("INFO ")).map((c) => infoOf(c.data).route_account);
+    assert.deepEqual(early.sort(), ["$SYS", "A"]);
+    // Pooled routes send CONNECT and hold their INFO.
     const answered = new Set<number>();
     const pooledIdx: Array<number | undefined> = [];
     const pinnedAccounts: unknown[] = [];
@@ -184,6 +209,41 @@ test("dialing a 2.10 peer: INFO waits for the peer's, then the pool fills index 
       if (!answered.has(i)) pinnedAccounts.push(infoOf(c.data).route_account);
     });
     assert.deepEqual(pinnedAccounts.sort(), ["$SYS", "A"]);
+  } finally {
+    await s.close();
+    await peer.close();
+  }
+});
+
+test("dialing a peer with a larger pool size (nats-server 2.11): the pool fills to its size", async () => {
+  const peer = new FakePeer();
+  await peer.listen();
+  const s = await startServer({
+    port: -1,
+    host: "127.0.0.1",
+    config: CONFIG,
+    cluster: { name: "w", host: "127.0.0.1", port: -1, routes: [`nats-route://127.0.0.1:${peer.port}`] },
+  });
+  try {
+    const answered = new Set<number>();
+    const pooledIdx: Array<number | undefined> = [];
+    while (pooledIdx.length < 5) {
+      let next = -1;
+      await waitFor(
+        () => {
+          next = peer.conns.findIndex((c, i) => !answered.has(i) && c.data.includes("CONNECT ") && !c.data.includes("INFO "));
+          return next >= 0;
+        },
+        { what: `pooled connection ${pooledIdx.length}` },
+      );
+      const c = peer.conns[next]!;
+      answered.add(next);
+      c.socket.write(INFO("FAKE5", { route_pool_size: 5 }));
+      await waitFor(() => c.data.includes("INFO "), { what: `connection ${next}'s INFO` });
+      pooledIdx.push(infoOf(c.data).route_pool_idx as number | undefined);
+    }
+    assert.deepEqual(pooledIdx, [undefined, 1, 2, 3, 4]);
+    assert.equal(s.server.routes!.pools.get("FAKE5")!.length, 5);
   } finally {
     await s.close();
     await peer.close();

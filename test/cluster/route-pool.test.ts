@@ -2,8 +2,8 @@
  * Route pooling and pinned accounts (nats-server 2.10 route.go): three tsnats nodes with
  * `pool_size: 3` and accounts A and B pinned keep 3 pooled routes plus one per pinned
  * account (A, B and the system account) per pair; every account's traffic goes on its own
- * connection; a restarted seed gets its whole pool back; a node with another pool size is
- * refused as 2.10 refuses it, and one with `pool_size: -1` gets one route that carries all.
+ * connection; a restarted seed gets its whole pool back; a node with another pool size joins
+ * with pools of the larger size (2.11), and one with `pool_size: -1` gets one route that carries all.
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
@@ -202,13 +202,40 @@ describe("route pooling with pinned accounts", () => {
     }
   });
 
-  test("a node with another pool size is refused with nats-server 2.10's error", async () => {
-    const log = new CaptureLogger(false);
-    const odd = await startPoolNode("odd", -1, [`nats-route://127.0.0.1:${seedPort}`], { poolSize: 5, logger: log });
+  test("a node with another pool size joins as with nats-server 2.11: pools of the larger size, every account's traffic flows", async () => {
+    const odd = await startPoolNode("odd", -1, [`nats-route://127.0.0.1:${seedPort}`], { poolSize: 5 });
     try {
-      await waitFor(() => log.has("Mismatch route pool size: 5 vs 3"), { timeoutMs: 10_000, what: "the mismatch error" });
-      assert.equal(odd.server.routes!.remotes.size, 0);
-      assert.ok(!nodes[0]!.server.routes!.pools.has(odd.server.id));
+      await waitFor(
+        () =>
+          odd.server.routes!.remotes.size === 3 &&
+          nodes.every((n) => {
+            const theirs = n.server.routes!.pools.get(odd.server.id);
+            const ours = odd.server.routes!.pools.get(n.server.id);
+            return theirs?.length === 5 && theirs.every((r) => r !== null) && ours?.length === 5 && ours.every((r) => r !== null);
+          }),
+        { timeoutMs: 15_000, what: "pools of 5 between the odd node and every other" },
+      );
+      // The nodes of pool size 3 pool among themselves as before.
+      assert.ok(nodes.every((n) => nodes.every((o) => o === n || n.server.routes!.pools.get(o.server.id)?.length === POOL)));
+      for (const account of ACCOUNTS) {
+        const co = await clientOf(odd, account);
+        const c1 = await clientOf(nodes[1]!, account);
+        conns.push(co, c1);
+        c1.subscribe("odd.svc", { callback: (_e, m) => void m.respond(`n1 ${account}`) });
+        co.subscribe("odd.back", { callback: (_e, m) => void m.respond(`odd ${account}`) });
+        await Promise.all([c1.flush(), co.flush()]);
+        await waitInterest([odd, nodes[1]!], "odd.svc", account);
+        await waitInterest([odd, nodes[1]!], "odd.back", account);
+        assert.equal((await co.request("odd.svc", "", { timeout: 5000 })).string(), `n1 ${account}`);
+        assert.equal((await c1.request("odd.back", "", { timeout: 5000 })).string(), `odd ${account}`);
+        // Each side sends an account's interest on its own index for it (2.11).
+        if (!PINNED.includes(account)) {
+          const onOdd = odd.server.routes!.pools.get(nodes[1]!.server.id)!;
+          assert.ok(onOdd[computeRoutePoolIdx(POOL, account)]!.subs.has(`${account} odd.svc`), `${account} from the node of 3`);
+          const onN1 = nodes[1]!.server.routes!.pools.get(odd.server.id)!;
+          assert.ok(onN1[computeRoutePoolIdx(5, account)]!.subs.has(`${account} odd.back`), `${account} from the node of 5`);
+        }
+      }
     } finally {
       await odd.close();
     }
