@@ -734,24 +734,20 @@ export class RouteManager implements InterestListener {
     return out;
   }
 
-  /**
-   * The `connect_urls` WebSocket clients get: every server's WebSocket URLs, this one's
-   * first (nats-server generateClientInfoJSON); null while no peer advertised any.
-   */
   /** The WebSocket URLs the cluster's other servers advertise (leafnode INFO `ws_connect_urls`). */
   peerWsConnectUrls(): string[] {
     return this.peerWsUrls.withOwn([]);
   }
 
+  /** WebSocket clients' `connect_urls`: every server's, this one's first (generateClientInfoJSON); null while no peer has any. */
   wsConnectUrls(lameDuck: boolean): string[] | null {
     if (this.peerWsUrls.size === 0) return null;
     return this.peerWsUrls.withOwn(lameDuck ? [] : (this.server.websocket?.connectUrls() ?? []));
   }
 
   /**
-   * Rebuilds the client INFO and sends it to the clients that take async INFO (protocol
-   * >= 1, first PONG sent: `Client.takesAsyncInfo`) and whose list changed: TCP clients for `tcp`, WebSocket clients for `ws`
-   * (nats-server sendAsyncInfoToClients).
+   * Rebuilds the client INFO and sends it to the clients whose list changed (TCP for `tcp`, WebSocket for `ws`) that take
+   * async INFO: protocol >= 1, first PONG sent (`Client.takesAsyncInfo`, nats-server sendAsyncInfoToClients).
    */
   private peerUrlsChanged(tcp: boolean, ws: boolean): void {
     if (!tcp && !ws) return;
