@@ -3,7 +3,7 @@
  * counters, and stream create / update / delete with nats-server's checks
  * (jsNonClusteredStreamLimitsCheck, addStream, configUpdateCheck).
  */
-import { defaultJetStreamAccountLimits, type JetStreamAccountLimits } from "../server/options.js";
+import { defaultJetStreamAccountLimits, ZERO_LIMITS, type JetStreamAccountLimits } from "../server/options.js";
 import type { Account } from "../accounts/account.js";
 import { streamAction } from "./advisories.js";
 import { jsError, JsApiError, type ApiError } from "./errors.js";
@@ -15,17 +15,6 @@ import type { Storage, StreamConfig } from "./types.js";
 
 /** nats-server's limits for an account with `jetstream: enabled` and no numbers: none. */
 export const unlimited = defaultJetStreamAccountLimits;
-
-const ZERO_LIMITS: JetStreamAccountLimits = {
-  maxMemory: 0,
-  maxStore: 0,
-  maxStreams: 0,
-  maxConsumers: 0,
-  maxAckPending: 0,
-  memoryMaxStreamBytes: 0,
-  storeMaxStreamBytes: 0,
-  maxBytesRequired: false,
-};
 
 /** nats-server JetStreamAccountLimits' JSON. */
 function limitsJson(l: JetStreamAccountLimits): Record<string, unknown> {

@@ -14,7 +14,7 @@ import type { DialTls } from "../cluster/dial.js";
 import { DEFAULT_TLS_TIMEOUT_MS } from "../server/tls.js";
 import type { TlsOptions } from "../server/options.js";
 import { lazyRequire } from "../util/lazy-require.js";
-import { LEAF_WS_PATH, acceptKey, headEnd, MAX_REQUEST_HEAD } from "../websocket/upgrade.js";
+import { LEAF_WS_PATH, acceptKey, headEnd, MAX_REQUEST_HEAD, parseHeaderLines } from "../websocket/upgrade.js";
 import type { WsSettings } from "../websocket/ws-conn.js";
 
 const tlsModule = lazyRequire<typeof tls>("node:tls");
@@ -65,17 +65,8 @@ function parseResponseHead(head: string): UpgradeResponse | null {
   const lines = head.split("\r\n");
   const m = /^HTTP\/1\.[01] (\d{3})(?: .*)?$/.exec(lines[0] ?? "");
   if (m === null) return null;
-  const headers = new Map<string, string[]>();
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    if (line === "") continue;
-    const colon = line.indexOf(":");
-    if (colon <= 0) return null;
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const list = headers.get(name) ?? [];
-    list.push(line.slice(colon + 1).trim());
-    headers.set(name, list);
-  }
+  const headers = parseHeaderLines(lines);
+  if (headers === null) return null;
   return { status: Number(m[1]), headers };
 }
 

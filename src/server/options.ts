@@ -506,6 +506,18 @@ export function defaultJetStreamOptions(): JetStreamOptions {
   };
 }
 
+/** Limits of nothing: the top level of a tiered account's INFO, an absent tier. */
+export const ZERO_LIMITS: Readonly<JetStreamAccountLimits> = Object.freeze({
+  maxMemory: 0,
+  maxStore: 0,
+  maxStreams: 0,
+  maxConsumers: 0,
+  maxAckPending: 0,
+  memoryMaxStreamBytes: 0,
+  storeMaxStreamBytes: 0,
+  maxBytesRequired: false,
+});
+
 /** Account JetStream limits of `jetstream: enabled` (nats-server dynamicJSAccountLimits). */
 export function defaultJetStreamAccountLimits(): JetStreamAccountLimits {
   return {

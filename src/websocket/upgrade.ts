@@ -45,6 +45,12 @@ export function parseRequestHead(head: string): UpgradeRequest | null {
   const lines = head.split("\r\n");
   const m = /^([A-Z]+) (\S+) HTTP\/1\.[01]$/.exec(lines[0] ?? "");
   if (m === null) return null;
+  const headers = parseHeaderLines(lines);
+  return headers === null ? null : { method: m[1]!, path: m[2]!, headers };
+}
+
+/** The header lines after an HTTP head's first line, by lower-case name; null when one has no name. */
+export function parseHeaderLines(lines: readonly string[]): Map<string, string[]> | null {
   const headers = new Map<string, string[]>();
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
@@ -57,7 +63,7 @@ export function parseRequestHead(head: string): UpgradeRequest | null {
     if (list === undefined) headers.set(name, [value]);
     else list.push(value);
   }
-  return { method: m[1]!, path: m[2]!, headers };
+  return headers;
 }
 
 function first(r: UpgradeRequest, name: string): string {

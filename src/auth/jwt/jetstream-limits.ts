@@ -6,24 +6,12 @@
  * absent number is 0, as Go decodes it; -1 is no limit, and the per-stream byte limits and
  * `max_ack_pending` are -1 unless above 0 (Go's toUnlimited). Pure.
  */
-import type { JetStreamAccountLimits } from "../../server/options.js";
+import { ZERO_LIMITS, type JetStreamAccountLimits } from "../../server/options.js";
 import type { AccountClaims } from "./claims.js";
 
 function num(v: unknown): number {
   return typeof v === "number" ? v : 0;
 }
-
-/** A tier with no limits entry: nothing may be stored (the fields of an absent R1 tier). */
-const NO_TIER: JetStreamAccountLimits = {
-  maxMemory: 0,
-  maxStore: 0,
-  maxStreams: 0,
-  maxConsumers: 0,
-  maxAckPending: 0,
-  memoryMaxStreamBytes: 0,
-  storeMaxStreamBytes: 0,
-  maxBytesRequired: false,
-};
 
 function toUnlimited(v: unknown): number {
   const n = num(v);
@@ -60,5 +48,5 @@ export function jetStreamLimitsOf(claims: AccountClaims): JetStreamAccountLimits
     on ||= enables(t as Record<string, unknown>);
   }
   if (!on) return null;
-  return { ...(tiers.R1 ?? NO_TIER), tiers };
+  return { ...(tiers.R1 ?? ZERO_LIMITS), tiers };
 }
