@@ -80,8 +80,10 @@ export class ServerTls {
   /**
    * Wraps `raw` in a server-side TLSSocket. The handshake starts when the client's
    * ClientHello arrives; on failure or timeout the client is closed as nats-server does.
+   * `label` names the connection kind in the log as nats-server does for some
+   * ("leafnode " gives "TLS leafnode handshake error").
    */
-  wrap(raw: net.Socket | Duplex, c: Connection, logger: ServerLogger): tls.TLSSocket {
+  wrap(raw: net.Socket | Duplex, c: Connection, logger: ServerLogger, label = ""): tls.TLSSocket {
     const s = new (tlsModule().TLSSocket)(raw, {
       isServer: true,
       secureContext: this.context,
@@ -89,7 +91,7 @@ export class ServerTls {
       rejectUnauthorized: this.verify,
     });
     const timer = setTimeout(() => {
-      logger.error(`${c.logPrefix()}TLS handshake timeout`);
+      logger.error(`${c.logPrefix()}TLS ${label}handshake timeout`);
       c.closeConnection(ClosedState.TLSHandshakeError, true);
     }, this.timeoutMs);
     timer.unref();
@@ -99,7 +101,7 @@ export class ServerTls {
       // (OpenSSL only enforces that one is sent), so verify the chain here.
       const why = this.verify ? this.peerProblem(s) : null;
       if (why !== null) {
-        logger.error(`${c.logPrefix()}TLS handshake error: ${why}`);
+        logger.error(`${c.logPrefix()}TLS ${label}handshake error: ${why}`);
         c.closeConnection(ClosedState.TLSHandshakeError, true);
         return;
       }
@@ -110,7 +112,7 @@ export class ServerTls {
     s.prependOnceListener("error", (err: Error) => {
       if ((s as tls.TLSSocket & { _secureEstablished?: boolean })._secureEstablished) return;
       clearTimeout(timer);
-      logger.error(`${c.logPrefix()}TLS handshake error: ${err.message}`);
+      logger.error(`${c.logPrefix()}TLS ${label}handshake error: ${err.message}`);
       c.closeConnection(ClosedState.TLSHandshakeError, true);
     });
     return s;
