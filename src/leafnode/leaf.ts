@@ -120,6 +120,7 @@ export class Leaf extends Link {
       // nats-server sends the INFO in plain text, then expects the TLS handshake.
       this.nonce = this.manager.newNonce();
       this.socket.write(this.manager.infoLine(this, null));
+      this.server.logger.debug(`${this.logPrefix()}Starting TLS leafnode server handshake`);
       this.socket = tls.wrap(this.socket, this, this.server.logger, "leafnode ");
       this.tlsActive = true;
       this.startLink(this.manager.authTimeoutMs);

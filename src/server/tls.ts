@@ -112,7 +112,7 @@ export class ServerTls {
     s.prependOnceListener("error", (err: Error) => {
       if ((s as tls.TLSSocket & { _secureEstablished?: boolean })._secureEstablished) return;
       clearTimeout(timer);
-      logger.error(`${c.logPrefix()}TLS ${label}handshake error: ${err.message}`);
+      logger.error(`${c.logPrefix()}TLS ${label}handshake error: ${handshakeErrorText(err)}`);
       c.closeConnection(ClosedState.TLSHandshakeError, true);
     });
     return s;
@@ -158,6 +158,14 @@ export function certIdentities(s: tls.TLSSocket): string[] {
   const rdns = x.subject.split("\n").filter((r) => r.length > 0);
   out.push([...rdns].reverse().join(","), rdns.join(","));
   return out;
+}
+
+/** OpenSSL's complaints about a peer that did not start with a TLS record. */
+const NOT_TLS_CODES = new Set(["ERR_SSL_HTTP_REQUEST", "ERR_SSL_HTTPS_PROXY_REQUEST", "ERR_SSL_WRONG_VERSION_NUMBER", "ERR_SSL_PACKET_LENGTH_TOO_LONG"]);
+
+/** A handshake error as Go's crypto/tls words the common case (plain text instead of a ClientHello), else OpenSSL's. */
+function handshakeErrorText(err: Error & { code?: string }): string {
+  return err.code !== undefined && NOT_TLS_CODES.has(err.code) ? "tls: first record does not look like a TLS handshake" : err.message;
 }
 
 function splitPem(text: string): string[] {
