@@ -63,6 +63,9 @@ export interface RemoteLeaf {
   tcpTls: DialTls | null;
 }
 
+/** nats-server leafnodeTLSInsecureWarning. */
+const LEAF_TLS_INSECURE_WARNING = "TLS certificate chain and hostname of solicited leafnodes will not be verified. DO NOT USE IN PRODUCTION!";
+
 /** Responses by mapped reply come back to a leaf's cluster through its hub. */
 const GW_ROUTED_ALL = `${GW_REPLY_PREFIX}>`;
 
@@ -114,6 +117,8 @@ export class LeafManager implements SubListener {
     this.listener = l;
     this.listenPort = (l.address() as net.AddressInfo).port;
     this.server.logger.notice(`Listening for leafnode connections on ${hostPort(o.host, this.listenPort)}`);
+    // As nats-server's accept loop: any `insecure` in the block or its remotes is warned about once.
+    if (o.tls?.insecure === true || o.remotes.some((r) => r.tls?.insecure === true)) this.server.logger.warn(LEAF_TLS_INSECURE_WARNING);
   }
 
   private accept(socket: net.Socket): void {

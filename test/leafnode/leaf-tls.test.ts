@@ -115,6 +115,15 @@ describe("leaf nodes over TLS, tsnats to tsnats", { skip: certs === null ? "open
     await waitFor(() => good.server.leafs!.leafs.size === 1, { what: "a good leaf still admitted" });
   });
 
+  test("a remote with tls { insecure: true } links without the CA; a hub with such a remote warns as nats-server", async () => {
+    const hub = await tlsHub(c, false);
+    const log = new CaptureLogger();
+    const url = `nats-leaf://127.0.0.1:${hub.server.leafs!.listenPort}`;
+    const leaf = await start({ logger: log, config: `leafnodes { host: "127.0.0.1", port: -1, reconnect: "100ms", remotes: [ { url: "${url}", tls { insecure: true } } ] }` });
+    await waitFor(() => leaf.server.leafs!.leafs.size === 1 && hub.server.leafs!.leafs.size === 1, { what: "the insecure link" });
+    assert.ok(log.has("[WRN] TLS certificate chain and hostname of solicited leafnodes will not be verified. DO NOT USE IN PRODUCTION!"));
+  });
+
   test("with verify: no client certificate, or one from another CA, is refused", async () => {
     const log = new CaptureLogger();
     const hub = await tlsHub(c, true, log);
