@@ -100,8 +100,14 @@ export function startClientHandshake(raw: net.Socket, url: URL, t: DialTls, done
     s.off("error", onError);
     done(r);
   };
-  const onError = (err: Error): void => finish(err.message);
-  const timer = setTimeout(() => finish("timeout"), t.timeoutMs);
+  const onError = (err: Error): void => {
+    finish(err.message);
+    s.destroy();
+  };
+  const timer = setTimeout(() => {
+    finish("timeout");
+    s.destroy();
+  }, t.timeoutMs);
   s.once("error", onError);
   s.once("secureConnect", () => finish(s));
 }
