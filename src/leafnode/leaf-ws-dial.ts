@@ -7,17 +7,12 @@
  * as the first frames.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import type net from "node:net";
-import type tls from "node:tls";
 import type { DialTls } from "../cluster/dial.js";
-import { DEFAULT_TLS_TIMEOUT_MS } from "../server/tls.js";
 import type { TlsOptions } from "../server/options.js";
-import { lazyRequire } from "../util/lazy-require.js";
+import { remoteDialTls } from "./leaf-tls.js";
 import { LEAF_WS_PATH, acceptKey, headEnd, MAX_REQUEST_HEAD, parseHeaderLines } from "../websocket/upgrade.js";
 import type { WsSettings } from "../websocket/ws-conn.js";
-
-const tlsModule = lazyRequire<typeof tls>("node:tls");
 
 /** nats-server wsPMCReqHeaderValue: permessage-deflate without context takeover either way. */
 const PMC_REQUEST = "permessage-deflate; server_no_context_takeover; client_no_context_takeover";
@@ -30,14 +25,11 @@ export function isWsUrl(u: URL): boolean {
 /**
  * The TLS a WebSocket remote dials with (nats-server leafNodeGetTLSConfigForSolicit):
  * wanted for `wss://` or when the remote has a `tls {}` block; its CA checks the hub, its
- * certificate (if any) is ours. Throws when a file cannot be read.
+ * certificate (if any) is ours (leaf-tls.ts). Throws when a file cannot be read.
  */
 export function wsDialTls(url: URL, o: TlsOptions | undefined): DialTls | null {
   if (o === undefined && url.protocol.toLowerCase() !== "wss:") return null;
-  const read = (f: string | undefined): Buffer | undefined => (f ? readFileSync(f) : undefined);
-  const context = tlsModule().createSecureContext({ ca: read(o?.caFile), cert: read(o?.certFile), key: read(o?.keyFile), minVersion: "TLSv1.2" });
-  const timeoutMs = o?.timeoutMs !== undefined && o.timeoutMs > 0 ? o.timeoutMs : DEFAULT_TLS_TIMEOUT_MS;
-  return { options: { secureContext: context, rejectUnauthorized: o?.insecure !== true }, timeoutMs };
+  return remoteDialTls(o);
 }
 
 /**

@@ -77,6 +77,8 @@ export class Leaf extends Link {
   remoteCluster = "";
   /** The nonce we sent (accepted) or the hub sent us to sign (dialed). */
   nonce = "";
+  /** Whether the link runs over TLS (TCP; a wss:// link's TLS is the dialer's). */
+  tlsActive = false;
   /** Interest we told the peer about, by `subject [queue]` (nats-server leaf.smap); null until registered. */
   smap: Map<string, number> | null = null;
   /** Operator mode: the user JWT this accepted leaf logged in with (re-checked on account updates). */
@@ -121,7 +123,16 @@ export class Leaf extends Link {
   }
 
   start(): void {
-    if (this.remote === null) {
+    const tls = this.manager.tls;
+    if (this.remote === null && tls !== null && !this.websocket) {
+      // nats-server sends the INFO in plain text, then expects the TLS handshake.
+      this.nonce = this.manager.newNonce();
+      this.socket.write(this.manager.infoLine(this, null));
+      this.server.logger.debug(`${this.logPrefix()}Starting TLS leafnode server handshake`);
+      this.socket = tls.wrap(this.socket, this, this.server.logger, "leafnode ");
+      this.tlsActive = true;
+      this.startLink(this.manager.authTimeoutMs);
+    } else if (this.remote === null) {
       this.nonce = this.manager.newNonce();
       this.startLink(this.manager.authTimeoutMs);
       this.sendProto(this.manager.infoLine(this, null));

@@ -25,6 +25,8 @@ import { NATS_COMPAT_VERSION, VERSION } from "../version.js";
 import { DEFAULT_DIAL_TIMEOUT_MS, Dialer, type DialTls } from "../cluster/dial.js";
 import { WsConn, type WsSettings } from "../websocket/ws-conn.js";
 import { isWsUrl, solicitWebsocket, wsDialTls } from "./leaf-ws-dial.js";
+import { readFirstInfo, remoteDialTls, startClientHandshake } from "./leaf-tls.js";
+import { ServerTls } from "../server/tls.js";
 import { Leaf } from "./leaf.js";
 import { admitLeaf, authenticateLeafJwt, type LeafGrant } from "./leaf-jwt.js";
 import { connectionTypeAllowed } from "../auth/jwt/user-checks.js";
@@ -58,7 +60,12 @@ export interface RemoteLeaf {
   connection: Leaf | null;
   /** A `ws://`/`wss://` remote (all its URLs are, config checks it): its TLS, null for plain ws. */
   readonly wsTls: DialTls | null;
+  /** A TCP remote's TLS, made on first need (a `tls {}` block, or a hub that requires it). */
+  tcpTls: DialTls | null;
 }
+
+/** nats-server leafnodeTLSInsecureWarning. */
+const LEAF_TLS_INSECURE_WARNING = "TLS certificate chain and hostname of solicited leafnodes will not be verified. DO NOT USE IN PRODUCTION!";
 
 /** Responses by mapped reply come back to a leaf's cluster through its hub. */
 const GW_ROUTED_ALL = `${GW_REPLY_PREFIX}>`;
@@ -77,12 +84,16 @@ export class LeafManager implements SubListener {
   private readonly dialer: Dialer;
   private listener: net.Server | null = null;
   private stopping = false;
+  /** The leafnodes block's `tls`: accepted leaves handshake after our INFO. */
+  readonly tls: ServerTls | null;
 
   private constructor(
     readonly server: Server,
     readonly options: LeafNodeOptions,
   ) {
-    this.authTimeoutMs = options.authTimeoutMs ?? DEFAULT_AUTH_TIMEOUT_MS;
+    this.tls = options.tls ? ServerTls.load(options.tls) : null;
+    // As nats-server getDefaultAuthTimeout: with TLS, the handshake's time plus a second.
+    this.authTimeoutMs = options.authTimeoutMs ?? (this.tls !== null ? this.tls.timeoutMs + 1000 : DEFAULT_AUTH_TIMEOUT_MS);
     this.dialer = new Dialer(server.logger);
   }
 
@@ -94,7 +105,7 @@ export class LeafManager implements SubListener {
       const urls = r.urls.map(parseLeafUrl).filter((u): u is URL => u !== null);
       if (!r.noRandomize) shuffle(urls);
       const wsTls = urls[0] !== undefined && isWsUrl(urls[0]) ? wsDialTls(urls[0], r.tls) : null;
-      const remote: RemoteLeaf = { options: r, urls, next: 0, attempts: 0, connectDelayMs: 0, connection: null, wsTls };
+      const remote: RemoteLeaf = { options: r, urls, next: 0, attempts: 0, connectDelayMs: 0, connection: null, wsTls, tcpTls: null };
       m.remotes.push(remote);
       if (urls.length > 0) m.connectRemote(remote, true, 0);
     }
@@ -107,6 +118,8 @@ export class LeafManager implements SubListener {
     this.listener = l;
     this.listenPort = (l.address() as net.AddressInfo).port;
     this.server.logger.notice(`Listening for leafnode connections on ${hostPort(o.host, this.listenPort)}`);
+    // As nats-server's accept loop: any `insecure` in the block or its remotes is warned about once.
+    if (o.tls?.insecure === true || o.remotes.some((r) => r.tls?.insecure === true)) this.server.logger.warn(LEAF_TLS_INSECURE_WARNING);
   }
 
   private accept(socket: net.Socket): void {
@@ -183,7 +196,7 @@ export class LeafManager implements SubListener {
     remote.connection = leaf;
     this.pending.add(leaf);
     if (ws) this.solicitWebsocket(leaf, remote, url);
-    else leaf.start();
+    else this.solicitTcp(leaf, remote, url);
   }
 
   /** nats-server createLeafNode: the remote's account is unknown; the connection is dropped and retried. */
@@ -216,6 +229,55 @@ export class LeafManager implements SubListener {
     });
   }
 
+  /**
+   * A TCP remote: the hub's INFO is read first; TLS starts when the remote has a `tls {}`
+   * block or the hub requires it (nats-server leafClientHandshakeIfNeeded), and the INFO
+   * is then parsed as the leaf's first input. A failed handshake closes the connection
+   * and the remote is dialed again.
+   */
+  private solicitTcp(leaf: Leaf, remote: RemoteLeaf, url: URL): void {
+    const raw = leaf.socket;
+    readFirstInfo(raw, remote.options.firstInfoTimeoutMs, (first) => {
+      if (leaf.closed) return;
+      if (typeof first === "string") {
+        this.server.logger.debug(`${leaf.logPrefix()}${first}`);
+        leaf.closeConnection(ClosedState.ReadError);
+        return;
+      }
+      if (remote.options.tls === undefined && !first.tlsRequired) {
+        raw.unshift(first.bytes);
+        leaf.start();
+        raw.resume();
+        return;
+      }
+      let t: DialTls;
+      try {
+        t = remote.tcpTls ??= remoteDialTls(remote.options.tls);
+      } catch (err) {
+        this.server.logger.error(`${leaf.logPrefix()}TLS leafnode handshake error: ${(err as Error).message}`);
+        leaf.closeConnection(ClosedState.TLSHandshakeError);
+        return;
+      }
+      this.server.logger.debug(`${leaf.logPrefix()}Starting TLS leafnode client handshake`);
+      startClientHandshake(raw, url, t, (r) => {
+        if (leaf.closed) {
+          if (typeof r !== "string") r.destroy();
+          return;
+        }
+        if (typeof r === "string") {
+          this.server.logger.error(`${leaf.logPrefix()}TLS leafnode handshake error: ${r}`);
+          leaf.closeConnection(ClosedState.TLSHandshakeError, true);
+          return;
+        }
+        leaf.socket = r;
+        leaf.tlsActive = true;
+        // The INFO came in plain text: it is read first, ahead of what the TLS socket decrypts.
+        r.unshift(first.bytes);
+        leaf.start();
+      });
+    });
+  }
+
   // ---- handshake ----
 
   newNonce(): string {
@@ -236,6 +298,7 @@ export class LeafManager implements SubListener {
       port: this.advertisedHostPort().port,
       headers: !s.options.noHeaderSupport,
       auth_required: true,
+      ...(this.tls !== null ? { tls_required: true, ...(this.tls.verify ? { tls_verify: true } : {}) } : {}),
       max_payload: s.options.maxPayload,
       client_id: leaf.id,
       nonce: leaf.nonce,
@@ -249,7 +312,6 @@ export class LeafManager implements SubListener {
     if (extra !== null) Object.assign(info, extra);
     info.leafnode_urls = this.leafUrls();
     info.tsnats_version = VERSION;
-    if (o.tls) info.tls_required = true;
     return `INFO ${JSON.stringify(info)}\r\n`;
   }
 
@@ -274,7 +336,7 @@ export class LeafManager implements SubListener {
       c.user = decodeURIComponent(leaf.url.username);
       c.pass = decodeURIComponent(leaf.url.password);
     }
-    c.tls_required = false;
+    c.tls_required = leaf.tlsActive;
     c.server_id = s.id;
     c.name = s.name;
     if (r.hub) c.is_hub = true;

@@ -80,8 +80,10 @@ export class ServerTls {
   /**
    * Wraps `raw` in a server-side TLSSocket. The handshake starts when the client's
    * ClientHello arrives; on failure or timeout the client is closed as nats-server does.
+   * `label` names the connection kind in the log as nats-server does for some
+   * ("leafnode " gives "TLS leafnode handshake error").
    */
-  wrap(raw: net.Socket | Duplex, c: Connection, logger: ServerLogger): tls.TLSSocket {
+  wrap(raw: net.Socket | Duplex, c: Connection, logger: ServerLogger, label = ""): tls.TLSSocket {
     const s = new (tlsModule().TLSSocket)(raw, {
       isServer: true,
       secureContext: this.context,
@@ -89,7 +91,7 @@ export class ServerTls {
       rejectUnauthorized: this.verify,
     });
     const timer = setTimeout(() => {
-      logger.error(`${c.logPrefix()}TLS handshake timeout`);
+      logger.error(`${c.logPrefix()}TLS ${label}handshake timeout`);
       c.closeConnection(ClosedState.TLSHandshakeError, true);
     }, this.timeoutMs);
     timer.unref();
@@ -99,7 +101,7 @@ export class ServerTls {
       // (OpenSSL only enforces that one is sent), so verify the chain here.
       const why = this.verify ? this.peerProblem(s) : null;
       if (why !== null) {
-        logger.error(`${c.logPrefix()}TLS handshake error: ${why}`);
+        logger.error(`${c.logPrefix()}TLS ${label}handshake error: ${why}`);
         c.closeConnection(ClosedState.TLSHandshakeError, true);
         return;
       }
@@ -110,7 +112,7 @@ export class ServerTls {
     s.prependOnceListener("error", (err: Error) => {
       if ((s as tls.TLSSocket & { _secureEstablished?: boolean })._secureEstablished) return;
       clearTimeout(timer);
-      logger.error(`${c.logPrefix()}TLS handshake error: ${err.message}`);
+      logger.error(`${c.logPrefix()}TLS ${label}handshake error: ${handshakeErrorText(err)}`);
       c.closeConnection(ClosedState.TLSHandshakeError, true);
     });
     return s;
@@ -156,6 +158,14 @@ export function certIdentities(s: tls.TLSSocket): string[] {
   const rdns = x.subject.split("\n").filter((r) => r.length > 0);
   out.push([...rdns].reverse().join(","), rdns.join(","));
   return out;
+}
+
+/** OpenSSL's complaints about a peer that did not start with a TLS record. */
+const NOT_TLS_CODES = new Set(["ERR_SSL_HTTP_REQUEST", "ERR_SSL_HTTPS_PROXY_REQUEST", "ERR_SSL_WRONG_VERSION_NUMBER", "ERR_SSL_PACKET_LENGTH_TOO_LONG"]);
+
+/** A handshake error as Go's crypto/tls words the common case (plain text instead of a ClientHello), else OpenSSL's. */
+function handshakeErrorText(err: Error & { code?: string }): string {
+  return err.code !== undefined && NOT_TLS_CODES.has(err.code) ? "tls: first record does not look like a TLS handshake" : err.message;
 }
 
 function splitPem(text: string): string[] {
