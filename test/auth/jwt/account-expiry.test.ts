@@ -23,9 +23,13 @@ const EXPIRED_ERR = "-ERR 'Account Authentication Expired'\r\n";
 const root = mkdtempSync(join(tmpdir(), "tsnats-jwt-exp-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-/** An account JWT expiring in 2 s, and the same account renewed without expiry. */
+/**
+ * An account JWT expiring in 2-3 s (over a second after the first login, so the login after
+ * expiry is past nats-server's one-second "too soon" and fetches again), and the same
+ * account renewed without expiry.
+ */
 async function shortAccount(op: Op): Promise<{ acc: Acct; renewed: string }> {
-  const acc = await makeAccount(op, "SHORT", {}, { exp: nowSec() + 2 });
+  const acc = await makeAccount(op, "SHORT", {}, { exp: nowSec() + 3 });
   const renewed = await encodeAccount("SHORT", acc.kp, { limits: NO_LIMITS }, { signer: op.kp });
   return { acc, renewed };
 }
