@@ -1,7 +1,9 @@
 /**
- * The `cache` resolver's bounds (nats-server dirstore.go expirationTracker with
- * evictOnLimit, as NewCacheDirAccResolver sets it up): at most `limit` JWTs, the least
- * recently used evicted first; with a `ttl`, a JWT not used for that long is removed (every
+ * A directory resolver's bounds (nats-server dirstore.go expirationTracker). The `cache`
+ * resolver (evictOnLimit, as NewCacheDirAccResolver sets it up): at most `limit` JWTs, the
+ * least recently used evicted first. The `full` one (NewDirAccResolver: no ttl, no
+ * eviction) refuses new accounts past `limit` (see admits) and drops JWTs whose `exp` passed.
+ * Either: with a `ttl`, a JWT not used for that long is removed (every
  * use renews it), checked every ttl/2; without one (`ttl` 0), a JWT is removed when its own
  * `exp` passes (dirstore.go track: the ttl takes precedence over the JWT's expiry), on one
  * timer armed for the earliest expiry. Removing is the owner's job (`evict`): the file goes
@@ -23,6 +25,8 @@ export class CacheTracker {
   constructor(
     private readonly limit: number,
     private readonly ttlMs: number,
+    /** Past the limit, evict the least recently used (cache) rather than refuse (full). */
+    private readonly evictOnLimit: boolean,
     private readonly evict: (account: string) => void,
   ) {
     if (ttlMs > 0) {
@@ -33,6 +37,11 @@ export class CacheTracker {
 
   get size(): number {
     return this.entries.size;
+  }
+
+  /** Whether `account` may be stored: known, under the limit, or the oldest is evicted instead. */
+  admits(account: string): boolean {
+    return this.evictOnLimit || this.entries.has(account) || this.entries.size < this.limit;
   }
 
   /**

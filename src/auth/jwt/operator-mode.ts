@@ -37,6 +37,13 @@ export const NO_LIMIT = -1;
 const PERMS_CACHE_SIZE = 1024;
 /** setTimeout's ceiling; longer expiries are re-armed when it fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * An expired account's JWT is asked of the resolver again at most this often (nats-server
+ * updateAccount: "too soon" within a second of the last update).
+ */
+const REFETCH_MIN_MS = 1000;
+/** nats-server ErrAccountExpired. */
+const ERR_ACCOUNT_EXPIRED = "account expired";
 
 /** What a user JWT grants a connection beyond user, account and permissions. */
 export interface JwtGrant {
@@ -65,13 +72,22 @@ export interface UserJwtContext {
 /** One account known from its JWT. */
 export class JwtAccount {
   signers: Map<string, ScopedSigner | null>;
+  /** When the claims were last applied (ms): an expired account is re-fetched only after REFETCH_MIN_MS. */
+  updatedAtMs = Date.now();
   private expiryTimer: NodeJS.Timeout | null = null;
 
   constructor(
     public claims: AccountClaims,
     readonly account: Account,
+    /** The JWT the claims come from, to tell a renewed one from the same one. */
+    public jwt: string,
   ) {
     this.signers = accountSigners(claims);
+  }
+
+  /** Expired, and its JWT not asked for again within REFETCH_MIN_MS (nats-server lookupAccount/updateAccount). */
+  get refetchDue(): boolean {
+    return this.expired && Date.now() - this.updatedAtMs >= REFETCH_MIN_MS;
   }
 
   get key(): string {
@@ -140,7 +156,14 @@ export class OperatorMode {
     this.pinned = o.resolverPinnedAccounts !== undefined ? new Set([...o.resolverPinnedAccounts, ...(sys !== undefined ? [sys] : [])]) : null;
     // Preloaded JWTs go to the resolver's store first (nats-server stores them when newer).
     if (this.resolver.kind !== "memory") {
-      for (const [k, jwt] of Object.entries(o.resolverPreload ?? {})) if (this.resolver.fetch(k) === undefined) this.resolver.store(k, jwt);
+      for (const [k, jwt] of Object.entries(o.resolverPreload ?? {})) {
+        if (this.resolver.fetch(k) !== undefined) continue;
+        try {
+          this.resolver.store(k, jwt);
+        } catch (err) {
+          server.logger.error(`Preloading account ${k}: ${(err as Error).message}`);
+        }
+      }
     }
     const all = this.resolver.kind === "memory" ? this.resolver.list() : sys !== undefined ? [sys] : [];
     for (const key of all) this.load(key, false);
@@ -178,25 +201,27 @@ export class OperatorMode {
       return null;
     }
     const issuer = uc.nats.issuer_account ?? uc.iss;
-    if (this.jwtAccounts.has(issuer) || (this.pinned !== null && !this.pinned.has(issuer))) return null;
+    const known = this.jwtAccounts.get(issuer);
+    // nats-server lookupAccount: an expired account's JWT is fetched again (a renewed one brings it back).
+    if ((known !== undefined && !known.refetchDue) || (this.pinned !== null && !this.pinned.has(issuer))) return null;
     if (!this.resolver.remote && this.resolver.fetch(issuer) !== undefined) return null;
-    return this.fetchWithImports(issuer);
+    return this.fetchWithImports(issuer, known !== undefined);
   }
 
   /**
    * Brings `key`'s JWT to the store: from the URL, or from the cluster's full resolvers.
    * Resolves with why it could not (nats-server's error text), else null.
    */
-  private prefetch(key: string): Promise<string | null> {
-    return this.resolver.remote ? this.resolver.prefetch(key) : (this.sync?.lookup(key) ?? Promise.resolve(null));
+  private prefetch(key: string, force = false): Promise<string | null> {
+    return this.resolver.remote ? this.resolver.prefetch(key, force) : (this.sync?.lookup(key) ?? Promise.resolve(null));
   }
 
   /**
-   * Fetches `key`'s account JWT, then the JWTs of the accounts it imports from, concurrently.
+   * Fetches `key`'s account JWT (again when `force`: an expired one may have been renewed), then the JWTs of the accounts it imports from, concurrently.
    * Resolves with why `key`'s could not be fetched, else null.
    */
-  private async fetchWithImports(key: string): Promise<string | null> {
-    const why = await this.prefetch(key);
+  private async fetchWithImports(key: string, force = false): Promise<string | null> {
+    const why = await this.prefetch(key, force);
     const jwt = this.resolver.fetch(key);
     if (jwt === undefined) return why;
     const claims = this.checkAccountJwt(jwt, key);
@@ -212,12 +237,17 @@ export class OperatorMode {
    * a solicited leaf's local account): the loaded account, else its JWT fetched through the
    * resolver as a login's is (URL fetch, the cluster's LOOKUP) and loaded. The error is
    * nats-server's text: the resolver's (`could not fetch <"url">: 404 Not Found`,
-   * `fetching jwt timed out`), `account missing`, or `account validation failed`.
+   * `fetching jwt timed out`), `account missing`, `account validation failed`, or `account expired` (an
+   * expired account whose resolver has no renewed JWT).
    */
   async fetchAccount(key: string): Promise<JwtAccount | { error: string }> {
     const known = this.jwtAccounts.get(key);
-    if (known !== undefined) return known;
-    const why = this.resolver.remote || this.sync?.clustered === true ? await this.fetchWithImports(key) : null;
+    if (known !== undefined && !known.refetchDue) return known.expired ? { error: ERR_ACCOUNT_EXPIRED } : known;
+    const why = this.resolver.remote || this.sync?.clustered === true ? await this.fetchWithImports(key, known !== undefined) : null;
+    if (known !== undefined) {
+      const ja = this.lookupAccount(key);
+      return ja === null || ja.expired ? { error: ERR_ACCOUNT_EXPIRED } : ja;
+    }
     const jwt = this.resolver.fetch(key);
     if (jwt === undefined) return { error: why ?? ERR_MISSING_ACCOUNT };
     const claims = this.checkAccountJwt(jwt, key);
@@ -249,13 +279,30 @@ export class OperatorMode {
     return o.systemAccount ?? o.operators?.find((op) => op.systemAccount !== undefined)?.systemAccount;
   }
 
-  /** The JWT account `key`, loading it through the resolver when needed; null when unknown or invalid. */
+  /**
+   * The JWT account `key`, loading it through the resolver when needed; null when unknown or
+   * invalid. An expired account takes the resolver's JWT when it differs (nats-server
+   * lookupAccount → updateAccount); it stays expired otherwise.
+   */
   lookupAccount(key: string): JwtAccount | null {
     const known = this.jwtAccounts.get(key);
-    if (known !== undefined) return known;
+    if (known !== undefined) return known.refetchDue ? this.renew(known) : known;
     const loaded = this.load(key, false);
     if (loaded !== null) this.rewire();
     return loaded;
+  }
+
+  /** An expired account: the resolver's JWT applied when it is another one (nats-server updateAccount). */
+  private renew(ja: JwtAccount): JwtAccount {
+    const jwt = this.resolver.fetch(ja.key);
+    if (jwt === undefined || jwt === ja.jwt) return ja;
+    const claims = this.checkAccountJwt(jwt, ja.key);
+    if (typeof claims === "string") return ja;
+    this.server.logger.debug(`Expired account ${ja.key} renewed from the resolver`);
+    this.install(claims, jwt);
+    this.rewire();
+    this.permsCache = new LruMap<string, Permissions | null>(PERMS_CACHE_SIZE);
+    return ja;
   }
 
   /** Decodes and checks an account JWT; the reason it is unusable, or the claims. */
@@ -279,11 +326,11 @@ export class OperatorMode {
       if (!quiet) this.server.logger.debug(`Account JWT for ${key} not usable: ${claims}`);
       return null;
     }
-    return this.install(claims);
+    return this.install(claims, jwt);
   }
 
-  /** Creates (or refreshes) the server account for `claims`. */
-  private install(claims: AccountClaims): JwtAccount {
+  /** Creates (or refreshes) the server account for `claims`, decoded from `jwt`. */
+  private install(claims: AccountClaims, jwt: string): JwtAccount {
     let account = this.server.accounts.get(claims.sub);
     if (account === undefined) {
       account = new Account(claims.sub);
@@ -291,13 +338,15 @@ export class OperatorMode {
     }
     let ja = this.jwtAccounts.get(claims.sub);
     if (ja === undefined) {
-      ja = new JwtAccount(claims, account);
+      ja = new JwtAccount(claims, account, jwt);
       this.jwtAccounts.set(claims.sub, ja);
       // nats-server enableAccountTracking: the other servers' counts of this account.
       this.server.accountConns.requestCounts(claims.sub);
     } else {
       ja.claims = claims;
+      ja.jwt = jwt;
       ja.signers = accountSigners(claims);
+      ja.updatedAtMs = Date.now();
     }
     const target = ja;
     ja.armExpiry(() => this.accountExpired(target));
@@ -487,13 +536,11 @@ export class OperatorMode {
     if (stored && this.resolver.acceptsUpdates) {
       // nats-server DirJWTStore.save: a valid account JWT is stored whoever signed it;
       // trust is checked when the account is used.
-      let decoded: AccountClaims;
       try {
-        decoded = decodeAccountClaims(jwt);
+        this.resolver.store(decodeAccountClaims(jwt).sub, jwt);
       } catch (err) {
-        return (err as Error).message;
+        return (err as Error).message; // not a JWT, or a full resolver's "jwt store is full"
       }
-      this.resolver.store(decoded.sub, jwt);
     }
     const claims = this.checkAccountJwt(jwt);
     if (typeof claims === "string") return stored && this.resolver.acceptsUpdates ? null : claims;
@@ -501,11 +548,17 @@ export class OperatorMode {
     // A resolver update (nats-server DirJWTStore.save) replaces the stored JWT whatever its age.
     if (!stored && known !== undefined && claims.iat < known.claims.iat) return "jwt is older than the one in use";
     if (this.resolver.acceptsUpdates) {
-      if (!stored) this.resolver.store(claims.sub, jwt);
+      if (!stored) {
+        try {
+          this.resolver.store(claims.sub, jwt);
+        } catch (err) {
+          return (err as Error).message;
+        }
+      }
     } else if (known === undefined) return null; // MEMORY: only accounts in use take updates
     else this.resolver.store(claims.sub, jwt);
     if (known === undefined) return null; // loaded when first used
-    const ja = this.install(claims);
+    const ja = this.install(claims, jwt);
     this.rewire();
     this.permsCache = new LruMap<string, Permissions | null>(PERMS_CACHE_SIZE);
     this.recheckClients(ja);

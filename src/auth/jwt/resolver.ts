@@ -29,10 +29,11 @@ export interface AccountResolver {
   /** True when fetch() only knows what prefetch() brought (URL): logins wait for prefetch. */
   readonly remote: boolean;
   /**
-   * Makes fetch(account) able to answer; resolves with why it could not (nats-server's
-   * error text), else null. Never rejects (local resolvers: null at once).
+   * Makes fetch(account) able to answer (a remote resolver asks again when `force`);
+   * resolves with why it could not (nats-server's error text), else null. Never rejects
+   * (local resolvers: null at once).
    */
-  prefetch(account: string): Promise<string | null>;
+  prefetch(account: string, force?: boolean): Promise<string | null>;
   /** Releases what the resolver holds open (at server shutdown). */
   close(): void;
 }
@@ -75,14 +76,17 @@ export class MemoryResolver implements AccountResolver {
 }
 
 /**
- * `resolver { type: full|cache, dir }`: one `<account>.jwt` file per account. A `cache`
- * resolver is bounded by `limit` and `ttl` (cache-tracker.ts): evicted files are removed and
- * reported to `onEvict`, for the account to be shut as a deleted one.
+ * `resolver { type: full|cache, dir }`: one `<account>.jwt` file per account, each tracked
+ * (cache-tracker.ts) as nats-server's expiring DirJWTStore does. A `cache` resolver is
+ * bounded by `limit` and `ttl`: evicted files are removed and reported to `onEvict`, for the
+ * account to be shut as a deleted one. A `full` resolver removes a JWT's file when its `exp`
+ * passes (the loaded account expires on its own timer; nats-server reports no deletion), and
+ * refuses new accounts past `limit` ("jwt store is full") instead of evicting.
  */
 export class DirResolver implements AccountResolver {
   readonly acceptsUpdates = true;
   readonly remote = false;
-  private readonly tracker: CacheTracker | null;
+  private readonly tracker: CacheTracker;
   /** Set by the owner: an account whose JWT the cache evicted. */
   onEvict: (account: string) => void = () => {};
 
@@ -91,26 +95,22 @@ export class DirResolver implements AccountResolver {
     private readonly dir: string,
     readonly allowDelete: boolean,
     private readonly hardDelete: boolean,
-    cache?: { limit: number; ttlMs: number },
+    bounds: { limit: number; ttlMs: number },
   ) {
     mkdirSync(dir, { recursive: true });
-    this.tracker =
-      cache === undefined
-        ? null
-        : new CacheTracker(cache.limit, cache.ttlMs, (account) => {
-            rmSync(this.path(account), { force: true });
-            this.onEvict(account);
-          });
-    if (this.tracker !== null) {
-      for (const account of this.list()) {
-        let jwt = "";
-        try {
-          jwt = readFileSync(this.path(account), "utf8").trim();
-        } catch {
-          // Gone meanwhile: tracked without an expiry, removed by the next eviction.
-        }
-        this.tracker.touch(account, Date.now(), jwtExpiresAtMs(jwt));
+    const cache = kind === "cache";
+    this.tracker = new CacheTracker(bounds.limit, bounds.ttlMs, cache, (account) => {
+      rmSync(this.path(account), { force: true });
+      if (cache) this.onEvict(account);
+    });
+    for (const account of this.list()) {
+      let jwt = "";
+      try {
+        jwt = readFileSync(this.path(account), "utf8").trim();
+      } catch {
+        // Gone meanwhile: tracked without an expiry, removed by the next eviction.
       }
+      this.tracker.touch(account, Date.now(), jwtExpiresAtMs(jwt));
     }
   }
 
@@ -122,24 +122,28 @@ export class DirResolver implements AccountResolver {
     if (!/^A[A-Z2-7]{55}$/.test(account)) return undefined;
     try {
       const jwt = readFileSync(this.path(account), "utf8").trim();
-      this.tracker?.used(account);
+      this.tracker.used(account);
       return jwt;
     } catch {
       return undefined;
     }
   }
 
-  /** Written to a temporary file first and renamed, so a reader never sees half a JWT. */
+  /**
+   * Written to a temporary file first and renamed, so a reader never sees half a JWT.
+   * Throws "jwt store is full" for a new account past a full resolver's `limit`.
+   */
   store(account: string, jwt: string): void {
+    if (!this.tracker.admits(account)) throw new Error("jwt store is full");
     const tmp = `${this.path(account)}.tmp`;
     writeFileSync(tmp, jwt);
     renameSync(tmp, this.path(account));
-    this.tracker?.touch(account, Date.now(), jwtExpiresAtMs(jwt));
+    this.tracker.touch(account, Date.now(), jwtExpiresAtMs(jwt));
   }
 
   /** nats-server DirJWTStore: a soft delete renames the file to `.jwt.deleted`. */
   delete(account: string): void {
-    this.tracker?.forget(account);
+    this.tracker.forget(account);
     if (this.hardDelete) rmSync(this.path(account), { force: true });
     else {
       try {
@@ -161,7 +165,7 @@ export class DirResolver implements AccountResolver {
   }
 
   close(): void {
-    this.tracker?.close();
+    this.tracker.close();
   }
 }
 
@@ -183,7 +187,7 @@ export function jwtExpiresAtMs(jwt: string): number {
 /** The resolver the options ask for; `log` receives URL fetch failures. */
 export function createResolver(r: ResolverOptions | undefined, preload: Record<string, string>, tls: TlsOptions | undefined, log: (msg: string) => void): AccountResolver {
   if (r === undefined || r.type === "memory") return new MemoryResolver(preload);
-  if (r.type === "full") return new DirResolver("full", r.dir, r.allowDelete, r.hardDelete);
+  if (r.type === "full") return new DirResolver("full", r.dir, r.allowDelete, r.hardDelete, { limit: r.limit ?? Infinity, ttlMs: 0 });
   if (r.type === "cache") return new DirResolver("cache", r.dir, false, true, { limit: r.limit, ttlMs: r.ttlMs });
   return new UrlResolver(r.url, tls, log);
 }

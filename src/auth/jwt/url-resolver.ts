@@ -64,11 +64,12 @@ export class UrlResolver implements AccountResolver {
   }
 
   /**
-   * Fetches `account`'s JWT unless it is known; concurrent calls share one request.
-   * Never rejects: a failure is logged, leaves the account unknown, and is what it resolves with.
+   * Fetches `account`'s JWT unless it is known (or always when `force`: an expired account's
+   * may have been renewed); concurrent calls share one request. Never rejects: a failure is
+   * logged, leaves what was known as it was, and is what it resolves with.
    */
-  prefetch(account: string): Promise<string | null> {
-    if (this.jwts.has(account)) return Promise.resolve(null);
+  prefetch(account: string, force = false): Promise<string | null> {
+    if (!force && this.jwts.has(account)) return Promise.resolve(null);
     let p = this.inflight.get(account);
     if (p === undefined) {
       p = this.request(this.url + account).then(

@@ -24,7 +24,7 @@ function cacheConfig(op: Op, dir: string, opts: string, preload: Acct[]): string
 
 test("CacheTracker: least recently used out first, a use renews, ttl expires", () => {
   const evicted: string[] = [];
-  const t = new CacheTracker(2, 1000, (k) => evicted.push(k));
+  const t = new CacheTracker(2, 1000, true, (k) => evicted.push(k));
   t.touch("a", 0);
   t.touch("b", 0);
   t.used("a", 10);
@@ -79,7 +79,7 @@ test("ttl: an unused JWT is removed after it; a connected user of it is disconne
 
 test("CacheTracker with ttl 0: a JWT goes when its own exp passes; a use keeps that expiry", () => {
   const evicted: string[] = [];
-  const t = new CacheTracker(10, 0, (k) => evicted.push(k));
+  const t = new CacheTracker(10, 0, true, (k) => evicted.push(k));
   t.touch("forever", 0, 0);
   t.touch("short", 0, 1000);
   t.used("short", 900);
