@@ -194,20 +194,6 @@ export class Outbound {
   }
 
   /**
-   * The server went quiet (the memory reclaimer is about to collect): spare chunks are
-   * dropped, and the allocation too when nothing is pending or queued in it, so that a
-   * collection right after can free them instead of waiting for the idle look (up to a
-   * ping interval later: 4 MiB of spares per subscriber that went through a backlog).
-   */
-  trim(): void {
-    this.dropSpare();
-    if (this.len === 0 && !this.backedUp) {
-      this.buf = EMPTY;
-      this.base = EMPTY;
-    }
-  }
-
-  /**
    * Called once per ping interval, before the PING is queued: when the interval's writes
    * were few, or none of them needed a quarter of the allocation, the allocation is
    * dropped after the next synchronous write (that PING's), and grows again from

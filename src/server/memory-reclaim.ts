@@ -77,11 +77,6 @@ export interface MemorySample {
 export interface ActivitySource {
   /** Any number that changes whenever messages flow (e.g. messages in + out). */
   activity(): number;
-  /**
-   * Drops memory kept for reuse (outbound buffers and spare chunks), once per quiet
-   * period, at its first look: what it drops is garbage for the collection that may follow.
-   */
-  trim?(): void;
 }
 
 export class MemoryReclaimer {
@@ -105,8 +100,6 @@ export class MemoryReclaimer {
   private settling = 0;
   private lastCollectionMs = -Infinity;
   private gc: GcFunction | null | undefined = undefined;
-  /** Set once `trim` ran in the current quiet period; cleared by traffic. */
-  private trimmed = true;
   /** Collections asked for, for tests and diagnostics. */
   collections = 0;
 
@@ -153,13 +146,8 @@ export class MemoryReclaimer {
     if (activity !== this.lastActivity) {
       this.lastActivity = activity;
       this.dirty = true;
-      this.trimmed = false;
       this.settling = 0;
       return false;
-    }
-    if (!this.trimmed) {
-      this.trimmed = true;
-      this.source.trim?.();
     }
     if (this.settling > 0) {
       this.settling--;

@@ -97,12 +97,7 @@ export class Server {
   /** The one buffer plain client connections read into (src/server/socket-reader.ts). */
   readonly reader = new SocketReader();
   /** Gives memory back once traffic stops (src/server/memory-reclaim.ts). */
-  readonly reclaimer = new MemoryReclaimer({
-    activity: () => this.inMsgs + this.outMsgs + this.totalConnections + this.clients.size,
-    trim: () => {
-      for (const c of this.clients.values()) c.out.trim();
-    },
-  });
+  readonly reclaimer = new MemoryReclaimer({ activity: () => this.inMsgs + this.outMsgs + this.totalConnections + this.clients.size });
   /** True while a client's read is being parsed: flushing waits for its end. */
   inReadBatch = false;
   private readonly pending: Connection[] = [];

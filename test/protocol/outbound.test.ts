@@ -109,19 +109,3 @@ test("spare chunks are given back at the idle look", () => {
   // The chunk in use at the look goes on being filled; no other earlier chunk comes back.
   assert.ok(after.filter((b) => before.has(b)).length <= 1, "the spares were dropped, not reused");
 });
-
-test("trim drops an idle allocation at once, but never pending frames or memory the socket holds", () => {
-  const out = new Outbound();
-  batch(out, 300 * KiB);
-  assert.ok(out.buf.length >= 300 * KiB);
-  out.trim();
-  assert.equal(out.buf.length, 0, "nothing pending: the allocation is given back");
-  out.appendString("PING\r\n");
-  out.trim();
-  assert.equal(out.buf.subarray(0, out.len).toString("latin1"), "PING\r\n", "pending frames stay");
-  out.take();
-  out.release(); // the socket queued it
-  out.appendString("PONG\r\n");
-  out.trim();
-  assert.equal(out.buf.subarray(0, out.len).toString("latin1"), "PONG\r\n", "backed up: kept");
-});

@@ -15,31 +15,6 @@ test("the follow-up collections reach past V8's allocation window, so new space 
   assert.ok(lastFollowUpAfterTrafficMs > V8_THROUGHPUT_WINDOW_MS + RECLAIM_INTERVAL_MS, `${lastFollowUpAfterTrafficMs} ms`);
 });
 
-test("trim runs once per quiet period, at its first look", () => {
-  let traffic = 0;
-  let trims = 0;
-  const r = new MemoryReclaimer({ activity: () => traffic, trim: () => trims++ }, Number.MAX_SAFE_INTEGER, () => 0, Number.MAX_SAFE_INTEGER);
-  r.start(60_000);
-  try {
-    r.check();
-    r.check();
-    r.check();
-    const before = trims;
-    traffic++;
-    r.check();
-    assert.equal(trims, before, "traffic moving: no trim");
-    r.check();
-    r.check();
-    assert.equal(trims, before + 1, "quiet: one trim");
-    traffic++;
-    r.check();
-    r.check();
-    assert.equal(trims, before + 2, "the next quiet period trims again");
-  } finally {
-    r.stop();
-  }
-});
-
 test("traffic coming back cancels the follow-up collections", () => {
   let traffic = 0;
   let clock = 0;
