@@ -16,10 +16,9 @@
  * (measured in-process: 76 MB RSS after they closed). One collection frees the objects
  * but V8 keeps the young generation at the size the burst grew it to; it shrinks it only
  * at a later collection that sees allocation has become slow, which on an idle server was
- * the third one, two seconds apart (heap committed 28 → 23 → 8 MB, RSS 76 → 57 MB): V8
- * shrinks it once its ~5 s allocation window no longer holds the burst. So a collection is
- * followed by SETTLE_COLLECTIONS more, one per quiet look, spanning that window, unless
- * traffic comes back first.
+ * the third one, two seconds apart (heap committed 28 → 23 → 8 MB, RSS 76 → 57 MB). So a
+ * collection is followed by SETTLE_COLLECTIONS more, one per quiet look, unless traffic
+ * comes back first.
  *
  * Closed connections may leave too little dead heap for that criterion (~4 KiB each) while
  * the burst of accepting them grew the young generation from 1 to 16 MB, which an idle V8
@@ -53,18 +52,8 @@ export const RECLAIM_HEAP_THRESHOLD_BYTES = 8 * 1024 * 1024;
  */
 export const RECLAIM_MIN_GAP = 2;
 
-/**
- * Collections after the first one, on the following quiet looks, to let V8 shrink the young
- * generation. V8 (Heap::ReduceNewSpaceSize) shrinks it at a major collection only when the
- * allocation throughput it measures over its last ~5 s is low, so the burst must be more
- * than 5 s behind one of them: with 2 follow-ups (the last ~4-6 s after traffic stopped)
- * 1,000 closed connections left new space at 16 MB for good (RSS 65.6 MB 15 s later, start
- * 53.9); with 4 it is back to 1 MB (RSS 56.6 MB). Each is a concurrent collection of a
- * small, idle heap.
- */
-export const SETTLE_COLLECTIONS = 4;
-/** V8's allocation-throughput window that decides whether new space shrinks (GCTracer, 5 s). */
-export const V8_THROUGHPUT_WINDOW_MS = 5000;
+/** Collections after the first one, on the following quiet looks, to let V8 shrink the young generation. */
+export const SETTLE_COLLECTIONS = 2;
 
 /** The figures of `process.memoryUsage()` the reclaimer looks at. */
 export interface MemorySample {
