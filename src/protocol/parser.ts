@@ -142,18 +142,7 @@ export class Parser {
   awaitingConnect = false;
   /** Set by suspend(): parsing waits, and input is held, until resume(). */
   private suspended = false;
-  /**
-   * Input held while suspended is `held[heldStart, heldEnd)`. The buffer grows geometrically
-   * and reads are appended, so a big payload arriving in many reads during a stall is copied
-   * a bounded number of times (linear), not once per read (quadratic).
-   */
-  private held: Buffer = EMPTY;
-  private heldStart = 0;
-  private heldEnd = 0;
-  /** The view of `held` that resume() is parsing: a suspend inside it keeps the rest in place. */
-  private resuming: Buffer | null = null;
-  /** Bytes copied into `held` so far, growth included (a test checks it stays linear). */
-  heldBytesCopied = 0;
+  private held: Buffer | null = null;
 
   constructor(
     private readonly sink: ParserSink,
@@ -185,19 +174,9 @@ export class Parser {
   /** Parses what was held since suspend(). */
   resume(): void {
     this.suspended = false;
-    const start = this.heldStart;
-    const end = this.heldEnd;
-    if (end <= start) return;
-    const view = this.held.subarray(start, end);
-    this.heldStart = this.heldEnd = 0;
-    this.resuming = view;
-    try {
-      this.parse(view, view.length);
-    } finally {
-      this.resuming = null;
-    }
-    // Nothing held again: only a small buffer is kept for the next stall.
-    if (this.heldEnd === 0 && this.held.length > SCRATCH_KEEP_MAX) this.held = EMPTY;
+    const held = this.held;
+    this.held = null;
+    if (held !== null && held.length > 0) this.parse(held, held.length);
   }
 
   /**
@@ -502,37 +481,13 @@ export class Parser {
     return end - 1;
   }
 
-  /**
-   * Keeps `buf[from, len)` until resume(): a read is appended (copied: the read buffer is
-   * not ours); the rest of held input being resumed stays where it is.
-   */
+  /** Keeps `buf[from, len)` (copied: the read buffer is not ours) until resume(). */
   private hold(buf: Buffer, from: number, len: number): void {
     if (from >= len) return;
-    const resuming = this.resuming;
-    if (buf === resuming) {
-      const base = resuming.byteOffset - this.held.byteOffset;
-      this.heldStart = base + from;
-      this.heldEnd = base + len;
-      return;
-    }
-    const n = len - from;
-    if (this.heldEnd + n > this.held.length) this.makeRoom(n);
-    buf.copy(this.held, this.heldEnd, from, len);
-    this.heldEnd += n;
-    this.heldBytesCopied += n;
-  }
-
-  /** Makes room for `n` more held bytes: moves them to the front, or into a buffer twice as big. */
-  private makeRoom(n: number): void {
-    const have = this.heldEnd - this.heldStart;
-    const old = this.held;
-    // allocUnsafe: nothing is read before it is written, and this can be megabytes.
-    const next = have + n <= old.length && have <= old.length / 2 ? old : Buffer.allocUnsafe(Math.max(256, 2 * (have + n)));
-    if (have > 0) old.copy(next, 0, this.heldStart, this.heldEnd);
-    this.heldBytesCopied += have;
-    this.held = next;
-    this.heldStart = 0;
-    this.heldEnd = have;
+    // allocUnsafe and copy: Buffer.from(view) zero-fills first, and this can be a whole read.
+    const rest = Buffer.allocUnsafe(len - from);
+    buf.copy(rest, 0, from, len);
+    this.held = this.held === null ? rest : Buffer.concat([this.held, rest]);
   }
 
   /**
