@@ -54,8 +54,8 @@ export interface ConnRow {
   subjects: string[];
 }
 
-/** Snapshot of an open client, without its subscriptions (see {@link ConnRow.client}). */
-export function openRow(c: Client, now = Date.now()): ConnRow {
+/** What every open connection's row shares, client or leaf (subscriptions read when written). */
+function openFields(c: Client | Leaf, now: number) {
   return {
     cid: c.id,
     ip: c.host,
@@ -72,15 +72,15 @@ export function openRow(c: Client, now = Date.now()): ConnRow {
     inBytes: c.inBytes,
     outBytes: c.outBytes,
     numSubs: c.subs.size,
-    name: c.name,
-    lang: c.lang,
-    version: c.version,
-    user: c.user,
     account: c.account.name,
-    kind: "Client",
     client: c,
-    subjects: [],
+    subjects: [] as string[],
   };
+}
+
+/** Snapshot of an open client, without its subscriptions (see {@link ConnRow.client}). */
+export function openRow(c: Client, now = Date.now()): ConnRow {
+  return { ...openFields(c, now), name: c.name, lang: c.lang, version: c.version, user: c.user, kind: "Client" };
 }
 
 /**
@@ -88,31 +88,8 @@ export function openRow(c: Client, now = Date.now()): ConnRow {
  * clients and leaves). The peer's server name and version when it dialed us.
  */
 export function leafRow(l: Leaf, now = Date.now()): ConnRow {
-  return {
-    cid: l.id,
-    ip: l.host,
-    port: l.port,
-    startMs: l.startMs,
-    lastActivityMs: l.lastActivityMs,
-    stopMs: 0,
-    endMs: now,
-    reason: "",
-    rttMs: l.rttMs,
-    pendingBytes: l.closed ? 0 : l.pendingBytes(),
-    inMsgs: l.inMsgs,
-    outMsgs: l.outMsgs,
-    inBytes: l.inBytes,
-    outBytes: l.outBytes,
-    numSubs: l.subs.size,
-    name: l.remote === null ? l.remoteName : "",
-    lang: "",
-    version: l.remote === null ? l.remoteVersion : "",
-    user: "",
-    account: l.account.name,
-    kind: "Leafnode",
-    client: l,
-    subjects: [],
-  };
+  const accepted = l.remote === null;
+  return { ...openFields(l, now), name: accepted ? l.remoteName : "", lang: "", version: accepted ? l.remoteVersion : "", user: "", kind: "Leafnode" };
 }
 
 /** Snapshot of a closed client from the ring. */
