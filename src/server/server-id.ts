@@ -5,7 +5,7 @@
  * import and cold key generation at start-up, more than the whole start budget.
  * Encoding (nkeys codec): base32(prefix byte + 32-byte key + CRC-16/XMODEM, little endian).
  */
-import { generateKeyPairSync, type KeyObject } from "node:crypto";
+import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 
 /** nkeys prefix byte for servers: 'N' is base32 index 13, shifted into the top 5 bits. */
 const PREFIX_BYTE_SERVER = 13 << 3;
@@ -19,10 +19,31 @@ export interface ServerIdentity {
 }
 
 export function createServerIdentity(): ServerIdentity {
-  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
-  const jwk = publicKey.export({ format: "jwk" });
-  const raw = Buffer.from(jwk.x ?? "", "base64url");
-  return { publicKey: encodePublicNkey(PREFIX_BYTE_SERVER, raw), privateKey };
+  const { publicKey, privateKeyDer } = generateEd25519();
+  return {
+    publicKey: encodePublicNkey(PREFIX_BYTE_SERVER, publicKey),
+    privateKey: createPrivateKey({ key: privateKeyDer, format: "der", type: "pkcs8" }),
+  };
+}
+
+/** An Ed25519 SPKI in DER is a fixed 12-byte header, then the 32-byte public key. */
+const SPKI_ED25519_HEADER = 12;
+
+/**
+ * A fresh Ed25519 key pair: the raw 32-byte public key and the private key as PKCS#8 DER.
+ *
+ * The keys are encoded by the generating call itself, never exported from its KeyObjects
+ * afterwards: in Node 20, exporting a generated KeyObject locks its key while building the
+ * result, and a garbage collection there that finalizes the (by then unreachable) generator
+ * locks the same key again: the process hung for good at start-up (seen in a server start,
+ * main thread in KeyObjectHandle::ExportJWK → GC → ~KeyGenJob → mutex).
+ */
+export function generateEd25519(): { publicKey: Buffer; privateKeyDer: Buffer } {
+  const { publicKey, privateKey } = generateKeyPairSync("ed25519", {
+    publicKeyEncoding: { type: "spki", format: "der" },
+    privateKeyEncoding: { type: "pkcs8", format: "der" },
+  });
+  return { publicKey: publicKey.subarray(SPKI_ED25519_HEADER), privateKeyDer: privateKey };
 }
 
 /** Encodes a 32-byte public key as an nkey string with the given prefix byte. */

@@ -12,13 +12,13 @@
  * internal wildcard subscription in the callout account takes every reply.
  * Owned by the server (`server.callout`), null when no callout is configured.
  */
-import { generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
+import { randomBytes, type KeyObject } from "node:crypto";
 import type { TLSSocket } from "node:tls";
 import type { KeyPair } from "@nats-io/nkeys";
 import type { Account } from "../../accounts/account.js";
 import type { Client, ConnectOptions } from "../../server/client.js";
 import { ClosedState } from "../../server/closed-state.js";
-import { encodePublicNkey } from "../../server/server-id.js";
+import { encodePublicNkey, generateEd25519 } from "../../server/server-id.js";
 import type { Server } from "../../server/server.js";
 import type { Subscription } from "../../server/subscription.js";
 import { lazyRequire } from "../../util/lazy-require.js";
@@ -240,8 +240,7 @@ const PREFIX_BYTE_USER = 20 << 3;
  * half is ever used). node:crypto: @nats-io/nkeys' pure-JS key generation took ~15 ms here.
  */
 function freshUserKey(): string {
-  const jwk = generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" });
-  return encodePublicNkey(PREFIX_BYTE_USER, Buffer.from(jwk.x ?? "", "base64url"));
+  return encodePublicNkey(PREFIX_BYTE_USER, generateEd25519().publicKey);
 }
 
 /** jwt ClientTLS for a TLS client: version, cipher and its certificate chain in PEM. */
