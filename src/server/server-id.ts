@@ -15,14 +15,18 @@ export interface ServerIdentity {
   /** The public nkey, `N` followed by 55 base32 characters. */
   publicKey: string;
   /** The private key, for signing (e.g. later JWT and cluster work). */
-  privateKey: KeyObject;
+  readonly privateKey: KeyObject;
 }
 
 export function createServerIdentity(): ServerIdentity {
   const { publicKey, privateKeyDer } = generateEd25519();
+  let privateKey: KeyObject | undefined;
   return {
     publicKey: encodePublicNkey(PREFIX_BYTE_SERVER, publicKey),
-    privateKey: createPrivateKey({ key: privateKeyDer, format: "der", type: "pkcs8" }),
+    // Made on first use: only operator mode and auth callout sign, and it costs start-up time.
+    get privateKey() {
+      return (privateKey ??= createPrivateKey({ key: privateKeyDer, format: "der", type: "pkcs8" }));
+    },
   };
 }
 
