@@ -1,7 +1,8 @@
 /**
  * The bin's fast path and its fallbacks (`src/cli/tsnats-server.cts`): the server starts
- * whatever state the one-file bundle and its V8 code cache are in (missing, stale,
- * damaged, from another Node), and a missing or rejected cache is written again.
+ * whatever state the two bundles (the core, and the lazily loaded subsystems) and their V8
+ * code caches are in (missing, stale, damaged, from another Node), and a missing or
+ * rejected cache is written again.
  *
  * Each case runs on a copy of the built `dist/src` inside the repository (so `node_modules`
  * and the package's `"type"` still resolve), never on the build itself.
@@ -21,8 +22,10 @@ let root = "";
 let cli = "";
 let bundle = "";
 let cache = "";
-let bundleText = "";
-let cacheBytes = Buffer.alloc(0);
+let lazyBundle = "";
+let lazyCache = "";
+/** What the build wrote, by file, for restore(). */
+const built = new Map<string, Buffer>();
 
 before(() => {
   root = mkdtempSync(join(DIST, ".bin-start-"));
@@ -30,25 +33,27 @@ before(() => {
   cli = join(root, "src", "cli");
   bundle = join(cli, "server-bundle.cjs");
   cache = `${bundle}.v8cache`;
-  bundleText = readFileSync(bundle, "latin1");
-  cacheBytes = readFileSync(cache);
+  lazyBundle = join(cli, "server-lazy.cjs");
+  lazyCache = `${lazyBundle}.v8cache`;
+  for (const f of [bundle, cache, lazyBundle, lazyCache]) built.set(f, readFileSync(f));
 });
 after(() => rmSync(root, { recursive: true, force: true }));
 
-/** Puts the built bundle and cache back, as fresh as the build left them. */
+/** Puts the built bundles and caches back, as fresh as the build left them (newer than the modules). */
 function restore(): void {
-  writeFileSync(bundle, bundleText, "latin1");
-  writeFileSync(cache, cacheBytes);
   const now = new Date();
-  utimesSync(bundle, now, now);
+  for (const [f, bytes] of built) {
+    writeFileSync(f, bytes);
+    utimesSync(f, now, now);
+  }
 }
 
 /**
  * Starts `node <entry> -a 127.0.0.1 -p -1`, waits for "Server is ready" (and then for
  * `whileUp`, if given), stops it with SIGTERM; returns its log.
  */
-async function startAndStop(entry: string, whileUp?: { what: string; check: () => boolean }): Promise<string> {
-  const proc = spawn(process.execPath, [join(cli, entry), "-a", "127.0.0.1", "-p", "-1"], { stdio: ["ignore", "pipe", "pipe"] });
+async function startAndStop(entry: string, whileUp?: { what: string; check: () => boolean }, args: string[] = []): Promise<string> {
+  const proc = spawn(process.execPath, [join(cli, entry), "-a", "127.0.0.1", "-p", "-1", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   proc.stdout.on("data", (d: Buffer) => (log += d.toString()));
   proc.stderr.on("data", (d: Buffer) => (log += d.toString()));
@@ -69,6 +74,9 @@ async function startAndStop(entry: string, whileUp?: { what: string; check: () =
   assert.equal(await exited, 0, log);
   return log;
 }
+
+/** Flags of a server that starts monitoring, which is in the lazy bundle. */
+const MONITORED = ["-m", "-1"];
 
 describe("tsnats-server bin start-up", () => {
   test("the built bundle and cache: starts, and leaves the cache as it was", async () => {
@@ -93,6 +101,25 @@ describe("tsnats-server bin start-up", () => {
     restore();
     writeFileSync(cache, Buffer.alloc(4096, 7));
     await startAndStop("tsnats-server.cjs", { what: "code cache rewritten", check: () => statSync(cache).size !== 4096 });
+  });
+
+  test("the lazy bundle: a server with monitoring loads it and leaves its cache as it was", async () => {
+    restore();
+    const before = statSync(lazyCache).mtimeMs;
+    assert.match(await startAndStop("tsnats-server.cjs", undefined, MONITORED), /Starting http monitor/);
+    assert.equal(statSync(lazyCache).mtimeMs, before, "an accepted cache is not rewritten");
+  });
+
+  test("no code cache for the lazy bundle: a server that loads it writes one", async () => {
+    restore();
+    rmSync(lazyCache);
+    await startAndStop("tsnats-server.cjs", { what: "lazy code cache written", check: () => existsSync(lazyCache) }, MONITORED);
+  });
+
+  test("no lazy bundle: starts from the compiled modules, monitoring included", async () => {
+    restore();
+    rmSync(lazyBundle);
+    assert.match(await startAndStop("tsnats-server.cjs", undefined, MONITORED), /Starting http monitor/);
   });
 
   test("no bundle: starts from the compiled modules", async () => {
