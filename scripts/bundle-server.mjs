@@ -146,7 +146,7 @@ rmSync(lazyCache, { force: true });
 await build({
   ...common,
   stdin: {
-    contents: `exports.roots = {${LAZY_ROOTS.map((r) => `${JSON.stringify(r)}: () => require(${JSON.stringify(`./${r}`)})`).join(", ")}};`,
+    contents: `exports.load = (root) => { switch (root) { ${LAZY_ROOTS.map((r) => `case ${JSON.stringify(r)}: return require(${JSON.stringify(`./${r}`)});`).join(" ")} } throw new Error("no lazy module " + root); };`,
     resolveDir: srcDir,
     sourcefile: "lazy-roots.js",
     loader: "js",

@@ -81,11 +81,11 @@ function loadBundles(compiled: Compiled[]): ServerMain | null {
   } catch {
     return null;
   }
-  let roots: Record<string, () => unknown> | undefined;
+  let load: ((root: string) => unknown) | undefined;
   let core: CoreExports | undefined;
   const lazy = (root: string): unknown => {
-    roots ??= (runBundle(LAZY_BUNDLE, compiled, lazy, core!.core) as { roots: Record<string, () => unknown> }).roots;
-    return roots[root]!();
+    load ??= (runBundle(LAZY_BUNDLE, compiled, lazy, core!.core) as { load: (root: string) => unknown }).load;
+    return load(root);
   };
   try {
     core = runBundle(BUNDLE, compiled, lazy, undefined) as CoreExports;
