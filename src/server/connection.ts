@@ -342,7 +342,7 @@ export abstract class Connection {
     this.flushQueued = false;
     const out = this.out;
     if (out.len === 0 || this.socket.destroyed) {
-      out.len = 0;
+      out.discard();
       return;
     }
     const socket = this.socket;
@@ -350,10 +350,8 @@ export abstract class Connection {
     if (this.ws === null) socket.write(out.take(), this.onWritten);
     else this.ws.writeData(socket, out.take(), this.onWritten);
     this.socketQueued = socket.writableLength;
-    if (this.socketQueued === 0) {
-      out.recycle();
-    } else {
-      out.release();
+    out.afterWrite(this.socketQueued);
+    if (this.socketQueued !== 0) {
       if (queuedBefore === 0) this.lastWriteMs = Date.now();
       if (this.writeDeadlineTimer === null && !this.closed) this.armWriteDeadline();
     }
@@ -455,7 +453,6 @@ export abstract class Connection {
   private slowConsumer(reason: ClosedReason, detail: string): void {
     this.server.slowConsumers++;
     this.server.logger.notice(`${this.logPrefix()}Slow Consumer Detected: ${detail}`);
-    this.out.len = 0;
     this.closeConnection(reason, true);
   }
 
@@ -474,10 +471,14 @@ export abstract class Connection {
     this.resumeStalled();
     const socket = this.socket;
     if (abort || socket.destroyed) {
+      this.out.discard();
       socket.destroy();
     } else {
       if (this.ws !== null) this.ws.closing(reason);
-      else if (this.out.len > 0) socket.write(this.out.take());
+      else if (this.out.len > 0) {
+        socket.write(this.out.take());
+        this.out.afterWrite(socket.writableLength);
+      }
       socket.end();
       // A peer that never reads must not keep the socket forever. Not unref'd: a socket
       // whose reads are paused (auth wait, stalled producer) keeps no loop alive, so an
