@@ -153,6 +153,7 @@ export abstract class Connection {
     s.setNoDelay(true);
     if (!this.server.reader.attach(s, Connection.onSocketRead)) s.on("data", Connection.onSocketData);
     s.on("error", Connection.onSocketError);
+    s.on("end", Connection.onSocketEnd);
     s.on("close", Connection.onSocketClose);
     s.on("drain", Connection.onSocketDrain);
   }
@@ -170,6 +171,17 @@ export abstract class Connection {
     const c = this[OWNER];
     if (!c.closed) c.server.logger.debug(`${c.logPrefix()}${KIND_NAMES[c.kind]} connection error: ${err.message}`);
     c.closeConnection(err.code === "EPIPE" ? ClosedState.WriteError : ClosedState.ReadError);
+  }
+
+  /**
+   * The peer closed its side. With nothing left to write the connection closes at once, as
+   * nats-server closes on EOF; Node's default (end(): a shutdown() call, then a close a few
+   * stream steps later) is left to a socket with writes still queued, which it flushes
+   * first. TLS sockets keep the default: end() sends their close_notify.
+   */
+  private static onSocketEnd(this: OwnedSocket): void {
+    const c = this[OWNER];
+    if (c.out.len === 0 && this.writableLength === 0 && (this as { encrypted?: boolean }).encrypted !== true) c.closeConnection(ClosedState.ClientClosed, true);
   }
 
   private static onSocketClose(this: OwnedSocket): void {
