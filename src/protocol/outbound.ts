@@ -11,7 +11,7 @@
  * pinned up to twice the data, ~1.8x measured with slow consumers, in buffers of
  * varying sizes that the allocator could not reuse well.)
  *
- * An outbound with no memory of its own borrows one shared scratch buffer of
+ * An outbound of a plain TCP socket with no memory of its own borrows one shared scratch buffer of
  * OUTBOUND_MIN_SIZE for a batch that fits in it, and gives it back once the socket took
  * the write synchronously, so a connection's INFO and PONG allocate nothing (a fresh
  * 1 KiB ArrayBuffer per connection was ~5% of the server's CPU in a connect storm). Only
@@ -68,6 +68,12 @@ export class Outbound {
   private taken = 0;
   /** Set while earlier writes from this memory may still be queued in the socket. */
   private backedUp = false;
+  /**
+   * May borrow the shared scratch: set by the owner for a plain TCP socket, whose
+   * `writableLength` of 0 after a write means the kernel took it all. A TLS socket may still
+   * hold the bytes then (written before its handshake completed, they are encrypted later).
+   */
+  shareScratch = false;
   /** `base` is the shared scratch, to give back after a synchronous write. */
   private borrowed = false;
   /** Writes since the last idle look, and the largest of them. */
@@ -91,7 +97,7 @@ export class Outbound {
   ensure(n: number): void {
     const need = this.len + n;
     if (need <= this.buf.length) return;
-    if (this.base === EMPTY && !scratchLent && need <= OUTBOUND_MIN_SIZE) {
+    if (this.shareScratch && this.base === EMPTY && !scratchLent && need <= OUTBOUND_MIN_SIZE) {
       scratchLent = this.borrowed = true;
       this.buf = this.base = scratch ?? Buffer.allocUnsafeSlow(OUTBOUND_MIN_SIZE);
       scratch = null;

@@ -151,7 +151,9 @@ export abstract class Connection {
     const s = this.socket as OwnedSocket;
     s[OWNER] = this;
     s.setNoDelay(true);
-    if (!this.server.reader.attach(s, Connection.onSocketRead)) s.on("data", Connection.onSocketData);
+    // A socket the shared reader takes is plain TCP: its outbound may borrow the shared scratch.
+    if (this.server.reader.attach(s, Connection.onSocketRead)) this.out.shareScratch = true;
+    else s.on("data", Connection.onSocketData);
     s.on("error", Connection.onSocketError);
     s.on("end", Connection.onSocketEnd);
     s.on("close", Connection.onSocketClose);

@@ -48,8 +48,8 @@ test("the idle look drops the allocation of a connection that wrote little", () 
 });
 
 test("small writes the socket takes at once borrow the shared scratch: no allocation per connection", () => {
-  const a = new Outbound();
-  const b = new Outbound();
+  const [a, b, c] = [new Outbound(), new Outbound(), new Outbound()];
+  for (const o of [a, b, c]) o.shareScratch = true;
   a.appendString("INFO {}\r\n");
   const scratch = a.buf.buffer;
   b.appendString("INFO {}\r\n");
@@ -57,7 +57,6 @@ test("small writes the socket takes at once borrow the shared scratch: no alloca
   a.take();
   a.recycle();
   assert.equal(a.buf.length, 0, "given back after the write");
-  const c = new Outbound();
   c.appendString("PONG\r\n");
   assert.equal(c.buf.buffer, scratch, "the next connection borrows the same memory");
   c.append(Buffer.alloc(2 * KiB, 0x63), 0, 2 * KiB);
@@ -67,12 +66,26 @@ test("small writes the socket takes at once borrow the shared scratch: no alloca
   b.discard();
 });
 
+test("an outbound not marked for sharing (a TLS socket) never borrows the scratch", () => {
+  const [plain, tls] = [new Outbound(), new Outbound()];
+  plain.shareScratch = true;
+  plain.appendString("PONG\r\n");
+  const scratch = plain.buf.buffer;
+  plain.take();
+  plain.recycle();
+  tls.appendString("INFO {}\r\n");
+  assert.notEqual(tls.buf.buffer, scratch);
+  tls.take();
+  tls.recycle();
+  assert.ok(tls.buf.length > 0, "its own allocation, kept");
+});
+
 test("a write from the scratch that the socket queued keeps its bytes: the borrower keeps that memory", () => {
-  const a = new Outbound();
+  const [a, b] = [new Outbound(), new Outbound()];
+  a.shareScratch = b.shareScratch = true;
   a.appendString("MSG a 1 1\r\nx\r\n");
   const queued = a.take();
   a.release(); // the socket holds `queued`
-  const b = new Outbound();
   b.appendString("PONG\r\n");
   assert.notEqual(b.buf.buffer, queued.buffer, "a new scratch, not the queued memory");
   b.take();
