@@ -5,8 +5,15 @@
  * of its own, and `--rounds` alternate between them (ratio of medians, per-round ratios,
  * load beside each figure). Also prints the server's CPU per connection set-up and
  * close (from /proc), which load on a shared machine disturbs less than the rate.
+ *
+ * Before the rounds each server takes `--warmup` connections (default twice `--conns`),
+ * in storms of at most `--conns`, not counted. A warm-up of 200 (the old one) left
+ * tsnats's first two rounds at 0.6-0.7 of nats-server while V8 compiled the connection
+ * path (server CPU per connection 410 → 150 µs over the first three rounds), so a median of
+ * 5 rounds measured the compiler as much as the set-up; nats-server's first storm is
+ * slower too (Go's heap growing). `--warmup 200` measures the old way.
  * Usage: `node dist/bench/connect-storm.js [--conns 1000] [--parallel 4] [--rounds 5]
- * [--nats-server PATH] [--tsnats-cmd CMD]` (CMD with `{port}`).
+ * [--warmup N] [--nats-server PATH] [--tsnats-cmd CMD]` (CMD with `{port}`).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -18,7 +25,7 @@ import { track } from "./children.js";
 import { defaultTsnatsServerPath, findNatsServer, startServer, waitIdle, type RunningServer, type ServerSpec } from "./compare-servers.js";
 import { parseFlags, runMain } from "./script-args.js";
 
-const USAGE = "Usage: node dist/bench/connect-storm.js [--conns 1000] [--parallel 4] [--rounds 5] [--nats-server PATH] [--tsnats-cmd CMD]\n";
+const USAGE = "Usage: node dist/bench/connect-storm.js [--conns 1000] [--parallel 4] [--rounds 5] [--warmup N] [--nats-server PATH] [--tsnats-cmd CMD]\n";
 const SOURCE = fileURLToPath(new URL("../../bench/c/connect-storm.c", import.meta.url));
 const RUN_TIMEOUT_MS = 120_000;
 
@@ -62,14 +69,16 @@ function median(xs: number[]): number {
 }
 
 async function main(): Promise<void> {
-  const o = { conns: 1000, parallel: 4, rounds: 5, natsServer: "", tsnatsCmd: "" };
+  const o = { conns: 1000, parallel: 4, rounds: 5, warmup: -1, natsServer: "", tsnatsCmd: "" };
   parseFlags(process.argv.slice(2), USAGE, {
     "--conns": (v) => (o.conns = Number(v)),
     "--parallel": (v) => (o.parallel = Number(v)),
     "--rounds": (v) => (o.rounds = Number(v)),
+    "--warmup": (v) => (o.warmup = Number(v)),
     "--nats-server": (v) => (o.natsServer = v),
     "--tsnats-cmd": (v) => (o.tsnatsCmd = v),
   });
+  const warmup = o.warmup < 0 ? 2 * o.conns : o.warmup;
   if (!existsSync(SOURCE)) throw new Error(`${SOURCE} missing`);
   const dir = mkdtempSync(join(tmpdir(), "tsnats-connect-storm-"));
   const running: RunningServer[] = [];
@@ -83,8 +92,12 @@ async function main(): Promise<void> {
       const srv = await startServer(spec);
       running.push(srv);
       await waitIdle(srv.pid);
-      await storm(bin, srv.port, Math.min(200, o.conns), o.parallel); // warm-up
+      for (let left = warmup; left > 0; left -= o.conns) {
+        await storm(bin, srv.port, Math.min(left, o.conns), o.parallel);
+        await waitIdle(srv.pid);
+      }
     }
+    process.stdout.write(`warm-up: ${warmup} connections per server, not counted\n`);
     const rates: Record<string, number[]> = {};
     const cpuUs: Record<string, number[]> = {};
     for (let r = 0; r < o.rounds; r++) {

@@ -10,6 +10,14 @@
  * fills the memory it pins. (Starting each batch in a fresh buffer grown by doubling
  * pinned up to twice the data, ~1.8x measured with slow consumers, in buffers of
  * varying sizes that the allocator could not reuse well.)
+ *
+ * An outbound of a plain TCP socket with no memory of its own borrows one shared scratch buffer of
+ * OUTBOUND_MIN_SIZE for a batch that fits in it, and gives it back once the socket took
+ * the write synchronously, so a connection's INFO and PONG allocate nothing (a fresh
+ * 1 KiB ArrayBuffer per connection was ~5% of the server's CPU in a connect storm). Only
+ * one outbound holds the scratch at a time; while it does, others allocate as before. When
+ * the socket queues a write from the scratch, the borrower keeps it as its own allocation
+ * (what it would have allocated anyway) and a new scratch is made for the next borrower.
  */
 
 /** Smallest allocation. */
@@ -45,6 +53,11 @@ const SPARE_BYTES_MAX = 4 * 1024 * 1024;
 const TAIL_MIN = 4 * 1024;
 const EMPTY = Buffer.alloc(0);
 
+/** The shared scratch when free (null until first needed, or after a borrower kept it). */
+let scratch: Buffer | null = null;
+/** Set while an outbound holds the scratch. */
+let scratchLent = false;
+
 export class Outbound {
   /** Where frames go: `buf[0, len)` is pending; a view into `base` after a queued write. */
   buf: Buffer = EMPTY;
@@ -55,6 +68,14 @@ export class Outbound {
   private taken = 0;
   /** Set while earlier writes from this memory may still be queued in the socket. */
   private backedUp = false;
+  /**
+   * May borrow the shared scratch: set by the owner for a plain TCP socket, whose
+   * `writableLength` of 0 after a write means the kernel took it all. A TLS socket may still
+   * hold the bytes then (written before its handshake completed, they are encrypted later).
+   */
+  shareScratch = false;
+  /** `base` is the shared scratch, to give back after a synchronous write. */
+  private borrowed = false;
   /** Writes since the last idle look, and the largest of them. */
   private writes = 0;
   private largestWrite = 0;
@@ -76,6 +97,12 @@ export class Outbound {
   ensure(n: number): void {
     const need = this.len + n;
     if (need <= this.buf.length) return;
+    if (this.shareScratch && this.base === EMPTY && !scratchLent && need <= OUTBOUND_MIN_SIZE) {
+      scratchLent = this.borrowed = true;
+      this.buf = this.base = scratch ?? Buffer.allocUnsafeSlow(OUTBOUND_MIN_SIZE);
+      scratch = null;
+      return;
+    }
     let size = this.backedUp ? BACKED_UP_CHUNK : Math.max(OUTBOUND_MIN_SIZE, this.buf.length * 2);
     while (size < need) size *= 2;
     let bigger: Buffer | undefined;
@@ -88,6 +115,7 @@ export class Outbound {
     // leave its slab pinned by the small long-lived slices around it (subscription sids).
     bigger ??= Buffer.allocUnsafeSlow(size);
     this.buf.copy(bigger, 0, 0, this.len);
+    if (this.borrowed) this.giveBack();
     this.buf = this.base = bigger;
   }
 
@@ -143,6 +171,10 @@ export class Outbound {
    * socket's until written; later frames go into the rest of the allocation.
    */
   release(): void {
+    if (this.borrowed) {
+      // The socket holds part of the scratch: it is this outbound's now.
+      this.borrowed = scratchLent = false;
+    }
     this.backedUp = true;
     const rest = this.buf.length - this.taken;
     this.buf = rest >= TAIL_MIN ? this.buf.subarray(this.taken) : EMPTY;
@@ -188,9 +220,33 @@ export class Outbound {
    */
   recycle(): void {
     this.backedUp = false;
+    if (this.borrowed) {
+      this.giveBack();
+      this.dropOnRecycle = false;
+      return;
+    }
     this.buf = this.base.length > OUTBOUND_KEEP_MAX || this.dropOnRecycle ? EMPTY : this.base;
     if (this.buf === EMPTY) this.base = EMPTY;
     this.dropOnRecycle = false;
+  }
+
+  /** After a write: `queued` is what the socket still holds (its `writableLength`). */
+  afterWrite(queued: number): void {
+    if (queued === 0) this.recycle();
+    else this.release();
+  }
+
+  /** Drops the pending bytes unwritten (a connection cut off or already gone). */
+  discard(): void {
+    this.len = 0;
+    if (this.borrowed) this.giveBack();
+  }
+
+  /** Returns the scratch; this outbound has no memory again. */
+  private giveBack(): void {
+    scratch = this.base;
+    this.borrowed = scratchLent = false;
+    this.buf = this.base = EMPTY;
   }
 
   /**

@@ -28,6 +28,7 @@ import type { Connection } from "./connection.js";
 import { Kind } from "./connection-kind.js";
 import { nuid } from "@nats-io/nuid";
 import { serverInfo } from "./events.js";
+import { AccountEventInterest } from "./event-interest.js";
 
 /** nats-server AccountNumConnsMsgType. */
 export const ACCOUNT_CONNS_TYPE = "io.nats.server.advisory.v1.account_connections";
@@ -71,6 +72,10 @@ export class AccountConns {
   /** Other servers heard from, with when (for the orphan check). */
   private readonly servers = new Map<string, number>();
   private subs: Subscription[] = [];
+  /** Whether anyone but this tracker has interest in an account's events (see `othersListen`). */
+  private readonly listened = new AccountEventInterest(
+    (sys, account) => this.othersListen(sys, accountConnsSubjectOld(account.name)) || this.othersListen(sys, accountConnsSubjectNew(account.name)),
+  );
   private sys: Account | null = null;
   private timer: NodeJS.Timeout | null = null;
 
@@ -226,10 +231,10 @@ export class AccountConns {
     const sys = this.sys;
     if (sys === null) return;
     l.lastSentMs = Date.now();
+    const s = this.server;
+    if (s.gateways === null && !this.listened.has(sys, account)) return;
     const oldSubject = accountConnsSubjectOld(account.name);
     const newSubject = accountConnsSubjectNew(account.name);
-    const s = this.server;
-    if (s.gateways === null && !this.othersListen(sys, oldSubject) && !this.othersListen(sys, newSubject)) return;
     const payload = Buffer.from(`${JSON.stringify(this.event(account))}\r\n`, "utf8");
     s.publishInternal(sys, oldSubject, "", payload, -1);
     s.publishInternal(sys, newSubject, "", payload, -1);

@@ -394,7 +394,7 @@ export class Client extends Connection implements ParserSink {
     this.connected = true;
     this.server.accountConns.added(this, this.account);
     publishClientEvent(this.server, this, "CONNECT");
-    this.server.logger.debug(`${this.logPrefix()}Client connection created`);
+    if (this.server.logger.debugEnabled) this.server.logger.debug(`${this.logPrefix()}Client connection created`);
     return true;
   }
 
@@ -570,8 +570,10 @@ export class Client extends Connection implements ParserSink {
     this.authTimer = null;
     if (this.expiryTimer !== null) clearTimeout(this.expiryTimer);
     this.expiryTimer = null;
-    for (const sub of this.subs.values()) sub.closed = true;
-    this.account.removeSubs(this.subs.values());
+    if (this.subs.size > 0) {
+      for (const sub of this.subs.values()) sub.closed = true;
+      this.account.removeSubs(this.subs.values());
+    }
     this.server.removeClient(this);
   }
 

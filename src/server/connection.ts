@@ -151,8 +151,11 @@ export abstract class Connection {
     const s = this.socket as OwnedSocket;
     s[OWNER] = this;
     s.setNoDelay(true);
-    if (!this.server.reader.attach(s, Connection.onSocketRead)) s.on("data", Connection.onSocketData);
+    // A socket the shared reader takes is plain TCP: its outbound may borrow the shared scratch.
+    if (this.server.reader.attach(s, Connection.onSocketRead)) this.out.shareScratch = true;
+    else s.on("data", Connection.onSocketData);
     s.on("error", Connection.onSocketError);
+    s.on("end", Connection.onSocketEnd);
     s.on("close", Connection.onSocketClose);
     s.on("drain", Connection.onSocketDrain);
   }
@@ -170,6 +173,17 @@ export abstract class Connection {
     const c = this[OWNER];
     if (!c.closed) c.server.logger.debug(`${c.logPrefix()}${KIND_NAMES[c.kind]} connection error: ${err.message}`);
     c.closeConnection(err.code === "EPIPE" ? ClosedState.WriteError : ClosedState.ReadError);
+  }
+
+  /**
+   * The peer closed its side. With nothing left to write the connection closes at once, as
+   * nats-server closes on EOF; Node's default (end(): a shutdown() call, then a close a few
+   * stream steps later) is left to a socket with writes still queued, which it flushes
+   * first. TLS sockets keep the default: end() sends their close_notify.
+   */
+  private static onSocketEnd(this: OwnedSocket): void {
+    const c = this[OWNER];
+    if (c.out.len === 0 && this.writableLength === 0 && (this as { encrypted?: boolean }).encrypted !== true) c.closeConnection(ClosedState.ClientClosed, true);
   }
 
   private static onSocketClose(this: OwnedSocket): void {
@@ -342,7 +356,7 @@ export abstract class Connection {
     this.flushQueued = false;
     const out = this.out;
     if (out.len === 0 || this.socket.destroyed) {
-      out.len = 0;
+      out.discard();
       return;
     }
     const socket = this.socket;
@@ -350,10 +364,8 @@ export abstract class Connection {
     if (this.ws === null) socket.write(out.take(), this.onWritten);
     else this.ws.writeData(socket, out.take(), this.onWritten);
     this.socketQueued = socket.writableLength;
-    if (this.socketQueued === 0) {
-      out.recycle();
-    } else {
-      out.release();
+    out.afterWrite(this.socketQueued);
+    if (this.socketQueued !== 0) {
       if (queuedBefore === 0) this.lastWriteMs = Date.now();
       if (this.writeDeadlineTimer === null && !this.closed) this.armWriteDeadline();
     }
@@ -455,7 +467,6 @@ export abstract class Connection {
   private slowConsumer(reason: ClosedReason, detail: string): void {
     this.server.slowConsumers++;
     this.server.logger.notice(`${this.logPrefix()}Slow Consumer Detected: ${detail}`);
-    this.out.len = 0;
     this.closeConnection(reason, true);
   }
 
@@ -474,10 +485,14 @@ export abstract class Connection {
     this.resumeStalled();
     const socket = this.socket;
     if (abort || socket.destroyed) {
+      this.out.discard();
       socket.destroy();
     } else {
       if (this.ws !== null) this.ws.closing(reason);
-      else if (this.out.len > 0) socket.write(this.out.take());
+      else if (this.out.len > 0) {
+        socket.write(this.out.take());
+        this.out.afterWrite(socket.writableLength);
+      }
       socket.end();
       // A peer that never reads must not keep the socket forever. Not unref'd: a socket
       // whose reads are paused (auth wait, stalled producer) keeps no loop alive, so an

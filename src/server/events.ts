@@ -23,6 +23,7 @@ import type { PermissionsOptions, SubjectPermission } from "./options.js";
 import { nuid } from "@nats-io/nuid";
 import { NATS_COMPAT_VERSION } from "../version.js";
 import { SystemImports } from "./system-imports.js";
+import { AccountEventInterest } from "./event-interest.js";
 import type { SystemAnswer } from "../monitor/system-requests.js";
 
 /** Advisory types of nats-server's client events (server/events.go). */
@@ -36,8 +37,9 @@ const DISCONNECT_EVENT_TYPE = "io.nats.server.advisory.v1.client_disconnect";
  */
 export function publishClientEvent(server: Server, c: Client, kind: "CONNECT" | "DISCONNECT"): void {
   const sys = server.systemAccount;
-  const subject = `$SYS.ACCOUNT.${c.account.name}.${kind}`;
-  if (!sys.sublist.hasInterest(subject)) return;
+  const events = server.events;
+  if (!(kind === "CONNECT" ? events.connectInterest : events.disconnectInterest).has(sys, c.account)) return;
+  const subject = clientEventSubject(c.account, kind);
   const client: Record<string, unknown> = {
     start: new Date(c.startMs).toISOString(),
     host: c.host,
@@ -69,6 +71,10 @@ export function publishClientEvent(server: Server, c: Client, kind: "CONNECT" | 
   server.publishInternal(sys, subject, "", Buffer.from(`${JSON.stringify(event)}\r\n`, "utf8"), -1);
 }
 
+function clientEventSubject(account: Account, kind: "CONNECT" | "DISCONNECT"): string {
+  return `$SYS.ACCOUNT.${account.name}.${kind}`;
+}
+
 /** nats-server events.go serverPingReqSubj / serverDirectReqSubj / accDirectReqSubj prefixes. */
 export const SERVER_PING_SUBJECT = "$SYS.REQ.SERVER.PING";
 const SERVER_REQ_PREFIX = "$SYS.REQ.SERVER.";
@@ -90,6 +96,9 @@ export class SystemEvents {
   /** nats-server ServerInfo `seq`: one per event or response this server sends. */
   seq = 0;
   readonly imports: SystemImports;
+  /** Whether anyone listens for an account's client connect and disconnect events. */
+  readonly connectInterest = new AccountEventInterest((sys, account) => sys.sublist.hasInterest(clientEventSubject(account, "CONNECT")));
+  readonly disconnectInterest = new AccountEventInterest((sys, account) => sys.sublist.hasInterest(clientEventSubject(account, "DISCONNECT")));
   private subs: Subscription[] = [];
   private account: Account | null = null;
 

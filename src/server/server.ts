@@ -353,7 +353,7 @@ export class Server {
       return;
     }
     this.clients.set(c.id, c);
-    this.logger.debug(`${c.logPrefix()}Client connection created`);
+    if (this.logger.debugEnabled) this.logger.debug(`${c.logPrefix()}Client connection created`);
     if (this.tls !== null) startClientTls(this.tls, c, this.options.allowNonTls === true, this.logger, () => c.start());
     else c.start();
   }
@@ -398,7 +398,7 @@ export class Server {
   /** Called by a client when it closes: forget it and remember why. */
   removeClient(c: Client): void {
     if (!this.clients.delete(c.id)) return;
-    this.logger.debug(`${c.logPrefix()}Client connection closed: ${c.closeReason}`);
+    if (this.logger.debugEnabled) this.logger.debug(`${c.logPrefix()}Client connection closed: ${c.closeReason}`);
     if (c.connected) publishClientEvent(this, c, "DISCONNECT");
     this.accountConns.removed(c);
     const closed = this.closedClients;

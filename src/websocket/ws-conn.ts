@@ -134,8 +134,11 @@ export class WsConn implements WsReadSink {
   /** What the client had queued goes out before a close frame. */
   private flushData(): void {
     const out = this.client.out;
-    if (out.len > 0 && !this.client.socket.destroyed) this.writeData(this.client.socket, out.take(), null);
-    out.len = 0;
+    const socket = this.client.socket;
+    if (out.len > 0 && !socket.destroyed) {
+      this.writeData(socket, out.take(), null);
+      out.afterWrite(socket.writableLength);
+    } else out.discard();
   }
 
   // ---- writing ----

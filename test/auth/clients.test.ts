@@ -316,6 +316,27 @@ describe("accounts", () => {
     );
   });
 
+  test("system account: whether anyone listens for client events is asked again when the system subscriptions change", async () => {
+    // A connects and leaves while nobody listens (the server remembers that per account)...
+    const early = await connect({ servers: s.clientURL, user: "a", pass: "a", name: "unheard" });
+    await early.close();
+    const sys = await as("sys");
+    const events: string[] = [];
+    const sub = sys.subscribe("$SYS.ACCOUNT.A.CONNECT", { callback: (_e, m) => void events.push(m.json<{ client: { name: string } }>().client.name) });
+    await sys.flush();
+    // ...then someone does: the next client of A is announced.
+    const a = await connect({ servers: s.clientURL, user: "a", pass: "a", name: "heard" });
+    await waitFor(() => events.length === 1);
+    sub.unsubscribe();
+    await sys.flush();
+    const b = await connect({ servers: s.clientURL, user: "a", pass: "a", name: "unheard-again" });
+    await b.flush();
+    await sys.flush();
+    assert.deepEqual(events, ["heard"]);
+    await a.close();
+    await b.close();
+  });
+
   test("system account: $SYS.REQ.SERVER.PING and PING.VARZ", async () => {
     const sys = await as("sys");
     const ping = (await sys.request("$SYS.REQ.SERVER.PING", "", { timeout: 2000 })).json<{ server: { id: string }; statsz: { connections: number } }>();

@@ -1,7 +1,8 @@
 /**
  * Outbound's memory policy (src/protocol/outbound.ts): a busy connection reuses its
- * allocation from batch to batch, even one grown by a whole read's worth of MSGs, and a
- * connection that writes little gives its allocation back at the idle look.
+ * allocation from batch to batch, even one grown by a whole read's worth of MSGs, a
+ * connection that writes little gives its allocation back at the idle look, and small
+ * writes borrow one shared scratch buffer.
  */
 import assert from "node:assert/strict";
 import { test } from "node:test";
@@ -34,7 +35,7 @@ test("a buffer grown past the keep limit for one huge batch is dropped after it"
 
 test("the idle look drops the allocation of a connection that wrote little", () => {
   const out = new Outbound();
-  batch(out, 500); // INFO
+  batch(out, 2 * KiB); // more than the shared scratch holds: an allocation of its own
   assert.ok(out.buf.length > 0, "kept while the connection may be busy");
   out.idleLook();
   out.appendString("PING\r\n");
@@ -43,6 +44,53 @@ test("the idle look drops the allocation of a connection that wrote little", () 
   assert.equal(out.buf.length, 0, "given back after the PING's write");
   out.appendString("PONG\r\n");
   assert.ok(out.buf.length > 0, "grows again when needed");
+  out.discard();
+});
+
+test("small writes the socket takes at once borrow the shared scratch: no allocation per connection", () => {
+  const [a, b, c] = [new Outbound(), new Outbound(), new Outbound()];
+  for (const o of [a, b, c]) o.shareScratch = true;
+  a.appendString("INFO {}\r\n");
+  const scratch = a.buf.buffer;
+  b.appendString("INFO {}\r\n");
+  assert.notEqual(b.buf.buffer, scratch, "one borrower at a time: the other allocates");
+  a.take();
+  a.recycle();
+  assert.equal(a.buf.length, 0, "given back after the write");
+  c.appendString("PONG\r\n");
+  assert.equal(c.buf.buffer, scratch, "the next connection borrows the same memory");
+  c.append(Buffer.alloc(2 * KiB, 0x63), 0, 2 * KiB);
+  assert.notEqual(c.buf.buffer, scratch, "grown past the scratch: copied into its own allocation");
+  assert.equal(c.buf.toString("latin1", 0, 6), "PONG\r\n");
+  c.discard();
+  b.discard();
+});
+
+test("an outbound not marked for sharing (a TLS socket) never borrows the scratch", () => {
+  const [plain, tls] = [new Outbound(), new Outbound()];
+  plain.shareScratch = true;
+  plain.appendString("PONG\r\n");
+  const scratch = plain.buf.buffer;
+  plain.take();
+  plain.recycle();
+  tls.appendString("INFO {}\r\n");
+  assert.notEqual(tls.buf.buffer, scratch);
+  tls.take();
+  tls.recycle();
+  assert.ok(tls.buf.length > 0, "its own allocation, kept");
+});
+
+test("a write from the scratch that the socket queued keeps its bytes: the borrower keeps that memory", () => {
+  const [a, b] = [new Outbound(), new Outbound()];
+  a.shareScratch = b.shareScratch = true;
+  a.appendString("MSG a 1 1\r\nx\r\n");
+  const queued = a.take();
+  a.release(); // the socket holds `queued`
+  b.appendString("PONG\r\n");
+  assert.notEqual(b.buf.buffer, queued.buffer, "a new scratch, not the queued memory");
+  b.take();
+  b.recycle();
+  assert.equal(queued.toString("latin1"), "MSG a 1 1\r\nx\r\n", "queued bytes untouched");
 });
 
 test("the idle look keeps a busy connection's allocation and drops one far larger than its writes", () => {
