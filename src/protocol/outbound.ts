@@ -70,8 +70,8 @@ export class Outbound {
   private backedUp = false;
   /**
    * May borrow the shared scratch: set by the owner for a plain TCP socket, whose
-   * `writableLength` of 0 after a write means the kernel took it all. A TLS socket may still
-   * hold the bytes then (written before its handshake completed, they are encrypted later).
+   * `writableLength` of 0 after a write means the kernel took it all. With TLS sockets a
+   * gateway peer got a garbled INFO (test/gateway/tls.test.ts; the cause is not pinned down).
    */
   shareScratch = false;
   /** `base` is the shared scratch, to give back after a synchronous write. */
