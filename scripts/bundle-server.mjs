@@ -197,8 +197,7 @@ function writeCacheByStarting(config, cacheFile) {
     }
   });
   return new Promise((resolve) =>
-    child.on("exit", (code, sig) => {
-      if (process.env.DEBUG_BUNDLE) console.error("exit", code, sig, log);
+    child.on("exit", () => {
       clearTimeout(timer);
       rmSync(confDir, { recursive: true, force: true });
       if (!existsSync(cacheFile)) {
